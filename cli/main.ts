@@ -1,0 +1,88 @@
+import type { ParsedArgs } from "./args";
+import { checkFlags, parseArgs } from "./args";
+import type { CliContext } from "./context";
+import { makeContext } from "./context";
+import { PromotionError } from "../engine/errors";
+
+interface Command {
+    readonly summary: string;
+    readonly usage: string;
+    readonly flags: readonly string[];
+    readonly run: (ctx: CliContext) => Promise<number>;
+}
+
+/** Commands load their modules lazily so `promote doctor` works even when something heavier is broken. */
+const commands: Record<string, Command> = {
+    doctor: {
+        summary: "check Node.js, git, the Pulumi engine and the state backend",
+        usage: "promote doctor",
+        flags: [],
+        run: async (ctx) => (await import("./commands/doctor")).doctor(ctx),
+    },
+};
+
+function usage(): string {
+    const width = Math.max(...Object.keys(commands).map((c) => c.length));
+    return [
+        "promote: GitOps promotions as code, on Pulumi",
+        "",
+        "usage: promote [--config DIR|MODULE] [--state URL] <command> [options]",
+        "  --config   a directory of YAML manifests, or a JS/TS module exporting definitions (default ./promotions)",
+        "  --state    a Pulumi backend URL (default file://<config>/.promotions/state)",
+        "",
+        "commands:",
+        ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+        "",
+        "exit codes: 0 succeeded (or nothing to do), 1 release Failed or Terminated, 2 invalid input,",
+        "            3 environment problem (engine missing, repository unreachable)",
+    ].join("\n");
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+    const out = (s: string) => process.stdout.write(`${s}\n`);
+    const err = (s: string) => process.stderr.write(`${s}\n`);
+    let args: ParsedArgs;
+    try {
+        args = parseArgs(argv);
+    } catch (e) {
+        err(`error: ${(e as Error).message}`);
+        return 2;
+    }
+    if (args.command === undefined || args.command === "help") {
+        out(usage());
+        return args.command === undefined && !args.flags.help ? 2 : 0;
+    }
+    const command = commands[args.command];
+    if (!command) {
+        err(`error: unknown command '${args.command}'\n\n${usage()}`);
+        return 2;
+    }
+    if (args.flags.help) {
+        out(`usage: ${command.usage}\n\n${command.summary}`);
+        return 0;
+    }
+    try {
+        checkFlags(args, command.flags);
+        const ctx = makeContext(args, env, cwd, { out, err, isTTY: Boolean(process.stdout.isTTY) });
+        return await command.run(ctx);
+    } catch (e) {
+        if (e instanceof PromotionError) {
+            err(`error: ${e.message}`);
+            return e.exitCode;
+        }
+        err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        return 1;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2), process.env, process.cwd()).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (e: unknown) => {
+            process.stderr.write(`error: ${String(e)}\n`);
+            process.exitCode = 1;
+        },
+    );
+}

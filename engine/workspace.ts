@@ -1,0 +1,80 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import type { EngineLocation } from "./engineLocator";
+import { enginePath, packageRoot } from "./engineLocator";
+
+/** How to reach one stack of an inline program. */
+export interface StackOptions {
+    /** The engine to run (see {@link locateEngine}). */
+    readonly engine: EngineLocation;
+    /** A Pulumi backend URL: `file:///abs/dir`, `s3://...`, `https://api.pulumi.com`, ... */
+    readonly backendUrl: string;
+    /** The passphrase of the passphrase secrets provider. */
+    readonly passphrase: string;
+    readonly projectName: string;
+    readonly stackName: string;
+    readonly program: PulumiFn;
+    /**
+     * A directory for the workspace's Pulumi.yaml and stack settings. Defaults to
+     * `<dir of a file:// backend>/workspaces/<project>`, else a directory under this package's `.promotions/`.
+     */
+    readonly workDir?: string;
+    /** The PATH to start from (the CLI passes its own; defaults to this process's). */
+    readonly inheritedPath?: string;
+}
+
+/**
+ * Creates or selects a stack running `program` inline. The engine's plugins run with this package's root as
+ * their working directory, so the dynamic-provider host always finds this package's @pulumi/pulumi, wherever
+ * the user's configuration lives.
+ */
+export async function openStack(opts: StackOptions): Promise<Stack> {
+    const binDir = path.dirname(opts.engine.pulumi);
+    const pulumiCommand = await PulumiCommand.get({
+        root: path.basename(binDir) === "bin" ? path.dirname(binDir) : undefined,
+    });
+    const workDir = opts.workDir ?? defaultWorkDir(opts.backendUrl, opts.projectName);
+    fs.mkdirSync(workDir, { recursive: true });
+    if (opts.backendUrl.startsWith("file://")) {
+        fs.mkdirSync(fileUrlPath(opts.backendUrl), { recursive: true });
+    }
+    return LocalWorkspace.createOrSelectStack(
+        { projectName: opts.projectName, stackName: opts.stackName, program: opts.program },
+        {
+            workDir,
+            pulumiCommand,
+            secretsProvider: "passphrase",
+            projectSettings: {
+                name: opts.projectName,
+                runtime: "nodejs",
+                main: packageRoot,
+                backend: { url: opts.backendUrl },
+            },
+            envVars: {
+                PULUMI_BACKEND_URL: opts.backendUrl,
+                PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+                PATH: enginePath(opts.engine, opts.inheritedPath ?? process.env.PATH ?? ""),
+            },
+        },
+    );
+}
+
+function defaultWorkDir(backendUrl: string, project: string): string {
+    if (backendUrl.startsWith("file://")) {
+        return path.join(fileUrlPath(backendUrl), "workspaces", project);
+    }
+    return path.join(packageRoot, ".promotions", "workspaces", project);
+}
+
+/** The directory of a `file://` backend URL (`file:///abs`, `file://~/x`, or `file://relative`). */
+export function fileUrlPath(url: string): string {
+    const rest = url.slice("file://".length).split("?")[0];
+    if (rest.startsWith("~")) {
+        return path.join(process.env.HOME ?? "", rest.slice(1));
+    }
+    return path.resolve(rest);
+}

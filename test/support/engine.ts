@@ -1,0 +1,12 @@
+import type { EngineLocation } from "../../engine/engineLocator";
+import { locateEngine } from "../../engine/engineLocator";
+
+let located: Promise<EngineLocation> | undefined;
+
+/** The provisioned engine, located once per test process. Integration tests fail (not skip) without it. */
+export function testEngine(): Promise<EngineLocation> {
+    located ??= locateEngine();
+    return located;
+}
+
+export const testPassphrase = "test-passphrase";
