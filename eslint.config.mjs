@@ -8,7 +8,10 @@ export default tseslint.config(
             curly: "error",
             eqeqeq: ["error", "always"],
             "@typescript-eslint/consistent-type-imports": "error",
-            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+            "@typescript-eslint/no-unused-vars": [
+                "error",
+                { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+            ],
             "@typescript-eslint/no-require-imports": "off",
         },
     },

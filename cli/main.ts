@@ -13,6 +13,18 @@ interface Command {
 
 /** Commands load their modules lazily so `promote doctor` works even when something heavier is broken. */
 const commands: Record<string, Command> = {
+    validate: {
+        summary: "load and check the definitions; print a summary or every problem (exit code 2)",
+        usage: "promote [--config DIR|MODULE] validate",
+        flags: [],
+        run: async (ctx) => (await import("./commands/validate")).validate(ctx),
+    },
+    graph: {
+        summary: "draw a flow: layers and critical path, or Mermaid / Graphviz DOT",
+        usage: "promote graph --flow F [--format text|mermaid|dot] [--product P]",
+        flags: ["flow", "format", "product"],
+        run: async (ctx) => (await import("./commands/graph")).graph(ctx),
+    },
     doctor: {
         summary: "check Node.js, git, the Pulumi engine and the state backend",
         usage: "promote doctor",

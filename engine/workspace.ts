@@ -31,10 +31,7 @@ export interface StackOptions {
  * the user's configuration lives.
  */
 export async function openStack(opts: StackOptions): Promise<Stack> {
-    const binDir = path.dirname(opts.engine.pulumi);
-    const pulumiCommand = await PulumiCommand.get({
-        root: path.basename(binDir) === "bin" ? path.dirname(binDir) : undefined,
-    });
+    const pulumiCommand = await commandFor(opts.engine);
     const workDir = opts.workDir ?? defaultWorkDir(opts.backendUrl, opts.projectName);
     fs.mkdirSync(workDir, { recursive: true });
     if (opts.backendUrl.startsWith("file://")) {
@@ -63,6 +60,12 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
     );
 }
 
+/** The Automation API's handle on our engine; `<root>/bin` goes first on PATH, so its plugins are found. */
+function commandFor(engine: EngineLocation): Promise<PulumiCommand> {
+    const binDir = path.dirname(engine.pulumi);
+    return PulumiCommand.get({ root: path.basename(binDir) === "bin" ? path.dirname(binDir) : undefined });
+}
+
 function defaultWorkDir(backendUrl: string, project: string): string {
     if (backendUrl.startsWith("file://")) {
         return path.join(fileUrlPath(backendUrl), "workspaces", project);
@@ -77,4 +80,36 @@ export function fileUrlPath(url: string): string {
         return path.join(process.env.HOME ?? "", rest.slice(1));
     }
     return path.resolve(rest);
+}
+
+/** How to reach one stack of a local program (a directory with Pulumi.yaml, run by the language host). */
+export interface LocalStackOptions {
+    readonly engine: EngineLocation;
+    readonly backendUrl: string;
+    readonly passphrase: string;
+    readonly stackName: string;
+    /** The program's directory (with Pulumi.yaml). */
+    readonly workDir: string;
+    readonly inheritedPath?: string;
+}
+
+/** Creates or selects a stack of a local program, as `pulumi up` in its directory would use. */
+export async function openLocalStack(opts: LocalStackOptions): Promise<Stack> {
+    if (opts.backendUrl.startsWith("file://")) {
+        fs.mkdirSync(fileUrlPath(opts.backendUrl), { recursive: true });
+    }
+    return LocalWorkspace.createOrSelectStack(
+        { stackName: opts.stackName, workDir: opts.workDir },
+        {
+            pulumiCommand: await commandFor(opts.engine),
+            secretsProvider: "passphrase",
+            envVars: {
+                PULUMI_BACKEND_URL: opts.backendUrl,
+                PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+                PATH: enginePath(opts.engine, opts.inheritedPath ?? process.env.PATH ?? ""),
+            },
+        },
+    );
 }

@@ -39,6 +39,12 @@ export function compileJsonPath(source: string): CompiledPath {
     }
     const selectors: Selector[] = [];
     let i = 1;
+    // Codefresh's own published template writes "$appVersion" for "$.appVersion"; read it the same way.
+    if (identifier.test(text.slice(1))) {
+        const m = identifier.exec(text.slice(1))!;
+        selectors.push({ kind: "key", key: m[0] });
+        i += m[0].length;
+    }
     const fail = (reason: string): never => {
         throw new JsonPathSyntaxError(source, i, reason);
     };

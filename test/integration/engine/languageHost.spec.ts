@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { enginePath, packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/engineLocator";
+import { openLocalStack } from "../../../engine/workspace";
 import { testEngine, testPassphrase } from "../../support/engine";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
@@ -16,21 +16,14 @@ describe("the Node.js language host", function () {
         const program = path.join(dir, "program");
         fs.cpSync(path.join(packageRoot, "test", "fixtures", "local-program"), program, { recursive: true });
         fs.symlinkSync(path.join(packageRoot, "node_modules"), path.join(program, "node_modules"));
-        fs.mkdirSync(path.join(dir, "state"));
 
-        const stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: "dev", workDir: program },
-            {
-                pulumiCommand: await PulumiCommand.get({ root: path.dirname(path.dirname(engine.pulumi)) }),
-                secretsProvider: "passphrase",
-                envVars: {
-                    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-                    PULUMI_CONFIG_PASSPHRASE: testPassphrase,
-                    PULUMI_SKIP_UPDATE_CHECK: "true",
-                    PATH: enginePath(engine, process.env.PATH ?? ""),
-                },
-            },
-        );
+        const stack = await openLocalStack({
+            engine,
+            backendUrl: `file://${path.join(dir, "state")}`,
+            passphrase: testPassphrase,
+            stackName: "dev",
+            workDir: program,
+        });
         await stack.setConfig("who", { value: "promotions" });
         await stack.setConfig("token", { value: "s3cr3t-token", secret: true });
 

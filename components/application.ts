@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { nameSchema } from "./common";
+
+/**
+ * One Argo CD application of a product: its source (repository, path, revision) and the environment it
+ * belongs to. In YAML this is an Argo CD `Application` manifest annotated `codefresh.io/product`.
+ */
+export const applicationDefinitionSchema = z.strictObject({
+    name: nameSchema,
+    /** The Argo CD application's namespace (default `argocd`). */
+    namespace: z.string().min(1).default("argocd"),
+    /** The product it belongs to (set by the Product when it lists the application). */
+    product: nameSchema.optional(),
+    /** Its environment; when absent, the Environment whose clusters/namespaces hold `destination`. */
+    environment: nameSchema.optional(),
+    /** `spec.source.repoURL`: a file://, http(s):// or ssh Git URL. */
+    repoURL: z.string().min(1),
+    /** `spec.source.path` in the repository (default `.`). */
+    path: z.string().min(1).default("."),
+    /** `spec.source.targetRevision`: the branch promotions commit to (default `HEAD`). */
+    targetRevision: z.string().min(1).default("HEAD"),
+    /** `spec.destination`: used to map the application to an Environment by cluster and namespace. */
+    destination: z
+        .strictObject({
+            server: z.string().optional(),
+            name: z.string().optional(),
+            namespace: z.string().optional(),
+        })
+        .optional(),
+    /** Labels, for PromotionTemplate `applicationSourceSelector`s. */
+    labels: z.record(z.string(), z.string()).default({}),
+});
+export type ApplicationDefinition = z.infer<typeof applicationDefinitionSchema>;
+export type ApplicationInput = z.input<typeof applicationDefinitionSchema>;

@@ -1,0 +1,39 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { nameSchema } from "./common";
+import { definitionOutput } from "./definition";
+import { tokens } from "./tokens";
+
+export const environmentDefinitionSchema = z.strictObject({
+    name: nameSchema,
+    /** `production` or `non-production`; policies select environments by it (`PROD` / `NON_PROD`). */
+    kind: z.enum(["production", "non-production"]).default("non-production"),
+    /** Clusters (and namespaces; none = all) whose Argo CD applications belong to this environment. */
+    clusters: z
+        .array(z.strictObject({ name: z.string().min(1), namespaces: z.array(z.string()).default([]) }))
+        .default([]),
+    tags: z.array(z.string()).default([]),
+});
+export type EnvironmentDefinition = z.infer<typeof environmentDefinitionSchema>;
+export type EnvironmentInput = z.input<typeof environmentDefinitionSchema>;
+
+export interface EnvironmentArgs {
+    /** `production` or `non-production` (default). Policies select environments by kind. */
+    readonly kind?: pulumi.Input<"production" | "non-production">;
+    /** Clusters and namespaces whose applications belong to this environment. */
+    readonly clusters?: pulumi.Input<pulumi.Input<{ name: string; namespaces?: string[] }>[]>;
+    /** Tags policies can select on. */
+    readonly tags?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** A stage of the delivery lifecycle (dev, qa, prod-us, ...), where a product has one or more applications. */
+export class Environment extends pulumi.ComponentResource {
+    /** The validated, normalised definition. */
+    public readonly definition: pulumi.Output<EnvironmentDefinition>;
+
+    constructor(name: string, args: EnvironmentArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super(tokens.Environment, name, args, opts);
+        this.definition = definitionOutput("Environment", environmentDefinitionSchema, name, args);
+        this.registerOutputs({ definition: this.definition });
+    }
+}

@@ -1,0 +1,38 @@
+export type { ApplicationDefinition, ApplicationInput } from "./application";
+export { applicationDefinitionSchema } from "./application";
+export type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct, Definitions } from "./catalog";
+export { buildCatalog, defaultFlowTimeoutMs } from "./catalog";
+export { formatDuration, matchesSelector, parseDuration } from "./common";
+export { loadCatalog, loadDefinitions } from "./config";
+export type { EnvironmentArgs, EnvironmentDefinition, EnvironmentInput } from "./environment";
+export { Environment, environmentDefinitionSchema } from "./environment";
+export type { Issue } from "./issues";
+export { formatIssue, InvalidDefinitionsError } from "./issues";
+export { loadManifests } from "./manifests";
+export type { ProductArgs, ProductDefinition, ProductInput } from "./product";
+export { Product, productDefinitionSchema } from "./product";
+export type { TriggerCommit } from "./product.triggers";
+export { globMatches, matchFlow } from "./product.triggers";
+export type { PromotionFlowArgs, PromotionFlowDefinition, PromotionFlowInput } from "./promotionFlow";
+export { PromotionFlow, promotionFlowDefinitionSchema } from "./promotionFlow";
+export type { FlowGraph } from "./promotionFlow.graph";
+export { findCycle, flowGraph, toDot, toMermaid } from "./promotionFlow.graph";
+export type { PromotionPolicyArgs, PromotionPolicyDefinition, PromotionPolicyInput } from "./promotionPolicy";
+export { PromotionPolicy, promotionPolicyDefinitionSchema } from "./promotionPolicy";
+export type { ResolvedPolicy } from "./promotionPolicy.merge";
+export { matchingPolicies, policyMatches, resolvePolicy } from "./promotionPolicy.merge";
+export type {
+    PromotionTemplateArgs,
+    PromotionTemplateDefinition,
+    PromotionTemplateInput,
+} from "./promotionTemplate";
+export { PromotionTemplate, promotionTemplateDefinitionSchema } from "./promotionTemplate";
+export type { TemplateChoice } from "./promotionTemplate.select";
+export { selectTemplate } from "./promotionTemplate.select";
+export type {
+    PromotionWorkflowArgs,
+    PromotionWorkflowDefinition,
+    PromotionWorkflowInput,
+} from "./promotionWorkflow";
+export { PromotionWorkflow, promotionWorkflowDefinitionSchema } from "./promotionWorkflow";
+export { dynamicModule, tokens } from "./tokens";

@@ -1,0 +1,82 @@
+import type { EnvironmentDefinition } from "./environment";
+import type { PolicyFields, PromotionAction, PromotionPolicyDefinition } from "./promotionPolicy";
+
+/** Where a resolved field came from: a policy's name, the flow step (or command-line flags), or the default. */
+export type FieldSource =
+    { readonly policy: string } | { readonly inline: true } | { readonly default: true };
+
+export interface ResolvedPolicy {
+    readonly action: PromotionAction;
+    readonly preAction?: string;
+    readonly postAction?: string;
+    readonly sources: {
+        readonly action: FieldSource;
+        readonly preAction?: FieldSource;
+        readonly postAction?: FieldSource;
+    };
+}
+
+export interface PolicyTarget {
+    readonly product: { readonly name: string; readonly tags: readonly string[] };
+    readonly environment: EnvironmentDefinition;
+}
+
+const anyOf = (wanted: readonly string[] | undefined, have: readonly string[]) =>
+    wanted === undefined || wanted.length === 0 || wanted.some((w) => have.includes(w));
+
+/** Does the policy select this (product, target environment) pair? Every given criterion must match. */
+export function policyMatches(policy: PromotionPolicyDefinition, target: PolicyTarget): boolean {
+    const p = policy.selector.product;
+    const e = policy.selector.targetEnvironment;
+    const type = target.environment.kind === "production" ? "PROD" : "NON_PROD";
+    return (
+        anyOf(p?.names, [target.product.name]) &&
+        anyOf(p?.tags, target.product.tags) &&
+        anyOf(e?.names, [target.environment.name]) &&
+        anyOf(e?.types, [type]) &&
+        anyOf(e?.tags, target.environment.tags)
+    );
+}
+
+/** Matching policies in precedence order: lower priority number first, ties by name. */
+export function matchingPolicies(
+    policies: readonly PromotionPolicyDefinition[],
+    target: PolicyTarget,
+): PromotionPolicyDefinition[] {
+    return policies
+        .filter((p) => policyMatches(p, target))
+        .sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Merges the matching policies field by field (each of preAction, action, postAction comes from the
+ * highest-precedence policy that sets it), then lets inline values (a flow step's policy, or flags) override
+ * each field. No action anywhere means `commit`.
+ */
+export function resolvePolicy(
+    policies: readonly PromotionPolicyDefinition[],
+    target: PolicyTarget,
+    inline: PolicyFields = {},
+): ResolvedPolicy {
+    const ordered = matchingPolicies(policies, target);
+    const pick = <K extends keyof PolicyFields>(field: K): [PolicyFields[K], FieldSource | undefined] => {
+        if (inline[field] !== undefined) {
+            return [inline[field], { inline: true }];
+        }
+        const from = ordered.find((p) => p.policy[field] !== undefined);
+        return from ? [from.policy[field], { policy: from.name }] : [undefined, undefined];
+    };
+    const [action, actionSource] = pick("action");
+    const [preAction, preSource] = pick("preAction");
+    const [postAction, postSource] = pick("postAction");
+    return {
+        action: action ?? "commit",
+        ...(preAction !== undefined ? { preAction } : {}),
+        ...(postAction !== undefined ? { postAction } : {}),
+        sources: {
+            action: actionSource ?? { default: true },
+            ...(preSource ? { preAction: preSource } : {}),
+            ...(postSource ? { postAction: postSource } : {}),
+        },
+    };
+}

@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { nameSchema } from "./common";
+import { definitionOutput } from "./definition";
+import { tokens } from "./tokens";
+
+export const actionSchema = z.enum(["commit", "pr", "none"]);
+export type PromotionAction = z.infer<typeof actionSchema>;
+
+/** The three policy fields; each may be left unset, to be filled by another matching policy. */
+export const policyFieldsSchema = z.strictObject({
+    /** How the change enters the environment: `commit` (default), `pr`, or `none` (workflows only). */
+    action: actionSchema.optional(),
+    /** A PromotionWorkflow run before the action; its failure blocks the environment. */
+    preAction: nameSchema.optional(),
+    /** A PromotionWorkflow run after the action (and the health wait). */
+    postAction: nameSchema.optional(),
+});
+export type PolicyFields = z.infer<typeof policyFieldsSchema>;
+
+export const promotionPolicyDefinitionSchema = z.strictObject({
+    name: nameSchema,
+    /** Lower number wins; ties are broken by name. May be negative. */
+    priority: z.number().int(),
+    /** Which (product, target environment) pairs the policy applies to; no selector = every pair. */
+    selector: z
+        .strictObject({
+            product: z
+                .strictObject({ names: z.array(z.string()).optional(), tags: z.array(z.string()).optional() })
+                .optional(),
+            targetEnvironment: z
+                .strictObject({
+                    names: z.array(z.string()).optional(),
+                    /** `PROD` or `NON_PROD`. */
+                    types: z.array(z.enum(["PROD", "NON_PROD"])).optional(),
+                    tags: z.array(z.string()).optional(),
+                })
+                .optional(),
+        })
+        .default({}),
+    policy: policyFieldsSchema,
+});
+export type PromotionPolicyDefinition = z.infer<typeof promotionPolicyDefinitionSchema>;
+export type PromotionPolicyInput = z.input<typeof promotionPolicyDefinitionSchema>;
+
+export interface PromotionPolicyArgs {
+    /** Lower number wins; ties are broken by name. */
+    readonly priority: pulumi.Input<number>;
+    /** Which products and target environments the policy applies to. */
+    readonly selector?: pulumi.Input<PromotionPolicyInput["selector"]>;
+    /** The pre-action, action and post-action it sets. */
+    readonly policy: pulumi.Input<PolicyFields>;
+}
+
+/** Pre-action workflow, action and post-action for the (product, environment) pairs it selects. */
+export class PromotionPolicy extends pulumi.ComponentResource {
+    public readonly definition: pulumi.Output<PromotionPolicyDefinition>;
+
+    constructor(name: string, args: PromotionPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(tokens.PromotionPolicy, name, args, opts);
+        this.definition = definitionOutput("PromotionPolicy", promotionPolicyDefinitionSchema, name, args);
+        this.registerOutputs({ definition: this.definition });
+    }
+}

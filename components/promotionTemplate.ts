@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { labelSelectorSchema, nameSchema } from "./common";
+import { definitionOutput } from "./definition";
+import { tokens } from "./tokens";
+
+/** What a template promotes: the version source and, per file, the JSONPaths to copy (and to leave out). */
+export const templateBodySchema = z.strictObject({
+    /** Where the release version is read: a file of the source application and a JSONPath in it. */
+    versionSource: z.strictObject({ file: z.string().min(1), jsonPath: z.string().min(1) }).optional(),
+    /**
+     * File (relative to the application path) to the JSONPaths promoted from it. Omit to promote every file.
+     * `excludeJsonPaths` (ours) leaves environment-specific values inside matched paths alone.
+     */
+    promotion: z
+        .record(
+            z.string().min(1),
+            z.strictObject({
+                jsonPaths: z.array(z.string().min(1)).min(1, "list at least one JSONPath (or omit the file)"),
+                excludeJsonPaths: z.array(z.string().min(1)).optional(),
+            }),
+        )
+        .optional(),
+});
+export type TemplateBody = z.infer<typeof templateBodySchema>;
+
+export const promotionTemplateDefinitionSchema = templateBodySchema.extend({
+    name: nameSchema,
+    /** Which applications the template applies to (labels; `codefresh.io/product` and `codefresh.io/environment` are implied). */
+    applicationSourceSelector: labelSelectorSchema,
+    /** Lower wins when several templates match an application. */
+    priority: z.number().int(),
+});
+export type PromotionTemplateDefinition = z.infer<typeof promotionTemplateDefinitionSchema>;
+export type PromotionTemplateInput = z.input<typeof promotionTemplateDefinitionSchema>;
+
+export interface PromotionTemplateArgs {
+    /** Which applications the template applies to. */
+    readonly applicationSourceSelector: pulumi.Input<z.input<typeof labelSelectorSchema>>;
+    /** Lower wins when several templates match an application. */
+    readonly priority: pulumi.Input<number>;
+    /** Where the release version is read. */
+    readonly versionSource?: pulumi.Input<{ file: string; jsonPath: string }>;
+    /** File to JSONPaths promoted from it; omit to promote every file. */
+    readonly promotion?: pulumi.Input<Record<string, { jsonPaths: string[]; excludeJsonPaths?: string[] }>>;
+}
+
+/** Which files and values are promoted between a product's applications, and where its version is read. */
+export class PromotionTemplate extends pulumi.ComponentResource {
+    public readonly definition: pulumi.Output<PromotionTemplateDefinition>;
+
+    constructor(name: string, args: PromotionTemplateArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(tokens.PromotionTemplate, name, args, opts);
+        this.definition = definitionOutput(
+            "PromotionTemplate",
+            promotionTemplateDefinitionSchema,
+            name,
+            args,
+        );
+        this.registerOutputs({ definition: this.definition });
+    }
+}

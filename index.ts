@@ -1,0 +1,5 @@
+/** pulumi-promotions: the model as Pulumi components, and the tools around it. */
+export * from "./components";
+export type { EngineLocation } from "./engine/engineLocator";
+export { locateEngine } from "./engine/engineLocator";
+export { EnvironmentError, InvalidInputError, PromotionError } from "./engine/errors";
