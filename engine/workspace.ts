@@ -23,6 +23,8 @@ export interface StackOptions {
     readonly workDir?: string;
     /** The PATH to start from (the CLI passes its own; defaults to this process's). */
     readonly inheritedPath?: string;
+    /** More environment for the Pulumi CLI and its plugins (e.g. credentials the provider reads). */
+    readonly extraEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
                 PULUMI_SKIP_UPDATE_CHECK: "true",
                 PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
                 PATH: enginePath(opts.engine, opts.inheritedPath ?? process.env.PATH ?? ""),
+                ...opts.extraEnv,
             },
         },
     );

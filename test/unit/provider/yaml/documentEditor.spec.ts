@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { applyEntries, leafEntries, readDocument } from "../../../../provider/yaml/documentEditor";
 import { queryJsonPath } from "../../../../provider/yaml/jsonPath";
+import { promotedEntries, readVersion } from "../../../../provider/yaml/promotedValues";
 
 const values = `# Default values for web.
 # This is a YAML-formatted file.
@@ -131,5 +132,24 @@ describe("applyEntries", () => {
             () => applyEntries("a: [1, 2\n", [{ path: ["a"], value: 1 }], "bad.yaml"),
             /bad\.yaml: not valid YAML/,
         );
+    });
+});
+
+describe("promotedEntries", () => {
+    it("expands matches into leaves and leaves excluded paths out", () => {
+        const entries = promotedEntries(values, "values.yaml", {
+            jsonPaths: ["$..image", "$.replicaCount"],
+            excludeJsonPaths: ["$.image.pullPolicy", "$.sidecar"],
+        });
+        assert.deepStrictEqual(entries, [
+            { path: ["image", "repository"], value: "ghcr.io/acme/web" },
+            { path: ["image", "tag"], value: "1.2.0" },
+            { path: ["replicaCount"], value: 2 },
+        ]);
+    });
+
+    it("reads the version as a string", () => {
+        assert.strictEqual(readVersion(chart, "Chart.yaml", "$.appVersion"), "1.2.0");
+        assert.strictEqual(readVersion(chart, "Chart.yaml", "$.nope"), undefined);
     });
 });

@@ -1,0 +1,189 @@
+import type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct } from "../components/catalog";
+import { defaultFlowTimeoutMs } from "../components/catalog";
+import type { PolicyFields } from "../components/promotionPolicy";
+import { flowGraph } from "../components/promotionFlow.graph";
+import { resolvePolicy } from "../components/promotionPolicy.merge";
+import { selectTemplate } from "../components/promotionTemplate.select";
+import { actions } from "../provider/actions/registry";
+import type { GitCredentials } from "../provider/git/git";
+import { GitError } from "../provider/git/git";
+import { Repository } from "../provider/git/repository";
+import type { ReleaseCandidate } from "../provider/promotion";
+import { readCandidate } from "../provider/promotion";
+import { EnvironmentError, InvalidInputError } from "./errors";
+import type { ReleasePlan } from "./releaseRecord";
+
+/** What to release: a flow of the product, or a manual promotion from one environment to another. */
+export type ReleaseTarget =
+    | { readonly flow: string }
+    | { readonly from: string; readonly to: string; readonly overrides?: PolicyFields };
+
+export interface PlanReleaseOptions {
+    readonly catalog: Catalog;
+    readonly product: string;
+    readonly target: ReleaseTarget;
+    /** Defaults to the tip of the source application's targetRevision. */
+    readonly sourceCommit?: string;
+    readonly cacheDir: string;
+    readonly credentials?: GitCredentials;
+}
+
+export interface PlannedRelease {
+    readonly product: CatalogProduct;
+    readonly flow: CatalogFlow;
+    readonly plan: ReleasePlan;
+    readonly candidate: ReleaseCandidate;
+    readonly sourceApplication: CatalogApplication;
+}
+
+/** The flow named `manual`: one target environment, depending on the source environment. */
+export function manualFlow(from: string, to: string, overrides: PolicyFields = {}): CatalogFlow {
+    return {
+        name: "manual",
+        triggerEnvironment: from,
+        steps: [{ environment: to, dependsOn: [from], policy: overrides }],
+        timeoutMs: defaultFlowTimeoutMs,
+    };
+}
+
+function findProduct(catalog: Catalog, name: string): CatalogProduct {
+    const product = catalog.products.find((p) => p.name === name);
+    if (!product) {
+        throw new InvalidInputError(
+            `unknown product "${name}": one of ${catalog.products.map((p) => p.name).join(", ") || "(none defined)"}`,
+        );
+    }
+    return product;
+}
+
+function findFlow(catalog: Catalog, product: CatalogProduct, target: ReleaseTarget): CatalogFlow {
+    if ("from" in target) {
+        for (const env of [target.from, target.to]) {
+            if (!catalog.environments.some((e) => e.name === env)) {
+                throw new InvalidInputError(`unknown environment "${env}"`);
+            }
+        }
+        if (target.from === target.to) {
+            throw new InvalidInputError(
+                `--from and --to are both "${target.from}": promote to another environment`,
+            );
+        }
+        return manualFlow(target.from, target.to, target.overrides);
+    }
+    const flow = catalog.promotionFlows.find((f) => f.name === target.flow);
+    if (!flow) {
+        throw new InvalidInputError(
+            `unknown flow "${target.flow}": one of ${catalog.promotionFlows.map((f) => f.name).join(", ") || "(none defined)"}`,
+        );
+    }
+    if (!product.promotionFlows.some((f) => f.name === flow.name)) {
+        // Like Codefresh's manual trigger, any flow may be run by hand; the product just needs its applications.
+        for (const env of [flow.triggerEnvironment, ...flow.steps.map((s) => s.environment)]) {
+            if (!product.applications.some((a) => a.environment === env)) {
+                throw new InvalidInputError(
+                    `product "${product.name}" has no application in environment "${env}" of flow "${flow.name}"`,
+                );
+            }
+        }
+    }
+    return flow;
+}
+
+/**
+ * Resolves product, flow and source application, reads the release candidate at the source commit, and
+ * plans every target environment (DAG order, resolved policy, applications).
+ */
+export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRelease> {
+    const { catalog } = opts;
+    const product = findProduct(catalog, opts.product);
+    const flow = findFlow(catalog, product, opts.target);
+    const sources = product.applications.filter((a) => a.environment === flow.triggerEnvironment);
+    if (sources.length !== 1) {
+        throw new InvalidInputError(
+            sources.length === 0
+                ? `product "${product.name}" has no application in "${flow.triggerEnvironment}" to promote from`
+                : `product "${product.name}" has ${sources.length} applications in "${flow.triggerEnvironment}" (${sources.map((a) => a.name).join(", ")}): keep one in the trigger environment`,
+        );
+    }
+    const source = sources[0];
+
+    const graph = flowGraph(flow);
+    const environments = graph.order.map((envName) => {
+        const environment = catalog.environments.find((e) => e.name === envName)!;
+        const step = flow.steps.find((s) => s.environment === envName);
+        const policy = resolvePolicy(catalog.promotionPolicies, { product, environment }, step?.policy);
+        if (policy.action === "none" && !policy.preAction) {
+            throw new InvalidInputError(
+                `${flow.name === "manual" ? "manual promotion" : `PromotionFlow "${flow.name}"`} to "${envName}": action "none" needs a preAction (set --pre-action, or another --action)`,
+            );
+        }
+        if (!actions[policy.action]) {
+            throw new InvalidInputError(
+                `environment "${envName}": action "${policy.action}" is not available in this version (available: ${Object.keys(actions).join(", ")})`,
+            );
+        }
+        const apps = product.applications.filter((a) => a.environment === envName);
+        if (apps.length === 0) {
+            throw new InvalidInputError(
+                `product "${product.name}" has no application in environment "${envName}"`,
+            );
+        }
+        return {
+            name: envName,
+            dependsOn: graph.dependsOn[envName],
+            action: policy.action,
+            ...(policy.preAction ? { preAction: policy.preAction } : {}),
+            ...(policy.postAction ? { postAction: policy.postAction } : {}),
+            applications: apps.map((a) => ({
+                name: a.name,
+                repoURL: a.repoURL,
+                targetRevision: a.targetRevision,
+                path: a.path,
+            })),
+        };
+    });
+
+    let candidate: ReleaseCandidate;
+    try {
+        const repo = await Repository.open(source.repoURL, opts.cacheDir, opts.credentials);
+        await repo.fetch();
+        const branch = await repo.branchFor(source.targetRevision);
+        const commit = opts.sourceCommit
+            ? await repo.resolveCommit(opts.sourceCommit)
+            : await repo.tip(branch);
+        if (!commit) {
+            throw new InvalidInputError(
+                opts.sourceCommit
+                    ? `source commit "${opts.sourceCommit}" is not in ${source.repoURL}`
+                    : `${source.repoURL} has no branch "${branch}" (targetRevision of ${source.name})`,
+            );
+        }
+        const template = selectTemplate({ product, application: source }, catalog.promotionTemplates);
+        candidate = await readCandidate(
+            repo,
+            commit,
+            { application: source.name, path: source.path },
+            template.body,
+        );
+    } catch (e) {
+        if (e instanceof GitError) {
+            throw new EnvironmentError(
+                `cannot read the source application ${source.name} from ${source.repoURL}: ${e.message}`,
+                { cause: e },
+            );
+        }
+        throw e;
+    }
+    return {
+        product,
+        flow,
+        sourceApplication: source,
+        candidate,
+        plan: {
+            trigger: flow.triggerEnvironment,
+            timeoutMs: flow.timeoutMs,
+            concurrency: product.concurrency,
+            environments,
+        },
+    };
+}

@@ -1,0 +1,513 @@
+import * as os from "os";
+import * as path from "path";
+import type { Catalog } from "../components/catalog";
+import type { ActionRequest } from "../provider/actions/action";
+import { actionFor } from "../provider/actions/registry";
+import type { GitCredentials } from "../provider/git/git";
+import type { Change } from "../provider/promotion";
+import type { EngineLocation } from "./engineLocator";
+import { InvalidInputError } from "./errors";
+import type { PlannedRelease, ReleaseTarget } from "./planRelease";
+import { planRelease } from "./planRelease";
+import { promoteProject, resourceGroups, runReleaseUpdate } from "./promoteStack";
+import type { EnvironmentRecord, ReleaseOwner, ReleaseRecord, ReleaseStatus } from "./releaseRecord";
+import { activeStatuses, finalStatuses, newReleaseId } from "./releaseRecord";
+import { ReleaseStore } from "./releaseStore";
+import { openStack } from "./workspace";
+
+export interface PromoteEngineOptions {
+    readonly catalog: Catalog;
+    readonly engine: EngineLocation;
+    /** The Pulumi backend for the promote stacks and release records. */
+    readonly backendUrl: string;
+    readonly passphrase: string;
+    /** Where bare clones of the GitOps repositories are kept between runs. */
+    readonly gitCacheDir: string;
+    /** Tokens for http(s) Git remotes, by host (`*` for any). Passed to the provider through its environment. */
+    readonly gitTokens?: Readonly<Record<string, string>>;
+    /** The PATH to run Pulumi with (defaults to this process's). */
+    readonly inheritedPath?: string;
+    /** Live progress. */
+    readonly onProgress?: (event: ProgressEvent) => void;
+    /** How often a running release checks whether it was asked to terminate (ms). */
+    readonly pollIntervalMs?: number;
+}
+
+export type ProgressEvent =
+    | { readonly type: "release"; readonly release: ReleaseRecord }
+    | { readonly type: "environment"; readonly releaseId: string; readonly environment: EnvironmentRecord }
+    | { readonly type: "waiting"; readonly releaseId: string; readonly behind: readonly string[] };
+
+export interface PreviewOptions {
+    readonly product: string;
+    readonly target: ReleaseTarget;
+    readonly sourceCommit?: string;
+}
+
+export interface PreviewEnvironment {
+    readonly name: string;
+    readonly dependsOn: readonly string[];
+    readonly action: "commit" | "pr" | "none";
+    readonly preAction?: string;
+    readonly postAction?: string;
+    /** True when the release would write to (or run workflows in) this environment. */
+    readonly wouldChange: boolean;
+    readonly applications: readonly {
+        readonly name: string;
+        readonly repoURL: string;
+        readonly branch: string;
+        readonly changes: readonly Change[];
+        /** Candidate files the target application does not have (left alone). */
+        readonly missing: readonly string[];
+    }[];
+}
+
+export interface PreviewResult {
+    readonly product: string;
+    readonly flow: string;
+    readonly flowVersion?: string;
+    readonly sourceApplication: string;
+    readonly sourceCommit: string;
+    readonly version?: string;
+    /** In DAG order. */
+    readonly environments: readonly PreviewEnvironment[];
+}
+
+export interface ReleaseOptions extends PreviewOptions {
+    /** Called once the release has its id and is stored (before it waits or runs). */
+    readonly onCreated?: (record: ReleaseRecord) => void;
+}
+
+const now = () => new Date().toISOString();
+
+function pidAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+/**
+ * The promote engine: plans releases from the catalog, runs them as updates of a promote stack per product
+ * through the Automation API, and keeps their records. Shaped like the Automation API: options in, results
+ * out; it never reads argv or the process environment.
+ */
+export class PromoteEngine {
+    private readonly stores = new Map<string, ReleaseStore>();
+    private readonly owner: ReleaseOwner = { host: os.hostname(), pid: process.pid };
+
+    private constructor(private readonly opts: PromoteEngineOptions) {}
+
+    static create(opts: PromoteEngineOptions): PromoteEngine {
+        return new PromoteEngine(opts);
+    }
+
+    private store(product: string): ReleaseStore {
+        let s = this.stores.get(product);
+        if (!s) {
+            s = new ReleaseStore({
+                engine: this.opts.engine,
+                backendUrl: this.opts.backendUrl,
+                passphrase: this.opts.passphrase,
+                product,
+                inheritedPath: this.opts.inheritedPath,
+            });
+            this.stores.set(product, s);
+        }
+        return s;
+    }
+
+    private credentials(): GitCredentials {
+        return { tokens: this.opts.gitTokens ?? {} };
+    }
+
+    private plan(o: PreviewOptions): Promise<PlannedRelease> {
+        return planRelease({
+            catalog: this.opts.catalog,
+            product: o.product,
+            target: o.target,
+            sourceCommit: o.sourceCommit,
+            cacheDir: this.opts.gitCacheDir,
+            credentials: this.credentials(),
+        });
+    }
+
+    /** What a release would change in every environment, read from the live repositories; writes nothing. */
+    async preview(o: PreviewOptions): Promise<PreviewResult> {
+        const planned = await this.plan(o);
+        const environments = await Promise.all(
+            planned.plan.environments.map(async (env) => {
+                const groups = await Promise.all(
+                    resourceGroups(env).map(async (g) => {
+                        const req: ActionRequest = {
+                            releaseId: "preview",
+                            product: planned.product.name,
+                            flow: planned.flow.name,
+                            environment: env.name,
+                            repoURL: g.repoURL,
+                            targetRevision: g.targetRevision,
+                            applications: g.applications.map((a) => ({ name: a.name, path: a.path })),
+                            candidate: planned.candidate,
+                            cacheDir: this.opts.gitCacheDir,
+                            credentials: this.credentials(),
+                        };
+                        const plan = await actionFor(env.action).plan(req);
+                        return plan.plans.map((p) => ({
+                            name: p.application,
+                            repoURL: g.repoURL,
+                            branch: plan.branch,
+                            changes: p.changes,
+                            missing: p.missing,
+                            pending: plan.pending,
+                        }));
+                    }),
+                );
+                const apps = groups.flat();
+                return {
+                    name: env.name,
+                    dependsOn: env.dependsOn,
+                    action: env.action,
+                    ...(env.preAction ? { preAction: env.preAction } : {}),
+                    ...(env.postAction ? { postAction: env.postAction } : {}),
+                    wouldChange: apps.some((a) => a.pending),
+                    applications: apps.map(({ pending: _p, ...a }) => a),
+                };
+            }),
+        );
+        return {
+            product: planned.product.name,
+            flow: planned.flow.name,
+            ...(planned.flow.version ? { flowVersion: planned.flow.version } : {}),
+            sourceApplication: planned.sourceApplication.name,
+            sourceCommit: planned.candidate.sourceCommit,
+            ...(planned.candidate.version ? { version: planned.candidate.version } : {}),
+            environments,
+        };
+    }
+
+    /** Creates a release, waits for its turn (the product's concurrency), runs it, and returns its record. */
+    async release(o: ReleaseOptions): Promise<ReleaseRecord> {
+        const planned = await this.plan(o);
+        const record: ReleaseRecord = {
+            id: newReleaseId(),
+            product: planned.product.name,
+            flow: planned.flow.name,
+            ...(planned.flow.version ? { flowVersion: planned.flow.version } : {}),
+            status: "Queued",
+            createdAt: now(),
+            sourceApplication: planned.sourceApplication.name,
+            sourceCommit: planned.candidate.sourceCommit,
+            ...(planned.candidate.version ? { version: planned.candidate.version } : {}),
+            environments: planned.plan.environments.map((e) => ({
+                name: e.name,
+                status: "Pending",
+                dependsOn: e.dependsOn,
+                applications: e.applications.map((a) => ({
+                    name: a.name,
+                    status: "Pending",
+                    action: e.action,
+                    repoURL: a.repoURL,
+                    changes: [],
+                })),
+            })),
+            candidate: planned.candidate,
+            plan: planned.plan,
+            owner: this.owner,
+            attempts: 0,
+        };
+        return this.run(record, o.onCreated);
+    }
+
+    /** Resumes a Failed or Terminated release (or one whose process died) from where it stopped, same id. */
+    async retry(id: string): Promise<ReleaseRecord> {
+        const record = await this.find(id);
+        const dead = activeStatuses.has(record.status) && !this.ownerAlive(record);
+        if (!finalStatuses.has(record.status) && !dead) {
+            throw new InvalidInputError(
+                `release ${id} is ${record.status}: only Failed or Terminated releases can be retried`,
+            );
+        }
+        if (record.status === "Succeeded") {
+            throw new InvalidInputError(`release ${id} already Succeeded: nothing to retry`);
+        }
+        const { finishedAt: _f, error: _e, ...rest } = record;
+        return this.run({ ...rest, status: "Queued", owner: this.owner }, undefined, record.environments);
+    }
+
+    /** Asks a release to stop: a Queued one ends at once; a running one ends Terminated when its process sees it. */
+    async terminate(id: string): Promise<ReleaseRecord> {
+        const record = await this.find(id);
+        if (finalStatuses.has(record.status)) {
+            return record;
+        }
+        const store = this.store(record.product);
+        if (record.status === "Queued" || !this.ownerAlive(record)) {
+            const done = this.finish(record, "Terminated", "terminated by user");
+            await store.put(done);
+            return done;
+        }
+        const terminating: ReleaseRecord = { ...record, status: "Terminating", error: "terminated by user" };
+        await store.put(terminating);
+        const deadline = Date.now() + 10 * 60_000;
+        while (Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, this.opts.pollIntervalMs ?? 2000));
+            const current = await store.get(id);
+            if (!current || finalStatuses.has(current.status)) {
+                return current ?? terminating;
+            }
+            if (!this.ownerAlive(current)) {
+                const done = this.finish(current, "Terminated", "terminated by user");
+                await store.put(done);
+                return done;
+            }
+        }
+        return (await store.get(id)) ?? terminating;
+    }
+
+    /** Every release of a product, newest first. */
+    releases(product: string): Promise<ReleaseRecord[]> {
+        if (!this.opts.catalog.products.some((p) => p.name === product)) {
+            throw new InvalidInputError(`unknown product "${product}"`);
+        }
+        return this.store(product).list();
+    }
+
+    /** One release by id, looked up across the catalog's products. */
+    async find(id: string): Promise<ReleaseRecord> {
+        for (const p of this.opts.catalog.products) {
+            const r = await this.store(p.name).get(id);
+            if (r) {
+                return r;
+            }
+        }
+        throw new InvalidInputError(`no release "${id}" (see 'promote releases --product P')`);
+    }
+
+    private ownerAlive(r: ReleaseRecord): boolean {
+        if (!r.owner) {
+            return false;
+        }
+        if (r.owner.host !== this.owner.host) {
+            // Another machine: alive until the flow timeout (plus a margin) has long passed.
+            const started = Date.parse(r.startedAt ?? r.createdAt);
+            return Date.now() - started < r.plan.timeoutMs + 15 * 60_000;
+        }
+        return pidAlive(r.owner.pid);
+    }
+
+    private finish(r: ReleaseRecord, status: ReleaseStatus, error?: string): ReleaseRecord {
+        return {
+            ...r,
+            status,
+            finishedAt: now(),
+            ...(error ? { error } : {}),
+            environments: r.environments.map((e) =>
+                e.status === "Running"
+                    ? { ...e, status: status === "Terminated" ? "Terminated" : "Failed" }
+                    : e,
+            ),
+        };
+    }
+
+    /**
+     * Waits until no earlier release of the product is active or queued (`queue`), or terminates them
+     * (`terminate`). Releases whose process died are marked Failed on the way (retry resumes them), and the
+     * stale Pulumi lock they left is cleared.
+     */
+    private async waitForTurn(record: ReleaseRecord): Promise<void> {
+        const store = this.store(record.product);
+        let announced = false;
+        let staleFound = false;
+        for (;;) {
+            const all = await store.list();
+            const blockers: ReleaseRecord[] = [];
+            for (const r of all) {
+                if (r.id === record.id || finalStatuses.has(r.status)) {
+                    continue;
+                }
+                if (!this.ownerAlive(r)) {
+                    const failed = this.finish(
+                        r,
+                        r.status === "Terminating" ? "Terminated" : "Failed",
+                        `the process running it (pid ${r.owner?.pid} on ${r.owner?.host}) stopped; 'promote retry ${r.id}' resumes it`,
+                    );
+                    await store.put(failed);
+                    staleFound = true;
+                    continue;
+                }
+                const earlier =
+                    r.createdAt < record.createdAt || (r.createdAt === record.createdAt && r.id < record.id);
+                if (activeStatuses.has(r.status) || (r.status === "Queued" && earlier)) {
+                    blockers.push(r);
+                }
+            }
+            if (staleFound) {
+                await this.clearStaleLock(record.product);
+                staleFound = false;
+            }
+            if (blockers.length === 0) {
+                return;
+            }
+            if (record.plan.concurrency === "terminate") {
+                for (const b of blockers.filter((x) => x.status !== "Terminating")) {
+                    await store.put(
+                        b.status === "Queued"
+                            ? this.finish(
+                                  b,
+                                  "Terminated",
+                                  `terminated by release ${record.id} (concurrency: terminate)`,
+                              )
+                            : {
+                                  ...b,
+                                  status: "Terminating",
+                                  error: `terminated by release ${record.id} (concurrency: terminate)`,
+                              },
+                    );
+                }
+            }
+            if (!announced) {
+                if (record.status !== "Queued" || record.attempts > 0) {
+                    await store.put({ ...record, status: "Queued" });
+                }
+                this.opts.onProgress?.({
+                    type: "waiting",
+                    releaseId: record.id,
+                    behind: blockers.map((b) => b.id),
+                });
+                announced = true;
+            }
+            await new Promise((r) => setTimeout(r, this.opts.pollIntervalMs ?? 2000));
+        }
+    }
+
+    /** A killed `pulumi` leaves its lock behind; with the owner confirmed dead, remove it. */
+    private async clearStaleLock(product: string): Promise<void> {
+        const stack = await openStack({
+            engine: this.opts.engine,
+            backendUrl: this.opts.backendUrl,
+            passphrase: this.opts.passphrase,
+            projectName: promoteProject,
+            stackName: product,
+            program: async () => ({}),
+            inheritedPath: this.opts.inheritedPath,
+        });
+        await stack.cancel().catch(() => undefined);
+    }
+
+    private async run(
+        initial: ReleaseRecord,
+        onCreated?: (r: ReleaseRecord) => void,
+        previous?: readonly EnvironmentRecord[],
+    ): Promise<ReleaseRecord> {
+        const store = this.store(initial.product);
+        await store.put(initial);
+        onCreated?.(initial);
+        this.opts.onProgress?.({ type: "release", release: initial });
+        await this.waitForTurn(initial);
+
+        let record: ReleaseRecord = {
+            ...initial,
+            status: "Running",
+            startedAt: initial.startedAt ?? now(),
+            attempts: initial.attempts + 1,
+            owner: this.owner,
+        };
+        await store.put(record);
+        this.opts.onProgress?.({ type: "release", release: record });
+
+        const controller = new AbortController();
+        let reason: string | undefined;
+        const elapsed = Date.now() - Date.parse(record.startedAt!);
+        const timeout = setTimeout(
+            () => {
+                reason = `flow timeout exceeded (promotionTimeoutLimit ${Math.round(record.plan.timeoutMs / 1000)}s)`;
+                controller.abort();
+            },
+            Math.max(0, record.plan.timeoutMs - elapsed),
+        );
+        let polling = true;
+        const watcher = (async () => {
+            while (polling) {
+                await new Promise((r) => setTimeout(r, this.opts.pollIntervalMs ?? 2000));
+                if (!polling) {
+                    break;
+                }
+                const current = await store.get(record.id).catch(() => undefined);
+                if (current?.status === "Terminating") {
+                    reason = current.error ?? "terminated by user";
+                    controller.abort();
+                    break;
+                }
+            }
+        })();
+
+        const gitTokens = this.opts.gitTokens ?? {};
+        let result;
+        try {
+            result = await runReleaseUpdate({
+                engine: this.opts.engine,
+                backendUrl: this.opts.backendUrl,
+                passphrase: this.opts.passphrase,
+                inheritedPath: this.opts.inheritedPath,
+                extraEnv:
+                    Object.keys(gitTokens).length > 0
+                        ? { PROMOTIONS_GIT_TOKENS: JSON.stringify(gitTokens) }
+                        : {},
+                releaseId: record.id,
+                product: record.product,
+                flow: record.flow,
+                plan: record.plan,
+                candidate: record.candidate,
+                cacheDir: this.opts.gitCacheDir,
+                previous,
+                signal: controller.signal,
+                onEnvironment: (environment) =>
+                    this.opts.onProgress?.({ type: "environment", releaseId: record.id, environment }),
+            });
+        } finally {
+            clearTimeout(timeout);
+            polling = false;
+        }
+        await watcher;
+
+        let status: ReleaseStatus;
+        let error: string | undefined;
+        const failed = result.environments.filter((e) => e.status === "Failed");
+        if (result.aborted) {
+            status = "Terminated";
+            error = reason;
+        } else if (failed.length > 0 || result.error) {
+            status = "Failed";
+            error =
+                failed.length > 0
+                    ? failed.map((e) => `${e.name}: ${e.error ?? "failed"}`).join("\n")
+                    : result.error;
+        } else if (result.environments.every((e) => e.status === "Succeeded" || e.status === "Skipped")) {
+            status = "Succeeded";
+        } else {
+            status = "Failed";
+            error = "some environments did not run";
+        }
+        record = {
+            ...record,
+            status,
+            finishedAt: now(),
+            ...(error ? { error } : {}),
+            environments: result.environments,
+        };
+        if (status === "Succeeded") {
+            const { error: _e, ...clean } = record;
+            record = clean;
+        }
+        await store.put(record);
+        this.opts.onProgress?.({ type: "release", release: record });
+        return record;
+    }
+}
+
+/** The default clone cache under a cache root. */
+export function gitCacheDir(cacheRoot: string): string {
+    return path.join(cacheRoot, "git");
+}

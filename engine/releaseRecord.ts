@@ -1,0 +1,145 @@
+import type { Change, ReleaseCandidate } from "../provider/promotion";
+
+export const releaseStatuses = [
+    "Queued",
+    "Running",
+    "Suspended",
+    "Terminating",
+    "Terminated",
+    "Succeeded",
+    "Failed",
+] as const;
+export type ReleaseStatus = (typeof releaseStatuses)[number];
+export type EnvironmentStatus =
+    "Pending" | "Running" | "Suspended" | "Succeeded" | "Failed" | "Terminated" | "Skipped";
+export type WorkflowRunStatus = "Pending" | "Running" | "Succeeded" | "Failed" | "Error" | "Terminated";
+
+/** A release is over: it will not change again unless retried. */
+export const finalStatuses: ReadonlySet<ReleaseStatus> = new Set(["Terminated", "Succeeded", "Failed"]);
+/** A release holds its product: later ones queue behind it. */
+export const activeStatuses: ReadonlySet<ReleaseStatus> = new Set(["Running", "Suspended", "Terminating"]);
+
+export interface WorkflowRunRecord {
+    readonly workflow: string;
+    readonly status: WorkflowRunStatus;
+    readonly runId?: string;
+    readonly startedAt?: string;
+    readonly finishedAt?: string;
+    /** The tail of a local run's output, or the Argo UI link. */
+    readonly log?: string;
+}
+
+export interface ApplicationRecord {
+    readonly name: string;
+    readonly status: EnvironmentStatus;
+    readonly action: "commit" | "pr" | "none";
+    readonly repoURL: string;
+    readonly branch?: string;
+    readonly commitSha?: string;
+    readonly pullRequest?: { readonly url: string; readonly number: number; readonly state: string };
+    readonly changes: readonly Change[];
+    readonly preAction?: WorkflowRunRecord;
+    readonly postAction?: WorkflowRunRecord;
+}
+
+export interface EnvironmentRecord {
+    readonly name: string;
+    readonly status: EnvironmentStatus;
+    readonly dependsOn: readonly string[];
+    readonly startedAt?: string;
+    readonly finishedAt?: string;
+    readonly error?: string;
+    readonly applications: readonly ApplicationRecord[];
+}
+
+/** Who is running a release: lets another process tell a live release from one whose process died. */
+export interface ReleaseOwner {
+    readonly host: string;
+    readonly pid: number;
+}
+
+/** The durable record of one release: everything `promote release ID --json` prints, and what retry needs. */
+export interface ReleaseRecord {
+    readonly id: string;
+    readonly product: string;
+    /** The flow's name, or `manual` for a single-environment promotion. */
+    readonly flow: string;
+    readonly flowVersion?: string;
+    readonly status: ReleaseStatus;
+    readonly createdAt: string;
+    readonly startedAt?: string;
+    readonly finishedAt?: string;
+    readonly sourceApplication: string;
+    readonly sourceCommit: string;
+    readonly version?: string;
+    readonly error?: string;
+    readonly environments: readonly EnvironmentRecord[];
+    /** The immutable values every environment receives. */
+    readonly candidate: ReleaseCandidate;
+    /** The plan the release runs: per environment, its resolved policy and applications. */
+    readonly plan: ReleasePlan;
+    readonly owner?: ReleaseOwner;
+    /** How many times it ran (1, then +1 per retry). */
+    readonly attempts: number;
+}
+
+export interface PlannedApplication {
+    readonly name: string;
+    readonly repoURL: string;
+    readonly targetRevision: string;
+    readonly path: string;
+}
+
+export interface PlannedEnvironment {
+    readonly name: string;
+    readonly dependsOn: readonly string[];
+    readonly action: "commit" | "pr" | "none";
+    readonly preAction?: string;
+    readonly postAction?: string;
+    readonly applications: readonly PlannedApplication[];
+}
+
+export interface ReleasePlan {
+    readonly trigger: string;
+    readonly timeoutMs: number;
+    readonly concurrency: "queue" | "terminate";
+    /** Target environments in DAG order. */
+    readonly environments: readonly PlannedEnvironment[];
+}
+
+/** The summary `promote releases --json` prints, newest first. */
+export function summary(r: ReleaseRecord) {
+    return {
+        id: r.id,
+        flow: r.flow,
+        flowVersion: r.flowVersion,
+        status: r.status,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        version: r.version,
+    };
+}
+
+/** The public JSON of a release (the CLI contract): the record without its internal bookkeeping. */
+export function publicRecord(r: ReleaseRecord) {
+    return {
+        id: r.id,
+        product: r.product,
+        flow: r.flow,
+        flowVersion: r.flowVersion,
+        status: r.status,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        sourceApplication: r.sourceApplication,
+        sourceCommit: r.sourceCommit,
+        version: r.version,
+        error: r.error,
+        environments: r.environments,
+    };
+}
+
+/** A new, sortable release id: `r` + UTC time + random suffix. */
+export function newReleaseId(now: Date = new Date()): string {
+    const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    return `r${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+}

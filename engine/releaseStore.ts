@@ -1,0 +1,103 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
+import type { EngineLocation } from "./engineLocator";
+import type { ReleaseRecord } from "./releaseRecord";
+import { openStack } from "./workspace";
+
+export const recordsProject = "promotions-releases";
+const recordType = "promotions:index:ReleaseRecord";
+
+/** One release in the records stack: a component whose outputs are the record. */
+class ReleaseRecordResource extends pulumi.ComponentResource {
+    constructor(name: string, args: { record: ReleaseRecord }) {
+        super(recordType, name, args);
+        this.registerOutputs({ record: args.record });
+    }
+}
+
+export interface ReleaseStoreOptions {
+    readonly engine: EngineLocation;
+    readonly backendUrl: string;
+    readonly passphrase: string;
+    readonly product: string;
+    readonly inheritedPath?: string;
+}
+
+/** Retries an update that found the stack locked by another writer (records are written in a second or two). */
+export async function withLockRetry<T>(fn: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await fn();
+        } catch (e) {
+            if (!(e instanceof ConcurrentUpdateError) || Date.now() > deadline) {
+                throw e;
+            }
+            await new Promise((r) => setTimeout(r, Math.min(2000, 150 * attempt) + Math.random() * 250));
+        }
+    }
+}
+
+/**
+ * Every release of one product, kept in the Pulumi backend the user already has: a stack per product in
+ * the `promotions-releases` project, one component per release whose outputs hold the record. A write
+ * targets only its own release, so concurrent writers never overwrite each other's records; the stack
+ * outputs also carry the latest record.
+ */
+export class ReleaseStore {
+    private stack?: Promise<Stack>;
+
+    constructor(private readonly opts: ReleaseStoreOptions) {}
+
+    private open(): Promise<Stack> {
+        this.stack ??= openStack({
+            engine: this.opts.engine,
+            backendUrl: this.opts.backendUrl,
+            passphrase: this.opts.passphrase,
+            projectName: recordsProject,
+            stackName: this.opts.product,
+            program: async () => ({}),
+            inheritedPath: this.opts.inheritedPath,
+        });
+        return this.stack;
+    }
+
+    private urn(id: string): string {
+        return `urn:pulumi:${this.opts.product}::${recordsProject}::${recordType}::${id}`;
+    }
+
+    /** Writes (creates or replaces) one record. */
+    async put(record: ReleaseRecord): Promise<void> {
+        const stack = await this.open();
+        const plain = JSON.parse(JSON.stringify(record)) as ReleaseRecord;
+        await withLockRetry(() =>
+            stack.up({
+                program: async () => {
+                    new ReleaseRecordResource(record.id, { record: plain });
+                    return { latest: plain };
+                },
+                target: [this.urn(record.id)],
+            }),
+        );
+    }
+
+    /** Every record, newest first. */
+    async list(): Promise<ReleaseRecord[]> {
+        const stack = await this.open();
+        const state = await stack.exportStack();
+        const resources =
+            (state.deployment as { resources?: { type: string; outputs?: { record?: ReleaseRecord } }[] })
+                .resources ?? [];
+        return resources
+            .filter((r) => r.type === recordType && r.outputs?.record)
+            .map((r) => r.outputs!.record!)
+            .sort((a, b) =>
+                a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1,
+            );
+    }
+
+    async get(id: string): Promise<ReleaseRecord | undefined> {
+        return (await this.list()).find((r) => r.id === id);
+    }
+}

@@ -1,0 +1,42 @@
+import { mergeFileChanges } from "../promotion";
+import type { ActionRequest, ActionResult, PromotionActionKind } from "./action";
+import { commitMessage, planAgainstTip, trailers } from "./gitPlan";
+
+/** How many times a push is retried after another writer moved the branch. */
+export const maxPushAttempts = 6;
+
+/**
+ * `commit`: one commit per repository branch per environment, pushed to the applications' branch. A push
+ * rejected because the branch moved is retried on the new tip (fetch, re-apply, push), so the other writer's
+ * commit is kept. Nothing to change: Skipped, no empty commit. Re-running after a crash finds the commit this
+ * release already pushed (by its trailers) instead of making another.
+ */
+export const commitAction: PromotionActionKind = {
+    kind: "commit",
+    async plan(req) {
+        const { repo: _repo, ...plan } = await planAgainstTip(req);
+        return plan;
+    },
+    async run(req: ActionRequest): Promise<ActionResult> {
+        for (let attempt = 1; ; attempt++) {
+            const { repo, branch, tip, plans, pending } = await planAgainstTip(req);
+            const results = plans.map((p) => ({ name: p.application, changes: p.changes }));
+            if (!pending) {
+                const existing = await repo.findCommit(branch, trailers(req));
+                return existing
+                    ? { status: "Succeeded", branch, commitSha: existing, results, attempts: attempt - 1 }
+                    : { status: "Skipped", branch, results, attempts: attempt - 1 };
+            }
+            const sha = await repo.commit(tip!, mergeFileChanges(plans), commitMessage(req));
+            if ((await repo.push(sha, branch)) === "pushed") {
+                return { status: "Succeeded", branch, commitSha: sha, results, attempts: attempt };
+            }
+            if (attempt >= maxPushAttempts) {
+                throw new Error(
+                    `${req.repoURL} ${branch}: push rejected ${attempt} times (the branch keeps moving); retry the release`,
+                );
+            }
+            await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+        }
+    },
+};

@@ -1,0 +1,45 @@
+import { Repository } from "../git/repository";
+import { planApplication } from "../promotion";
+import type { ActionPlan, ActionRequest } from "./action";
+
+/** Fetches the target repository and plans every application of the request against the branch tip. */
+export async function planAgainstTip(req: ActionRequest): Promise<ActionPlan & { repo: Repository }> {
+    const repo = await Repository.open(req.repoURL, req.cacheDir, req.credentials);
+    await repo.fetch();
+    const branch = await repo.branchFor(req.targetRevision);
+    const tip = await repo.tip(branch);
+    if (!tip) {
+        throw new Error(
+            `${req.repoURL}: branch "${branch}" does not exist (targetRevision of ${req.applications.map((a) => a.name).join(", ")})`,
+        );
+    }
+    const plans = await Promise.all(
+        req.applications.map((a) => planApplication(repo, tip, a, req.candidate)),
+    );
+    return { repo, branch, tip, plans, pending: plans.some((p) => p.changes.length > 0) };
+}
+
+/** The trailers that tie a commit to one release and environment (and make retries idempotent). */
+export function trailers(req: ActionRequest): Record<string, string> {
+    return {
+        "Promotion-Release": req.releaseId,
+        "Promotion-Product": req.product,
+        "Promotion-Source-Commit": req.candidate.sourceCommit,
+        "Promotion-Environment": req.environment,
+    };
+}
+
+/** The commit message: product, release, source and target, then the trailers. */
+export function commitMessage(req: ActionRequest): string {
+    const version = req.candidate.version ? ` ${req.candidate.version}` : "";
+    const apps = req.applications.map((a) => a.name).join(", ");
+    return [
+        `promote ${req.product}${version} to ${req.environment}`,
+        "",
+        `Release ${req.releaseId} (flow ${req.flow}) promotes ${req.candidate.sourceApplication} at ` +
+            `${req.candidate.sourceCommit.slice(0, 12)} to ${req.environment}: ${apps}.`,
+        "",
+        ...Object.entries(trailers(req)).map(([k, v]) => `${k}: ${v}`),
+        "",
+    ].join("\n");
+}

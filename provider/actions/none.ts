@@ -1,0 +1,23 @@
+import type { PromotionActionKind } from "./action";
+import { planAgainstTip } from "./gitPlan";
+
+/**
+ * `none`: nothing is written; the pre-action workflow is expected to perform the promotion. The plan still
+ * shows what differs, and the action always has work to do (its workflows run once per release).
+ */
+export const noneAction: PromotionActionKind = {
+    kind: "none",
+    async plan(req) {
+        const { repo: _repo, ...plan } = await planAgainstTip(req);
+        return { ...plan, pending: true };
+    },
+    async run(req) {
+        const { branch, plans } = await planAgainstTip(req);
+        return {
+            status: "Succeeded",
+            branch,
+            results: plans.map((p) => ({ name: p.application, changes: p.changes })),
+            attempts: 0,
+        };
+    },
+};

@@ -1,0 +1,110 @@
+/**
+ * The work behind the EnvironmentPromotion dynamic resource. It runs in Pulumi's dynamic-provider process,
+ * which loads this module by path (the serialized provider stays a few lines long).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { ActionRequest, ActionResult } from "../actions/action";
+import { actionFor } from "../actions/registry";
+import type { GitCredentials } from "../git/git";
+import { redact } from "../git/git";
+import { Repository } from "../git/repository";
+
+export interface EnvironmentPromotionInputs extends Omit<ActionRequest, "credentials"> {
+    readonly action: "commit" | "pr" | "none";
+}
+
+export type EnvironmentPromotionOutputs = EnvironmentPromotionInputs & ActionResult;
+
+/** Tokens come from the environment of the Pulumi CLI (never from state): host to token, as JSON. */
+function credentials(): GitCredentials {
+    const raw = process.env.PROMOTIONS_GIT_TOKENS;
+    if (!raw) {
+        return {};
+    }
+    try {
+        return { tokens: JSON.parse(raw) as Record<string, string> };
+    } catch {
+        throw new Error('PROMOTIONS_GIT_TOKENS is not valid JSON (expected {"host": "token"})');
+    }
+}
+
+function request(inputs: EnvironmentPromotionInputs): ActionRequest {
+    return { ...inputs, credentials: credentials() };
+}
+
+/** Errors leave this process as messages: make sure no token is in one. */
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+        return await fn();
+    } catch (e) {
+        throw new Error(redact(e instanceof Error ? e.message : String(e), credentials()));
+    }
+}
+
+export async function check(
+    _olds: EnvironmentPromotionInputs,
+    news: EnvironmentPromotionInputs,
+): Promise<pulumi.dynamic.CheckResult<EnvironmentPromotionInputs>> {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    for (const field of ["releaseId", "environment", "repoURL", "targetRevision", "cacheDir"] as const) {
+        if (typeof news[field] !== "string" || news[field] === "") {
+            failures.push({ property: field, reason: `${field} is required` });
+        }
+    }
+    if (!["commit", "pr", "none"].includes(news.action)) {
+        failures.push({
+            property: "action",
+            reason: `unknown action "${String(news.action)}": commit, pr or none`,
+        });
+    }
+    return { inputs: news, failures };
+}
+
+/**
+ * Reads the truth: the live target branch. Changes when the candidate's values are not all there yet, or
+ * when this release already pushed its commit (a crash between push and state: the update adopts it).
+ * For `none`, once per release.
+ */
+export async function diff(
+    _id: string,
+    olds: EnvironmentPromotionOutputs,
+    news: EnvironmentPromotionInputs,
+): Promise<pulumi.dynamic.DiffResult> {
+    return guarded(async () => {
+        const newRelease = olds.releaseId !== news.releaseId;
+        if (news.action === "none") {
+            return { changes: newRelease };
+        }
+        const plan = await actionFor(news.action).plan(request(news));
+        if (plan.pending) {
+            return { changes: true };
+        }
+        if (newRelease) {
+            const repo = await Repository.open(news.repoURL, news.cacheDir, credentials());
+            const { trailers } = await import("../actions/gitPlan");
+            const ours = await repo.findCommit(plan.branch, trailers(request(news)));
+            return { changes: ours !== undefined };
+        }
+        return { changes: false };
+    });
+}
+
+async function apply(inputs: EnvironmentPromotionInputs): Promise<EnvironmentPromotionOutputs> {
+    const result = await guarded(() => actionFor(inputs.action).run(request(inputs)));
+    return { ...inputs, ...result };
+}
+
+export async function create(
+    inputs: EnvironmentPromotionInputs,
+): Promise<pulumi.dynamic.CreateResult<EnvironmentPromotionOutputs>> {
+    const outs = await apply(inputs);
+    return { id: `${inputs.environment}:${inputs.repoURL}:${outs.branch}`, outs };
+}
+
+export async function update(
+    _id: string,
+    _olds: EnvironmentPromotionOutputs,
+    news: EnvironmentPromotionInputs,
+): Promise<pulumi.dynamic.UpdateResult<EnvironmentPromotionOutputs>> {
+    return { outs: await apply(news) };
+}

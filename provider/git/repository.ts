@@ -1,0 +1,258 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import type { GitCredentials } from "./git";
+import { git, gitBlob, gitEnv, GitError } from "./git";
+
+/** Who commits promotions. */
+export interface Signature {
+    readonly name: string;
+    readonly email: string;
+}
+
+export const defaultSignature: Signature = { name: "pulumi-promotions", email: "promotions@localhost" };
+
+export interface CommitInfo {
+    readonly sha: string;
+    readonly author: string;
+    readonly message: string;
+    readonly date: string;
+}
+
+/** Files to write (content) or delete (null), relative to the repository root. */
+export type FileChanges = ReadonlyMap<string, Buffer | null>;
+
+const locks = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` after every earlier call for the same key has finished (one process). */
+function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    locks.set(
+        key,
+        next.catch(() => undefined),
+    );
+    return next;
+}
+
+/**
+ * A bare clone of one remote in the clone cache: fetched, never re-cloned. Commits are made without a work
+ * tree (hash-object, a private index, write-tree, commit-tree), so concurrent promotions into one clone never
+ * step on each other; only fetches are serialised.
+ */
+export class Repository {
+    private defaultBranch?: string;
+
+    private constructor(
+        readonly url: string,
+        readonly dir: string,
+        private readonly credentials: GitCredentials | undefined,
+    ) {}
+
+    /** Where the clone of `url` lives under `cacheDir`. */
+    static dirFor(cacheDir: string, url: string): string {
+        const slug = url
+            .replace(/^[a-z]+:\/\//, "")
+            .replace(/[^A-Za-z0-9._-]+/g, "_")
+            .slice(-60);
+        return path.join(
+            cacheDir,
+            `${slug}-${createHash("sha1").update(url).digest("hex").slice(0, 10)}.git`,
+        );
+    }
+
+    /** Opens (creating if needed) the cached clone of `url`. Call {@link fetch} before reading. */
+    static async open(url: string, cacheDir: string, credentials?: GitCredentials): Promise<Repository> {
+        const dir = Repository.dirFor(cacheDir, url);
+        await serialized(dir, async () => {
+            if (!fs.existsSync(path.join(dir, "HEAD"))) {
+                fs.mkdirSync(dir, { recursive: true });
+                await git(["init", "--bare", "--quiet", dir]);
+                await git(["remote", "add", "origin", url], { cwd: dir });
+                await git(["config", "gc.auto", "0"], { cwd: dir });
+            }
+        });
+        return new Repository(url, dir, credentials);
+    }
+
+    private env(): NodeJS.ProcessEnv {
+        return gitEnv(this.url, this.credentials);
+    }
+
+    /** Fetches every branch into refs/remotes/origin/*. */
+    async fetch(): Promise<void> {
+        await serialized(this.dir, async () => {
+            for (let attempt = 1; ; attempt++) {
+                try {
+                    await git(
+                        ["fetch", "--quiet", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*"],
+                        {
+                            cwd: this.dir,
+                            env: this.env(),
+                            credentials: this.credentials,
+                        },
+                    );
+                    return;
+                } catch (e) {
+                    // Another process may be fetching into the same clone (a ref lock); try again shortly.
+                    if (attempt >= 3 || !(e instanceof GitError) || !/lock|cannot lock/i.test(e.stderr)) {
+                        throw e;
+                    }
+                    await new Promise((r) => setTimeout(r, 200 * attempt));
+                }
+            }
+        });
+    }
+
+    /** The branch a `targetRevision` names: itself, or the remote's default branch for `HEAD`. */
+    async branchFor(targetRevision: string): Promise<string> {
+        if (targetRevision !== "HEAD") {
+            return targetRevision.replace(/^refs\/heads\//, "");
+        }
+        if (!this.defaultBranch) {
+            const { stdout } = await git(["ls-remote", "--symref", "origin", "HEAD"], {
+                cwd: this.dir,
+                env: this.env(),
+                credentials: this.credentials,
+            });
+            const m = /^ref: refs\/heads\/(\S+)\s+HEAD/m.exec(stdout);
+            if (!m) {
+                throw new Error(
+                    `${this.url}: cannot tell the default branch (no HEAD); set targetRevision to a branch`,
+                );
+            }
+            this.defaultBranch = m[1];
+        }
+        return this.defaultBranch;
+    }
+
+    /** The fetched tip of a branch, or undefined if the remote has no such branch. */
+    async tip(branch: string): Promise<string | undefined> {
+        const r = await git(["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}^{commit}`], {
+            cwd: this.dir,
+            okCodes: [1],
+        });
+        return r.code === 0 ? r.stdout.trim() : undefined;
+    }
+
+    /** Resolves a commit-ish (a SHA or prefix) that the clone has. */
+    async resolveCommit(rev: string): Promise<string | undefined> {
+        const r = await git(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], {
+            cwd: this.dir,
+            okCodes: [1],
+        });
+        return r.code === 0 ? r.stdout.trim() : undefined;
+    }
+
+    async readFile(commit: string, file: string): Promise<Buffer | undefined> {
+        return gitBlob(this.dir, `${commit}:${file}`);
+    }
+
+    /** Files under `dir` at `commit` (paths relative to the repository root). */
+    async listFiles(commit: string, dir: string): Promise<string[]> {
+        const spec = dir === "." || dir === "" ? [] : ["--", dir.replace(/\/$/, "")];
+        const { stdout } = await git(["ls-tree", "-r", "--name-only", "-z", commit, ...spec], {
+            cwd: this.dir,
+        });
+        return stdout.split("\0").filter(Boolean);
+    }
+
+    async commitInfo(sha: string): Promise<CommitInfo> {
+        const { stdout } = await git(["show", "-s", "--format=%H%x00%an <%ae>%x00%aI%x00%B", sha], {
+            cwd: this.dir,
+        });
+        const [full, author, date, ...message] = stdout.split("\0");
+        return { sha: full, author, date, message: message.join("\0").trim() };
+    }
+
+    /** The newest commit on `branch` whose message has every given trailer, if any. */
+    async findCommit(
+        branch: string,
+        trailers: Readonly<Record<string, string>>,
+    ): Promise<string | undefined> {
+        const tip = await this.tip(branch);
+        if (!tip) {
+            return undefined;
+        }
+        const greps = Object.entries(trailers).flatMap(([k, v]) => [
+            "--grep",
+            `^${k}: ${v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
+        ]);
+        const { stdout } = await git(["log", "--format=%H", "--all-match", "-n", "1", ...greps, tip], {
+            cwd: this.dir,
+        });
+        return stdout.trim() || undefined;
+    }
+
+    /** Creates a commit on top of `parent` with the given file changes; nothing is pushed. */
+    async commit(
+        parent: string,
+        changes: FileChanges,
+        message: string,
+        signature: Signature = defaultSignature,
+    ): Promise<string> {
+        const index = path.join(
+            this.dir,
+            `promotions-index-${process.pid}-${Math.random().toString(36).slice(2)}`,
+        );
+        const env = { ...process.env, GIT_INDEX_FILE: index, LC_ALL: "C" };
+        try {
+            await git(["read-tree", parent], { cwd: this.dir, env });
+            const lines: string[] = [];
+            for (const [file, content] of changes) {
+                if (content === null) {
+                    lines.push(`0 ${"0".repeat(40)}\t${file}`);
+                    continue;
+                }
+                const { stdout: blob } = await git(["hash-object", "-w", "--stdin"], {
+                    cwd: this.dir,
+                    input: content,
+                });
+                const { stdout: existing } = await git(["ls-tree", parent, "--", file], { cwd: this.dir });
+                const mode = existing.split(" ")[0] || "100644";
+                lines.push(`${mode} ${blob.trim()}\t${file}`);
+            }
+            await git(["update-index", "--index-info"], {
+                cwd: this.dir,
+                env,
+                input: lines.join("\n") + "\n",
+            });
+            const { stdout: tree } = await git(["write-tree"], { cwd: this.dir, env });
+            const { stdout: sha } = await git(["commit-tree", tree.trim(), "-p", parent, "-F", "-"], {
+                cwd: this.dir,
+                input: message,
+                env: {
+                    ...process.env,
+                    GIT_AUTHOR_NAME: signature.name,
+                    GIT_AUTHOR_EMAIL: signature.email,
+                    GIT_COMMITTER_NAME: signature.name,
+                    GIT_COMMITTER_EMAIL: signature.email,
+                },
+            });
+            return sha.trim();
+        } finally {
+            fs.rmSync(index, { force: true });
+        }
+    }
+
+    /** Pushes `sha` to `branch` if that is a fast-forward; "rejected" when someone else pushed first. */
+    async push(sha: string, branch: string): Promise<"pushed" | "rejected"> {
+        try {
+            await git(["push", "--quiet", "origin", `${sha}:refs/heads/${branch}`], {
+                cwd: this.dir,
+                env: this.env(),
+                credentials: this.credentials,
+            });
+        } catch (e) {
+            if (
+                e instanceof GitError &&
+                /\[rejected\]|non-fast-forward|fetch first|failed to update ref|stale info/i.test(e.stderr)
+            ) {
+                return "rejected";
+            }
+            throw e;
+        }
+        await git(["update-ref", `refs/remotes/origin/${branch}`, sha], { cwd: this.dir });
+        return "pushed";
+    }
+}
