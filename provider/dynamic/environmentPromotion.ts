@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dynamicModule } from "../../components/tokens";
+import type * as impl from "./environmentPromotion.impl";
 import type { EnvironmentPromotionInputs, EnvironmentPromotionOutputs } from "./environmentPromotion.impl";
 
 /** Resolved here, in the program; the provider process loads the implementation from this path. */
 const implementation = require.resolve("./environmentPromotion.impl");
 
-type Impl = typeof import("./environmentPromotion.impl");
+type Impl = typeof impl;
 
 /**
  * The serialized provider: a few lines that load the real implementation at run time (so the closure stays
