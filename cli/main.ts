@@ -25,6 +25,48 @@ const commands: Record<string, Command> = {
         flags: ["flow", "format", "product"],
         run: async (ctx) => (await import("./commands/graph")).graph(ctx),
     },
+    preview: {
+        summary: "show what a release would change in every environment (writes nothing)",
+        usage: "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--json]",
+        flags: ["product", "flow", "from", "to", "source-commit", "json"],
+        run: async (ctx) => (await import("./commands/preview")).preview(ctx),
+    },
+    trigger: {
+        summary: "run a flow as a release, with live progress",
+        usage: "promote trigger --product P --flow F [--source-commit SHA] [--json]",
+        flags: ["product", "flow", "source-commit", "json"],
+        run: async (ctx) => (await import("./commands/trigger")).trigger(ctx),
+    },
+    promote: {
+        summary: "promote to one environment (flow 'manual'); policy fields overridable",
+        usage: "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] [--post-action W] [--source-commit SHA] [--json]",
+        flags: ["product", "from", "to", "action", "pre-action", "post-action", "source-commit", "json"],
+        run: async (ctx) => (await import("./commands/trigger")).promote(ctx),
+    },
+    releases: {
+        summary: "list a product's releases, newest first",
+        usage: "promote releases --product P [--json]",
+        flags: ["product", "json"],
+        run: async (ctx) => (await import("./commands/releases")).releases(ctx),
+    },
+    release: {
+        summary: "show one release: environments, applications, commits, changes",
+        usage: "promote release ID [--json]",
+        flags: ["json"],
+        run: async (ctx) => (await import("./commands/releases")).release(ctx),
+    },
+    retry: {
+        summary: "resume a Failed or Terminated release from where it stopped (same id)",
+        usage: "promote retry ID [--json]",
+        flags: ["json"],
+        run: async (ctx) => (await import("./commands/releases")).retry(ctx),
+    },
+    terminate: {
+        summary: "stop a queued or running release",
+        usage: "promote terminate ID [--json]",
+        flags: ["json"],
+        run: async (ctx) => (await import("./commands/releases")).terminate(ctx),
+    },
     doctor: {
         summary: "check Node.js, git, the Pulumi engine and the state backend",
         usage: "promote doctor",

@@ -9,11 +9,10 @@ import type { EngineLocation } from "./engineLocator";
 import { InvalidInputError } from "./errors";
 import type { PlannedRelease, ReleaseTarget } from "./planRelease";
 import { planRelease } from "./planRelease";
-import { promoteProject, resourceGroups, runReleaseUpdate } from "./promoteStack";
+import { openPromoteStack, resourceGroups, runReleaseUpdate } from "./promoteStack";
 import type { EnvironmentRecord, ReleaseOwner, ReleaseRecord, ReleaseStatus } from "./releaseRecord";
 import { activeStatuses, finalStatuses, newReleaseId } from "./releaseRecord";
 import { ReleaseStore } from "./releaseStore";
-import { openStack } from "./workspace";
 
 export interface PromoteEngineOptions {
     readonly catalog: Catalog;
@@ -115,6 +114,28 @@ export class PromoteEngine {
                 inheritedPath: this.opts.inheritedPath,
             });
             this.stores.set(product, s);
+        }
+        return s;
+    }
+
+    private readonly stacks = new Map<string, ReturnType<typeof openPromoteStack>>();
+
+    /** The product's promote stack, opened once per engine (and early, while records are written). */
+    private promoteStack(product: string): ReturnType<typeof openPromoteStack> {
+        let s = this.stacks.get(product);
+        if (!s) {
+            const tokens = this.opts.gitTokens ?? {};
+            s = openPromoteStack({
+                engine: this.opts.engine,
+                backendUrl: this.opts.backendUrl,
+                passphrase: this.opts.passphrase,
+                product,
+                inheritedPath: this.opts.inheritedPath,
+                extraEnv:
+                    Object.keys(tokens).length > 0 ? { PROMOTIONS_GIT_TOKENS: JSON.stringify(tokens) } : {},
+            });
+            s.catch(() => undefined);
+            this.stacks.set(product, s);
         }
         return s;
     }
@@ -316,9 +337,9 @@ export class PromoteEngine {
      * (`terminate`). Releases whose process died are marked Failed on the way (retry resumes them), and the
      * stale Pulumi lock they left is cleared.
      */
-    private async waitForTurn(record: ReleaseRecord): Promise<void> {
+    private async waitForTurn(record: ReleaseRecord): Promise<boolean> {
         const store = this.store(record.product);
-        let announced = false;
+        let announced = record.status === "Queued";
         let staleFound = false;
         for (;;) {
             const all = await store.list();
@@ -348,7 +369,7 @@ export class PromoteEngine {
                 staleFound = false;
             }
             if (blockers.length === 0) {
-                return;
+                return announced;
             }
             if (record.plan.concurrency === "terminate") {
                 for (const b of blockers.filter((x) => x.status !== "Terminating")) {
@@ -384,15 +405,7 @@ export class PromoteEngine {
 
     /** A killed `pulumi` leaves its lock behind; with the owner confirmed dead, remove it. */
     private async clearStaleLock(product: string): Promise<void> {
-        const stack = await openStack({
-            engine: this.opts.engine,
-            backendUrl: this.opts.backendUrl,
-            passphrase: this.opts.passphrase,
-            projectName: promoteProject,
-            stackName: product,
-            program: async () => ({}),
-            inheritedPath: this.opts.inheritedPath,
-        });
+        const stack = await this.promoteStack(product);
         await stack.cancel().catch(() => undefined);
     }
 
@@ -402,31 +415,47 @@ export class PromoteEngine {
         previous?: readonly EnvironmentRecord[],
     ): Promise<ReleaseRecord> {
         const store = this.store(initial.product);
-        await store.put(initial);
-        onCreated?.(initial);
-        this.opts.onProgress?.({ type: "release", release: initial });
-        await this.waitForTurn(initial);
-
-        let record: ReleaseRecord = {
+        const promoteStack = this.promoteStack(initial.product);
+        // The record is written as Running straight away when nothing else holds the product; it is only
+        // written Queued (and waits) when another release is active or queued ahead of it.
+        const running = (): ReleaseRecord => ({
             ...initial,
             status: "Running",
             startedAt: initial.startedAt ?? now(),
             attempts: initial.attempts + 1,
             owner: this.owner,
-        };
-        await store.put(record);
-        this.opts.onProgress?.({ type: "release", release: record });
+        });
+        let record: ReleaseRecord = running();
+        for (;;) {
+            const waited = await this.waitForTurn(record);
+            record = { ...running(), startedAt: initial.startedAt ?? (waited ? now() : record.startedAt) };
+            await store.put(record);
+            onCreated?.(record);
+            onCreated = undefined;
+            this.opts.onProgress?.({ type: "release", release: record });
+            // Two processes may both have found the product free: the later one steps back and queues.
+            const rival = (await store.list()).find(
+                (r) =>
+                    r.id !== record.id &&
+                    activeStatuses.has(r.status) &&
+                    this.ownerAlive(r) &&
+                    (r.createdAt < record.createdAt ||
+                        (r.createdAt === record.createdAt && r.id < record.id)),
+            );
+            if (!rival) {
+                break;
+            }
+            record = { ...record, status: "Queued" };
+            await store.put(record);
+        }
 
         const controller = new AbortController();
         let reason: string | undefined;
-        const elapsed = Date.now() - Date.parse(record.startedAt!);
-        const timeout = setTimeout(
-            () => {
-                reason = `flow timeout exceeded (promotionTimeoutLimit ${Math.round(record.plan.timeoutMs / 1000)}s)`;
-                controller.abort();
-            },
-            Math.max(0, record.plan.timeoutMs - elapsed),
-        );
+        // Each attempt gets the flow's whole timeout (a retry of a timed-out release must be able to finish).
+        const timeout = setTimeout(() => {
+            reason = `flow timeout exceeded (promotionTimeoutLimit ${Math.round(record.plan.timeoutMs / 1000)}s)`;
+            controller.abort();
+        }, record.plan.timeoutMs);
         let polling = true;
         const watcher = (async () => {
             while (polling) {
@@ -443,7 +472,6 @@ export class PromoteEngine {
             }
         })();
 
-        const gitTokens = this.opts.gitTokens ?? {};
         let result;
         try {
             result = await runReleaseUpdate({
@@ -451,10 +479,6 @@ export class PromoteEngine {
                 backendUrl: this.opts.backendUrl,
                 passphrase: this.opts.passphrase,
                 inheritedPath: this.opts.inheritedPath,
-                extraEnv:
-                    Object.keys(gitTokens).length > 0
-                        ? { PROMOTIONS_GIT_TOKENS: JSON.stringify(gitTokens) }
-                        : {},
                 releaseId: record.id,
                 product: record.product,
                 flow: record.flow,
@@ -462,6 +486,7 @@ export class PromoteEngine {
                 candidate: record.candidate,
                 cacheDir: this.opts.gitCacheDir,
                 previous,
+                stack: promoteStack,
                 signal: controller.signal,
                 onEnvironment: (environment) =>
                     this.opts.onProgress?.({ type: "environment", releaseId: record.id, environment }),

@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import type { EngineEvent } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import type { EnvironmentPromotionOutputs } from "../provider/dynamic/environmentPromotion.impl";
 import { EnvironmentPromotion } from "../provider/dynamic/environmentPromotion";
 import type { ReleaseCandidate } from "../provider/promotion";
@@ -58,6 +58,31 @@ export interface ReleaseUpdateOptions {
     readonly previous?: readonly EnvironmentRecord[];
     readonly signal?: AbortSignal;
     readonly onEnvironment?: (env: EnvironmentRecord) => void;
+    /** The product's promote stack, if already opened (see {@link openPromoteStack}). */
+    readonly stack?: Promise<Stack>;
+}
+
+export interface PromoteStackOptions {
+    readonly engine: EngineLocation;
+    readonly backendUrl: string;
+    readonly passphrase: string;
+    readonly product: string;
+    readonly inheritedPath?: string;
+    readonly extraEnv?: Readonly<Record<string, string>>;
+}
+
+/** Opens (creating if needed) a product's promote stack. The program is given to each update. */
+export function openPromoteStack(opts: PromoteStackOptions): Promise<Stack> {
+    return openStack({
+        engine: opts.engine,
+        backendUrl: opts.backendUrl,
+        passphrase: opts.passphrase,
+        projectName: promoteProject,
+        stackName: opts.product,
+        program: async () => ({}),
+        inheritedPath: opts.inheritedPath,
+        extraEnv: opts.extraEnv,
+    });
 }
 
 export interface ReleaseUpdateResult {
@@ -132,6 +157,7 @@ function environmentRecord(
                     : keepBefore && before?.commitSha
                       ? { commitSha: before.commitSha }
                       : {}),
+                ...(g.state === "done" && g.outputs?.attempts ? { pushAttempts: g.outputs.attempts } : {}),
                 changes: g.state === "done" ? (result?.changes ?? []) : keepBefore ? before.changes : [],
             });
         }
@@ -280,16 +306,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         report(st.group.environment);
     };
 
-    const stack = await openStack({
-        engine: opts.engine,
-        backendUrl: opts.backendUrl,
-        passphrase: opts.passphrase,
-        projectName: promoteProject,
-        stackName: opts.product,
-        program,
-        inheritedPath: opts.inheritedPath,
-        extraEnv: opts.extraEnv,
-    });
+    const stack = await (opts.stack ?? openPromoteStack(opts));
     let error: string | undefined;
     try {
         await withLockRetry(() =>

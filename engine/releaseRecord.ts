@@ -36,6 +36,8 @@ export interface ApplicationRecord {
     readonly repoURL: string;
     readonly branch?: string;
     readonly commitSha?: string;
+    /** Pushes it took (more than one when another writer moved the branch first). */
+    readonly pushAttempts?: number;
     readonly pullRequest?: { readonly url: string; readonly number: number; readonly state: string };
     readonly changes: readonly Change[];
     readonly preAction?: WorkflowRunRecord;

@@ -246,7 +246,9 @@ export class Repository {
         } catch (e) {
             if (
                 e instanceof GitError &&
-                /\[rejected\]|non-fast-forward|fetch first|failed to update ref|stale info/i.test(e.stderr)
+                /\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref|stale info/i.test(
+                    e.stderr,
+                )
             ) {
                 return "rejected";
             }

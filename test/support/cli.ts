@@ -1,3 +1,4 @@
+import type { ChildProcess } from "child_process";
 import { spawn } from "child_process";
 import * as path from "path";
 import { packageRoot } from "../../engine/engineLocator";
@@ -8,21 +9,52 @@ export interface CliResult {
     readonly stderr: string;
 }
 
-/** Runs the real `promote` executable (bin/promote) as a user would. */
+export interface RunningCli {
+    readonly child: ChildProcess;
+    readonly done: Promise<CliResult>;
+    /** stdout and stderr so far. */
+    output(): string;
+    /** Resolves when the output so far matches `re`. */
+    waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/** Starts the real `promote` executable (bin/promote) as a user would. */
+export function startCli(
+    args: readonly string[],
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): RunningCli {
+    const child = spawn(path.join(packageRoot, "bin", "promote"), args, {
+        cwd: opts.cwd ?? packageRoot,
+        env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<CliResult>((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    return {
+        child,
+        done,
+        output: () => stdout + stderr,
+        waitFor: async (re, timeoutMs = 120_000) => {
+            const deadline = Date.now() + timeoutMs;
+            while (!re.test(stdout + stderr)) {
+                if (Date.now() > deadline || child.exitCode !== null) {
+                    throw new Error(`timed out waiting for ${re} in:\n${stdout}${stderr}`);
+                }
+                await new Promise((r) => setTimeout(r, 100));
+            }
+        },
+    };
+}
+
+/** Runs the real `promote` executable to completion. */
 export function runCli(
     args: readonly string[],
     opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(path.join(packageRoot, "bin", "promote"), args, {
-            cwd: opts.cwd ?? packageRoot,
-            env: { ...process.env, NO_COLOR: "1", ...opts.env },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    return startCli(args, opts).done;
 }

@@ -142,3 +142,18 @@ export function gitopsRepoFor(
     }
     return GitopsRepo.create(dir, "gitops", files);
 }
+
+/**
+ * Makes the next push to `repo` take `seconds` longer (a server-side hook), so a release is reliably still
+ * running when a test acts on it. Only that one push is slowed.
+ */
+export function slowPushes(repo: GitopsRepo, dir: string): { once(seconds: number): void } {
+    const control = path.join(dir, "slow-push");
+    const hook = path.join(repo.bare, "hooks", "pre-receive");
+    fs.writeFileSync(
+        hook,
+        `#!/bin/sh\ncat >/dev/null\nif [ -f "${control}" ]; then s=$(cat "${control}"); rm -f "${control}"; sleep "$s"; fi\nexit 0\n`,
+    );
+    fs.chmodSync(hook, 0o755);
+    return { once: (seconds) => fs.writeFileSync(control, String(seconds)) };
+}

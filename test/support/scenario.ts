@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import * as path from "path";
 import type { Catalog, Definitions } from "../../components/catalog";
 import { buildCatalog } from "../../components/catalog";
@@ -15,8 +16,7 @@ export const helmTemplate = {
     },
 };
 
-/** Definitions for one product with an application per environment in one repository. */
-export function scenario(opts: {
+export interface ScenarioOptions {
     product: string;
     repoURL: string;
     environments: readonly { name: string; kind?: "production" | "non-production" }[];
@@ -24,8 +24,11 @@ export function scenario(opts: {
     policies?: Definitions["promotionPolicies"];
     workflows?: Definitions["promotionWorkflows"];
     concurrency?: "queue" | "terminate";
-}): Catalog {
-    const { catalog, issues } = buildCatalog({
+}
+
+/** Definitions for one product with an application per environment in one repository. */
+export function scenarioDefinitions(opts: ScenarioOptions): Definitions {
+    return {
         environments: opts.environments.map((e) => ({ name: e.name, kind: e.kind ?? "non-production" })),
         products: [
             {
@@ -45,11 +48,23 @@ export function scenario(opts: {
         promotionFlows: opts.flows,
         promotionPolicies: opts.policies,
         promotionWorkflows: opts.workflows,
-    });
+    };
+}
+
+/** The validated catalog of {@link scenarioDefinitions}. */
+export function scenario(opts: ScenarioOptions): Catalog {
+    const { catalog, issues } = buildCatalog(scenarioDefinitions(opts));
     if (issues.length > 0) {
         throw new Error(issues.map(formatIssue).join("\n"));
     }
     return catalog;
+}
+
+/** Writes the definitions as a JS module for `promote --config <file>`; returns its path. */
+export function writeConfigModule(dir: string, defs: Definitions): string {
+    const file = path.join(dir, "definitions.js");
+    fs.writeFileSync(file, `module.exports = ${JSON.stringify(defs, null, 2)};\n`);
+    return file;
 }
 
 /** A promote engine on a temporary file:// backend and clone cache under `dir`. */
