@@ -253,6 +253,10 @@ export class PromoteEngine {
         if (record.status === "Succeeded") {
             throw new InvalidInputError(`release ${id} already Succeeded: nothing to retry`);
         }
+        if (dead) {
+            // Its process was killed: the lock its `pulumi up` held is stale.
+            await this.clearStaleLock(record.product);
+        }
         const { finishedAt: _f, error: _e, ...rest } = record;
         return this.run({ ...rest, status: "Queued", owner: this.owner }, undefined, record.environments);
     }

@@ -284,7 +284,12 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         }
         if (e.resourcePreEvent) {
             if (e.resourcePreEvent.metadata.op === "same") {
-                st.state = "same";
+                const old = e.resourcePreEvent.metadata.old?.outputs as
+                    Partial<EnvironmentPromotionOutputs> | undefined;
+                // Unchanged because an earlier attempt of this very release already did the work (perhaps
+                // in a process that was killed before it could record it): report what the state says.
+                st.state = old?.releaseId === opts.releaseId ? "done" : "same";
+                st.outputs = old?.releaseId === opts.releaseId ? old : undefined;
                 st.finishedAt = now();
             } else {
                 st.state = "running";

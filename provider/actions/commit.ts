@@ -1,4 +1,4 @@
-import { mergeFileChanges } from "../promotion";
+import { mergeFileChanges, planApplication } from "../promotion";
 import type { ActionRequest, ActionResult, PromotionActionKind } from "./action";
 import { commitMessage, planAgainstTip, trailers } from "./gitPlan";
 
@@ -23,9 +23,24 @@ export const commitAction: PromotionActionKind = {
             const results = plans.map((p) => ({ name: p.application, changes: p.changes }));
             if (!pending) {
                 const existing = await repo.findCommit(branch, trailers(req));
-                return existing
-                    ? { status: "Succeeded", branch, commitSha: existing, results, attempts: attempt - 1 }
-                    : { status: "Skipped", branch, results, attempts: attempt - 1 };
+                if (!existing) {
+                    return { status: "Skipped", branch, results, attempts: attempt - 1 };
+                }
+                // This release already pushed (an attempt that died before recording it): adopt that commit
+                // and report what it changed.
+                const parent = await repo.resolveCommit(`${existing}^`);
+                const adopted = parent
+                    ? await Promise.all(
+                          req.applications.map((a) => planApplication(repo, parent, a, req.candidate)),
+                      )
+                    : plans;
+                return {
+                    status: "Succeeded",
+                    branch,
+                    commitSha: existing,
+                    results: adopted.map((p) => ({ name: p.application, changes: p.changes })),
+                    attempts: attempt - 1,
+                };
             }
             const sha = await repo.commit(tip!, mergeFileChanges(plans), commitMessage(req));
             if ((await repo.push(sha, branch)) === "pushed") {
