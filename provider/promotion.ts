@@ -104,9 +104,13 @@ export async function planApplication(
     const changes: Change[] = [];
     const files = new Map<string, Buffer>();
     const missing: string[] = [];
+    const current = await repo.readFiles(
+        commit,
+        candidate.files.map((cf) => join(application.path, cf.file)),
+    );
     for (const cf of candidate.files) {
         const target = join(application.path, cf.file);
-        const before = await repo.readFile(commit, target);
+        const before = current.get(target);
         if (cf.content !== undefined) {
             const after = Buffer.from(cf.content, "base64");
             if (before === undefined || !before.equals(after)) {
@@ -125,10 +129,8 @@ export async function planApplication(
             continue;
         }
         const text = before.toString("utf8");
-        const current = readDocument(text, target);
-        const differing = (cf.entries ?? []).filter(
-            (e) => !isDeepStrictEqual(lookup(current, e.path), e.value),
-        );
+        const doc = readDocument(text, target);
+        const differing = (cf.entries ?? []).filter((e) => !isDeepStrictEqual(lookup(doc, e.path), e.value));
         if (differing.length === 0) {
             continue;
         }
@@ -136,7 +138,7 @@ export async function planApplication(
             changes.push({
                 file: cf.file,
                 path: formatPath(e.path),
-                from: lookup(current, e.path) ?? null,
+                from: lookup(doc, e.path) ?? null,
                 to: e.value,
             });
         }

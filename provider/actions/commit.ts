@@ -1,3 +1,4 @@
+import { Repository, serialized } from "../git/repository";
 import { mergeFileChanges, planApplication } from "../promotion";
 import type { ActionRequest, ActionResult, PromotionActionKind } from "./action";
 import { commitMessage, planAgainstTip, trailers } from "./gitPlan";
@@ -17,41 +18,48 @@ export const commitAction: PromotionActionKind = {
         const { repo: _repo, ...plan } = await planAgainstTip(req);
         return plan;
     },
-    async run(req: ActionRequest): Promise<ActionResult> {
-        for (let attempt = 1; ; attempt++) {
-            const { repo, branch, tip, plans, pending } = await planAgainstTip(req);
-            const results = plans.map((p) => ({ name: p.application, changes: p.changes }));
-            if (!pending) {
-                const existing = await repo.findCommit(branch, trailers(req));
-                if (!existing) {
-                    return { status: "Skipped", branch, results, attempts: attempt - 1 };
-                }
-                // This release already pushed (an attempt that died before recording it): adopt that commit
-                // and report what it changed.
-                const parent = await repo.resolveCommit(`${existing}^`);
-                const adopted = parent
-                    ? await Promise.all(
-                          req.applications.map((a) => planApplication(repo, parent, a, req.candidate)),
-                      )
-                    : plans;
-                return {
-                    status: "Succeeded",
-                    branch,
-                    commitSha: existing,
-                    results: adopted.map((p) => ({ name: p.application, changes: p.changes })),
-                    attempts: attempt - 1,
-                };
-            }
-            const sha = await repo.commit(tip!, mergeFileChanges(plans), commitMessage(req));
-            if ((await repo.push(sha, branch)) === "pushed") {
-                return { status: "Succeeded", branch, commitSha: sha, results, attempts: attempt };
-            }
-            if (attempt >= maxPushAttempts) {
-                throw new Error(
-                    `${req.repoURL} ${branch}: push rejected ${attempt} times (the branch keeps moving); retry the release`,
-                );
-            }
-            await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
-        }
+    run(req: ActionRequest): Promise<ActionResult> {
+        // Environments of one release that share a branch would only race each other's pushes: take turns
+        // (they all run in the one provider process). Retries remain for writers outside this process.
+        const key = `${Repository.dirFor(req.cacheDir, req.repoURL)}#${req.targetRevision}`;
+        return serialized(key, () => commitOnce(req));
     },
 };
+
+async function commitOnce(req: ActionRequest): Promise<ActionResult> {
+    for (let attempt = 1; ; attempt++) {
+        const { repo, branch, tip, plans, pending } = await planAgainstTip(req);
+        const results = plans.map((p) => ({ name: p.application, changes: p.changes }));
+        if (!pending) {
+            const existing = await repo.findCommit(branch, trailers(req));
+            if (!existing) {
+                return { status: "Skipped", branch, results, attempts: attempt - 1 };
+            }
+            // This release already pushed (an attempt that died before recording it): adopt that commit
+            // and report what it changed.
+            const parent = await repo.resolveCommit(`${existing}^`);
+            const adopted = parent
+                ? await Promise.all(
+                      req.applications.map((a) => planApplication(repo, parent, a, req.candidate)),
+                  )
+                : plans;
+            return {
+                status: "Succeeded",
+                branch,
+                commitSha: existing,
+                results: adopted.map((p) => ({ name: p.application, changes: p.changes })),
+                attempts: attempt - 1,
+            };
+        }
+        const sha = await repo.commit(tip!, mergeFileChanges(plans), commitMessage(req));
+        if ((await repo.push(sha, branch)) === "pushed") {
+            return { status: "Succeeded", branch, commitSha: sha, results, attempts: attempt };
+        }
+        if (attempt >= maxPushAttempts) {
+            throw new Error(
+                `${req.repoURL} ${branch}: push rejected ${attempt} times (the branch keeps moving); retry the release`,
+            );
+        }
+        await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+    }
+}

@@ -2,11 +2,17 @@ import { Repository } from "../git/repository";
 import { planApplication } from "../promotion";
 import type { ActionPlan, ActionRequest } from "./action";
 
-/** Fetches the target repository and plans every application of the request against the branch tip. */
-export async function planAgainstTip(req: ActionRequest): Promise<ActionPlan & { repo: Repository }> {
+/**
+ * Plans every application of the request against the branch tip. The repository is fetched first unless
+ * `freshWithinMs` says a recent sync by this process is good enough (a push finding it stale fetches anyway).
+ */
+export async function planAgainstTip(
+    req: ActionRequest,
+    freshWithinMs = 0,
+): Promise<ActionPlan & { repo: Repository }> {
     const repo = await Repository.open(req.repoURL, req.cacheDir, req.credentials);
-    await repo.fetch();
     const branch = await repo.branchFor(req.targetRevision);
+    await repo.fetchIfStale(branch, freshWithinMs);
     const tip = await repo.tip(branch);
     if (!tip) {
         throw new Error(

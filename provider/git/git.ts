@@ -124,3 +124,19 @@ export function gitBlob(cwd: string, spec: string): Promise<Buffer | undefined> 
         });
     });
 }
+
+/** Runs git with `input` on stdin and returns stdout as bytes (for `cat-file --batch`). */
+export function gitRaw(args: readonly string[], cwd: string, input: string): Promise<{ stdout: Buffer }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("git", args, { cwd, env: { ...process.env, LC_ALL: "C" } });
+        const out: Buffer[] = [];
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => out.push(d));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) =>
+            code === 0 ? resolve({ stdout: Buffer.concat(out) }) : reject(new GitError(args, code, stderr)),
+        );
+        child.stdin.end(input);
+    });
+}

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { GitCredentials } from "./git";
-import { git, gitBlob, gitEnv, GitError } from "./git";
+import { git, gitBlob, gitEnv, GitError, gitRaw } from "./git";
 
 /** Who commits promotions. */
 export interface Signature {
@@ -23,9 +23,11 @@ export interface CommitInfo {
 export type FileChanges = ReadonlyMap<string, Buffer | null>;
 
 const locks = new Map<string, Promise<unknown>>();
+/** One Repository per clone in a process, so what it knows about the remote is shared. */
+const instances = new Map<string, Repository>();
 
 /** Runs `fn` after every earlier call for the same key has finished (one process). */
-function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+export function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = locks.get(key) ?? Promise.resolve();
     const next = prev.then(fn, fn);
     locks.set(
@@ -42,6 +44,8 @@ function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
  */
 export class Repository {
     private defaultBranch?: string;
+    /** When this process last synchronised each branch with the remote (fetched, or pushed to it). */
+    private readonly synced = new Map<string, number>();
 
     private constructor(
         readonly url: string,
@@ -64,6 +68,10 @@ export class Repository {
     /** Opens (creating if needed) the cached clone of `url`. Call {@link fetch} before reading. */
     static async open(url: string, cacheDir: string, credentials?: GitCredentials): Promise<Repository> {
         const dir = Repository.dirFor(cacheDir, url);
+        const known = instances.get(dir);
+        if (known) {
+            return known;
+        }
         await serialized(dir, async () => {
             if (!fs.existsSync(path.join(dir, "HEAD"))) {
                 fs.mkdirSync(dir, { recursive: true });
@@ -72,15 +80,29 @@ export class Repository {
                 await git(["config", "gc.auto", "0"], { cwd: dir });
             }
         });
-        return new Repository(url, dir, credentials);
+        const repo = instances.get(dir) ?? new Repository(url, dir, credentials);
+        instances.set(dir, repo);
+        return repo;
     }
 
     private env(): NodeJS.ProcessEnv {
         return gitEnv(this.url, this.credentials);
     }
 
+    /**
+     * Fetches unless this process synchronised `branch` within `maxAgeMs` (its own pushes keep it current;
+     * a push that finds the branch moved fetches before retrying).
+     */
+    async fetchIfStale(branch: string, maxAgeMs: number): Promise<void> {
+        const at = this.synced.get(branch);
+        if (at === undefined || Date.now() - at > maxAgeMs) {
+            await this.fetch();
+        }
+    }
+
     /** Fetches every branch into refs/remotes/origin/*. */
     async fetch(): Promise<void> {
+        const started = Date.now();
         await serialized(this.dir, async () => {
             for (let attempt = 1; ; attempt++) {
                 try {
@@ -92,6 +114,9 @@ export class Repository {
                             credentials: this.credentials,
                         },
                     );
+                    for (const b of await this.remoteBranches()) {
+                        this.synced.set(b, started);
+                    }
                     return;
                 } catch (e) {
                     // Another process may be fetching into the same clone (a ref lock); try again shortly.
@@ -102,6 +127,14 @@ export class Repository {
                 }
             }
         });
+    }
+
+    private async remoteBranches(): Promise<string[]> {
+        const { stdout } = await git(
+            ["for-each-ref", "--format=%(refname:lstrip=3)", "refs/remotes/origin/"],
+            { cwd: this.dir },
+        );
+        return stdout.split("\n").filter(Boolean);
     }
 
     /** The branch a `targetRevision` names: itself, or the remote's default branch for `HEAD`. */
@@ -146,6 +179,33 @@ export class Repository {
 
     async readFile(commit: string, file: string): Promise<Buffer | undefined> {
         return gitBlob(this.dir, `${commit}:${file}`);
+    }
+
+    /** Several files at one commit in a single `git cat-file --batch` (missing files are absent from the map). */
+    async readFiles(commit: string, files: readonly string[]): Promise<Map<string, Buffer>> {
+        const out = new Map<string, Buffer>();
+        if (files.length === 0) {
+            return out;
+        }
+        const { stdout } = await gitRaw(
+            ["cat-file", "--batch"],
+            this.dir,
+            files.map((f) => `${commit}:${f}`).join("\n") + "\n",
+        );
+        let pos = 0;
+        for (const file of files) {
+            const eol = stdout.indexOf(0x0a, pos);
+            const header = stdout.subarray(pos, eol).toString("utf8");
+            pos = eol + 1;
+            const m = /^[0-9a-f]+ blob (\d+)$/.exec(header);
+            if (!m) {
+                continue; // "<spec> missing" (or not a blob)
+            }
+            const size = Number(m[1]);
+            out.set(file, stdout.subarray(pos, pos + size));
+            pos += size + 1;
+        }
+        return out;
     }
 
     /** Files under `dir` at `commit` (paths relative to the repository root). */
@@ -255,6 +315,7 @@ export class Repository {
             throw e;
         }
         await git(["update-ref", `refs/remotes/origin/${branch}`, sha], { cwd: this.dir });
+        this.synced.set(branch, Date.now());
         return "pushed";
     }
 }
