@@ -18,12 +18,17 @@ export class GitHttpServer {
     ) {}
 
     static async start(root: string, token: string): Promise<GitHttpServer> {
-        const backend = path.join(execFileSync("git", ["--exec-path"], { encoding: "utf8" }).trim(), "git-http-backend");
+        const backend = path.join(
+            execFileSync("git", ["--exec-path"], { encoding: "utf8" }).trim(),
+            "git-http-backend",
+        );
         let self: GitHttpServer | undefined;
         const server = http.createServer((req, res) => {
             const auth = req.headers.authorization ?? "";
             const m = /^Basic (.+)$/.exec(auth);
-            const password = m ? Buffer.from(m[1], "base64").toString("utf8").split(":").slice(1).join(":") : "";
+            const password = m
+                ? Buffer.from(m[1], "base64").toString("utf8").split(":").slice(1).join(":")
+                : "";
             const authorized = password === token;
             self?.requests.push({ method: req.method ?? "", url: req.url ?? "", authorized });
             if (!authorized) {

@@ -43,7 +43,13 @@ describe("an http(s) remote with a token", function () {
                 product: "web",
                 repoURL: server.url("gitops.git"),
                 environments: [{ name: "dev" }, { name: "qa" }],
-                flows: [{ name: "f", triggerEnvironment: "dev", steps: [{ environment: "qa", dependsOn: ["dev"] }] }],
+                flows: [
+                    {
+                        name: "f",
+                        triggerEnvironment: "dev",
+                        steps: [{ environment: "qa", dependsOn: ["dev"] }],
+                    },
+                ],
             }),
         );
         const state = path.join(dir, "state");
@@ -54,7 +60,11 @@ describe("an http(s) remote with a token", function () {
         const denied = await runCli([...args, "trigger", "--product", "web", "--flow", "f"], {
             env: { ...env, PROMOTIONS_GIT_TOKEN: `${token}-wrong` },
         });
-        assert.strictEqual(denied.code, 3, `an unreachable repository is an environment problem:\n${denied.stderr}`);
+        assert.strictEqual(
+            denied.code,
+            3,
+            `an unreachable repository is an environment problem:\n${denied.stderr}`,
+        );
         assert.match(denied.stderr, /cannot read the source application web-dev/);
         assert.ok(!denied.stderr.includes(token) && !denied.stdout.includes(token), "no token in the error");
 
@@ -65,13 +75,24 @@ describe("an http(s) remote with a token", function () {
         const record = JSON.parse(ok.stdout) as ReturnType<typeof publicRecord>;
         assert.strictEqual(record.status, "Succeeded");
         assert.match(repo.read("apps/web/qa/values.yaml"), /tag: "7\.0\.0"/);
-        assert.ok(server.requests.some((r) => r.url.includes("git-receive-pack") && r.authorized), "pushed over HTTP");
+        assert.ok(
+            server.requests.some((r) => r.url.includes("git-receive-pack") && r.authorized),
+            "pushed over HTTP",
+        );
 
         const shown = await runCli([...args, "release", record.id, "--json"], { env });
         for (const text of [ok.stdout, ok.stderr, shown.stdout]) {
             assert.ok(!text.includes(token), "no token in CLI output");
         }
-        assert.deepStrictEqual(filesContaining(state, token), [], "no token in the Pulumi state or release records");
-        assert.deepStrictEqual(filesContaining(cache, token), [], "no token in the clone cache (remote URLs, config)");
+        assert.deepStrictEqual(
+            filesContaining(state, token),
+            [],
+            "no token in the Pulumi state or release records",
+        );
+        assert.deepStrictEqual(
+            filesContaining(cache, token),
+            [],
+            "no token in the clone cache (remote URLs, config)",
+        );
     });
 });
