@@ -36,3 +36,5 @@ export type {
 } from "./promotionWorkflow";
 export { PromotionWorkflow, promotionWorkflowDefinitionSchema } from "./promotionWorkflow";
 export { dynamicModule, tokens } from "./tokens";
+export type { PromotionComponent } from "./register";
+export { catalogOf, registerDefinitions } from "./register";
