@@ -31,6 +31,8 @@ export interface CliContext {
     readonly cwd: string;
     /** `--config`: a directory of YAML manifests or a JS/TS module (default ./promotions). */
     readonly configPath: string;
+    /** The directory of the definitions (local workflow commands run there). */
+    readonly configDir: string;
     /** `--state`: a Pulumi backend URL (default file://<config dir>/.promotions/state). */
     readonly stateUrl: string;
     readonly passphrase: string;
@@ -63,6 +65,7 @@ export function makeContext(
         env,
         cwd,
         configPath,
+        configDir,
         stateUrl,
         passphrase: env.PULUMI_CONFIG_PASSPHRASE ?? localDefaultPassphrase,
         cacheDir: defaultCacheDir(env),

@@ -38,6 +38,7 @@ export async function engineFor(
         gitCacheDir: ctx.env.PROMOTIONS_GIT_CACHE ?? gitCacheDir(ctx.cacheDir),
         gitTokens: gitTokens(ctx.env),
         inheritedPath: ctx.env.PATH,
+        workflowDir: ctx.configDir,
         onProgress,
     });
 }

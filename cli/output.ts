@@ -1,5 +1,10 @@
 import type { PreviewResult } from "../engine/promoteEngine";
-import type { EnvironmentStatus, ReleaseRecord, ReleaseStatus } from "../engine/releaseRecord";
+import type {
+    EnvironmentStatus,
+    ReleaseRecord,
+    ReleaseStatus,
+    WorkflowRunRecord,
+} from "../engine/releaseRecord";
 import type { Style } from "./context";
 
 export function seconds(from?: string, to?: string): string {
@@ -55,7 +60,38 @@ export function formatRelease(r: ReleaseRecord, style: Style): string[] {
             for (const c of a.changes) {
                 lines.push(style.dim(`        ${c.file} ${c.path}: ${value(c.from)} → ${value(c.to)}`));
             }
+            for (const [label, run] of [
+                ["pre-action", a.preAction],
+                ["post-action", a.postAction],
+            ] as const) {
+                if (run) {
+                    lines.push(...formatRun(label, run, style, "        "));
+                }
+            }
         }
+        for (const run of e.hooks ?? []) {
+            lines.push(...formatRun("hook", run, style, "      "));
+        }
+    }
+    for (const run of r.hooks ?? []) {
+        lines.push(...formatRun("release hook", run, style, "  "));
+    }
+    return lines;
+}
+
+/** One workflow run: name, status, run id and time; for a run that did not succeed, the tail of its log. */
+export function formatRun(label: string, run: WorkflowRunRecord, style: Style, indent: string): string[] {
+    const lines = [
+        `${indent}${label} ${run.workflow}  ${colourStatus(style, run.status as EnvironmentStatus)}` +
+            `${run.runId ? style.dim(`  ${run.runId}`) : ""}  ${seconds(run.startedAt, run.finishedAt)}`,
+    ];
+    if (run.status !== "Succeeded" && run.log) {
+        lines.push(
+            ...run.log
+                .split("\n")
+                .slice(-10)
+                .map((l) => style.dim(`${indent}  | ${l}`)),
+        );
     }
     return lines;
 }

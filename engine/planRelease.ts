@@ -5,6 +5,7 @@ import { flowGraph } from "../components/promotionFlow.graph";
 import { resolvePolicy } from "../components/promotionPolicy.merge";
 import { selectTemplate } from "../components/promotionTemplate.select";
 import { actions } from "../provider/actions/registry";
+import { canRun } from "../provider/workflows/registry";
 import type { GitCredentials } from "../provider/git/git";
 import { GitError } from "../provider/git/git";
 import { Repository } from "../provider/git/repository";
@@ -34,6 +35,19 @@ export interface PlannedRelease {
     readonly plan: ReleasePlan;
     readonly candidate: ReleaseCandidate;
     readonly sourceApplication: CatalogApplication;
+}
+
+/** Every workflow a release would run must exist and be of a kind this version can run. */
+function checkRunnable(catalog: Catalog, name: string, where: string): void {
+    const wf = catalog.promotionWorkflows.find((w) => w.name === name);
+    if (!wf) {
+        throw new InvalidInputError(`${where}: unknown workflow "${name}": define it as a PromotionWorkflow`);
+    }
+    if (!canRun(wf)) {
+        throw new InvalidInputError(
+            `${where}: workflow "${name}" is an ${wf.kind} workflow; running ${wf.kind} workflows is not available in this version (use a local PromotionWorkflow)`,
+        );
+    }
 }
 
 /** The flow named `manual`: one target environment, depending on the source environment. */
@@ -122,6 +136,10 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
                 `environment "${envName}": action "${policy.action}" is not available in this version (available: ${Object.keys(actions).join(", ")})`,
             );
         }
+        const needed = [policy.preAction, policy.postAction, ...Object.values(step?.hooks ?? {})];
+        for (const name of needed.filter((n): n is string => typeof n === "string")) {
+            checkRunnable(catalog, name, `environment "${envName}"`);
+        }
         const apps = product.applications.filter((a) => a.environment === envName);
         if (apps.length === 0) {
             throw new InvalidInputError(
@@ -134,14 +152,22 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
             action: policy.action,
             ...(policy.preAction ? { preAction: policy.preAction } : {}),
             ...(policy.postAction ? { postAction: policy.postAction } : {}),
+            ...(step?.hooks && Object.keys(step.hooks).length > 0 ? { hooks: step.hooks } : {}),
             applications: apps.map((a) => ({
                 name: a.name,
+                namespace: a.namespace,
                 repoURL: a.repoURL,
                 targetRevision: a.targetRevision,
                 path: a.path,
             })),
         };
     });
+
+    for (const name of [flow.triggerWorkflow, ...Object.values(flow.hooks ?? {})].filter(
+        (n): n is string => typeof n === "string",
+    )) {
+        checkRunnable(catalog, name, `flow "${flow.name}"`);
+    }
 
     let candidate: ReleaseCandidate;
     try {

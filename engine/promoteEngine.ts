@@ -6,6 +6,7 @@ import { actionFor } from "../provider/actions/registry";
 import type { GitCredentials } from "../provider/git/git";
 import type { Change } from "../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
+import { GateFailedError, Gates } from "./gates";
 import { InvalidInputError } from "./errors";
 import type { PlannedRelease, ReleaseTarget } from "./planRelease";
 import { planRelease } from "./planRelease";
@@ -30,6 +31,8 @@ export interface PromoteEngineOptions {
     readonly onProgress?: (event: ProgressEvent) => void;
     /** How often a running release checks whether it was asked to terminate (ms). */
     readonly pollIntervalMs?: number;
+    /** Where local workflow commands run (default: this process's working directory). */
+    readonly workflowDir?: string;
 }
 
 export type ProgressEvent =
@@ -476,35 +479,130 @@ export class PromoteEngine {
             }
         })();
 
-        let result;
+        const gates = new Gates({
+            workflows: this.opts.catalog.promotionWorkflows,
+            cwd: this.opts.workflowDir ?? process.cwd(),
+            product: record.product,
+            flow: record.flow,
+            releaseId: record.id,
+            version: record.version,
+            sourceCommit: record.sourceCommit,
+            gitCacheDir: this.opts.gitCacheDir,
+            credentials: this.credentials(),
+            signal: controller.signal,
+        });
+        const previousHooks = new Map((record.hooks ?? []).map((h) => [h.workflow, h]));
+        let result: Awaited<ReturnType<typeof runReleaseUpdate>> | undefined;
+        let gateError: string | undefined;
         try {
-            result = await runReleaseUpdate({
-                engine: this.opts.engine,
-                backendUrl: this.opts.backendUrl,
-                passphrase: this.opts.passphrase,
-                inheritedPath: this.opts.inheritedPath,
-                releaseId: record.id,
-                product: record.product,
-                flow: record.flow,
-                plan: record.plan,
-                candidate: record.candidate,
-                cacheDir: this.opts.gitCacheDir,
-                previous,
-                stack: promoteStack,
-                signal: controller.signal,
-                onEnvironment: (environment) =>
-                    this.opts.onProgress?.({ type: "environment", releaseId: record.id, environment }),
-            });
+            // Release onStart, then the trigger environment's workflow, run before any target (once per
+            // release: a retry does not repeat them if they passed).
+            const hooks = record.plan.hooks ?? {};
+            if (hooks.onStart && previousHooks.get(hooks.onStart)?.status !== "Succeeded") {
+                await gates.hook("release/onStart", hooks.onStart);
+            }
+            if (
+                record.plan.triggerWorkflow &&
+                previousHooks.get(record.plan.triggerWorkflow)?.status !== "Succeeded"
+            ) {
+                await gates.hook("trigger", record.plan.triggerWorkflow, {
+                    ENVIRONMENT: record.plan.trigger,
+                    APP_NAME: record.sourceApplication,
+                });
+            }
+        } catch (e) {
+            if (!(e instanceof GateFailedError)) {
+                throw e;
+            }
+            gateError = e.message;
+        }
+        try {
+            result = gateError
+                ? undefined
+                : await runReleaseUpdate({
+                      engine: this.opts.engine,
+                      backendUrl: this.opts.backendUrl,
+                      passphrase: this.opts.passphrase,
+                      inheritedPath: this.opts.inheritedPath,
+                      releaseId: record.id,
+                      product: record.product,
+                      flow: record.flow,
+                      plan: record.plan,
+                      candidate: record.candidate,
+                      cacheDir: this.opts.gitCacheDir,
+                      previous,
+                      stack: promoteStack,
+                      gates,
+                      signal: controller.signal,
+                      onEnvironment: (environment) =>
+                          this.opts.onProgress?.({ type: "environment", releaseId: record.id, environment }),
+                  });
         } finally {
             clearTimeout(timeout);
             polling = false;
         }
         await watcher;
 
+        if (!result) {
+            result = {
+                environments: [...record.environments],
+                aborted: controller.signal.aborted,
+                error: gateError,
+            };
+        }
+        // Step hooks: onSuccess / onFail of each environment that finished in this attempt.
+        for (const env of record.plan.environments) {
+            const rec = result.environments.find((e) => e.name === env.name);
+            const hook =
+                rec?.status === "Succeeded"
+                    ? env.hooks?.onSuccess
+                    : rec?.status === "Failed"
+                      ? env.hooks?.onFail
+                      : undefined;
+            if (!rec || !hook) {
+                continue;
+            }
+            const extra: Record<string, string> = { ENVIRONMENT: env.name };
+            if (rec.status === "Failed") {
+                extra.ERROR_MESSAGE = rec.error ?? "failed";
+                extra.FAILED_ENVIRONMENTS = JSON.stringify([
+                    { name: env.name, status: rec.status, "error-message": rec.error ?? "" },
+                ]);
+            }
+            try {
+                await gates.hook(
+                    `${env.name}/hooks/${rec.status === "Succeeded" ? "onSuccess" : "onFail"}`,
+                    hook,
+                    extra,
+                    { environment: env.name },
+                );
+            } catch (e) {
+                if (!(e instanceof GateFailedError)) {
+                    throw e;
+                }
+                // A failing step hook fails the environment (and so the release).
+                (rec as { status: string }).status = "Failed";
+                (rec as { error?: string }).error = [rec.error, e.message].filter(Boolean).join("\n");
+            }
+        }
+        result = {
+            ...result,
+            environments: result.environments.map((e) => {
+                const env = record.plan.environments.find((p) => p.name === e.name);
+                const runs = ["onStart", "onSuccess", "onFail"]
+                    .map((h) => gates.runs.get(`${e.name}/hooks/${h}`))
+                    .filter((r): r is NonNullable<typeof r> => r !== undefined);
+                return runs.length > 0 && env ? { ...e, hooks: runs } : e;
+            }),
+        };
+
         let status: ReleaseStatus;
         let error: string | undefined;
         const failed = result.environments.filter((e) => e.status === "Failed");
-        if (result.aborted) {
+        if (gateError) {
+            status = controller.signal.aborted ? "Terminated" : "Failed";
+            error = controller.signal.aborted ? reason : gateError;
+        } else if (result.aborted) {
             status = "Terminated";
             error = reason;
         } else if (failed.length > 0 || result.error) {
@@ -519,11 +617,64 @@ export class PromoteEngine {
             status = "Failed";
             error = "some environments did not run";
         }
+        // Release onSuccess / onFail (a Terminated release runs onFail too, as Codefresh does).
+        const hooks = record.plan.hooks ?? {};
+        const finalHook = status === "Succeeded" ? hooks.onSuccess : hooks.onFail;
+        const runFinal = async (key: string, workflow: string, failedStatus: ReleaseStatus, err?: string) =>
+            gates.hook(
+                key,
+                workflow,
+                failedStatus === "Succeeded"
+                    ? {}
+                    : {
+                          ERROR_MESSAGE: err ?? "",
+                          FAILED_ENVIRONMENTS: JSON.stringify(
+                              result!.environments
+                                  .filter((e) => e.status === "Failed" || e.status === "Terminated")
+                                  .map((e) => ({
+                                      name: e.name,
+                                      status: e.status,
+                                      "error-message": e.error ?? "",
+                                  })),
+                          ),
+                      },
+            );
+        if (finalHook) {
+            try {
+                await runFinal(
+                    `release/${status === "Succeeded" ? "onSuccess" : "onFail"}`,
+                    finalHook,
+                    status,
+                    error,
+                );
+            } catch (e) {
+                if (!(e instanceof GateFailedError)) {
+                    throw e;
+                }
+                if (status === "Succeeded") {
+                    // A failing onSuccess fails the release, and onFail runs.
+                    status = "Failed";
+                    error = e.message;
+                    if (hooks.onFail) {
+                        await runFinal("release/onFail", hooks.onFail, status, error).catch(() => undefined);
+                    }
+                } else {
+                    error = [error, e.message].filter(Boolean).join("\n");
+                }
+            }
+        }
+        const releaseHooks = ["release/onStart", "trigger", "release/onSuccess", "release/onFail"]
+            .map((k) => gates.runs.get(k))
+            .filter((r): r is NonNullable<typeof r> => r !== undefined);
+        const keptHooks = (record.hooks ?? []).filter(
+            (h) => !releaseHooks.some((r) => r.workflow === h.workflow),
+        );
         record = {
             ...record,
             status,
             finishedAt: now(),
             ...(error ? { error } : {}),
+            ...(releaseHooks.length + keptHooks.length > 0 ? { hooks: [...keptHooks, ...releaseHooks] } : {}),
             environments: result.environments,
         };
         if (status === "Succeeded") {

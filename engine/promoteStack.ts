@@ -1,10 +1,15 @@
 import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { actionFor } from "../provider/actions/registry";
+import { PostActionGate } from "../provider/dynamic/postActionGate";
 import type { EnvironmentPromotionOutputs } from "../provider/dynamic/environmentPromotion.impl";
 import { EnvironmentPromotion } from "../provider/dynamic/environmentPromotion";
 import type { ReleaseCandidate } from "../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
+import type { Gates } from "./gates";
 import type {
+    WorkflowRunRecord,
     ApplicationRecord,
     EnvironmentRecord,
     EnvironmentStatus,
@@ -17,6 +22,7 @@ import { openStack } from "./workspace";
 
 export const promoteProject = "promotions";
 const resourceType = "pulumi-nodejs:dynamic/promotions:EnvironmentPromotion";
+const gateType = "pulumi-nodejs:dynamic/promotions:PostActionGate";
 
 /** One resource of the promote stack: an environment's applications that share a repository branch. */
 export interface ResourceGroup {
@@ -60,6 +66,8 @@ export interface ReleaseUpdateOptions {
     readonly onEnvironment?: (env: EnvironmentRecord) => void;
     /** The product's promote stack, if already opened (see {@link openPromoteStack}). */
     readonly stack?: Promise<Stack>;
+    /** Runs pre-actions, post-actions and step onStart hooks (from resource hooks, in this process). */
+    readonly gates?: Gates;
 }
 
 export interface PromoteStackOptions {
@@ -94,6 +102,8 @@ export interface ReleaseUpdateResult {
 
 type GroupState = {
     group: ResourceGroup;
+    /** Set for a post-action gate: the application it gates. */
+    gateFor?: string;
     state: "pending" | "running" | "same" | "done" | "failed";
     startedAt?: string;
     finishedAt?: string;
@@ -115,22 +125,25 @@ function cleanError(message: string): string {
 
 function environmentRecord(
     env: PlannedEnvironment,
-    groups: readonly GroupState[],
+    all: readonly GroupState[],
     previous: EnvironmentRecord | undefined,
+    runs: ReadonlyMap<string, WorkflowRunRecord> | undefined,
 ): EnvironmentRecord {
+    const groups = all.filter((g) => g.gateFor === undefined);
+    const gates = all.filter((g) => g.gateFor !== undefined);
     const apps: ApplicationRecord[] = [];
-    const states = new Set(groups.map((g) => g.state));
     for (const g of groups) {
         for (const app of g.group.applications) {
             const result = g.outputs?.results?.find((r) => r.name === app.name);
             const before = previous?.applications.find((a) => a.name === app.name);
+            const gate = gates.find((x) => x.gateFor === app.name);
             let status: EnvironmentStatus;
-            if (g.state === "failed") {
+            if (g.state === "failed" || gate?.state === "failed") {
                 status = "Failed";
-            } else if (g.state === "running") {
+            } else if (g.state === "running" || gate?.state === "running") {
                 status = "Running";
-            } else if (g.state === "pending") {
-                status = "Pending";
+            } else if (g.state === "pending" || gate?.state === "pending") {
+                status = g.state === "pending" || g.state === "same" ? "Pending" : "Running";
             } else if (g.state === "same") {
                 // Nothing to do now: what an earlier attempt of this release did still stands.
                 status = before?.status === "Succeeded" ? "Succeeded" : "Skipped";
@@ -141,7 +154,10 @@ function environmentRecord(
                         ? "Skipped"
                         : "Succeeded";
             }
-            const keepBefore = g.state === "same" && before?.status === "Succeeded";
+            const keepBefore =
+                g.state === "same" && before?.status !== undefined && before.status !== "Pending";
+            const pre = runs?.get(`${env.name}/${app.name}/pre`) ?? before?.preAction;
+            const post = runs?.get(`${env.name}/${app.name}/post`) ?? before?.postAction;
             apps.push({
                 name: app.name,
                 status,
@@ -152,45 +168,55 @@ function environmentRecord(
                     : before?.branch
                       ? { branch: before.branch }
                       : {}),
-                ...(g.state === "done" && g.outputs?.commitSha && status === "Succeeded"
+                ...(g.state === "done" && g.outputs?.commitSha && g.outputs.status === "Succeeded"
                     ? { commitSha: g.outputs.commitSha }
                     : keepBefore && before?.commitSha
                       ? { commitSha: before.commitSha }
                       : {}),
                 ...(g.state === "done" && g.outputs?.attempts ? { pushAttempts: g.outputs.attempts } : {}),
                 changes: g.state === "done" ? (result?.changes ?? []) : keepBefore ? before.changes : [],
+                ...(pre ? { preAction: pre } : {}),
+                ...(post ? { postAction: post } : {}),
             });
         }
     }
+    const states = new Set(all.map((g) => g.state));
     let status: EnvironmentStatus;
     if (states.has("failed")) {
         status = "Failed";
-    } else if (states.has("running")) {
+    } else if (states.has("running") || apps.some((a) => a.status === "Running")) {
         status = "Running";
-    } else if (states.has("pending")) {
+    } else if (apps.some((a) => a.status === "Pending")) {
         status = "Pending";
     } else if (apps.every((a) => a.status === "Skipped")) {
         status = "Skipped";
     } else {
         status = "Succeeded";
     }
-    const starts = groups
-        .map((g) => g.startedAt)
-        .filter((s): s is string => s !== undefined)
-        .sort();
-    const ends = groups
-        .map((g) => g.finishedAt)
-        .filter((s): s is string => s !== undefined)
-        .sort();
-    const error = groups
+    const times = (pick: (g: GroupState) => string | undefined) =>
+        all
+            .map(pick)
+            .filter((x): x is string => x !== undefined)
+            .sort();
+    const starts = times((g) => g.startedAt);
+    const ends = times((g) => g.finishedAt);
+    const error = all
         .map((g) => g.error)
         .filter(Boolean)
         .join("\n");
-    const keepTimes = status === "Succeeded" && states.size === 1 && states.has("same") && previous;
+    const nothingRan = all.every((g) => g.state === "same");
+    const keepTimes = nothingRan && previous?.status === "Succeeded";
+    const hookRuns = ["onStart", "onSuccess", "onFail"]
+        .map(
+            (h) =>
+                runs?.get(`${env.name}/hooks/${h}`) ??
+                previous?.hooks?.find((r) => r.workflow === env.hooks?.[h as "onStart"]),
+        )
+        .filter((r): r is WorkflowRunRecord => r !== undefined);
     return {
         name: env.name,
         status,
-        dependsOn: env.dependsOn.filter((d) => d !== undefined),
+        dependsOn: env.dependsOn,
         ...(keepTimes && previous?.startedAt
             ? { startedAt: previous.startedAt }
             : starts[0]
@@ -203,30 +229,43 @@ function environmentRecord(
               : {}),
         ...(error ? { error } : {}),
         applications: apps,
+        ...(hookRuns.length > 0 ? { hooks: hookRuns } : {}),
     };
 }
 
 /**
  * Runs one attempt of a release as an update of the product's promote stack: one EnvironmentPromotion
- * resource per environment and repository branch, `dependsOn` following the flow's DAG, only this
+ * resource per environment and repository branch (its pre-actions in `beforeCreate`/`beforeUpdate` hooks),
+ * one PostActionGate per application with a post-action, `dependsOn` following the flow's DAG, and only this
  * release's resources targeted (other flows' resources stay as they are). Independent branches run
  * concurrently; a failure stops only what depends on it.
  */
 export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<ReleaseUpdateResult> {
     const envGroups = new Map(opts.plan.environments.map((e) => [e.name, resourceGroups(e)]));
     const states = new Map<string, GroupState>();
-    const urnOf = (g: ResourceGroup) =>
-        `urn:pulumi:${opts.product}::${promoteProject}::${resourceType}::${g.name}`;
-    for (const groups of envGroups.values()) {
-        for (const g of groups) {
-            states.set(urnOf(g), { group: g, state: "pending" });
+    const urn = (type: string, name: string) =>
+        `urn:pulumi:${opts.product}::${promoteProject}::${type}::${name}`;
+    const gateName = (env: string, app: string) => `${env}.${app}.post`;
+    for (const env of opts.plan.environments) {
+        for (const g of envGroups.get(env.name) ?? []) {
+            states.set(urn(resourceType, g.name), { group: g, state: "pending" });
+            if (env.postAction) {
+                for (const app of g.applications) {
+                    states.set(urn(gateType, gateName(env.name, app.name)), {
+                        group: g,
+                        gateFor: app.name,
+                        state: "pending",
+                    });
+                }
+            }
         }
     }
     const envRecord = (env: PlannedEnvironment) =>
         environmentRecord(
             env,
-            (envGroups.get(env.name) ?? []).map((g) => states.get(urnOf(g))!),
+            [...states.values()].filter((st) => st.group.environment === env.name),
             opts.previous?.find((p) => p.name === env.name),
+            opts.gates?.runs,
         );
     const lastReported = new Map<string, string>();
     const report = (envName: string) => {
@@ -242,28 +281,91 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     };
 
     const program = async () => {
-        const created = new Map<string, EnvironmentPromotion[]>();
+        const created = new Map<string, pulumi.Resource[]>();
         for (const env of opts.plan.environments) {
             const deps = env.dependsOn.flatMap((d) => created.get(d) ?? []);
-            const resources = (envGroups.get(env.name) ?? []).map(
-                (g) =>
-                    new EnvironmentPromotion(
-                        g.name,
-                        {
-                            releaseId: opts.releaseId,
-                            product: opts.product,
-                            flow: opts.flow,
-                            environment: env.name,
-                            action: env.action,
-                            repoURL: g.repoURL,
-                            targetRevision: g.targetRevision,
-                            applications: g.applications.map((a) => ({ name: a.name, path: a.path })),
-                            candidate: opts.candidate,
-                            cacheDir: opts.cacheDir,
-                        },
-                        { dependsOn: deps },
-                    ),
-            );
+            const resources: pulumi.Resource[] = [];
+            (envGroups.get(env.name) ?? []).forEach((g, index) => {
+                const inputs = {
+                    releaseId: opts.releaseId,
+                    product: opts.product,
+                    flow: opts.flow,
+                    environment: env.name,
+                    action: env.action,
+                    repoURL: g.repoURL,
+                    targetRevision: g.targetRevision,
+                    applications: g.applications.map((a) => ({ name: a.name, path: a.path })),
+                    candidate: opts.candidate,
+                    cacheDir: opts.cacheDir,
+                };
+                const gates = opts.gates;
+                const needsPre = gates && (env.preAction || (index === 0 && env.hooks?.onStart));
+                const pre = needsPre
+                    ? new pulumi.ResourceHook(`pre-${g.name}`, async () => {
+                          // Gates run only when there is something to promote (Skipped means nothing ran).
+                          const plan = await actionFor(env.action).plan({
+                              ...inputs,
+                              credentials: undefined,
+                          });
+                          if (!plan.pending) {
+                              return;
+                          }
+                          if (index === 0 && env.hooks?.onStart) {
+                              await gates.hook(
+                                  `${env.name}/hooks/onStart`,
+                                  env.hooks.onStart,
+                                  { ENVIRONMENT: env.name },
+                                  {
+                                      environment: env.name,
+                                  },
+                              );
+                          }
+                          await gates.preActions(env, g.applications);
+                      })
+                    : undefined;
+                const promotion = new EnvironmentPromotion(g.name, inputs, {
+                    dependsOn: deps,
+                    ...(pre ? { hooks: { beforeCreate: [pre], beforeUpdate: [pre] } } : {}),
+                });
+                resources.push(promotion);
+                if (env.postAction && gates) {
+                    for (const app of g.applications) {
+                        const post = new pulumi.ResourceHook(`post-${env.name}.${app.name}`, async (args) => {
+                            const i = args.newInputs as
+                                { promotedBy?: string; commitSha?: string; branch?: string } | undefined;
+                            if (i?.promotedBy !== opts.releaseId) {
+                                return; // the environment was not promoted by this release: nothing to check
+                            }
+                            await gates.postAction(
+                                env,
+                                app,
+                                i.commitSha || undefined,
+                                i.branch ?? app.targetRevision,
+                            );
+                        });
+                        resources.push(
+                            new PostActionGate(
+                                gateName(env.name, app.name),
+                                {
+                                    releaseId: opts.releaseId,
+                                    environment: env.name,
+                                    application: app.name,
+                                    workflow: env.postAction,
+                                    commitSha: promotion.commitSha.apply((c) => c ?? ""),
+                                    branch: promotion.branch.apply((b) => b ?? app.targetRevision),
+                                    promotedBy: pulumi
+                                        .all([promotion.releaseId, promotion.status])
+                                        .apply(([id, status]) => (status === "Succeeded" ? id : "")),
+                                },
+                                {
+                                    dependsOn: [promotion],
+                                    hooks: { beforeCreate: [post], beforeUpdate: [post] },
+                                },
+                            ),
+                        );
+                    }
+                }
+            });
             created.set(env.name, resources);
         }
         return {
@@ -277,8 +379,8 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     const onEvent = (e: EngineEvent) => {
         const meta =
             e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
-        const urn = meta?.urn ?? e.diagnosticEvent?.urn;
-        const st = urn ? states.get(urn) : undefined;
+        const key = meta?.urn ?? e.diagnosticEvent?.urn;
+        const st = key ? states.get(key) : undefined;
         if (!st) {
             return;
         }
@@ -288,8 +390,9 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                     Partial<EnvironmentPromotionOutputs> | undefined;
                 // Unchanged because an earlier attempt of this very release already did the work (perhaps
                 // in a process that was killed before it could record it): report what the state says.
-                st.state = old?.releaseId === opts.releaseId ? "done" : "same";
-                st.outputs = old?.releaseId === opts.releaseId ? old : undefined;
+                const ours = st.gateFor === undefined && old?.releaseId === opts.releaseId;
+                st.state = ours ? "done" : "same";
+                st.outputs = ours ? old : undefined;
                 st.finishedAt = now();
             } else {
                 st.state = "running";
@@ -335,7 +438,15 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             st.error ??= aborted ? undefined : "the update stopped before this environment finished";
         }
     }
-    const environments = opts.plan.environments.map(envRecord);
+    // An environment left part-way (its commit made, its post-action never reached) ends Terminated when the
+    // release was stopped, Failed otherwise.
+    const environments = opts.plan.environments
+        .map(envRecord)
+        .map((e) =>
+            e.status === "Running"
+                ? { ...e, status: (aborted ? "Terminated" : "Failed") as EnvironmentStatus }
+                : e,
+        );
     const failedEnvs = environments.some((e) => e.status === "Failed");
     return {
         environments,

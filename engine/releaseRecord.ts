@@ -52,6 +52,8 @@ export interface EnvironmentRecord {
     readonly finishedAt?: string;
     readonly error?: string;
     readonly applications: readonly ApplicationRecord[];
+    /** The step's hook runs (onStart, onSuccess, onFail). */
+    readonly hooks?: readonly WorkflowRunRecord[];
 }
 
 /** Who is running a release: lets another process tell a live release from one whose process died. */
@@ -76,6 +78,8 @@ export interface ReleaseRecord {
     readonly version?: string;
     readonly error?: string;
     readonly environments: readonly EnvironmentRecord[];
+    /** The flow's hook runs and the trigger workflow's run. */
+    readonly hooks?: readonly WorkflowRunRecord[];
     /** The immutable values every environment receives. */
     readonly candidate: ReleaseCandidate;
     /** The plan the release runs: per environment, its resolved policy and applications. */
@@ -87,6 +91,7 @@ export interface ReleaseRecord {
 
 export interface PlannedApplication {
     readonly name: string;
+    readonly namespace: string;
     readonly repoURL: string;
     readonly targetRevision: string;
     readonly path: string;
@@ -98,11 +103,16 @@ export interface PlannedEnvironment {
     readonly action: "commit" | "pr" | "none";
     readonly preAction?: string;
     readonly postAction?: string;
+    /** The flow step's hooks. */
+    readonly hooks?: { readonly onStart?: string; readonly onSuccess?: string; readonly onFail?: string };
     readonly applications: readonly PlannedApplication[];
 }
 
 export interface ReleasePlan {
     readonly trigger: string;
+    /** The flow's hooks and trigger workflow. */
+    readonly hooks?: { readonly onStart?: string; readonly onSuccess?: string; readonly onFail?: string };
+    readonly triggerWorkflow?: string;
     readonly timeoutMs: number;
     readonly concurrency: "queue" | "terminate";
     /** Target environments in DAG order. */
@@ -136,6 +146,7 @@ export function publicRecord(r: ReleaseRecord) {
         sourceCommit: r.sourceCommit,
         version: r.version,
         error: r.error,
+        ...(r.hooks && r.hooks.length > 0 ? { hooks: r.hooks } : {}),
         environments: r.environments,
     };
 }

@@ -26,6 +26,7 @@ const provider: pulumi.dynamic.ResourceProvider<EnvironmentPromotionInputs, Envi
  * policy's action. Its `diff` reads the live branch, so previews are truthful after hand edits.
  */
 export class EnvironmentPromotion extends pulumi.dynamic.Resource {
+    declare readonly releaseId: pulumi.Output<string>;
     declare readonly commitSha: pulumi.Output<string | undefined>;
     declare readonly status: pulumi.Output<"Succeeded" | "Skipped">;
     declare readonly branch: pulumi.Output<string>;

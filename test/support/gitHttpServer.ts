@@ -9,9 +9,8 @@ import * as path from "path";
  * Authorization header is recorded so tests can assert what clients sent.
  */
 export class GitHttpServer {
-    readonly requests: { method: string; url: string; authorized: boolean }[] = [];
-
     private constructor(
+        readonly requests: { method: string; url: string; authorized: boolean }[],
         private readonly server: http.Server,
         readonly root: string,
         readonly token: string,
@@ -22,7 +21,7 @@ export class GitHttpServer {
             execFileSync("git", ["--exec-path"], { encoding: "utf8" }).trim(),
             "git-http-backend",
         );
-        let self: GitHttpServer | undefined;
+        const requests: { method: string; url: string; authorized: boolean }[] = [];
         const server = http.createServer((req, res) => {
             const auth = req.headers.authorization ?? "";
             const m = /^Basic (.+)$/.exec(auth);
@@ -30,7 +29,7 @@ export class GitHttpServer {
                 ? Buffer.from(m[1], "base64").toString("utf8").split(":").slice(1).join(":")
                 : "";
             const authorized = password === token;
-            self?.requests.push({ method: req.method ?? "", url: req.url ?? "", authorized });
+            requests.push({ method: req.method ?? "", url: req.url ?? "", authorized });
             if (!authorized) {
                 res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"' });
                 res.end("authentication required\n");
@@ -79,8 +78,7 @@ export class GitHttpServer {
             });
         });
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        self = new GitHttpServer(server, root, token);
-        return self;
+        return new GitHttpServer(requests, server, root, token);
     }
 
     get host(): string {

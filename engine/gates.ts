@@ -1,0 +1,226 @@
+import type { PromotionWorkflowDefinition } from "../components/promotionWorkflow";
+import type { GitCredentials } from "../provider/git/git";
+import { Repository } from "../provider/git/repository";
+import { runnerFor } from "../provider/workflows/registry";
+import type { WorkflowRunResult } from "../provider/workflows/runner";
+import type { PlannedApplication, PlannedEnvironment, WorkflowRunRecord } from "./releaseRecord";
+
+export interface GatesOptions {
+    readonly workflows: readonly PromotionWorkflowDefinition[];
+    /** Where local commands run (the definitions' directory). */
+    readonly cwd: string;
+    readonly product: string;
+    readonly flow: string;
+    readonly releaseId: string;
+    readonly version?: string;
+    readonly sourceCommit: string;
+    readonly gitCacheDir: string;
+    readonly credentials?: GitCredentials;
+    readonly signal?: AbortSignal;
+    /** Called whenever a run starts or ends, for live progress. */
+    readonly onRun?: (key: string, run: WorkflowRunRecord) => void;
+}
+
+/** Keys of recorded runs: `<env>/<app>/pre`, `<env>/<app>/post`, `<env>/hooks/<hook>`, `release/<hook>`, `trigger`. */
+export type RunKey = string;
+
+/** A gate that did not pass: its message names the workflow, where it ran, and the end of its log. */
+export class GateFailedError extends Error {
+    constructor(
+        readonly run: WorkflowRunRecord,
+        where: string,
+        message?: string,
+    ) {
+        super(
+            `${where}: workflow "${run.workflow}" ${run.status}${message ? ` (${message})` : ""}` +
+                (run.log ? `\n${run.log.split("\n").slice(-8).join("\n")}` : ""),
+        );
+        this.name = "GateFailedError";
+    }
+}
+
+/**
+ * Runs the workflows of one release attempt, in this process (Pulumi resource hooks call into it), and keeps
+ * what each run did for the release record. Parameters follow DESIGN.md section 3 item 6; a hook's
+ * `PROMOTION_CONTEXT` output (a JSON object) is merged into the parameters of every later hook, and a
+ * pre-action's outputs reach the same application's post-action.
+ */
+export class Gates {
+    readonly runs = new Map<RunKey, WorkflowRunRecord>();
+    private context: Record<string, string> = {};
+    private readonly preOutputs = new Map<string, Record<string, string>>();
+
+    constructor(private readonly opts: GatesOptions) {}
+
+    private workflow(name: string): PromotionWorkflowDefinition {
+        const wf = this.opts.workflows.find((w) => w.name === name);
+        if (!wf) {
+            throw new Error(`unknown workflow "${name}"`);
+        }
+        return wf;
+    }
+
+    private base(): Record<string, string> {
+        return {
+            PRODUCT_NAME: this.opts.product,
+            RELEASE_ID: this.opts.releaseId,
+            PROMOTION_FLOW_NAME: this.opts.flow,
+            VERSION: this.opts.version ?? "",
+        };
+    }
+
+    private async execute(
+        key: RunKey,
+        name: string,
+        parameters: Record<string, string>,
+        labels: Record<string, string>,
+    ): Promise<WorkflowRunResult> {
+        const workflow = this.workflow(name);
+        const startedAt = new Date().toISOString();
+        this.record(key, { workflow: name, status: "Running", startedAt });
+        const result = await runnerFor(workflow).run({
+            workflow,
+            parameters,
+            labels: {
+                product: this.opts.product,
+                release: this.opts.releaseId,
+                flow: this.opts.flow,
+                ...labels,
+            },
+            cwd: this.opts.cwd,
+            signal: this.opts.signal,
+        });
+        this.record(key, {
+            workflow: name,
+            status: result.status,
+            ...(result.runId ? { runId: result.runId } : {}),
+            startedAt: result.startedAt,
+            finishedAt: result.finishedAt,
+            ...(result.log ? { log: result.log } : {}),
+        });
+        return result;
+    }
+
+    private record(key: RunKey, run: WorkflowRunRecord): void {
+        this.runs.set(key, run);
+        this.opts.onRun?.(key, run);
+    }
+
+    private appParameters(
+        env: PlannedEnvironment,
+        app: PlannedApplication,
+        branch: string,
+    ): Record<string, string> {
+        return {
+            ...this.base(),
+            APP_NAME: app.name,
+            APP_NAMESPACE: app.namespace,
+            REPO_URL: app.repoURL,
+            BRANCH: branch,
+            PATH: app.path,
+            ENVIRONMENT: env.name,
+        };
+    }
+
+    /** The pre-action of each application, in order; the first failure stops the environment (nothing written). */
+    async preActions(env: PlannedEnvironment, apps: readonly PlannedApplication[]): Promise<void> {
+        if (!env.preAction) {
+            return;
+        }
+        for (const app of apps) {
+            const key = `${env.name}/${app.name}/pre`;
+            const result = await this.execute(
+                key,
+                env.preAction,
+                this.appParameters(env, app, app.targetRevision),
+                {
+                    environment: env.name,
+                    application: app.name,
+                },
+            );
+            this.preOutputs.set(`${env.name}/${app.name}`, { ...result.outputs });
+            if (result.status !== "Succeeded") {
+                throw new GateFailedError(
+                    this.runs.get(key)!,
+                    `pre-action of ${app.name} in ${env.name}`,
+                    result.message,
+                );
+            }
+        }
+    }
+
+    /** The post-action of one application, after its commit (COMMIT_* describe the pushed commit). */
+    async postAction(
+        env: PlannedEnvironment,
+        app: PlannedApplication,
+        commitSha: string | undefined,
+        branch: string,
+    ): Promise<void> {
+        if (!env.postAction) {
+            return;
+        }
+        const commit: Record<string, string> = { COMMIT_SHA: commitSha ?? "" };
+        if (commitSha) {
+            const repo = await Repository.open(app.repoURL, this.opts.gitCacheDir, this.opts.credentials);
+            const info = await repo.commitInfo(commitSha).catch(async () => {
+                await repo.fetch();
+                return repo.commitInfo(commitSha);
+            });
+            Object.assign(commit, {
+                COMMIT_AUTHOR: info.author,
+                COMMIT_MESSAGE: info.message,
+                COMMIT_DATE: info.date,
+            });
+        }
+        const key = `${env.name}/${app.name}/post`;
+        const result = await this.execute(
+            key,
+            env.postAction,
+            {
+                ...this.preOutputs.get(`${env.name}/${app.name}`),
+                ...this.appParameters(env, app, branch),
+                ...commit,
+            },
+            { environment: env.name, application: app.name },
+        );
+        if (result.status !== "Succeeded") {
+            throw new GateFailedError(
+                this.runs.get(key)!,
+                `post-action of ${app.name} in ${env.name}`,
+                result.message,
+            );
+        }
+    }
+
+    /**
+     * A flow or step hook (onStart, onSuccess, onFail) or the trigger workflow. Its `PROMOTION_CONTEXT` output
+     * is merged into later hooks' parameters. Throws on failure.
+     */
+    async hook(
+        key: RunKey,
+        workflow: string,
+        extra: Record<string, string> = {},
+        labels: Record<string, string> = {},
+    ): Promise<void> {
+        const result = await this.execute(
+            key,
+            workflow,
+            { ...this.context, ...this.base(), COMMIT_SHA: this.opts.sourceCommit, ...extra },
+            labels,
+        );
+        const ctx = result.outputs.PROMOTION_CONTEXT;
+        if (ctx) {
+            try {
+                const parsed = JSON.parse(ctx) as Record<string, unknown>;
+                for (const [k, v] of Object.entries(parsed)) {
+                    this.context[k] = typeof v === "string" ? v : JSON.stringify(v);
+                }
+            } catch {
+                // Not JSON: ignored (the run's log still shows it).
+            }
+        }
+        if (result.status !== "Succeeded") {
+            throw new GateFailedError(this.runs.get(key)!, key.replace(/\//g, " "), result.message);
+        }
+    }
+}
