@@ -207,6 +207,8 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         candidate,
         plan: {
             trigger: flow.triggerEnvironment,
+            ...(flow.hooks && Object.keys(flow.hooks).length > 0 ? { hooks: flow.hooks } : {}),
+            ...(flow.triggerWorkflow ? { triggerWorkflow: flow.triggerWorkflow } : {}),
             timeoutMs: flow.timeoutMs,
             concurrency: product.concurrency,
             environments,
