@@ -39,6 +39,15 @@ export async function engineFor(
         gitTokens: gitTokens(ctx.env),
         inheritedPath: ctx.env.PATH,
         workflowDir: ctx.configDir,
+        ...(ctx.env.PROMOTIONS_ARGO_URL
+            ? {
+                  argo: {
+                      url: ctx.env.PROMOTIONS_ARGO_URL,
+                      namespace: ctx.env.PROMOTIONS_ARGO_NAMESPACE ?? "argo",
+                      token: ctx.env.PROMOTIONS_ARGO_TOKEN,
+                  },
+              }
+            : {}),
         onProgress,
     });
 }

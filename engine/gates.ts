@@ -1,6 +1,7 @@
 import type { PromotionWorkflowDefinition } from "../components/promotionWorkflow";
 import type { GitCredentials } from "../provider/git/git";
 import { Repository } from "../provider/git/repository";
+import type { WorkflowServices } from "../provider/workflows/registry";
 import { runnerFor } from "../provider/workflows/registry";
 import type { WorkflowRunResult } from "../provider/workflows/runner";
 import type { PlannedApplication, PlannedEnvironment, WorkflowRunRecord } from "./releaseRecord";
@@ -17,6 +18,7 @@ export interface GatesOptions {
     readonly gitCacheDir: string;
     readonly credentials?: GitCredentials;
     readonly signal?: AbortSignal;
+    readonly services?: WorkflowServices;
     /** Called whenever a run starts or ends, for live progress. */
     readonly onRun?: (key: string, run: WorkflowRunRecord) => void;
 }
@@ -78,7 +80,7 @@ export class Gates {
         const workflow = this.workflow(name);
         const startedAt = new Date().toISOString();
         this.record(key, { workflow: name, status: "Running", startedAt });
-        const result = await runnerFor(workflow).run({
+        const result = await runnerFor(workflow, this.opts.services).run({
             workflow,
             parameters,
             labels: {

@@ -5,7 +5,8 @@ import { flowGraph } from "../components/promotionFlow.graph";
 import { resolvePolicy } from "../components/promotionPolicy.merge";
 import { selectTemplate } from "../components/promotionTemplate.select";
 import { actions } from "../provider/actions/registry";
-import { canRun } from "../provider/workflows/registry";
+import type { WorkflowServices } from "../provider/workflows/registry";
+import { cannotRun } from "../provider/workflows/registry";
 import type { GitCredentials } from "../provider/git/git";
 import { GitError } from "../provider/git/git";
 import { Repository } from "../provider/git/repository";
@@ -27,6 +28,8 @@ export interface PlanReleaseOptions {
     readonly sourceCommit?: string;
     readonly cacheDir: string;
     readonly credentials?: GitCredentials;
+    /** What workflows can reach (an Argo Server); a release needing more is refused up front. */
+    readonly services?: WorkflowServices;
 }
 
 export interface PlannedRelease {
@@ -38,15 +41,14 @@ export interface PlannedRelease {
 }
 
 /** Every workflow a release would run must exist and be of a kind this version can run. */
-function checkRunnable(catalog: Catalog, name: string, where: string): void {
+function checkRunnable(catalog: Catalog, name: string, where: string, services: WorkflowServices | undefined): void {
     const wf = catalog.promotionWorkflows.find((w) => w.name === name);
     if (!wf) {
         throw new InvalidInputError(`${where}: unknown workflow "${name}": define it as a PromotionWorkflow`);
     }
-    if (!canRun(wf)) {
-        throw new InvalidInputError(
-            `${where}: workflow "${name}" is an ${wf.kind} workflow; running ${wf.kind} workflows is not available in this version (use a local PromotionWorkflow)`,
-        );
+    const why = cannotRun(wf, services);
+    if (why) {
+        throw new InvalidInputError(`${where}: ${why}`);
     }
 }
 
@@ -138,7 +140,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         }
         const needed = [policy.preAction, policy.postAction, ...Object.values(step?.hooks ?? {})];
         for (const name of needed.filter((n): n is string => typeof n === "string")) {
-            checkRunnable(catalog, name, `environment "${envName}"`);
+            checkRunnable(catalog, name, `environment "${envName}"`, opts.services);
         }
         const apps = product.applications.filter((a) => a.environment === envName);
         if (apps.length === 0) {
@@ -166,7 +168,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
     for (const name of [flow.triggerWorkflow, ...Object.values(flow.hooks ?? {})].filter(
         (n): n is string => typeof n === "string",
     )) {
-        checkRunnable(catalog, name, `flow "${flow.name}"`);
+        checkRunnable(catalog, name, `flow "${flow.name}"`, opts.services);
     }
 
     let candidate: ReleaseCandidate;

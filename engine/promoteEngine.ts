@@ -4,6 +4,7 @@ import type { Catalog } from "../components/catalog";
 import type { ActionRequest } from "../provider/actions/action";
 import { actionFor } from "../provider/actions/registry";
 import type { GitCredentials } from "../provider/git/git";
+import type { ArgoServerConfig } from "../provider/workflows/argo";
 import type { Change } from "../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
 import { GateFailedError, Gates } from "./gates";
@@ -33,6 +34,8 @@ export interface PromoteEngineOptions {
     readonly pollIntervalMs?: number;
     /** Where local workflow commands run (default: this process's working directory). */
     readonly workflowDir?: string;
+    /** The Argo Server for Argo WorkflowTemplate gates. */
+    readonly argo?: ArgoServerConfig;
 }
 
 export type ProgressEvent =
@@ -155,6 +158,7 @@ export class PromoteEngine {
             sourceCommit: o.sourceCommit,
             cacheDir: this.opts.gitCacheDir,
             credentials: this.credentials(),
+            services: { argo: this.opts.argo },
         });
     }
 
@@ -490,6 +494,7 @@ export class PromoteEngine {
             gitCacheDir: this.opts.gitCacheDir,
             credentials: this.credentials(),
             signal: controller.signal,
+            services: { argo: this.opts.argo },
         });
         const previousHooks = new Map((record.hooks ?? []).map((h) => [h.workflow, h]));
         let result: Awaited<ReturnType<typeof runReleaseUpdate>> | undefined;

@@ -1,22 +1,28 @@
 import type { PromotionWorkflowDefinition } from "../../components/promotionWorkflow";
+import type { ArgoServerConfig } from "./argo";
+import { argoRunner } from "./argo";
 import { localRunner } from "./local";
 import type { WorkflowRunner } from "./runner";
 
-/** Every workflow runner, by workflow kind. */
-const runners: Partial<Record<PromotionWorkflowDefinition["kind"], WorkflowRunner>> = {
-    local: localRunner,
-};
-
-export function runnerFor(workflow: PromotionWorkflowDefinition): WorkflowRunner {
-    const r = runners[workflow.kind];
-    if (!r) {
-        throw new Error(
-            `workflow "${workflow.name}" is an ${workflow.kind} workflow, and running ${workflow.kind} workflows is not available in this version`,
-        );
-    }
-    return r;
+/** What runners need from outside: where the Argo Server is. */
+export interface WorkflowServices {
+    readonly argo?: ArgoServerConfig;
 }
 
-export function canRun(workflow: PromotionWorkflowDefinition): boolean {
-    return runners[workflow.kind] !== undefined;
+/** The runner for a workflow's kind. Adding a kind: a file implementing WorkflowRunner, and a line here. */
+export function runnerFor(workflow: PromotionWorkflowDefinition, services: WorkflowServices = {}): WorkflowRunner {
+    switch (workflow.kind) {
+        case "local":
+            return localRunner;
+        case "argo":
+            return argoRunner(services.argo);
+    }
+}
+
+/** Why a workflow cannot run with these services, or undefined when it can. */
+export function cannotRun(workflow: PromotionWorkflowDefinition, services: WorkflowServices = {}): string | undefined {
+    if (workflow.kind === "argo" && !services.argo) {
+        return `workflow "${workflow.name}" is an Argo WorkflowTemplate and no Argo Server is configured: set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)`;
+    }
+    return undefined;
 }

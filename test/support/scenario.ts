@@ -3,7 +3,7 @@ import * as path from "path";
 import type { Catalog, Definitions } from "../../components/catalog";
 import { buildCatalog } from "../../components/catalog";
 import { formatIssue } from "../../components/issues";
-import type { ProgressEvent } from "../../engine/promoteEngine";
+import type { PromoteEngineOptions } from "../../engine/promoteEngine";
 import { PromoteEngine } from "../../engine/promoteEngine";
 import { testEngine, testPassphrase } from "./engine";
 
@@ -71,7 +71,7 @@ export function writeConfigModule(dir: string, defs: Definitions): string {
 export async function testPromoteEngine(
     dir: string,
     catalog: Catalog,
-    extra: { onProgress?: (e: ProgressEvent) => void; gitTokens?: Record<string, string> } = {},
+    extra: Partial<Pick<PromoteEngineOptions, "onProgress" | "gitTokens" | "argo" | "workflowDir">> = {},
 ): Promise<PromoteEngine> {
     return PromoteEngine.create({
         catalog,
