@@ -48,6 +48,9 @@ export async function engineFor(
                   },
               }
             : {}),
+        ...(ctx.env.PROMOTIONS_ARGOCD_URL
+            ? { argocd: { url: ctx.env.PROMOTIONS_ARGOCD_URL, token: ctx.env.PROMOTIONS_ARGOCD_TOKEN } }
+            : {}),
         onProgress,
     });
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nameSchema } from "./common";
+import { durationSchema, nameSchema } from "./common";
 
 /**
  * One Argo CD application of a product: its source (repository, path, revision) and the environment it
@@ -29,6 +29,10 @@ export const applicationDefinitionSchema = z.strictObject({
         .optional(),
     /** Labels, for PromotionTemplate `applicationSourceSelector`s. */
     labels: z.record(z.string(), z.string()).default({}),
+    /** Overrides the environment's `healthWait` for this application (`false`: never wait). */
+    healthWait: z
+        .union([z.literal(false), z.strictObject({ timeout: durationSchema.optional() })])
+        .optional(),
 });
 export type ApplicationDefinition = z.infer<typeof applicationDefinitionSchema>;
 export type ApplicationInput = z.input<typeof applicationDefinitionSchema>;

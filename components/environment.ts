@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { nameSchema } from "./common";
+import { durationSchema, nameSchema } from "./common";
 import { definitionOutput } from "./definition";
 import { tokens } from "./tokens";
 
@@ -13,6 +13,12 @@ export const environmentDefinitionSchema = z.strictObject({
         .array(z.strictObject({ name: z.string().min(1), namespaces: z.array(z.string()).default([]) }))
         .default([]),
     tags: z.array(z.string()).default([]),
+    /**
+     * After the action, wait until each application is Synced (at a revision containing the promotion commit)
+     * and Healthy in Argo CD before the post-action and before dependents start. Degraded fails the
+     * environment; so does no answer within `timeout` (default 10m).
+     */
+    healthWait: z.strictObject({ timeout: durationSchema.optional() }).optional(),
 });
 export type EnvironmentDefinition = z.infer<typeof environmentDefinitionSchema>;
 export type EnvironmentInput = z.input<typeof environmentDefinitionSchema>;
@@ -24,6 +30,8 @@ export interface EnvironmentArgs {
     readonly clusters?: pulumi.Input<pulumi.Input<{ name: string; namespaces?: string[] }>[]>;
     /** Tags policies can select on. */
     readonly tags?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Wait for Argo CD to report the applications Synced and Healthy after each promotion. */
+    readonly healthWait?: pulumi.Input<{ timeout?: number | string }>;
 }
 
 /** A stage of the delivery lifecycle (dev, qa, prod-us, ...), where a product has one or more applications. */

@@ -39,6 +39,14 @@ export function manifestFiles(dir: string): string[] {
     return files;
 }
 
+/** `promotions/health-wait: "false"` (never wait) or a timeout such as `"5m"`. */
+function healthAnnotation(v: string | undefined): { healthWait?: false | { timeout: string } } {
+    if (v === undefined) {
+        return {};
+    }
+    return v === "false" ? { healthWait: false } : { healthWait: { timeout: v } };
+}
+
 function record(v: unknown): Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
@@ -197,6 +205,7 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                               }
                             : {}),
                         labels,
+                        ...healthAnnotation(annotations["promotions/health-wait"]),
                     });
                     at("Application");
                     break;

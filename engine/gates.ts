@@ -1,6 +1,8 @@
 import type { PromotionWorkflowDefinition } from "../components/promotionWorkflow";
 import type { GitCredentials } from "../provider/git/git";
 import { Repository } from "../provider/git/repository";
+import type { HealthResult } from "../provider/health/argoCd";
+import { waitForHealthy } from "../provider/health/argoCd";
 import type { WorkflowServices } from "../provider/workflows/registry";
 import { runnerFor } from "../provider/workflows/registry";
 import type { WorkflowRunResult } from "../provider/workflows/runner";
@@ -49,6 +51,8 @@ export class GateFailedError extends Error {
  */
 export class Gates {
     readonly runs = new Map<RunKey, WorkflowRunRecord>();
+    /** Health waits, by `<env>/<app>`. */
+    readonly health = new Map<string, HealthResult>();
     private context: Record<string, string> = {};
     private readonly preOutputs = new Map<string, Record<string, string>>();
 
@@ -148,6 +152,44 @@ export class Gates {
                     result.message,
                 );
             }
+        }
+    }
+
+    /** Waits for Argo CD to report the application Synced (at or after the commit) and Healthy. */
+    async healthWait(
+        env: PlannedEnvironment,
+        app: PlannedApplication,
+        commitSha: string | undefined,
+    ): Promise<void> {
+        if (!app.healthWaitMs || !commitSha) {
+            return;
+        }
+        const config = this.opts.services?.argocd;
+        if (!config) {
+            throw new Error(`no Argo CD configured for the health wait of ${app.name}`);
+        }
+        const repo = await Repository.open(app.repoURL, this.opts.gitCacheDir, this.opts.credentials);
+        const result = await waitForHealthy({
+            config,
+            application: { name: app.name, namespace: app.namespace },
+            commitSha,
+            contains: async (revision, commit) => {
+                if (revision === commit) {
+                    return true;
+                }
+                if (!(await repo.resolveCommit(revision))) {
+                    await repo.fetch();
+                }
+                return repo.isAncestor(commit, revision);
+            },
+            timeoutMs: app.healthWaitMs,
+            signal: this.opts.signal,
+        });
+        this.health.set(`${env.name}/${app.name}`, result);
+        if (result.status !== "Healthy") {
+            throw new Error(
+                `health of ${app.name} in ${env.name}: ${result.status}${result.message ? ` (${result.message})` : ""}`,
+            );
         }
     }
 

@@ -1,5 +1,6 @@
 import type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct } from "../components/catalog";
 import { defaultFlowTimeoutMs } from "../components/catalog";
+import { parseDuration } from "../components/common";
 import type { PolicyFields } from "../components/promotionPolicy";
 import { flowGraph } from "../components/promotionFlow.graph";
 import { resolvePolicy } from "../components/promotionPolicy.merge";
@@ -41,7 +42,12 @@ export interface PlannedRelease {
 }
 
 /** Every workflow a release would run must exist and be of a kind this version can run. */
-function checkRunnable(catalog: Catalog, name: string, where: string, services: WorkflowServices | undefined): void {
+function checkRunnable(
+    catalog: Catalog,
+    name: string,
+    where: string,
+    services: WorkflowServices | undefined,
+): void {
     const wf = catalog.promotionWorkflows.find((w) => w.name === name);
     if (!wf) {
         throw new InvalidInputError(`${where}: unknown workflow "${name}": define it as a PromotionWorkflow`);
@@ -50,6 +56,26 @@ function checkRunnable(catalog: Catalog, name: string, where: string, services: 
     if (why) {
         throw new InvalidInputError(`${where}: ${why}`);
     }
+}
+
+/** How long to wait for Argo CD after the action: the application's setting, else its environment's. */
+function healthWait(
+    app: CatalogApplication,
+    environment: Catalog["environments"][number],
+    services: WorkflowServices | undefined,
+): { healthWaitMs?: number } {
+    const setting = app.healthWait === false ? undefined : (app.healthWait ?? environment.healthWait);
+    if (!setting) {
+        return {};
+    }
+    if (!services?.argocd) {
+        throw new InvalidInputError(
+            `application "${app.name}" in "${environment.name}" waits for Argo CD health and no Argo CD is configured: set PROMOTIONS_ARGOCD_URL (and PROMOTIONS_ARGOCD_TOKEN)`,
+        );
+    }
+    return {
+        healthWaitMs: setting.timeout !== undefined ? (parseDuration(setting.timeout) ?? 600_000) : 600_000,
+    };
 }
 
 /** The flow named `manual`: one target environment, depending on the source environment. */
@@ -158,6 +184,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
             applications: apps.map((a) => ({
                 name: a.name,
                 namespace: a.namespace,
+                ...healthWait(a, environment, opts.services),
                 repoURL: a.repoURL,
                 targetRevision: a.targetRevision,
                 path: a.path,

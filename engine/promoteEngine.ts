@@ -4,6 +4,7 @@ import type { Catalog } from "../components/catalog";
 import type { ActionRequest } from "../provider/actions/action";
 import { actionFor } from "../provider/actions/registry";
 import type { GitCredentials } from "../provider/git/git";
+import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { ArgoServerConfig } from "../provider/workflows/argo";
 import type { Change } from "../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
@@ -36,6 +37,8 @@ export interface PromoteEngineOptions {
     readonly workflowDir?: string;
     /** The Argo Server for Argo WorkflowTemplate gates. */
     readonly argo?: ArgoServerConfig;
+    /** Argo CD, for health waits. */
+    readonly argocd?: ArgoCdConfig;
 }
 
 export type ProgressEvent =
@@ -158,7 +161,7 @@ export class PromoteEngine {
             sourceCommit: o.sourceCommit,
             cacheDir: this.opts.gitCacheDir,
             credentials: this.credentials(),
-            services: { argo: this.opts.argo },
+            services: { argo: this.opts.argo, argocd: this.opts.argocd },
         });
     }
 
@@ -494,7 +497,7 @@ export class PromoteEngine {
             gitCacheDir: this.opts.gitCacheDir,
             credentials: this.credentials(),
             signal: controller.signal,
-            services: { argo: this.opts.argo },
+            services: { argo: this.opts.argo, argocd: this.opts.argocd },
         });
         const previousHooks = new Map((record.hooks ?? []).map((h) => [h.workflow, h]));
         let result: Awaited<ReturnType<typeof runReleaseUpdate>> | undefined;

@@ -7,6 +7,7 @@ import type { EnvironmentPromotionOutputs } from "../provider/dynamic/environmen
 import { EnvironmentPromotion } from "../provider/dynamic/environmentPromotion";
 import type { ReleaseCandidate } from "../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
+import type { HealthResult } from "../provider/health/argoCd";
 import type { Gates } from "./gates";
 import type {
     WorkflowRunRecord,
@@ -128,6 +129,7 @@ function environmentRecord(
     all: readonly GroupState[],
     previous: EnvironmentRecord | undefined,
     runs: ReadonlyMap<string, WorkflowRunRecord> | undefined,
+    healthOf?: ReadonlyMap<string, HealthResult>,
 ): EnvironmentRecord {
     const groups = all.filter((g) => g.gateFor === undefined);
     const gates = all.filter((g) => g.gateFor !== undefined);
@@ -158,6 +160,7 @@ function environmentRecord(
                 g.state === "same" && before?.status !== undefined && before.status !== "Pending";
             const pre = runs?.get(`${env.name}/${app.name}/pre`) ?? before?.preAction;
             const post = runs?.get(`${env.name}/${app.name}/post`) ?? before?.postAction;
+            const health = healthOf?.get(`${env.name}/${app.name}`) ?? before?.health;
             apps.push({
                 name: app.name,
                 status,
@@ -177,6 +180,7 @@ function environmentRecord(
                 changes: g.state === "done" ? (result?.changes ?? []) : keepBefore ? before.changes : [],
                 ...(pre ? { preAction: pre } : {}),
                 ...(post ? { postAction: post } : {}),
+                ...(health ? { health } : {}),
             });
         }
     }
@@ -249,14 +253,12 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     for (const env of opts.plan.environments) {
         for (const g of envGroups.get(env.name) ?? []) {
             states.set(urn(resourceType, g.name), { group: g, state: "pending" });
-            if (env.postAction) {
-                for (const app of g.applications) {
-                    states.set(urn(gateType, gateName(env.name, app.name)), {
-                        group: g,
-                        gateFor: app.name,
-                        state: "pending",
-                    });
-                }
+            for (const app of g.applications.filter((a) => env.postAction || a.healthWaitMs)) {
+                states.set(urn(gateType, gateName(env.name, app.name)), {
+                    group: g,
+                    gateFor: app.name,
+                    state: "pending",
+                });
             }
         }
     }
@@ -266,6 +268,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             [...states.values()].filter((st) => st.group.environment === env.name),
             opts.previous?.find((p) => p.name === env.name),
             opts.gates?.runs,
+            opts.gates?.health,
         );
     const lastReported = new Map<string, string>();
     const report = (envName: string) => {
@@ -328,14 +331,16 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                     ...(pre ? { hooks: { beforeCreate: [pre], beforeUpdate: [pre] } } : {}),
                 });
                 resources.push(promotion);
-                if (env.postAction && gates) {
-                    for (const app of g.applications) {
+                if (gates) {
+                    // The health wait and the post-action of each application: after its promotion.
+                    for (const app of g.applications.filter((a) => env.postAction || a.healthWaitMs)) {
                         const post = new pulumi.ResourceHook(`post-${env.name}.${app.name}`, async (args) => {
                             const i = args.newInputs as
                                 { promotedBy?: string; commitSha?: string; branch?: string } | undefined;
                             if (i?.promotedBy !== opts.releaseId) {
                                 return; // the environment was not promoted by this release: nothing to check
                             }
+                            await gates.healthWait(env, app, i.commitSha || undefined);
                             await gates.postAction(
                                 env,
                                 app,
@@ -350,7 +355,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                                     releaseId: opts.releaseId,
                                     environment: env.name,
                                     application: app.name,
-                                    workflow: env.postAction,
+                                    workflow: env.postAction ?? "",
                                     commitSha: promotion.commitSha.apply((c) => c ?? ""),
                                     branch: promotion.branch.apply((b) => b ?? app.targetRevision),
                                     promotedBy: pulumi

@@ -1,3 +1,4 @@
+import type { HealthResult } from "../provider/health/argoCd";
 import type { Change, ReleaseCandidate } from "../provider/promotion";
 
 export const releaseStatuses = [
@@ -42,6 +43,8 @@ export interface ApplicationRecord {
     readonly changes: readonly Change[];
     readonly preAction?: WorkflowRunRecord;
     readonly postAction?: WorkflowRunRecord;
+    /** The health wait after the action: what Argo CD reported last. */
+    readonly health?: HealthResult;
 }
 
 export interface EnvironmentRecord {
@@ -92,6 +95,8 @@ export interface ReleaseRecord {
 export interface PlannedApplication {
     readonly name: string;
     readonly namespace: string;
+    /** Wait this long for Argo CD to report it Synced and Healthy after the action (no wait when absent). */
+    readonly healthWaitMs?: number;
     readonly repoURL: string;
     readonly targetRevision: string;
     readonly path: string;

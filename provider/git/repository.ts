@@ -177,6 +177,15 @@ export class Repository {
         return r.code === 0 ? r.stdout.trim() : undefined;
     }
 
+    /** True if `ancestor` is `descendant` or one of its ancestors. */
+    async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+        const r = await git(["merge-base", "--is-ancestor", ancestor, descendant], {
+            cwd: this.dir,
+            okCodes: [1, 128],
+        });
+        return r.code === 0;
+    }
+
     async readFile(commit: string, file: string): Promise<Buffer | undefined> {
         return gitBlob(this.dir, `${commit}:${file}`);
     }

@@ -54,7 +54,11 @@ class ArgoClient {
         return JSON.parse(text) as T;
     }
 
-    submit(template: string, parameters: Record<string, string>, labels: Record<string, string>): Promise<ArgoWorkflow> {
+    submit(
+        template: string,
+        parameters: Record<string, string>,
+        labels: Record<string, string>,
+    ): Promise<ArgoWorkflow> {
         const ns = encodeURIComponent(this.config.namespace);
         return this.call("POST", `/api/v1/workflows/${ns}/submit`, {
             namespace: this.config.namespace,
@@ -71,7 +75,10 @@ class ArgoClient {
     }
 
     get(name: string): Promise<ArgoWorkflow> {
-        return this.call("GET", `/api/v1/workflows/${encodeURIComponent(this.config.namespace)}/${encodeURIComponent(name)}`);
+        return this.call(
+            "GET",
+            `/api/v1/workflows/${encodeURIComponent(this.config.namespace)}/${encodeURIComponent(name)}`,
+        );
     }
 
     terminate(name: string): Promise<ArgoWorkflow> {
@@ -107,7 +114,8 @@ export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner
                     startedAt,
                     finishedAt: startedAt,
                     outputs: {},
-                    message: "no Argo Server configured: set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)",
+                    message:
+                        "no Argo Server configured: set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)",
                 };
             }
             const client = new ArgoClient(config);
@@ -115,11 +123,16 @@ export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner
             const parameters = Object.fromEntries(
                 Object.entries(req.parameters).filter(([k]) => declared.size === 0 || declared.has(k)),
             );
-            const labels = Object.fromEntries(Object.entries(req.labels).map(([k, v]) => [`promotions/${k}`, v]));
+            const labels = Object.fromEntries(
+                Object.entries(req.labels).map(([k, v]) => [`promotions/${k}`, v]),
+            );
             const submitted = await client.submit(wf.templateName ?? wf.name, parameters, labels);
             const name = submitted.metadata.name;
             const link = `${config.url.replace(/\/$/, "")}/workflows/${config.namespace}/${name}`;
-            const timeoutMs = wf.timeout !== undefined ? (parseDuration(wf.timeout) ?? defaultWorkflowTimeoutMs) : defaultWorkflowTimeoutMs;
+            const timeoutMs =
+                wf.timeout !== undefined
+                    ? (parseDuration(wf.timeout) ?? defaultWorkflowTimeoutMs)
+                    : defaultWorkflowTimeoutMs;
             const deadline = Date.now() + timeoutMs;
             let current = submitted;
             let stopped: "terminated" | "timeout" | undefined;
@@ -133,7 +146,8 @@ export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner
                 current = await client.get(name);
             }
             const phase = current.status?.phase ?? "Unknown";
-            const status: WorkflowRunStatus = stopped === "terminated" ? "Terminated" : stopped ? "Failed" : (phase as WorkflowRunStatus);
+            const status: WorkflowRunStatus =
+                stopped === "terminated" ? "Terminated" : stopped ? "Failed" : (phase as WorkflowRunStatus);
             const outputs = Object.fromEntries(
                 (current.status?.outputs?.parameters ?? []).map((p) => [p.name, p.value ?? ""]),
             );
@@ -146,7 +160,12 @@ export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner
                 log: link,
                 outputs,
                 ...(status !== "Succeeded"
-                    ? { message: stopped === "timeout" ? `timed out after ${Math.round(timeoutMs / 1000)}s` : (current.status?.message ?? phase) }
+                    ? {
+                          message:
+                              stopped === "timeout"
+                                  ? `timed out after ${Math.round(timeoutMs / 1000)}s`
+                                  : (current.status?.message ?? phase),
+                      }
                     : {}),
             };
         },
