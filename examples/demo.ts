@@ -6,61 +6,18 @@
  * commands before and after each promotion), releases. State, repositories and gates all live under
  * `.promotions/demo/` in this checkout (removed and recreated on each run).
  */
-import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { packageRoot } from "../engine/engineLocator";
+import { ExampleWorkspace } from "./workspace";
 
-const root = path.join(packageRoot, ".promotions", "demo");
-const config = path.join(root, "promotions");
-const bare = path.join(root, "gitops.git");
-const work = path.join(root, "developer");
+const ws = new ExampleWorkspace("demo");
+const config = path.join(ws.root, "promotions");
+const bare = ws.bare;
 const envs = ["dev", "qa", "prod"] as const;
-
-const gitEnv = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "Dana Developer",
-    GIT_AUTHOR_EMAIL: "dana@example.com",
-    GIT_COMMITTER_NAME: "Dana Developer",
-    GIT_COMMITTER_EMAIL: "dana@example.com",
-};
-const git = (args: string[], cwd = work) =>
-    execFileSync("git", args, {
-        cwd,
-        env: gitEnv,
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
-const tty = Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined;
 
 function write(file: string, text: string): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);
-}
-
-function heading(text: string): void {
-    process.stdout.write(tty ? `\n\x1b[1m== ${text}\x1b[0m\n` : `\n== ${text}\n`);
-}
-
-function createRepository(): void {
-    git(["init", "--quiet", "--bare", "--initial-branch=main", bare], root);
-    git(["clone", "--quiet", bare, work], root);
-    git(["checkout", "--quiet", "-b", "main"]);
-    for (const env of envs) {
-        write(
-            path.join(work, "apps", "trioapp", env, "Chart.yaml"),
-            `apiVersion: v2\nname: trioapp\ndescription: trioapp in ${env}\n# the chart and app versions are promoted\nversion: 0.1.0\nappVersion: "1.0.0"\n`,
-        );
-        write(
-            path.join(work, "apps", "trioapp", env, "values.yaml"),
-            `# trioapp values for ${env}\nreplicaCount: ${env === "prod" ? 3 : 1} # per environment, never promoted\n\n` +
-                `image:\n  repository: ghcr.io/acme/trioapp\n  # promoted from dev\n  tag: "1.0.0"\n  pullPolicy: IfNotPresent\n\n` +
-                `ingress:\n  host: ${env}.trioapp.example.com # environment-specific\n`,
-        );
-    }
-    git(["add", "-A"]);
-    git(["commit", "--quiet", "-m", "trioapp 1.0.0 in dev, qa and prod"]);
-    git(["push", "--quiet", "origin", "main"]);
 }
 
 function writeDefinitions(): void {
@@ -164,32 +121,14 @@ ${apps}`,
     );
 }
 
-function promote(...args: string[]): number {
-    process.stdout.write(
-        tty ? `\x1b[2m$ promote ${args.join(" ")}\x1b[0m\n` : `$ promote ${args.join(" ")}\n`,
-    );
-    const r = spawnSync(path.join(packageRoot, "bin", "promote"), ["--config", config, ...args], {
-        stdio: "inherit",
-        env: { ...process.env, PROMOTIONS_GIT_CACHE: path.join(root, "git-cache") },
-    });
-    return r.status ?? 1;
-}
-
 function main(): void {
-    fs.rmSync(root, { recursive: true, force: true });
-    fs.mkdirSync(root, { recursive: true });
-    heading("a GitOps repository with trioapp in dev, qa and prod (1.0.0)");
-    createRepository();
+    ws.heading("a GitOps repository with trioapp in dev, qa and prod (1.0.0)");
+    ws.createRepository("trioapp", envs);
     writeDefinitions();
     console.log(`repository ${bare}\ndefinitions ${config}`);
 
-    heading("a developer ships 1.1.0 to dev");
-    for (const file of ["values.yaml", "Chart.yaml"]) {
-        const p = path.join(work, "apps", "trioapp", "dev", file);
-        fs.writeFileSync(p, fs.readFileSync(p, "utf8").replace(/"1\.0\.0"/, '"1.1.0"'));
-    }
-    git(["commit", "--quiet", "-am", "trioapp 1.1.0 in dev"]);
-    git(["push", "--quiet", "origin", "main"]);
+    ws.heading("a developer ships 1.1.0 to dev");
+    ws.ship("trioapp", "dev", "1.1.0");
 
     const steps: [string, string[]][] = [
         ["validate the definitions", ["validate"]],
@@ -208,19 +147,16 @@ function main(): void {
         ["the release history", ["releases", "--product", "trioapp"]],
     ];
     for (const [title, args] of steps) {
-        heading(title);
-        const code = promote(...args);
+        ws.heading(title);
+        const code = ws.promote(config, args);
         if (code !== 0) {
             process.exitCode = code;
             return;
         }
     }
-    heading("the promotion commits in the repository");
-    console.log(git(["log", "--format=%h %s", "-n", "3", "main"], bare));
-    git(["pull", "--quiet", "--ff-only", "origin", "main"]);
-    console.log(
-        `\nprod values.yaml now:\n${fs.readFileSync(path.join(work, "apps", "trioapp", "prod", "values.yaml"), "utf8")}`,
-    );
+    ws.heading("the promotion commits in the repository");
+    console.log(ws.log(3));
+    console.log(`\nprod values.yaml now:\n${ws.git(["show", "main:apps/trioapp/prod/values.yaml"], bare)}`);
 }
 
 main();

@@ -71,7 +71,9 @@ export function writeConfigModule(dir: string, defs: Definitions): string {
 export async function testPromoteEngine(
     dir: string,
     catalog: Catalog,
-    extra: Partial<Pick<PromoteEngineOptions, "onProgress" | "gitTokens" | "argo" | "argocd" | "workflowDir">> = {},
+    extra: Partial<
+        Pick<PromoteEngineOptions, "onProgress" | "gitTokens" | "argo" | "argocd" | "workflowDir">
+    > = {},
 ): Promise<PromoteEngine> {
     return PromoteEngine.create({
         catalog,
