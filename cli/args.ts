@@ -8,7 +8,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that take no value. Every other `--flag` takes the next word (or `--flag=value`). */
-const booleanFlags = new Set(["json", "help", "version", "no-color", "watch"]);
+const booleanFlags = new Set(["json", "help", "version", "no-color", "once"]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
     const flags: Record<string, string | boolean> = {};

@@ -67,6 +67,18 @@ const commands: Record<string, Command> = {
         flags: ["json"],
         run: async (ctx) => (await import("./commands/releases")).terminate(ctx),
     },
+    watch: {
+        summary: "follow the trigger branches and release what new commits call for",
+        usage: "promote watch [--product P[,Q]] [--interval D] [--once]",
+        flags: ["product", "interval", "once"],
+        run: async (ctx) => (await import("./commands/watch")).watch(ctx),
+    },
+    serve: {
+        summary: "accept GitHub push webhooks (HMAC-verified) and trigger the same way",
+        usage: "promote serve [--port N] [--host H] [--product P[,Q]] [--interval D]",
+        flags: ["port", "host", "product", "interval"],
+        run: async (ctx) => (await import("./commands/watch")).serve(ctx),
+    },
     doctor: {
         summary: "check Node.js, git, the Pulumi engine and the state backend",
         usage: "promote doctor",

@@ -301,6 +301,15 @@ export class PromoteEngine {
         return (await store.get(id)) ?? terminating;
     }
 
+    /** The last commit the trigger watcher handled for a product's application. */
+    cursor(product: string, application: string): Promise<string | undefined> {
+        return this.store(product).getCursor(application);
+    }
+
+    setCursor(product: string, application: string, sha: string): Promise<void> {
+        return this.store(product).putCursor(application, sha);
+    }
+
     /** Every release of a product, newest first. */
     releases(product: string): Promise<ReleaseRecord[]> {
         if (!this.opts.catalog.products.some((p) => p.name === product)) {

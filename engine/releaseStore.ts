@@ -24,6 +24,16 @@ export interface ReleaseStoreOptions {
     readonly inheritedPath?: string;
 }
 
+const cursorType = "promotions:index:WatchCursor";
+
+/** Where a trigger watcher stopped reading one application's branch. */
+class WatchCursorResource extends pulumi.ComponentResource {
+    constructor(name: string, args: { sha: string }) {
+        super(cursorType, name, args);
+        this.registerOutputs({ sha: args.sha });
+    }
+}
+
 /** Retries an update that found the stack locked by another writer (records are written in a second or two). */
 export async function withLockRetry<T>(fn: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -80,6 +90,34 @@ export class ReleaseStore {
                 target: [this.urn(record.id)],
             }),
         );
+    }
+
+    /** Records where the trigger watcher stopped for an application (its last handled commit). */
+    async putCursor(application: string, sha: string): Promise<void> {
+        const stack = await this.open();
+        const name = `cursor.${application}`;
+        // The stack outputs keep carrying the latest release.
+        const latest = (await this.list())[0];
+        await withLockRetry(() =>
+            stack.up({
+                program: async () => {
+                    new WatchCursorResource(name, { sha });
+                    return latest ? { latest } : {};
+                },
+                target: [`urn:pulumi:${this.opts.product}::${recordsProject}::${cursorType}::${name}`],
+            }),
+        );
+    }
+
+    /** The last commit the trigger watcher handled for an application, if it ever ran. */
+    async getCursor(application: string): Promise<string | undefined> {
+        const stack = await this.open();
+        const state = await stack.exportStack();
+        const resources =
+            (state.deployment as { resources?: { type: string; urn: string; outputs?: { sha?: string } }[] })
+                .resources ?? [];
+        return resources.find((r) => r.type === cursorType && r.urn.endsWith(`::cursor.${application}`))
+            ?.outputs?.sha;
     }
 
     /** Every record, newest first. */

@@ -177,6 +177,13 @@ export class Repository {
         return r.code === 0 ? r.stdout.trim() : undefined;
     }
 
+    /** Commits after `from` up to `to` that touch `dir`, oldest first. */
+    async commitsBetween(from: string, to: string, dir: string): Promise<string[]> {
+        const spec = dir === "." || dir === "" ? [] : ["--", dir.replace(/\/$/, "")];
+        const { stdout } = await git(["rev-list", "--reverse", `${from}..${to}`, ...spec], { cwd: this.dir });
+        return stdout.split("\n").filter(Boolean);
+    }
+
     /** True if `ancestor` is `descendant` or one of its ancestors. */
     async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
         const r = await git(["merge-base", "--is-ancestor", ancestor, descendant], {

@@ -1,0 +1,190 @@
+import type { Catalog, CatalogApplication, CatalogProduct } from "../components/catalog";
+import { parseDuration } from "../components/common";
+import { matchFlow } from "../components/product.triggers";
+import type { GitCredentials } from "../provider/git/git";
+import { Repository } from "../provider/git/repository";
+import type { ArgoCdConfig } from "../provider/health/argoCd";
+import { waitForHealthy } from "../provider/health/argoCd";
+import type { PromoteEngine } from "./promoteEngine";
+
+export interface TriggerWatcherOptions {
+    readonly catalog: Catalog;
+    readonly engine: PromoteEngine;
+    /** Only these products (default: every product with flows). */
+    readonly products?: readonly string[];
+    readonly gitCacheDir: string;
+    readonly credentials?: GitCredentials;
+    /** When set, a release is created once the trigger application is Synced and Healthy at the commit. */
+    readonly argocd?: ArgoCdConfig;
+    readonly log?: (line: string) => void;
+}
+
+/** What the watcher did with one commit. */
+export interface TriggerOutcome {
+    readonly product: string;
+    readonly application: string;
+    readonly commit: string;
+    readonly subject: string;
+    /** The flow that matched, if any. */
+    readonly flow?: string;
+    readonly releaseId?: string;
+    readonly status?: string;
+    /** Why nothing was released for it. */
+    readonly skipped?: string;
+}
+
+/** A trigger application: a product's application in the trigger environment of one of its flows. */
+interface Watched {
+    readonly product: CatalogProduct;
+    readonly application: CatalogApplication;
+}
+
+/**
+ * Follows the branches of trigger applications. Each new commit that touches an application's path is
+ * matched against its product's flows in order (their `gitTriggerSelectors`); the first match is released
+ * from that commit. Commits made by promotions never trigger (no loops). Where it stopped is kept in the
+ * Pulumi backend per application, and a commit that already has a release is never released again, so a
+ * restarted watcher neither misses nor repeats one. A first run starts at the current tip.
+ */
+export class TriggerWatcher {
+    constructor(private readonly opts: TriggerWatcherOptions) {}
+
+    private watched(): Watched[] {
+        const out: Watched[] = [];
+        for (const product of this.opts.catalog.products) {
+            if (this.opts.products && !this.opts.products.includes(product.name)) {
+                continue;
+            }
+            const triggerEnvs = new Set(
+                product.promotionFlows
+                    .map(
+                        (pf) =>
+                            this.opts.catalog.promotionFlows.find((f) => f.name === pf.name)
+                                ?.triggerEnvironment,
+                    )
+                    .filter((e): e is string => e !== undefined),
+            );
+            for (const application of product.applications.filter((a) => triggerEnvs.has(a.environment))) {
+                out.push({ product, application });
+            }
+        }
+        return out;
+    }
+
+    /** Reads every trigger application's branch once and releases what its new commits call for. */
+    async pollOnce(): Promise<TriggerOutcome[]> {
+        const outcomes: TriggerOutcome[] = [];
+        for (const w of this.watched()) {
+            outcomes.push(...(await this.pollApplication(w)));
+        }
+        return outcomes;
+    }
+
+    private async pollApplication({ product, application }: Watched): Promise<TriggerOutcome[]> {
+        const repo = await Repository.open(application.repoURL, this.opts.gitCacheDir, this.opts.credentials);
+        await repo.fetch();
+        const branch = await repo.branchFor(application.targetRevision);
+        const tip = await repo.tip(branch);
+        if (!tip) {
+            return [];
+        }
+        const cursor = await this.opts.engine.cursor(product.name, application.name);
+        if (!cursor) {
+            await this.opts.engine.setCursor(product.name, application.name, tip);
+            this.opts.log?.(`${application.name}: watching ${branch} from ${tip.slice(0, 12)}`);
+            return [];
+        }
+        const commits = await repo.commitsBetween(cursor, tip, application.path);
+        const outcomes: TriggerOutcome[] = [];
+        const released = new Set(
+            (await this.opts.engine.releases(product.name)).map(
+                (r) => `${r.sourceApplication}@${r.sourceCommit}`,
+            ),
+        );
+        for (const sha of commits) {
+            const info = await repo.commitInfo(sha);
+            const subject = info.message.split("\n")[0];
+            const base = { product: product.name, application: application.name, commit: sha, subject };
+            let outcome: TriggerOutcome;
+            if (/^Promotion-Release: /m.test(info.message)) {
+                outcome = { ...base, skipped: "made by a promotion" };
+            } else if (released.has(`${application.name}@${sha}`)) {
+                outcome = { ...base, skipped: "already released" };
+            } else {
+                const flows = product.promotionFlows.filter(
+                    (pf) =>
+                        this.opts.catalog.promotionFlows.find((f) => f.name === pf.name)
+                            ?.triggerEnvironment === application.environment,
+                );
+                const flow = matchFlow(
+                    { ...product, promotionFlows: flows, applications: [] },
+                    { message: info.message, branch, sha },
+                );
+                if (!flow) {
+                    outcome = { ...base, skipped: "no flow's trigger selectors match" };
+                } else {
+                    await this.waitUntilHealthy(application, sha);
+                    this.opts.log?.(
+                        `${application.name}: ${sha.slice(0, 12)} "${subject}" starts flow ${flow}`,
+                    );
+                    const record = await this.opts.engine.release({
+                        product: product.name,
+                        target: { flow },
+                        sourceCommit: sha,
+                    });
+                    outcome = { ...base, flow, releaseId: record.id, status: record.status };
+                }
+            }
+            if (outcome.skipped) {
+                this.opts.log?.(`${application.name}: ${sha.slice(0, 12)} "${subject}": ${outcome.skipped}`);
+            }
+            outcomes.push(outcome);
+            await this.opts.engine.setCursor(product.name, application.name, sha);
+        }
+        if (commits.length === 0 && cursor !== tip) {
+            // Only commits elsewhere in the repository: remember where we are.
+            await this.opts.engine.setCursor(product.name, application.name, tip);
+        }
+        return outcomes;
+    }
+
+    private async waitUntilHealthy(application: CatalogApplication, sha: string): Promise<void> {
+        const env = this.opts.catalog.environments.find((e) => e.name === application.environment);
+        const setting =
+            application.healthWait === false ? undefined : (application.healthWait ?? env?.healthWait);
+        if (!setting || !this.opts.argocd) {
+            return;
+        }
+        const repo = await Repository.open(application.repoURL, this.opts.gitCacheDir, this.opts.credentials);
+        const result = await waitForHealthy({
+            config: this.opts.argocd,
+            application: { name: application.name, namespace: application.namespace },
+            commitSha: sha,
+            contains: (revision, commit) => repo.isAncestor(commit, revision),
+            timeoutMs: setting.timeout !== undefined ? (parseDuration(setting.timeout) ?? 600_000) : 600_000,
+        });
+        if (result.status !== "Healthy") {
+            throw new Error(
+                `${application.name} did not become Synced and Healthy at ${sha.slice(0, 12)}: ${result.status}`,
+            );
+        }
+    }
+
+    /** Polls every `intervalMs` until `signal` aborts. Errors are logged and the next poll tries again. */
+    async run(intervalMs: number, signal: AbortSignal): Promise<void> {
+        while (!signal.aborted) {
+            try {
+                await this.pollOnce();
+            } catch (e) {
+                this.opts.log?.(`poll failed: ${e instanceof Error ? e.message : String(e)}`);
+            }
+            await new Promise<void>((resolve) => {
+                const t = setTimeout(resolve, intervalMs);
+                signal.addEventListener("abort", () => {
+                    clearTimeout(t);
+                    resolve();
+                });
+            });
+        }
+    }
+}
