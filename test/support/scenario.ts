@@ -6,6 +6,8 @@ import { formatIssue } from "../../components/issues";
 import type { PromoteEngineOptions } from "../../engine/promoteEngine";
 import { PromoteEngine } from "../../engine/promoteEngine";
 import { testEngine, testPassphrase } from "./engine";
+import type { GitopsRepo } from "./gitops";
+import { gitopsRepoFor } from "./gitops";
 
 /** The template every scenario uses: image and version values, never the environment-specific ones. */
 export const helmTemplate = {
@@ -84,4 +86,27 @@ export async function testPromoteEngine(
         pollIntervalMs: 500,
         ...extra,
     });
+}
+
+/**
+ * A scenario for CLI tests: a repository with `web` in every environment, the definitions as a config
+ * module, and the arguments and environment to run `promote` against a private state and clone cache.
+ */
+export function cliScenario(
+    dir: string,
+    opts: Omit<ScenarioOptions, "product" | "repoURL">,
+): { repo: GitopsRepo; args: string[]; env: Record<string, string>; defs: Definitions } {
+    const repo = gitopsRepoFor(
+        dir,
+        "web",
+        opts.environments.map((e) => e.name),
+    );
+    const defs = scenarioDefinitions({ ...opts, product: "web", repoURL: repo.url });
+    const config = writeConfigModule(dir, defs);
+    return {
+        repo,
+        defs,
+        args: ["--config", config, "--state", `file://${path.join(dir, "state")}`],
+        env: { PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"), PULUMI_CONFIG_PASSPHRASE: "test" },
+    };
 }

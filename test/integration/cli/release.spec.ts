@@ -1,44 +1,35 @@
 import * as assert from "assert";
-import * as path from "path";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { runCli, startCli } from "../../support/cli";
-import { gitopsRepoFor, slowPushes } from "../../support/gitops";
-import { scenarioDefinitions, writeConfigModule } from "../../support/scenario";
+import { slowPushes } from "../../support/gitops";
+import { cliScenario } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 function setup(name: string) {
     const dir = tempDir(name);
-    const repo = gitopsRepoFor(dir, "web", ["dev", "qa", "prod"]);
-    const config = writeConfigModule(
-        dir,
-        scenarioDefinitions({
-            product: "web",
-            repoURL: repo.url,
-            environments: [{ name: "dev" }, { name: "qa" }, { name: "prod", kind: "production" }],
-            flows: [
-                {
-                    name: "seq",
-                    triggerEnvironment: "dev",
-                    steps: [
-                        { environment: "qa", dependsOn: ["dev"] },
-                        // Inline step values override the policy below for this flow.
-                        { environment: "prod", dependsOn: ["qa"], policy: { action: "commit" } },
-                    ],
-                },
-            ],
-            policies: [
-                {
-                    name: "prod-none",
-                    priority: 1,
-                    selector: { targetEnvironment: { types: ["PROD"] } },
-                    policy: { action: "none" },
-                },
-            ],
-            workflows: [{ name: "deploy", kind: "local", command: "true" }],
-        }),
-    );
-    const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
-    const env = { PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"), PULUMI_CONFIG_PASSPHRASE: "test" };
+    const { repo, args, env } = cliScenario(dir, {
+        environments: [{ name: "dev" }, { name: "qa" }, { name: "prod", kind: "production" }],
+        flows: [
+            {
+                name: "seq",
+                triggerEnvironment: "dev",
+                steps: [
+                    { environment: "qa", dependsOn: ["dev"] },
+                    // Inline step values override the policy below for this flow.
+                    { environment: "prod", dependsOn: ["qa"], policy: { action: "commit" } },
+                ],
+            },
+        ],
+        policies: [
+            {
+                name: "prod-none",
+                priority: 1,
+                selector: { targetEnvironment: { types: ["PROD"] } },
+                policy: { action: "none" },
+            },
+        ],
+        workflows: [{ name: "deploy", kind: "local", command: "true" }],
+    });
     repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "8.0.0"'));
     return { repo, args, env, slow: slowPushes(repo, dir) };
 }

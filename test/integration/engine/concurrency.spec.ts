@@ -1,35 +1,26 @@
 import * as assert from "assert";
-import * as path from "path";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { runCli, startCli } from "../../support/cli";
-import { gitopsRepoFor, slowPushes } from "../../support/gitops";
-import { scenarioDefinitions, writeConfigModule } from "../../support/scenario";
+import { slowPushes } from "../../support/gitops";
+import { cliScenario } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 function setup(name: string, concurrency: "queue" | "terminate") {
     const dir = tempDir(name);
-    const repo = gitopsRepoFor(dir, "web", ["dev", "qa", "prod"]);
-    const config = writeConfigModule(
-        dir,
-        scenarioDefinitions({
-            product: "web",
-            repoURL: repo.url,
-            concurrency,
-            environments: [{ name: "dev" }, { name: "qa" }, { name: "prod" }],
-            flows: [
-                {
-                    name: "seq",
-                    triggerEnvironment: "dev",
-                    steps: [
-                        { environment: "qa", dependsOn: ["dev"] },
-                        { environment: "prod", dependsOn: ["qa"] },
-                    ],
-                },
-            ],
-        }),
-    );
-    const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
-    const env = { PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"), PULUMI_CONFIG_PASSPHRASE: "test" };
+    const { repo, args, env } = cliScenario(dir, {
+        concurrency,
+        environments: [{ name: "dev" }, { name: "qa" }, { name: "prod" }],
+        flows: [
+            {
+                name: "seq",
+                triggerEnvironment: "dev",
+                steps: [
+                    { environment: "qa", dependsOn: ["dev"] },
+                    { environment: "prod", dependsOn: ["qa"] },
+                ],
+            },
+        ],
+    });
     repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "5.0.0"'));
     return { dir, repo, args, env, slow: slowPushes(repo, dir) };
 }
