@@ -2,9 +2,17 @@ import * as assert from "assert";
 import { createHmac } from "crypto";
 import * as path from "path";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
+import { buildCatalog } from "../../../components/catalog";
+import { TriggerWatcher } from "../../../engine/triggerWatcher";
+import { ArgoCdStandIn } from "../../support/argoCdServer";
 import { runCli, startCli } from "../../support/cli";
 import { gitopsRepoFor } from "../../support/gitops";
-import { scenarioDefinitions, writeConfigModule } from "../../support/scenario";
+import {
+    cliScenario,
+    scenarioDefinitions,
+    testPromoteEngine,
+    writeConfigModule,
+} from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 function setup(name: string) {
@@ -153,6 +161,62 @@ describe("automatic triggers", function () {
         } finally {
             server.child.kill("SIGTERM");
             await server.done;
+        }
+    });
+});
+
+describe("automatic triggers with a health source", function () {
+    this.timeout(300_000);
+    after(removeTempDirs);
+
+    it("the release is created only once the trigger application is Synced and Healthy at the commit", async () => {
+        const dir = tempDir("watch-health");
+        const { repo, defs } = cliScenario(dir, {
+            environments: [{ name: "dev" }, { name: "qa" }],
+            flows: [
+                {
+                    name: "seq",
+                    triggerEnvironment: "dev",
+                    steps: [{ environment: "qa", dependsOn: ["dev"] }],
+                },
+            ],
+        });
+        const argocd = await ArgoCdStandIn.start("cd-token", 3);
+        try {
+            argocd.track("web-dev", repo.bare);
+            const { catalog, issues } = buildCatalog({
+                ...defs,
+                environments: defs.environments!.map((e) =>
+                    e.name === "dev" ? { ...e, healthWait: { timeout: "60s" } } : e,
+                ),
+            });
+            assert.deepStrictEqual(issues, []);
+            const argo = { url: argocd.url, token: "cd-token", pollIntervalMs: 100 };
+            const engine = await testPromoteEngine(dir, catalog);
+            const watcher = new TriggerWatcher({
+                catalog,
+                engine,
+                gitCacheDir: path.join(dir, "git-cache"),
+                argocd: argo,
+            });
+            await watcher.pollOnce(); // starts at the tip
+            const sha = repo.edit(
+                "apps/web/dev/values.yaml",
+                (t) => t.replace('tag: "1.0.0"', 'tag: "13.0.0"'),
+                "ship 13",
+            );
+            const polledBefore = argocd.apps.get("web-dev")!.polls;
+            const [outcome] = await watcher.pollOnce();
+            assert.strictEqual(outcome.commit, sha);
+            assert.strictEqual(outcome.status, "Succeeded");
+            assert.ok(
+                argocd.apps.get("web-dev")!.polls - polledBefore >= 4,
+                "it waited for Argo CD to sync and report Healthy",
+            );
+            const release = (await engine.releases("web"))[0];
+            assert.strictEqual(release.sourceCommit, sha);
+        } finally {
+            await argocd.stop();
         }
     });
 });
