@@ -33,6 +33,11 @@ export interface TriggerOutcome {
     readonly skipped?: string;
 }
 
+/** A commit made by a promotion (it carries the `Promotion-Release` trailer): never a trigger. */
+export function isPromotionCommit(message: string): boolean {
+    return /^Promotion-Release: \S+$/m.test(message);
+}
+
 /** A trigger application: a product's application in the trigger environment of one of its flows. */
 interface Watched {
     readonly product: CatalogProduct;
@@ -106,7 +111,7 @@ export class TriggerWatcher {
             const subject = info.message.split("\n")[0];
             const base = { product: product.name, application: application.name, commit: sha, subject };
             let outcome: TriggerOutcome;
-            if (/^Promotion-Release: /m.test(info.message)) {
+            if (isPromotionCommit(info.message)) {
                 outcome = { ...base, skipped: "made by a promotion" };
             } else if (released.has(`${application.name}@${sha}`)) {
                 outcome = { ...base, skipped: "already released" };
