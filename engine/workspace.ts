@@ -51,16 +51,25 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
                 main: packageRoot,
                 backend: { url: opts.backendUrl },
             },
-            envVars: {
-                PULUMI_BACKEND_URL: opts.backendUrl,
-                PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-                PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-                PATH: enginePath(opts.engine, opts.inheritedPath ?? process.env.PATH ?? ""),
-                ...opts.extraEnv,
-            },
+            envVars: { ...engineEnv(opts), ...opts.extraEnv },
         },
     );
+}
+
+/** The environment every Pulumi command we run gets: backend, passphrase, quiet checks, and the PATH. */
+function engineEnv(opts: {
+    engine: EngineLocation;
+    backendUrl: string;
+    passphrase: string;
+    inheritedPath?: string;
+}): Record<string, string> {
+    return {
+        PULUMI_BACKEND_URL: opts.backendUrl,
+        PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+        PATH: enginePath(opts.engine, opts.inheritedPath ?? process.env.PATH ?? ""),
+    };
 }
 
 /** The Automation API's handle on our engine; `<root>/bin` goes first on PATH, so its plugins are found. */
@@ -106,13 +115,7 @@ export async function openLocalStack(opts: LocalStackOptions): Promise<Stack> {
         {
             pulumiCommand: await commandFor(opts.engine),
             secretsProvider: "passphrase",
-            envVars: {
-                PULUMI_BACKEND_URL: opts.backendUrl,
-                PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-                PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-                PATH: enginePath(opts.engine, opts.inheritedPath ?? process.env.PATH ?? ""),
-            },
+            envVars: engineEnv(opts),
         },
     );
 }
