@@ -48,9 +48,10 @@ link_cli() {
 }
 
 install_shims() {
-    # The dynamic-provider host ships with @pulumi/pulumi as a small script; it resolves the SDK from the
-    # program's directory at run time, so one copy serves every checkout.
-    cp "$project_dir/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
+    # The dynamic-provider host: @pulumi/pulumi's small script (it resolves the SDK from the program's
+    # directory at run time, so one copy serves every checkout), in this project's version that also exits
+    # when the engine that started it is gone.
+    cp "$project_dir/scripts/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
     chmod +x "$bin/pulumi-resource-pulumi-nodejs"
     # Keep this project's language host current when it is the one installed.
     if [ -f "$bin/pulumi-language-nodejs.js" ]; then

@@ -16,6 +16,8 @@ export interface RunningCli {
     output(): string;
     /** Resolves when the output so far matches `re`. */
     waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+    /** Kills whatever is left of the CLI's process group (the `pulumi` and plugin processes it started). */
+    killGroup(): void;
 }
 
 /** Starts the real `promote` executable (bin/promote) as a user would. */
@@ -23,9 +25,11 @@ export function startCli(
     args: readonly string[],
     opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): RunningCli {
+    // Its own process group, so a test can clean up everything it started, even after killing it.
     const child = spawn(path.join(packageRoot, "bin", "promote"), args, {
         cwd: opts.cwd ?? packageRoot,
         env: { ...process.env, NO_COLOR: "1", ...opts.env },
+        detached: true,
     });
     let stdout = "";
     let stderr = "";
@@ -39,6 +43,13 @@ export function startCli(
         child,
         done,
         output: () => stdout + stderr,
+        killGroup: () => {
+            try {
+                process.kill(-child.pid!, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        },
         waitFor: async (re, timeoutMs = 120_000) => {
             const deadline = Date.now() + timeoutMs;
             while (!re.test(stdout + stderr)) {

@@ -77,38 +77,42 @@ describe("a release that stops part-way", function () {
         const { repo, args, env, slow } = setup("sigkill");
         slow.once(6);
         const cli = startCli([...args, "trigger", "--product", "web", "--flow", "seq"], { env });
-        await cli.waitFor(/qa Running/);
-        const id = /release (r\S+) \(web/.exec(cli.output())![1];
-        cli.child.kill("SIGKILL");
-        await cli.done;
-        // Let the orphaned pulumi process notice its program is gone (its push still lands).
-        await new Promise((r) => setTimeout(r, 8000));
+        try {
+            await cli.waitFor(/qa Running/);
+            const id = /release (r\S+) \(web/.exec(cli.output())![1];
+            cli.child.kill("SIGKILL");
+            await cli.done;
+            // Let the orphaned pulumi process notice its program is gone (its push still lands).
+            await new Promise((r) => setTimeout(r, 8000));
 
-        const shown = await runCli([...args, "release", id, "--json"], { env });
-        assert.strictEqual(
-            (JSON.parse(shown.stdout) as ReleaseRecord).status,
-            "Running",
-            "the record says what it knew",
-        );
+            const shown = await runCli([...args, "release", id, "--json"], { env });
+            assert.strictEqual(
+                (JSON.parse(shown.stdout) as ReleaseRecord).status,
+                "Running",
+                "the record says what it knew",
+            );
 
-        const retried = await runCli([...args, "retry", id, "--json"], { env });
-        assert.strictEqual(retried.code, 0, retried.stdout + retried.stderr);
-        const done = JSON.parse(retried.stdout) as ReleaseRecord;
-        assert.strictEqual(done.status, "Succeeded");
-        assert.deepStrictEqual(
-            done.environments.map((e) => e.status),
-            ["Succeeded", "Succeeded"],
-        );
-        assert.deepStrictEqual(
-            promotionCommits(repo, id).map((c) => c.subject),
-            ["promote web 6.0.0 to prod", "promote web 6.0.0 to qa"],
-            "exactly one commit per environment",
-        );
+            const retried = await runCli([...args, "retry", id, "--json"], { env });
+            assert.strictEqual(retried.code, 0, retried.stdout + retried.stderr);
+            const done = JSON.parse(retried.stdout) as ReleaseRecord;
+            assert.strictEqual(done.status, "Succeeded");
+            assert.deepStrictEqual(
+                done.environments.map((e) => e.status),
+                ["Succeeded", "Succeeded"],
+            );
+            assert.deepStrictEqual(
+                promotionCommits(repo, id).map((c) => c.subject),
+                ["promote web 6.0.0 to prod", "promote web 6.0.0 to qa"],
+                "exactly one commit per environment",
+            );
 
-        // A new trigger afterwards works too (no lock left behind).
-        const again = await runCli([...args, "trigger", "--product", "web", "--flow", "seq", "--json"], {
-            env,
-        });
-        assert.strictEqual(again.code, 0, again.stderr);
+            // A new trigger afterwards works too (no lock left behind).
+            const again = await runCli([...args, "trigger", "--product", "web", "--flow", "seq", "--json"], {
+                env,
+            });
+            assert.strictEqual(again.code, 0, again.stderr);
+        } finally {
+            cli.killGroup(); // what is left of the killed CLI: its orphaned pulumi and plugin processes
+        }
     });
 });
