@@ -24,6 +24,14 @@ export function gitTokens(env: NodeJS.ProcessEnv): Record<string, string> {
     return tokens;
 }
 
+function seconds(name: string, raw: string): number {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) {
+        throw new InvalidInputError(`${name} must be a positive number of seconds (got "${raw}")`);
+    }
+    return n;
+}
+
 /** The engine for the CLI's --config and --state. */
 export async function engineFor(
     ctx: CliContext,
@@ -48,6 +56,19 @@ export async function engineFor(
                   },
               }
             : {}),
+        github: {
+            ...(ctx.env.PROMOTIONS_GITHUB_API_URL ? { apiUrl: ctx.env.PROMOTIONS_GITHUB_API_URL } : {}),
+            ...(ctx.env.PROMOTIONS_GITHUB_TOKEN ? { token: ctx.env.PROMOTIONS_GITHUB_TOKEN } : {}),
+            commitStatus: ["1", "true", "yes"].includes(
+                (ctx.env.PROMOTIONS_COMMIT_STATUS ?? "").toLowerCase(),
+            ),
+            ...(ctx.env.PROMOTIONS_PR_POLL_SECONDS
+                ? {
+                      pollIntervalMs:
+                          seconds("PROMOTIONS_PR_POLL_SECONDS", ctx.env.PROMOTIONS_PR_POLL_SECONDS) * 1000,
+                  }
+                : {}),
+        },
         ...(ctx.env.PROMOTIONS_ARGOCD_URL
             ? { argocd: { url: ctx.env.PROMOTIONS_ARGOCD_URL, token: ctx.env.PROMOTIONS_ARGOCD_TOKEN } }
             : {}),

@@ -45,6 +45,9 @@ export function formatRelease(r: ReleaseRecord, style: Style): string[] {
     if (r.error) {
         lines.push(style.red(`error: ${r.error.split("\n").join("\n       ")}`));
     }
+    for (const w of r.warnings ?? []) {
+        lines.push(style.yellow(`warning: ${w}`));
+    }
     const width = Math.max(...r.environments.map((e) => e.name.length), 4);
     for (const e of r.environments) {
         lines.push(
@@ -57,6 +60,11 @@ export function formatRelease(r: ReleaseRecord, style: Style): string[] {
         for (const a of e.applications) {
             const commit = a.commitSha ? `  commit ${a.commitSha.slice(0, 12)}` : "";
             lines.push(`      ${a.name}  ${a.action}  ${colourStatus(style, a.status)}${commit}`);
+            if (a.pullRequest) {
+                lines.push(
+                    `        pull request #${a.pullRequest.number} ${a.pullRequest.state}  ${a.pullRequest.url}`,
+                );
+            }
             for (const c of a.changes) {
                 lines.push(style.dim(`        ${c.file} ${c.path}: ${value(c.from)} → ${value(c.to)}`));
             }
@@ -105,9 +113,10 @@ export function formatPreview(p: PreviewResult, style: Style): string[] {
         const gates = [e.preAction && `pre: ${e.preAction}`, e.postAction && `post: ${e.postAction}`].filter(
             Boolean,
         );
+        const would = e.action === "pr" ? "would open a pull request" : "would change";
         lines.push(
             `  ${e.name}  ${e.action}${gates.length ? ` (${gates.join(", ")})` : ""}  ` +
-                (e.wouldChange ? style.yellow("would change") : style.dim("no change")) +
+                (e.wouldChange ? style.yellow(would) : style.dim("no change")) +
                 (e.dependsOn.length ? style.dim(`  after ${e.dependsOn.join(", ")}`) : ""),
         );
         for (const a of e.applications) {

@@ -1,5 +1,10 @@
 import type { EnvironmentDefinition } from "./environment";
-import type { PolicyFields, PromotionAction, PromotionPolicyDefinition } from "./promotionPolicy";
+import type {
+    PolicyFields,
+    PromotionAction,
+    PromotionPolicyDefinition,
+    PullRequestSettings,
+} from "./promotionPolicy";
 
 /** Where a resolved field came from: a policy's name, the flow step (or command-line flags), or the default. */
 export type FieldSource =
@@ -9,10 +14,12 @@ export interface ResolvedPolicy {
     readonly action: PromotionAction;
     readonly preAction?: string;
     readonly postAction?: string;
+    readonly pullRequest?: PullRequestSettings;
     readonly sources: {
         readonly action: FieldSource;
         readonly preAction?: FieldSource;
         readonly postAction?: FieldSource;
+        readonly pullRequest?: FieldSource;
     };
 }
 
@@ -69,14 +76,17 @@ export function resolvePolicy(
     const [action, actionSource] = pick("action");
     const [preAction, preSource] = pick("preAction");
     const [postAction, postSource] = pick("postAction");
+    const [pullRequest, pullRequestSource] = pick("pullRequest");
     return {
         action: action ?? "commit",
         ...(preAction !== undefined ? { preAction } : {}),
         ...(postAction !== undefined ? { postAction } : {}),
+        ...(pullRequest !== undefined ? { pullRequest } : {}),
         sources: {
             action: actionSource ?? { default: true },
             ...(preSource ? { preAction: preSource } : {}),
             ...(postSource ? { postAction: postSource } : {}),
+            ...(pullRequestSource ? { pullRequest: pullRequestSource } : {}),
         },
     };
 }

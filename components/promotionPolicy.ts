@@ -7,6 +7,15 @@ import { tokens } from "./tokens";
 export const actionSchema = z.enum(["commit", "pr", "none"]);
 export type PromotionAction = z.infer<typeof actionSchema>;
 
+/** How a `pr` action's pull requests are merged. */
+export const pullRequestSettingsSchema = z.strictObject({
+    /** Merge it as soon as GitHub allows (required checks and reviews still apply); default false: people merge. */
+    autoMerge: z.boolean().optional(),
+    /** `merge` (default), `squash` or `rebase`, for auto-merge. */
+    mergeMethod: z.enum(["merge", "squash", "rebase"]).optional(),
+});
+export type PullRequestSettings = z.infer<typeof pullRequestSettingsSchema>;
+
 /** The three policy fields; each may be left unset, to be filled by another matching policy. */
 export const policyFieldsSchema = z.strictObject({
     /** How the change enters the environment: `commit` (default), `pr`, or `none` (workflows only). */
@@ -15,6 +24,8 @@ export const policyFieldsSchema = z.strictObject({
     preAction: nameSchema.optional(),
     /** A PromotionWorkflow run after the action (and the health wait). */
     postAction: nameSchema.optional(),
+    /** For `pr`: auto-merge and merge method (ours; Codefresh leaves merging to people). */
+    pullRequest: pullRequestSettingsSchema.optional(),
 });
 export type PolicyFields = z.infer<typeof policyFieldsSchema>;
 

@@ -3,6 +3,8 @@ import type { GitCredentials } from "../provider/git/git";
 import { Repository } from "../provider/git/repository";
 import type { HealthResult } from "../provider/health/argoCd";
 import { waitForHealthy } from "../provider/health/argoCd";
+import { scmFor } from "../provider/scm/registry";
+import type { PullRequest, ScmConfig } from "../provider/scm/scm";
 import type { WorkflowServices } from "../provider/workflows/registry";
 import { runnerFor } from "../provider/workflows/registry";
 import type { WorkflowRunResult } from "../provider/workflows/runner";
@@ -21,6 +23,10 @@ export interface GatesOptions {
     readonly credentials?: GitCredentials;
     readonly signal?: AbortSignal;
     readonly services?: WorkflowServices;
+    /** The code host's API, for waiting on pull requests. */
+    readonly scm?: ScmConfig;
+    /** How often an open pull request is looked at (ms; default 10 s). */
+    readonly pullRequestPollMs?: number;
     /** Called whenever a run starts or ends, for live progress. */
     readonly onRun?: (key: string, run: WorkflowRunRecord) => void;
 }
@@ -53,6 +59,8 @@ export class Gates {
     readonly runs = new Map<RunKey, WorkflowRunRecord>();
     /** Health waits, by `<env>/<app>`. */
     readonly health = new Map<string, HealthResult>();
+    /** What each awaited pull request looked like last, by `<env>/<repoURL>`. */
+    readonly pullRequests = new Map<string, PullRequest>();
     private context: Record<string, string> = {};
     private readonly preOutputs = new Map<string, Record<string, string>>();
 
@@ -190,6 +198,46 @@ export class Gates {
             throw new Error(
                 `health of ${app.name} in ${env.name}: ${result.status}${result.message ? ` (${result.message})` : ""}`,
             );
+        }
+    }
+
+    /**
+     * Waits until the pull request an environment's `pr` action opened is merged or closed, merging it when
+     * the policy asks for auto-merge (as soon as GitHub allows). Terminate and the flow timeout end the wait.
+     */
+    async awaitMerge(env: PlannedEnvironment, repoURL: string, number: number): Promise<void> {
+        if (!number) {
+            return;
+        }
+        const { client, repo } = scmFor(repoURL, this.opts.scm, this.opts.credentials);
+        const signal = this.opts.signal;
+        for (;;) {
+            if (signal?.aborted) {
+                throw new Error(`stopped while pull request #${number} waited for its merge`);
+            }
+            const pr = await client.getPullRequest(repo, number);
+            this.pullRequests.set(`${env.name}/${repoURL}`, pr);
+            if (pr.state !== "open") {
+                return;
+            }
+            if (env.pullRequest?.autoMerge) {
+                const merge = await client.mergePullRequest(repo, number, {
+                    method: env.pullRequest.mergeMethod ?? "merge",
+                    sha: pr.headSha,
+                });
+                if (merge.merged) {
+                    continue;
+                }
+            }
+            await new Promise<void>((resolve) => {
+                const timer = setTimeout(done, this.opts.pullRequestPollMs ?? 10_000);
+                function done() {
+                    clearTimeout(timer);
+                    signal?.removeEventListener("abort", done);
+                    resolve();
+                }
+                signal?.addEventListener("abort", done);
+            });
         }
     }
 

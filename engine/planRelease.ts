@@ -6,6 +6,7 @@ import { flowGraph } from "../components/promotionFlow.graph";
 import { resolvePolicy } from "../components/promotionPolicy.merge";
 import { selectTemplate } from "../components/promotionTemplate.select";
 import { actions } from "../provider/actions/registry";
+import { hostedRepository } from "../provider/scm/registry";
 import type { WorkflowServices } from "../provider/workflows/registry";
 import { cannotRun } from "../provider/workflows/registry";
 import type { GitCredentials } from "../provider/git/git";
@@ -174,12 +175,16 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
                 `product "${product.name}" has no application in environment "${envName}"`,
             );
         }
+        if (policy.action === "pr") {
+            checkPullRequestTargets(envName, apps);
+        }
         return {
             name: envName,
             dependsOn: graph.dependsOn[envName],
             action: policy.action,
             ...(policy.preAction ? { preAction: policy.preAction } : {}),
             ...(policy.postAction ? { postAction: policy.postAction } : {}),
+            ...(policy.action === "pr" && policy.pullRequest ? { pullRequest: policy.pullRequest } : {}),
             ...(step?.hooks && Object.keys(step.hooks).length > 0 ? { hooks: step.hooks } : {}),
             applications: apps.map((a) => ({
                 name: a.name,
@@ -243,4 +248,30 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
             environments,
         },
     };
+}
+
+/**
+ * A `pr` environment's applications must live on a code host with an API (a file:// repository cannot take a
+ * pull request), and those sharing a repository must share a branch: each environment of a release gets one
+ * head branch per repository.
+ */
+function checkPullRequestTargets(
+    envName: string,
+    apps: readonly { name: string; repoURL: string; targetRevision: string }[],
+): void {
+    for (const a of apps) {
+        if (!hostedRepository(a.repoURL)) {
+            throw new InvalidInputError(
+                `environment "${envName}": action "pr" needs a GitHub repository, but application "${a.name}" has repoURL ${a.repoURL} (use https://host/owner/repo, or action "commit" for this environment)`,
+            );
+        }
+    }
+    for (const a of apps) {
+        const other = apps.find((b) => b.repoURL === a.repoURL && b.targetRevision !== a.targetRevision);
+        if (other) {
+            throw new InvalidInputError(
+                `environment "${envName}": action "pr" opens one pull request per repository, but applications "${a.name}" and "${other.name}" target different branches of ${a.repoURL} (${a.targetRevision}, ${other.targetRevision}): give them one targetRevision`,
+            );
+        }
+    }
 }

@@ -7,6 +7,8 @@ import type { GitCredentials } from "../provider/git/git";
 import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { ArgoServerConfig } from "../provider/workflows/argo";
 import type { Change } from "../provider/promotion";
+import { hostedRepository, scmFor } from "../provider/scm/registry";
+import type { CommitStatus, ScmConfig } from "../provider/scm/scm";
 import type { EngineLocation } from "./engineLocator";
 import { GateFailedError, Gates } from "./gates";
 import { InvalidInputError } from "./errors";
@@ -39,6 +41,18 @@ export interface PromoteEngineOptions {
     readonly argo?: ArgoServerConfig;
     /** Argo CD, for health waits. */
     readonly argocd?: ArgoCdConfig;
+    /** GitHub or GitHub Enterprise: pull requests (action `pr`) and commit statuses. */
+    readonly github?: GitHubOptions;
+}
+
+export interface GitHubOptions extends ScmConfig {
+    /**
+     * Report each release on its source commit as the commit status `promotions/<product>` (pending while it
+     * runs, then success, failure or error). Needs the source repository on GitHub.
+     */
+    readonly commitStatus?: boolean;
+    /** How often an open pull request is looked at (ms; default 10 s). */
+    readonly pollIntervalMs?: number;
 }
 
 export type ProgressEvent =
@@ -134,14 +148,21 @@ export class PromoteEngine {
         let s = this.stacks.get(product);
         if (!s) {
             const tokens = this.opts.gitTokens ?? {};
+            const github = this.opts.github;
             s = openPromoteStack({
                 engine: this.opts.engine,
                 backendUrl: this.opts.backendUrl,
                 passphrase: this.opts.passphrase,
                 product,
                 inheritedPath: this.opts.inheritedPath,
-                extraEnv:
-                    Object.keys(tokens).length > 0 ? { PROMOTIONS_GIT_TOKENS: JSON.stringify(tokens) } : {},
+                // Credentials reach the provider through its environment only, never as inputs (or state).
+                extraEnv: {
+                    ...(Object.keys(tokens).length > 0
+                        ? { PROMOTIONS_GIT_TOKENS: JSON.stringify(tokens) }
+                        : {}),
+                    ...(github?.apiUrl ? { PROMOTIONS_GITHUB_API_URL: github.apiUrl } : {}),
+                    ...(github?.token ? { PROMOTIONS_GITHUB_TOKEN: github.token } : {}),
+                },
             });
             s.catch(() => undefined);
             this.stacks.set(product, s);
@@ -151,6 +172,45 @@ export class PromoteEngine {
 
     private credentials(): GitCredentials {
         return { tokens: this.opts.gitTokens ?? {} };
+    }
+
+    private scm(): ScmConfig {
+        const { apiUrl, token } = this.opts.github ?? {};
+        return { ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) };
+    }
+
+    /**
+     * Reports the release on its source commit (`promotions/<product>`), when asked to and the source lives on
+     * GitHub. A status that cannot be set is a warning on the record, never a reason to fail the release.
+     */
+    private async commitStatus(r: ReleaseRecord): Promise<string | undefined> {
+        const repoURL = r.candidate.sourceRepoURL;
+        if (!this.opts.github?.commitStatus || !hostedRepository(repoURL, this.opts.github.apiUrl)) {
+            return undefined;
+        }
+        const states: Record<ReleaseStatus, CommitStatus["state"]> = {
+            Queued: "pending",
+            Running: "pending",
+            Suspended: "pending",
+            Terminating: "pending",
+            Succeeded: "success",
+            Failed: "failure",
+            Terminated: "error",
+        };
+        const waiting = r.environments.filter((e) => e.status === "Suspended").map((e) => e.name);
+        try {
+            const { client, repo } = scmFor(repoURL, this.scm(), this.credentials());
+            await client.setCommitStatus(repo, r.sourceCommit, {
+                state: states[r.status],
+                context: `promotions/${r.product}`,
+                description:
+                    `release ${r.id} ${r.status}` +
+                    (waiting.length > 0 ? `: waiting for pull requests in ${waiting.join(", ")}` : ""),
+            });
+            return undefined;
+        } catch (e) {
+            return `commit status on ${r.sourceCommit.slice(0, 12)} not set: ${e instanceof Error ? e.message : String(e)}`;
+        }
     }
 
     private plan(o: PreviewOptions): Promise<PlannedRelease> {
@@ -183,6 +243,7 @@ export class PromoteEngine {
                             candidate: planned.candidate,
                             cacheDir: this.opts.gitCacheDir,
                             credentials: this.credentials(),
+                            scm: this.scm(),
                         };
                         const plan = await actionFor(env.action).plan(req);
                         return plan.plans.map((p) => ({
@@ -267,7 +328,7 @@ export class PromoteEngine {
             // Its process was killed: the lock its `pulumi up` held is stale.
             await this.clearStaleLock(record.product);
         }
-        const { finishedAt: _f, error: _e, ...rest } = record;
+        const { finishedAt: _f, error: _e, warnings: _w, ...rest } = record;
         return this.run({ ...rest, status: "Queued", owner: this.owner }, undefined, record.environments);
     }
 
@@ -348,7 +409,7 @@ export class PromoteEngine {
             finishedAt: now(),
             ...(error ? { error } : {}),
             environments: r.environments.map((e) =>
-                e.status === "Running"
+                e.status === "Running" || e.status === "Suspended"
                     ? { ...e, status: status === "Terminated" ? "Terminated" : "Failed" }
                     : e,
             ),
@@ -495,6 +556,46 @@ export class PromoteEngine {
             }
         })();
 
+        // While any environment waits on a pull request the release is Suspended: that is written to the record
+        // (people look there for the pull request), as is the return to Running. Writes go one after another,
+        // and never over a Terminating written by someone asking the release to stop.
+        const live = new Map<string, EnvironmentRecord>();
+        const warnings: string[] = [];
+        let shown: ReleaseStatus = "Running";
+        let writes: Promise<void> = Promise.resolve();
+        const onEnvironment = (environment: EnvironmentRecord) => {
+            live.set(environment.name, environment);
+            this.opts.onProgress?.({ type: "environment", releaseId: record.id, environment });
+            const status: ReleaseStatus = [...live.values()].some((e) => e.status === "Suspended")
+                ? "Suspended"
+                : "Running";
+            if (status === shown) {
+                return;
+            }
+            shown = status;
+            const snapshot: ReleaseRecord = {
+                ...record,
+                status,
+                environments: record.environments.map((e) => live.get(e.name) ?? e),
+            };
+            writes = writes.then(async () => {
+                const current = await store.get(record.id).catch(() => undefined);
+                if (current?.status === "Terminating" || shown !== status) {
+                    return;
+                }
+                this.opts.onProgress?.({ type: "release", release: snapshot });
+                await store.put(snapshot).catch(() => undefined);
+                const warning = await this.commitStatus(snapshot);
+                if (warning) {
+                    warnings.push(warning);
+                }
+            });
+        };
+        const started = await this.commitStatus(record);
+        if (started) {
+            warnings.push(started);
+        }
+
         const gates = new Gates({
             workflows: this.opts.catalog.promotionWorkflows,
             cwd: this.opts.workflowDir ?? process.cwd(),
@@ -507,6 +608,8 @@ export class PromoteEngine {
             credentials: this.credentials(),
             signal: controller.signal,
             services: { argo: this.opts.argo, argocd: this.opts.argocd },
+            scm: this.scm(),
+            pullRequestPollMs: this.opts.github?.pollIntervalMs,
         });
         const previousHooks = new Map((record.hooks ?? []).map((h) => [h.workflow, h]));
         let result: Awaited<ReturnType<typeof runReleaseUpdate>> | undefined;
@@ -551,14 +654,15 @@ export class PromoteEngine {
                       stack: promoteStack,
                       gates,
                       signal: controller.signal,
-                      onEnvironment: (environment) =>
-                          this.opts.onProgress?.({ type: "environment", releaseId: record.id, environment }),
+                      onEnvironment,
                   });
         } finally {
             clearTimeout(timeout);
             polling = false;
         }
         await watcher;
+        shown = "Running";
+        await writes;
 
         if (!result) {
             result = {
@@ -697,6 +801,13 @@ export class PromoteEngine {
         if (status === "Succeeded") {
             const { error: _e, ...clean } = record;
             record = clean;
+        }
+        const ended = await this.commitStatus(record);
+        if (ended) {
+            warnings.push(ended);
+        }
+        if (warnings.length > 0) {
+            record = { ...record, warnings: [...new Set(warnings)] };
         }
         await store.put(record);
         this.opts.onProgress?.({ type: "release", release: record });

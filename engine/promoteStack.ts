@@ -5,6 +5,9 @@ import { actionFor } from "../provider/actions/registry";
 import { PostActionGate } from "../provider/dynamic/postActionGate";
 import type { EnvironmentPromotionOutputs } from "../provider/dynamic/environmentPromotion.impl";
 import { EnvironmentPromotion } from "../provider/dynamic/environmentPromotion";
+import { PullRequestMerge } from "../provider/dynamic/pullRequestMerge";
+import type { PullRequestMergeOutputs } from "../provider/dynamic/pullRequestMerge.impl";
+import type { PullRequest } from "../provider/scm/scm";
 import type { ReleaseCandidate } from "../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
 import type { HealthResult } from "../provider/health/argoCd";
@@ -24,6 +27,7 @@ import { openStack } from "./workspace";
 export const promoteProject = "promotions";
 const resourceType = "pulumi-nodejs:dynamic/promotions:EnvironmentPromotion";
 const gateType = "pulumi-nodejs:dynamic/promotions:PostActionGate";
+const mergeType = "pulumi-nodejs:dynamic/promotions:PullRequestMerge";
 
 /** One resource of the promote stack: an environment's applications that share a repository branch. */
 export interface ResourceGroup {
@@ -103,12 +107,14 @@ export interface ReleaseUpdateResult {
 
 type GroupState = {
     group: ResourceGroup;
-    /** Set for a post-action gate: the application it gates. */
+    /** The group's promotion, the wait for its pull request's merge, or one application's post-action gate. */
+    role: "promotion" | "merge" | "gate";
+    /** For a gate: the application it gates. */
     gateFor?: string;
     state: "pending" | "running" | "same" | "done" | "failed";
     startedAt?: string;
     finishedAt?: string;
-    outputs?: Partial<EnvironmentPromotionOutputs>;
+    outputs?: Partial<EnvironmentPromotionOutputs> & Partial<PullRequestMergeOutputs>;
     error?: string;
 };
 
@@ -130,21 +136,27 @@ function environmentRecord(
     previous: EnvironmentRecord | undefined,
     runs: ReadonlyMap<string, WorkflowRunRecord> | undefined,
     healthOf?: ReadonlyMap<string, HealthResult>,
+    pullRequests?: ReadonlyMap<string, PullRequest>,
 ): EnvironmentRecord {
-    const groups = all.filter((g) => g.gateFor === undefined);
-    const gates = all.filter((g) => g.gateFor !== undefined);
+    const groups = all.filter((g) => g.role === "promotion");
+    const gates = all.filter((g) => g.role === "gate");
     const apps: ApplicationRecord[] = [];
     for (const g of groups) {
+        const merge = all.find((m) => m.role === "merge" && m.group.name === g.group.name);
+        const merged = merge?.state === "done" || (merge?.state === "same" && merge.outputs !== undefined);
         for (const app of g.group.applications) {
             const result = g.outputs?.results?.find((r) => r.name === app.name);
             const before = previous?.applications.find((a) => a.name === app.name);
             const gate = gates.find((x) => x.gateFor === app.name);
+            const parts = [g, merge, gate].filter((x): x is GroupState => x !== undefined);
             let status: EnvironmentStatus;
-            if (g.state === "failed" || gate?.state === "failed") {
+            if (parts.some((x) => x.state === "failed")) {
                 status = "Failed";
             } else if (g.state === "running" || gate?.state === "running") {
                 status = "Running";
-            } else if (g.state === "pending" || gate?.state === "pending") {
+            } else if (merge?.state === "running" && g.outputs?.pullRequest?.state === "open") {
+                status = "Suspended";
+            } else if (parts.some((x) => x.state === "pending")) {
                 status = g.state === "pending" || g.state === "same" ? "Pending" : "Running";
             } else if (g.state === "same") {
                 // Nothing to do now: what an earlier attempt of this release did still stands.
@@ -161,6 +173,22 @@ function environmentRecord(
             const pre = runs?.get(`${env.name}/${app.name}/pre`) ?? before?.preAction;
             const post = runs?.get(`${env.name}/${app.name}/post`) ?? before?.postAction;
             const health = healthOf?.get(`${env.name}/${app.name}`) ?? before?.health;
+            // A pull request's commit is the environment's only once merged: then it is the merge commit.
+            const commitSha =
+                env.action === "pr"
+                    ? merged
+                        ? merge?.outputs?.mergeCommitSha
+                        : undefined
+                    : g.state === "done" && g.outputs?.status === "Succeeded"
+                      ? g.outputs.commitSha
+                      : undefined;
+            const opened = g.outputs?.pullRequest;
+            const live = pullRequests?.get(`${env.name}/${g.group.repoURL}`);
+            const pullRequest = live
+                ? { url: live.url, number: live.number, state: live.state }
+                : opened
+                  ? { url: opened.url, number: opened.number, state: merged ? "merged" : opened.state }
+                  : before?.pullRequest;
             apps.push({
                 name: app.name,
                 status,
@@ -171,12 +199,13 @@ function environmentRecord(
                     : before?.branch
                       ? { branch: before.branch }
                       : {}),
-                ...(g.state === "done" && g.outputs?.commitSha && g.outputs.status === "Succeeded"
-                    ? { commitSha: g.outputs.commitSha }
+                ...(commitSha
+                    ? { commitSha }
                     : keepBefore && before?.commitSha
                       ? { commitSha: before.commitSha }
                       : {}),
                 ...(g.state === "done" && g.outputs?.attempts ? { pushAttempts: g.outputs.attempts } : {}),
+                ...(pullRequest ? { pullRequest } : {}),
                 changes: g.state === "done" ? (result?.changes ?? []) : keepBefore ? before.changes : [],
                 ...(pre ? { preAction: pre } : {}),
                 ...(post ? { postAction: post } : {}),
@@ -188,8 +217,10 @@ function environmentRecord(
     let status: EnvironmentStatus;
     if (states.has("failed")) {
         status = "Failed";
-    } else if (states.has("running") || apps.some((a) => a.status === "Running")) {
+    } else if (apps.some((a) => a.status === "Running")) {
         status = "Running";
+    } else if (apps.some((a) => a.status === "Suspended")) {
+        status = "Suspended";
     } else if (apps.some((a) => a.status === "Pending")) {
         status = "Pending";
     } else if (apps.every((a) => a.status === "Skipped")) {
@@ -250,12 +281,17 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     const urn = (type: string, name: string) =>
         `urn:pulumi:${opts.product}::${promoteProject}::${type}::${name}`;
     const gateName = (env: string, app: string) => `${env}.${app}.post`;
+    const mergeName = (g: ResourceGroup) => `${g.name}.merge`;
     for (const env of opts.plan.environments) {
         for (const g of envGroups.get(env.name) ?? []) {
-            states.set(urn(resourceType, g.name), { group: g, state: "pending" });
+            states.set(urn(resourceType, g.name), { group: g, role: "promotion", state: "pending" });
+            if (env.action === "pr" && opts.gates) {
+                states.set(urn(mergeType, mergeName(g)), { group: g, role: "merge", state: "pending" });
+            }
             for (const app of g.applications.filter((a) => env.postAction || a.healthWaitMs)) {
                 states.set(urn(gateType, gateName(env.name, app.name)), {
                     group: g,
+                    role: "gate",
                     gateFor: app.name,
                     state: "pending",
                 });
@@ -269,6 +305,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             opts.previous?.find((p) => p.name === env.name),
             opts.gates?.runs,
             opts.gates?.health,
+            opts.gates?.pullRequests,
         );
     const lastReported = new Map<string, string>();
     const report = (envName: string) => {
@@ -331,6 +368,28 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                     ...(pre ? { hooks: { beforeCreate: [pre], beforeUpdate: [pre] } } : {}),
                 });
                 resources.push(promotion);
+                // For `pr`: the wait for the merge, in a resource of its own (Suspended while it waits); the
+                // environment's commit is then the merge commit.
+                let merge: PullRequestMerge | undefined;
+                if (gates && env.action === "pr") {
+                    const wait = new pulumi.ResourceHook(`merge-${g.name}`, async (args) => {
+                        const i = args.newInputs as { number?: number } | undefined;
+                        await gates.awaitMerge(env, g.repoURL, i?.number ?? 0);
+                    });
+                    merge = new PullRequestMerge(
+                        mergeName(g),
+                        {
+                            releaseId: opts.releaseId,
+                            environment: env.name,
+                            repoURL: g.repoURL,
+                            number: pulumi
+                                .all([promotion.releaseId, promotion.pullRequest])
+                                .apply(([id, pr]) => (id === opts.releaseId && pr ? pr.number : 0)),
+                        },
+                        { dependsOn: [promotion], hooks: { beforeCreate: [wait], beforeUpdate: [wait] } },
+                    );
+                    resources.push(merge);
+                }
                 if (gates) {
                     // The health wait and the post-action of each application: after its promotion.
                     for (const app of g.applications.filter((a) => env.postAction || a.healthWaitMs)) {
@@ -356,14 +415,20 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                                     environment: env.name,
                                     application: app.name,
                                     workflow: env.postAction ?? "",
-                                    commitSha: promotion.commitSha.apply((c) => c ?? ""),
+                                    commitSha: merge
+                                        ? merge.mergeCommitSha.apply((c) => c ?? "")
+                                        : promotion.commitSha.apply((c) => c ?? ""),
                                     branch: promotion.branch.apply((b) => b ?? app.targetRevision),
-                                    promotedBy: pulumi
-                                        .all([promotion.releaseId, promotion.status])
-                                        .apply(([id, status]) => (status === "Succeeded" ? id : "")),
+                                    promotedBy: merge
+                                        ? pulumi
+                                              .all([merge.releaseId, merge.state])
+                                              .apply(([id, state]) => (state === "merged" ? id : ""))
+                                        : pulumi
+                                              .all([promotion.releaseId, promotion.status])
+                                              .apply(([id, status]) => (status === "Succeeded" ? id : "")),
                                 },
                                 {
-                                    dependsOn: [promotion],
+                                    dependsOn: [merge ?? promotion],
                                     hooks: { beforeCreate: [post], beforeUpdate: [post] },
                                 },
                             ),
@@ -391,11 +456,10 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         }
         if (e.resourcePreEvent) {
             if (e.resourcePreEvent.metadata.op === "same") {
-                const old = e.resourcePreEvent.metadata.old?.outputs as
-                    Partial<EnvironmentPromotionOutputs> | undefined;
+                const old = e.resourcePreEvent.metadata.old?.outputs as GroupState["outputs"];
                 // Unchanged because an earlier attempt of this very release already did the work (perhaps
                 // in a process that was killed before it could record it): report what the state says.
-                const ours = st.gateFor === undefined && old?.releaseId === opts.releaseId;
+                const ours = st.role !== "gate" && old?.releaseId === opts.releaseId;
                 st.state = ours ? "done" : "same";
                 st.outputs = ours ? old : undefined;
                 st.finishedAt = now();
@@ -406,8 +470,10 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         } else if (e.resOutputsEvent && st.state === "running") {
             st.state = "done";
             st.finishedAt = now();
-            st.outputs = (e.resOutputsEvent.metadata.new?.outputs ??
-                {}) as Partial<EnvironmentPromotionOutputs>;
+            st.outputs = (e.resOutputsEvent.metadata.new?.outputs ?? {}) as GroupState["outputs"];
+        } else if ((e.resOpFailedEvent || e.diagnosticEvent?.severity === "error") && opts.signal?.aborted) {
+            // Stopped by terminate or the flow timeout, not failed: left as not done (the release ends Terminated).
+            st.state = st.state === "done" ? "done" : "pending";
         } else if (e.resOpFailedEvent) {
             st.state = "failed";
             st.finishedAt = now();

@@ -39,6 +39,7 @@ export interface ApplicationRecord {
     readonly commitSha?: string;
     /** Pushes it took (more than one when another writer moved the branch first). */
     readonly pushAttempts?: number;
+    /** For `pr`: the pull request that carries the change (`state`: open, merged or closed). */
     readonly pullRequest?: { readonly url: string; readonly number: number; readonly state: string };
     readonly changes: readonly Change[];
     readonly preAction?: WorkflowRunRecord;
@@ -80,6 +81,8 @@ export interface ReleaseRecord {
     readonly sourceCommit: string;
     readonly version?: string;
     readonly error?: string;
+    /** What went wrong without failing the release (e.g. a commit status GitHub refused). */
+    readonly warnings?: readonly string[];
     readonly environments: readonly EnvironmentRecord[];
     /** The flow's hook runs and the trigger workflow's run. */
     readonly hooks?: readonly WorkflowRunRecord[];
@@ -108,6 +111,11 @@ export interface PlannedEnvironment {
     readonly action: "commit" | "pr" | "none";
     readonly preAction?: string;
     readonly postAction?: string;
+    /** For `pr`: whether to auto-merge, and how. */
+    readonly pullRequest?: {
+        readonly autoMerge?: boolean;
+        readonly mergeMethod?: "merge" | "squash" | "rebase";
+    };
     /** The flow step's hooks. */
     readonly hooks?: { readonly onStart?: string; readonly onSuccess?: string; readonly onFail?: string };
     readonly applications: readonly PlannedApplication[];
@@ -151,6 +159,7 @@ export function publicRecord(r: ReleaseRecord) {
         sourceCommit: r.sourceCommit,
         version: r.version,
         error: r.error,
+        ...(r.warnings && r.warnings.length > 0 ? { warnings: r.warnings } : {}),
         ...(r.hooks && r.hooks.length > 0 ? { hooks: r.hooks } : {}),
         environments: r.environments,
     };

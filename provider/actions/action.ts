@@ -1,5 +1,6 @@
 import type { GitCredentials } from "../git/git";
 import type { ApplicationPlan, Change, ReleaseCandidate } from "../promotion";
+import type { PullRequestState, ScmConfig } from "../scm/scm";
 
 /** Everything an action needs to bring one environment's applications in one repository branch up to date. */
 export interface ActionRequest {
@@ -15,6 +16,17 @@ export interface ActionRequest {
     /** The clone cache directory. */
     readonly cacheDir: string;
     readonly credentials?: GitCredentials;
+    /** How to reach the code host's API (pull requests). */
+    readonly scm?: ScmConfig;
+}
+
+/** The pull request a `pr` action opened (or adopted) for one environment. */
+export interface PullRequestInfo {
+    readonly url: string;
+    readonly number: number;
+    readonly state: PullRequestState;
+    /** The branch it proposes (`promotions/<product>/<environment>/<release>`). */
+    readonly head: string;
 }
 
 export interface ApplicationResult {
@@ -31,6 +43,8 @@ export interface ActionResult {
     readonly results: readonly ApplicationResult[];
     /** Push attempts (more than one when another writer got there first). */
     readonly attempts: number;
+    /** For `pr`: the pull request that carries the change (the commit is its head until merged). */
+    readonly pullRequest?: PullRequestInfo;
 }
 
 /** What an action would do, read from the live repository; nothing is written. */

@@ -5,40 +5,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ActionRequest, ActionResult } from "../actions/action";
 import { actionFor } from "../actions/registry";
-import type { GitCredentials } from "../git/git";
-import { redact } from "../git/git";
 import { Repository } from "../git/repository";
+import { credentials, guarded, scmConfig } from "./processEnv";
 
-export interface EnvironmentPromotionInputs extends Omit<ActionRequest, "credentials"> {
+export interface EnvironmentPromotionInputs extends Omit<ActionRequest, "credentials" | "scm"> {
     readonly action: "commit" | "pr" | "none";
 }
 
 export type EnvironmentPromotionOutputs = EnvironmentPromotionInputs & ActionResult;
 
-/** Tokens come from the environment of the Pulumi CLI (never from state): host to token, as JSON. */
-function credentials(): GitCredentials {
-    const raw = process.env.PROMOTIONS_GIT_TOKENS;
-    if (!raw) {
-        return {};
-    }
-    try {
-        return { tokens: JSON.parse(raw) as Record<string, string> };
-    } catch {
-        throw new Error('PROMOTIONS_GIT_TOKENS is not valid JSON (expected {"host": "token"})');
-    }
-}
-
 function request(inputs: EnvironmentPromotionInputs): ActionRequest {
-    return { ...inputs, credentials: credentials() };
-}
-
-/** Errors leave this process as messages: make sure no token is in one. */
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-        return await fn();
-    } catch (e) {
-        throw new Error(redact(e instanceof Error ? e.message : String(e), credentials()));
-    }
+    return { ...inputs, credentials: credentials(), scm: scmConfig() };
 }
 
 export async function check(

@@ -31,6 +31,7 @@ export class EnvironmentPromotion extends pulumi.dynamic.Resource {
     declare readonly status: pulumi.Output<"Succeeded" | "Skipped">;
     declare readonly branch: pulumi.Output<string>;
     declare readonly results: pulumi.Output<EnvironmentPromotionOutputs["results"]>;
+    declare readonly pullRequest: pulumi.Output<EnvironmentPromotionOutputs["pullRequest"]>;
 
     constructor(name: string, args: EnvironmentPromotionInputs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -43,6 +44,7 @@ export class EnvironmentPromotion extends pulumi.dynamic.Resource {
                 branch: undefined,
                 results: undefined,
                 attempts: undefined,
+                pullRequest: undefined,
             },
             opts,
             dynamicModule,

@@ -241,6 +241,12 @@ export class Repository {
         return { sha: full, author, date, message: message.join("\0").trim() };
     }
 
+    /** The unified diff between two commits (for people to read, e.g. a pull request's description). */
+    async diff(from: string, to: string): Promise<string> {
+        const { stdout } = await git(["diff", "--no-color", "--no-ext-diff", from, to], { cwd: this.dir });
+        return stdout;
+    }
+
     /** The newest commit on `branch` whose message has every given trailer, if any. */
     async findCommit(
         branch: string,
@@ -311,10 +317,13 @@ export class Repository {
         }
     }
 
-    /** Pushes `sha` to `branch` if that is a fast-forward; "rejected" when someone else pushed first. */
-    async push(sha: string, branch: string): Promise<"pushed" | "rejected"> {
+    /**
+     * Pushes `sha` to `branch` if that is a fast-forward; "rejected" when someone else pushed first. `force`
+     * replaces the branch whatever it holds (only for branches this tool owns, like a pull request's head).
+     */
+    async push(sha: string, branch: string, opts: { force?: boolean } = {}): Promise<"pushed" | "rejected"> {
         try {
-            await git(["push", "--quiet", "origin", `${sha}:refs/heads/${branch}`], {
+            await git(["push", "--quiet", "origin", `${opts.force ? "+" : ""}${sha}:refs/heads/${branch}`], {
                 cwd: this.dir,
                 env: this.env(),
                 credentials: this.credentials,

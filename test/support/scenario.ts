@@ -74,7 +74,7 @@ export async function testPromoteEngine(
     dir: string,
     catalog: Catalog,
     extra: Partial<
-        Pick<PromoteEngineOptions, "onProgress" | "gitTokens" | "argo" | "argocd" | "workflowDir">
+        Pick<PromoteEngineOptions, "onProgress" | "gitTokens" | "argo" | "argocd" | "workflowDir" | "github">
     > = {},
 ): Promise<PromoteEngine> {
     return PromoteEngine.create({
