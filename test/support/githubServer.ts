@@ -37,6 +37,8 @@ interface Pull {
     mergedAt: string | null;
     mergeCommitSha: string | null;
     mergedBy: string | null;
+    /** The base branch's commit the merge was made on (for the merged pull request's counts). */
+    mergedOnto: string | null;
 }
 
 interface Status {
@@ -543,6 +545,7 @@ export class GitHubServer {
             mergedAt: null,
             mergeCommitSha: null,
             mergedBy: null,
+            mergedOnto: null,
         };
         repo.pulls.push(p);
         return p;
@@ -615,6 +618,7 @@ export class GitHubServer {
                 updatedAt: at,
                 mergeCommitSha: merged,
                 mergedBy: "reviewer",
+                mergedOnto: baseSha,
             });
             return { sha: merged, merged: true, message: "Pull Request successfully merged" };
         } finally {
@@ -821,7 +825,8 @@ export class GitHubServer {
         const open = p.state === "open";
         const clean = open ? git(dir, ["merge-tree", "--write-tree", baseSha, headSha], { ok: [1] }) : "";
         const conflicts = open && clean.split("\n").length > 1;
-        const range = p.mergedAt ? `${p.mergeCommitSha}^1...${headSha}` : `${baseSha}...${headSha}`;
+        const from = p.mergedOnto ?? baseSha;
+        const range = `${from}...${headSha}`;
         const numstat = git(dir, ["diff", "--numstat", range])
             .split("\n")
             .filter(Boolean)
@@ -836,13 +841,7 @@ export class GitHubServer {
             comments: 0,
             review_comments: 0,
             maintainer_can_modify: false,
-            commits: Number(
-                git(dir, [
-                    "rev-list",
-                    "--count",
-                    `${p.mergedAt ? `${p.mergeCommitSha}^1` : baseSha}..${headSha}`,
-                ]),
-            ),
+            commits: Number(git(dir, ["rev-list", "--count", `${from}..${headSha}`])),
             additions: numstat.reduce((n, [a]) => n + (Number(a) || 0), 0),
             deletions: numstat.reduce((n, [, d]) => n + (Number(d) || 0), 0),
             changed_files: numstat.length,

@@ -92,7 +92,7 @@ describe("the GitHub client against the GitHub stand-in", function () {
         assert.deepStrictEqual(server.problems, []);
     });
 
-    it("a squash merge is a real single commit on the base", async () => {
+    it("squash and rebase merges are real git too", async () => {
         const r = setup(server, tempDir("gh"), "a");
         const client = new GitHubClient({ apiUrl: server.apiUrl, token });
         const pr = await client.openPullRequest(repo, {
@@ -106,6 +106,27 @@ describe("the GitHub client against the GitHub stand-in", function () {
         assert.strictEqual(gitSync(["rev-list", "--parents", "-n", "1", tip], r.bare).split(" ").length, 2);
         assert.match(gitSync(["log", "-1", "--format=%s", tip], r.bare), /^Squash me \(#1\)$/);
         assert.strictEqual((await client.getPullRequest(repo, pr.number)).mergeCommitSha, tip);
+
+        // rebase: the branch's commit replayed on the base, no merge commit
+        gitSync(["pull", "--quiet", "origin", "main"], r.work);
+        gitSync(["checkout", "--quiet", "-b", "b"], r.work);
+        fs.writeFileSync(path.join(r.work, "values.yaml"), "image:\n  tag: 3.0.0\n");
+        gitSync(["commit", "--quiet", "-am", "bump to 3"], r.work);
+        gitSync(["push", "--quiet", "origin", "b"], r.work);
+        const second = await client.openPullRequest(repo, {
+            head: "b",
+            base: "main",
+            title: "Rebase me",
+            body: "",
+        });
+        await client.mergePullRequest(repo, second.number, { method: "rebase", sha: second.headSha });
+        assert.strictEqual(gitSync(["log", "-1", "--format=%s", r.tip()], r.bare), "bump to 3");
+        assert.strictEqual(
+            gitSync(["rev-parse", `${r.tip()}^`], r.bare),
+            tip,
+            "replayed on the squash commit",
+        );
+        assert.strictEqual((await client.getPullRequest(repo, second.number)).mergeCommitSha, r.tip());
         assert.deepStrictEqual(server.problems, []);
     });
 
