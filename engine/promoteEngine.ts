@@ -661,6 +661,7 @@ export class PromoteEngine {
             polling = false;
         }
         await watcher;
+        // The update is over: a Suspended snapshot still queued is stale (the final record is written below).
         shown = "Running";
         await writes;
 

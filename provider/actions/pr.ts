@@ -3,7 +3,7 @@ import { serialized } from "../git/repository";
 import type { ApplicationPlan } from "../promotion";
 import { mergeFileChanges, planApplication } from "../promotion";
 import { scmFor } from "../scm/registry";
-import type { PullRequest } from "../scm/scm";
+import type { PullRequest, RepositoryRef, ScmClient } from "../scm/scm";
 import type { ActionRequest, ActionResult, PromotionActionKind, PullRequestInfo } from "./action";
 import { commitMessage, planAgainstTip } from "./gitPlan";
 
@@ -75,7 +75,6 @@ function info(pr: PullRequest): PullRequestInfo {
 export const prAction: PromotionActionKind = {
     kind: "pr",
     async plan(req) {
-        scmFor(req.repoURL, req.scm, req.credentials); // a repository that cannot take pull requests fails early
         const { repo: _repo, ...plan } = await planAgainstTip(req);
         return plan;
     },
@@ -128,33 +127,15 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
     // leftover from an attempt that died before opening the pull request is simply replaced.
     const sha = await repo.commit(tip!, mergeFileChanges(plans), commitMessage(req));
     await repo.push(sha, head, { force: true });
-    if (existing) {
-        const reopened = await client.reopenPullRequest(hosted, existing.number);
-        return {
-            status: "Succeeded",
-            branch,
-            commitSha: sha,
-            results: results(plans),
-            attempts: 1,
-            pullRequest: info(reopened),
-        };
-    }
-    let pr: PullRequest;
-    try {
-        pr = await client.openPullRequest(hosted, {
-            head,
-            base: branch,
-            title: pullRequestTitle(req),
-            body: pullRequestBody(req, plans, await repo.diff(tip!, sha)),
-        });
-    } catch (e) {
-        // Opened meanwhile by another attempt of this release: adopt it instead of failing.
-        const raced = await client.findPullRequest(hosted, head);
-        if (!raced) {
-            throw e;
-        }
-        pr = raced;
-    }
+    const pr = existing
+        ? await client.reopenPullRequest(hosted, existing.number)
+        : await open(req, {
+              client,
+              hosted,
+              head,
+              base: branch,
+              body: pullRequestBody(req, plans, await repo.diff(tip!, sha)),
+          });
     return {
         status: "Succeeded",
         branch,
@@ -163,6 +144,27 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
         attempts: 1,
         pullRequest: info(pr),
     };
+}
+
+/** Opens the pull request; if another attempt of this release opened it meanwhile, adopts that one. */
+async function open(
+    req: ActionRequest,
+    to: { client: ScmClient; hosted: RepositoryRef; head: string; base: string; body: string },
+): Promise<PullRequest> {
+    try {
+        return await to.client.openPullRequest(to.hosted, {
+            head: to.head,
+            base: to.base,
+            title: pullRequestTitle(req),
+            body: to.body,
+        });
+    } catch (e) {
+        const raced = await to.client.findPullRequest(to.hosted, to.head);
+        if (!raced) {
+            throw e;
+        }
+        return raced;
+    }
 }
 
 /** What a merged pull request changed: the candidate planned against its merge commit's first parent. */

@@ -69,8 +69,9 @@ class HttpError extends Error {
     }
 }
 
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 const docs = "https://docs.github.com/rest";
+const notFound = () => new HttpError(404, { message: "Not Found", documentation_url: docs, status: "404" });
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
 function git(dir: string, args: string[], opts: { input?: string; ok?: number[] } = {}): string {
     try {
@@ -215,7 +216,7 @@ export class GitHubServer {
         let r = this.repos.get(key);
         if (!r) {
             if (!fs.existsSync(this.bare(owner, name))) {
-                throw new HttpError(404, { message: "Not Found", documentation_url: docs, status: "404" });
+                throw notFound();
             }
             r = { owner, name, id: this.nextId++, pulls: [], statuses: new Map(), createdAt: now() };
             this.repos.set(key, r);
@@ -334,11 +335,7 @@ export class GitHubServer {
             case "git/get-ref": {
                 const sha = this.resolve(dir, `refs/${op.params.ref}`);
                 if (!sha) {
-                    throw new HttpError(404, {
-                        message: "Not Found",
-                        documentation_url: docs,
-                        status: "404",
-                    });
+                    throw notFound();
                 }
                 return [200, this.gitRef(repo, op.params.ref, sha)];
             }
@@ -409,11 +406,7 @@ export class GitHubServer {
             case "pulls/check-if-merged": {
                 const p = this.pull(repo, op.params.pull_number);
                 if (!p.mergedAt) {
-                    throw new HttpError(404, {
-                        message: "Not Found",
-                        documentation_url: docs,
-                        status: "404",
-                    });
+                    throw notFound();
                 }
                 return [204, undefined];
             }
@@ -438,25 +431,11 @@ export class GitHubServer {
                 return [201, this.statusJson(repo, full, st)];
             }
             case "repos/list-commit-statuses-for-ref": {
-                const sha = this.resolve(dir, `${op.params.ref}^{commit}`);
-                if (!sha) {
-                    throw new HttpError(404, {
-                        message: "Not Found",
-                        documentation_url: docs,
-                        status: "404",
-                    });
-                }
+                const sha = this.commit(dir, op.params.ref);
                 return [200, (repo.statuses.get(sha) ?? []).map((s) => this.statusJson(repo, sha, s))];
             }
             case "repos/get-combined-status-for-ref": {
-                const sha = this.resolve(dir, `${op.params.ref}^{commit}`);
-                if (!sha) {
-                    throw new HttpError(404, {
-                        message: "Not Found",
-                        documentation_url: docs,
-                        status: "404",
-                    });
-                }
+                const sha = this.commit(dir, op.params.ref);
                 const latest = new Map<string, Status>();
                 for (const s of repo.statuses.get(sha) ?? []) {
                     if (!latest.has(s.context)) {
@@ -496,10 +475,19 @@ export class GitHubServer {
         return out || undefined;
     }
 
+    /** The commit a ref or SHA names, or GitHub's 404. */
+    private commit(dir: string, ref: string): string {
+        const sha = this.resolve(dir, `${ref}^{commit}`);
+        if (!sha) {
+            throw notFound();
+        }
+        return sha;
+    }
+
     private pull(repo: Repo, number: string): Pull {
         const p = repo.pulls.find((x) => x.number === Number(number));
         if (!p) {
-            throw new HttpError(404, { message: "Not Found", documentation_url: docs, status: "404" });
+            throw notFound();
         }
         return p;
     }

@@ -19,3 +19,20 @@ export function removeTempDirs(): void {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
+
+/** Every file under `dir` whose bytes contain `needle` (tests search for leaked secrets with it). */
+export function filesContaining(dir: string, needle: string): string[] {
+    const hits: string[] = [];
+    const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) {
+                walk(p);
+            } else if (e.isFile() && fs.readFileSync(p).includes(needle)) {
+                hits.push(p);
+            }
+        }
+    };
+    walk(dir);
+    return hits;
+}

@@ -1,29 +1,11 @@
 import * as assert from "assert";
-import * as fs from "fs";
 import * as path from "path";
 import type { publicRecord } from "../../../engine/releaseRecord";
 import { runCli } from "../../support/cli";
 import { GitHttpServer } from "../../support/gitHttpServer";
 import { gitopsRepoFor } from "../../support/gitops";
 import { scenarioDefinitions, writeConfigModule } from "../../support/scenario";
-import { removeTempDirs, tempDir } from "../../support/tmp";
-
-/** Every file under `dir` whose bytes contain `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-    const hits: string[] = [];
-    const walk = (d: string) => {
-        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-            const p = path.join(d, e.name);
-            if (e.isDirectory()) {
-                walk(p);
-            } else if (e.isFile() && fs.readFileSync(p).includes(needle)) {
-                hits.push(p);
-            }
-        }
-    };
-    walk(dir);
-    return hits;
-}
+import { filesContaining, removeTempDirs, tempDir } from "../../support/tmp";
 
 describe("an http(s) remote with a token", function () {
     this.timeout(300_000);

@@ -7,26 +7,9 @@ import { GitHubServer } from "../../support/githubServer";
 import type { GitopsRepo } from "../../support/gitops";
 import { gitopsRepoFor, gitSync } from "../../support/gitops";
 import { scenario, testPromoteEngine } from "../../support/scenario";
-import { removeTempDirs, tempDir } from "../../support/tmp";
+import { filesContaining, removeTempDirs, tempDir } from "../../support/tmp";
 
 const token = "ghp_PRTESTTOKEN0123456789abcdefSECRET";
-
-/** Every file under `dir` whose bytes contain `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-    const hits: string[] = [];
-    const walk = (d: string) => {
-        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-            const p = path.join(d, e.name);
-            if (e.isDirectory()) {
-                walk(p);
-            } else if (e.isFile() && fs.readFileSync(p).includes(needle)) {
-                hits.push(p);
-            }
-        }
-    };
-    walk(dir);
-    return hits;
-}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;

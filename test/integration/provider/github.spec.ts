@@ -10,7 +10,7 @@ const token = "ghp_STANDINTOKEN0123456789abcdefSECRET";
 const repo = { owner: "acme", name: "gitops" };
 
 /** A repository on the stand-in with `branch` one commit ahead of main (changing values.yaml). */
-function setup(server: GitHubServer, dir: string, branch: string): GitopsRepo {
+function setup(server: GitHubServer, branch: string): GitopsRepo {
     const r = GitopsRepo.create(server.bareDir("acme"), "gitops", {
         "values.yaml": "image:\n  tag: 1.0.0\n",
     });
@@ -19,7 +19,6 @@ function setup(server: GitHubServer, dir: string, branch: string): GitopsRepo {
     gitSync(["commit", "--quiet", "-am", "bump"], r.work);
     gitSync(["push", "--quiet", "origin", branch], r.work);
     gitSync(["checkout", "--quiet", "main"], r.work);
-    void dir;
     return r;
 }
 
@@ -35,7 +34,7 @@ describe("the GitHub client against the GitHub stand-in", function () {
     });
 
     it("opens, finds, merges (a real git merge) and reads pull requests in GitHub's shapes", async () => {
-        const r = setup(server, tempDir("gh"), "promotions/web/prod/r1");
+        const r = setup(server, "promotions/web/prod/r1");
         const client = new GitHubClient({ apiUrl: server.apiUrl, token });
         assert.strictEqual(await client.findPullRequest(repo, "promotions/web/prod/r1"), undefined);
         const opened = await client.openPullRequest(repo, {
@@ -78,7 +77,7 @@ describe("the GitHub client against the GitHub stand-in", function () {
     });
 
     it("reopens a closed pull request, and refuses a second one for the same branch", async () => {
-        setup(server, tempDir("gh"), "feature");
+        setup(server, "feature");
         const client = new GitHubClient({ apiUrl: server.apiUrl, token });
         await client.openPullRequest(repo, { head: "feature", base: "main", title: "t", body: "b" });
         await assert.rejects(
@@ -93,7 +92,7 @@ describe("the GitHub client against the GitHub stand-in", function () {
     });
 
     it("squash and rebase merges are real git too", async () => {
-        const r = setup(server, tempDir("gh"), "a");
+        const r = setup(server, "a");
         const client = new GitHubClient({ apiUrl: server.apiUrl, token });
         const pr = await client.openPullRequest(repo, {
             head: "a",
@@ -131,7 +130,7 @@ describe("the GitHub client against the GitHub stand-in", function () {
     });
 
     it("waits out primary and secondary rate limits, as GitHub asks", async () => {
-        setup(server, tempDir("gh"), "feature");
+        setup(server, "feature");
         const client = new GitHubClient({ apiUrl: server.apiUrl, token });
         server.rateLimitNext(1, "primary");
         assert.strictEqual(await client.findPullRequest(repo, "feature"), undefined);
@@ -148,7 +147,7 @@ describe("the GitHub client against the GitHub stand-in", function () {
     });
 
     it("a wrong token is a clear error that does not contain the token", async () => {
-        setup(server, tempDir("gh"), "feature");
+        setup(server, "feature");
         const wrong = `${token}-wrong`;
         const client = new GitHubClient({ apiUrl: server.apiUrl, token: wrong });
         const err = await client.getPullRequest(repo, 1).then(
@@ -162,7 +161,7 @@ describe("the GitHub client against the GitHub stand-in", function () {
     });
 
     it("the stand-in refuses requests GitHub's description does not allow", async () => {
-        setup(server, tempDir("gh"), "feature");
+        setup(server, "feature");
         const bad = await server.request("POST", "/repos/acme/gitops/pulls", {
             head: "feature",
             base: "main",
