@@ -2,7 +2,7 @@
 export * from "./components";
 export type { EngineLocation } from "./engine/engineLocator";
 export { locateEngine } from "./engine/engineLocator";
-export { EnvironmentError, InvalidInputError, PromotionError } from "./engine/errors";
+export { EnvironmentError, InvalidInputError, PromotionError } from "./model/errors";
 export type { PreviewResult, ProgressEvent, PromoteEngineOptions } from "./engine/promoteEngine";
 export { gitCacheDir, PromoteEngine } from "./engine/promoteEngine";
 export type { ReleaseRecord, ReleaseStatus } from "./engine/releaseRecord";

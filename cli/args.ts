@@ -1,4 +1,4 @@
-import { InvalidInputError } from "../engine/errors";
+import { InvalidInputError } from "../model/errors";
 
 /** Parsed command line: global options, the command, its flags and positionals. */
 export interface ParsedArgs {

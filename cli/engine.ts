@@ -1,6 +1,6 @@
 import { loadCatalog } from "../components/config";
 import { locateEngine } from "../engine/engineLocator";
-import { InvalidInputError } from "../engine/errors";
+import { InvalidInputError } from "../model/errors";
 import type { ProgressEvent } from "../engine/promoteEngine";
 import { gitCacheDir, PromoteEngine } from "../engine/promoteEngine";
 import type { CliContext } from "./context";

@@ -2,7 +2,7 @@ import type { ParsedArgs } from "./args";
 import { checkFlags, parseArgs } from "./args";
 import type { CliContext } from "./context";
 import { makeContext } from "./context";
-import { PromotionError } from "../engine/errors";
+import { PromotionError } from "../model/errors";
 
 interface Command {
     readonly summary: string;

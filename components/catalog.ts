@@ -1,6 +1,6 @@
 import type { ApplicationDefinition, ApplicationInput } from "./application";
 import { applicationDefinitionSchema } from "./application";
-import { parseDuration } from "./common";
+import { parseDuration } from "../model/duration";
 import { parseDefinition } from "./definition";
 import type { EnvironmentDefinition, EnvironmentInput } from "./environment";
 import { environmentDefinitionSchema } from "./environment";

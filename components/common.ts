@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDuration } from "../model/duration";
 
 /** Entity names: Kubernetes-style (lower-case letters, digits, `-`, `.`), as Codefresh requires. */
 export const nameSchema = z
@@ -48,56 +49,9 @@ export function matchesSelector(selector: LabelSelector, labels: Readonly<Record
     return true;
 }
 
-/**
- * A duration: an integer is minutes (Codefresh's `promotionTimeoutLimit`), a string is a number with a unit
- * (`90s`, `5m`, `24h`, `1d`, or combinations like `1h30m`). Returns milliseconds, or undefined if invalid.
- */
-export function parseDuration(value: number | string): number | undefined {
-    if (typeof value === "number") {
-        return Number.isFinite(value) && value > 0 ? value * 60_000 : undefined;
-    }
-    const text = value.trim();
-    if (/^\d+(\.\d+)?$/.test(text)) {
-        return parseDuration(Number(text));
-    }
-    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-    const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
-    let total = 0;
-    let consumed = 0;
-    for (const m of text.matchAll(re)) {
-        if (m.index !== consumed) {
-            return undefined;
-        }
-        total += Number(m[1]) * units[m[2]];
-        consumed += m[0].length;
-    }
-    return consumed === text.length && total > 0 ? total : undefined;
-}
-
 export const durationSchema = z
     .union([z.number(), z.string()])
     .refine((v) => parseDuration(v) !== undefined, {
         message:
             "must be a positive duration: minutes as an integer, or a string such as 90s, 5m, 24h, 1h30m",
     });
-
-/** Formats milliseconds the way users write durations: `90s`, `5m`, `1h30m`, `24h`. */
-export function formatDuration(ms: number): string {
-    if (ms < 1000) {
-        return `${ms}ms`;
-    }
-    const parts: string[] = [];
-    let rest = Math.round(ms / 1000);
-    for (const [unit, size] of [
-        ["d", 86400],
-        ["h", 3600],
-        ["m", 60],
-        ["s", 1],
-    ] as const) {
-        if (rest >= size) {
-            parts.push(`${Math.floor(rest / size)}${unit}`);
-            rest %= size;
-        }
-    }
-    return parts.join("");
-}

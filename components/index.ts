@@ -2,7 +2,8 @@ export type { ApplicationDefinition, ApplicationInput } from "./application";
 export { applicationDefinitionSchema } from "./application";
 export type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct, Definitions } from "./catalog";
 export { buildCatalog, defaultFlowTimeoutMs } from "./catalog";
-export { formatDuration, matchesSelector, parseDuration } from "./common";
+export { matchesSelector } from "./common";
+export { formatDuration, parseDuration } from "../model/duration";
 export { loadCatalog, loadDefinitions } from "./config";
 export type { EnvironmentArgs, EnvironmentDefinition, EnvironmentInput } from "./environment";
 export { Environment, environmentDefinitionSchema } from "./environment";
@@ -35,6 +36,6 @@ export type {
     PromotionWorkflowInput,
 } from "./promotionWorkflow";
 export { PromotionWorkflow, promotionWorkflowDefinitionSchema } from "./promotionWorkflow";
-export { dynamicModule, tokens } from "./tokens";
+export { dynamicModule, tokens } from "../model/tokens";
 export type { PromotionComponent } from "./register";
 export { catalogOf, registerDefinitions } from "./register";

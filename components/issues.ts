@@ -1,5 +1,7 @@
 import type { z } from "zod";
-import { InvalidInputError } from "../engine/errors";
+import { InvalidInputError } from "../model/errors";
+
+export { entityName } from "../model/errors";
 
 /** One problem with the definitions: which entity, which field, why (and where in a YAML file, if known). */
 export interface Issue {
@@ -26,10 +28,6 @@ export class InvalidDefinitionsError extends InvalidInputError {
                 issues.map((i) => `  - ${formatIssue(i)}`).join("\n"),
         );
     }
-}
-
-export function entityName(kind: string, name: string | undefined): string {
-    return `${kind} ${JSON.stringify(name ?? "(unnamed)")}`;
 }
 
 /** `steps[2].dependsOn[0]` from a zod issue path. */

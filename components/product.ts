@@ -4,7 +4,7 @@ import { applicationDefinitionSchema } from "./application";
 import { nameSchema } from "./common";
 import { definitionOutput } from "./definition";
 import { templateBodySchema } from "./promotionTemplate";
-import { tokens } from "./tokens";
+import { tokens } from "../model/tokens";
 
 export const gitTriggerSelectorSchema = z.strictObject({
     key: z.enum(["commitMessage", "gitRevision"]),

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { durationSchema, nameSchema } from "./common";
 import { definitionOutput } from "./definition";
 import { policyFieldsSchema } from "./promotionPolicy";
-import { tokens } from "./tokens";
+import { tokens } from "../model/tokens";
 
 export const hooksSchema = z.strictObject({
     onStart: nameSchema.optional(),

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { nameSchema } from "./common";
 import { definitionOutput } from "./definition";
-import { tokens } from "./tokens";
+import { tokens } from "../model/tokens";
 
 export const actionSchema = z.enum(["commit", "pr", "none"]);
 export type PromotionAction = z.infer<typeof actionSchema>;

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { labelSelectorSchema, nameSchema } from "./common";
 import { definitionOutput } from "./definition";
-import { tokens } from "./tokens";
+import { tokens } from "../model/tokens";
 
 /** What a template promotes: the version source and, per file, the JSONPaths to copy (and to leave out). */
 export const templateBodySchema = z.strictObject({

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { durationSchema, nameSchema } from "./common";
 import { definitionOutput } from "./definition";
-import { tokens } from "./tokens";
+import { tokens } from "../model/tokens";
 
 const common = {
     name: nameSchema,

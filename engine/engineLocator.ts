@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { EnvironmentError } from "./errors";
+import { EnvironmentError } from "../model/errors";
 
 const run = promisify(execFile);
 

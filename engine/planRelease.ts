@@ -1,6 +1,6 @@
 import type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct } from "../components/catalog";
 import { defaultFlowTimeoutMs } from "../components/catalog";
-import { parseDuration } from "../components/common";
+import { parseDuration } from "../model/duration";
 import type { PolicyFields } from "../components/promotionPolicy";
 import { flowGraph } from "../components/promotionFlow.graph";
 import { resolvePolicy } from "../components/promotionPolicy.merge";
@@ -14,7 +14,7 @@ import { GitError } from "../provider/git/git";
 import { Repository } from "../provider/git/repository";
 import type { ReleaseCandidate } from "../provider/promotion";
 import { readCandidate } from "../provider/promotion";
-import { EnvironmentError, InvalidInputError } from "./errors";
+import { EnvironmentError, InvalidInputError } from "../model/errors";
 import type { ReleasePlan } from "./releaseRecord";
 
 /** What to release: a flow of the product, or a manual promotion from one environment to another. */

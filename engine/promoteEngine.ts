@@ -11,7 +11,7 @@ import { hostedRepository, scmFor } from "../provider/scm/registry";
 import type { CommitStatus, ScmConfig } from "../provider/scm/scm";
 import type { EngineLocation } from "./engineLocator";
 import { GateFailedError, Gates } from "./gates";
-import { InvalidInputError } from "./errors";
+import { InvalidInputError } from "../model/errors";
 import type { PlannedRelease, ReleaseTarget } from "./planRelease";
 import { planRelease } from "./planRelease";
 import { openPromoteStack, resourceGroups, runReleaseUpdate } from "./promoteStack";

@@ -1,24 +1,13 @@
 import type { HealthResult } from "../provider/health/argoCd";
+import type { EnvironmentStatus, ReleaseStatus, WorkflowRunStatus } from "../model/status";
 import type { Change, ReleaseCandidate } from "../provider/promotion";
 
-export const releaseStatuses = [
-    "Queued",
-    "Running",
-    "Suspended",
-    "Terminating",
-    "Terminated",
-    "Succeeded",
-    "Failed",
-] as const;
-export type ReleaseStatus = (typeof releaseStatuses)[number];
-export type EnvironmentStatus =
-    "Pending" | "Running" | "Suspended" | "Succeeded" | "Failed" | "Terminated" | "Skipped";
-export type WorkflowRunStatus = "Pending" | "Running" | "Succeeded" | "Failed" | "Error" | "Terminated";
-
-/** A release is over: it will not change again unless retried. */
-export const finalStatuses: ReadonlySet<ReleaseStatus> = new Set(["Terminated", "Succeeded", "Failed"]);
-/** A release holds its product: later ones queue behind it. */
-export const activeStatuses: ReadonlySet<ReleaseStatus> = new Set(["Running", "Suspended", "Terminating"]);
+export type { EnvironmentStatus, ReleaseStatus, WorkflowRunStatus } from "../model/status";
+export {
+    activeReleaseStatuses as activeStatuses,
+    finalReleaseStatuses as finalStatuses,
+    releaseStatuses,
+} from "../model/status";
 
 export interface WorkflowRunRecord {
     readonly workflow: string;

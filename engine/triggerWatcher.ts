@@ -1,5 +1,5 @@
 import type { Catalog, CatalogApplication, CatalogProduct } from "../components/catalog";
-import { parseDuration } from "../components/common";
+import { parseDuration } from "../model/duration";
 import { matchFlow } from "../components/product.triggers";
 import type { GitCredentials } from "../provider/git/git";
 import { Repository } from "../provider/git/repository";

@@ -1,7 +1,7 @@
 import { execFile } from "child_process";
 import { promisify } from "util";
 import { locateEngine, sdkVersion } from "../../engine/engineLocator";
-import { EnvironmentError } from "../../engine/errors";
+import { EnvironmentError } from "../../model/errors";
 import type { CliContext } from "../context";
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { loadCatalog } from "../../components/config";
-import { formatDuration } from "../../components/common";
-import { InvalidInputError } from "../../engine/errors";
+import { formatDuration } from "../../model/duration";
+import { InvalidInputError } from "../../model/errors";
 import { flowGraph, toDot, toMermaid } from "../../components/promotionFlow.graph";
 import { resolvePolicy } from "../../components/promotionPolicy.merge";
 import { requireFlag, stringFlag } from "../args";

@@ -1,4 +1,4 @@
-import { InvalidInputError } from "../../engine/errors";
+import { InvalidInputError } from "../../model/errors";
 import type { ReleaseTarget } from "../../engine/planRelease";
 import { requireFlag, stringFlag } from "../args";
 import type { CliContext } from "../context";

@@ -1,4 +1,4 @@
-import { InvalidInputError } from "../../engine/errors";
+import { InvalidInputError } from "../../model/errors";
 import { publicRecord, summary } from "../../engine/releaseRecord";
 import { requireFlag } from "../args";
 import type { CliContext } from "../context";

@@ -1,5 +1,5 @@
 import type { PolicyFields } from "../../components/promotionPolicy";
-import { InvalidInputError } from "../../engine/errors";
+import { InvalidInputError } from "../../model/errors";
 import type { ReleaseTarget } from "../../engine/planRelease";
 import type { ReleaseRecord } from "../../engine/releaseRecord";
 import { publicRecord } from "../../engine/releaseRecord";

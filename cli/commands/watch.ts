@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from "crypto";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { parseDuration } from "../../components/common";
+import { parseDuration } from "../../model/duration";
 import { loadCatalog } from "../../components/config";
-import { InvalidInputError } from "../../engine/errors";
+import { InvalidInputError } from "../../model/errors";
 import { gitCacheDir } from "../../engine/promoteEngine";
 import type { TriggerOutcome } from "../../engine/triggerWatcher";
 import { TriggerWatcher } from "../../engine/triggerWatcher";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicModule } from "../../components/tokens";
+import { dynamicModule } from "../../model/tokens";
 import type * as impl from "./environmentPromotion.impl";
 import type { EnvironmentPromotionInputs, EnvironmentPromotionOutputs } from "./environmentPromotion.impl";
 

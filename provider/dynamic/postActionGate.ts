@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicModule } from "../../components/tokens";
+import { dynamicModule } from "../../model/tokens";
 
 export interface PostActionGateInputs {
     readonly releaseId: string;

@@ -1,4 +1,4 @@
-import { parseDuration } from "../../components/common";
+import { parseDuration } from "../../model/duration";
 import type { WorkflowRunner, WorkflowRunRequest, WorkflowRunResult, WorkflowRunStatus } from "./runner";
 import { defaultWorkflowTimeoutMs } from "./runner";
 

@@ -2,7 +2,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseDuration } from "../../components/common";
+import { parseDuration } from "../../model/duration";
 import type { WorkflowRunner, WorkflowRunRequest, WorkflowRunResult } from "./runner";
 import { defaultWorkflowTimeoutMs } from "./runner";
 

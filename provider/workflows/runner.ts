@@ -1,6 +1,8 @@
 import type { PromotionWorkflowDefinition } from "../../components/promotionWorkflow";
 
-export type WorkflowRunStatus = "Pending" | "Running" | "Succeeded" | "Failed" | "Error" | "Terminated";
+import type { WorkflowRunStatus } from "../../model/status";
+
+export type { WorkflowRunStatus };
 
 export interface WorkflowRunRequest {
     readonly workflow: PromotionWorkflowDefinition;

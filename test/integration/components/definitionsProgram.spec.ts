@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildCatalog } from "../../../components/catalog";
 import { loadDefinitions } from "../../../components/config";
-import { tokens } from "../../../components/tokens";
+import { tokens } from "../../../model/tokens";
 import { packageRoot } from "../../../engine/engineLocator";
 import { openLocalStack } from "../../../engine/workspace";
 import { testEngine, testPassphrase } from "../../support/engine";

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { checkFlags, parseArgs } from "../../../cli/args";
-import { InvalidInputError } from "../../../engine/errors";
+import { InvalidInputError } from "../../../model/errors";
 
 describe("parseArgs", () => {
     it("separates global options, the command, flags and positionals", () => {

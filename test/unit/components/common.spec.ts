@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { formatDuration, parseDuration } from "../../../components/common";
+import { formatDuration, parseDuration } from "../../../model/duration";
 
 describe("durations", () => {
     const cases: [number | string, number | undefined][] = [
