@@ -2,9 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { nameSchema } from "./common";
 import { definitionOutput } from "./definition";
+import { actionKinds } from "../model/kinds";
 import { tokens } from "../model/tokens";
 
-export const actionSchema = z.enum(["commit", "pr", "none"]);
+export const actionSchema = z.enum(actionKinds);
 export type PromotionAction = z.infer<typeof actionSchema>;
 
 /** How a `pr` action's pull requests are merged. */

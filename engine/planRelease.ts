@@ -1,3 +1,4 @@
+import * as path from "path";
 import type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct } from "../components/catalog";
 import { defaultFlowTimeoutMs } from "../components/catalog";
 import { parseDuration } from "../model/duration";
@@ -5,8 +6,7 @@ import type { PolicyFields } from "../components/promotionPolicy";
 import { flowGraph } from "../components/promotionFlow.graph";
 import { resolvePolicy } from "../components/promotionPolicy.merge";
 import { selectTemplate } from "../components/promotionTemplate.select";
-import { actions } from "../provider/actions/registry";
-import { hostedRepository } from "../provider/scm/registry";
+import { actionFor, actions } from "../provider/actions/registry";
 import type { WorkflowServices } from "../provider/workflows/registry";
 import { cannotRun } from "../provider/workflows/registry";
 import type { GitCredentials } from "../provider/git/git";
@@ -15,7 +15,7 @@ import { Repository } from "../provider/git/repository";
 import type { ReleaseCandidate } from "../provider/promotion";
 import { readCandidate } from "../provider/promotion";
 import { EnvironmentError, InvalidInputError } from "../model/errors";
-import type { ReleasePlan } from "./releaseRecord";
+import type { PlannedApplication, ReleasePlan } from "./releaseRecord";
 
 /** What to release: a flow of the product, or a manual promotion from one environment to another. */
 export type ReleaseTarget =
@@ -160,7 +160,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
                 `${flow.name === "manual" ? "manual promotion" : `PromotionFlow "${flow.name}"`} to "${envName}": action "none" needs a preAction (set --pre-action, or another --action)`,
             );
         }
-        if (!actions[policy.action]) {
+        if (!(policy.action in actions)) {
             throw new InvalidInputError(
                 `environment "${envName}": action "${policy.action}" is not available in this version (available: ${Object.keys(actions).join(", ")})`,
             );
@@ -175,9 +175,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
                 `product "${product.name}" has no application in environment "${envName}"`,
             );
         }
-        if (policy.action === "pr") {
-            checkPullRequestTargets(envName, apps);
-        }
+        actionFor(policy.action).validate?.({ environment: envName, applications: apps });
         return {
             name: envName,
             dependsOn: graph.dependsOn[envName],
@@ -234,6 +232,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         }
         throw e;
     }
+    await checkTargets(environments, candidate, opts);
     return {
         product,
         flow,
@@ -251,27 +250,89 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
 }
 
 /**
- * A `pr` environment's applications must live on a code host with an API (a file:// repository cannot take a
- * pull request), and those sharing a repository must share a branch: each environment of a release gets one
- * head branch per repository.
+ * Every target application's path, and every file the candidate promotes into it, must exist at the tip of its
+ * branch: a typo in a path would otherwise read as "nothing to change" and skip the environment's gates. Found
+ * here, before anything is written. (A whole-file template may add files; its application path must exist.)
  */
-function checkPullRequestTargets(
-    envName: string,
-    apps: readonly { name: string; repoURL: string; targetRevision: string }[],
-): void {
-    for (const a of apps) {
-        if (!hostedRepository(a.repoURL)) {
-            throw new InvalidInputError(
-                `environment "${envName}": action "pr" needs a GitHub repository, but application "${a.name}" has repoURL ${a.repoURL} (use https://host/owner/repo, or action "commit" for this environment)`,
-            );
+async function checkTargets(
+    environments: readonly ReleasePlan["environments"][number][],
+    candidate: ReleaseCandidate,
+    opts: PlanReleaseOptions,
+): Promise<void> {
+    const byBranch = new Map<
+        string,
+        { repoURL: string; targetRevision: string; apps: PlannedApplication[] }
+    >();
+    for (const env of environments) {
+        for (const app of env.applications) {
+            const key = `${app.repoURL}#${app.targetRevision}`;
+            const entry = byBranch.get(key) ?? {
+                repoURL: app.repoURL,
+                targetRevision: app.targetRevision,
+                apps: [],
+            };
+            entry.apps.push(app);
+            byBranch.set(key, entry);
         }
     }
-    for (const a of apps) {
-        const other = apps.find((b) => b.repoURL === a.repoURL && b.targetRevision !== a.targetRevision);
-        if (other) {
+    const fetched = new Map<string, Promise<Repository>>();
+    for (const { repoURL, targetRevision, apps } of byBranch.values()) {
+        let repo: Repository;
+        let tip: string | undefined;
+        let branch: string;
+        try {
+            if (!fetched.has(repoURL)) {
+                fetched.set(
+                    repoURL,
+                    Repository.open(repoURL, opts.cacheDir, opts.credentials).then(async (r) => {
+                        if (repoURL !== candidate.sourceRepoURL) {
+                            await r.fetch();
+                        }
+                        return r;
+                    }),
+                );
+            }
+            repo = await fetched.get(repoURL)!;
+            branch = await repo.branchFor(targetRevision);
+            tip = await repo.tip(branch);
+        } catch (e) {
+            if (e instanceof GitError) {
+                throw new EnvironmentError(
+                    `cannot read ${apps.map((a) => a.name).join(", ")} from ${repoURL}: ${e.message}`,
+                    { entity: `Application "${apps[0].name}"`, path: "spec.source.repoURL", cause: e },
+                );
+            }
+            throw e;
+        }
+        if (!tip) {
             throw new InvalidInputError(
-                `environment "${envName}": action "pr" opens one pull request per repository, but applications "${a.name}" and "${other.name}" target different branches of ${a.repoURL} (${a.targetRevision}, ${other.targetRevision}): give them one targetRevision`,
+                `${repoURL} has no branch "${branch}" (targetRevision of ${apps.map((a) => a.name).join(", ")}): create it or fix spec.source.targetRevision`,
+                { entity: `Application "${apps[0].name}"`, path: "spec.source.targetRevision" },
             );
+        }
+        for (const app of apps) {
+            const where = `at ${branch} ${tip.slice(0, 12)} of ${repoURL}`;
+            if ((await repo.listFiles(tip, app.path)).length === 0) {
+                throw new InvalidInputError(
+                    `application "${app.name}": path "${app.path}" does not exist ${where}: fix spec.source.path (nothing was written)`,
+                    { entity: `Application "${app.name}"`, path: "spec.source.path" },
+                );
+            }
+            const promoted = candidate.files.filter((f) => f.content === undefined).map((f) => f.file);
+            const present = await repo.readFiles(
+                tip,
+                promoted.map((f) => joinPath(app.path, f)),
+            );
+            const missing = promoted.filter((f) => !present.has(joinPath(app.path, f)));
+            if (missing.length > 0) {
+                throw new InvalidInputError(
+                    `application "${app.name}": promoted file${missing.length > 1 ? "s" : ""} ${missing.map((f) => `"${joinPath(app.path, f)}"`).join(", ")} missing ${where}: add ${missing.length > 1 ? "them" : "it"} to the application, or remove ${missing.length > 1 ? "them" : "it"} from the PromotionTemplate (nothing was written)`,
+                    { entity: `Application "${app.name}"`, path: joinPath(app.path, missing[0]) },
+                );
+            }
         }
     }
 }
+
+const joinPath = (dir: string, file: string) =>
+    path.posix.normalize(path.posix.join(dir === "." ? "" : dir, file));

@@ -1,3 +1,5 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { ActionKind } from "../../model/kinds";
 import type { GitCredentials } from "../git/git";
 import type { ApplicationPlan, Change, ReleaseCandidate } from "../promotion";
 import type { PullRequestState, ScmConfig } from "../scm/scm";
@@ -56,9 +58,54 @@ export interface ActionPlan {
     readonly pending: boolean;
 }
 
-/** One promotion action kind. Adding a kind is one file implementing this plus one line in the registry. */
-export interface PromotionActionKind {
-    readonly kind: "commit" | "pr" | "none";
+/** An environment as an action sees it when the release is planned. */
+export interface PlannedTarget {
+    readonly environment: string;
+    readonly applications: readonly {
+        readonly name: string;
+        readonly repoURL: string;
+        readonly targetRevision: string;
+    }[];
+}
+
+/** What an action may add to the promote program after one group's promotion resource. */
+export interface ActionResourcesContext {
+    readonly releaseId: string;
+    readonly environment: string;
+    readonly groupName: string;
+    readonly repoURL: string;
+    /** The group's EnvironmentPromotion resource. */
+    readonly promotion: pulumi.CustomResource & {
+        readonly releaseId: pulumi.Output<string>;
+        readonly status: pulumi.Output<string | undefined>;
+        readonly commitSha: pulumi.Output<string | undefined>;
+        readonly pullRequest: pulumi.Output<PullRequestInfo | undefined>;
+    };
+    /** Waits (in the engine process) for the pull request numbered `number` of this group, when the action opened one. */
+    readonly awaitPullRequest: (number: number) => Promise<void>;
+}
+
+/** The resource an action added, and what post-actions read from it instead of the promotion's. */
+export interface ActionResources {
+    readonly resource: pulumi.Resource;
+    /** The commit the environment ends up with (e.g. the merge commit of a pull request). */
+    readonly commitSha: pulumi.Output<string>;
+    /** The release that completed this environment's change ("" while it is not complete). */
+    readonly completedBy: pulumi.Output<string>;
+}
+
+/**
+ * One promotion action kind. Adding a kind is one file implementing this plus one line in the registry (and
+ * its name in `model/kinds.ts`, which the definitions' schema accepts).
+ */
+export interface PromotionAction {
+    readonly kind: ActionKind;
+    /** What preview says it would do when something differs. */
+    readonly wouldDo: string;
     plan(req: ActionRequest): Promise<ActionPlan>;
     run(req: ActionRequest): Promise<ActionResult>;
+    /** Refuses, before the release starts, an environment this action cannot promote (throws InvalidInputError). */
+    validate?(target: PlannedTarget): void;
+    /** Resources the action adds to the promote program after a group's promotion (e.g. `pr`'s merge wait). */
+    resources?(ctx: ActionResourcesContext): ActionResources;
 }

@@ -1,6 +1,6 @@
 import { Repository, serialized } from "../git/repository";
 import { mergeFileChanges, planApplication } from "../promotion";
-import type { ActionRequest, ActionResult, PromotionActionKind } from "./action";
+import type { ActionRequest, ActionResult, PromotionAction } from "./action";
 import { commitMessage, planAgainstTip, trailers } from "./gitPlan";
 
 /** How many times a push is retried after another writer moved the branch. */
@@ -12,8 +12,9 @@ export const maxPushAttempts = 6;
  * commit is kept. Nothing to change: Skipped, no empty commit. Re-running after a crash finds the commit this
  * release already pushed (by its trailers) instead of making another.
  */
-export const commitAction: PromotionActionKind = {
+export const commitAction = {
     kind: "commit",
+    wouldDo: "would commit",
     async plan(req) {
         const { repo: _repo, ...plan } = await planAgainstTip(req);
         return plan;
@@ -24,7 +25,7 @@ export const commitAction: PromotionActionKind = {
         const key = `${Repository.dirFor(req.cacheDir, req.repoURL)}#${req.targetRevision}`;
         return serialized(key, () => commitOnce(req));
     },
-};
+} satisfies PromotionAction;
 
 async function commitOnce(req: ActionRequest): Promise<ActionResult> {
     for (let attempt = 1; ; attempt++) {

@@ -1,12 +1,13 @@
-import type { PromotionActionKind } from "./action";
+import type { PromotionAction } from "./action";
 import { planAgainstTip } from "./gitPlan";
 
 /**
  * `none`: nothing is written; the pre-action workflow is expected to perform the promotion. The plan still
  * shows what differs, and the action always has work to do (its workflows run once per release).
  */
-export const noneAction: PromotionActionKind = {
+export const noneAction = {
     kind: "none",
+    wouldDo: "would run its workflows (action none writes nothing)",
     async plan(req) {
         const { repo: _repo, ...plan } = await planAgainstTip(req);
         return { ...plan, pending: true };
@@ -20,4 +21,4 @@ export const noneAction: PromotionActionKind = {
             attempts: 0,
         };
     },
-};
+} satisfies PromotionAction;

@@ -4,7 +4,17 @@ import type { ApplicationPlan } from "../promotion";
 import { mergeFileChanges, planApplication } from "../promotion";
 import { scmFor } from "../scm/registry";
 import type { PullRequest, RepositoryRef, ScmClient } from "../scm/scm";
-import type { ActionRequest, ActionResult, PromotionActionKind, PullRequestInfo } from "./action";
+import { InvalidInputError } from "../../model/errors";
+import { hostedRepository } from "../scm/registry";
+import type {
+    ActionRequest,
+    ActionResources,
+    ActionResourcesContext,
+    ActionResult,
+    PlannedTarget,
+    PromotionAction,
+    PullRequestInfo,
+} from "./action";
 import { commitMessage, planAgainstTip } from "./gitPlan";
 
 /** GitHub refuses descriptions longer than this. */
@@ -72,8 +82,9 @@ function info(pr: PullRequest): PullRequestInfo {
  * review again) rather than a second one opened. Waiting for the merge is not the action's job: the engine
  * waits in a resource of its own, where the release can show it as Suspended.
  */
-export const prAction: PromotionActionKind = {
+export const prAction = {
     kind: "pr",
+    wouldDo: "would open a pull request",
     async plan(req) {
         const { repo: _repo, ...plan } = await planAgainstTip(req);
         return plan;
@@ -81,7 +92,71 @@ export const prAction: PromotionActionKind = {
     run(req: ActionRequest): Promise<ActionResult> {
         return serialized(`pr:${req.repoURL}#${promotionBranch(req)}`, () => openOrAdopt(req));
     },
-};
+    validate: checkPullRequestTargets,
+    resources: mergeWait,
+} satisfies PromotionAction;
+
+/**
+ * A `pr` environment's applications must live on a code host with an API (a file:// repository cannot take a
+ * pull request), and those sharing a repository must share a branch: each environment of a release gets one
+ * head branch per repository.
+ */
+function checkPullRequestTargets(target: PlannedTarget): void {
+    const env = target.environment;
+    for (const a of target.applications) {
+        if (!hostedRepository(a.repoURL)) {
+            throw new InvalidInputError(
+                `environment "${env}": action "pr" needs a GitHub repository, but application "${a.name}" has repoURL ${a.repoURL} (use https://host/owner/repo, or action "commit" for this environment)`,
+                { entity: `Application "${a.name}"`, path: "spec.source.repoURL" },
+            );
+        }
+    }
+    for (const a of target.applications) {
+        const other = target.applications.find(
+            (b) => b.repoURL === a.repoURL && b.targetRevision !== a.targetRevision,
+        );
+        if (other) {
+            throw new InvalidInputError(
+                `environment "${env}": action "pr" opens one pull request per repository, but applications "${a.name}" and "${other.name}" target different branches of ${a.repoURL} (${a.targetRevision}, ${other.targetRevision}): give them one targetRevision`,
+                { entity: `Application "${a.name}"`, path: "spec.source.targetRevision" },
+            );
+        }
+    }
+}
+
+/**
+ * The wait for the pull request's merge, in a resource of its own (the environment is Suspended while it
+ * waits); the environment's commit is then the merge commit, and only a merge completes it.
+ */
+function mergeWait(ctx: ActionResourcesContext): ActionResources {
+    // Loaded here, not at the top: the dynamic-provider process loads this module too, and never needs it.
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const { PullRequestMerge } =
+        require("../dynamic/pullRequestMerge") as typeof import("../dynamic/pullRequestMerge");
+    const wait = new pulumi.ResourceHook(`merge-${ctx.groupName}`, async (args) => {
+        const i = args.newInputs as { number?: number } | undefined;
+        await ctx.awaitPullRequest(i?.number ?? 0);
+    });
+    const merge = new PullRequestMerge(
+        `${ctx.groupName}.merge`,
+        {
+            releaseId: ctx.releaseId,
+            environment: ctx.environment,
+            repoURL: ctx.repoURL,
+            number: pulumi
+                .all([ctx.promotion.releaseId, ctx.promotion.pullRequest])
+                .apply(([id, pr]) => (id === ctx.releaseId && pr ? pr.number : 0)),
+        },
+        { dependsOn: [ctx.promotion], hooks: { beforeCreate: [wait], beforeUpdate: [wait] } },
+    );
+    return {
+        resource: merge,
+        commitSha: merge.mergeCommitSha.apply((c) => c ?? ""),
+        completedBy: pulumi
+            .all([merge.releaseId, merge.state])
+            .apply(([id, state]) => (state === "merged" ? id : "")),
+    };
+}
 
 async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
     const { client, repo: hosted } = scmFor(req.repoURL, req.scm, req.credentials);

@@ -1,0 +1,234 @@
+import type { Stack } from "@pulumi/pulumi/automation";
+import type { ReleaseStatus } from "../model/status";
+import type { PromotionWorkflowDefinition } from "../components/promotionWorkflow";
+import type { GitCredentials } from "../provider/git/git";
+import type { ScmConfig } from "../provider/scm/scm";
+import type { WorkflowServices } from "../provider/workflows/registry";
+import type { EngineLocation } from "./engineLocator";
+import { Gates } from "./gates";
+import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
+import type { ReleaseQueue } from "./releaseQueue";
+import { thisProcess } from "./releaseQueue";
+import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
+import { liveReleaseStatus, releaseOutcome } from "./releaseState";
+import type { ReleaseStore } from "./releaseStore";
+import { runReleaseUpdate } from "./promoteStack";
+
+const now = () => new Date().toISOString();
+
+export type ProgressEvent =
+    | { readonly type: "release"; readonly release: ReleaseRecord }
+    | { readonly type: "environment"; readonly releaseId: string; readonly environment: EnvironmentRecord }
+    | { readonly type: "waiting"; readonly releaseId: string; readonly behind: readonly string[] };
+
+/** What running one release needs from the engine. */
+export interface ReleaseRunContext {
+    readonly engine: EngineLocation;
+    readonly backendUrl: string;
+    readonly passphrase: string;
+    readonly inheritedPath?: string;
+    readonly gitCacheDir: string;
+    readonly credentials: GitCredentials;
+    readonly scm: ScmConfig;
+    readonly services: WorkflowServices;
+    readonly workflows: readonly PromotionWorkflowDefinition[];
+    readonly workflowDir: string;
+    readonly pullRequestPollMs?: number;
+    readonly store: ReleaseStore;
+    readonly queue: ReleaseQueue;
+    readonly stack: Promise<Stack>;
+    readonly onProgress?: (event: ProgressEvent) => void;
+    /** Reports the release on its source commit; returns a warning when that failed. */
+    readonly commitStatus?: (r: ReleaseRecord) => Promise<string | undefined>;
+}
+
+/** Waits for the release's turn and writes it Running (stepping back when a rival got there first). */
+async function takeTurn(
+    ctx: ReleaseRunContext,
+    initial: ReleaseRecord,
+    onCreated?: (r: ReleaseRecord) => void,
+): Promise<ReleaseRecord> {
+    const running = (startedAt?: string): ReleaseRecord => ({
+        ...initial,
+        status: "Running",
+        startedAt: initial.startedAt ?? startedAt ?? now(),
+        attempts: initial.attempts + 1,
+        owner: thisProcess,
+    });
+    // The record is written Running straight away when nothing else holds the product; it is only written
+    // Queued (and waits) when another release is active or queued ahead of it.
+    let record = running();
+    for (;;) {
+        const waited = await ctx.queue.waitForTurn(record);
+        record = running(waited ? now() : record.startedAt);
+        await ctx.store.put(record);
+        onCreated?.(record);
+        onCreated = undefined;
+        ctx.onProgress?.({ type: "release", release: record });
+        if (!(await ctx.queue.rivalAhead(record))) {
+            return record;
+        }
+        record = { ...record, status: "Queued" };
+        await ctx.store.put(record);
+    }
+}
+
+/**
+ * Writes the release through while it runs: Suspended as soon as an environment waits (people look at the
+ * record for the pull request) and Running again after, one write after another and never over a Terminating
+ * written by someone asking the release to stop.
+ */
+class LiveRecord {
+    private readonly live = new Map<string, EnvironmentRecord>();
+    private shown: ReleaseStatus = "Running";
+    private writes: Promise<void> = Promise.resolve();
+    readonly warnings: string[] = [];
+
+    constructor(
+        private readonly ctx: ReleaseRunContext,
+        private readonly record: ReleaseRecord,
+    ) {}
+
+    onEnvironment(environment: EnvironmentRecord): void {
+        this.live.set(environment.name, environment);
+        this.ctx.onProgress?.({ type: "environment", releaseId: this.record.id, environment });
+        const status = liveReleaseStatus(this.live.values());
+        if (status === this.shown) {
+            return;
+        }
+        this.shown = status;
+        const snapshot: ReleaseRecord = {
+            ...this.record,
+            status,
+            environments: this.record.environments.map((e) => this.live.get(e.name) ?? e),
+        };
+        this.writes = this.writes.then(async () => {
+            const current = await this.ctx.store.get(this.record.id).catch(() => undefined);
+            if (current?.status === "Terminating" || this.shown !== status) {
+                return;
+            }
+            this.ctx.onProgress?.({ type: "release", release: snapshot });
+            await this.ctx.store.put(snapshot).catch(() => undefined);
+            await this.warn(this.ctx.commitStatus?.(snapshot));
+        });
+    }
+
+    async warn(w: Promise<string | undefined> | undefined): Promise<void> {
+        const warning = await w;
+        if (warning) {
+            this.warnings.push(warning);
+        }
+    }
+
+    /** The update is over: a Suspended snapshot still queued is stale (the final record is written next). */
+    async close(): Promise<void> {
+        this.shown = "Running";
+        await this.writes;
+    }
+}
+
+/**
+ * Runs one attempt of a release: its turn, the timeout and terminate watch, the start hooks, the update of
+ * the promote stack, the step and end hooks, and the final record. Returns the record as stored.
+ */
+export async function runRelease(
+    ctx: ReleaseRunContext,
+    initial: ReleaseRecord,
+    onCreated?: (r: ReleaseRecord) => void,
+    previous?: readonly EnvironmentRecord[],
+): Promise<ReleaseRecord> {
+    let record = await takeTurn(ctx, initial, onCreated);
+
+    const controller = new AbortController();
+    let reason: string | undefined;
+    const stop = (why: string) => {
+        reason ??= why;
+        controller.abort();
+    };
+    // Each attempt gets the flow's whole timeout (a retry of a timed-out release must be able to finish).
+    const timeout = setTimeout(
+        () =>
+            stop(
+                `flow timeout exceeded (promotionTimeoutLimit ${Math.round(record.plan.timeoutMs / 1000)}s)`,
+            ),
+        record.plan.timeoutMs,
+    );
+    const stopWatching = ctx.queue.watchForTerminate(record.id, stop);
+    const live = new LiveRecord(ctx, record);
+    await live.warn(ctx.commitStatus?.(record));
+
+    const gates = new Gates({
+        workflows: ctx.workflows,
+        cwd: ctx.workflowDir,
+        product: record.product,
+        flow: record.flow,
+        releaseId: record.id,
+        version: record.version,
+        sourceCommit: record.sourceCommit,
+        gitCacheDir: ctx.gitCacheDir,
+        credentials: ctx.credentials,
+        signal: controller.signal,
+        services: ctx.services,
+        scm: ctx.scm,
+        pullRequestPollMs: ctx.pullRequestPollMs,
+    });
+    let environments: readonly EnvironmentRecord[] = record.environments;
+    let updateError: string | undefined;
+    let gateError: string | undefined;
+    try {
+        gateError = await runStartHooks(gates, record);
+        if (!gateError) {
+            const result = await runReleaseUpdate({
+                engine: ctx.engine,
+                backendUrl: ctx.backendUrl,
+                passphrase: ctx.passphrase,
+                inheritedPath: ctx.inheritedPath,
+                releaseId: record.id,
+                product: record.product,
+                flow: record.flow,
+                plan: record.plan,
+                candidate: record.candidate,
+                cacheDir: ctx.gitCacheDir,
+                credentials: ctx.credentials,
+                previous,
+                stack: ctx.stack,
+                gates,
+                signal: controller.signal,
+                onEnvironment: (e) => live.onEnvironment(e),
+            });
+            environments = result.environments;
+            updateError = result.error;
+        }
+    } finally {
+        clearTimeout(timeout);
+        await stopWatching();
+    }
+    await live.close();
+
+    environments = await runStepEndHooks(gates, record.plan, environments);
+    const outcome = releaseOutcome({
+        environments,
+        aborted: controller.signal.aborted,
+        abortReason: reason,
+        gateError,
+        updateError,
+    });
+    const { status, error } = await runEndHooks(gates, record.plan, { ...outcome, environments });
+    const hooks = releaseHookRuns(gates, record.hooks);
+    const { error: _e, warnings: _w, ...rest } = record;
+    record = {
+        ...rest,
+        status,
+        finishedAt: now(),
+        ...(error ? { error } : {}),
+        ...(hooks.length > 0 ? { hooks } : {}),
+        environments,
+    };
+    await live.warn(ctx.commitStatus?.(record));
+    if (live.warnings.length > 0) {
+        record = { ...record, warnings: [...new Set(live.warnings)] };
+    }
+    await ctx.store.put(record);
+    ctx.onProgress?.({ type: "release", release: record });
+    return record;
+}
