@@ -4,7 +4,9 @@ import type { ApplicationPlan } from "../promotion";
 import { mergeFileChanges, planApplication } from "../promotion";
 import { scmFor } from "../scm/registry";
 import type { PullRequest, RepositoryRef, ScmClient } from "../scm/scm";
+import type * as PulumiModule from "@pulumi/pulumi";
 import { InvalidInputError } from "../../model/errors";
+import type * as PullRequestMergeModule from "../dynamic/pullRequestMerge";
 import { hostedRepository } from "../scm/registry";
 import type {
     ActionRequest,
@@ -130,9 +132,8 @@ function checkPullRequestTargets(target: PlannedTarget): void {
  */
 function mergeWait(ctx: ActionResourcesContext): ActionResources {
     // Loaded here, not at the top: the dynamic-provider process loads this module too, and never needs it.
-    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    const { PullRequestMerge } =
-        require("../dynamic/pullRequestMerge") as typeof import("../dynamic/pullRequestMerge");
+    const pulumi = require("@pulumi/pulumi") as typeof PulumiModule;
+    const { PullRequestMerge } = require("../dynamic/pullRequestMerge") as typeof PullRequestMergeModule;
     const wait = new pulumi.ResourceHook(`merge-${ctx.groupName}`, async (args) => {
         const i = args.newInputs as { number?: number } | undefined;
         await ctx.awaitPullRequest(i?.number ?? 0);
