@@ -20,6 +20,7 @@ import { newReleaseId } from "./releaseRecord";
 import type { ProgressEvent } from "./releaseRun";
 import { runRelease } from "./releaseRun";
 import { ReleaseStore } from "./releaseStore";
+import { checkpointResources, progressFromCheckpoint } from "./staleRelease";
 import { supersededBy } from "./supersede";
 
 export type { PreviewEnvironment, PreviewResult } from "./preview";
@@ -144,7 +145,7 @@ export class PromoteEngine {
      * write (it would roll that environment back), unless `forceOlder`.
      */
     async retry(id: string, o: RetryOptions = {}): Promise<ReleaseRecord> {
-        const record = await this.find(id);
+        const record = await this.stored(id);
         const dead =
             !finalReleaseStatuses.has(record.status) && record.status !== "Queued" && !ownerAlive(record);
         if (record.status === "Succeeded") {
@@ -177,7 +178,7 @@ export class PromoteEngine {
 
     /** Asks a release to stop: a Queued one ends at once; a running one ends Terminated when its process sees it. */
     async terminate(id: string): Promise<ReleaseRecord> {
-        const record = await this.find(id);
+        const record = await this.stored(id);
         return this.queue(record.product).terminate(record);
     }
 
@@ -190,16 +191,22 @@ export class PromoteEngine {
         return this.store(product).putCursor(application, sha);
     }
 
-    /** Every release of a product, newest first. */
-    releases(product: string): Promise<ReleaseRecord[]> {
+    /** Every release of a product, newest first (one whose process died shown as such: see `stale`). */
+    async releases(product: string): Promise<ReleaseRecord[]> {
         if (!this.opts.catalog.products.some((p) => p.name === product)) {
             throw new InvalidInputError(`unknown product "${product}"`, { entity: `Product "${product}"` });
         }
-        return this.store(product).list();
+        return this.truthful(product, await this.store(product).list());
     }
 
     /** One release by id, looked up across the catalog's products. */
     async find(id: string): Promise<ReleaseRecord> {
+        const r = await this.stored(id);
+        return (await this.truthful(r.product, [r]))[0];
+    }
+
+    /** A release as stored. */
+    private async stored(id: string): Promise<ReleaseRecord> {
         for (const p of this.opts.catalog.products) {
             const r = await this.store(p.name).get(id);
             if (r) {
@@ -207,6 +214,29 @@ export class PromoteEngine {
             }
         }
         throw new InvalidInputError(`no release "${id}" (see 'promote releases --product P')`);
+    }
+
+    /**
+     * Records as they are: a release still reading Running whose process is gone is marked `stale`, with what
+     * it had done read from the promote stack's checkpoint (environments are not written one by one).
+     */
+    private async truthful(product: string, records: ReleaseRecord[]): Promise<ReleaseRecord[]> {
+        const dead = records.filter(
+            (r) => (r.status === "Running" || r.status === "Terminating") && !ownerAlive(r),
+        );
+        if (dead.length === 0) {
+            return records;
+        }
+        const checkpoint = await checkpointResources(await this.promoteStack(product)).catch(() => undefined);
+        return records.map((r) =>
+            dead.includes(r)
+                ? {
+                      ...r,
+                      ...(checkpoint ? { environments: progressFromCheckpoint(r, checkpoint) } : {}),
+                      stale: `the process running it (pid ${r.owner?.pid} on ${r.owner?.host}) is gone: 'promote retry ${r.id}' resumes it`,
+                  }
+                : r,
+        );
     }
 
     private plan(o: PreviewOptions): Promise<PlannedRelease> {

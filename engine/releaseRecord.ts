@@ -82,6 +82,11 @@ export interface ReleaseRecord {
     readonly owner?: ReleaseOwner;
     /** How many times it ran (1, then +1 per retry). */
     readonly attempts: number;
+    /**
+     * Set by readers, never stored: the release reads Running but the process running it is gone (what it
+     * had done is read from its promote stack's checkpoint), and the command that resumes it.
+     */
+    readonly stale?: string;
 }
 
 export interface PlannedApplication {
@@ -131,6 +136,7 @@ export function summary(r: ReleaseRecord) {
         startedAt: r.startedAt,
         finishedAt: r.finishedAt,
         version: r.version,
+        ...(r.stale ? { stale: r.stale } : {}),
     };
 }
 
@@ -148,6 +154,7 @@ export function publicRecord(r: ReleaseRecord) {
         sourceCommit: r.sourceCommit,
         version: r.version,
         error: r.error,
+        ...(r.stale ? { stale: r.stale } : {}),
         ...(r.warnings && r.warnings.length > 0 ? { warnings: r.warnings } : {}),
         ...(r.hooks && r.hooks.length > 0 ? { hooks: r.hooks } : {}),
         environments: r.environments,

@@ -1,7 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+    CommandError,
+    LocalWorkspace,
+    PulumiCommand,
+    StackAlreadyExistsError,
+} from "@pulumi/pulumi/automation";
 import type { EngineLocation } from "./engineLocator";
 import { enginePath, packageRoot } from "./engineLocator";
 
@@ -39,21 +45,98 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
     if (opts.backendUrl.startsWith("file://")) {
         fs.mkdirSync(fileUrlPath(opts.backendUrl), { recursive: true });
     }
-    return LocalWorkspace.createOrSelectStack(
-        { projectName: opts.projectName, stackName: opts.stackName, program: opts.program },
-        {
-            workDir,
-            pulumiCommand,
-            secretsProvider: "passphrase",
-            projectSettings: {
-                name: opts.projectName,
-                runtime: "nodejs",
-                main: packageRoot,
-                backend: { url: opts.backendUrl },
-            },
-            envVars: { ...engineEnv(opts), ...opts.extraEnv },
-        },
+    // Processes starting at once share the workspace directory (its Pulumi.yaml and the stack's settings, which
+    // hold the passphrase salt): they open it one at a time, and a stack another process created meanwhile is
+    // selected, not created twice.
+    return withDirLock(path.join(workDir, ".open-lock"), () =>
+        retry(() =>
+            LocalWorkspace.createOrSelectStack(
+                { projectName: opts.projectName, stackName: opts.stackName, program: opts.program },
+                {
+                    workDir,
+                    pulumiCommand,
+                    secretsProvider: "passphrase",
+                    projectSettings: {
+                        name: opts.projectName,
+                        runtime: "nodejs",
+                        main: packageRoot,
+                        backend: { url: opts.backendUrl },
+                    },
+                    envVars: { ...engineEnv(opts), ...opts.extraEnv },
+                },
+            ),
+        ),
     );
+}
+
+/** Runs `fn` again (up to 5 times, with jitter) when opening a stack raced another process. */
+async function retry<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await fn();
+        } catch (e) {
+            if (attempt >= 5 || !(e instanceof StackAlreadyExistsError || e instanceof CommandError)) {
+                throw e;
+            }
+            await sleep(100 * attempt + Math.random() * 200);
+        }
+    }
+}
+
+/**
+ * A lock between processes of this host: a directory made atomically, holding the owner's pid. A lock whose
+ * owner is gone (a SIGKILLed process) is taken over.
+ */
+export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        try {
+            fs.mkdirSync(lockDir);
+            fs.writeFileSync(path.join(lockDir, "pid"), String(process.pid));
+            break;
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+                throw e;
+            }
+            const owner = Number(readOr(path.join(lockDir, "pid"), "0"));
+            const age = Date.now() - (statOr(lockDir)?.mtimeMs ?? Date.now());
+            if ((owner > 0 && !alive(owner)) || (owner === 0 && age > 5_000) || Date.now() > deadline) {
+                fs.rmSync(lockDir, { recursive: true, force: true });
+                continue;
+            }
+            await sleep(50 + Math.random() * 100);
+        }
+    }
+    try {
+        return await fn();
+    } finally {
+        fs.rmSync(lockDir, { recursive: true, force: true });
+    }
+}
+
+function readOr(file: string, fallback: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        return fallback;
+    }
+}
+
+function statOr(p: string): fs.Stats | undefined {
+    try {
+        return fs.statSync(p);
+    } catch {
+        return undefined;
+    }
+}
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
 }
 
 /** The environment every Pulumi command we run gets: backend, passphrase, quiet checks, and the PATH. */

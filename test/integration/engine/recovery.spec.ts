@@ -85,12 +85,12 @@ describe("a release that stops part-way", function () {
             // Let the orphaned pulumi process notice its program is gone (its push still lands).
             await new Promise((r) => setTimeout(r, 8000));
 
-            const shown = await runCli([...args, "release", id, "--json"], { env });
-            assert.strictEqual(
-                (JSON.parse(shown.stdout) as ReleaseRecord).status,
-                "Running",
-                "the record says what it knew",
-            );
+            // The record reads Running, and readers say its process is gone and how to resume it.
+            const shown = JSON.parse(
+                (await runCli([...args, "release", id, "--json"], { env })).stdout,
+            ) as ReleaseRecord;
+            assert.strictEqual(shown.status, "Running");
+            assert.match(shown.stale ?? "", new RegExp(`is gone: 'promote retry ${id}' resumes it`));
 
             const retried = await runCli([...args, "retry", id, "--json"], { env });
             assert.strictEqual(retried.code, 0, retried.stdout + retried.stderr);
