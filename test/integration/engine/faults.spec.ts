@@ -16,6 +16,7 @@ function setup(name: string) {
     fs.writeFileSync(marks, "");
     // Each gate notes "<env> <kind> <pid>" and takes a second: the pid is the process that must not outlive the CLI.
     const gate = (kind: string) => ({
+        kind: "local" as const,
         name: kind,
         command: `echo "$ENVIRONMENT ${kind} $$" >> ${marks}; exec sleep 1`,
     });
