@@ -35,9 +35,18 @@ export function trailers(req: ActionRequest): Record<string, string> {
     };
 }
 
-/** The commit message: product, release, source and target, then the trailers. */
+/**
+ * A value as one line of a commit message: control characters (newlines among them, which could forge
+ * trailers) escaped the way JSON writes them, and cut to a readable length.
+ */
+export function oneLine(value: string, max = 100): string {
+    const escaped = JSON.stringify(value).slice(1, -1);
+    return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
+}
+
+/** The commit message: product, release, source and target, then the trailers (ours alone). */
 export function commitMessage(req: ActionRequest): string {
-    const version = req.candidate.version ? ` ${req.candidate.version}` : "";
+    const version = req.candidate.version ? ` ${oneLine(req.candidate.version)}` : "";
     const apps = req.applications.map((a) => a.name).join(", ");
     return [
         `promote ${req.product}${version} to ${req.environment}`,

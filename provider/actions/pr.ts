@@ -17,7 +17,7 @@ import type {
     PromotionAction,
     PullRequestInfo,
 } from "./action";
-import { commitMessage, planAgainstTip } from "./gitPlan";
+import { commitMessage, oneLine, planAgainstTip } from "./gitPlan";
 
 /** GitHub refuses descriptions longer than this. */
 const maxBodyLength = 65_000;
@@ -28,7 +28,7 @@ export function promotionBranch(req: Pick<ActionRequest, "product" | "environmen
 }
 
 export function pullRequestTitle(req: ActionRequest): string {
-    const version = req.candidate.version ? ` ${req.candidate.version}` : "";
+    const version = req.candidate.version ? ` ${oneLine(req.candidate.version)}` : "";
     return `Promote ${req.product}${version} to ${req.environment}`;
 }
 
@@ -42,7 +42,7 @@ export function pullRequestBody(req: ActionRequest, plans: readonly ApplicationP
         ),
     );
     const head = [
-        `Promotes **${req.product}**${req.candidate.version ? ` ${req.candidate.version}` : ""} to **${req.environment}**.`,
+        `Promotes **${req.product}**${req.candidate.version ? ` ${oneLine(req.candidate.version)}` : ""} to **${req.environment}**.`,
         "",
         `- Release: \`${req.releaseId}\` (flow \`${req.flow}\`)`,
         `- Source: \`${req.candidate.sourceApplication}\` at \`${req.candidate.sourceCommit.slice(0, 12)}\``,
