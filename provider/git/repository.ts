@@ -91,6 +91,7 @@ function isRenameConflict(e: unknown): boolean {
  * were made this way) is set aside and rebuilt.
  */
 export async function ensureClone(url: string, dir: string): Promise<boolean> {
+    checkRepoURL(url);
     if (fs.existsSync(path.join(dir, readyMarker))) {
         return false;
     }
