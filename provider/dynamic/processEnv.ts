@@ -2,6 +2,7 @@
  * What a dynamic provider learns from the environment of the Pulumi CLI that started it: credentials and API
  * settings. They travel only this way (never as resource inputs), so nothing secret reaches the state.
  */
+import { InvalidInputError } from "../../model/errors";
 import type { GitCredentials } from "../git/git";
 import { redact } from "../git/git";
 import type { ScmConfig } from "../scm/scm";
@@ -15,16 +16,32 @@ export function credentials(): GitCredentials {
     try {
         return { tokens: JSON.parse(raw) as Record<string, string> };
     } catch {
-        throw new Error('PROMOTIONS_GIT_TOKENS is not valid JSON (expected {"host": "token"})');
+        throw new InvalidInputError('PROMOTIONS_GIT_TOKENS is not valid JSON: set it to {"host": "token"}', {
+            path: "PROMOTIONS_GIT_TOKENS",
+        });
     }
 }
 
-/** The code host's API: `PROMOTIONS_GITHUB_API_URL` and `PROMOTIONS_GITHUB_TOKEN`. */
+/**
+ * The environment variables that configure the code host's API, each with the older GitHub-named alias it
+ * still accepts (the host-neutral name wins when both are set).
+ */
+export const scmEnvironment = {
+    apiUrl: ["PROMOTIONS_SCM_API_URL", "PROMOTIONS_GITHUB_API_URL"],
+    token: ["PROMOTIONS_SCM_TOKEN", "PROMOTIONS_GITHUB_TOKEN"],
+} as const;
+
+/** The code host's API from an environment: see {@link scmEnvironment}. Empty values count as unset. */
+export function scmConfigFrom(env: NodeJS.ProcessEnv): ScmConfig {
+    const first = (names: readonly string[]) => names.map((n) => env[n]).find((v) => v);
+    const apiUrl = first(scmEnvironment.apiUrl);
+    const token = first(scmEnvironment.token);
+    return { ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) };
+}
+
+/** The code host's API: `PROMOTIONS_SCM_API_URL` and `PROMOTIONS_SCM_TOKEN` (or their GitHub-named aliases). */
 export function scmConfig(): ScmConfig {
-    return {
-        ...(process.env.PROMOTIONS_GITHUB_API_URL ? { apiUrl: process.env.PROMOTIONS_GITHUB_API_URL } : {}),
-        ...(process.env.PROMOTIONS_GITHUB_TOKEN ? { token: process.env.PROMOTIONS_GITHUB_TOKEN } : {}),
-    };
+    return scmConfigFrom(process.env);
 }
 
 /** Errors leave the provider process as messages: make sure no token is in one. */
@@ -33,8 +50,12 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
         return await fn();
     } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
-        const api = scmConfig().token;
-        const redacted = redact(message, credentials());
-        throw new Error(api ? redacted.split(api).join("***") : redacted);
+        // Every API token variable, the alias too: either may hold a token even when the other wins.
+        const apiTokens = scmEnvironment.token.map((n) => process.env[n]).filter((t): t is string => !!t);
+        let redacted = redact(message, credentials());
+        for (const t of apiTokens) {
+            redacted = redacted.split(t).join("***");
+        }
+        throw new Error(redacted);
     }
 }

@@ -1,18 +1,6 @@
 import { spawn } from "child_process";
-
-/** A git failure, with the command (never a credential) and git's own words. */
-export class GitError extends Error {
-    constructor(
-        readonly args: readonly string[],
-        readonly exitCode: number | null,
-        readonly stderr: string,
-    ) {
-        super(
-            `git ${args.join(" ")} failed (exit ${exitCode}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`,
-        );
-        this.name = "GitError";
-    }
-}
+import * as fs from "fs";
+import { EnvironmentError, entityName, InvalidInputError } from "../../model/errors";
 
 /** Credentials for http(s) remotes, per host. Never put in URLs, arguments, logs or errors. */
 export interface GitCredentials {
@@ -20,9 +8,9 @@ export interface GitCredentials {
     readonly tokens?: Readonly<Record<string, string>>;
 }
 
-/** Replaces every token in `text` with `***`. */
+/** Replaces every token in `text`, and any password written into a URL, with `***`. */
 export function redact(text: string, credentials: GitCredentials | undefined): string {
-    let out = text;
+    let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*):[^/@\s]*@/gi, "$1:***@");
     for (const token of Object.values(credentials?.tokens ?? {})) {
         if (token) {
             out = out.split(token).join("***");
@@ -31,9 +19,66 @@ export function redact(text: string, credentials: GitCredentials | undefined): s
     return out;
 }
 
+/** How messages and error contexts name a repository: `Repository "<url>"`, any password in it hidden. */
+export function repositoryEntity(url: string): string {
+    return entityName("Repository", redact(url, undefined));
+}
+
+/**
+ * A git failure: the command (never a credential), git's exit code and its own words. An environment
+ * problem (exit 3): the repository is unreachable, the token is refused, git is missing.
+ */
+export class GitError extends EnvironmentError {
+    constructor(
+        readonly args: readonly string[],
+        /** Git's exit code; null when git could not be started. */
+        readonly gitExitCode: number | null,
+        readonly stderr: string,
+        repoURL?: string,
+        cause?: unknown,
+    ) {
+        const where = repoURL ? `${repositoryEntity(repoURL)}: ` : "";
+        const words = stderr.trim().split("\n").slice(-3).join(" | ");
+        super(
+            gitExitCode === null
+                ? `${where}cannot run git ${args[0] ?? ""}: ${words}`
+                : `${where}git ${args.join(" ")} failed (exit ${gitExitCode}): ${words}`,
+            { ...(repoURL ? { entity: repositoryEntity(repoURL) } : {}), ...(cause ? { cause } : {}) },
+        );
+        if (repoURL) {
+            this.repoURL = redact(repoURL, undefined);
+        }
+    }
+
+    /** The repository, any password in its URL hidden. */
+    readonly repoURL?: string;
+}
+
+/**
+ * Refuses a repository URL git would take for something else: one starting with `-` is read as an option
+ * (git prints its usage), an empty one names nothing.
+ */
+export function checkRepoURL(url: string): void {
+    if (url.trim() === "" || url.startsWith("-")) {
+        throw new InvalidInputError(
+            `${repositoryEntity(url)}: not a repository URL (it must not be empty or start with "-"); use https://host/owner/repo.git, git@host:owner/repo.git or file:///path`,
+            { entity: repositoryEntity(url) },
+        );
+    }
+}
+
 function hostOf(url: string): string | undefined {
     const m = /^https?:\/\/(?:[^@/]*@)?([^/]+)/.exec(url);
     return m?.[1];
+}
+
+/** The token `credentials` hold for `url`'s host (or for every host), if any. */
+export function tokenForURL(
+    url: string | undefined,
+    credentials: GitCredentials | undefined,
+): string | undefined {
+    const host = url ? hostOf(url) : undefined;
+    return host ? (credentials?.tokens?.[host] ?? credentials?.tokens?.["*"]) : undefined;
 }
 
 /**
@@ -47,8 +92,7 @@ export function gitEnv(url: string | undefined, credentials: GitCredentials | un
         GIT_ASKPASS: "true",
         LC_ALL: "C",
     };
-    const host = url ? hostOf(url) : undefined;
-    const token = host ? (credentials?.tokens?.[host] ?? credentials?.tokens?.["*"]) : undefined;
+    const token = tokenForURL(url, credentials);
     if (token) {
         const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
         env.GIT_CONFIG_COUNT = "1";
@@ -60,11 +104,21 @@ export function gitEnv(url: string | undefined, credentials: GitCredentials | un
 
 export interface GitRunOptions {
     readonly cwd?: string;
+    /** Default: this process's environment with LC_ALL=C. */
     readonly env?: NodeJS.ProcessEnv;
     readonly input?: string | Buffer;
+    /** Redacted from every message. */
     readonly credentials?: GitCredentials;
+    /** Named in errors. */
+    readonly repoURL?: string;
     /** Accept these exit codes without throwing. */
     readonly okCodes?: readonly number[];
+}
+
+export interface GitBytes {
+    readonly stdout: Buffer;
+    readonly stderr: string;
+    readonly code: number;
 }
 
 export interface GitResult {
@@ -73,70 +127,54 @@ export interface GitResult {
     readonly code: number;
 }
 
-/** Runs git; throws a {@link GitError} (redacted) unless it exits 0 (or an accepted code). */
-export function git(args: readonly string[], opts: GitRunOptions = {}): Promise<GitResult> {
+/** Runs git, stdout as bytes; throws a {@link GitError} (redacted) unless it exits 0 (or an accepted code). */
+export function gitBytes(args: readonly string[], opts: GitRunOptions = {}): Promise<GitBytes> {
     return new Promise((resolve, reject) => {
-        const child = spawn("git", args, { cwd: opts.cwd, env: opts.env ?? process.env });
+        const child = spawn("git", args, { cwd: opts.cwd, env: opts.env ?? { ...process.env, LC_ALL: "C" } });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
+        const safeArgs = args.map((a) => redact(a, opts.credentials));
         child.stdout.on("data", (d: Buffer) => out.push(d));
         child.stderr.on("data", (d: Buffer) => err.push(d));
-        child.on("error", (e) => reject(new GitError(args, null, redact(e.message, opts.credentials))));
+        // A missing cwd or git binary: "error" fires and "close" may follow; settle once.
+        let settled = false;
+        child.on("error", (e) => {
+            if (!settled) {
+                settled = true;
+                const why =
+                    opts.cwd && !fs.existsSync(opts.cwd)
+                        ? `the directory ${opts.cwd} does not exist`
+                        : `${e.message}: install git and put it on PATH`;
+                reject(new GitError(safeArgs, null, redact(why, opts.credentials), opts.repoURL, e));
+            }
+        });
         child.on("close", (code) => {
-            const stdout = Buffer.concat(out).toString("utf8");
+            if (settled) {
+                return;
+            }
+            settled = true;
+            const stdout = Buffer.concat(out);
             const stderr = redact(Buffer.concat(err).toString("utf8"), opts.credentials);
             if (code === 0 || (code !== null && opts.okCodes?.includes(code))) {
                 resolve({ stdout, stderr, code: code ?? 0 });
             } else {
-                reject(new GitError(args, code, stderr));
+                reject(new GitError(safeArgs, code, stderr, opts.repoURL));
             }
         });
-        if (opts.input !== undefined) {
-            child.stdin.end(opts.input);
-        } else {
-            child.stdin.end();
-        }
+        // git may exit before reading its input (a bad revision): that EPIPE is not the error to report.
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(opts.input);
     });
 }
 
-/** Reads a blob as a Buffer (binary-safe). */
-export function gitBlob(cwd: string, spec: string): Promise<Buffer | undefined> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("git", ["cat-file", "blob", spec], { cwd, env: { ...process.env, LC_ALL: "C" } });
-        const out: Buffer[] = [];
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => out.push(d));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => {
-            if (code === 0) {
-                resolve(Buffer.concat(out));
-            } else if (
-                /does not exist|Not a valid object|bad file|path .* does not exist|not a blob/i.test(
-                    stderr,
-                ) ||
-                code === 128
-            ) {
-                resolve(undefined);
-            } else {
-                reject(new GitError(["cat-file", "blob", spec], code, stderr));
-            }
-        });
-    });
+/** Runs git; throws a {@link GitError} (redacted) unless it exits 0 (or an accepted code). */
+export async function git(args: readonly string[], opts: GitRunOptions = {}): Promise<GitResult> {
+    const r = await gitBytes(args, opts);
+    return { stdout: r.stdout.toString("utf8"), stderr: r.stderr, code: r.code };
 }
 
-/** Runs git with `input` on stdin and returns stdout as bytes (for `cat-file --batch`). */
-export function gitRaw(args: readonly string[], cwd: string, input: string): Promise<{ stdout: Buffer }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("git", args, { cwd, env: { ...process.env, LC_ALL: "C" } });
-        const out: Buffer[] = [];
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => out.push(d));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) =>
-            code === 0 ? resolve({ stdout: Buffer.concat(out) }) : reject(new GitError(args, code, stderr)),
-        );
-        child.stdin.end(input);
-    });
+/** Reads a blob as a Buffer (binary-safe); undefined when there is no such object or path. */
+export async function gitBlob(cwd: string, spec: string): Promise<Buffer | undefined> {
+    const r = await gitBytes(["cat-file", "blob", spec], { cwd, okCodes: [128] });
+    return r.code === 0 ? r.stdout : undefined;
 }

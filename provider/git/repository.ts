@@ -1,8 +1,10 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { GitCredentials } from "./git";
-import { git, gitBlob, gitEnv, GitError, gitRaw } from "./git";
+import { InvalidInputError } from "../../model/errors";
+import type { GitCredentials, GitRunOptions } from "./git";
+import { checkRepoURL, git, gitBlob, gitBytes, gitEnv, GitError, repositoryEntity, tokenForURL } from "./git";
+import { retry } from "./retry";
 
 /** Who commits promotions. */
 export interface Signature {
@@ -23,7 +25,10 @@ export interface CommitInfo {
 export type FileChanges = ReadonlyMap<string, Buffer | null>;
 
 const locks = new Map<string, Promise<unknown>>();
-/** One Repository per clone in a process, so what it knows about the remote is shared. */
+/**
+ * One Repository per clone and token in a process, so what it knows about the remote is shared; a caller
+ * with other credentials gets its own (its token is the one its git commands send).
+ */
 const instances = new Map<string, Repository>();
 
 /** Runs `fn` after every earlier call for the same key has finished (one process). */
@@ -35,6 +40,95 @@ export function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
         next.catch(() => undefined),
     );
     return next;
+}
+
+/** Written last into a clone being made: a cache entry without it is half made (a killed process) and rebuilt. */
+export const readyMarker = "promotions-ready";
+
+/** How fetches that meet another process's ref lock are retried. */
+const fetchRetry = { attempts: 4, baseMs: 200, maxMs: 2_000 } as const;
+
+function isAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+/** Removes what killed processes left beside `dir`: their unfinished clones and entries set aside. */
+function sweepLeftovers(dir: string): void {
+    const parent = path.dirname(dir);
+    const prefix = `${path.basename(dir)}.`;
+    let names: string[];
+    try {
+        names = fs.readdirSync(parent);
+    } catch {
+        return;
+    }
+    for (const name of names) {
+        const m = /^(?:tmp|broken)-(\d+)-/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : "");
+        if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) {
+            fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+        }
+    }
+}
+
+function unique(dir: string, kind: "tmp" | "broken"): string {
+    return `${dir}.${kind}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+function isRenameConflict(e: unknown): boolean {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOTEMPTY" || code === "EEXIST" || code === "EISDIR";
+}
+
+/**
+ * Makes the clone of `url` at `dir` if there is no complete one: built in a temporary directory beside it and
+ * renamed into place, so `dir` is either absent or complete. Another process that wins the rename race wins:
+ * its clone is used. A half-made entry (no {@link readyMarker}, e.g. left by a killed process before clones
+ * were made this way) is set aside and rebuilt.
+ */
+export async function ensureClone(url: string, dir: string): Promise<boolean> {
+    checkRepoURL(url);
+    if (fs.existsSync(path.join(dir, readyMarker))) {
+        return false;
+    }
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    sweepLeftovers(dir);
+    const tmp = unique(dir, "tmp");
+    try {
+        await git(["init", "--bare", "--quiet", tmp], { repoURL: url });
+        await git(["remote", "add", "origin", url], { cwd: tmp, repoURL: url });
+        await git(["config", "gc.auto", "0"], { cwd: tmp, repoURL: url });
+        fs.writeFileSync(path.join(tmp, readyMarker), `${url}\n`);
+        for (;;) {
+            try {
+                fs.renameSync(tmp, dir);
+                return true;
+            } catch (e) {
+                if (!isRenameConflict(e)) {
+                    throw e;
+                }
+            }
+            if (fs.existsSync(path.join(dir, readyMarker))) {
+                return true; // another process made it first: use theirs
+            }
+            // Half made: set it aside (a unique name, so two repairers never delete each other's) and retry.
+            const aside = unique(dir, "broken");
+            try {
+                fs.renameSync(dir, aside);
+            } catch (e) {
+                if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
+                    throw e;
+                }
+            }
+            fs.rmSync(aside, { recursive: true, force: true });
+        }
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
 }
 
 /**
@@ -65,28 +159,46 @@ export class Repository {
         );
     }
 
-    /** Opens (creating if needed) the cached clone of `url`. Call {@link fetch} before reading. */
+    /**
+     * Opens (creating or repairing if needed) the cached clone of `url`. Call {@link fetch} before reading.
+     * Git commands that reach the remote send the token `credentials` hold for its host. Throws
+     * InvalidInputError for a URL git would misread, GitError (exit 3) when the clone cannot be made.
+     */
     static async open(url: string, cacheDir: string, credentials?: GitCredentials): Promise<Repository> {
+        checkRepoURL(url);
         const dir = Repository.dirFor(cacheDir, url);
-        const known = instances.get(dir);
+        const token = tokenForURL(url, credentials);
+        const key = `${dir}\0${token ? createHash("sha256").update(token).digest("hex") : ""}`;
+        if (
+            !fs.existsSync(path.join(dir, readyMarker)) &&
+            (await serialized(dir, () => ensureClone(url, dir)))
+        ) {
+            // A new clone knows nothing yet: forget what this process knew of the one it replaces.
+            for (const k of [...instances.keys()].filter((k) => k.startsWith(`${dir}\0`))) {
+                instances.delete(k);
+            }
+        }
+        const known = instances.get(key);
         if (known) {
             return known;
         }
-        await serialized(dir, async () => {
-            if (!fs.existsSync(path.join(dir, "HEAD"))) {
-                fs.mkdirSync(dir, { recursive: true });
-                await git(["init", "--bare", "--quiet", dir]);
-                await git(["remote", "add", "origin", url], { cwd: dir });
-                await git(["config", "gc.auto", "0"], { cwd: dir });
-            }
-        });
-        const repo = instances.get(dir) ?? new Repository(url, dir, credentials);
-        instances.set(dir, repo);
+        const repo = new Repository(url, dir, credentials);
+        instances.set(key, repo);
         return repo;
     }
 
     private env(): NodeJS.ProcessEnv {
         return gitEnv(this.url, this.credentials);
+    }
+
+    /** Options for git commands that reach the remote. */
+    private remote(): GitRunOptions {
+        return { cwd: this.dir, env: this.env(), credentials: this.credentials, repoURL: this.url };
+    }
+
+    /** Options for git commands that only read or write the clone. */
+    private local(extra: Omit<GitRunOptions, "cwd" | "repoURL"> = {}): GitRunOptions {
+        return { cwd: this.dir, repoURL: this.url, ...extra };
     }
 
     /**
@@ -103,36 +215,29 @@ export class Repository {
     /** Fetches every branch into refs/remotes/origin/*. */
     async fetch(): Promise<void> {
         const started = Date.now();
-        await serialized(this.dir, async () => {
-            for (let attempt = 1; ; attempt++) {
-                try {
-                    await git(
+        await serialized(this.dir, () =>
+            retry(
+                () =>
+                    git(
                         ["fetch", "--quiet", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*"],
-                        {
-                            cwd: this.dir,
-                            env: this.env(),
-                            credentials: this.credentials,
-                        },
-                    );
-                    for (const b of await this.remoteBranches()) {
-                        this.synced.set(b, started);
-                    }
-                    return;
-                } catch (e) {
+                        this.remote(),
+                    ),
+                {
+                    ...fetchRetry,
                     // Another process may be fetching into the same clone (a ref lock); try again shortly.
-                    if (attempt >= 3 || !(e instanceof GitError) || !/lock|cannot lock/i.test(e.stderr)) {
-                        throw e;
-                    }
-                    await new Promise((r) => setTimeout(r, 200 * attempt));
-                }
-            }
-        });
+                    retryIf: (e) => e instanceof GitError && /lock|cannot lock/i.test(e.stderr),
+                },
+            ),
+        );
+        for (const b of await this.remoteBranches()) {
+            this.synced.set(b, started);
+        }
     }
 
     private async remoteBranches(): Promise<string[]> {
         const { stdout } = await git(
             ["for-each-ref", "--format=%(refname:lstrip=3)", "refs/remotes/origin/"],
-            { cwd: this.dir },
+            this.local(),
         );
         return stdout.split("\n").filter(Boolean);
     }
@@ -143,15 +248,12 @@ export class Repository {
             return targetRevision.replace(/^refs\/heads\//, "");
         }
         if (!this.defaultBranch) {
-            const { stdout } = await git(["ls-remote", "--symref", "origin", "HEAD"], {
-                cwd: this.dir,
-                env: this.env(),
-                credentials: this.credentials,
-            });
+            const { stdout } = await git(["ls-remote", "--symref", "origin", "HEAD"], this.remote());
             const m = /^ref: refs\/heads\/(\S+)\s+HEAD/m.exec(stdout);
             if (!m) {
-                throw new Error(
-                    `${this.url}: cannot tell the default branch (no HEAD); set targetRevision to a branch`,
+                throw new InvalidInputError(
+                    `${repositoryEntity(this.url)}: cannot tell the default branch (the remote has no HEAD); set targetRevision to a branch`,
+                    { entity: repositoryEntity(this.url) },
                 );
             }
             this.defaultBranch = m[1];
@@ -162,7 +264,7 @@ export class Repository {
     /** The fetched tip of a branch, or undefined if the remote has no such branch. */
     async tip(branch: string): Promise<string | undefined> {
         const r = await git(["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}^{commit}`], {
-            cwd: this.dir,
+            ...this.local(),
             okCodes: [1],
         });
         return r.code === 0 ? r.stdout.trim() : undefined;
@@ -171,7 +273,7 @@ export class Repository {
     /** Resolves a commit-ish (a SHA or prefix) that the clone has. */
     async resolveCommit(rev: string): Promise<string | undefined> {
         const r = await git(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], {
-            cwd: this.dir,
+            ...this.local(),
             okCodes: [1],
         });
         return r.code === 0 ? r.stdout.trim() : undefined;
@@ -180,14 +282,14 @@ export class Repository {
     /** Commits after `from` up to `to` that touch `dir`, oldest first. */
     async commitsBetween(from: string, to: string, dir: string): Promise<string[]> {
         const spec = dir === "." || dir === "" ? [] : ["--", dir.replace(/\/$/, "")];
-        const { stdout } = await git(["rev-list", "--reverse", `${from}..${to}`, ...spec], { cwd: this.dir });
+        const { stdout } = await git(["rev-list", "--reverse", `${from}..${to}`, ...spec], this.local());
         return stdout.split("\n").filter(Boolean);
     }
 
     /** True if `ancestor` is `descendant` or one of its ancestors. */
     async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
         const r = await git(["merge-base", "--is-ancestor", ancestor, descendant], {
-            cwd: this.dir,
+            ...this.local(),
             okCodes: [1, 128],
         });
         return r.code === 0;
@@ -203,10 +305,9 @@ export class Repository {
         if (files.length === 0) {
             return out;
         }
-        const { stdout } = await gitRaw(
+        const { stdout } = await gitBytes(
             ["cat-file", "--batch"],
-            this.dir,
-            files.map((f) => `${commit}:${f}`).join("\n") + "\n",
+            this.local({ input: files.map((f) => `${commit}:${f}`).join("\n") + "\n" }),
         );
         let pos = 0;
         for (const file of files) {
@@ -228,14 +329,14 @@ export class Repository {
     async listFiles(commit: string, dir: string): Promise<string[]> {
         const spec = dir === "." || dir === "" ? [] : ["--", dir.replace(/\/$/, "")];
         const { stdout } = await git(["ls-tree", "-r", "--name-only", "-z", commit, ...spec], {
-            cwd: this.dir,
+            ...this.local(),
         });
         return stdout.split("\0").filter(Boolean);
     }
 
     async commitInfo(sha: string): Promise<CommitInfo> {
         const { stdout } = await git(["show", "-s", "--format=%H%x00%an <%ae>%x00%aI%x00%B", sha], {
-            cwd: this.dir,
+            ...this.local(),
         });
         const [full, author, date, ...message] = stdout.split("\0");
         return { sha: full, author, date, message: message.join("\0").trim() };
@@ -243,7 +344,7 @@ export class Repository {
 
     /** The unified diff between two commits (for people to read, e.g. a pull request's description). */
     async diff(from: string, to: string): Promise<string> {
-        const { stdout } = await git(["diff", "--no-color", "--no-ext-diff", from, to], { cwd: this.dir });
+        const { stdout } = await git(["diff", "--no-color", "--no-ext-diff", from, to], this.local());
         return stdout;
     }
 
@@ -261,7 +362,7 @@ export class Repository {
             `^${k}: ${v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
         ]);
         const { stdout } = await git(["log", "--format=%H", "--all-match", "-n", "1", ...greps, tip], {
-            cwd: this.dir,
+            ...this.local(),
         });
         return stdout.trim() || undefined;
     }
@@ -279,7 +380,7 @@ export class Repository {
         );
         const env = { ...process.env, GIT_INDEX_FILE: index, LC_ALL: "C" };
         try {
-            await git(["read-tree", parent], { cwd: this.dir, env });
+            await git(["read-tree", parent], this.local({ env }));
             const lines: string[] = [];
             for (const [file, content] of changes) {
                 if (content === null) {
@@ -287,21 +388,21 @@ export class Repository {
                     continue;
                 }
                 const { stdout: blob } = await git(["hash-object", "-w", "--stdin"], {
-                    cwd: this.dir,
+                    ...this.local(),
                     input: content,
                 });
-                const { stdout: existing } = await git(["ls-tree", parent, "--", file], { cwd: this.dir });
+                const { stdout: existing } = await git(["ls-tree", parent, "--", file], this.local());
                 const mode = existing.split(" ")[0] || "100644";
                 lines.push(`${mode} ${blob.trim()}\t${file}`);
             }
             await git(["update-index", "--index-info"], {
-                cwd: this.dir,
+                ...this.local(),
                 env,
                 input: lines.join("\n") + "\n",
             });
-            const { stdout: tree } = await git(["write-tree"], { cwd: this.dir, env });
+            const { stdout: tree } = await git(["write-tree"], this.local({ env }));
             const { stdout: sha } = await git(["commit-tree", tree.trim(), "-p", parent, "-F", "-"], {
-                cwd: this.dir,
+                ...this.local(),
                 input: message,
                 env: {
                     ...process.env,
@@ -323,11 +424,10 @@ export class Repository {
      */
     async push(sha: string, branch: string, opts: { force?: boolean } = {}): Promise<"pushed" | "rejected"> {
         try {
-            await git(["push", "--quiet", "origin", `${opts.force ? "+" : ""}${sha}:refs/heads/${branch}`], {
-                cwd: this.dir,
-                env: this.env(),
-                credentials: this.credentials,
-            });
+            await git(
+                ["push", "--quiet", "origin", `${opts.force ? "+" : ""}${sha}:refs/heads/${branch}`],
+                this.remote(),
+            );
         } catch (e) {
             if (
                 e instanceof GitError &&
@@ -339,7 +439,7 @@ export class Repository {
             }
             throw e;
         }
-        await git(["update-ref", `refs/remotes/origin/${branch}`, sha], { cwd: this.dir });
+        await git(["update-ref", `refs/remotes/origin/${branch}`, sha], this.local());
         this.synced.set(branch, Date.now());
         return "pushed";
     }

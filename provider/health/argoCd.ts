@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
 /** Where Argo CD's API is, and how to authenticate. The token never leaves this process. */
 export interface ArgoCdConfig {
     /** e.g. `https://argocd.example.com`. */
@@ -37,37 +39,49 @@ export interface HealthWaitRequest {
 async function getApplication(
     config: ArgoCdConfig,
     app: { name: string; namespace: string },
+    signal: AbortSignal | undefined,
 ): Promise<ArgoCdApplication> {
     const url = `${config.url.replace(/\/$/, "")}/api/v1/applications/${encodeURIComponent(app.name)}?appNamespace=${encodeURIComponent(app.namespace)}`;
-    const res = await fetch(url, {
-        headers: {
-            Accept: "application/json",
-            ...(config.token ? { Authorization: `Bearer ${config.token}` } : {}),
-        },
-    });
-    if (!res.ok) {
-        throw new Error(
-            `Argo CD GET /api/v1/applications/${app.name}: ${res.status} ${(await res.text()).slice(0, 200)}`,
-        );
+    // fetch keeps its abort listener until the request is garbage-collected: give it a signal of its own,
+    // tied to the caller's for this request only, so a long wait does not pile listeners on the caller's.
+    const request = new AbortController();
+    const onAbort = () => request.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+        const res = await fetch(url, {
+            headers: {
+                Accept: "application/json",
+                ...(config.token ? { Authorization: `Bearer ${config.token}` } : {}),
+            },
+            signal: request.signal,
+        });
+        if (!res.ok) {
+            throw new Error(
+                `Argo CD GET /api/v1/applications/${app.name}: ${res.status} ${(await res.text()).slice(0, 200)}`,
+            );
+        }
+        return (await res.json()) as ArgoCdApplication;
+    } finally {
+        signal?.removeEventListener("abort", onAbort);
     }
-    return (await res.json()) as ArgoCdApplication;
 }
 
 /**
  * Waits until Argo CD reports the application Synced at a revision that contains the promotion commit and
- * Healthy. Degraded ends the wait at once; so do the timeout and a terminated release. Transient API errors
- * are retried until the timeout.
+ * Healthy. Degraded ends the wait at once; so do the timeout and a terminated release (`signal` aborts the
+ * request in flight and the sleep between polls). Transient API errors are retried until the timeout.
  */
 export async function waitForHealthy(req: HealthWaitRequest): Promise<HealthResult> {
+    const terminated = (): HealthResult => ({ status: "Terminated", checkedAt: new Date().toISOString() });
     const deadline = Date.now() + req.timeoutMs;
     let last: ArgoCdApplication | undefined;
     let lastError: string | undefined;
     for (;;) {
         if (req.signal?.aborted) {
-            return { status: "Terminated", checkedAt: new Date().toISOString() };
+            return terminated();
         }
         try {
-            last = await getApplication(req.config, req.application);
+            last = await getApplication(req.config, req.application, req.signal);
             lastError = undefined;
             const sync = last.status?.sync;
             const health = last.status?.health;
@@ -92,6 +106,9 @@ export async function waitForHealthy(req: HealthWaitRequest): Promise<HealthResu
                 };
             }
         } catch (e) {
+            if (req.signal?.aborted) {
+                return terminated();
+            }
             lastError = e instanceof Error ? e.message : String(e);
         }
         if (Date.now() > deadline) {
@@ -111,6 +128,15 @@ export async function waitForHealthy(req: HealthWaitRequest): Promise<HealthResu
                 checkedAt: new Date().toISOString(),
             };
         }
-        await new Promise((r) => setTimeout(r, req.config.pollIntervalMs ?? 3000));
+        try {
+            // Aborting ends the wait at once; the timer and its abort listener go with it.
+            await sleep(
+                req.config.pollIntervalMs ?? 3000,
+                undefined,
+                req.signal ? { signal: req.signal } : {},
+            );
+        } catch {
+            return terminated();
+        }
     }
 }

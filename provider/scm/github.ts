@@ -1,7 +1,17 @@
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
-import type { CommitStatus, MergeMethod, PullRequest, RepositoryRef, ScmClient } from "./scm";
+import { EnvironmentError } from "../../model/errors";
+import type {
+    CommitStatus,
+    MergeMethod,
+    PullRequest,
+    RepositoryRef,
+    ScmClient,
+    ScmConfig,
+    ScmHost,
+} from "./scm";
+import { repositoryURLParts } from "./scm";
 
 const GitHubOctokit = Octokit.plugin(retry, throttling);
 
@@ -35,7 +45,7 @@ function pullRequest(p: GitHubPull): PullRequest {
 }
 
 /** An Octokit failure as a message that says what was asked, what GitHub answered and what to check. */
-export class GitHubError extends Error {
+export class GitHubError extends EnvironmentError {
     constructor(
         readonly operation: string,
         readonly status: number | undefined,
@@ -43,12 +53,11 @@ export class GitHubError extends Error {
     ) {
         const hint =
             status === 401
-                ? " (the token was refused: check PROMOTIONS_GITHUB_TOKEN)"
+                ? " (the token was refused: check PROMOTIONS_SCM_TOKEN, or the Git token for this host)"
                 : status === 403 || status === 404
                   ? " (does the token reach this repository, with Pull requests and Contents write and Commit statuses write?)"
                   : "";
         super(`GitHub ${operation}: ${status ?? "no answer"} ${answer}${hint}`);
-        this.name = "GitHubError";
     }
 }
 
@@ -187,3 +196,34 @@ export class GitHubClient implements ScmClient {
         );
     }
 }
+
+/** The owner/name of a GitHub repository URL (exactly two path segments), and its host. */
+function locate(repoURL: string): { host: string; repo: RepositoryRef } | undefined {
+    const parts = repositoryURLParts(repoURL);
+    return parts && parts.segments.length === 2
+        ? { host: parts.host, repo: { owner: parts.segments[0], name: parts.segments[1] } }
+        : undefined;
+}
+
+/**
+ * GitHub and GitHub Enterprise: `https://host/owner/name(.git)`, `ssh://git@host/owner/name.git` or
+ * `git@host:owner/name.git`. github.com's API is api.github.com; any other host is taken for GitHub Enterprise
+ * (`<scheme>://<host>/api/v3`, https for SSH URLs) unless `apiUrl` says otherwise.
+ */
+export const githubHost: ScmHost = {
+    name: "GitHub",
+    urlForm: "https://host/owner/repo(.git) or git@host:owner/repo.git",
+    matches: (repoURL: string) => locate(repoURL) !== undefined,
+    locate,
+    apiRootFor(repoURL: string, config: ScmConfig): string {
+        if (config.apiUrl) {
+            return config.apiUrl;
+        }
+        const parts = repositoryURLParts(repoURL);
+        const host = parts?.host ?? "github.com";
+        return host === "github.com"
+            ? "https://api.github.com"
+            : `${parts?.scheme === "http" ? "http" : "https"}://${host}/api/v3`;
+    },
+    create: (opts) => new GitHubClient(opts),
+};

@@ -1,6 +1,16 @@
+import { InvalidInputError } from "../../model/errors";
 import type { GitCredentials } from "../git/git";
-import { GitHubClient } from "./github";
-import type { RepositoryRef, ScmClient, ScmConfig } from "./scm";
+import { repositoryEntity } from "../git/git";
+import { githubHost } from "./github";
+import type { RepositoryRef, ScmClient, ScmConfig, ScmHost } from "./scm";
+
+/**
+ * The code hosts pull requests and commit statuses can go to, tried in order: the first whose `matches`
+ * accepts a repository URL serves it. Adding a host is one file (its {@link ScmHost}) and one line here;
+ * list hosts that recognise their URLs narrowly before GitHub, which takes any `host/owner/name` for
+ * GitHub Enterprise.
+ */
+export const scmHosts: readonly ScmHost[] = [githubHost];
 
 /** Where a repository URL lives on its code host: the API root and the owner/name the API knows it by. */
 export interface HostedRepository {
@@ -9,28 +19,21 @@ export interface HostedRepository {
     readonly repo: RepositoryRef;
 }
 
+/** The first host in {@link scmHosts} that serves `repoURL`, if any. */
+export function scmHostFor(repoURL: string, config: ScmConfig = {}): ScmHost | undefined {
+    return scmHosts.find((h) => h.matches(repoURL, config));
+}
+
 /**
- * Reads a GitHub-style repository URL: `https://host/owner/name(.git)`, `ssh://git@host/owner/name.git` or
- * `git@host:owner/name.git`. github.com's API is api.github.com; any other host is taken for GitHub
- * Enterprise (`<scheme>://<host>/api/v3`) unless `apiUrl` says otherwise. Undefined when the URL cannot be
- * a hosted repository (a `file://` path, a bare directory).
+ * Where `repoURL` lives on a known code host (see each host's rules, e.g. GitHub's in github.ts); `apiUrl`
+ * overrides the API root the host would derive. Undefined when no host serves the URL (a `file://` path, a
+ * bare directory, a path deeper than owner/name).
  */
 export function hostedRepository(repoURL: string, apiUrl?: string): HostedRepository | undefined {
-    const m =
-        /^(https?):\/\/(?:[^@/]*@)?([^/]+)\/(.+?)\/?$/.exec(repoURL) ??
-        /^(ssh):\/\/(?:[^@/]*@)?([^/:]+)(?::\d+)?\/(.+?)\/?$/.exec(repoURL) ??
-        /^()[^@/:]+@([^:/]+):(.+?)\/?$/.exec(repoURL);
-    if (!m) {
-        return undefined;
-    }
-    const [, scheme, host, rest] = m;
-    const parts = rest.replace(/\.git$/, "").split("/");
-    if (parts.length !== 2 || parts.some((p) => p === "")) {
-        return undefined;
-    }
-    const web = scheme === "http" ? "http" : "https";
-    const derived = host === "github.com" ? "https://api.github.com" : `${web}://${host}/api/v3`;
-    return { apiUrl: apiUrl ?? derived, host, repo: { owner: parts[0], name: parts[1] } };
+    const config: ScmConfig = apiUrl ? { apiUrl } : {};
+    const host = scmHostFor(repoURL, config);
+    const located = host?.locate(repoURL);
+    return host && located ? { apiUrl: host.apiRootFor(repoURL, config), ...located } : undefined;
 }
 
 /** The token for a hosted repository: the configured API token, else the Git token for its host. */
@@ -45,25 +48,28 @@ export function tokenFor(
 const clients = new Map<string, ScmClient>();
 
 /**
- * The client for a repository's code host (one per API root and token in a process, so rate-limit
- * bookkeeping is shared). Throws, naming the repository and the fix, when the URL is not a hosted one.
+ * The client for a repository's code host (one per host, API root and token in a process, so rate-limit
+ * bookkeeping is shared). Throws InvalidInputError, naming the repository and the fix, when no known host
+ * serves the URL.
  */
 export function scmFor(
     repoURL: string,
     config: ScmConfig = {},
     git?: GitCredentials,
 ): { readonly client: ScmClient; readonly repo: RepositoryRef; readonly apiUrl: string } {
+    const host = scmHostFor(repoURL, config);
     const hosted = hostedRepository(repoURL, config.apiUrl);
-    if (!hosted) {
-        throw new Error(
-            `${repoURL} is not a GitHub repository URL (https://host/owner/repo): pull requests need one; use action "commit" for this application`,
+    if (!host || !hosted) {
+        throw new InvalidInputError(
+            `${repositoryEntity(repoURL)}: not on a code host pull requests can go to (${scmHosts.map((h) => `${h.name}: ${h.urlForm}`).join("; ")}); use action "commit" for this application`,
+            { entity: repositoryEntity(repoURL) },
         );
     }
     const token = tokenFor(hosted, config, git);
-    const key = `${hosted.apiUrl}\0${token ?? ""}`;
+    const key = `${host.name}\0${hosted.apiUrl}\0${token ?? ""}`;
     let client = clients.get(key);
     if (!client) {
-        client = new GitHubClient({ apiUrl: hosted.apiUrl, token });
+        client = host.create({ apiUrl: hosted.apiUrl, token });
         clients.set(key, client);
     }
     return { client, repo: hosted.repo, apiUrl: hosted.apiUrl };

@@ -66,3 +66,53 @@ export interface ScmConfig {
     /** The API token. Unset: the Git token for the repository's host. */
     readonly token?: string;
 }
+
+/**
+ * One kind of code host, as {@link scmHosts} (registry.ts) lists them. The registry picks the token (the
+ * configured API token, else the Git token for the repository's host) and keeps one client per host, API
+ * root and token.
+ */
+export interface ScmHost {
+    /** Shown in messages, e.g. `GitHub`. */
+    readonly name: string;
+    /** The repository URLs it takes, for messages, e.g. `https://host/owner/repo`. */
+    readonly urlForm: string;
+    /** True when this host serves `repoURL` (`config.apiUrl` may tell, for a self-hosted instance). */
+    matches(repoURL: string, config: ScmConfig): boolean;
+    /** The repository as the host's API names it, and the `host[:port]` its Git token is keyed by. */
+    locate(repoURL: string): { readonly host: string; readonly repo: RepositoryRef } | undefined;
+    /** The API root: `config.apiUrl` when set, else derived from the repository URL. */
+    apiRootFor(repoURL: string, config: ScmConfig): string;
+    /** A client talking to `apiUrl` with `token` (none: anonymous). */
+    create(opts: { readonly apiUrl: string; readonly token?: string }): ScmClient;
+}
+
+/** The parts of a repository URL every host reads the same way. */
+export interface RepositoryURLParts {
+    /** `http` or `https` for web URLs; `ssh` for both SSH forms. */
+    readonly scheme: "http" | "https" | "ssh";
+    /** `host[:port]` for web URLs; the host alone for SSH. */
+    readonly host: string;
+    /** The path segments after the host, without a trailing `.git`. */
+    readonly segments: readonly string[];
+}
+
+/**
+ * Splits `https://host/group/name(.git)`, `ssh://git@host[:port]/group/name.git` and `git@host:group/name.git`;
+ * undefined for anything else (a `file://` URL, a local path).
+ */
+export function repositoryURLParts(repoURL: string): RepositoryURLParts | undefined {
+    const m =
+        /^(https?):\/\/(?:[^@/]*@)?([^/]+)\/(.+?)\/?$/.exec(repoURL) ??
+        /^(ssh):\/\/(?:[^@/]*@)?([^/:]+)(?::\d+)?\/(.+?)\/?$/.exec(repoURL) ??
+        /^()[^@/:]+@([^:/]+):(.+?)\/?$/.exec(repoURL);
+    if (!m) {
+        return undefined;
+    }
+    const [, scheme, host, rest] = m;
+    const segments = rest.replace(/\.git$/, "").split("/");
+    if (segments.some((p) => p === "")) {
+        return undefined;
+    }
+    return { scheme: scheme === "" ? "ssh" : (scheme as "http" | "https" | "ssh"), host, segments };
+}

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import type { publicRecord } from "../../../engine/releaseRecord";
 import { runCli } from "../../support/cli";
@@ -49,6 +50,16 @@ describe("an http(s) remote with a token", function () {
         );
         assert.match(denied.stderr, /cannot read the source application web-dev/);
         assert.ok(!denied.stderr.includes(token) && !denied.stdout.includes(token), "no token in the error");
+
+        // A process killed while making the clone left it half made (as before clones were made atomically):
+        // the next run rebuilds it instead of failing until someone deletes it by hand.
+        const entry = path.join(
+            cache,
+            fs.readdirSync(cache).find((n) => n.endsWith(".git"))!,
+        );
+        for (const f of fs.readdirSync(entry).filter((n) => n !== "HEAD" && n !== "objects")) {
+            fs.rmSync(path.join(entry, f), { recursive: true, force: true });
+        }
 
         const ok = await runCli([...args, "trigger", "--product", "web", "--flow", "f", "--json"], {
             env: { ...env, PROMOTIONS_GIT_TOKENS: JSON.stringify({ [server.host]: token }) },

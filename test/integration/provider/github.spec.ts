@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { EnvironmentError } from "../../../model/errors";
 import { GitHubClient, GitHubError } from "../../../provider/scm/github";
 import { GitHubServer } from "../../support/githubServer";
 import { GitopsRepo, gitSync } from "../../support/gitops";
@@ -155,7 +156,8 @@ describe("the GitHub client against the GitHub stand-in", function () {
             (e: unknown) => e,
         );
         assert.ok(err instanceof GitHubError);
-        assert.match(err.message, /401 Bad credentials \(the token was refused/);
+        assert.ok(err instanceof EnvironmentError, "exit 3");
+        assert.match(err.message, /401 Bad credentials \(the token was refused: check PROMOTIONS_SCM_TOKEN/);
         assert.ok(!err.message.includes(wrong));
         assert.ok(!JSON.stringify(err).includes(wrong));
     });

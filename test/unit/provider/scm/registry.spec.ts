@@ -1,5 +1,8 @@
 import * as assert from "assert";
-import { hostedRepository, scmFor, tokenFor } from "../../../../provider/scm/registry";
+import { InvalidInputError } from "../../../../model/errors";
+import { githubHost } from "../../../../provider/scm/github";
+import { hostedRepository, scmFor, scmHostFor, scmHosts, tokenFor } from "../../../../provider/scm/registry";
+import { repositoryURLParts } from "../../../../provider/scm/scm";
 
 describe("hostedRepository", () => {
     const cases: [string, string | undefined, ReturnType<typeof hostedRepository>][] = [
@@ -63,10 +66,61 @@ describe("hostedRepository", () => {
         assert.strictEqual(tokenFor(hosted, {}, {}), undefined);
     });
 
-    it("a repository that cannot take pull requests is refused with the fix", () => {
+    it("a repository that cannot take pull requests is refused with the fix (exit 2)", () => {
         assert.throws(
             () => scmFor("file:///tmp/x.git"),
-            /not a GitHub repository URL .* use action "commit"/,
+            (e: unknown) =>
+                e instanceof InvalidInputError &&
+                e.entity === 'Repository "file:///tmp/x.git"' &&
+                /not on a code host pull requests can go to \(GitHub: https:\/\/host\/owner\/repo.*\); use action "commit"/.test(
+                    e.message,
+                ),
         );
+    });
+});
+
+describe("the SCM host registry", () => {
+    it("lists GitHub, which serves GitHub-style URLs", () => {
+        assert.deepStrictEqual(
+            scmHosts.map((h) => h.name),
+            ["GitHub"],
+        );
+        assert.strictEqual(scmHostFor("https://github.com/acme/gitops.git"), githubHost);
+        assert.strictEqual(scmHostFor("file:///tmp/gitops.git"), undefined);
+    });
+
+    it("one client per API root and token; the client comes from the host that serves the URL", () => {
+        const a = scmFor("https://github.com/acme/one.git", { token: "t1" });
+        const b = scmFor("https://github.com/acme/two.git", { token: "t1" });
+        const c = scmFor("https://github.com/acme/one.git", { token: "t2" });
+        const d = scmFor("https://ghe.example.com/acme/one.git", { token: "t1" });
+        assert.strictEqual(a.client, b.client);
+        assert.notStrictEqual(a.client, c.client);
+        assert.notStrictEqual(a.client, d.client);
+        assert.deepStrictEqual(
+            [a.apiUrl, d.apiUrl],
+            ["https://api.github.com", "https://ghe.example.com/api/v3"],
+        );
+        assert.deepStrictEqual(b.repo, { owner: "acme", name: "two" });
+    });
+
+    it("splits repository URLs the same way for every host", () => {
+        assert.deepStrictEqual(repositoryURLParts("https://gitlab.example.com/group/sub/repo.git"), {
+            scheme: "https",
+            host: "gitlab.example.com",
+            segments: ["group", "sub", "repo"],
+        });
+        assert.deepStrictEqual(repositoryURLParts("git@host:a/b.git"), {
+            scheme: "ssh",
+            host: "host",
+            segments: ["a", "b"],
+        });
+        assert.deepStrictEqual(repositoryURLParts("ssh://git@host:2222/a/b.git"), {
+            scheme: "ssh",
+            host: "host",
+            segments: ["a", "b"],
+        });
+        assert.strictEqual(repositoryURLParts("https://host//b"), undefined);
+        assert.strictEqual(repositoryURLParts("/srv/git/x.git"), undefined);
     });
 });
