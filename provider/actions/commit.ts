@@ -1,10 +1,17 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Repository, serialized } from "../git/repository";
+import { backoffMs } from "../git/retry";
 import { mergeFileChanges, planApplication } from "../promotion";
 import type { ActionRequest, ActionResult, PromotionAction } from "./action";
 import { commitMessage, planAgainstTip, trailers } from "./gitPlan";
 
-/** How many times a push is retried after another writer moved the branch. */
-export const maxPushAttempts = 6;
+/**
+ * How many times a push is tried while other writers keep moving the branch: enough for dozens of writers
+ * taking turns, with exponential backoff and full jitter between tries (so they spread out instead of
+ * colliding again), about three minutes in all at most.
+ */
+export const maxPushAttempts = 40;
+const pushBackoff = { baseMs: 50, maxMs: 5_000 };
 
 /**
  * `commit`: one commit per repository branch per environment, pushed to the applications' branch. A push
@@ -61,6 +68,6 @@ async function commitOnce(req: ActionRequest): Promise<ActionResult> {
                 `${req.repoURL} ${branch}: push rejected ${attempt} times (the branch keeps moving); retry the release`,
             );
         }
-        await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+        await sleep(backoffMs(attempt, pushBackoff));
     }
 }

@@ -81,6 +81,15 @@ export class GitopsRepo {
         return gitSync(["rev-parse", "HEAD"], this.work);
     }
 
+    /** Removes files and pushes one commit; returns its SHA. */
+    remove(files: readonly string[], message: string): string {
+        this.pull();
+        gitSync(["rm", "--quiet", ...files], this.work);
+        gitSync(["commit", "--quiet", "-m", message], this.work);
+        gitSync(["push", "--quiet", "origin", `HEAD:${this.branch}`], this.work);
+        return gitSync(["rev-parse", "HEAD"], this.work);
+    }
+
     /** Edits one file in place (a hand edit) and pushes. */
     edit(file: string, edit: (text: string) => string, message = `edit ${file}`): string {
         this.pull();
