@@ -87,7 +87,7 @@ export async function expectRefused(c: BadInputCase, untouched: Untouched): Prom
     const out = `${result.stdout}\n${result.stderr}`;
     assert.strictEqual(result.code, c.exitCode, `${c.name}: exit code ${result.code}\n${out}`);
     for (const re of c.message) {
-        assert.match(result.stderr, re, `${c.name}: message`);
+        assert.match(result.stderr, re, `${c.name}: message\n${result.stderr}`);
     }
     assert.doesNotMatch(out, /^\s+at .+\(.+:\d+:\d+\)$/m, `${c.name}: printed a stack trace`);
     assertUnchanged(before, untouched, c.name);

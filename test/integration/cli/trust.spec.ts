@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import type { Definitions } from "../../../components/catalog";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
@@ -66,7 +67,8 @@ describe("trust: gates cannot be bypassed, Succeeded means succeeded, no silent 
                 ),
             })),
         };
-        const config = writeConfigModule(dir, typo);
+        fs.mkdirSync(path.join(dir, "typo"));
+        const config = writeConfigModule(path.join(dir, "typo"), typo);
         const withTypo = ["--config", config, "--state", `file://${state}`];
         await expectRefused(
             {
