@@ -1,86 +1,34 @@
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import type { Catalog } from "../components/catalog";
 import { InvalidInputError } from "../model/errors";
 import { finalReleaseStatuses } from "../model/status";
 import type { GitCredentials } from "../provider/git/git";
-import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { ScmConfig } from "../provider/scm/scm";
-import type { ArgoServerConfig } from "../provider/workflows/argo";
 import { reportCommitStatus } from "./commitStatus";
-import type { EngineLocation } from "./engineLocator";
-import type { PlannedRelease, ReleaseTarget } from "./planRelease";
+import type { PreviewOptions, PromoteEngineOptions, ReleaseOptions, RetryOptions } from "./options";
+import type { PlannedRelease } from "./planRelease";
 import { planRelease } from "./planRelease";
 import type { PreviewResult } from "./preview";
 import { previewRelease } from "./preview";
 import { openPromoteStack } from "./promoteStack";
 import { ownerAlive, ReleaseQueue, thisProcess } from "./releaseQueue";
 import type { ReleaseRecord } from "./releaseRecord";
-import { newReleaseId } from "./releaseRecord";
-import type { ProgressEvent } from "./releaseRun";
+import { newReleaseRecord } from "./releaseRecord";
 import { runRelease } from "./releaseRun";
 import { ReleaseStore } from "./releaseStore";
-import { checkpointResources, progressFromCheckpoint } from "./staleRelease";
+import { checkpointResources, isStale, markStale } from "./staleRelease";
 import { supersededBy } from "./supersede";
 
 export type { PreviewEnvironment, PreviewResult } from "./preview";
+export type {
+    GitHubOptions,
+    PreviewOptions,
+    PromoteEngineOptions,
+    ReleaseOptions,
+    RetryOptions,
+    ScmOptions,
+} from "./options";
 export type { ProgressEvent } from "./releaseRun";
-
-export interface PromoteEngineOptions {
-    readonly catalog: Catalog;
-    readonly engine: EngineLocation;
-    /** The Pulumi backend for the promote stacks and release records. */
-    readonly backendUrl: string;
-    readonly passphrase: string;
-    /** Where bare clones of the GitOps repositories are kept between runs. */
-    readonly gitCacheDir: string;
-    /** Tokens for http(s) Git remotes, by host (`*` for any). Passed to the provider through its environment. */
-    readonly gitTokens?: Readonly<Record<string, string>>;
-    /** The PATH to run Pulumi with (defaults to this process's). */
-    readonly inheritedPath?: string;
-    /** Live progress. */
-    readonly onProgress?: (event: ProgressEvent) => void;
-    /** How often a running release checks whether it was asked to terminate (ms). */
-    readonly pollIntervalMs?: number;
-    /** Where local workflow commands run (default: this process's working directory). */
-    readonly workflowDir?: string;
-    /** The Argo Server for Argo WorkflowTemplate gates. */
-    readonly argo?: ArgoServerConfig;
-    /** Argo CD, for health waits. */
-    readonly argocd?: ArgoCdConfig;
-    /** The code host's API (GitHub or GitHub Enterprise): pull requests (action `pr`) and commit statuses. */
-    readonly scm?: ScmOptions;
-    /** @deprecated the former name of `scm`. */
-    readonly github?: ScmOptions;
-}
-
-export interface ScmOptions extends ScmConfig {
-    /**
-     * Report each release on its source commit as the commit status `promotions/<product>` (pending while it
-     * runs, then success, failure or error). Needs the source repository on the code host.
-     */
-    readonly commitStatus?: boolean;
-    /** How often an open pull request is looked at (ms; default 10 s). */
-    readonly pollIntervalMs?: number;
-}
-/** @deprecated the former name of {@link ScmOptions}. */
-export type GitHubOptions = ScmOptions;
-
-export interface PreviewOptions {
-    readonly product: string;
-    readonly target: ReleaseTarget;
-    readonly sourceCommit?: string;
-}
-
-export interface ReleaseOptions extends PreviewOptions {
-    /** Called once the release has its id and is stored (before it waits or runs). */
-    readonly onCreated?: (record: ReleaseRecord) => void;
-}
-
-export interface RetryOptions {
-    /** Retry even though a newer release has since succeeded in some of its environments (it would roll them back). */
-    readonly forceOlder?: boolean;
-}
 
 /**
  * The promote engine: plans releases from the catalog, runs them as updates of a promote stack per product
@@ -108,34 +56,7 @@ export class PromoteEngine {
 
     /** Creates a release, waits for its turn (the product's concurrency), runs it, and returns its record. */
     async release(o: ReleaseOptions): Promise<ReleaseRecord> {
-        const planned = await this.plan(o);
-        const record: ReleaseRecord = {
-            id: newReleaseId(),
-            product: planned.product.name,
-            flow: planned.flow.name,
-            ...(planned.flow.version ? { flowVersion: planned.flow.version } : {}),
-            status: "Queued",
-            createdAt: new Date().toISOString(),
-            sourceApplication: planned.sourceApplication.name,
-            sourceCommit: planned.candidate.sourceCommit,
-            ...(planned.candidate.version ? { version: planned.candidate.version } : {}),
-            environments: planned.plan.environments.map((e) => ({
-                name: e.name,
-                status: "Pending",
-                dependsOn: e.dependsOn,
-                applications: e.applications.map((a) => ({
-                    name: a.name,
-                    status: "Pending",
-                    action: e.action,
-                    repoURL: a.repoURL,
-                    changes: [],
-                })),
-            })),
-            candidate: planned.candidate,
-            plan: planned.plan,
-            owner: thisProcess,
-            attempts: 0,
-        };
+        const record = newReleaseRecord(await this.plan(o), thisProcess);
         return runRelease(this.context(record.product), record, o.onCreated);
     }
 
@@ -216,27 +137,13 @@ export class PromoteEngine {
         throw new InvalidInputError(`no release "${id}" (see 'promote releases --product P')`);
     }
 
-    /**
-     * Records as they are: a release still reading Running whose process is gone is marked `stale`, with what
-     * it had done read from the promote stack's checkpoint (environments are not written one by one).
-     */
+    /** Records as they are: one still Running whose process is gone is marked `stale` (see staleRelease). */
     private async truthful(product: string, records: ReleaseRecord[]): Promise<ReleaseRecord[]> {
-        const dead = records.filter(
-            (r) => (r.status === "Running" || r.status === "Terminating") && !ownerAlive(r),
-        );
-        if (dead.length === 0) {
+        if (!records.some(isStale)) {
             return records;
         }
         const checkpoint = await checkpointResources(await this.promoteStack(product)).catch(() => undefined);
-        return records.map((r) =>
-            dead.includes(r)
-                ? {
-                      ...r,
-                      ...(checkpoint ? { environments: progressFromCheckpoint(r, checkpoint) } : {}),
-                      stale: `the process running it (pid ${r.owner?.pid} on ${r.owner?.host}) is gone: 'promote retry ${r.id}' resumes it`,
-                  }
-                : r,
-        );
+        return records.map((r) => (isStale(r) ? markStale(r, checkpoint) : r));
     }
 
     private plan(o: PreviewOptions): Promise<PlannedRelease> {

@@ -1,4 +1,5 @@
 import type { HealthResult } from "../provider/health/argoCd";
+import type { ActionKind } from "../model/kinds";
 import type { EnvironmentStatus, ReleaseStatus, WorkflowRunStatus } from "../model/status";
 import type { Change, ReleaseCandidate } from "../provider/promotion";
 
@@ -22,7 +23,7 @@ export interface WorkflowRunRecord {
 export interface ApplicationRecord {
     readonly name: string;
     readonly status: EnvironmentStatus;
-    readonly action: "commit" | "pr" | "none";
+    readonly action: ActionKind;
     readonly repoURL: string;
     readonly branch?: string;
     readonly commitSha?: string;
@@ -102,7 +103,7 @@ export interface PlannedApplication {
 export interface PlannedEnvironment {
     readonly name: string;
     readonly dependsOn: readonly string[];
-    readonly action: "commit" | "pr" | "none";
+    readonly action: ActionKind;
     readonly preAction?: string;
     readonly postAction?: string;
     /** For `pr`: whether to auto-merge, and how. */
@@ -165,4 +166,45 @@ export function publicRecord(r: ReleaseRecord) {
 export function newReleaseId(now: Date = new Date()): string {
     const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
     return `r${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+/** A new release of a planned release: Queued, every environment Pending, owned by `owner`. */
+export function newReleaseRecord(
+    planned: {
+        readonly product: { readonly name: string };
+        readonly flow: { readonly name: string; readonly version?: string };
+        readonly sourceApplication: { readonly name: string };
+        readonly candidate: ReleaseCandidate;
+        readonly plan: ReleasePlan;
+    },
+    owner: ReleaseOwner,
+    now: Date = new Date(),
+): ReleaseRecord {
+    return {
+        id: newReleaseId(now),
+        product: planned.product.name,
+        flow: planned.flow.name,
+        ...(planned.flow.version ? { flowVersion: planned.flow.version } : {}),
+        status: "Queued",
+        createdAt: now.toISOString(),
+        sourceApplication: planned.sourceApplication.name,
+        sourceCommit: planned.candidate.sourceCommit,
+        ...(planned.candidate.version ? { version: planned.candidate.version } : {}),
+        environments: planned.plan.environments.map((e) => ({
+            name: e.name,
+            status: "Pending",
+            dependsOn: e.dependsOn,
+            applications: e.applications.map((a) => ({
+                name: a.name,
+                status: "Pending",
+                action: e.action,
+                repoURL: a.repoURL,
+                changes: [],
+            })),
+        })),
+        candidate: planned.candidate,
+        plan: planned.plan,
+        owner,
+        attempts: 0,
+    };
 }

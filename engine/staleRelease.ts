@@ -1,5 +1,6 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { plannedResources } from "./promoteProgram";
+import { ownerAlive } from "./releaseQueue";
 import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
 import type { ResourceState } from "./releaseState";
 import { environmentRecord } from "./releaseState";
@@ -51,4 +52,21 @@ export function progressFromCheckpoint(
 export async function checkpointResources(stack: Stack): Promise<CheckpointResource[]> {
     const state = await stack.exportStack();
     return (state.deployment as { resources?: CheckpointResource[] }).resources ?? [];
+}
+
+/** A release that reads Running (or Terminating) but whose process is gone. */
+export function isStale(r: ReleaseRecord): boolean {
+    return (r.status === "Running" || r.status === "Terminating") && !ownerAlive(r);
+}
+
+/** The record as readers show a stale release: its progress from the checkpoint, and how to resume it. */
+export function markStale(
+    r: ReleaseRecord,
+    checkpoint: readonly CheckpointResource[] | undefined,
+): ReleaseRecord {
+    return {
+        ...r,
+        ...(checkpoint ? { environments: progressFromCheckpoint(r, checkpoint) } : {}),
+        stale: `the process running it (pid ${r.owner?.pid} on ${r.owner?.host}) is gone: 'promote retry ${r.id}' resumes it`,
+    };
 }

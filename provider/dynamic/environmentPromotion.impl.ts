@@ -3,13 +3,15 @@
  * which loads this module by path (the serialized provider stays a few lines long).
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { ActionKind } from "../../model/kinds";
+import { actionKinds } from "../../model/kinds";
 import type { ActionRequest, ActionResult } from "../actions/action";
 import { actionFor } from "../actions/registry";
 import { Repository } from "../git/repository";
 import { credentials, guarded, scmConfig } from "./processEnv";
 
 export interface EnvironmentPromotionInputs extends Omit<ActionRequest, "credentials" | "scm"> {
-    readonly action: "commit" | "pr" | "none";
+    readonly action: ActionKind;
 }
 
 export type EnvironmentPromotionOutputs = EnvironmentPromotionInputs & ActionResult;
@@ -28,10 +30,10 @@ export async function check(
             failures.push({ property: field, reason: `${field} is required` });
         }
     }
-    if (!["commit", "pr", "none"].includes(news.action)) {
+    if (!(actionKinds as readonly string[]).includes(news.action)) {
         failures.push({
             property: "action",
-            reason: `unknown action "${String(news.action)}": commit, pr or none`,
+            reason: `unknown action "${String(news.action)}": one of ${actionKinds.join(", ")}`,
         });
     }
     return { inputs: news, failures };

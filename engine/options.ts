@@ -1,0 +1,64 @@
+import type { Catalog } from "../components/catalog";
+import type { ArgoCdConfig } from "../provider/health/argoCd";
+import type { ScmConfig } from "../provider/scm/scm";
+import type { ArgoServerConfig } from "../provider/workflows/argo";
+import type { EngineLocation } from "./engineLocator";
+import type { ReleaseTarget } from "./planRelease";
+import type { ReleaseRecord } from "./releaseRecord";
+import type { ProgressEvent } from "./releaseRun";
+
+export interface PromoteEngineOptions {
+    readonly catalog: Catalog;
+    readonly engine: EngineLocation;
+    /** The Pulumi backend for the promote stacks and release records. */
+    readonly backendUrl: string;
+    readonly passphrase: string;
+    /** Where bare clones of the GitOps repositories are kept between runs. */
+    readonly gitCacheDir: string;
+    /** Tokens for http(s) Git remotes, by host (`*` for any). Passed to the provider through its environment. */
+    readonly gitTokens?: Readonly<Record<string, string>>;
+    /** The PATH to run Pulumi with (defaults to this process's). */
+    readonly inheritedPath?: string;
+    /** Live progress. */
+    readonly onProgress?: (event: ProgressEvent) => void;
+    /** How often a running release checks whether it was asked to terminate (ms). */
+    readonly pollIntervalMs?: number;
+    /** Where local workflow commands run (default: this process's working directory). */
+    readonly workflowDir?: string;
+    /** The Argo Server for Argo WorkflowTemplate gates. */
+    readonly argo?: ArgoServerConfig;
+    /** Argo CD, for health waits. */
+    readonly argocd?: ArgoCdConfig;
+    /** The code host's API (GitHub or GitHub Enterprise): pull requests (action `pr`) and commit statuses. */
+    readonly scm?: ScmOptions;
+    /** @deprecated the former name of `scm`. */
+    readonly github?: ScmOptions;
+}
+
+export interface ScmOptions extends ScmConfig {
+    /**
+     * Report each release on its source commit as the commit status `promotions/<product>` (pending while it
+     * runs, then success, failure or error). Needs the source repository on the code host.
+     */
+    readonly commitStatus?: boolean;
+    /** How often an open pull request is looked at (ms; default 10 s). */
+    readonly pollIntervalMs?: number;
+}
+/** @deprecated the former name of {@link ScmOptions}. */
+export type GitHubOptions = ScmOptions;
+
+export interface PreviewOptions {
+    readonly product: string;
+    readonly target: ReleaseTarget;
+    readonly sourceCommit?: string;
+}
+
+export interface ReleaseOptions extends PreviewOptions {
+    /** Called once the release has its id and is stored (before it waits or runs). */
+    readonly onCreated?: (record: ReleaseRecord) => void;
+}
+
+export interface RetryOptions {
+    /** Retry even though a newer release has since succeeded in some of its environments (it would roll them back). */
+    readonly forceOlder?: boolean;
+}
