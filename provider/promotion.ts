@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from "util";
 import type { TemplateBody } from "../components/promotionTemplate";
 import type { ValueEntry } from "./yaml/documentEditor";
 import { applyEntries, lookup, readDocument } from "./yaml/documentEditor";
-import { formatPath } from "./yaml/jsonPath";
+import { formatPath } from "../model/jsonPath";
 import { promotedEntries, readVersion } from "./yaml/promotedValues";
 import type { FileChanges, Repository } from "./git/repository";
 

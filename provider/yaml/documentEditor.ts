@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from "util";
 import type { Node } from "yaml";
 import { isCollection, isMap, isScalar, isSeq, parseDocument, Scalar, stringify } from "yaml";
-import type { ConcretePath } from "./jsonPath";
-import { formatPath } from "./jsonPath";
+import type { ConcretePath } from "../../model/jsonPath";
+import { formatPath } from "../../model/jsonPath";
 
 /** One promoted value: where it goes and what it is (a scalar, an array, or null). */
 export interface ValueEntry {

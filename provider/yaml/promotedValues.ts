@@ -1,7 +1,7 @@
 import type { ValueEntry } from "./documentEditor";
 import { leafEntries, readDocument } from "./documentEditor";
-import type { ConcretePath } from "./jsonPath";
-import { compileJsonPath, isPrefix, queryJsonPath } from "./jsonPath";
+import type { ConcretePath } from "../../model/jsonPath";
+import { compileJsonPath, isPrefix, queryJsonPath } from "../../model/jsonPath";
 
 /** What one file of a template promotes. */
 export interface FilePromotion {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { applyEntries, leafEntries, readDocument } from "../../../../provider/yaml/documentEditor";
-import { queryJsonPath } from "../../../../provider/yaml/jsonPath";
+import { queryJsonPath } from "../../../../model/jsonPath";
 import { promotedEntries, readVersion } from "../../../../provider/yaml/promotedValues";
 
 const values = `# Default values for web.

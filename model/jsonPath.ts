@@ -1,0 +1,266 @@
+/**
+ * JSONPath as RFC 9535 defines it (evaluated by json-p3, which passes the whole compliance test suite):
+ * names, wildcards, indexes, slices, unions, descendant segments and filter selectors with comparisons,
+ * `&&`, `||`, `!`, existence tests and the functions length, count, match, search and value. Every match
+ * has a normalized path (`$['images'][0]['newTag']`), which is what the editor writes to and what a release
+ * records. Codefresh's `$appVersion` (for `$.appVersion`) is read too.
+ *
+ * A match found through a filter also has a {@link Locator}: its path with each filter step kept as the
+ * filter, so the same element can be found again in another document (a target whose list is in a
+ * different order).
+ */
+import type { JSONPathQuery, JSONValue } from "json-p3";
+import { JSONPathEnvironment, JSONPathError, JSONPathNode } from "json-p3";
+import { InvalidInputError } from "./errors";
+
+export type PathSegment = string | number;
+/** The keys and indexes of one node, from the root: a normalized path as a list. */
+export type ConcretePath = readonly PathSegment[];
+
+/** A step of a {@link Locator}: a key or index, or a filter that selects the element among its siblings. */
+export type LocatorStep =
+    | PathSegment
+    | {
+          /** The bracketed filter segment as written, e.g. `[?(@.name == 'web')]`. */
+          readonly filter: string;
+          /** Which of the filter's matches (0-based) and how many there were where the path was found. */
+          readonly nth: number;
+          readonly of: number;
+      };
+export type Locator = readonly LocatorStep[];
+
+export interface JsonPathMatch {
+    readonly path: ConcretePath;
+    readonly value: unknown;
+    /** Present when a filter selected a step of the path. */
+    readonly locator?: Locator;
+}
+
+export interface CompiledPath {
+    /** As written by the user. */
+    readonly source: string;
+    /** As evaluated (`$appVersion` read as `$.appVersion`). */
+    readonly text: string;
+    readonly query: JSONPathQuery;
+}
+
+/** A JSONPath that does not parse: names the 1-based column and what was wrong or expected there. */
+export class JsonPathSyntaxError extends InvalidInputError {
+    constructor(
+        readonly source: string,
+        readonly column: number,
+        readonly reason: string,
+    ) {
+        super(`invalid JSONPath ${JSON.stringify(source)} at column ${column}: ${reason}`);
+    }
+}
+
+const environment = new JSONPathEnvironment({ strict: true });
+
+/** Codefresh's own published template writes "$appVersion" for "$.appVersion"; read it the same way. */
+const codefreshShorthand = /^\$[A-Za-z_]/;
+
+/** What the parser's messages mean for someone writing a template, as "expected …". */
+function explain(message: string): string {
+    const m = /^(.*?)(?: \('.*':\d+\))?$/s.exec(message);
+    const reason = m ? m[1] : message;
+    const hints: [RegExp, string][] = [
+        [/^expected '\$'/, 'a JSONPath starts with "$" (e.g. $.image.tag)'],
+        [/unclosed bracketed selection/, 'expected "]" to close the "[" selection'],
+        [/bald descendant segment/, 'expected a name, "*" or "[" after ".."'],
+        [
+            /unexpected shorthand selector/,
+            'expected a name after "." (keys with dashes or dots: $["my-key"])',
+        ],
+        [/TOKEN_ERROR|found 'TOKEN_NAME'|unexpected token 'TOKEN/, 'expected ".", ".." or "["'],
+        [/empty bracketed segment/, 'expected an index, a slice, "*", a quoted name or a filter inside [ ]'],
+        [
+            /unexpected token .* in bracketed selection/,
+            'expected an index, a slice, "*", a quoted name or a filter ("?") inside [ ] (names are quoted: [\'name\'])',
+        ],
+    ];
+    const hint = hints.find(([re]) => re.test(reason))?.[1];
+    return hint ? `${hint} (${reason})` : reason;
+}
+
+/** Parses a JSONPath; throws {@link JsonPathSyntaxError} naming the column and what was expected. */
+export function compileJsonPath(source: string): CompiledPath {
+    const shorthand = codefreshShorthand.test(source);
+    const text = shorthand ? `$.${source.slice(1)}` : source;
+    try {
+        return { source, text, query: environment.compile(text) };
+    } catch (e) {
+        if (e instanceof JSONPathError) {
+            const index = shorthand && e.token.index > 1 ? e.token.index - 1 : e.token.index;
+            throw new JsonPathSyntaxError(source, index + 1, explain(e.message));
+        }
+        throw e;
+    }
+}
+
+function compiled(path: CompiledPath | string): CompiledPath {
+    return typeof path === "string" ? compileJsonPath(path) : path;
+}
+
+/** Every match of `path` in `document`, in RFC 9535 order (duplicates included), with its path. */
+export function queryJsonPath(path: CompiledPath | string, document: unknown): [ConcretePath, unknown][] {
+    return compiled(path)
+        .query.query(document as JSONValue)
+        .nodes.map((n) => [n.location, n.value]);
+}
+
+/** The text of each segment of a query, as written (so a filter is re-evaluated exactly as the user wrote it). */
+function segmentTexts(c: CompiledPath): string[] {
+    const segments = c.query.segments;
+    return segments.map((s, i) => {
+        const end = i + 1 < segments.length ? segments[i + 1].token.index : c.text.length;
+        const raw = c.text.slice(s.token.index, end);
+        return raw.slice(0, raw.lastIndexOf("]") + 1);
+    });
+}
+
+type Segment = JSONPathQuery["segments"][number];
+
+/** A child segment whose every selector is a filter (`[?…]`): its step is found again by filtering. */
+function isFilterSegment(s: Segment): boolean {
+    return (
+        !s.toString().startsWith("..") &&
+        s.selectors.length > 0 &&
+        s.selectors.every((x) => x.toString().startsWith("?"))
+    );
+}
+
+/**
+ * Like {@link queryJsonPath}, and each match found through a filter also carries its {@link Locator}. Matches
+ * come once each (a node reached twice is kept at its first place).
+ */
+export function queryWithLocators(path: CompiledPath | string, document: unknown): JsonPathMatch[] {
+    const c = compiled(path);
+    const texts = segmentTexts(c);
+    type Walk = { node: JSONPathNode; locator: LocatorStep[]; filtered: boolean };
+    let current: Walk[] = [
+        {
+            node: new JSONPathNode(document as JSONValue, [], document as JSONValue),
+            locator: [],
+            filtered: false,
+        },
+    ];
+    c.query.segments.forEach((segment, i) => {
+        const filter = isFilterSegment(segment);
+        const next: Walk[] = [];
+        for (const w of current) {
+            const out = segment.resolve([w.node]);
+            out.forEach((node, nth) => {
+                const extra = node.location.slice(w.node.location.length);
+                next.push({
+                    node,
+                    locator: filter
+                        ? [...w.locator, { filter: texts[i], nth, of: out.length }]
+                        : [...w.locator, ...extra],
+                    filtered: w.filtered || filter,
+                });
+            });
+        }
+        current = next;
+    });
+    const seen = new Set<string>();
+    const matches: JsonPathMatch[] = [];
+    for (const w of current) {
+        const key = JSON.stringify(w.node.location);
+        if (seen.has(key)) {
+            continue;
+        }
+        seen.add(key);
+        matches.push({
+            path: w.node.location,
+            value: w.node.value,
+            ...(w.filtered ? { locator: w.locator } : {}),
+        });
+    }
+    return matches;
+}
+
+/** Where a {@link Locator} leads in a document. */
+export type Located =
+    | { readonly path: ConcretePath }
+    /** A filter step selects nothing there: the element is not in this document. */
+    | { readonly missing: string }
+    /** A filter step selects a different number of elements than where the locator was made. */
+    | { readonly ambiguous: string };
+
+/**
+ * The path a {@link Locator} names in `document`: keys and indexes are taken as they are (they need not exist
+ * yet), each filter is evaluated on the document itself, so the element it selected is found wherever it is.
+ */
+export function locate(locator: Locator, document: unknown): Located {
+    const path: PathSegment[] = [];
+    for (const step of locator) {
+        if (typeof step !== "object") {
+            path.push(step);
+            continue;
+        }
+        const at = normalizedPath(path);
+        const found = queryJsonPath(`${at}${step.filter}`, document).map(([p]) => p);
+        if (found.length === 0) {
+            return { missing: `${formatPath(path)}${step.filter}` };
+        }
+        if (found.length !== step.of) {
+            return {
+                ambiguous:
+                    `${formatPath(path)}${step.filter} selects ${found.length} elements here and ` +
+                    `${step.of} in the source; make the filter select one element (e.g. by name)`,
+            };
+        }
+        path.splice(0, path.length, ...found[step.nth]);
+    }
+    return { path };
+}
+
+/** Appends a locator's keys: the locator of a value under a located node. */
+export function extendLocator(locator: Locator, rest: ConcretePath): Locator {
+    return [...locator, ...rest];
+}
+
+function quoteName(name: string): string {
+    let out = "";
+    for (const ch of name) {
+        const cp = ch.codePointAt(0)!;
+        if (ch === "'") {
+            out += "\\'";
+        } else if (ch === "\\") {
+            out += "\\\\";
+        } else if (cp < 0x20) {
+            const short: Record<number, string> = { 8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r" };
+            out += short[cp] ?? `\\u${cp.toString(16).padStart(4, "0")}`;
+        } else {
+            out += ch;
+        }
+    }
+    return `'${out}'`;
+}
+
+/** The RFC 9535 normalized path of a node: `$['images'][0]['newTag']`. */
+export function normalizedPath(path: ConcretePath): string {
+    return "$" + path.map((seg) => (typeof seg === "number" ? `[${seg}]` : `[${quoteName(seg)}]`)).join("");
+}
+
+/** A concrete path in the short form people read: `$.image.tag`, `$["rollout-canary"].image`, `$.list[0]`. */
+export function formatPath(path: ConcretePath): string {
+    return (
+        "$" +
+        path
+            .map((seg) =>
+                typeof seg === "number"
+                    ? `[${seg}]`
+                    : /^[A-Za-z_][\w]*$/.test(seg)
+                      ? `.${seg}`
+                      : `[${JSON.stringify(seg)}]`,
+            )
+            .join("")
+    );
+}
+
+/** True when `prefix` is `path` or one of its ancestors. */
+export function isPrefix(prefix: ConcretePath, path: ConcretePath): boolean {
+    return prefix.length <= path.length && prefix.every((seg, i) => seg === path[i]);
+}
