@@ -11,6 +11,7 @@
  */
 import type { JSONPathQuery, JSONValue } from "json-p3";
 import { JSONPathEnvironment, JSONPathError, JSONPathNode } from "json-p3";
+import { isDeepStrictEqual } from "util";
 import { InvalidInputError } from "./errors";
 
 export type PathSegment = string | number;
@@ -26,6 +27,12 @@ export type LocatorStep =
           /** Which of the filter's matches (0-based) and how many there were where the path was found. */
           readonly nth: number;
           readonly of: number;
+          /**
+           * When the filter selected several elements: what tells this one apart, the values of the fields the
+           * filter compares with `==` (or, if it compares none, the element's `name`), by normalized path
+           * relative to the element (`$['name']`).
+           */
+          readonly key?: Readonly<Record<string, unknown>>;
       };
 export type Locator = readonly LocatorStep[];
 
@@ -130,6 +137,70 @@ function isFilterSegment(s: Segment): boolean {
     );
 }
 
+/** Anything in json-p3's filter expression tree (read by shape: its classes are not exported). */
+interface ExpressionNode {
+    readonly operator?: string;
+    readonly logical?: boolean;
+    readonly left?: ExpressionNode;
+    readonly right?: ExpressionNode;
+    readonly expression?: ExpressionNode;
+    readonly args?: readonly ExpressionNode[];
+    readonly path?: JSONPathQuery;
+    toString(): string;
+}
+
+/** The relative singular queries a filter compares with `==` (`@.name == 'web'` gives `$['name']`). */
+function equalityFields(segment: Segment): string[] {
+    const fields = new Set<string>();
+    const visitExpr = (e: ExpressionNode | undefined, compared: boolean): void => {
+        if (e === undefined) {
+            return;
+        }
+        if (e.path !== undefined) {
+            if (compared && e.toString().startsWith("@") && e.path.singularQuery()) {
+                fields.add(e.path.toString({ form: "canonical" }));
+            }
+            return;
+        }
+        if (e.left !== undefined && e.right !== undefined) {
+            const equality = e.operator === "==";
+            visitExpr(e.left, equality);
+            visitExpr(e.right, equality);
+            return;
+        }
+        visitExpr(e.right, false);
+        visitExpr(e.expression, false);
+    };
+    for (const selector of segment.selectors) {
+        visitExpr((selector as unknown as { expression?: ExpressionNode }).expression, false);
+    }
+    return [...fields];
+}
+
+/** The values of `fields` in `element` (fields it lacks are left out). */
+function keyOf(element: unknown, fields: readonly string[]): Record<string, unknown> {
+    const key: Record<string, unknown> = {};
+    for (const f of fields) {
+        const [match] = queryJsonPath(f, element);
+        if (match !== undefined) {
+            key[f] = match[1];
+        }
+    }
+    return key;
+}
+
+/** The fields that tell a filter's elements apart: those it compares with `==`, else `name` when there is one. */
+function identityFields(segment: Segment, elements: readonly unknown[]): string[] {
+    const compared = equalityFields(segment);
+    if (compared.length > 0) {
+        return compared;
+    }
+    const named = elements.every(
+        (e) => typeof e === "object" && e !== null && typeof (e as { name?: unknown }).name === "string",
+    );
+    return named ? ["$['name']"] : [];
+}
+
 /**
  * Like {@link queryJsonPath}, and each match found through a filter also carries its {@link Locator}. Matches
  * come once each (a node reached twice is kept at its first place).
@@ -150,12 +221,20 @@ export function queryWithLocators(path: CompiledPath | string, document: unknown
         const next: Walk[] = [];
         for (const w of current) {
             const out = segment.resolve([w.node]);
+            const fields =
+                filter && out.length > 1
+                    ? identityFields(
+                          segment,
+                          out.map((n) => n.value),
+                      )
+                    : [];
             out.forEach((node, nth) => {
                 const extra = node.location.slice(w.node.location.length);
+                const key = fields.length > 0 ? { key: keyOf(node.value, fields) } : {};
                 next.push({
                     node,
                     locator: filter
-                        ? [...w.locator, { filter: texts[i], nth, of: out.length }]
+                        ? [...w.locator, { filter: texts[i], nth, of: out.length, ...key }]
                         : [...w.locator, ...extra],
                     filtered: w.filtered || filter,
                 });
@@ -200,20 +279,38 @@ export function locate(locator: Locator, document: unknown): Located {
             continue;
         }
         const at = normalizedPath(path);
-        const found = queryJsonPath(`${at}${step.filter}`, document).map(([p]) => p);
-        if (found.length === 0) {
-            return { missing: `${formatPath(path)}${step.filter}` };
-        }
-        if (found.length !== step.of) {
+        const where = `${formatPath(path)}${step.filter}`;
+        const found = queryJsonPath(`${at}${step.filter}`, document);
+        const key = step.key;
+        const candidates =
+            key === undefined || Object.keys(key).length === 0
+                ? found
+                : found.filter(([, v]) => isDeepStrictEqual(keyOf(v, Object.keys(key)), key));
+        if (candidates.length === 0) {
             return {
-                ambiguous:
-                    `${formatPath(path)}${step.filter} selects ${found.length} elements here and ` +
-                    `${step.of} in the source; make the filter select one element (e.g. by name)`,
+                missing:
+                    key === undefined || Object.keys(key).length === 0
+                        ? where
+                        : `${where} with ${describeKey(key)}`,
             };
         }
-        path.splice(0, path.length, ...found[step.nth]);
+        if (candidates.length > 1 || (key === undefined && step.of > 1)) {
+            return {
+                ambiguous:
+                    `${where} selects ${found.length} element${found.length === 1 ? "" : "s"} here and ${step.of} in the source, ` +
+                    `and nothing tells which is which; make the filter select one element ` +
+                    `(e.g. [?(@.name == '…')]) or give the elements distinct names`,
+            };
+        }
+        path.splice(0, path.length, ...candidates[0][0]);
     }
     return { path };
+}
+
+function describeKey(key: Readonly<Record<string, unknown>>): string {
+    return Object.entries(key)
+        .map(([f, v]) => `${f.replace(/^\$/, "@")} == ${JSON.stringify(v)}`)
+        .join(" and ");
 }
 
 /** Appends a locator's keys: the locator of a value under a located node. */

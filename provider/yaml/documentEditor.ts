@@ -137,7 +137,8 @@ function stringStyleOf(node: Node | undefined): StringType {
     return style;
 }
 
-function renderScalar(value: unknown, original: Scalar | undefined, json: boolean): string {
+/** A scalar as the target writes it; `flow` when it sits in a flow collection (where "," and brackets end it). */
+function renderScalar(value: unknown, original: Scalar | undefined, json: boolean, flow = false): string {
     if (json || value === null || typeof value !== "string") {
         return value === null ? "null" : JSON.stringify(value);
     }
@@ -150,7 +151,7 @@ function renderScalar(value: unknown, original: Scalar | undefined, json: boolea
     }
     // Plain when it reads back as the same string; quoted otherwise (e.g. "1.10", "true", "a: b").
     const plain = stringify(value, { lineWidth: 0 }).trimEnd();
-    return plain === value ? value : JSON.stringify(value);
+    return plain === value && !(flow && /[,[\]{}]/.test(value)) ? value : JSON.stringify(value);
 }
 
 /** A collection in flow style on one line, spaced and quoted like `original` (`[a, b]`, `[ "a", "b" ]`). */
@@ -253,20 +254,27 @@ interface Splice {
     readonly insert: string;
 }
 
-function replaceNode(text: string, node: Node, value: unknown, file: string, json: boolean): Splice {
+function replaceNode(
+    text: string,
+    node: Node,
+    value: unknown,
+    file: string,
+    json: boolean,
+    inFlow = false,
+): Splice {
     const [start, rawEnd] = rangeOf(node, file);
     const end = trimmedEnd(text, start, rawEnd);
     const isCollectionValue = Array.isArray(value) || isPlainObject(value);
     let insert: string;
     if (isScalar(node) && !isCollectionValue) {
-        insert = renderScalar(value, node, json);
+        insert = renderScalar(value, node, json, inFlow);
     } else if (isCollection(node) && !node.flow && !isEmptyish(value) && isCollectionValue) {
         // A block collection stays block (JSON: stays multi-line).
         insert = json
             ? renderJsonBlock(value, columnOf(text, start))
             : renderBlock(value, columnOf(text, start), node);
     } else if (!isCollectionValue) {
-        insert = renderScalar(value, undefined, json);
+        insert = renderScalar(value, undefined, json, inFlow);
     } else {
         // A flow collection stays flow, spaced and quoted as it was; a scalar becoming a collection is
         // written in flow style on its line.
@@ -328,7 +336,7 @@ function insertMissing(
                 const rendered =
                     Array.isArray(nested) || isPlainObject(nested)
                         ? renderFlow(nested, parent, text, json)
-                        : renderScalar(nested, undefined, json);
+                        : renderScalar(nested, undefined, json, true);
                 return {
                     start: insertAt,
                     end: insertAt,
@@ -384,7 +392,9 @@ function editsFor(
         if (node !== undefined && node !== null && !isPair(node)) {
             const current = (node as Node).toJSON() as unknown;
             if (!isDeepStrictEqual(current, entry.value)) {
-                splice = replaceNode(out, node as Node, entry.value, file, json);
+                const parent = entry.path.length === 0 ? undefined : doc.getIn(entry.path.slice(0, -1), true);
+                const inFlow = isCollection(parent) && parent.flow === true;
+                splice = replaceNode(out, node as Node, entry.value, file, json, inFlow);
             }
         } else {
             splice = insertMissing(out, entry.path, entry.value, file, json);

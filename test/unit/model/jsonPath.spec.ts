@@ -153,13 +153,46 @@ describe("JSONPath: filters, slices, unions and normalized paths", () => {
     it("keeps a filter as written (a negated group keeps its parentheses) and reports an ambiguous one", () => {
         const [match] = queryWithLocators("$.images[?!(@.name != 'redis')].newTag", kustomization);
         assert.deepStrictEqual(match.locator?.[1], { filter: "[?!(@.name != 'redis')]", nth: 0, of: 1 });
+        // Several matches: each is told apart by its name (the filter compares no field with ==).
         const many = queryWithLocators("$.images[?@.newTag].newTag", kustomization);
         assert.strictEqual(many.length, 3);
-        assert.deepStrictEqual(locate(many[1].locator!, kustomization), { path: ["images", 1, "newTag"] });
-        const located = locate(many[1].locator!, { images: [{ newTag: "a" }] });
+        assert.deepStrictEqual(many[1].locator?.[1], {
+            filter: "[?@.newTag]",
+            nth: 1,
+            of: 3,
+            key: { "$['name']": "quay.io/argoproj/argocd" },
+        });
+        const reordered = { images: [kustomization.images[1], kustomization.images[0]] };
+        assert.deepStrictEqual(locate(many[1].locator!, reordered), { path: ["images", 0, "newTag"] });
+        assert.deepStrictEqual(locate(many[2].locator!, reordered), {
+            missing: `$.images[?@.newTag] with @['name'] == "redis"`,
+        });
+        // Elements without names and a filter that compares nothing: which is which would be a guess.
+        const [, second] = queryWithLocators("$.list[?@.x].x", { list: [{ x: 1 }, { x: 2 }] });
+        const located = locate(second.locator!, { list: [{ x: 5 }, { x: 6 }] });
         assert.ok(
-            "ambiguous" in located && /selects 1 elements here and 3 in the source/.test(located.ambiguous),
+            "ambiguous" in located &&
+                /selects 2 elements here and 2 in the source, and nothing tells which is which/.test(
+                    located.ambiguous,
+                ),
+            JSON.stringify(located),
         );
+        // Fields compared with == tell the elements apart.
+        const byEq = queryWithLocators("$.list[?@.id == 1 || @.id == 2].v", {
+            list: [
+                { id: 1, v: "a" },
+                { id: 2, v: "b" },
+            ],
+        });
+        assert.deepStrictEqual(byEq[1].locator?.[1], {
+            filter: "[?@.id == 1 || @.id == 2]",
+            nth: 1,
+            of: 2,
+            key: { "$['id']": 2 },
+        });
+        assert.deepStrictEqual(locate(byEq[1].locator!, { list: [{ id: 2 }, { id: 3 }, { id: 1 }] }), {
+            path: ["list", 0, "v"],
+        });
     });
 
     it("has no locator for a match found without a filter", () => {
