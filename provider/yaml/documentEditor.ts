@@ -204,13 +204,33 @@ function renderBlock(value: unknown, column: number, original: Node | undefined)
         .join("\n");
 }
 
-/** A value in JSON, indented to `column` after its first line. */
-function renderJsonBlock(value: unknown, column: number): string {
-    const pad = " ".repeat(column);
-    return JSON.stringify(value, null, 2)
+/** A value as multi-line JSON: indented by `unit` per level, later lines starting at `indent`. */
+function renderJsonBlock(value: unknown, indent: number, unit = 2): string {
+    const pad = " ".repeat(indent);
+    return JSON.stringify(value, null, unit)
         .split("\n")
         .map((line, i) => (i === 0 ? line : pad + line))
         .join("\n");
+}
+
+/** How far the line holding `offset` is indented. */
+function lineIndent(text: string, offset: number): number {
+    const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+    return /^[ \t]*/.exec(text.slice(lineStart))![0].length;
+}
+
+/** The indentation step a multi-line collection uses: its first item's column beyond its own line's indent. */
+function indentUnit(text: string, node: Node): number {
+    const items = isCollection(node) ? (node.items as unknown[]) : [];
+    const first = items[0];
+    const firstNode = (isPair(first) ? first.key : first) as Node | undefined;
+    if (firstNode?.range && node.range) {
+        const unit = columnOf(text, firstNode.range[0]) - lineIndent(text, node.range[0]);
+        if (unit > 0 && unit <= 8 && text.slice(node.range[0], firstNode.range[0]).includes("\n")) {
+            return unit;
+        }
+    }
+    return 2;
 }
 
 function renderKey(key: string | number, json: boolean): string {
@@ -227,12 +247,19 @@ function nest(rest: ConcretePath, value: unknown): unknown {
 }
 
 /** `key: value` (or nested keys for the rest of the path) as block text starting at `column`. */
-function renderPair(rest: ConcretePath, value: unknown, column: number, json: boolean, text: string): string {
+function renderPair(
+    rest: ConcretePath,
+    value: unknown,
+    column: number,
+    json: boolean,
+    text: string,
+    unit = 2,
+): string {
     const nested = nest(rest, value);
     const key = renderKey(rest[0], json);
     const isCollectionValue = Array.isArray(nested) || isPlainObject(nested);
     if (json) {
-        return `${key}: ${isCollectionValue ? renderJsonBlock(nested, column) : renderScalar(nested, undefined, true)}`;
+        return `${key}: ${isCollectionValue ? renderJsonBlock(nested, column, unit) : renderScalar(nested, undefined, true)}`;
     }
     if (isCollectionValue && !isEmptyish(nested)) {
         return `${key}:\n${" ".repeat(column + 2)}${renderBlock(nested, column + 2, undefined)}`;
@@ -268,10 +295,15 @@ function replaceNode(
     let insert: string;
     if (isScalar(node) && !isCollectionValue) {
         insert = renderScalar(value, node, json, inFlow);
-    } else if (isCollection(node) && !node.flow && !isEmptyish(value) && isCollectionValue) {
-        // A block collection stays block (JSON: stays multi-line).
+    } else if (
+        isCollection(node) &&
+        (json ? text.slice(start, end).includes("\n") : !node.flow) &&
+        !isEmptyish(value) &&
+        isCollectionValue
+    ) {
+        // A block collection stays block (JSON: a multi-line array or object stays multi-line).
         insert = json
-            ? renderJsonBlock(value, columnOf(text, start))
+            ? renderJsonBlock(value, lineIndent(text, start), indentUnit(text, node))
             : renderBlock(value, columnOf(text, start), node);
     } else if (!isCollectionValue) {
         insert = renderScalar(value, undefined, json, inFlow);
@@ -333,10 +365,12 @@ function insertMissing(
                 const multiline = text.slice(rangeOf(parent, file)[0], insertAt).includes("\n");
                 const sep = multiline ? `,\n${" ".repeat(column)}` : ", ";
                 const nested = nest(rest, value);
-                const rendered =
-                    Array.isArray(nested) || isPlainObject(nested)
-                        ? renderFlow(nested, parent, text, json)
-                        : renderScalar(nested, undefined, json, true);
+                const collection = Array.isArray(nested) || isPlainObject(nested);
+                const rendered = !collection
+                    ? renderScalar(nested, undefined, json, true)
+                    : json && multiline && !isEmptyish(nested)
+                      ? renderJsonBlock(nested, column, indentUnit(text, parent))
+                      : renderFlow(nested, parent, text, json);
                 return {
                     start: insertAt,
                     end: insertAt,
@@ -346,7 +380,7 @@ function insertMissing(
             return {
                 start: insertAt,
                 end: insertAt,
-                insert: `\n${" ".repeat(column)}${renderPair(rest, value, column, json, text)}`,
+                insert: `\n${" ".repeat(column)}${renderPair(rest, value, column, json, text, indentUnit(text, parent))}`,
             };
         }
         if (isSeq(parent) && typeof rest[0] === "number") {

@@ -427,3 +427,50 @@ images:
         );
     });
 });
+
+describe("applyEntries on multi-line JSON", () => {
+    it("replaces a nested array indented like the file (4 spaces), not at the bracket's column", () => {
+        const json = '{\n    "name": "web",\n    "features": [\n        "a"\n    ]\n}\n';
+        const out = applyEntries(json, [{ path: ["features"], value: ["a", "b"] }], "config.json");
+        assert.strictEqual(
+            out,
+            '{\n    "name": "web",\n    "features": [\n        "a",\n        "b"\n    ]\n}\n',
+        );
+    });
+
+    it("adds a key holding an object, indented like its siblings", () => {
+        const json = '{\n    "name": "web"\n}\n';
+        const out = applyEntries(json, [{ path: ["image"], value: ["x"] }], "config.json");
+        assert.strictEqual(out, '{\n    "name": "web",\n    "image": [\n        "x"\n    ]\n}\n');
+    });
+});
+
+describe("writing at every normalized path a query selects", () => {
+    const target = "a:\n  - {tag: '1'}\n  - {tag: '1'}\n  - {tag: '1'}\nb:\n  c:\n    tag: '1' # deep\n";
+    const source = "a:\n  - {tag: '2'}\n  - {tag: '3'}\n  - {tag: '4'}\nb:\n  c:\n    tag: '5'\n";
+    const cases: [string, string][] = [
+        [
+            "$.a[0,2].tag",
+            "a:\n  - {tag: '2'}\n  - {tag: '1'}\n  - {tag: '4'}\nb:\n  c:\n    tag: '1' # deep\n",
+        ],
+        [
+            "$.a[1:].tag",
+            "a:\n  - {tag: '1'}\n  - {tag: '3'}\n  - {tag: '4'}\nb:\n  c:\n    tag: '1' # deep\n",
+        ],
+        [
+            "$.a[-1:].tag",
+            "a:\n  - {tag: '1'}\n  - {tag: '1'}\n  - {tag: '4'}\nb:\n  c:\n    tag: '1' # deep\n",
+        ],
+        ["$..tag", "a:\n  - {tag: '2'}\n  - {tag: '3'}\n  - {tag: '4'}\nb:\n  c:\n    tag: '5' # deep\n"],
+        [
+            "$['b'][*]['tag']",
+            "a:\n  - {tag: '1'}\n  - {tag: '1'}\n  - {tag: '1'}\nb:\n  c:\n    tag: '5' # deep\n",
+        ],
+    ];
+    for (const [jsonPath, expected] of cases) {
+        it(jsonPath, () => {
+            const entries = promotedEntries(source, "v.yaml", { jsonPaths: [jsonPath] });
+            assert.strictEqual(applyEntries(target, entries, "v.yaml"), expected);
+        });
+    }
+});
