@@ -80,6 +80,17 @@ function explain(message: string): string {
             'expected a name after "." (keys with dashes or dots: $["my-key"])',
         ],
         [/TOKEN_ERROR|found 'TOKEN_NAME'|unexpected token 'TOKEN/, 'expected ".", ".." or "["'],
+        [/can't backup beyond start/, 'expected a name or "*" after "."'],
+        [
+            /unexpected filter selector token '='/,
+            'expected "==" (a comparison is written ==, !=, <, <=, > or >=)',
+        ],
+        [/unexpected filter selector token '[&|]'/, 'expected "&&" or "||"'],
+        [
+            /unexpected filter selector token/,
+            'expected @, $, a quoted string, a number, true, false, null, a function, "(" or "!" ' +
+                "(strings are quoted: @.name == 'web')",
+        ],
         [/empty bracketed segment/, 'expected an index, a slice, "*", a quoted name or a filter inside [ ]'],
         [
             /unexpected token .* in bracketed selection/,
@@ -87,11 +98,20 @@ function explain(message: string): string {
         ],
     ];
     const hint = hints.find(([re]) => re.test(reason))?.[1];
-    return hint ? `${hint} (${reason})` : reason;
+    // The parser's own words, after the hint, unless they describe its internals.
+    return hint ? (/backup/.test(reason) ? hint : `${hint} (${reason})`) : reason;
 }
 
 /** Parses a JSONPath; throws {@link JsonPathSyntaxError} naming the column and what was expected. */
 export function compileJsonPath(source: string): CompiledPath {
+    const trailing = /\s+$/.exec(source);
+    if (trailing && source.trim() !== "") {
+        throw new JsonPathSyntaxError(
+            source,
+            trailing.index + 1,
+            "expected nothing after the path (trailing whitespace)",
+        );
+    }
     const shorthand = codefreshShorthand.test(source);
     const text = shorthand ? `$.${source.slice(1)}` : source;
     try {

@@ -60,6 +60,14 @@ describe("JSONPath", () => {
         ["$.images[?(@.name == 'a')", /at column \d+: expected "\]" to close/],
         ["$appVersion tag", /"\$appVersion tag" at column 13: /],
         ["$[?length(@.*) < 3]", /length\(\) argument 0 must be of ValueType/],
+        ["$.a.", /at column 5: expected a name or "\*" after "\."$/],
+        ["$.a[?@.name = 'x']", /at column 13: expected "==" \(a comparison is written ==/],
+        [
+            "$.a[?(@.name == x)]",
+            /at column 18: expected @, \$, a quoted string.*strings are quoted: @\.name == 'web'/,
+        ],
+        ["$.a[?@.v > 1 & @.w]", /at column 14: expected "&&" or "\|\|"/],
+        ["$.a ", /at column 4: expected nothing after the path \(trailing whitespace\)/],
     ];
     for (const [path, reason] of bad) {
         it(`rejects ${path}`, () => {
