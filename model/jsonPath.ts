@@ -160,11 +160,9 @@ function isFilterSegment(s: Segment): boolean {
 /** Anything in json-p3's filter expression tree (read by shape: its classes are not exported). */
 interface ExpressionNode {
     readonly operator?: string;
-    readonly logical?: boolean;
     readonly left?: ExpressionNode;
     readonly right?: ExpressionNode;
     readonly expression?: ExpressionNode;
-    readonly args?: readonly ExpressionNode[];
     readonly path?: JSONPathQuery;
     toString(): string;
 }

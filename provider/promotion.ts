@@ -1,7 +1,7 @@
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import type { TemplateBody } from "../components/promotionTemplate";
-import { entityName, InvalidInputError, messageOf, PromotionError } from "../model/errors";
+import { entityName, InvalidInputError, PromotionError } from "../model/errors";
 import { formatPath } from "../model/jsonPath";
 import type { FileChanges, Repository } from "./git/repository";
 import type { ValueEntry } from "./yaml/documentEditor";
@@ -87,17 +87,16 @@ function symlinkRefused(application: string, file: string, side: "source" | "tar
     );
 }
 
-/** Runs `fn`, turning any failure into an invalid-input error that names the application and the file. */
+/** Runs `fn`, naming the application and the file in a refusal (an invalid file, JSONPath or edit). */
 function about<T>(application: string, file: string, fn: () => T): T {
     try {
         return fn();
     } catch (e) {
-        const entity = entityName("Application", application);
-        const message = messageOf(e);
-        const named = message.includes(file) ? message : `${file}: ${message}`;
-        if (e instanceof PromotionError && e.entity !== undefined) {
+        if (!(e instanceof PromotionError) || e.entity !== undefined) {
             throw e;
         }
+        const entity = entityName("Application", application);
+        const named = e.message.includes(file) ? e.message : `${file}: ${e.message}`;
         throw new InvalidInputError(`${entity}: ${named}`, { entity, path: file, cause: e });
     }
 }
