@@ -18,7 +18,7 @@ import type { PromotionTemplateDefinition, PromotionTemplateInput, TemplateBody 
 import { promotionTemplateDefinitionSchema } from "./promotionTemplate";
 import type { PromotionWorkflowDefinition, PromotionWorkflowInput } from "./promotionWorkflow";
 import { promotionWorkflowDefinitionSchema } from "./promotionWorkflow";
-import { compileJsonPath } from "../provider/yaml/jsonPath";
+import { compileJsonPath } from "../model/jsonPath";
 
 /** Everything a user defines, as plain values: what a YAML directory or a TS module gives. */
 export interface Definitions {

@@ -1,11 +1,12 @@
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import type { TemplateBody } from "../components/promotionTemplate";
-import type { ValueEntry } from "./yaml/documentEditor";
-import { applyEntries, lookup, readDocument } from "./yaml/documentEditor";
-import { formatPath } from "./yaml/jsonPath";
-import { promotedEntries, readVersion } from "./yaml/promotedValues";
+import { entityName, InvalidInputError, PromotionError } from "../model/errors";
+import { formatPath } from "../model/jsonPath";
 import type { FileChanges, Repository } from "./git/repository";
+import type { ValueEntry } from "./yaml/documentEditor";
+import { applyEntriesToBytes, decodeText, lookup, readDocument } from "./yaml/documentEditor";
+import { locateEntries, promotedEntries, readVersion } from "./yaml/promotedValues";
 
 /** One file of the release candidate: the values it carries, or (no template paths) its whole content. */
 export interface CandidateFile {
@@ -40,32 +41,104 @@ export interface ApplicationPlan {
     readonly changes: readonly Change[];
     /** Repository-relative file path to new content. */
     readonly files: ReadonlyMap<string, Buffer>;
-    /** Candidate files the target does not have (left alone, as Codefresh does). */
+    /**
+     * Candidate files the target does not have, and elements a filter selects in the source but not in the
+     * target (`values.yaml $.images[?(@.name == 'web')]`): left alone, as Codefresh does.
+     */
     readonly missing: readonly string[];
 }
+
+/** What planning reads from a repository (a {@link Repository}, or a fake in tests). */
+export type RepositoryFiles = Pick<Repository, "url" | "readFile" | "readFiles" | "listFiles" | "symlinks">;
 
 const join = (dir: string, file: string) =>
     path.posix.normalize(path.posix.join(dir === "." ? "" : dir, file));
 
+/**
+ * `file` joined to the application's path, refusing a path that leaves it (`../secret.yaml`, `/etc/passwd`):
+ * a template names files inside the application's directory.
+ */
+function inside(application: { name: string; path: string }, file: string, what: string): string {
+    const normalized = path.posix.normalize(file);
+    if (
+        file === "" ||
+        path.posix.isAbsolute(file) ||
+        /^[A-Za-z]:[\\/]/.test(file) ||
+        normalized === "." ||
+        normalized === ".." ||
+        normalized.startsWith("../")
+    ) {
+        throw new InvalidInputError(
+            `${entityName("Application", application.name)}: ${what} ${JSON.stringify(file)} is outside the ` +
+                `application's path ${JSON.stringify(application.path)}; name files relative to the ` +
+                `application's directory, inside it (e.g. values.yaml or env/values.yaml)`,
+            { entity: entityName("Application", application.name), path: file },
+        );
+    }
+    return join(application.path, normalized);
+}
+
+function symlinkRefused(application: string, file: string, side: "source" | "target"): InvalidInputError {
+    return new InvalidInputError(
+        `${entityName("Application", application)}: ${file} is a symbolic link in the ${side}; promotion ` +
+            `does not follow or replace links: make it a regular file, or leave it out of the template ` +
+            `(list the file the link points to instead)`,
+        { entity: entityName("Application", application), path: file },
+    );
+}
+
+/** Runs `fn`, naming the application and the file in a refusal (an invalid file, JSONPath or edit). */
+function about<T>(application: string, file: string, fn: () => T): T {
+    try {
+        return fn();
+    } catch (e) {
+        if (!(e instanceof PromotionError) || e.entity !== undefined) {
+            throw e;
+        }
+        const entity = entityName("Application", application);
+        const named = e.message.includes(file) ? e.message : `${file}: ${e.message}`;
+        throw new InvalidInputError(`${entity}: ${named}`, { entity, path: file, cause: e });
+    }
+}
+
 /** Reads the candidate from the source application's files at `commit`. */
 export async function readCandidate(
-    repo: Repository,
+    repo: RepositoryFiles,
     commit: string,
     source: { application: string; path: string },
     template: TemplateBody,
 ): Promise<ReleaseCandidate> {
+    const app = { name: source.application, path: source.path };
     const files: CandidateFile[] = [];
     if (template.promotion) {
-        for (const [file, spec] of Object.entries(template.promotion).sort(([a], [b]) => (a < b ? -1 : 1))) {
-            const text = await repo.readFile(commit, join(source.path, file));
-            if (text === undefined) {
+        const specs = Object.entries(template.promotion)
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([file, spec]) => ({ file, spec, full: inside(app, file, "promotion file") }));
+        const links = await repo.symlinks(
+            commit,
+            specs.map((s) => s.full),
+        );
+        for (const { file, spec, full } of specs) {
+            if (links.has(full)) {
+                throw symlinkRefused(source.application, full, "source");
+            }
+            const bytes = await repo.readFile(commit, full);
+            if (bytes === undefined) {
                 continue; // a file the source application does not have: nothing to promote from it
             }
-            files.push({ file, entries: promotedEntries(text.toString("utf8"), file, spec) });
+            const entries = about(source.application, full, () =>
+                promotedEntries(decodeText(bytes, full), full, spec),
+            );
+            files.push({ file, entries });
         }
     } else {
         const prefix = source.path === "." ? "" : `${source.path.replace(/\/$/, "")}/`;
-        for (const full of await repo.listFiles(commit, source.path)) {
+        const listed = await repo.listFiles(commit, source.path);
+        const links = await repo.symlinks(commit, [source.path]);
+        for (const full of listed) {
+            if (links.has(full)) {
+                throw symlinkRefused(source.application, full, "source");
+            }
             const content = await repo.readFile(commit, full);
             if (content !== undefined) {
                 files.push({ file: full.slice(prefix.length), content: content.toString("base64") });
@@ -74,15 +147,16 @@ export async function readCandidate(
     }
     let version: string | undefined;
     if (template.versionSource) {
-        const text = await repo.readFile(commit, join(source.path, template.versionSource.file));
+        const { file, jsonPath } = template.versionSource;
+        const full = inside(app, file, "versionSource file");
+        if ((await repo.symlinks(commit, [full])).has(full)) {
+            throw symlinkRefused(source.application, full, "source");
+        }
+        const bytes = await repo.readFile(commit, full);
         version =
-            text === undefined
+            bytes === undefined
                 ? undefined
-                : readVersion(
-                      text.toString("utf8"),
-                      template.versionSource.file,
-                      template.versionSource.jsonPath,
-                  );
+                : about(source.application, full, () => readVersion(decodeText(bytes, full), full, jsonPath));
     }
     return {
         sourceApplication: source.application,
@@ -96,7 +170,7 @@ export async function readCandidate(
 
 /** What writing `candidate` into the application at `appPath`, as of `commit`, changes. */
 export async function planApplication(
-    repo: Repository,
+    repo: RepositoryFiles,
     commit: string,
     application: { name: string; path: string },
     candidate: Pick<ReleaseCandidate, "files">,
@@ -104,12 +178,14 @@ export async function planApplication(
     const changes: Change[] = [];
     const files = new Map<string, Buffer>();
     const missing: string[] = [];
-    const current = await repo.readFiles(
-        commit,
-        candidate.files.map((cf) => join(application.path, cf.file)),
-    );
-    for (const cf of candidate.files) {
-        const target = join(application.path, cf.file);
+    const targets = candidate.files.map((cf) => inside(application, cf.file, "promoted file"));
+    const current = await repo.readFiles(commit, targets);
+    const links = await repo.symlinks(commit, targets);
+    candidate.files.forEach((cf, i) => {
+        const target = targets[i];
+        if (links.has(target)) {
+            throw symlinkRefused(application.name, target, "target");
+        }
         const before = current.get(target);
         if (cf.content !== undefined) {
             const after = Buffer.from(cf.content, "base64");
@@ -122,28 +198,31 @@ export async function planApplication(
                     to: `${after.length} bytes`,
                 });
             }
-            continue;
+            return;
         }
         if (before === undefined) {
             missing.push(cf.file);
-            continue;
+            return;
         }
-        const text = before.toString("utf8");
-        const doc = readDocument(text, target);
-        const differing = (cf.entries ?? []).filter((e) => !isDeepStrictEqual(lookup(doc, e.path), e.value));
-        if (differing.length === 0) {
-            continue;
-        }
-        for (const e of differing) {
-            changes.push({
-                file: cf.file,
-                path: formatPath(e.path),
-                from: lookup(doc, e.path) ?? null,
-                to: e.value,
-            });
-        }
-        files.set(target, Buffer.from(applyEntries(text, differing, target), "utf8"));
-    }
+        about(application.name, target, () => {
+            const doc = readDocument(decodeText(before, target), target);
+            const placed = locateEntries(cf.entries ?? [], doc, target);
+            missing.push(...placed.missing.map((m) => `${cf.file} ${m}`));
+            const differing = placed.located.filter((e) => !isDeepStrictEqual(lookup(doc, e.path), e.value));
+            if (differing.length === 0) {
+                return;
+            }
+            for (const e of differing) {
+                changes.push({
+                    file: cf.file,
+                    path: formatPath(e.path),
+                    from: lookup(doc, e.path) ?? null,
+                    to: e.value,
+                });
+            }
+            files.set(target, applyEntriesToBytes(before, differing, target));
+        });
+    });
     return { application: application.name, changes, files, missing };
 }
 

@@ -334,6 +334,25 @@ export class Repository {
         return stdout.split("\0").filter(Boolean);
     }
 
+    /** Which of `paths` (files, or directories searched recursively; "." for all) are symbolic links at `commit`. */
+    async symlinks(commit: string, paths: readonly string[]): Promise<Set<string>> {
+        const out = new Set<string>();
+        if (paths.length === 0) {
+            return out;
+        }
+        const spec = paths.some((p) => p === "." || p === "")
+            ? []
+            : ["--", ...paths.map((p) => p.replace(/\/$/, ""))];
+        const { stdout } = await git(["ls-tree", "-r", "-z", commit, ...spec], { cwd: this.dir });
+        for (const entry of stdout.split("\0")) {
+            const m = /^120000 blob [0-9a-f]+\t(.*)$/s.exec(entry);
+            if (m) {
+                out.add(m[1]);
+            }
+        }
+        return out;
+    }
+
     async commitInfo(sha: string): Promise<CommitInfo> {
         const { stdout } = await git(["show", "-s", "--format=%H%x00%an <%ae>%x00%aI%x00%B", sha], {
             ...this.local(),
