@@ -77,7 +77,7 @@ function alive(pid: number): boolean {
     }
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
+async function until(what: string, check: () => boolean, timeoutMs = 300_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!check()) {
         if (Date.now() > deadline) {
@@ -112,9 +112,16 @@ describe("faults: SIGKILL at five points of a gated release, then retry", functi
             const cli = startCli([...args, "trigger", "--product", "web", "--flow", "seq"], { env });
             let id: string;
             try {
-                await until(point.name, () =>
-                    point.reached({ output: cli.output(), marks: fs.readFileSync(marks, "utf8"), repo }),
-                );
+                await until(point.name, () => {
+                    if (cli.child.exitCode !== null) {
+                        throw new Error(`the release ended before ${point.name}:\n${cli.output()}`);
+                    }
+                    return point.reached({
+                        output: cli.output(),
+                        marks: fs.readFileSync(marks, "utf8"),
+                        repo,
+                    });
+                });
                 id = /release (r\S+) \(web/.exec(cli.output())![1];
                 cli.killGroup();
                 await cli.done;
