@@ -17,15 +17,15 @@ export function repoUrlProblem(url: string): string | undefined {
     if (url.startsWith("-")) {
         return `starts with "-", so git would read it as an option: ${fixUrl}`;
     }
+    const transport = /^([A-Za-z][A-Za-z0-9+.-]*)::/.exec(url);
+    if (transport) {
+        return `uses git's "${transport[1]}::" transport, which can run commands or read file descriptors: ${fixUrl}`;
+    }
     if (optionSmuggling.test(url)) {
         return `contains a git option (${optionSmuggling.exec(url)![0]}): remove it; ${fixUrl}`;
     }
     if (controlChar.test(url) || /\s/.test(url)) {
         return `contains spaces or control characters: ${fixUrl}`;
-    }
-    const transport = /^([A-Za-z][A-Za-z0-9+.-]*)::/.exec(url);
-    if (transport) {
-        return `uses git's "${transport[1]}::" transport, which runs commands or reads file descriptors: ${fixUrl}`;
     }
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
     if (scheme) {

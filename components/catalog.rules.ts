@@ -40,6 +40,11 @@ export interface CatalogContext {
         readonly templates: ReadonlySet<string>;
         readonly flows: ReadonlySet<string>;
     };
+    /**
+     * Products with a stand-alone application that did not parse: where it belongs is unknown, so the rule
+     * that wants an application in every flow environment leaves them alone.
+     */
+    readonly productsWithInvalidApplications: ReadonlySet<string>;
     /** `Kind/name` to `file.yaml:line`. */
     readonly origins: Readonly<Record<string, string>>;
 }
@@ -549,17 +554,19 @@ const located = (ctx: CatalogContext, kind: string, name: string, issues: Issue[
 };
 
 export const productFlowsHaveApplications: CatalogRule = (ctx) =>
-    productFlows(ctx).flatMap(({ apps, flow, path }) =>
-        located(
-            ctx,
-            "Product",
-            apps.name,
-            applicationInEveryFlowEnvironment(apps, flow, {
-                path,
-                knownEnvironments: ctx.declared.environments,
-            }),
-        ),
-    );
+    productFlows(ctx)
+        .filter(({ product }) => !ctx.productsWithInvalidApplications.has(product.name))
+        .flatMap(({ apps, flow, path }) =>
+            located(
+                ctx,
+                "Product",
+                apps.name,
+                applicationInEveryFlowEnvironment(apps, flow, {
+                    path,
+                    knownEnvironments: ctx.declared.environments,
+                }),
+            ),
+        );
 
 export const productFlowsHaveOneTriggerApplication: CatalogRule = (ctx) =>
     productFlows(ctx).flatMap(({ apps, flow, path }) =>

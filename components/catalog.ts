@@ -32,6 +32,11 @@ export interface Definitions {
     readonly promotionFlows?: readonly PromotionFlowInput[];
     /** `Kind/name` to `file.yaml:line`, for messages. */
     readonly origins?: Readonly<Record<string, string>>;
+    /**
+     * Entities the loader refused whole (an unsupported apiVersion, a spec that is not a mapping), already
+     * reported: they still count as defined, so references to them are not reported again.
+     */
+    readonly refused?: readonly { readonly kind: string; readonly name: string; readonly product?: string }[];
 }
 
 /** An application with its product and environment resolved. */
@@ -122,6 +127,10 @@ export function catalogContext(defs: Definitions): { ctx: CatalogContext; issues
     const issues: Issue[] = [];
     const origins = defs.origins ?? {};
     const list = (field: keyof Definitions) => listOf(defs, field, issues);
+    const refusedToo = (kind: string, names: Set<string>) => {
+        (defs.refused ?? []).filter((r) => r.kind === kind).forEach((r) => names.add(r.name));
+        return names;
+    };
     const environments = list("environments");
     const templates = list("promotionTemplates");
     const workflows = list("promotionWorkflows");
@@ -152,11 +161,23 @@ export function catalogContext(defs: Definitions): { ctx: CatalogContext; issues
         products: [] as ProductDefinition[],
         applications: [] as ApplicationDefinition[],
         declared: {
-            environments: declaredNames(environments as Definitions["environments"]),
-            workflows: declaredNames(workflows as Definitions["promotionWorkflows"]),
-            templates: declaredNames(templates as Definitions["promotionTemplates"]),
-            flows: declaredNames(flows as Definitions["promotionFlows"]),
+            environments: refusedToo(
+                "Environment",
+                declaredNames(environments as Definitions["environments"]),
+            ),
+            workflows: refusedToo(
+                "PromotionWorkflow",
+                declaredNames(workflows as Definitions["promotionWorkflows"]),
+            ),
+            templates: refusedToo(
+                "PromotionTemplate",
+                declaredNames(templates as Definitions["promotionTemplates"]),
+            ),
+            flows: refusedToo("PromotionFlow", declaredNames(flows as Definitions["promotionFlows"])),
         },
+        productsWithInvalidApplications: new Set(
+            (defs.refused ?? []).flatMap((r) => (r.kind === "Application" && r.product ? [r.product] : [])),
+        ),
         origins,
     };
     const products = parse<ProductDefinition>("Product", productDefinitionSchema, list("products"));
@@ -172,6 +193,8 @@ export function catalogContext(defs: Definitions): { ctx: CatalogContext; issues
         issues.push(...found);
         if (value !== undefined) {
             ctx.applications.push(value as ApplicationDefinition);
+        } else if (typeof (a as { product?: unknown } | null)?.product === "string") {
+            ctx.productsWithInvalidApplications.add((a as { product: string }).product);
         }
     }
     const productByName = new Map(products.map((p) => [p.name, p]));

@@ -81,7 +81,7 @@ function shapeProblem(m: Manifest, kind: string | undefined): { path: string; re
     if (expected !== undefined && m.apiVersion !== expected) {
         return {
             path: "apiVersion",
-            reason: `unsupported apiVersion ${JSON.stringify(m.apiVersion ?? null)} for ${kind}: use apiVersion: ${expected} (supported are ${supported})`,
+            reason: `unsupported apiVersion ${JSON.stringify(m.apiVersion ?? null)} for ${kind}: use apiVersion: ${expected}`,
         };
     }
     for (const [field, value] of [
@@ -126,6 +126,7 @@ function shapeProblem(m: Manifest, kind: string | undefined): { path: string; re
 export function loadManifests(dir: string): { definitions: Definitions; issues: Issue[] } {
     const issues: Issue[] = [];
     const origins: Record<string, string> = {};
+    const refused: { kind: string; name: string; product?: string }[] = [];
     const d = {
         environments: [] as unknown[],
         products: [] as unknown[],
@@ -192,9 +193,22 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                 });
                 continue;
             }
+            const annotated = record(m.metadata?.annotations);
+            const notOurs =
+                (kind === "Application" && annotated["codefresh.io/product"] === undefined) ||
+                (kind === "WorkflowTemplate" && annotated["codefresh.io/workflow-origin"] !== "promotion");
+            if (notOurs) {
+                continue; // an Argo CD application of no product, or an ordinary workflow template
+            }
             const shape = shapeProblem(m, kind);
             if (shape) {
                 issues.push({ entity: entityName(kind ?? "manifest", name), ...shape, origin });
+                const product = record(m.metadata?.annotations)["codefresh.io/product"];
+                refused.push({
+                    kind: kind === "WorkflowTemplate" ? "PromotionWorkflow" : (kind ?? "manifest"),
+                    name,
+                    ...(typeof product === "string" ? { product } : {}),
+                });
                 continue;
             }
             const annotations = record(m.metadata?.annotations) as Record<string, string>;
@@ -319,5 +333,8 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
             reason: `${dir} holds YAML files but no promotion definitions: expected manifests of ${supported} (Applications annotated codefresh.io/product)`,
         });
     }
-    return { definitions: { ...(d as Definitions), origins }, issues };
+    return {
+        definitions: { ...(d as Definitions), origins, ...(refused.length > 0 ? { refused } : {}) },
+        issues,
+    };
 }
