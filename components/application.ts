@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { durationSchema, nameSchema } from "./common";
+import { sourcePathProblem, repoUrlProblem, targetRevisionProblem } from "./application.source";
+import { durationSchema, nameSchema, refusing } from "./common";
 
 /**
  * One Argo CD application of a product: its source (repository, path, revision) and the environment it
@@ -13,12 +14,12 @@ export const applicationDefinitionSchema = z.strictObject({
     product: nameSchema.optional(),
     /** Its environment; when absent, the Environment whose clusters/namespaces hold `destination`. */
     environment: nameSchema.optional(),
-    /** `spec.source.repoURL`: a file://, http(s):// or ssh Git URL. */
-    repoURL: z.string().min(1),
-    /** `spec.source.path` in the repository (default `.`). */
-    path: z.string().min(1).default("."),
+    /** `spec.source.repoURL`: an https, http, ssh, git or file URL, or scp-like `git@host:path`. */
+    repoURL: z.string().min(1).superRefine(refusing(repoUrlProblem)),
+    /** `spec.source.path` in the repository (default `.`); relative, never leaving it. */
+    path: z.string().min(1).superRefine(refusing(sourcePathProblem)).default("."),
     /** `spec.source.targetRevision`: the branch promotions commit to (default `HEAD`). */
-    targetRevision: z.string().min(1).default("HEAD"),
+    targetRevision: z.string().min(1).superRefine(refusing(targetRevisionProblem)).default("HEAD"),
     /** `spec.destination`: used to map the application to an Environment by cluster and namespace. */
     destination: z
         .strictObject({

@@ -1,6 +1,19 @@
 import { z } from "zod";
 import { parseDuration } from "../model/duration";
 
+/**
+ * A refinement from a check that returns the reason a string is refused (or undefined): the message quotes
+ * the value, so `repoURL: "ext::sh" uses git's "ext::" transport…` says what was given and what to do.
+ */
+export function refusing(problem: (value: string) => string | undefined) {
+    return (value: string, ctx: z.RefinementCtx): void => {
+        const reason = problem(value);
+        if (reason !== undefined) {
+            ctx.addIssue({ code: "custom", message: `${JSON.stringify(value)} ${reason}` });
+        }
+    };
+}
+
 /** Entity names: Kubernetes-style (lower-case letters, digits, `-`, `.`), as Codefresh requires. */
 export const nameSchema = z
     .string()

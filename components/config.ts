@@ -3,8 +3,20 @@ import * as path from "path";
 import type { Catalog, Definitions } from "./catalog";
 import { buildCatalog } from "./catalog";
 import type { Issue } from "./issues";
-import { InvalidDefinitionsError } from "./issues";
+import { describeValue, InvalidDefinitionsError } from "./issues";
+import { messageOf } from "../model/errors";
 import { loadManifests } from "./manifests";
+
+/** The lists a definitions object may hold. */
+export const definitionLists = [
+    "environments",
+    "products",
+    "applications",
+    "promotionTemplates",
+    "promotionPolicies",
+    "promotionWorkflows",
+    "promotionFlows",
+] as const satisfies readonly (keyof Definitions)[];
 
 /**
  * Reads the definitions at `configPath`: a directory of YAML manifests, or a JS/TS module whose default
@@ -27,8 +39,29 @@ export function loadDefinitions(configPath: string): { definitions: Definitions;
         return loadManifests(configPath);
     }
     if (/\.(c?js|ts|cts)$/.test(configPath)) {
-        const mod = require(path.resolve(configPath)) as { default?: Definitions } & Definitions;
-        return { definitions: mod.default ?? mod, issues: [] };
+        const problem = (reason: string) => ({
+            definitions: {},
+            issues: [{ entity: "config", path: "", reason: `${configPath}: ${reason}` }],
+        });
+        let mod: ({ default?: unknown } & Record<string, unknown>) | undefined;
+        try {
+            mod = require(path.resolve(configPath)) as { default?: unknown } & Record<string, unknown>;
+        } catch (e) {
+            return problem(`the module cannot be loaded: ${messageOf(e).split("\n")[0]}`);
+        }
+        const definitions: unknown = mod?.default ?? mod;
+        if (typeof definitions !== "object" || definitions === null || Array.isArray(definitions)) {
+            return problem(
+                `expected the module to export a definitions object ({ environments, products, promotionFlows, ... }), got ${describeValue(definitions)}`,
+            );
+        }
+        const lists = definitionLists.map((k) => (definitions as Record<string, unknown>)[k]);
+        if (lists.every((l) => l === undefined || (Array.isArray(l) && l.length === 0))) {
+            return problem(
+                `the module defines nothing: export { ${definitionLists.join(", ")} } (each a list)`,
+            );
+        }
+        return { definitions: definitions as Definitions, issues: [] };
     }
     return {
         definitions: {},

@@ -20,6 +20,8 @@ export function parseDefinition<S extends z.ZodType>(
             entityName(kind, typeof name === "string" ? name : undefined),
             result.error,
             origin,
+            "",
+            input,
         ),
     };
 }

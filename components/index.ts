@@ -1,7 +1,15 @@
 export type { ApplicationDefinition, ApplicationInput } from "./application";
 export { applicationDefinitionSchema } from "./application";
 export type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct, Definitions } from "./catalog";
-export { buildCatalog, defaultFlowTimeoutMs } from "./catalog";
+export { buildCatalog, catalogContext, defaultFlowTimeoutMs } from "./catalog";
+export type { CatalogContext, CatalogRule, FlowShape, ProductShape } from "./catalog.rules";
+export {
+    applicationInEveryFlowEnvironment,
+    catalogRules,
+    noneNeedsPreAction,
+    singleTriggerApplication,
+} from "./catalog.rules";
+export { definitionLimits } from "./limits";
 export { matchesSelector } from "./common";
 export { formatDuration, parseDuration } from "../model/duration";
 export { loadCatalog, loadDefinitions } from "./config";

@@ -1,8 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { LineCounter, parseAllDocuments } from "yaml";
 import type { Definitions } from "./catalog";
 import type { Issue } from "./issues";
+import { describeValue, entityName } from "./issues";
+import type { ReadBudget } from "./manifests.read";
+import { readYamlFile } from "./manifests.read";
 
 type Manifest = {
     apiVersion?: unknown;
@@ -11,11 +13,26 @@ type Manifest = {
     spec?: unknown;
 };
 
+/** The apiVersion of each kind we read. */
+export const apiVersions: Readonly<Record<string, string>> = {
+    Product: "codefresh.io/v1beta1",
+    PromotionTemplate: "codefresh.io/v1beta1",
+    PromotionPolicy: "codefresh.io/v1beta1",
+    PromotionFlow: "codefresh.io/v1beta1",
+    Application: "argoproj.io/v1alpha1",
+    WorkflowTemplate: "argoproj.io/v1alpha1",
+    Environment: "promotions/v1alpha1",
+    PromotionWorkflow: "promotions/v1alpha1",
+};
+
 const supported = [
     "codefresh.io/v1beta1 Product, PromotionTemplate, PromotionPolicy, PromotionFlow",
     "argoproj.io/v1alpha1 Application, WorkflowTemplate",
     "promotions/v1alpha1 Environment, PromotionWorkflow",
 ].join("; ");
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The YAML files of a definitions directory, skipping hidden directories and node_modules. */
 export function manifestFiles(dir: string): string[] {
@@ -56,6 +73,51 @@ function spec(m: Manifest): Record<string, unknown> {
 }
 
 /**
+ * Why a manifest's shape is unusable before its kind is even looked at (a field that must be a mapping is
+ * not, an apiVersion we do not read), or undefined.
+ */
+function shapeProblem(m: Manifest, kind: string | undefined): { path: string; reason: string } | undefined {
+    const expected = kind !== undefined ? apiVersions[kind] : undefined;
+    if (expected !== undefined && m.apiVersion !== expected) {
+        return {
+            path: "apiVersion",
+            reason: `unsupported apiVersion ${JSON.stringify(m.apiVersion ?? null)} for ${kind}: use apiVersion: ${expected}`,
+        };
+    }
+    for (const [field, value] of [
+        ["metadata.labels", m.metadata?.labels],
+        ["metadata.annotations", m.metadata?.annotations],
+        ["spec", m.spec],
+    ] as const) {
+        if (value !== undefined && value !== null && !isRecord(value)) {
+            return {
+                path: field,
+                reason: `expected a mapping, got ${describeValue(value)}: indent its fields under ${field}:`,
+            };
+        }
+    }
+    const s = record(m.spec);
+    for (const field of ["source", "destination"]) {
+        if (kind === "Application" && s[field] !== undefined && s[field] !== null && !isRecord(s[field])) {
+            return {
+                path: `spec.${field}`,
+                reason: `expected a mapping, got ${describeValue(s[field])}: indent its fields under spec.${field}:`,
+            };
+        }
+    }
+    if (kind === "WorkflowTemplate") {
+        const args = record(s.arguments);
+        if (args.parameters !== undefined && !Array.isArray(args.parameters)) {
+            return {
+                path: "spec.arguments.parameters",
+                reason: `expected a list, got ${describeValue(args.parameters)}: list the parameters as "- name: X"`,
+            };
+        }
+    }
+    return undefined;
+}
+
+/**
  * Reads a directory of (multi-document) YAML manifests into definitions: Codefresh's Product,
  * PromotionTemplate, PromotionPolicy and PromotionFlow exactly as published; Argo CD Applications annotated
  * `codefresh.io/product`; Argo WorkflowTemplates annotated `codefresh.io/workflow-origin: promotion`; our
@@ -64,6 +126,7 @@ function spec(m: Manifest): Record<string, unknown> {
 export function loadManifests(dir: string): { definitions: Definitions; issues: Issue[] } {
     const issues: Issue[] = [];
     const origins: Record<string, string> = {};
+    const refused: { kind: string; name: string; product?: string }[] = [];
     const d = {
         environments: [] as unknown[],
         products: [] as unknown[],
@@ -77,21 +140,43 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
         issues.push({ entity: "config", path: "", reason: `${dir} is not a directory of YAML manifests` });
         return { definitions: {}, issues };
     }
-    for (const file of manifestFiles(dir)) {
+    const files = manifestFiles(dir);
+    if (files.length === 0) {
+        issues.push({
+            entity: "config",
+            path: "",
+            reason: `${dir} holds no YAML files (*.yaml, *.yml): pass --config the directory of your promotion manifests, or a .js/.ts module`,
+        });
+        return { definitions: {}, issues };
+    }
+    const budget: ReadBudget = { bytes: 0, documents: 0 };
+    for (const file of files) {
         const fromCwd = path.relative(process.cwd(), file);
         const rel = fromCwd.startsWith("..") ? file : fromCwd;
-        const lineCounter = new LineCounter();
-        const docs = parseAllDocuments(fs.readFileSync(file, "utf8"), { lineCounter });
-        const list = Array.isArray(docs) ? docs : [docs];
-        for (const doc of list) {
-            const line = lineCounter.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
-            const origin = `${rel}:${line}`;
-            if (doc.errors.length > 0) {
-                issues.push({ entity: "YAML", path: "", reason: doc.errors[0].message, origin });
+        const read = readYamlFile(file, rel, budget);
+        issues.push(...read.issues);
+        for (const doc of read.docs) {
+            const origin = doc.origin;
+            if (doc.value === null || doc.value === undefined) {
                 continue;
             }
-            const m = doc.toJS() as Manifest | null;
-            if (m === null || m === undefined) {
+            if (!isRecord(doc.value)) {
+                issues.push({
+                    entity: "manifest",
+                    path: "",
+                    reason: `expected a mapping with apiVersion, kind, metadata and spec, got ${describeValue(doc.value)}`,
+                    origin,
+                });
+                continue;
+            }
+            const m = doc.value as Manifest;
+            if (m.metadata !== undefined && m.metadata !== null && !isRecord(m.metadata)) {
+                issues.push({
+                    entity: typeof m.kind === "string" ? m.kind : "manifest",
+                    path: "metadata",
+                    reason: `expected a mapping, got ${describeValue(m.metadata)}: indent name: under metadata:`,
+                    origin,
+                });
                 continue;
             }
             const kind = typeof m.kind === "string" ? m.kind : undefined;
@@ -100,8 +185,29 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                 issues.push({
                     entity: kind ?? "manifest",
                     path: "metadata.name",
-                    reason: "required field is missing",
+                    reason:
+                        name === undefined || name === null || name === ""
+                            ? "required field is missing: give the manifest a name"
+                            : `expected a string, got ${describeValue(name)}`,
                     origin,
+                });
+                continue;
+            }
+            const annotated = record(m.metadata?.annotations);
+            const notOurs =
+                (kind === "Application" && annotated["codefresh.io/product"] === undefined) ||
+                (kind === "WorkflowTemplate" && annotated["codefresh.io/workflow-origin"] !== "promotion");
+            if (notOurs) {
+                continue; // an Argo CD application of no product, or an ordinary workflow template
+            }
+            const shape = shapeProblem(m, kind);
+            if (shape) {
+                issues.push({ entity: entityName(kind ?? "manifest", name), ...shape, origin });
+                const product = record(m.metadata?.annotations)["codefresh.io/product"];
+                refused.push({
+                    kind: kind === "WorkflowTemplate" ? "PromotionWorkflow" : (kind ?? "manifest"),
+                    name,
+                    ...(typeof product === "string" ? { product } : {}),
                 });
                 continue;
             }
@@ -220,5 +326,15 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
             }
         }
     }
-    return { definitions: { ...(d as Definitions), origins }, issues };
+    if (issues.length === 0 && Object.values(d).every((list) => list.length === 0)) {
+        issues.push({
+            entity: "config",
+            path: "",
+            reason: `${dir} holds YAML files but no promotion definitions: expected manifests of ${supported} (Applications annotated codefresh.io/product)`,
+        });
+    }
+    return {
+        definitions: { ...(d as Definitions), origins, ...(refused.length > 0 ? { refused } : {}) },
+        issues,
+    };
 }

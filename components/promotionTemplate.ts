@@ -1,13 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { labelSelectorSchema, nameSchema } from "./common";
+import { fileInApplicationProblem } from "./application.source";
+import { labelSelectorSchema, nameSchema, refusing } from "./common";
 import { definitionOutput } from "./definition";
 import { tokens } from "../model/tokens";
 
 /** What a template promotes: the version source and, per file, the JSONPaths to copy (and to leave out). */
 export const templateBodySchema = z.strictObject({
     /** Where the release version is read: a file of the source application and a JSONPath in it. */
-    versionSource: z.strictObject({ file: z.string().min(1), jsonPath: z.string().min(1) }).optional(),
+    versionSource: z
+        .strictObject({
+            file: z.string().min(1).superRefine(refusing(fileInApplicationProblem)),
+            jsonPath: z.string().min(1),
+        })
+        .optional(),
     /**
      * File (relative to the application path) to the JSONPaths promoted from it. Omit to promote every file.
      * `excludeJsonPaths` (ours) leaves environment-specific values inside matched paths alone.
@@ -20,6 +26,18 @@ export const templateBodySchema = z.strictObject({
                 excludeJsonPaths: z.array(z.string().min(1)).optional(),
             }),
         )
+        .superRefine((files, ctx) => {
+            for (const file of Object.keys(files)) {
+                const reason = fileInApplicationProblem(file);
+                if (reason !== undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [file],
+                        message: `file ${JSON.stringify(file)} ${reason}`,
+                    });
+                }
+            }
+        })
         .optional(),
 });
 export type TemplateBody = z.infer<typeof templateBodySchema>;
