@@ -2,6 +2,13 @@ import * as path from "path";
 import type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct } from "../components/catalog";
 import { defaultFlowTimeoutMs } from "../components/catalog";
 import { parseDuration } from "../model/duration";
+import {
+    applicationInEveryFlowEnvironment,
+    noneNeedsPreAction,
+    singleTriggerApplication,
+} from "../components/catalog.rules";
+import type { Issue } from "../components/issues";
+import { formatIssue } from "../components/issues";
 import type { PolicyFields } from "../components/promotionPolicy";
 import { flowGraph } from "../components/promotionFlow.graph";
 import { resolvePolicy } from "../components/promotionPolicy.merge";
@@ -121,13 +128,7 @@ function findFlow(catalog: Catalog, product: CatalogProduct, target: ReleaseTarg
     }
     if (!product.promotionFlows.some((f) => f.name === flow.name)) {
         // Like Codefresh's manual trigger, any flow may be run by hand; the product just needs its applications.
-        for (const env of [flow.triggerEnvironment, ...flow.steps.map((s) => s.environment)]) {
-            if (!product.applications.some((a) => a.environment === env)) {
-                throw new InvalidInputError(
-                    `product "${product.name}" has no application in environment "${env}" of flow "${flow.name}"`,
-                );
-            }
-        }
+        refuse(applicationInEveryFlowEnvironment(product, flow));
     }
     return flow;
 }
@@ -136,18 +137,22 @@ function findFlow(catalog: Catalog, product: CatalogProduct, target: ReleaseTarg
  * Resolves product, flow and source application, reads the release candidate at the source commit, and
  * plans every target environment (DAG order, resolved policy, applications).
  */
+/** The catalog's rules, applied to what this release plans (a manual flow is not in the catalog). */
+function refuse(issues: readonly Issue[], hint = ""): void {
+    if (issues.length > 0) {
+        throw new InvalidInputError(issues.map((i) => formatIssue(i) + hint).join("\n"), {
+            entity: issues[0].entity,
+            path: issues[0].path,
+        });
+    }
+}
+
 export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRelease> {
     const { catalog } = opts;
     const product = findProduct(catalog, opts.product);
     const flow = findFlow(catalog, product, opts.target);
+    refuse([...applicationInEveryFlowEnvironment(product, flow), ...singleTriggerApplication(product, flow)]);
     const sources = product.applications.filter((a) => a.environment === flow.triggerEnvironment);
-    if (sources.length !== 1) {
-        throw new InvalidInputError(
-            sources.length === 0
-                ? `product "${product.name}" has no application in "${flow.triggerEnvironment}" to promote from`
-                : `product "${product.name}" has ${sources.length} applications in "${flow.triggerEnvironment}" (${sources.map((a) => a.name).join(", ")}): keep one in the trigger environment`,
-        );
-    }
     const source = sources[0];
 
     const graph = flowGraph(flow);
@@ -155,9 +160,10 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         const environment = catalog.environments.find((e) => e.name === envName)!;
         const step = flow.steps.find((s) => s.environment === envName);
         const policy = resolvePolicy(catalog.promotionPolicies, { product, environment }, step?.policy);
-        if (policy.action === "none" && !policy.preAction) {
-            throw new InvalidInputError(
-                `${flow.name === "manual" ? "manual promotion" : `PromotionFlow "${flow.name}"`} to "${envName}": action "none" needs a preAction (set --pre-action, or another --action)`,
+        if (flow.name === "manual") {
+            refuse(
+                noneNeedsPreAction(product, flow, { [envName]: policy }),
+                " (set --pre-action, or another --action)",
             );
         }
         if (!(policy.action in actions)) {
