@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { argoWorkflowSchema } from "../../components/promotionWorkflow";
+import { formatDuration } from "../../model/duration";
 import { EnvironmentError } from "../../model/errors";
 import { redact } from "../../model/redact";
 import type { WorkflowRunner, WorkflowRunnerEntry, WorkflowRunResult, WorkflowRunStatus } from "./runner";
@@ -180,7 +181,7 @@ export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner
                     ? {
                           message: redact(
                               stopped === "timeout"
-                                  ? `timed out after ${Math.round(timeoutMs / 1000)}s`
+                                  ? `timed out after ${formatDuration(timeoutMs)}`
                                   : stopped === "terminated"
                                     ? "terminated"
                                     : (current.status?.message ?? phase),

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { localWorkflowSchema } from "../../components/promotionWorkflow";
+import { formatDuration } from "../../model/duration";
 import { isSecretEnvName, redact } from "../../model/redact";
 import type { WorkflowRunner, WorkflowRunnerEntry, WorkflowRunResult } from "./runner";
 import { workflowTimeoutMs } from "./runner";
@@ -239,7 +240,7 @@ export function localRunner(options: LocalRunnerOptions = {}): WorkflowRunner<"l
                     const message =
                         error ??
                         (reason === "timeout"
-                            ? `timed out after ${Math.round(timeoutMs / 1000)}s`
+                            ? `timed out after ${formatDuration(timeoutMs)}`
                             : reason === "terminated"
                               ? "terminated"
                               : exitSignal
