@@ -169,8 +169,10 @@ export function localRunner(options: LocalRunnerOptions = {}): WorkflowRunner<"l
                 const child = spawn(
                     process.execPath,
                     [supervisorScript, String(process.pid), String(graceMs), ...argv],
-                    { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe", "pipe"] },
+                    { cwd, env: {}, detached: true, stdio: ["pipe", "pipe", "pipe", "pipe"] },
                 );
+                child.stdin!.on("error", () => undefined); // it could not start: reported below
+                child.stdin!.end(JSON.stringify(env));
                 let output = "";
                 const collect = (d: string) => {
                     output += d;

@@ -3,7 +3,8 @@
  * when that process is killed with SIGKILL and cannot clean up.
  *
  * Run as `node supervisor.js <owner pid> <grace ms> <command> [args...]`, detached (a new process group), by
- * the local runner. It runs the command in its own group, polls its owner every 250 ms, and when the owner is
+ * the local runner, with the command's environment as JSON on its standard input (so the supervisor itself
+ * runs without it: no NODE_OPTIONS a gate was given changes it). It runs the command in its own group, polls its owner every 250 ms, and when the owner is
  * gone sends the whole group SIGTERM and, once the command has ended or the grace has passed, SIGKILL (which
  * ends the supervisor too). It reports on file descriptor 3 how the command ended (`{"code", "signal"}`) or
  * why it could not start (`{"error"}`), and ends the same way itself.
@@ -51,7 +52,8 @@ function signalGroup(signal: NodeJS.Signals): void {
 const ignore = () => undefined;
 process.on("SIGTERM", ignore);
 
-const child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit"] });
+const env = JSON.parse(fs.readFileSync(0, "utf8")) as Record<string, string>;
+const child = spawn(command, args, { env, stdio: ["ignore", "inherit", "inherit"] });
 let ownerGone = false;
 
 const watch = setInterval(() => {

@@ -125,6 +125,12 @@ describe("local gates: environment", function () {
         assert.deepStrictEqual(gateEnvironment(source, ["A.B"]), { PATH: "/bin", "A.B": "dot" });
     });
 
+    it("what a gate is given does not change the supervisor that runs it (NODE_OPTIONS)", async () => {
+        const env = { PATH: process.env.PATH, NODE_OPTIONS: "--require /nonexistent/preload.js" };
+        const r = await run({ command: 'echo "$NODE_OPTIONS"', passEnv: ["NODE_OPTIONS"] }, { env });
+        assert.deepStrictEqual([r.status, r.log], ["Succeeded", "--require /nonexistent/preload.js"]);
+    });
+
     it("a message quoting a secret is redacted", async () => {
         secrets.add("secret-in-a-path");
         const r = await run({ command: ["/nonexistent/secret-in-a-path"] });
