@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { argoWorkflowSchema } from "../../components/promotionWorkflow";
 import { formatDuration } from "../../model/duration";
 import { EnvironmentError } from "../../model/errors";
-import { redact } from "../../model/redact";
+import { redact, secrets } from "../../model/redact";
 import type { WorkflowRunner, WorkflowRunnerEntry, WorkflowRunResult, WorkflowRunStatus } from "./runner";
 import { workflowTimeoutMs } from "./runner";
 
@@ -109,6 +109,7 @@ const finalPhases = new Set(["Succeeded", "Failed", "Error"]);
  * it when the release is terminated or the workflow's timeout passes. The log is a link to the Argo UI.
  */
 export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner<"argo"> {
+    secrets.add(config?.token); // also when given by a program rather than PROMOTIONS_ARGO_TOKEN
     return {
         kind: "argo",
         async run(req): Promise<WorkflowRunResult> {
@@ -197,5 +198,15 @@ export const argoRunnerEntry: WorkflowRunnerEntry<"argo"> = {
     kind: "argo",
     schema: argoWorkflowSchema,
     requires: [{ service: "argo", missing: noArgoServer }],
+    fromEnv: (env) =>
+        env.PROMOTIONS_ARGO_URL
+            ? {
+                  argo: {
+                      url: env.PROMOTIONS_ARGO_URL,
+                      namespace: env.PROMOTIONS_ARGO_NAMESPACE ?? "argo",
+                      ...(env.PROMOTIONS_ARGO_TOKEN ? { token: env.PROMOTIONS_ARGO_TOKEN } : {}),
+                  },
+              }
+            : {},
     create: (services) => argoRunner(services.argo),
 };

@@ -174,12 +174,25 @@ export function localRunner(options: LocalRunnerOptions = {}): WorkflowRunner<"l
                 child.stdin!.on("error", () => undefined); // it could not start: reported below
                 child.stdin!.end(JSON.stringify(env));
                 let output = "";
-                const collect = (d: string) => {
+                // Output is cut at whole lines only, so no secret is cut in two (and so missed by the
+                // redactor): when a cut falls inside a line, the rest of that line is dropped too.
+                let skippingLine = false;
+                const collect = (chunk: string) => {
+                    let d = chunk;
+                    if (skippingLine) {
+                        const newline = d.indexOf("\n");
+                        if (newline < 0) {
+                            return;
+                        }
+                        skippingLine = false;
+                        d = d.slice(newline);
+                    }
                     output += d;
                     if (output.length > 256 * 1024) {
-                        // Keep whole lines, so no secret is cut in two (and so missed by the redactor).
-                        output = output.slice(-64 * 1024);
-                        output = output.slice(output.indexOf("\n") + 1);
+                        const rest = output.slice(-64 * 1024);
+                        const newline = rest.indexOf("\n");
+                        skippingLine = newline < 0;
+                        output = `[… earlier output cut]${skippingLine ? "" : rest.slice(newline)}`;
                     }
                 };
                 child.stdout!.setEncoding("utf8").on("data", collect);

@@ -54,7 +54,10 @@ export function workflowTimeoutMs(workflow: PromotionWorkflowDefinition): number
     );
 }
 
-/** What runners need from outside: where the Argo Server and Argo CD are, how local commands are run. */
+/**
+ * What runners need from outside: where the Argo Server and Argo CD are, how local commands are run. A new
+ * kind that needs a server adds its field here (or augments this interface from its own file).
+ */
 export interface WorkflowServices {
     readonly argo?: ArgoServerConfig;
     readonly argocd?: ArgoCdConfig;
@@ -74,5 +77,7 @@ export interface WorkflowRunnerEntry<K extends WorkflowKind> {
     /** The kind's schema, from the list in components/promotionWorkflow.ts. */
     readonly schema: z.ZodType<WorkflowOfKind<K>>;
     readonly requires: readonly RequiredService[];
+    /** The kind's services from environment variables (the CLI's), e.g. `PROMOTIONS_ARGO_URL`. */
+    fromEnv?(env: Readonly<Record<string, string | undefined>>): Partial<WorkflowServices>;
     create(services: WorkflowServices): WorkflowRunner<K>;
 }

@@ -9,7 +9,12 @@ import {
 import { buildCatalog } from "../../../../components/catalog";
 import { loadDefinitions } from "../../../../components/config";
 import { formatIssue } from "../../../../components/issues";
-import { cannotRun, runnerFor, workflowRunners } from "../../../../provider/workflows/registry";
+import {
+    cannotRun,
+    runnerFor,
+    workflowRunners,
+    workflowServicesFromEnv,
+} from "../../../../provider/workflows/registry";
 import { defaultWorkflowTimeoutMs, workflowTimeoutMs } from "../../../../provider/workflows/runner";
 import { removeTempDirs, tempDir } from "../../../support/tmp";
 
@@ -55,6 +60,18 @@ describe("the workflow runner registry", () => {
         assert.strictEqual(
             cannotRun(argo),
             'workflow "verify" (argo) cannot run: no Argo Server is configured: set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)',
+        );
+    });
+
+    it("the services come from the environment: the Argo Server from PROMOTIONS_ARGO_*", () => {
+        assert.deepStrictEqual(workflowServicesFromEnv({ PATH: "/bin" }), {});
+        assert.deepStrictEqual(
+            workflowServicesFromEnv({ PROMOTIONS_ARGO_URL: "https://argo", PROMOTIONS_ARGO_TOKEN: "t0ken" }),
+            { argo: { url: "https://argo", namespace: "argo", token: "t0ken" } },
+        );
+        assert.deepStrictEqual(
+            workflowServicesFromEnv({ PROMOTIONS_ARGO_URL: "https://argo", PROMOTIONS_ARGO_NAMESPACE: "ci" }),
+            { argo: { url: "https://argo", namespace: "ci" } },
         );
     });
 
