@@ -139,15 +139,21 @@ export function localRunner(options: LocalRunnerOptions = {}): WorkflowRunner<"l
             const wf = req.workflow;
             const startedAt = new Date().toISOString();
             const timeoutMs = workflowTimeoutMs(wf);
-            if (req.signal?.aborted) {
-                return Promise.resolve({
+            const cwd = wf.workingDir ? path.resolve(req.cwd, wf.workingDir) : req.cwd;
+            const notStarted = (status: "Terminated" | "Error", message: string) =>
+                Promise.resolve<WorkflowRunResult>({
                     workflow: wf.name,
-                    status: "Terminated",
+                    status,
                     startedAt,
                     finishedAt: startedAt,
                     outputs: {},
-                    message: "terminated before it started",
+                    message: redact(message),
                 });
+            if (req.signal?.aborted) {
+                return notStarted("Terminated", "terminated before it started");
+            }
+            if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
+                return notStarted("Error", `could not start: working directory ${cwd} does not exist`);
             }
             const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "promotion-run-"));
             const paramsFile = path.join(scratch, "parameters.json");
@@ -163,7 +169,6 @@ export function localRunner(options: LocalRunnerOptions = {}): WorkflowRunner<"l
                 PROMOTION_PARAMETERS: paramsFile,
                 PROMOTION_OUTPUTS: outputsFile,
             };
-            const cwd = wf.workingDir ? path.resolve(req.cwd, wf.workingDir) : req.cwd;
             const argv = Array.isArray(wf.command) ? wf.command : ["/bin/sh", "-c", wf.command];
             return new Promise((resolve) => {
                 const child = spawn(

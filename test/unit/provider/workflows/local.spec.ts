@@ -201,6 +201,14 @@ describe("local gates: how they end", function () {
         await until("the gate to end after its owner", () => !alive(gate), 5000);
     });
 
+    it("a missing working directory is named", async () => {
+        const r = await run({ command: "true", workingDir: "/nonexistent/gate-dir" });
+        assert.deepStrictEqual(
+            [r.status, r.message],
+            ["Error", "could not start: working directory /nonexistent/gate-dir does not exist"],
+        );
+    });
+
     it("an abort before the start runs nothing", async () => {
         const marker = path.join(tempDir("gate-early"), "ran");
         const abort = new AbortController();
