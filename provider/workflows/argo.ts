@@ -8,7 +8,8 @@ import { workflowTimeoutMs } from "./runner";
 
 /** What to set when no Argo Server is configured. */
 const noArgoServer =
-    "no Argo Server is configured: set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)";
+    "no Argo Server is configured: " +
+    "set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)";
 
 /** Where the Argo Server is, and how to authenticate. The token never leaves this process. */
 export interface ArgoServerConfig {

@@ -4,7 +4,9 @@ import * as os from "os";
 import * as path from "path";
 import { localWorkflowSchema } from "../../components/promotionWorkflow";
 import { formatDuration } from "../../model/duration";
-import { isSecretEnvName, redact } from "../../model/redact";
+import { redact } from "../../model/redact";
+import { gateEnvironment } from "./local.env";
+import { logTail, parseOutputs } from "./local.output";
 import type { WorkflowRunner, WorkflowRunnerEntry, WorkflowRunResult } from "./runner";
 import { workflowTimeoutMs } from "./runner";
 
@@ -16,94 +18,6 @@ export interface LocalRunnerOptions {
 }
 
 export const defaultKillGraceMs = 10_000;
-
-/** What every gate sees of the CLI's environment, besides what its `passEnv` lists. */
-export const baseGateVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "TMPDIR"] as const;
-
-/**
- * The variables of `source` a gate may see: the base ones and those its `passEnv` names (`*` matches any
- * characters), never one of our own credentials (`isSecretEnvName`), whatever the list says.
- */
-export function gateEnvironment(
-    source: Readonly<Record<string, string | undefined>>,
-    passEnv: readonly string[] = [],
-): Record<string, string> {
-    const patterns = [...baseGateVariables, ...passEnv].map(
-        (p) => new RegExp(`^${p.split("*").map(escapeRegExp).join(".*")}$`),
-    );
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(source)) {
-        if (value !== undefined && !isSecretEnvName(name) && patterns.some((r) => r.test(name))) {
-            out[name] = value;
-        }
-    }
-    return out;
-}
-
-function escapeRegExp(s: string): string {
-    return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-export const logTailLines = 40;
-export const logTailBytes = 16 * 1024;
-/** A longer line keeps its beginning and a marker saying how much was cut. */
-const lineBytes = 4 * 1024;
-
-function cutLine(line: string, max: number): string {
-    const bytes = Buffer.from(line);
-    if (bytes.length <= max) {
-        return line;
-    }
-    const marker = ` [… ${bytes.length - max} bytes cut]`;
-    // A character split at the cut decodes to U+FFFD, which is dropped.
-    return (
-        bytes
-            .subarray(0, max)
-            .toString("utf8")
-            .replace(/\uFFFD$/, "") + marker
-    );
-}
-
-/** The end of a run's output: its last 40 lines, each at most 4 KiB, and at most 16 KiB in all. */
-export function logTail(text: string): string {
-    const lines = text
-        .replace(/\s+$/, "")
-        .split("\n")
-        .slice(-logTailLines)
-        .map((l) => cutLine(l, lineBytes));
-    const kept: string[] = [];
-    let total = 0;
-    for (let i = lines.length - 1; i >= 0; i--) {
-        total += Buffer.byteLength(lines[i]) + 1;
-        if (total > logTailBytes) {
-            break;
-        }
-        kept.unshift(lines[i]);
-    }
-    return kept.join("\n");
-}
-
-/** `KEY=value` lines (and `KEY<<EOF` blocks, as GitHub Actions writes them) from the outputs file. */
-export function parseOutputs(text: string): Record<string, string> {
-    const out: Record<string, string> = {};
-    const lines = text.split("\n");
-    for (let i = 0; i < lines.length; i++) {
-        const heredoc = /^([A-Za-z_][\w-]*)<<(\S+)$/.exec(lines[i]);
-        if (heredoc) {
-            const body: string[] = [];
-            for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) {
-                body.push(lines[i]);
-            }
-            out[heredoc[1]] = body.join("\n");
-            continue;
-        }
-        const kv = /^([A-Za-z_][\w-]*)=(.*)$/.exec(lines[i]);
-        if (kv) {
-            out[kv[1]] = kv[2];
-        }
-    }
-    return out;
-}
 
 /** How the supervisor says the command ended (see supervisor.ts). */
 interface SupervisorReport {

@@ -15,7 +15,10 @@ import type {
 
 export type { WorkflowServices };
 
-/** Every kind of gate and its runner. Adding a kind: its schema in components/promotionWorkflow.ts, its runner file, a line here. */
+/**
+ * Every kind of gate and its runner. Adding a kind: its schema in the list in
+ * components/promotionWorkflow.ts, its runner file exporting a WorkflowRunnerEntry, and a line here.
+ */
 export const workflowRunners = [localRunnerEntry, argoRunnerEntry] as const;
 
 type MissingRunners = Exclude<WorkflowKind, (typeof workflowRunners)[number]["kind"]>;

@@ -20,7 +20,7 @@ export interface WorkflowRunRequest<W extends PromotionWorkflowDefinition = Prom
     readonly labels: Readonly<Record<string, string>>;
     /** Default working directory for local commands (the definitions' directory). */
     readonly cwd: string;
-    /** Aborted when the release is terminated or the flow's timeout passes: the run is stopped, Terminated. */
+    /** Aborted when the release is terminated or the flow's timeout passes: the run stops, Terminated. */
     readonly signal?: AbortSignal;
 }
 
@@ -71,7 +71,7 @@ export interface RequiredService {
     readonly missing: string;
 }
 
-/** One kind of gate, as listed in registry.ts: its schema, the services it needs and how to make its runner. */
+/** One kind of gate, as listed in registry.ts: its schema, the services it needs, how to make its runner. */
 export interface WorkflowRunnerEntry<K extends WorkflowKind> {
     readonly kind: K;
     /** The kind's schema, from the list in components/promotionWorkflow.ts. */

@@ -4,10 +4,11 @@
  *
  * Run as `node supervisor.js <owner pid> <grace ms> <command> [args...]`, detached (a new process group), by
  * the local runner, with the command's environment as JSON on its standard input (so the supervisor itself
- * runs without it: no NODE_OPTIONS a gate was given changes it). It runs the command in its own group, polls its owner every 250 ms, and when the owner is
- * gone sends the whole group SIGTERM and, once the command has ended or the grace has passed, SIGKILL (which
- * ends the supervisor too). It reports on file descriptor 3 how the command ended (`{"code", "signal"}`) or
- * why it could not start (`{"error"}`), and ends the same way itself.
+ * runs without it: no NODE_OPTIONS given to a gate changes it). It runs the command in its own group, polls
+ * its owner every 250 ms, and when the owner is gone sends the whole group SIGTERM and, once the command has
+ * ended or the grace has passed, SIGKILL (which ends the supervisor too). It reports on file descriptor 3
+ * how the command ended (`{"code", "signal"}`) or why it could not start (`{"error"}`), and ends the same
+ * way itself.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";

@@ -5,7 +5,9 @@ import * as path from "path";
 import type { WorkflowOfKind } from "../../../../components/promotionWorkflow";
 import { secretEnvNames, secrets } from "../../../../model/redact";
 import type { LocalRunnerOptions } from "../../../../provider/workflows/local";
-import { gateEnvironment, localRunner, logTail } from "../../../../provider/workflows/local";
+import { localRunner } from "../../../../provider/workflows/local";
+import { gateEnvironment } from "../../../../provider/workflows/local.env";
+import { logTail } from "../../../../provider/workflows/local.output";
 import type { WorkflowRunResult } from "../../../../provider/workflows/runner";
 import { removeTempDirs, tempDir } from "../../../support/tmp";
 
