@@ -12,50 +12,62 @@ const common = {
     timeout: durationSchema.optional(),
 };
 
+/** A variable name, or a pattern with `*` wildcards (`AWS_*`). */
+const passEnvPattern = z
+    .string()
+    .regex(
+        /^[A-Za-z_*][A-Za-z0-9_*]*$/,
+        "must be an environment variable name, with * as the only wildcard (e.g. KUBECONFIG, AWS_*)",
+    );
+
+/** A local command, run as a process with the parameters as environment variables. */
+export const localWorkflowSchema = z.strictObject({
+    ...common,
+    kind: z.literal("local"),
+    /** A shell command line, or an argv array run without a shell. */
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
+    /** Extra environment variables. */
+    env: z.record(z.string(), z.string()).optional(),
+    /**
+     * Variables of the CLI's own environment the command may see, by name or with `*` wildcards
+     * (`KUBECONFIG`, `AWS_*`, `HTTPS_PROXY`). Besides these it sees only its parameters and PATH, HOME, LANG,
+     * LC_ALL, TZ, USER and TMPDIR; our own tokens and the state passphrase never reach it, even if listed.
+     */
+    passEnv: z.array(passEnvPattern).optional(),
+    /** Working directory (default: the directory of the definitions). */
+    workingDir: z.string().optional(),
+});
+
+/** An Argo WorkflowTemplate, submitted to an Argo Server. */
+export const argoWorkflowSchema = z.strictObject({
+    ...common,
+    kind: z.literal("argo"),
+    /** The WorkflowTemplate to submit (default: the workflow's name). */
+    templateName: z.string().optional(),
+    /** The parameters the template declares (`spec.arguments.parameters[].name`). */
+    parameters: z.array(z.string()).default([]),
+});
+
 /**
- * A gate: either a local command (run as a process, parameters as environment variables) or an Argo
- * WorkflowTemplate (submitted to an Argo Server).
+ * Every kind of gate, one schema each. Each kind has a runner in provider/workflows/registry.ts (the build
+ * fails when one is missing).
  */
-export const promotionWorkflowDefinitionSchema = z.discriminatedUnion("kind", [
-    z.strictObject({
-        ...common,
-        kind: z.literal("local"),
-        /** A shell command line, or an argv array run without a shell. */
-        command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
-        /** Extra environment variables. */
-        env: z.record(z.string(), z.string()).optional(),
-        /** Working directory (default: the directory of the definitions). */
-        workingDir: z.string().optional(),
-    }),
-    z.strictObject({
-        ...common,
-        kind: z.literal("argo"),
-        /** The WorkflowTemplate to submit (default: the workflow's name). */
-        templateName: z.string().optional(),
-        /** The parameters the template declares (`spec.arguments.parameters[].name`). */
-        parameters: z.array(z.string()).default([]),
-    }),
-]);
+export const promotionWorkflowSchemas = [localWorkflowSchema, argoWorkflowSchema] as const;
+
+/** A gate, of any kind. */
+export const promotionWorkflowDefinitionSchema = z.discriminatedUnion("kind", promotionWorkflowSchemas);
 export type PromotionWorkflowDefinition = z.infer<typeof promotionWorkflowDefinitionSchema>;
 export type PromotionWorkflowInput = z.input<typeof promotionWorkflowDefinitionSchema>;
+export type WorkflowKind = PromotionWorkflowDefinition["kind"];
+/** The definition of one kind of gate. */
+export type WorkflowOfKind<K extends WorkflowKind> = Extract<PromotionWorkflowDefinition, { kind: K }>;
 
-export type PromotionWorkflowArgs =
-    | {
-          readonly kind: "local";
-          /** A shell command line, or an argv array run without a shell. */
-          readonly command: pulumi.Input<string | string[]>;
-          readonly env?: pulumi.Input<Record<string, string>>;
-          readonly workingDir?: pulumi.Input<string>;
-          readonly timeout?: pulumi.Input<number | string>;
-          readonly description?: pulumi.Input<string>;
-      }
-    | {
-          readonly kind: "argo";
-          readonly templateName?: pulumi.Input<string>;
-          readonly parameters?: pulumi.Input<string[]>;
-          readonly timeout?: pulumi.Input<number | string>;
-          readonly description?: pulumi.Input<string>;
-      };
+type ArgsOf<W> = W extends { kind: infer K }
+    ? { readonly kind: K } & { readonly [F in keyof W as Exclude<F, "name" | "kind">]: pulumi.Input<W[F]> }
+    : never;
+
+/** The component's arguments: a definition's fields (without its name), each of which may be an Input. */
+export type PromotionWorkflowArgs = ArgsOf<PromotionWorkflowInput>;
 
 /** A workflow used as a pre-action, post-action, trigger workflow or hook. */
 export class PromotionWorkflow extends pulumi.ComponentResource {

@@ -1,6 +1,15 @@
-import { parseDuration } from "../../model/duration";
-import type { WorkflowRunner, WorkflowRunRequest, WorkflowRunResult, WorkflowRunStatus } from "./runner";
-import { defaultWorkflowTimeoutMs } from "./runner";
+import { setTimeout as sleep } from "node:timers/promises";
+import { argoWorkflowSchema } from "../../components/promotionWorkflow";
+import { formatDuration } from "../../model/duration";
+import { EnvironmentError } from "../../model/errors";
+import { redact, secrets } from "../../model/redact";
+import type { WorkflowRunner, WorkflowRunnerEntry, WorkflowRunResult, WorkflowRunStatus } from "./runner";
+import { workflowTimeoutMs } from "./runner";
+
+/** What to set when no Argo Server is configured. */
+const noArgoServer =
+    "no Argo Server is configured: " +
+    "set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)";
 
 /** Where the Argo Server is, and how to authenticate. The token never leaves this process. */
 export interface ArgoServerConfig {
@@ -49,7 +58,9 @@ class ArgoClient {
             } catch {
                 // not JSON
             }
-            throw new Error(`Argo Server ${method} ${path}: ${res.status} ${message}`.slice(0, 500));
+            throw new EnvironmentError(
+                redact(`Argo Server ${method} ${path}: ${res.status} ${message}`.slice(0, 500)),
+            );
         }
         return JSON.parse(text) as T;
     }
@@ -98,14 +109,12 @@ const finalPhases = new Set(["Succeeded", "Failed", "Error"]);
  * environment, release, flow, application` under `promotions/`), follows it to a final phase, and terminates
  * it when the release is terminated or the workflow's timeout passes. The log is a link to the Argo UI.
  */
-export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner {
+export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner<"argo"> {
+    secrets.add(config?.token); // also when given by a program rather than PROMOTIONS_ARGO_TOKEN
     return {
         kind: "argo",
-        async run(req: WorkflowRunRequest): Promise<WorkflowRunResult> {
+        async run(req): Promise<WorkflowRunResult> {
             const wf = req.workflow;
-            if (wf.kind !== "argo") {
-                throw new Error(`workflow "${wf.name}" is not an Argo workflow`);
-            }
             const startedAt = new Date().toISOString();
             if (!config) {
                 return {
@@ -114,8 +123,17 @@ export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner
                     startedAt,
                     finishedAt: startedAt,
                     outputs: {},
-                    message:
-                        "no Argo Server configured: set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)",
+                    message: noArgoServer,
+                };
+            }
+            if (req.signal?.aborted) {
+                return {
+                    workflow: wf.name,
+                    status: "Terminated",
+                    startedAt,
+                    finishedAt: startedAt,
+                    outputs: {},
+                    message: "terminated before it started",
                 };
             }
             const client = new ArgoClient(config);
@@ -129,20 +147,22 @@ export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner
             const submitted = await client.submit(wf.templateName ?? wf.name, parameters, labels);
             const name = submitted.metadata.name;
             const link = `${config.url.replace(/\/$/, "")}/workflows/${config.namespace}/${name}`;
-            const timeoutMs =
-                wf.timeout !== undefined
-                    ? (parseDuration(wf.timeout) ?? defaultWorkflowTimeoutMs)
-                    : defaultWorkflowTimeoutMs;
+            const timeoutMs = workflowTimeoutMs(wf);
             const deadline = Date.now() + timeoutMs;
             let current = submitted;
             let stopped: "terminated" | "timeout" | undefined;
             while (!finalPhases.has(current.status?.phase ?? "")) {
-                if (req.signal?.aborted || Date.now() > deadline) {
+                if (req.signal?.aborted || Date.now() >= deadline) {
                     stopped = req.signal?.aborted ? "terminated" : "timeout";
                     current = await client.terminate(name).catch(() => current);
                     break;
                 }
-                await new Promise((r) => setTimeout(r, config.pollIntervalMs ?? 2000));
+                try {
+                    const wait = Math.min(config.pollIntervalMs ?? 2000, deadline - Date.now());
+                    await sleep(Math.max(0, wait), undefined, { signal: req.signal });
+                } catch {
+                    continue; // aborted: terminate it at the top of the loop
+                }
                 current = await client.get(name);
             }
             const phase = current.status?.phase ?? "Unknown";
@@ -157,17 +177,37 @@ export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner
                 runId: name,
                 startedAt,
                 finishedAt: new Date().toISOString(),
-                log: link,
+                log: redact(link),
                 outputs,
                 ...(status !== "Succeeded"
                     ? {
-                          message:
+                          message: redact(
                               stopped === "timeout"
-                                  ? `timed out after ${Math.round(timeoutMs / 1000)}s`
-                                  : (current.status?.message ?? phase),
+                                  ? `timed out after ${formatDuration(timeoutMs)}`
+                                  : stopped === "terminated"
+                                    ? "terminated"
+                                    : (current.status?.message ?? phase),
+                          ),
                       }
                     : {}),
             };
         },
     };
 }
+
+export const argoRunnerEntry: WorkflowRunnerEntry<"argo"> = {
+    kind: "argo",
+    schema: argoWorkflowSchema,
+    requires: [{ service: "argo", missing: noArgoServer }],
+    fromEnv: (env) =>
+        env.PROMOTIONS_ARGO_URL
+            ? {
+                  argo: {
+                      url: env.PROMOTIONS_ARGO_URL,
+                      namespace: env.PROMOTIONS_ARGO_NAMESPACE ?? "argo",
+                      ...(env.PROMOTIONS_ARGO_TOKEN ? { token: env.PROMOTIONS_ARGO_TOKEN } : {}),
+                  },
+              }
+            : {},
+    create: (services) => argoRunner(services.argo),
+};

@@ -1,36 +1,77 @@
-import type { PromotionWorkflowDefinition } from "../../components/promotionWorkflow";
-import type { ArgoCdConfig } from "../health/argoCd";
-import type { ArgoServerConfig } from "./argo";
-import { argoRunner } from "./argo";
-import { localRunner } from "./local";
-import type { WorkflowRunner } from "./runner";
+import type {
+    PromotionWorkflowDefinition,
+    WorkflowKind,
+    WorkflowOfKind,
+} from "../../components/promotionWorkflow";
+import { argoRunnerEntry } from "./argo";
+import { localRunnerEntry } from "./local";
+import type {
+    WorkflowRunner,
+    WorkflowRunnerEntry,
+    WorkflowRunRequest,
+    WorkflowRunResult,
+    WorkflowServices,
+} from "./runner";
 
-/** What gates need from outside: where the Argo Server and Argo CD are. */
-export interface WorkflowServices {
-    readonly argo?: ArgoServerConfig;
-    readonly argocd?: ArgoCdConfig;
+export type { WorkflowServices };
+
+/**
+ * Every kind of gate and its runner. Adding a kind: its schema in the list in
+ * components/promotionWorkflow.ts, its runner file exporting a WorkflowRunnerEntry, and a line here.
+ */
+export const workflowRunners = [localRunnerEntry, argoRunnerEntry] as const;
+
+type MissingRunners = Exclude<WorkflowKind, (typeof workflowRunners)[number]["kind"]>;
+/** Does not compile, naming the kind, when a kind in components/promotionWorkflow.ts has no runner above. */
+const everyKindHasARunner: [MissingRunners] extends [never] ? true : MissingRunners = true;
+void everyKindHasARunner;
+
+function entryFor<K extends WorkflowKind>(kind: K): WorkflowRunnerEntry<K> {
+    const entry = (workflowRunners as readonly WorkflowRunnerEntry<WorkflowKind>[]).find(
+        (e) => e.kind === kind,
+    );
+    if (!entry) {
+        throw new Error(`no runner for workflow kind "${kind}"`); // the check above makes this unreachable
+    }
+    return entry as unknown as WorkflowRunnerEntry<K>;
 }
 
-/** The runner for a workflow's kind. Adding a kind: a file implementing WorkflowRunner, and a line here. */
+/** The runner for a workflow's kind, made with these services. */
 export function runnerFor(
     workflow: PromotionWorkflowDefinition,
     services: WorkflowServices = {},
 ): WorkflowRunner {
-    switch (workflow.kind) {
-        case "local":
-            return localRunner;
-        case "argo":
-            return argoRunner(services.argo);
-    }
+    const runner = entryFor(workflow.kind).create(services);
+    return {
+        kind: runner.kind,
+        run(req: WorkflowRunRequest): Promise<WorkflowRunResult> {
+            if (req.workflow.kind !== runner.kind) {
+                throw new Error(
+                    `workflow "${req.workflow.name}" is of kind ${req.workflow.kind}, not ${runner.kind}`,
+                );
+            }
+            return runner.run(req as WorkflowRunRequest<WorkflowOfKind<typeof runner.kind>>);
+        },
+    };
 }
 
-/** Why a workflow cannot run with these services, or undefined when it can. */
+/** Every kind's services, from environment variables: what the CLI passes to the engine. */
+export function workflowServicesFromEnv(env: Readonly<Record<string, string | undefined>>): WorkflowServices {
+    return Object.assign(
+        {},
+        ...(workflowRunners as readonly WorkflowRunnerEntry<WorkflowKind>[]).map(
+            (e) => e.fromEnv?.(env) ?? {},
+        ),
+    ) as WorkflowServices;
+}
+
+/** Why a workflow cannot run with these services (naming what to set), or undefined when it can. */
 export function cannotRun(
     workflow: PromotionWorkflowDefinition,
     services: WorkflowServices = {},
 ): string | undefined {
-    if (workflow.kind === "argo" && !services.argo) {
-        return `workflow "${workflow.name}" is an Argo WorkflowTemplate and no Argo Server is configured: set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)`;
-    }
-    return undefined;
+    const missing = entryFor(workflow.kind).requires.find((r) => services[r.service] === undefined);
+    return missing
+        ? `workflow "${workflow.name}" (${workflow.kind}) cannot run: ${missing.missing}`
+        : undefined;
 }

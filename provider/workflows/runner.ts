@@ -1,17 +1,26 @@
-import type { PromotionWorkflowDefinition } from "../../components/promotionWorkflow";
-
+import type {
+    PromotionWorkflowDefinition,
+    WorkflowKind,
+    WorkflowOfKind,
+} from "../../components/promotionWorkflow";
+import type { z } from "zod";
+import { parseDuration } from "../../model/duration";
+import type { ArgoCdConfig } from "../health/argoCd";
+import type { ArgoServerConfig } from "./argo";
+import type { LocalRunnerOptions } from "./local";
 import type { WorkflowRunStatus } from "../../model/status";
 
 export type { WorkflowRunStatus };
 
-export interface WorkflowRunRequest {
-    readonly workflow: PromotionWorkflowDefinition;
+export interface WorkflowRunRequest<W extends PromotionWorkflowDefinition = PromotionWorkflowDefinition> {
+    readonly workflow: W;
     /** The documented parameters (APP_NAME, RELEASE_ID, COMMIT_SHA, ...). */
     readonly parameters: Readonly<Record<string, string>>;
     /** Labels for runners that support them (product, environment, release, flow, application). */
     readonly labels: Readonly<Record<string, string>>;
     /** Default working directory for local commands (the definitions' directory). */
     readonly cwd: string;
+    /** Aborted when the release is terminated or the flow's timeout passes: the run stops, Terminated. */
     readonly signal?: AbortSignal;
 }
 
@@ -21,17 +30,54 @@ export interface WorkflowRunResult {
     readonly runId?: string;
     readonly startedAt: string;
     readonly finishedAt: string;
-    /** The tail of the run's output (local), or a link to it (Argo). */
+    /** The tail of the run's output (local), or a link to it (Argo); secrets redacted. */
     readonly log?: string;
     /** Values the run exported (`PROMOTION_CONTEXT` among them). */
     readonly outputs: Readonly<Record<string, string>>;
+    /** Why the run did not succeed; secrets redacted. */
     readonly message?: string;
 }
 
-/** One way of running a workflow. Adding a kind is one file implementing this plus one line in the registry. */
-export interface WorkflowRunner {
-    readonly kind: PromotionWorkflowDefinition["kind"];
-    run(req: WorkflowRunRequest): Promise<WorkflowRunResult>;
+/** One way of running a workflow: one per kind, listed in registry.ts. */
+export interface WorkflowRunner<K extends WorkflowKind = WorkflowKind> {
+    readonly kind: K;
+    run(req: WorkflowRunRequest<WorkflowOfKind<K>>): Promise<WorkflowRunResult>;
 }
 
 export const defaultWorkflowTimeoutMs = 3_600_000;
+
+/** How long a run of this workflow may take (its `timeout`, else one hour). */
+export function workflowTimeoutMs(workflow: PromotionWorkflowDefinition): number {
+    return (
+        (workflow.timeout !== undefined ? parseDuration(workflow.timeout) : undefined) ??
+        defaultWorkflowTimeoutMs
+    );
+}
+
+/**
+ * What runners need from outside: where the Argo Server and Argo CD are, how local commands are run. A new
+ * kind that needs a server adds its field here (or augments this interface from its own file).
+ */
+export interface WorkflowServices {
+    readonly argo?: ArgoServerConfig;
+    readonly argocd?: ArgoCdConfig;
+    readonly local?: LocalRunnerOptions;
+}
+
+/** A service a kind of runner cannot work without, and what to tell the user when it is missing. */
+export interface RequiredService {
+    readonly service: keyof WorkflowServices;
+    /** e.g. `no Argo Server is configured: set PROMOTIONS_ARGO_URL (...)`: names what to set. */
+    readonly missing: string;
+}
+
+/** One kind of gate, as listed in registry.ts: its schema, the services it needs, how to make its runner. */
+export interface WorkflowRunnerEntry<K extends WorkflowKind> {
+    readonly kind: K;
+    /** The kind's schema, from the list in components/promotionWorkflow.ts. */
+    readonly schema: z.ZodType<WorkflowOfKind<K>>;
+    readonly requires: readonly RequiredService[];
+    /** The kind's services from environment variables (the CLI's), e.g. `PROMOTIONS_ARGO_URL`. */
+    fromEnv?(env: Readonly<Record<string, string | undefined>>): Partial<WorkflowServices>;
+    create(services: WorkflowServices): WorkflowRunner<K>;
+}

@@ -197,3 +197,77 @@ describe("gates: pre- and post-action workflows", function () {
         );
     });
 });
+
+describe("gates: what a local gate sees of the CLI's environment", function () {
+    this.timeout(300_000);
+    after(removeTempDirs);
+
+    it("its parameters, the base variables and passEnv, never our tokens or the passphrase; the record's log is redacted", async () => {
+        const dir = tempDir("gates-env");
+        const repo = gitopsRepoFor(dir, "web", ["dev", "qa"]);
+        const seen = path.join(dir, "seen.env");
+        const token = "ghp_never-in-a-gate-1234";
+        const config = writeConfigModule(
+            dir,
+            scenarioDefinitions({
+                product: "web",
+                repoURL: repo.url,
+                environments: [{ name: "dev" }, { name: "qa" }],
+                flows: [
+                    {
+                        name: "f",
+                        triggerEnvironment: "dev",
+                        steps: [{ environment: "qa", dependsOn: ["dev"], policy: { preAction: "probe" } }],
+                    },
+                ],
+                workflows: [
+                    {
+                        name: "probe",
+                        kind: "local",
+                        // A gate that found the token some other way and prints it: the record must not keep it.
+                        command: `env > ${seen}; echo "using ${token}"; exit 1`,
+                        passEnv: ["AWS_*", "PROMOTIONS_GIT_TOKEN", "PULUMI_CONFIG_PASSPHRASE"],
+                    },
+                ],
+            }),
+        );
+        repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "2.0.0"'));
+        const passphrase = "state-passphrase-5678";
+        const r = await runCli(
+            [
+                ...["--config", config, "--state", `file://${path.join(dir, "state")}`],
+                ...["trigger", "--product", "web", "--flow", "f", "--json"],
+            ],
+            {
+                env: {
+                    PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+                    PULUMI_CONFIG_PASSPHRASE: passphrase,
+                    PROMOTIONS_GIT_TOKEN: token,
+                    PROMOTIONS_ARGOCD_TOKEN: "argocd-token-9012",
+                    AWS_REGION: "eu-west-1",
+                    UNLISTED: "not-for-gates",
+                },
+            },
+        );
+        assert.strictEqual(r.code, 1, r.stderr);
+        const env = fs.readFileSync(seen, "utf8");
+        assert.match(env, /^AWS_REGION=eu-west-1$/m);
+        assert.match(env, /^APP_NAME=web-qa$/m);
+        assert.match(env, /^PATH=/m);
+        for (const name of [
+            "PROMOTIONS_GIT_TOKEN",
+            "PULUMI_CONFIG_PASSPHRASE",
+            "PROMOTIONS_ARGOCD_TOKEN",
+            "UNLISTED",
+        ]) {
+            assert.doesNotMatch(env, new RegExp(`^${name}=`, "m"), `${name} reached the gate`);
+        }
+        for (const secret of [token, passphrase, "argocd-token-9012"]) {
+            assert.ok(!env.includes(secret), "no secret reached the gate");
+        }
+        const record = json(r.stdout);
+        const pre = record.environments[0].applications[0].preAction;
+        assert.strictEqual(pre?.status, "Failed");
+        assert.strictEqual(pre?.log, "using ***");
+    });
+});
