@@ -1,6 +1,7 @@
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { InvalidInputError } from "../model/errors";
+import { secrets } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
 import type { GitCredentials } from "../provider/git/git";
 import type { ScmConfig } from "../provider/scm/scm";
@@ -42,6 +43,16 @@ export class PromoteEngine {
     private constructor(private readonly opts: PromoteEngineOptions) {}
 
     static create(opts: PromoteEngineOptions): PromoteEngine {
+        // Credentials given as options (not only through the environment) are redacted from records and logs too.
+        for (const secret of [
+            opts.passphrase,
+            ...Object.values(opts.gitTokens ?? {}),
+            (opts.scm ?? opts.github)?.token,
+            opts.argo?.token,
+            opts.argocd?.token,
+        ]) {
+            secrets.add(secret);
+        }
         return new PromoteEngine(opts);
     }
 

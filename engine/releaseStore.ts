@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
+import { redactDeep } from "../model/redact";
 import type { EngineLocation } from "./engineLocator";
 import type { ReleaseRecord } from "./releaseRecord";
 import { openStack } from "./workspace";
@@ -80,7 +81,9 @@ export class ReleaseStore {
     /** Writes (creates or replaces) one record. */
     async put(record: ReleaseRecord): Promise<void> {
         const stack = await this.open();
-        const plain = JSON.parse(JSON.stringify(record)) as ReleaseRecord;
+        // Every string of the record (logs, errors, messages) passes through the one redactor: no secret the
+        // process holds reaches the backend, its history or its backups.
+        const plain = redactDeep(JSON.parse(JSON.stringify(record)) as ReleaseRecord);
         await withLockRetry(() =>
             stack.up({
                 program: async () => {

@@ -47,7 +47,7 @@ describe("promote with pull requests (CLI, GitHub stand-in)", function () {
             const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
             const env = {
                 PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
-                PULUMI_CONFIG_PASSPHRASE: "test",
+                PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
                 PROMOTIONS_GITHUB_TOKEN: token,
                 PROMOTIONS_GIT_TOKENS: JSON.stringify({ [server.host]: token }),
                 PROMOTIONS_PR_POLL_SECONDS: "0.2",
@@ -124,7 +124,7 @@ describe("promote with pull requests (CLI, GitHub stand-in)", function () {
                 "--flow",
                 "f",
             ],
-            { env: { PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"), PULUMI_CONFIG_PASSPHRASE: "test" } },
+            { env: { PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"), PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase" } },
         );
         assert.strictEqual(res.code, 2, res.stderr);
         assert.match(

@@ -38,7 +38,7 @@ describe("an http(s) remote with a token", function () {
         const state = path.join(dir, "state");
         const cache = path.join(dir, "git-cache");
         const args = ["--config", config, "--state", `file://${state}`];
-        const env = { PROMOTIONS_GIT_CACHE: cache, PULUMI_CONFIG_PASSPHRASE: "test" };
+        const env = { PROMOTIONS_GIT_CACHE: cache, PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase" };
 
         const denied = await runCli([...args, "trigger", "--product", "web", "--flow", "f"], {
             env: { ...env, PROMOTIONS_GIT_TOKEN: `${token}-wrong` },
