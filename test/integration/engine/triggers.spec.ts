@@ -3,7 +3,7 @@ import { createHmac } from "crypto";
 import * as path from "path";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { buildCatalog } from "../../../components/catalog";
-import { TriggerWatcher } from "../../../engine/triggerWatcher";
+import { TriggerWatcher } from "../../../engine/triggers/triggerWatcher";
 import { ArgoCdStandIn } from "../../support/argoCdServer";
 import { runCli, startCli } from "../../support/cli";
 import { gitopsRepoFor } from "../../support/gitops";
