@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../../../engine/engineLocator";
-import { runCli } from "../../support/cli";
+import { runCli, startCli } from "../../support/cli";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const fixture = path.join(packageRoot, "test", "fixtures", "codefresh-published");
@@ -77,6 +77,14 @@ describe("promote validate, graph, doctor", function () {
         const r = await runCli(["--config", fixture, "graph", "--flow", "demo", "--colour", "red"]);
         assert.strictEqual(r.code, 2);
         assert.match(r.stderr, /unknown option --colour/);
+    });
+
+    it("a reader that goes away (promote graph | head) ends the CLI quietly with exit code 0", async () => {
+        const run = startCli(["--config", fixture, "graph", "--flow", "multi-env-sequential-promotion"]);
+        run.child.stdout!.destroy();
+        const r = await run.done;
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stderr, "");
     });
 
     it("--version prints the package's version and exits 0", async () => {

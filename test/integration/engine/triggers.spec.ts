@@ -114,6 +114,23 @@ describe("automatic triggers", function () {
         );
     });
 
+    it("watch --interval: the loop releases a new commit and stops on SIGTERM with exit code 0", async () => {
+        const { args, env, ship } = setup("watch-loop");
+        const watcher = startCli([...args, "watch", "--interval", "1s"], { env });
+        try {
+            await watcher.waitFor(/web-dev: watching main from \w{12}/);
+            const sha = ship("4.0.0", "deploy 4.0.0");
+            await watcher.waitFor(
+                new RegExp(`${sha.slice(0, 12)} "deploy 4\\.0\\.0" → flow seq: release r\\S+ Succeeded`),
+            );
+        } finally {
+            watcher.child.kill("SIGTERM");
+        }
+        const done = await watcher.done;
+        assert.strictEqual(done.code, 0, done.stderr);
+        assert.doesNotMatch(done.stderr, /MaxListenersExceededWarning|poll failed/);
+    });
+
     it("serve: a webhook with a wrong signature is rejected and logged without its payload; a valid one triggers", async () => {
         const { args, env, ship } = setup("serve");
         const secret = "webhook-secret";
