@@ -10,6 +10,7 @@ import type { CommandLine, CommandName, CommandOptions } from "./args";
 import { buildOptions, commandSpecs, parseCommandLine, UsageError } from "./args";
 import type { CliDeps, CliSettings, Terminal } from "./context";
 import { makeStyle, settingsFrom } from "./context";
+import { displayText } from "./display";
 
 /**
  * The only module that knows argv, process.env and the process's streams: it parses the command line once,
@@ -157,7 +158,8 @@ export async function main(
             debug: settings?.debug ?? env.PROMOTIONS_DEBUG === "1",
         });
         if (message) {
-            err(`error: ${message}`);
+            // Messages may span lines (every definition problem); what they quote from outside stays inert.
+            err(`error: ${message.split("\n").map(displayText).join("\n")}`);
         }
         if (e instanceof UsageError) {
             err(`\n${e.usage}`);

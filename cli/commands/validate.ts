@@ -3,6 +3,7 @@ import { loadDefinitions } from "../../components/config";
 import { formatIssue } from "../../components/issues";
 import type { ValidateCommandOptions } from "../args";
 import type { CliDeps } from "../context";
+import { displayText } from "../display";
 
 const plural = (n: number, word: string) =>
     `${n} ${n === 1 ? word : word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
@@ -14,9 +15,9 @@ export async function validate(opts: ValidateCommandOptions, deps: Pick<CliDeps,
     const { catalog, issues } = buildCatalog(definitions);
     const all = [...loadIssues, ...issues];
     if (all.length > 0) {
-        io.err(io.style.red(`${plural(all.length, "problem")} in ${opts.configPath}:`));
+        io.err(io.style.red(`${plural(all.length, "problem")} in ${displayText(opts.configPath)}:`));
         for (const issue of all) {
-            io.err(`  - ${formatIssue(issue)}`);
+            io.err(`  - ${displayText(formatIssue(issue))}`);
         }
         return 2;
     }
