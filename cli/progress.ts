@@ -43,7 +43,12 @@ export class ProgressView {
             return;
         }
         if (e.type === "release") {
-            const first = !this.release;
+            // A watcher runs one release after another through the same view: each gets its own header.
+            const first = this.release?.id !== e.release.id;
+            if (first && this.release) {
+                this.stop();
+                this.envs.clear();
+            }
             this.release = e.release;
             if (first) {
                 this.line(
