@@ -1,83 +1,520 @@
+import type { ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
+import type { PolicyFields } from "../components/promotionPolicy";
+import type { ReleaseTarget } from "../engine/planRelease";
+import { parseDuration } from "../model/duration";
 import { InvalidInputError } from "../model/errors";
+import type { CliSettings } from "./context";
 
-/** Parsed command line: global options, the command, its flags and positionals. */
-export interface ParsedArgs {
-    readonly command: string | undefined;
-    readonly flags: Readonly<Record<string, string | boolean>>;
-    readonly positionals: readonly string[];
+/**
+ * The command line, parsed once: global options, then one options object per command (`XxxCommandOptions`)
+ * built from its own flags. Nothing else reads argv.
+ */
+
+type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+type Values = Readonly<Record<string, string | boolean | undefined>>;
+
+/** Options every command takes. */
+export const globalOptions = {
+    config: { type: "string" },
+    state: { type: "string" },
+    "no-color": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
+} as const satisfies OptionsConfig;
+
+export interface GlobalOptions {
+    readonly config?: string;
+    readonly state?: string;
+    readonly noColor: boolean;
 }
 
-/** Flags that take no value. Every other `--flag` takes the next word (or `--flag=value`). */
-const booleanFlags = new Set(["json", "help", "version", "no-color", "once"]);
+/** A command's flags, usage and how its options object is built from them. */
+export interface CommandSpec<O = unknown> {
+    readonly summary: string;
+    readonly usage: string;
+    readonly options: OptionsConfig;
+    /** Names of the positionals it takes (e.g. `["ID"]`); none by default. */
+    readonly positionals?: readonly string[];
+    readonly build: (values: Values, positionals: readonly string[], settings: CliSettings) => O;
+}
 
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-    const flags: Record<string, string | boolean> = {};
-    const positionals: string[] = [];
-    let command: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--") {
-            positionals.push(...argv.slice(i + 1));
-            break;
-        }
-        if (arg === "-h") {
-            flags.help = true;
-            continue;
-        }
-        if (arg.startsWith("--")) {
-            const eq = arg.indexOf("=");
-            const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-            if (eq >= 0) {
-                flags[name] = arg.slice(eq + 1);
-            } else if (booleanFlags.has(name)) {
-                flags[name] = true;
-            } else {
-                const value = argv[i + 1];
-                if (value === undefined || value.startsWith("--")) {
-                    throw new InvalidInputError(`option --${name} needs a value`);
-                }
-                flags[name] = value;
-                i++;
-            }
-            continue;
-        }
-        if (command === undefined) {
-            command = arg;
-        } else {
-            positionals.push(arg);
-        }
+/** A wrong command line: the message, and the usage to print after it. Exit code 2. */
+export class UsageError extends InvalidInputError {
+    constructor(
+        message: string,
+        readonly usage: string,
+    ) {
+        super(message, { path: "argv" });
     }
-    return { command, flags, positionals };
 }
 
-/** A string flag, or undefined; a boolean where a value was expected is an input error. */
-export function stringFlag(args: ParsedArgs, name: string): string | undefined {
-    const v = args.flags[name];
-    if (v === undefined) {
+function text(values: Values, name: string): string | undefined {
+    const v = values[name];
+    return typeof v === "string" ? v : undefined;
+}
+
+function required(values: Values, name: string, what: string): string {
+    const v = text(values, name);
+    if (v === undefined || v === "") {
+        throw new InvalidInputError(`missing --${name}: ${what}`, { path: `--${name}` });
+    }
+    return v;
+}
+
+const flag = (values: Values, name: string): boolean => values[name] === true;
+
+function duration(values: Values, name: string, fallback?: string): number | undefined {
+    const raw = text(values, name) ?? fallback;
+    if (raw === undefined) {
         return undefined;
     }
-    if (typeof v !== "string") {
-        throw new InvalidInputError(`option --${name} needs a value`);
+    const ms = parseDuration(raw);
+    if (ms === undefined) {
+        throw new InvalidInputError(`--${name} "${raw}": a positive duration such as 30s or 5m`, {
+            path: `--${name}`,
+        });
     }
-    return v;
+    return ms;
 }
 
-export function requireFlag(args: ParsedArgs, name: string, hint: string): string {
-    const v = stringFlag(args, name);
-    if (v === undefined) {
-        throw new InvalidInputError(`missing --${name}: ${hint}`);
-    }
-    return v;
+function products(values: Values): readonly string[] | undefined {
+    const list = text(values, "product")
+        ?.split(",")
+        .map((p) => p.trim())
+        .filter(Boolean);
+    return list && list.length > 0 ? list : undefined;
 }
 
-/** Rejects flags a command does not know, naming them all at once. */
-export function checkFlags(args: ParsedArgs, allowed: readonly string[]): void {
-    const known = new Set([...allowed, "config", "state", "help", "no-color"]);
-    const unknown = Object.keys(args.flags).filter((f) => !known.has(f));
+function oneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {
+    const v = text(values, name);
+    if (v !== undefined && !(allowed as readonly string[]).includes(v)) {
+        throw new InvalidInputError(`unknown --${name} "${v}": ${allowed.join(", ")}`, { path: `--${name}` });
+    }
+    return v as T | undefined;
+}
+
+function distinct(from: string, to: string): void {
+    if (from === to) {
+        throw new InvalidInputError(`--from and --to are both "${from}": promote to another environment`, {
+            path: "--to",
+        });
+    }
+}
+
+/** `--flow F` or `--from ENV --to ENV`. */
+function target(values: Values): ReleaseTarget {
+    const flow = text(values, "flow");
+    const from = text(values, "from");
+    const to = text(values, "to");
+    if (flow && (from || to)) {
+        throw new InvalidInputError("give either --flow F or --from ENV --to ENV, not both");
+    }
+    if (flow) {
+        return { flow };
+    }
+    if (from && to) {
+        distinct(from, to);
+        return { from, to };
+    }
+    throw new InvalidInputError(
+        `missing ${from ? "--to ENV" : to ? "--from ENV" : "--flow F (or --from ENV --to ENV)"}`,
+    );
+}
+
+const json = { json: { type: "boolean" } } as const;
+const sourceCommit = { "source-commit": { type: "string" } } as const;
+
+export interface ValidateCommandOptions {
+    readonly configPath: string;
+}
+export interface GraphCommandOptions {
+    readonly flow: string;
+    readonly format: "text" | "mermaid" | "dot";
+    readonly product?: string;
+}
+export interface PreviewCommandOptions {
+    readonly product: string;
+    readonly target: ReleaseTarget;
+    readonly sourceCommit?: string;
+    readonly json: boolean;
+}
+export interface TriggerCommandOptions {
+    readonly product: string;
+    readonly flow: string;
+    readonly sourceCommit?: string;
+    readonly json: boolean;
+}
+export interface PromoteCommandOptions {
+    readonly product: string;
+    readonly from: string;
+    readonly to: string;
+    readonly overrides: PolicyFields;
+    readonly sourceCommit?: string;
+    readonly json: boolean;
+}
+export interface ReleasesCommandOptions {
+    readonly product: string;
+    readonly json: boolean;
+}
+/** `release`, `retry` and `terminate`: one release by id. */
+export interface ReleaseIdCommandOptions {
+    readonly id: string;
+    readonly json: boolean;
+}
+export interface WatchCommandOptions {
+    readonly products?: readonly string[];
+    readonly intervalMs: number;
+    readonly once: boolean;
+}
+export interface ServeCommandOptions {
+    readonly products?: readonly string[];
+    /** Also poll this often (ms); without it only webhooks prompt a poll. */
+    readonly intervalMs?: number;
+    readonly port: number;
+    readonly host: string;
+    readonly secret: string;
+}
+export interface DoctorCommandOptions {
+    readonly configPath: string;
+    readonly stateUrl: string;
+    readonly passphrase: string;
+    readonly cacheDir: string;
+    readonly searchPath?: string;
+}
+
+const releaseId =
+    (command: string) =>
+    (values: Values, positionals: readonly string[]): ReleaseIdCommandOptions => {
+        const id = positionals[0];
+        if (!id) {
+            throw new InvalidInputError(`missing release ID: promote ${command} ID`, { path: "ID" });
+        }
+        return { id, json: flag(values, "json") };
+    };
+
+function port(values: Values): number {
+    const raw = text(values, "port") ?? "8080";
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n > 65535) {
+        throw new InvalidInputError(`--port "${raw}": a port number from 0 to 65535 (0: any free port)`, {
+            path: "--port",
+        });
+    }
+    return n;
+}
+
+function host(values: Values): string {
+    const h = text(values, "host") ?? "127.0.0.1";
+    if (!/^[\w.:-]+$/.test(h)) {
+        throw new InvalidInputError(`--host "${h}": a host name or IP address (e.g. 127.0.0.1 or 0.0.0.0)`, {
+            path: "--host",
+        });
+    }
+    return h;
+}
+
+/** The commands, in the order `promote --help` lists them. */
+export const commandSpecs = {
+    validate: {
+        summary: "load and check the definitions; print a summary or every problem (exit code 2)",
+        usage: "promote [--config DIR|MODULE] validate",
+        options: {},
+        build: (_v, _p, s): ValidateCommandOptions => ({ configPath: s.configPath }),
+    },
+    graph: {
+        summary: "draw a flow: layers and critical path, or Mermaid / Graphviz DOT",
+        usage: "promote graph --flow F [--format text|mermaid|dot] [--product P]",
+        options: { flow: { type: "string" }, format: { type: "string" }, product: { type: "string" } },
+        build: (v): GraphCommandOptions => ({
+            flow: required(v, "flow", "the flow to draw"),
+            format: oneOf(v, "format", ["text", "mermaid", "dot"] as const) ?? "text",
+            ...(text(v, "product") ? { product: text(v, "product") } : {}),
+        }),
+    },
+    preview: {
+        summary: "show what a release would change in every environment (writes nothing)",
+        usage: "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--json]",
+        options: {
+            product: { type: "string" },
+            flow: { type: "string" },
+            from: { type: "string" },
+            to: { type: "string" },
+            ...sourceCommit,
+            ...json,
+        },
+        build: (v): PreviewCommandOptions => ({
+            product: required(v, "product", "the product to preview"),
+            target: target(v),
+            ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
+            json: flag(v, "json"),
+        }),
+    },
+    trigger: {
+        summary: "run a flow as a release, with live progress",
+        usage: "promote trigger --product P --flow F [--source-commit SHA] [--json]",
+        options: { product: { type: "string" }, flow: { type: "string" }, ...sourceCommit, ...json },
+        build: (v): TriggerCommandOptions => ({
+            product: required(v, "product", "the product to release"),
+            flow: required(v, "flow", "the flow to run"),
+            ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
+            json: flag(v, "json"),
+        }),
+    },
+    promote: {
+        summary: "promote to one environment (flow 'manual'); policy fields overridable",
+        usage:
+            "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] " +
+            "[--post-action W] [--source-commit SHA] [--json]",
+        options: {
+            product: { type: "string" },
+            from: { type: "string" },
+            to: { type: "string" },
+            action: { type: "string" },
+            "pre-action": { type: "string" },
+            "post-action": { type: "string" },
+            ...sourceCommit,
+            ...json,
+        },
+        build: (v): PromoteCommandOptions => {
+            const product = required(v, "product", "the product to promote");
+            const from = required(v, "from", "the environment to promote from");
+            const to = required(v, "to", "the environment to promote to");
+            distinct(from, to);
+            const action = oneOf(v, "action", ["commit", "pr", "none"] as const);
+            const pre = text(v, "pre-action");
+            const post = text(v, "post-action");
+            return {
+                product,
+                from,
+                to,
+                overrides: {
+                    ...(action ? { action } : {}),
+                    ...(pre ? { preAction: pre } : {}),
+                    ...(post ? { postAction: post } : {}),
+                },
+                ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
+                json: flag(v, "json"),
+            };
+        },
+    },
+    releases: {
+        summary: "list a product's releases, newest first",
+        usage: "promote releases --product P [--json]",
+        options: { product: { type: "string" }, ...json },
+        build: (v): ReleasesCommandOptions => ({
+            product: required(v, "product", "the product whose releases to list"),
+            json: flag(v, "json"),
+        }),
+    },
+    release: {
+        summary: "show one release: environments, applications, commits, changes",
+        usage: "promote release ID [--json]",
+        options: { ...json },
+        positionals: ["ID"],
+        build: releaseId("release"),
+    },
+    retry: {
+        summary: "resume a Failed or Terminated release from where it stopped (same id)",
+        usage: "promote retry ID [--json]",
+        options: { ...json },
+        positionals: ["ID"],
+        build: releaseId("retry"),
+    },
+    terminate: {
+        summary: "stop a queued or running release",
+        usage: "promote terminate ID [--json]",
+        options: { ...json },
+        positionals: ["ID"],
+        build: releaseId("terminate"),
+    },
+    watch: {
+        summary: "follow the trigger branches and release what new commits call for",
+        usage: "promote watch [--product P[,Q]] [--interval D] [--once]",
+        options: { product: { type: "string" }, interval: { type: "string" }, once: { type: "boolean" } },
+        build: (v): WatchCommandOptions => ({
+            ...(products(v) ? { products: products(v) } : {}),
+            intervalMs: duration(v, "interval", "1m")!,
+            once: flag(v, "once"),
+        }),
+    },
+    serve: {
+        summary: "accept GitHub push webhooks (HMAC-verified) and trigger the same way",
+        usage: "promote serve [--port N] [--host H] [--product P[,Q]] [--interval D]",
+        options: {
+            port: { type: "string" },
+            host: { type: "string" },
+            product: { type: "string" },
+            interval: { type: "string" },
+        },
+        build: (v, _p, s): ServeCommandOptions => {
+            const options = {
+                ...(products(v) ? { products: products(v) } : {}),
+                ...(text(v, "interval") ? { intervalMs: duration(v, "interval") } : {}),
+                port: port(v),
+                host: host(v),
+            };
+            if (!s.webhookSecret) {
+                throw new InvalidInputError(
+                    "set PROMOTIONS_WEBHOOK_SECRET to the webhook's secret (the same value as in GitHub's settings)",
+                    { path: "PROMOTIONS_WEBHOOK_SECRET" },
+                );
+            }
+            return { ...options, secret: s.webhookSecret };
+        },
+    },
+    doctor: {
+        summary: "check Node.js, git, the Pulumi engine, the state backend and the definitions",
+        usage: "promote [--config DIR|MODULE] [--state URL] doctor",
+        options: {},
+        build: (_v, _p, s): DoctorCommandOptions => ({
+            configPath: s.configPath,
+            stateUrl: s.stateUrl,
+            passphrase: s.passphrase,
+            cacheDir: s.cacheDir,
+            ...(s.searchPath !== undefined ? { searchPath: s.searchPath } : {}),
+        }),
+    },
+} satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof commandSpecs;
+export type CommandOptions<C extends CommandName> = ReturnType<(typeof commandSpecs)[C]["build"]>;
+
+export function isCommand(name: string): name is CommandName {
+    return Object.prototype.hasOwnProperty.call(commandSpecs, name);
+}
+
+/** What the command line asks for, before any option object is built. */
+export type CommandLine =
+    | { readonly kind: "help"; readonly command?: CommandName }
+    | { readonly kind: "version" }
+    /** No command at all: the usage, exit code 2. */
+    | { readonly kind: "usage" }
+    | {
+          readonly kind: "command";
+          readonly command: CommandName;
+          readonly globals: GlobalOptions;
+          readonly values: Values;
+          readonly positionals: readonly string[];
+      };
+
+/** Every option that takes a value, of any command: `--state X` before the command must not be taken for it. */
+const valueOptions = new Set(
+    [globalOptions, ...Object.values(commandSpecs).map((c) => c.options as OptionsConfig)].flatMap((o) =>
+        Object.entries(o)
+            .filter(([, d]) => d.type === "string")
+            .map(([n]) => `--${n}`),
+    ),
+);
+
+/** The command word: the first argument that is neither an option nor an option's value. */
+function findCommand(argv: readonly string[]): number {
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--") {
+            return -1;
+        }
+        if (!a.startsWith("-")) {
+            return i;
+        }
+        if (valueOptions.has(a)) {
+            i++;
+        }
+    }
+    return -1;
+}
+
+function usageOf(command: CommandName | undefined, fullUsage: () => string): string {
+    return command ? `usage: ${commandSpecs[command].usage}` : fullUsage();
+}
+
+/**
+ * Parses argv with `node:util` parseArgs (strict): the global options and the command's own, nothing else.
+ * Throws {@link UsageError} naming every unknown option, an option without its value, or a stray argument.
+ */
+export function parseCommandLine(argv: readonly string[], fullUsage: () => string): CommandLine {
+    const at = findCommand(argv);
+    const word = at >= 0 ? argv[at] : undefined;
+    if (word !== undefined && word !== "help" && !isCommand(word)) {
+        throw new UsageError(`unknown command '${word}'`, fullUsage());
+    }
+    const command = word === undefined || word === "help" ? undefined : word;
+    const options: OptionsConfig = { ...globalOptions, ...(command ? commandSpecs[command].options : {}) };
+    const args = argv.filter((_, i) => i !== at);
+    const usage = usageOf(command, fullUsage);
+    const where = command ? ` for '${command}'` : "";
+
+    // A lenient pass first, to name every unknown option at once.
+    const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+    const unknown = [
+        ...new Set(
+            tokens
+                .filter((t) => t.kind === "option" && !Object.hasOwn(options, t.name))
+                .map((t) => (t.kind === "option" ? t.rawName : "")),
+        ),
+    ];
     if (unknown.length > 0) {
-        throw new InvalidInputError(
-            `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((f) => `--${f}`).join(", ")} ` +
-                `for '${args.command}' (run 'promote ${args.command} --help')`,
+        throw new UsageError(
+            `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}${where}`,
+            usage,
         );
+    }
+    let parsed: { values: Values; positionals: string[] };
+    try {
+        parsed = parseArgs({ args, options, strict: true, allowPositionals: true }) as typeof parsed;
+    } catch (e) {
+        const name = /'(--?[\w-]+)/.exec((e as Error).message)?.[1] ?? "?";
+        const takesValue = valueOptions.has(name);
+        throw new UsageError(
+            takesValue ? `option ${name} needs a value` : `option ${name} takes no value`,
+            usage,
+        );
+    }
+    const { values, positionals } = parsed;
+    if (word === "help") {
+        const about = positionals[0];
+        return about !== undefined && isCommand(about) ? { kind: "help", command: about } : { kind: "help" };
+    }
+    if (values.version === true) {
+        return { kind: "version" };
+    }
+    if (values.help === true) {
+        return command ? { kind: "help", command } : { kind: "help" };
+    }
+    if (!command) {
+        return { kind: "usage" };
+    }
+    const allowed = (commandSpecs[command] as CommandSpec).positionals ?? [];
+    if (positionals.length > allowed.length) {
+        throw new UsageError(`unexpected argument '${positionals[allowed.length]}'${where}`, usage);
+    }
+    return {
+        kind: "command",
+        command,
+        globals: {
+            ...(typeof values.config === "string" ? { config: values.config } : {}),
+            ...(typeof values.state === "string" ? { state: values.state } : {}),
+            noColor: values["no-color"] === true,
+        },
+        values,
+        positionals,
+    };
+}
+
+/** The options object of a parsed command; an invalid value throws {@link UsageError} with its usage. */
+export function buildOptions<C extends CommandName>(
+    command: C,
+    values: Values,
+    positionals: readonly string[],
+    settings: CliSettings,
+): CommandOptions<C> {
+    const spec = commandSpecs[command] as CommandSpec<CommandOptions<C>>;
+    try {
+        return spec.build(values, positionals, settings);
+    } catch (e) {
+        if (e instanceof InvalidInputError && !(e instanceof UsageError) && e.path?.startsWith("--")) {
+            throw new UsageError(e.message, `usage: ${spec.usage}`);
+        }
+        throw e;
     }
 }

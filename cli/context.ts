@@ -1,9 +1,13 @@
 import * as path from "path";
-import type { ParsedArgs } from "./args";
-import { stringFlag } from "./args";
+import type { Catalog } from "../components/catalog";
 import { defaultCacheDir } from "../engine/engineLocator";
+import type { EngineLocation } from "../engine/engineLocator";
+import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
+import type { TriggerWatcher } from "../engine/triggers/triggerWatcher";
+import { InvalidInputError } from "../model/errors";
+import type { GlobalOptions } from "./args";
 
-/** Colours only when writing to a terminal and NO_COLOR is unset. */
+/** Colours only when writing to a terminal and neither NO_COLOR nor --no-color is set. */
 export interface Style {
     readonly green: (s: string) => string;
     readonly red: (s: string) => string;
@@ -24,54 +28,178 @@ export function makeStyle(enabled: boolean): Style {
     };
 }
 
-/** Everything a command needs from the outside world; the only place argv and the environment are read. */
-export interface CliContext {
-    readonly args: ParsedArgs;
-    readonly env: NodeJS.ProcessEnv;
-    readonly cwd: string;
-    /** `--config`: a directory of YAML manifests or a JS/TS module (default ./promotions). */
-    readonly configPath: string;
-    /** The directory of the definitions (local workflow commands run there). */
-    readonly configDir: string;
-    /** `--state`: a Pulumi backend URL (default file://<config dir>/.promotions/state). */
-    readonly stateUrl: string;
-    readonly passphrase: string;
-    readonly cacheDir: string;
-    readonly out: (line: string) => void;
-    readonly err: (line: string) => void;
-    readonly style: Style;
-    /** True when stdout is a terminal (live progress redraws in place). */
-    readonly interactive: boolean;
-}
-
 /** The passphrase used when PULUMI_CONFIG_PASSPHRASE is unset: fine for local state, documented in the README. */
 export const localDefaultPassphrase = "promotions-local";
 
-export function makeContext(
-    args: ParsedArgs,
+/**
+ * Everything the CLI takes from its global options and the process environment, read in this one place
+ * (README: "Releases", "Git remotes and tokens", "Automatic triggers").
+ */
+export interface CliSettings {
+    /** `--config` (or PROMOTIONS_CONFIG): a directory of YAML manifests or a JS/TS module (default ./promotions). */
+    readonly configPath: string;
+    /** The directory of the definitions (local workflow commands run there). */
+    readonly configDir: string;
+    /** `--state` (or PROMOTIONS_STATE): a Pulumi backend URL (default file://<config dir>/.promotions/state). */
+    readonly stateUrl: string;
+    readonly passphrase: string;
+    /** Where the provisioned engine lives (PULUMI_PROMOTIONS_CACHE, else ~/.cache/pulumi-promotions). */
+    readonly cacheDir: string;
+    /** Bare clones of the GitOps repositories (PROMOTIONS_GIT_CACHE, else <cacheDir>/git). */
+    readonly gitCacheDir: string;
+    /** PROMOTIONS_GIT_TOKENS (JSON, host to token) and PROMOTIONS_GIT_TOKEN (`*`: any host). */
+    readonly gitTokens: Readonly<Record<string, string>>;
+    /** The PATH Pulumi and git run with. */
+    readonly searchPath?: string;
+    readonly argo?: { readonly url: string; readonly namespace: string; readonly token?: string };
+    readonly argocd?: { readonly url: string; readonly token?: string };
+    readonly github: {
+        readonly apiUrl?: string;
+        readonly token?: string;
+        readonly commitStatus: boolean;
+        readonly pollIntervalMs?: number;
+    };
+    /** PROMOTIONS_WEBHOOK_SECRET, for `serve`. */
+    readonly webhookSecret?: string;
+    /** Colours on stdout and stderr. */
+    readonly colour: boolean;
+    /** PROMOTIONS_DEBUG=1: stack traces for unexpected errors. */
+    readonly debug: boolean;
+}
+
+/** Tokens for http(s) Git remotes. They reach git as an HTTP header through the environment, never a URL. */
+function gitTokens(env: NodeJS.ProcessEnv): Record<string, string> {
+    const tokens: Record<string, string> = {};
+    if (env.PROMOTIONS_GIT_TOKENS) {
+        try {
+            Object.assign(tokens, JSON.parse(env.PROMOTIONS_GIT_TOKENS) as Record<string, string>);
+        } catch {
+            throw new InvalidInputError('PROMOTIONS_GIT_TOKENS must be JSON: {"host": "token"}', {
+                path: "PROMOTIONS_GIT_TOKENS",
+            });
+        }
+    }
+    if (env.PROMOTIONS_GIT_TOKEN) {
+        tokens["*"] = env.PROMOTIONS_GIT_TOKEN;
+    }
+    return tokens;
+}
+
+function seconds(name: string, raw: string): number {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) {
+        throw new InvalidInputError(`${name} must be a positive number of seconds (got "${raw}")`, {
+            path: name,
+        });
+    }
+    return n;
+}
+
+const yes = (v: string | undefined) => ["1", "true", "yes"].includes((v ?? "").toLowerCase());
+
+export function settingsFrom(
+    globals: GlobalOptions,
     env: NodeJS.ProcessEnv,
     cwd: string,
-    io: { out: (s: string) => void; err: (s: string) => void; isTTY: boolean },
-): CliContext {
-    const configPath = path.resolve(cwd, stringFlag(args, "config") ?? env.PROMOTIONS_CONFIG ?? "promotions");
+    stdoutIsTTY: boolean,
+): CliSettings {
+    const configPath = path.resolve(cwd, globals.config ?? env.PROMOTIONS_CONFIG ?? "promotions");
     const configDir = /\.(js|ts|cjs|mjs)$/.test(configPath) ? path.dirname(configPath) : configPath;
-    const stateUrl =
-        stringFlag(args, "state") ??
-        env.PROMOTIONS_STATE ??
-        `file://${path.join(configDir, ".promotions", "state")}`;
-    const colour = io.isTTY && env.NO_COLOR === undefined && args.flags["no-color"] === undefined;
+    const cacheDir = defaultCacheDir(env);
     return {
-        args,
-        env,
-        cwd,
         configPath,
         configDir,
-        stateUrl,
+        stateUrl:
+            globals.state ?? env.PROMOTIONS_STATE ?? `file://${path.join(configDir, ".promotions", "state")}`,
         passphrase: env.PULUMI_CONFIG_PASSPHRASE ?? localDefaultPassphrase,
-        cacheDir: defaultCacheDir(env),
-        out: io.out,
-        err: io.err,
-        style: makeStyle(colour),
-        interactive: io.isTTY,
+        cacheDir,
+        gitCacheDir: env.PROMOTIONS_GIT_CACHE ?? path.join(cacheDir, "git"),
+        gitTokens: gitTokens(env),
+        ...(env.PATH !== undefined ? { searchPath: env.PATH } : {}),
+        ...(env.PROMOTIONS_ARGO_URL
+            ? {
+                  argo: {
+                      url: env.PROMOTIONS_ARGO_URL,
+                      namespace: env.PROMOTIONS_ARGO_NAMESPACE ?? "argo",
+                      ...(env.PROMOTIONS_ARGO_TOKEN ? { token: env.PROMOTIONS_ARGO_TOKEN } : {}),
+                  },
+              }
+            : {}),
+        ...(env.PROMOTIONS_ARGOCD_URL
+            ? {
+                  argocd: {
+                      url: env.PROMOTIONS_ARGOCD_URL,
+                      ...(env.PROMOTIONS_ARGOCD_TOKEN ? { token: env.PROMOTIONS_ARGOCD_TOKEN } : {}),
+                  },
+              }
+            : {}),
+        github: {
+            ...(env.PROMOTIONS_GITHUB_API_URL ? { apiUrl: env.PROMOTIONS_GITHUB_API_URL } : {}),
+            ...(env.PROMOTIONS_GITHUB_TOKEN ? { token: env.PROMOTIONS_GITHUB_TOKEN } : {}),
+            commitStatus: yes(env.PROMOTIONS_COMMIT_STATUS),
+            ...(env.PROMOTIONS_PR_POLL_SECONDS
+                ? {
+                      pollIntervalMs:
+                          seconds("PROMOTIONS_PR_POLL_SECONDS", env.PROMOTIONS_PR_POLL_SECONDS) * 1000,
+                  }
+                : {}),
+        },
+        ...(env.PROMOTIONS_WEBHOOK_SECRET ? { webhookSecret: env.PROMOTIONS_WEBHOOK_SECRET } : {}),
+        colour: stdoutIsTTY && env.NO_COLOR === undefined && !globals.noColor,
+        debug: yes(env.PROMOTIONS_DEBUG),
     };
+}
+
+/** The engine methods the commands call (the facade's public surface; unit tests pass a hand-written fake). */
+export type CliEngine = Pick<
+    PromoteEngine,
+    "preview" | "release" | "retry" | "terminate" | "releases" | "find" | "cursor" | "setCursor"
+>;
+
+/** The loop and one-shot poll of the trigger watcher, as `watch` and `serve` use them. */
+export type CliWatcher = Pick<TriggerWatcher, "pollOnce" | "run" | "prompt">;
+
+/** Where commands write: one line at a time to stdout or stderr, or raw to stderr (progress redraws). */
+export interface Terminal {
+    readonly out: (line: string) => void;
+    readonly err: (line: string) => void;
+    readonly errRaw: (chunk: string) => void;
+    /** stderr is a terminal: live progress redraws in place. */
+    readonly interactive: boolean;
+    readonly style: Style;
+}
+
+export interface Clock {
+    /** Milliseconds since the epoch. */
+    now(): number;
+}
+
+/** What `doctor` runs on this machine. */
+export interface SystemProbes {
+    readonly locateEngine: () => Promise<EngineLocation>;
+    /** Runs a program (with this process's environment plus `env`); rejects on a non-zero exit or timeout. */
+    readonly exec: (
+        file: string,
+        args: readonly string[],
+        opts: { readonly env?: Readonly<Record<string, string>>; readonly timeoutMs: number },
+    ) => Promise<{ stdout: string; stderr: string }>;
+}
+
+/** Everything a command needs besides its options. Only cli/main.ts builds the real one. */
+export interface CliDeps {
+    /** The engine for --config and --state, reporting progress to `onProgress`. */
+    readonly engine: (onProgress?: (e: ProgressEvent) => void) => Promise<CliEngine>;
+    /** The validated definitions of --config (throws an InvalidInputError listing every problem). */
+    readonly catalog: () => Catalog;
+    /** A trigger watcher over the engine, for these products (all by default; an unknown one is refused). */
+    readonly watcher: (o: {
+        readonly products?: readonly string[];
+        readonly log: (line: string) => void;
+        readonly onProgress?: (e: ProgressEvent) => void;
+    }) => Promise<CliWatcher>;
+    readonly system: SystemProbes;
+    readonly io: Terminal;
+    readonly clock: Clock;
+    /** Aborts on SIGINT or SIGTERM (the handlers are installed on the first call). */
+    readonly stopSignal: () => AbortSignal;
 }

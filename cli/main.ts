@@ -1,153 +1,186 @@
-import type { ParsedArgs } from "./args";
-import { checkFlags, parseArgs } from "./args";
-import type { CliContext } from "./context";
-import { makeContext } from "./context";
-import { PromotionError } from "../model/errors";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { promisify } from "util";
+import type { Catalog } from "../components/catalog";
+import { loadCatalog } from "../components/config";
+import type { EngineLocation } from "../engine/engineLocator";
+import { locateEngine, packageRoot } from "../engine/engineLocator";
+import type { CommandLine, CommandName, CommandOptions } from "./args";
+import { buildOptions, commandSpecs, parseCommandLine, UsageError } from "./args";
+import type { CliDeps, CliSettings, Terminal } from "./context";
+import { makeStyle, settingsFrom } from "./context";
+import { displayText } from "./display";
 
-interface Command {
-    readonly summary: string;
-    readonly usage: string;
-    readonly flags: readonly string[];
-    readonly run: (ctx: CliContext) => Promise<number>;
-}
+/**
+ * The only module that knows argv, process.env and the process's streams: it parses the command line once,
+ * builds the command's options and the real dependencies, runs the command and turns whatever it throws into
+ * an exit code (cli/errors.ts).
+ */
 
-/** Commands load their modules lazily so `promote doctor` works even when something heavier is broken. */
-const commands: Record<string, Command> = {
-    validate: {
-        summary: "load and check the definitions; print a summary or every problem (exit code 2)",
-        usage: "promote [--config DIR|MODULE] validate",
-        flags: [],
-        run: async (ctx) => (await import("./commands/validate")).validate(ctx),
-    },
-    graph: {
-        summary: "draw a flow: layers and critical path, or Mermaid / Graphviz DOT",
-        usage: "promote graph --flow F [--format text|mermaid|dot] [--product P]",
-        flags: ["flow", "format", "product"],
-        run: async (ctx) => (await import("./commands/graph")).graph(ctx),
-    },
-    preview: {
-        summary: "show what a release would change in every environment (writes nothing)",
-        usage: "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--json]",
-        flags: ["product", "flow", "from", "to", "source-commit", "json"],
-        run: async (ctx) => (await import("./commands/preview")).preview(ctx),
-    },
-    trigger: {
-        summary: "run a flow as a release, with live progress",
-        usage: "promote trigger --product P --flow F [--source-commit SHA] [--json]",
-        flags: ["product", "flow", "source-commit", "json"],
-        run: async (ctx) => (await import("./commands/trigger")).trigger(ctx),
-    },
-    promote: {
-        summary: "promote to one environment (flow 'manual'); policy fields overridable",
-        usage: "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] [--post-action W] [--source-commit SHA] [--json]",
-        flags: ["product", "from", "to", "action", "pre-action", "post-action", "source-commit", "json"],
-        run: async (ctx) => (await import("./commands/trigger")).promote(ctx),
-    },
-    releases: {
-        summary: "list a product's releases, newest first",
-        usage: "promote releases --product P [--json]",
-        flags: ["product", "json"],
-        run: async (ctx) => (await import("./commands/releases")).releases(ctx),
-    },
-    release: {
-        summary: "show one release: environments, applications, commits, changes",
-        usage: "promote release ID [--json]",
-        flags: ["json"],
-        run: async (ctx) => (await import("./commands/releases")).release(ctx),
-    },
-    retry: {
-        summary: "resume a Failed or Terminated release from where it stopped (same id)",
-        usage: "promote retry ID [--json]",
-        flags: ["json"],
-        run: async (ctx) => (await import("./commands/releases")).retry(ctx),
-    },
-    terminate: {
-        summary: "stop a queued or running release",
-        usage: "promote terminate ID [--json]",
-        flags: ["json"],
-        run: async (ctx) => (await import("./commands/releases")).terminate(ctx),
-    },
-    watch: {
-        summary: "follow the trigger branches and release what new commits call for",
-        usage: "promote watch [--product P[,Q]] [--interval D] [--once]",
-        flags: ["product", "interval", "once"],
-        run: async (ctx) => (await import("./commands/watch")).watch(ctx),
-    },
-    serve: {
-        summary: "accept GitHub push webhooks (HMAC-verified) and trigger the same way",
-        usage: "promote serve [--port N] [--host H] [--product P[,Q]] [--interval D]",
-        flags: ["port", "host", "product", "interval"],
-        run: async (ctx) => (await import("./commands/watch")).serve(ctx),
-    },
-    doctor: {
-        summary: "check Node.js, git, the Pulumi engine and the state backend",
-        usage: "promote doctor",
-        flags: [],
-        run: async (ctx) => (await import("./commands/doctor")).doctor(ctx),
-    },
+type Run<C extends CommandName> = (options: CommandOptions<C>, deps: CliDeps) => Promise<number>;
+
+/** Commands load their modules lazily, so `promote doctor` works even when something heavier is broken. */
+const runners: { readonly [C in CommandName]: () => Promise<Run<C>> } = {
+    validate: async () => (await import("./commands/validate")).validate,
+    graph: async () => (await import("./commands/graph")).graph,
+    preview: async () => (await import("./commands/preview")).preview,
+    trigger: async () => (await import("./commands/trigger")).trigger,
+    promote: async () => (await import("./commands/promote")).promote,
+    releases: async () => (await import("./commands/releases")).releases,
+    release: async () => (await import("./commands/release")).release,
+    retry: async () => (await import("./commands/retry")).retry,
+    terminate: async () => (await import("./commands/terminate")).terminate,
+    watch: async () => (await import("./commands/watch")).watch,
+    serve: async () => (await import("./commands/serve")).serve,
+    doctor: async () => (await import("./commands/doctor")).doctor,
 };
 
-function usage(): string {
-    const width = Math.max(...Object.keys(commands).map((c) => c.length));
+export function usage(): string {
+    const width = Math.max(...Object.keys(commandSpecs).map((c) => c.length));
     return [
         "promote: GitOps promotions as code, on Pulumi",
         "",
         "usage: promote [--config DIR|MODULE] [--state URL] <command> [options]",
         "  --config   a directory of YAML manifests, or a JS/TS module exporting definitions (default ./promotions)",
         "  --state    a Pulumi backend URL (default file://<config>/.promotions/state)",
+        "  --version  print the version",
         "",
         "commands:",
-        ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+        ...Object.entries(commandSpecs).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
         "",
         "exit codes: 0 succeeded (or nothing to do), 1 release Failed or Terminated, 2 invalid input,",
-        "            3 environment problem (engine missing, repository unreachable)",
+        "            3 environment problem (engine missing, repository or state backend unreachable), 4 waiting",
     ].join("\n");
 }
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
-    const out = (s: string) => process.stdout.write(`${s}\n`);
-    const err = (s: string) => process.stderr.write(`${s}\n`);
-    let args: ParsedArgs;
+export function packageVersion(): string {
+    return (
+        JSON.parse(fs.readFileSync(path.join(packageRoot, "package.json"), "utf8")) as { version: string }
+    ).version;
+}
+
+/** The process's streams as the commands see them. */
+export interface Streams {
+    readonly stdout: { write(s: string): unknown; readonly isTTY?: boolean };
+    readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean };
+}
+
+function once<T>(make: () => T): () => T {
+    let made: { value: T } | undefined;
+    return () => (made ??= { value: make() }).value;
+}
+
+const run = promisify(execFile);
+
+/** The real dependencies for these settings. */
+function realDeps(settings: CliSettings, io: Terminal): CliDeps {
+    const catalog: () => Catalog = once(() => loadCatalog(settings.configPath));
+    const located: () => Promise<EngineLocation> = once(() =>
+        locateEngine({ cacheDir: settings.cacheDir, searchPath: settings.searchPath }),
+    );
+    const engine: CliDeps["engine"] = async (onProgress) =>
+        (await import("./engine")).createEngine(settings, catalog(), await located(), onProgress);
+    return {
+        engine,
+        catalog,
+        watcher: async (o) =>
+            (await import("./engine")).createWatcher(settings, catalog(), await engine(o.onProgress), o),
+        system: {
+            locateEngine: located,
+            exec: async (file, args, opts) => {
+                const { stdout, stderr } = await run(file, [...args], {
+                    env: { ...process.env, ...opts.env },
+                    timeout: opts.timeoutMs,
+                    cwd: process.env.HOME ?? "/",
+                });
+                return { stdout: String(stdout), stderr: String(stderr) };
+            },
+        },
+        io,
+        clock: { now: () => Date.now() },
+        stopSignal: once(() => {
+            const controller = new AbortController();
+            for (const sig of ["SIGINT", "SIGTERM"] as const) {
+                process.once(sig, () => controller.abort());
+            }
+            return controller.signal;
+        }),
+    };
+}
+
+function terminal(streams: Streams, colour: boolean): Terminal {
+    return {
+        out: (s) => void streams.stdout.write(`${s}\n`),
+        err: (s) => void streams.stderr.write(`${s}\n`),
+        errRaw: (s) => void streams.stderr.write(s),
+        interactive: Boolean(streams.stderr.isTTY),
+        style: makeStyle(colour),
+    };
+}
+
+/** Runs one command line; resolves to the exit code (README, "Exit codes"). */
+export async function main(
+    argv: readonly string[],
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    streams: Streams = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+    const err = (s: string) => void streams.stderr.write(`${s}\n`);
+    const out = (s: string) => void streams.stdout.write(`${s}\n`);
+    let settings: CliSettings | undefined;
     try {
-        args = parseArgs(argv);
-    } catch (e) {
-        err(`error: ${(e as Error).message}`);
-        return 2;
-    }
-    if (args.command === undefined || args.command === "help") {
-        out(usage());
-        return args.command === undefined && !args.flags.help ? 2 : 0;
-    }
-    const command = commands[args.command];
-    if (!command) {
-        err(`error: unknown command '${args.command}'\n\n${usage()}`);
-        return 2;
-    }
-    if (args.flags.help) {
-        out(`usage: ${command.usage}\n\n${command.summary}`);
-        return 0;
-    }
-    try {
-        checkFlags(args, command.flags);
-        const ctx = makeContext(args, env, cwd, { out, err, isTTY: Boolean(process.stdout.isTTY) });
-        return await command.run(ctx);
-    } catch (e) {
-        if (e instanceof PromotionError) {
-            err(`error: ${e.message}`);
-            return e.exitCode;
+        const line: CommandLine = parseCommandLine(argv, usage);
+        switch (line.kind) {
+            case "version":
+                out(packageVersion());
+                return 0;
+            case "usage":
+                err(usage());
+                return 2;
+            case "help":
+                out(
+                    line.command
+                        ? `usage: ${commandSpecs[line.command].usage}\n\n${commandSpecs[line.command].summary}`
+                        : usage(),
+                );
+                return 0;
         }
-        err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        return 1;
+        settings = settingsFrom(line.globals, env, cwd, Boolean(streams.stdout.isTTY));
+        const options = buildOptions(line.command, line.values, line.positionals, settings);
+        const deps = realDeps(settings, terminal(streams, settings.colour));
+        const command = (await runners[line.command]()) as Run<typeof line.command>;
+        return await command(options as never, deps);
+    } catch (e) {
+        const { classifyError } = await import("./errors");
+        const { exitCode, message } = classifyError(e, {
+            ...(settings ? { stateUrl: settings.stateUrl } : {}),
+            debug: settings?.debug ?? env.PROMOTIONS_DEBUG === "1",
+        });
+        if (message) {
+            // Messages may span lines (every definition problem); what they quote from outside stays inert.
+            err(`error: ${message.split("\n").map(displayText).join("\n")}`);
+        }
+        if (e instanceof UsageError) {
+            err(`\n${e.usage}`);
+        }
+        return exitCode;
     }
 }
 
 if (require.main === module) {
+    // A reader that went away (`promote preview | head`) is not an error: stop quietly.
+    for (const stream of [process.stdout, process.stderr]) {
+        stream.on("error", (e: unknown) => {
+            void import("./errors").then(({ classifyError }) => process.exit(classifyError(e).exitCode));
+        });
+    }
     main(process.argv.slice(2), process.env, process.cwd()).then(
         (code) => {
             process.exitCode = code;
         },
         (e: unknown) => {
-            process.stderr.write(`error: ${String(e)}\n`);
+            process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
             process.exitCode = 1;
         },
     );

@@ -1,113 +1,104 @@
 import type { PreviewResult } from "../engine/promoteEngine";
-import type {
-    EnvironmentStatus,
-    ReleaseRecord,
-    ReleaseStatus,
-    WorkflowRunRecord,
-} from "../engine/releaseRecord";
-import type { Style } from "./context";
+import type { ReleaseRecord, ReleaseStatus, WorkflowRunRecord } from "../engine/releaseRecord";
+import { publicRecord } from "../engine/releaseRecord";
+import type { Style, Terminal } from "./context";
+import { displayText, displayValue, paintStatus } from "./display";
 
-export function seconds(from?: string, to?: string): string {
+/** How long from `from` to `to` (or to `now`, ms since the epoch), as `12.3s`; empty when it has not started. */
+export function seconds(from?: string, to?: string, now: number = Date.now()): string {
     if (!from) {
         return "";
     }
-    const ms = Date.parse(to ?? new Date().toISOString()) - Date.parse(from);
+    const ms = (to ? Date.parse(to) : now) - Date.parse(from);
     return `${(ms / 1000).toFixed(1)}s`;
 }
 
-const value = (v: unknown) =>
-    v === null || v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v);
-
-export function colourStatus(style: Style, status: ReleaseStatus | EnvironmentStatus): string {
-    switch (status) {
-        case "Succeeded":
-            return style.green(status);
-        case "Failed":
-        case "Terminated":
-            return style.red(status);
-        case "Running":
-        case "Queued":
-        case "Suspended":
-        case "Terminating":
-            return style.yellow(status);
-        default:
-            return style.dim(status);
-    }
-}
+/** Multi-line text from outside (an error, a log), each line escaped, joined with `indent`. */
+const multiline = (text: string, indent: string) => text.split("\n").map(displayText).join(`\n${indent}`);
 
 /** A release for people: header, then one line per environment and its applications' changes. */
-export function formatRelease(r: ReleaseRecord, style: Style): string[] {
-    const lines = [
-        `${style.bold(`release ${r.id}`)}  ${r.product}  flow ${r.flow}${r.flowVersion ? ` (version ${r.flowVersion})` : ""}  ` +
-            `${colourStatus(style, r.status)}${r.startedAt ? `  ${seconds(r.startedAt, r.finishedAt)}` : ""}`,
-        `source ${r.sourceApplication} at ${r.sourceCommit.slice(0, 12)}${r.version ? `  version ${r.version}` : ""}`,
+export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date.now()): string[] {
+    const out = [
+        `${style.bold(`release ${r.id}`)}  ${r.product}  flow ${r.flow}${r.flowVersion ? ` (version ${displayValue(r.flowVersion)})` : ""}  ` +
+            `${paintStatus(style, r.status)}${r.startedAt ? `  ${seconds(r.startedAt, r.finishedAt, now)}` : ""}`,
+        `source ${r.sourceApplication} at ${r.sourceCommit.slice(0, 12)}${r.version ? `  version ${displayValue(r.version)}` : ""}`,
     ];
     if (r.error) {
-        lines.push(style.red(`error: ${r.error.split("\n").join("\n       ")}`));
+        out.push(style.red(`error: ${multiline(r.error, "       ")}`));
     }
     for (const w of r.warnings ?? []) {
-        lines.push(style.yellow(`warning: ${w}`));
+        out.push(style.yellow(`warning: ${displayText(w)}`));
     }
     const width = Math.max(...r.environments.map((e) => e.name.length), 4);
     for (const e of r.environments) {
-        lines.push(
-            `  ${e.name.padEnd(width)}  ${colourStatus(style, e.status).padEnd(9 + (style.bold("x").length - 1))}  ${seconds(e.startedAt, e.finishedAt).padStart(6)}` +
+        out.push(
+            `  ${e.name.padEnd(width)}  ${paintStatus(style, e.status).padEnd(9 + (style.bold("x").length - 1))}  ${seconds(e.startedAt, e.finishedAt, now).padStart(6)}` +
                 (e.dependsOn.length ? style.dim(`  after ${e.dependsOn.join(", ")}`) : ""),
         );
         if (e.error && e.status === "Failed") {
-            lines.push(style.red(`      ${e.error.split("\n").join("\n      ")}`));
+            out.push(style.red(`      ${multiline(e.error, "      ")}`));
         }
         for (const a of e.applications) {
             const commit = a.commitSha ? `  commit ${a.commitSha.slice(0, 12)}` : "";
-            lines.push(`      ${a.name}  ${a.action}  ${colourStatus(style, a.status)}${commit}`);
+            out.push(`      ${a.name}  ${a.action}  ${paintStatus(style, a.status)}${commit}`);
             if (a.pullRequest) {
-                lines.push(
-                    `        pull request #${a.pullRequest.number} ${a.pullRequest.state}  ${a.pullRequest.url}`,
+                out.push(
+                    `        pull request #${a.pullRequest.number} ${displayText(a.pullRequest.state)}  ${displayText(a.pullRequest.url)}`,
                 );
             }
             for (const c of a.changes) {
-                lines.push(style.dim(`        ${c.file} ${c.path}: ${value(c.from)} → ${value(c.to)}`));
+                out.push(
+                    style.dim(
+                        `        ${displayText(c.file)} ${displayText(c.path)}: ${displayValue(c.from)} → ${displayValue(c.to)}`,
+                    ),
+                );
             }
             for (const [label, run] of [
                 ["pre-action", a.preAction],
                 ["post-action", a.postAction],
             ] as const) {
                 if (run) {
-                    lines.push(...formatRun(label, run, style, "        "));
+                    out.push(...formatRun(label, run, style, "        ", now));
                 }
             }
         }
         for (const run of e.hooks ?? []) {
-            lines.push(...formatRun("hook", run, style, "      "));
+            out.push(...formatRun("hook", run, style, "      ", now));
         }
     }
     for (const run of r.hooks ?? []) {
-        lines.push(...formatRun("release hook", run, style, "  "));
+        out.push(...formatRun("release hook", run, style, "  ", now));
     }
-    return lines;
+    return out;
 }
 
 /** One workflow run: name, status, run id and time; for a run that did not succeed, the tail of its log. */
-export function formatRun(label: string, run: WorkflowRunRecord, style: Style, indent: string): string[] {
-    const lines = [
-        `${indent}${label} ${run.workflow}  ${colourStatus(style, run.status as EnvironmentStatus)}` +
-            `${run.runId ? style.dim(`  ${run.runId}`) : ""}  ${seconds(run.startedAt, run.finishedAt)}`,
+export function formatRun(
+    label: string,
+    run: WorkflowRunRecord,
+    style: Style,
+    indent: string,
+    now: number = Date.now(),
+): string[] {
+    const out = [
+        `${indent}${label} ${run.workflow}  ${paintStatus(style, run.status)}` +
+            `${run.runId ? style.dim(`  ${displayText(run.runId)}`) : ""}  ${seconds(run.startedAt, run.finishedAt, now)}`,
     ];
     if (run.status !== "Succeeded" && run.log) {
-        lines.push(
+        out.push(
             ...run.log
                 .split("\n")
                 .slice(-10)
-                .map((l) => style.dim(`${indent}  | ${l}`)),
+                .map((l) => style.dim(`${indent}  | ${displayText(l)}`)),
         );
     }
-    return lines;
+    return out;
 }
 
 export function formatPreview(p: PreviewResult, style: Style): string[] {
     const lines = [
-        `${style.bold("preview")}  ${p.product}  flow ${p.flow}${p.flowVersion ? ` (version ${p.flowVersion})` : ""}`,
-        `source ${p.sourceApplication} at ${p.sourceCommit.slice(0, 12)}${p.version ? `  version ${p.version}` : ""}`,
+        `${style.bold("preview")}  ${p.product}  flow ${p.flow}${p.flowVersion ? ` (version ${displayValue(p.flowVersion)})` : ""}`,
+        `source ${p.sourceApplication} at ${p.sourceCommit.slice(0, 12)}${p.version ? `  version ${displayValue(p.version)}` : ""}`,
     ];
     for (const e of p.environments) {
         const gates = [e.preAction && `pre: ${e.preAction}`, e.postAction && `post: ${e.postAction}`].filter(
@@ -120,12 +111,14 @@ export function formatPreview(p: PreviewResult, style: Style): string[] {
                 (e.dependsOn.length ? style.dim(`  after ${e.dependsOn.join(", ")}`) : ""),
         );
         for (const a of e.applications) {
-            lines.push(`      ${a.name}  ${a.repoURL} ${a.branch}`);
+            lines.push(`      ${a.name}  ${displayText(a.repoURL)} ${displayText(a.branch)}`);
             for (const c of a.changes) {
-                lines.push(`        ${c.file} ${c.path}: ${value(c.from)} → ${value(c.to)}`);
+                lines.push(
+                    `        ${displayText(c.file)} ${displayText(c.path)}: ${displayValue(c.from)} → ${displayValue(c.to)}`,
+                );
             }
             for (const m of a.missing) {
-                lines.push(style.dim(`        ${m}: not in this application (left alone)`));
+                lines.push(style.dim(`        ${displayText(m)}: not in this application (left alone)`));
             }
         }
     }
@@ -139,8 +132,8 @@ export function formatReleaseList(list: readonly ReleaseRecord[], style: Style):
     const envNames = [...new Set(list.flatMap((r) => r.environments.map((e) => e.name)))];
     const rows = list.map((r) => [
         r.id,
-        r.flow + (r.flowVersion ? `@${r.flowVersion}` : ""),
-        r.version ?? "",
+        r.flow + (r.flowVersion ? `@${displayValue(r.flowVersion)}` : ""),
+        r.version ? displayValue(r.version) : "",
         r.status,
         (r.startedAt ?? r.createdAt).replace("T", " ").slice(0, 19),
         ...envNames.map((n) => r.environments.find((e) => e.name === n)?.status ?? ""),
@@ -152,10 +145,19 @@ export function formatReleaseList(list: readonly ReleaseRecord[], style: Style):
             .map((c, i) => {
                 const padded = c.padEnd(widths[i]);
                 return colour && (i === 3 || i >= 5) && c
-                    ? padded.replace(c, colourStatus(style, c as ReleaseStatus))
+                    ? padded.replace(c, paintStatus(style, c as ReleaseStatus))
                     : padded;
             })
             .join("  ")
             .trimEnd();
     return [style.bold(fmt(header)), ...rows.map((r) => fmt(r, true))];
+}
+
+/** A release as the commands print it: its public record as JSON, or formatted for people. */
+export function printRelease(io: Terminal, record: ReleaseRecord, json: boolean, now: number): void {
+    if (json) {
+        io.out(JSON.stringify(publicRecord(record), null, 2));
+    } else {
+        formatRelease(record, io.style, now).forEach((l) => io.out(l));
+    }
 }

@@ -1,7 +1,9 @@
 import type { ProgressEvent } from "../engine/promoteEngine";
 import type { EnvironmentRecord, ReleaseRecord } from "../engine/releaseRecord";
-import type { CliContext } from "./context";
-import { colourStatus, seconds } from "./output";
+import { finalReleaseStatuses } from "../model/status";
+import type { Clock, Terminal } from "./context";
+import { displayText, paintStatus } from "./display";
+import { seconds } from "./output";
 
 const icons: Record<string, string> = {
     Pending: "·",
@@ -14,29 +16,39 @@ const icons: Record<string, string> = {
 };
 
 /**
- * Live progress of a release: on a terminal, a block redrawn in place (each environment waiting, running or
- * done, with its time); otherwise one line per change, with the time since the release started.
+ * Live progress of a release, on the deps' stderr: on a terminal, a block redrawn in place (each environment
+ * waiting, running or done, with its time); otherwise one line per change, with the time since the start.
  */
 export class ProgressView {
     private release?: ReleaseRecord;
     private readonly envs = new Map<string, EnvironmentRecord>();
     private drawn = 0;
     private timer?: NodeJS.Timeout;
-    private readonly started = Date.now();
+    private readonly started: number;
 
-    constructor(private readonly ctx: CliContext) {}
+    constructor(
+        private readonly io: Terminal,
+        private readonly clock: Clock,
+    ) {
+        this.started = clock.now();
+    }
 
     private stamp(): string {
-        return `[${((Date.now() - this.started) / 1000).toFixed(1).padStart(5)}s]`;
+        return `[${((this.clock.now() - this.started) / 1000).toFixed(1).padStart(5)}s]`;
     }
 
     readonly handle = (e: ProgressEvent): void => {
         if (e.type === "waiting") {
-            this.line(`${this.stamp()} queued behind ${e.behind.join(", ")}`);
+            this.line(`${this.stamp()} queued behind ${e.behind.map(displayText).join(", ")}`);
             return;
         }
         if (e.type === "release") {
-            const first = !this.release;
+            // A watcher runs one release after another through the same view: each gets its own header.
+            const first = this.release?.id !== e.release.id;
+            if (first && this.release) {
+                this.stop();
+                this.envs.clear();
+            }
             this.release = e.release;
             if (first) {
                 this.line(
@@ -48,34 +60,34 @@ export class ProgressView {
                     this.envs.set(env.name, env);
                 }
             }
-            if (!this.ctx.interactive) {
-                this.line(`${this.stamp()} release ${e.release.status}`);
+            if (!this.io.interactive) {
+                this.line(`${this.stamp()} release ${displayText(e.release.status)}`);
             } else if (e.release.status === "Running" && !this.timer) {
                 this.timer = setInterval(() => this.redraw(), 250);
             }
-            if (["Succeeded", "Failed", "Terminated"].includes(e.release.status)) {
+            if (finalReleaseStatuses.has(e.release.status)) {
                 this.stop();
             }
             return;
         }
         this.envs.set(e.environment.name, e.environment);
-        if (!this.ctx.interactive) {
+        if (!this.io.interactive) {
             const env = e.environment;
             const took =
                 env.startedAt && env.finishedAt ? ` (${seconds(env.startedAt, env.finishedAt)})` : "";
-            this.line(`${this.stamp()} ${env.name} ${env.status}${took}`);
+            this.line(`${this.stamp()} ${env.name} ${displayText(env.status)}${took}`);
         }
     };
 
     private line(s: string): void {
-        if (this.ctx.interactive && this.drawn > 0) {
+        if (this.io.interactive && this.drawn > 0) {
             this.clear();
         }
-        this.ctx.err(s);
+        this.io.err(s);
     }
 
     private clear(): void {
-        process.stderr.write(`\x1b[${this.drawn}A\x1b[0J`);
+        this.io.errRaw(`\x1b[${this.drawn}A\x1b[0J`);
         this.drawn = 0;
     }
 
@@ -83,15 +95,16 @@ export class ProgressView {
         if (this.drawn > 0) {
             this.clear();
         }
+        const now = this.clock.now();
         const width = Math.max(4, ...[...this.envs.keys()].map((n) => n.length));
         const lines = [...this.envs.values()].map((env) => {
             const waiting =
                 env.status === "Pending" && env.dependsOn.length
-                    ? this.ctx.style.dim(` waiting for ${env.dependsOn.join(", ")}`)
+                    ? this.io.style.dim(` waiting for ${env.dependsOn.join(", ")}`)
                     : "";
-            return `  ${icons[env.status] ?? " "} ${env.name.padEnd(width)}  ${colourStatus(this.ctx.style, env.status)}  ${seconds(env.startedAt, env.finishedAt)}${waiting}`;
+            return `  ${icons[env.status] ?? " "} ${env.name.padEnd(width)}  ${paintStatus(this.io.style, env.status)}  ${seconds(env.startedAt, env.finishedAt, now)}${waiting}`;
         });
-        process.stderr.write(lines.join("\n") + "\n");
+        this.io.errRaw(lines.join("\n") + "\n");
         this.drawn = lines.length;
     }
 

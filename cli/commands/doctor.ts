@@ -1,10 +1,15 @@
-import { execFile } from "child_process";
-import { promisify } from "util";
-import { locateEngine, sdkVersion } from "../../engine/engineLocator";
-import { EnvironmentError } from "../../model/errors";
-import type { CliContext } from "../context";
-
-const run = promisify(execFile);
+import * as fs from "fs";
+import * as path from "path";
+import { buildCatalog } from "../../components/catalog";
+import { loadDefinitions } from "../../components/config";
+import { formatIssue } from "../../components/issues";
+import type { EngineLocation } from "../../engine/engineLocator";
+import { enginePath, sdkVersion } from "../../engine/engineLocator";
+import { fileUrlPath } from "../../engine/workspace";
+import { messageOf } from "../../model/errors";
+import type { DoctorCommandOptions } from "../args";
+import type { CliDeps, SystemProbes } from "../context";
+import { displayText } from "../display";
 
 interface Check {
     readonly name: string;
@@ -13,9 +18,12 @@ interface Check {
     readonly fix?: string;
 }
 
-async function gitCheck(): Promise<Check> {
+/** How long `pulumi stack ls` may take to reach a remote state backend. */
+export const backendTimeoutMs = 20_000;
+
+async function gitCheck(system: SystemProbes): Promise<Check> {
     try {
-        const { stdout } = await run("git", ["--version"]);
+        const { stdout } = await system.exec("git", ["--version"], { timeoutMs: 10_000 });
         return { name: "git", ok: true, detail: stdout.trim() };
     } catch {
         return { name: "git", ok: false, detail: "not found", fix: "install git (e.g. apt-get install git)" };
@@ -32,13 +40,126 @@ function nodeCheck(): Check {
     };
 }
 
-/** `promote doctor`: what this machine has, and the fix for whatever is missing. Exit code 3 if anything is. */
-export async function doctor(ctx: CliContext): Promise<number> {
-    const checks: Check[] = [nodeCheck(), await gitCheck()];
-    const want = `v${sdkVersion()}`;
-    checks.push({ name: "@pulumi/pulumi", ok: true, detail: sdkVersion() });
+/** The nearest directory that exists at or above `dir`. */
+function existingAncestor(dir: string): string {
+    let d = dir;
+    while (!fs.existsSync(d) && path.dirname(d) !== d) {
+        d = path.dirname(d);
+    }
+    return d;
+}
+
+/** A file:// backend: the directory is writable, or can be created (its nearest existing parent is writable). */
+function fileBackendCheck(url: string): Check {
+    const dir = fileUrlPath(url);
+    const fix = "pass --state file://DIR with a directory you can write (or fix its permissions)";
+    const at = existingAncestor(dir);
     try {
-        const engine = await locateEngine({ cacheDir: ctx.cacheDir, searchPath: ctx.env.PATH });
+        if (!fs.statSync(at).isDirectory()) {
+            return { name: "state backend", ok: false, detail: `${url}: ${at} is not a directory`, fix };
+        }
+        fs.accessSync(at, fs.constants.W_OK | fs.constants.X_OK);
+    } catch (e) {
+        return {
+            name: "state backend",
+            ok: false,
+            detail: `${url}: ${at} is not writable (${messageOf(e)})`,
+            fix,
+        };
+    }
+    return {
+        name: "state backend",
+        ok: true,
+        detail: at === dir ? `${url} (writable)` : `${url} (will be created in ${at})`,
+    };
+}
+
+/** Any other backend: `pulumi stack ls --all` must answer within {@link backendTimeoutMs}. */
+async function remoteBackendCheck(
+    opts: DoctorCommandOptions,
+    system: SystemProbes,
+    engine: EngineLocation | undefined,
+): Promise<Check> {
+    if (!engine) {
+        return {
+            name: "state backend",
+            ok: false,
+            detail: `${opts.stateUrl}: not checked without the Pulumi CLI`,
+            fix: "install the engine first (see pulumi above)",
+        };
+    }
+    try {
+        await system.exec(engine.pulumi, ["stack", "ls", "--all", "--non-interactive"], {
+            timeoutMs: backendTimeoutMs,
+            env: {
+                PULUMI_BACKEND_URL: opts.stateUrl,
+                PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+                PATH: enginePath(engine, opts.searchPath ?? ""),
+            },
+        });
+        return { name: "state backend", ok: true, detail: `${opts.stateUrl} (reachable)` };
+    } catch (e) {
+        const err = e as { stderr?: string; killed?: boolean; signal?: string };
+        const reason =
+            err.killed || err.signal
+                ? `no answer within ${backendTimeoutMs / 1000} s`
+                : (err.stderr ?? messageOf(e))
+                      .split("\n")
+                      .map((l) => l.trim())
+                      .filter((l) => l.startsWith("error:"))
+                      .map((l) => l.replace(/^error:\s*/, ""))
+                      .join("; ") || messageOf(e);
+        return {
+            name: "state backend",
+            ok: false,
+            detail: `${opts.stateUrl}: ${displayText(reason)}`,
+            fix: reason.includes("PULUMI_ACCESS_TOKEN")
+                ? "set PULUMI_ACCESS_TOKEN for Pulumi Cloud, or pass --state file://DIR or a bucket URL (s3://, azblob://, gs://)"
+                : "check the --state URL and the credentials it needs (e.g. AWS_*, AZURE_*, GOOGLE_APPLICATION_CREDENTIALS)",
+        };
+    }
+}
+
+/** The definitions exist and validate. */
+function configCheck(configPath: string): Check {
+    try {
+        const { definitions, issues } = loadDefinitions(configPath);
+        const all = [...issues, ...buildCatalog(definitions).issues];
+        if (all.length === 0) {
+            return { name: "config", ok: true, detail: configPath };
+        }
+        return {
+            name: "config",
+            ok: false,
+            detail: `${all.length} problem${all.length === 1 ? "" : "s"}: ${displayText(formatIssue(all[0]))}`,
+            fix: "pass --config DIR|MODULE with your definitions; 'promote validate' lists every problem",
+        };
+    } catch (e) {
+        return {
+            name: "config",
+            ok: false,
+            detail: `${configPath}: ${displayText(messageOf(e))}`,
+            fix: "'promote validate' shows the problem",
+        };
+    }
+}
+
+/**
+ * `promote doctor`: what this machine has, whether the state backend answers and the definitions validate,
+ * and the fix for whatever is missing. Exit code 3 if anything is.
+ */
+export async function doctor(
+    opts: DoctorCommandOptions,
+    deps: Pick<CliDeps, "io" | "system">,
+): Promise<number> {
+    const { io, system } = deps;
+    const checks: Check[] = [nodeCheck(), await gitCheck(system)];
+    checks.push({ name: "@pulumi/pulumi", ok: true, detail: sdkVersion() });
+    let engine: EngineLocation | undefined;
+    try {
+        engine = await system.locateEngine();
         checks.push({
             name: "pulumi",
             ok: true,
@@ -60,20 +181,29 @@ export async function doctor(ctx: CliContext): Promise<number> {
         checks.push({
             name: "pulumi",
             ok: false,
-            detail: `no CLI fitting ${want}`,
-            fix: err instanceof EnvironmentError ? err.message : String(err),
+            detail: `no CLI fitting v${sdkVersion()}`,
+            fix: messageOf(err),
         });
     }
-    checks.push({ name: "state backend", ok: true, detail: ctx.stateUrl });
-    checks.push({ name: "config", ok: true, detail: ctx.configPath });
+    checks.push(
+        opts.stateUrl.startsWith("file://")
+            ? fileBackendCheck(opts.stateUrl)
+            : await remoteBackendCheck(opts, system, engine),
+    );
+    checks.push(configCheck(opts.configPath));
 
     const width = Math.max(...checks.map((c) => c.name.length));
     for (const c of checks) {
-        const mark = c.ok ? ctx.style.green("ok  ") : ctx.style.red("FAIL");
-        ctx.out(`${mark} ${c.name.padEnd(width)}  ${c.detail}`);
+        const mark = c.ok ? io.style.green("ok  ") : io.style.red("FAIL");
+        io.out(`${mark} ${c.name.padEnd(width)}  ${c.detail}`);
         if (!c.ok && c.fix) {
-            ctx.out(`     ${" ".repeat(width)}  fix: ${c.fix}`);
+            io.out(`     ${" ".repeat(width)}  fix: ${c.fix}`);
         }
     }
-    return checks.every((c) => c.ok) ? 0 : 3;
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length > 0) {
+        io.err(`error: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
+        return 3;
+    }
+    return 0;
 }

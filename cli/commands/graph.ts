@@ -1,32 +1,33 @@
-import { loadCatalog } from "../../components/config";
 import { formatDuration } from "../../model/duration";
 import { InvalidInputError } from "../../model/errors";
 import { flowGraph, toDot, toMermaid } from "../../components/promotionFlow.graph";
 import { resolvePolicy } from "../../components/promotionPolicy.merge";
-import { requireFlag, stringFlag } from "../args";
-import type { CliContext } from "../context";
+import type { GraphCommandOptions } from "../args";
+import type { CliDeps } from "../context";
 
 /**
  * `promote graph --flow F [--format text|mermaid|dot] [--product P]`: the flow as a picture. With a product,
  * each environment shows its resolved action and workflows.
  */
-export async function graph(ctx: CliContext): Promise<number> {
-    const catalog = loadCatalog(ctx.configPath);
-    const flowName = requireFlag(
-        ctx.args,
-        "flow",
-        `one of: ${catalog.promotionFlows.map((f) => f.name).join(", ")}`,
-    );
-    const flow = catalog.promotionFlows.find((f) => f.name === flowName);
+export async function graph(
+    opts: GraphCommandOptions,
+    deps: Pick<CliDeps, "io" | "catalog">,
+): Promise<number> {
+    const { io } = deps;
+    const catalog = deps.catalog();
+    const flow = catalog.promotionFlows.find((f) => f.name === opts.flow);
     if (!flow) {
         throw new InvalidInputError(
-            `unknown flow "${flowName}": one of ${catalog.promotionFlows.map((f) => f.name).join(", ") || "(none defined)"}`,
+            `unknown flow "${opts.flow}" (--flow): one of ${catalog.promotionFlows.map((f) => f.name).join(", ") || "(none defined)"}`,
+            { path: "--flow" },
         );
     }
-    const productName = stringFlag(ctx.args, "product");
-    const product = productName ? catalog.products.find((p) => p.name === productName) : undefined;
-    if (productName && !product) {
-        throw new InvalidInputError(`unknown product "${productName}"`);
+    const product = opts.product ? catalog.products.find((p) => p.name === opts.product) : undefined;
+    if (opts.product && !product) {
+        throw new InvalidInputError(
+            `unknown product "${opts.product}" (--product): one of ${catalog.products.map((p) => p.name).join(", ") || "(none defined)"}`,
+            { path: "--product" },
+        );
     }
     const label = (env: string): string => {
         if (env === flow.triggerEnvironment) {
@@ -46,26 +47,23 @@ export async function graph(ctx: CliContext): Promise<number> {
         return `${env}: ${parts.filter(Boolean).join(" → ")}`;
     };
     const g = flowGraph(flow);
-    const format = stringFlag(ctx.args, "format") ?? "text";
-    if (format === "mermaid") {
-        ctx.out(toMermaid(g, label));
-    } else if (format === "dot") {
-        ctx.out(toDot(g, label));
-    } else if (format === "text") {
+    if (opts.format === "mermaid") {
+        io.out(toMermaid(g, label));
+    } else if (opts.format === "dot") {
+        io.out(toDot(g, label));
+    } else {
         const meta = [`trigger ${flow.triggerEnvironment}`, `timeout ${formatDuration(flow.timeoutMs)}`];
         if (flow.version) {
             meta.push(`version ${flow.version}`);
         }
-        ctx.out(`${ctx.style.bold(flow.name)}  (${meta.join(", ")})`);
+        io.out(`${io.style.bold(flow.name)}  (${meta.join(", ")})`);
         g.layers.forEach((layer, i) => {
             const cells = layer.map((env) =>
-                i === 0 ? label(env) : `${label(env)} ${ctx.style.dim(`⟵ ${g.dependsOn[env].join(", ")}`)}`,
+                i === 0 ? label(env) : `${label(env)} ${io.style.dim(`⟵ ${g.dependsOn[env].join(", ")}`)}`,
             );
-            ctx.out(`  ${String(i).padStart(2)} │ ${cells.join("   ")}`);
+            io.out(`  ${String(i).padStart(2)} │ ${cells.join("   ")}`);
         });
-        ctx.out(`  critical path: ${g.criticalPath.join(" → ")}`);
-    } else {
-        throw new InvalidInputError(`unknown --format "${format}": text, mermaid or dot`);
+        io.out(`  critical path: ${g.criticalPath.join(" → ")}`);
     }
     return 0;
 }

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../../../engine/engineLocator";
-import { runCli } from "../../support/cli";
+import { runCli, startCli } from "../../support/cli";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const fixture = path.join(packageRoot, "test", "fixtures", "codefresh-published");
@@ -69,7 +69,7 @@ describe("promote validate, graph, doctor", function () {
         assert.match(dot.stdout, /"dev" -> "production";/);
         const bad = await runCli(["--config", fixture, "graph", "--flow", "nope"]);
         assert.strictEqual(bad.code, 2);
-        assert.match(bad.stderr, /unknown flow "nope": one of demo, global-parallel-flow/);
+        assert.match(bad.stderr, /unknown flow "nope" \(--flow\): one of demo, global-parallel-flow/);
     });
 
     it("rejects unknown commands and options with exit code 2", async () => {
@@ -79,10 +79,44 @@ describe("promote validate, graph, doctor", function () {
         assert.match(r.stderr, /unknown option --colour/);
     });
 
-    it("doctor exits 0 and names the engine it found", async () => {
-        const r = await runCli(["doctor"]);
+    it("a reader that goes away (promote graph | head) ends the CLI quietly with exit code 0", async () => {
+        const run = startCli(["--config", fixture, "graph", "--flow", "multi-env-sequential-promotion"]);
+        run.child.stdout!.destroy();
+        const r = await run.done;
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stderr, "");
+    });
+
+    it("--version prints the package's version and exits 0", async () => {
+        const r = await runCli(["--version"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot, "package.json"), "utf8")) as {
+            version: string;
+        };
+        assert.strictEqual(r.stdout.trim(), pkg.version);
+    });
+
+    it("doctor exits 0 and names the engine it found, the state backend and the definitions", async () => {
+        const state = `file://${path.join(tempDir("doctor-ok"), "state")}`;
+        const r = await runCli(["--config", fixture, "--state", state, "doctor"]);
         assert.strictEqual(r.code, 0, r.stdout + r.stderr);
         assert.match(r.stdout, /ok +pulumi +v3\.\d+\.\d+/);
         assert.match(r.stdout, /ok +language host/);
+        assert.match(r.stdout, /ok +state backend +file:\/\/\S+ \(will be created in /);
+        assert.match(r.stdout, /ok +config +\S+codefresh-published/);
+    });
+
+    it("doctor checks the state backend through Pulumi and the definitions: exit 3 with the reasons", async () => {
+        const r = await runCli([
+            "--config",
+            "/nonexistent/defs",
+            "--state",
+            "s3://no-such-bucket-zz",
+            "doctor",
+        ]);
+        assert.strictEqual(r.code, 3, r.stdout + r.stderr);
+        assert.match(r.stdout, /FAIL state backend +s3:\/\/no-such-bucket-zz: \S/);
+        assert.match(r.stdout, /FAIL config +1 problem: .*\/nonexistent\/defs does not exist/);
+        assert.match(r.stderr, /^error: state backend: s3:\/\/no-such-bucket-zz/m);
     });
 });

@@ -3,7 +3,7 @@ import { createHmac } from "crypto";
 import * as path from "path";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { buildCatalog } from "../../../components/catalog";
-import { TriggerWatcher } from "../../../engine/triggerWatcher";
+import { TriggerWatcher } from "../../../engine/triggers/triggerWatcher";
 import { ArgoCdStandIn } from "../../support/argoCdServer";
 import { runCli, startCli } from "../../support/cli";
 import { gitopsRepoFor } from "../../support/gitops";
@@ -112,6 +112,23 @@ describe("automatic triggers", function () {
             list.map((r) => r.flow),
             ["hotfix", "seq", "seq"],
         );
+    });
+
+    it("watch --interval: the loop releases a new commit and stops on SIGTERM with exit code 0", async () => {
+        const { args, env, ship } = setup("watch-loop");
+        const watcher = startCli([...args, "watch", "--interval", "1s"], { env });
+        try {
+            await watcher.waitFor(/web-dev: watching main from \w{12}/);
+            const sha = ship("4.0.0", "deploy 4.0.0");
+            await watcher.waitFor(
+                new RegExp(`${sha.slice(0, 12)} "deploy 4\\.0\\.0" → flow seq: release r\\S+ Succeeded`),
+            );
+        } finally {
+            watcher.child.kill("SIGTERM");
+        }
+        const done = await watcher.done;
+        assert.strictEqual(done.code, 0, done.stderr);
+        assert.doesNotMatch(done.stderr, /MaxListenersExceededWarning|poll failed/);
     });
 
     it("serve: a webhook with a wrong signature is rejected and logged without its payload; a valid one triggers", async () => {

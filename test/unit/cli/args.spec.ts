@@ -1,24 +1,177 @@
 import * as assert from "assert";
-import { checkFlags, parseArgs } from "../../../cli/args";
+import type { CommandLine } from "../../../cli/args";
+import { buildOptions, parseCommandLine, UsageError } from "../../../cli/args";
+import type { CliSettings } from "../../../cli/context";
+import { settingsFrom } from "../../../cli/context";
 import { InvalidInputError } from "../../../model/errors";
 
-describe("parseArgs", () => {
-    it("separates global options, the command, flags and positionals", () => {
-        const a = parseArgs(["--config", "dir", "release", "abc123", "--json", "--state=file:///x"]);
-        assert.strictEqual(a.command, "release");
-        assert.deepStrictEqual(a.positionals, ["abc123"]);
-        assert.deepStrictEqual(a.flags, { config: "dir", json: true, state: "file:///x" });
+const parse = (argv: string[]): CommandLine => parseCommandLine(argv, () => "FULL USAGE");
+
+function command(argv: string[]) {
+    const line = parse(argv);
+    assert.strictEqual(line.kind, "command");
+    return line as Extract<CommandLine, { kind: "command" }>;
+}
+
+const settings = (env: NodeJS.ProcessEnv = {}): CliSettings =>
+    settingsFrom({ noColor: false }, { PATH: "/bin", ...env }, "/work", false);
+
+function options(argv: string[], env: NodeJS.ProcessEnv = {}) {
+    const line = command(argv);
+    return buildOptions(line.command, line.values, line.positionals, settings(env));
+}
+
+const refused = (argv: string[], message: RegExp, usage: RegExp, env: NodeJS.ProcessEnv = {}) =>
+    assert.throws(
+        () => options(argv, env),
+        (e: unknown) => e instanceof UsageError && message.test(e.message) && usage.test(e.usage),
+    );
+
+describe("parseCommandLine", () => {
+    it("finds the command among global options, wherever they stand", () => {
+        const line = command(["--config", "dir", "release", "abc123", "--json", "--state=file:///x"]);
+        assert.strictEqual(line.command, "release");
+        assert.deepStrictEqual(line.positionals, ["abc123"]);
+        assert.deepStrictEqual(line.globals, { config: "dir", state: "file:///x", noColor: false });
+        assert.deepStrictEqual(options(["release", "abc123", "--json"]), { id: "abc123", json: true });
     });
 
-    it("rejects a flag without its value", () => {
-        assert.throws(() => parseArgs(["preview", "--product"]), /--product needs a value/);
+    it("--version, --help and help COMMAND; nothing at all is the usage", () => {
+        assert.deepStrictEqual(parse(["--version"]), { kind: "version" });
+        assert.deepStrictEqual(parse(["-h"]), { kind: "help" });
+        assert.deepStrictEqual(parse(["graph", "--help"]), { kind: "help", command: "graph" });
+        assert.deepStrictEqual(parse(["help", "serve"]), { kind: "help", command: "serve" });
+        assert.deepStrictEqual(parse([]), { kind: "usage" });
     });
 
-    it("names every unknown flag at once", () => {
-        const a = parseArgs(["graph", "--flow", "f", "--colour", "x", "--size", "2"]);
+    it("names every unknown option at once, with the command's usage", () => {
         assert.throws(
-            () => checkFlags(a, ["flow", "format"]),
-            (e: unknown) => e instanceof InvalidInputError && /--colour, --size/.test(e.message),
+            () => parse(["graph", "--flow", "f", "--colour", "x", "--size", "2"]),
+            (e: unknown) =>
+                e instanceof UsageError &&
+                e.message === "unknown options --colour, --size for 'graph'" &&
+                e.usage.startsWith("usage: promote graph --flow F"),
+        );
+        // Boolean flags belong to their command: --once is watch's, not preview's.
+        assert.throws(() => parse(["preview", "--once"]), /unknown option --once for 'preview'/);
+    });
+
+    it("rejects an unknown command, an option without its value and a stray argument", () => {
+        assert.throws(
+            () => parse(["frobnicate"]),
+            (e: unknown) =>
+                e instanceof UsageError &&
+                /unknown command 'frobnicate'/.test(e.message) &&
+                e.usage === "FULL USAGE",
+        );
+        assert.throws(() => parse(["preview", "--product"]), /option --product needs a value/);
+        assert.throws(() => parse(["preview", "--product", "--json"]), /option --product needs a value/);
+        assert.throws(() => parse(["preview", "--json=yes"]), /option --json takes no value/);
+        assert.throws(() => parse(["graph", "extra"]), /unexpected argument 'extra' for 'graph'/);
+        assert.throws(() => parse(["release", "a", "b"]), /unexpected argument 'b' for 'release'/);
+    });
+});
+
+describe("command options", () => {
+    it("builds each command's options object", () => {
+        assert.deepStrictEqual(options(["preview", "--product", "web", "--from", "dev", "--to", "qa"]), {
+            product: "web",
+            target: { from: "dev", to: "qa" },
+            json: false,
+        });
+        assert.deepStrictEqual(
+            options([
+                "promote",
+                "--product",
+                "web",
+                "--from",
+                "dev",
+                "--to",
+                "qa",
+                "--action",
+                "none",
+                "--pre-action",
+                "w",
+            ]),
+            {
+                product: "web",
+                from: "dev",
+                to: "qa",
+                overrides: { action: "none", preAction: "w" },
+                json: false,
+            },
+        );
+        assert.deepStrictEqual(options(["watch", "--product", "a,b", "--interval", "30s"]), {
+            products: ["a", "b"],
+            intervalMs: 30_000,
+            once: false,
+        });
+        assert.deepStrictEqual(options(["serve", "--port", "0"], { PROMOTIONS_WEBHOOK_SECRET: "s" }), {
+            port: 0,
+            host: "127.0.0.1",
+            secret: "s",
+        });
+        assert.deepStrictEqual(options(["graph", "--flow", "f"]), { flow: "f", format: "text" });
+    });
+
+    it("refuses bad values naming the flag, with the usage", () => {
+        refused(["preview", "--flow", "f"], /missing --product/, /usage: promote preview/);
+        refused(
+            ["graph", "--flow", "f", "--format", "nonsense"],
+            /unknown --format "nonsense": text, mermaid, dot/,
+            /graph/,
+        );
+        refused(["watch", "--interval", "0"], /--interval "0": a positive duration/, /watch/);
+        refused(["serve", "--port", "99999"], /--port "99999": a port number from 0 to 65535/, /serve/, {
+            PROMOTIONS_WEBHOOK_SECRET: "s",
+        });
+        refused(["serve", "--port", "http"], /--port "http"/, /serve/, { PROMOTIONS_WEBHOOK_SECRET: "s" });
+        refused(
+            ["promote", "--product", "w", "--from", "qa", "--to", "qa"],
+            /--from and --to are both "qa"/,
+            /promote/,
+        );
+        refused(
+            ["promote", "--product", "w", "--from", "a", "--to", "b", "--action", "merge"],
+            /unknown --action "merge"/,
+            /promote/,
+        );
+        assert.throws(() => options(["serve"]), /set PROMOTIONS_WEBHOOK_SECRET/);
+        assert.throws(() => options(["release"]), /missing release ID: promote release ID/);
+    });
+});
+
+describe("settingsFrom", () => {
+    it("maps flags and the environment once: flags first, then PROMOTIONS_*, then defaults", () => {
+        const s = settingsFrom(
+            { config: "defs", noColor: false },
+            {
+                PROMOTIONS_STATE: "s3://b",
+                PROMOTIONS_GIT_TOKENS: '{"github.com":"t"}',
+                PROMOTIONS_GIT_TOKEN: "any",
+                PROMOTIONS_COMMIT_STATUS: "yes",
+                PROMOTIONS_PR_POLL_SECONDS: "2",
+                PROMOTIONS_ARGOCD_URL: "https://cd",
+                PULUMI_PROMOTIONS_CACHE: "/cache",
+            },
+            "/work",
+            true,
+        );
+        assert.strictEqual(s.configPath, "/work/defs");
+        assert.strictEqual(s.stateUrl, "s3://b");
+        assert.strictEqual(s.gitCacheDir, "/cache/git");
+        assert.deepStrictEqual(s.gitTokens, { "github.com": "t", "*": "any" });
+        assert.deepStrictEqual(s.github, { commitStatus: true, pollIntervalMs: 2000 });
+        assert.deepStrictEqual(s.argocd, { url: "https://cd" });
+        assert.strictEqual(s.passphrase, "promotions-local");
+        assert.strictEqual(s.colour, true);
+        const local = settingsFrom({ noColor: true }, { NO_COLOR: "1" }, "/work", true);
+        assert.strictEqual(local.stateUrl, "file:///work/promotions/.promotions/state");
+        assert.strictEqual(local.colour, false);
+        assert.throws(
+            () => settingsFrom({ noColor: false }, { PROMOTIONS_GIT_TOKENS: "nope" }, "/", false),
+            (e: unknown) =>
+                e instanceof InvalidInputError && /PROMOTIONS_GIT_TOKENS must be JSON/.test(e.message),
         );
     });
 });

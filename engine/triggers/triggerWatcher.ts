@@ -1,15 +1,20 @@
-import type { Catalog, CatalogApplication, CatalogProduct } from "../components/catalog";
-import { parseDuration } from "../model/duration";
-import { matchFlow } from "../components/product.triggers";
-import type { GitCredentials } from "../provider/git/git";
-import { Repository } from "../provider/git/repository";
-import type { ArgoCdConfig } from "../provider/health/argoCd";
-import { waitForHealthy } from "../provider/health/argoCd";
-import type { PromoteEngine } from "./promoteEngine";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Catalog, CatalogApplication, CatalogProduct } from "../../components/catalog";
+import { matchFlow } from "../../components/product.triggers";
+import { parseDuration } from "../../model/duration";
+import { EnvironmentError, entityName, messageOf } from "../../model/errors";
+import type { GitCredentials } from "../../provider/git/git";
+import { Repository } from "../../provider/git/repository";
+import type { ArgoCdConfig } from "../../provider/health/argoCd";
+import { waitForHealthy } from "../../provider/health/argoCd";
+import type { PromoteEngine } from "../promoteEngine";
+
+/** What the watcher needs of the engine: its cursors, the releases so far, and a way to start one. */
+export type TriggerEngine = Pick<PromoteEngine, "cursor" | "setCursor" | "releases" | "release">;
 
 export interface TriggerWatcherOptions {
     readonly catalog: Catalog;
-    readonly engine: PromoteEngine;
+    readonly engine: TriggerEngine;
     /** Only these products (default: every product with flows). */
     readonly products?: readonly string[];
     readonly gitCacheDir: string;
@@ -169,27 +174,81 @@ export class TriggerWatcher {
             timeoutMs: setting.timeout !== undefined ? (parseDuration(setting.timeout) ?? 600_000) : 600_000,
         });
         if (result.status !== "Healthy") {
-            throw new Error(
-                `${application.name} did not become Synced and Healthy at ${sha.slice(0, 12)}: ${result.status}`,
+            throw new EnvironmentError(
+                `${entityName("Application", application.name)} did not become Synced and Healthy at ` +
+                    `${sha.slice(0, 12)}: ${result.status} (see Argo CD; the next poll tries again)`,
+                { entity: entityName("Application", application.name) },
             );
         }
     }
 
-    /** Polls every `intervalMs` until `signal` aborts. Errors are logged and the next poll tries again. */
-    async run(intervalMs: number, signal: AbortSignal): Promise<void> {
-        while (!signal.aborted) {
-            try {
-                await this.pollOnce();
-            } catch (e) {
-                this.opts.log?.(`poll failed: ${e instanceof Error ? e.message : String(e)}`);
+    /**
+     * Asks the running loop ({@link run}) for a poll now (a webhook arrived). A poll asked for while one runs
+     * happens once it is done, so a prompt is never lost and never runs two polls at once.
+     */
+    prompt(): void {
+        this.due = true;
+        this.nap?.abort();
+    }
+
+    private due = false;
+    private nap?: AbortController;
+
+    /**
+     * The one polling loop: polls, reports, then sleeps until the interval has passed, {@link prompt} is
+     * called or `signal` aborts (then it returns). Without `intervalMs` it polls only when prompted. A failed
+     * poll is reported and the next one tries again. Sleeping adds no listener to `signal`: one listener for the
+     * whole loop aborts the current nap.
+     */
+    async run(o: RunOptions): Promise<void> {
+        const { signal } = o;
+        const stop = () => this.nap?.abort();
+        signal.addEventListener("abort", stop, { once: true });
+        try {
+            let first = o.immediate ?? true;
+            while (!signal.aborted) {
+                if (first || this.due) {
+                    this.due = false;
+                    try {
+                        const outcomes = await this.pollOnce();
+                        o.onOutcomes?.(outcomes);
+                    } catch (e) {
+                        (o.onError ?? ((err) => this.opts.log?.(`poll failed: ${messageOf(err)}`)))(e);
+                    }
+                    o.onPolled?.();
+                }
+                first = false;
+                if (signal.aborted || this.due) {
+                    continue;
+                }
+                this.nap = new AbortController();
+                try {
+                    // The longest delay a Node timer takes; without an interval only a prompt or abort wakes it.
+                    await sleep(o.intervalMs ?? 2 ** 31 - 1, undefined, { signal: this.nap.signal });
+                    this.due ||= o.intervalMs !== undefined;
+                } catch {
+                    // Woken early by a prompt (prompted is set) or by the signal (the loop ends).
+                } finally {
+                    this.nap = undefined;
+                }
             }
-            await new Promise<void>((resolve) => {
-                const t = setTimeout(resolve, intervalMs);
-                signal.addEventListener("abort", () => {
-                    clearTimeout(t);
-                    resolve();
-                });
-            });
+        } finally {
+            signal.removeEventListener("abort", stop);
         }
     }
+}
+
+export interface RunOptions {
+    /** Ends the loop (the poll under way finishes first). */
+    readonly signal: AbortSignal;
+    /** How long to wait between polls (ms); without it, polls happen only when prompted. */
+    readonly intervalMs?: number;
+    /** Poll at once when the loop starts (default true); false waits for the interval or a prompt. */
+    readonly immediate?: boolean;
+    /** What each poll did. */
+    readonly onOutcomes?: (outcomes: readonly TriggerOutcome[]) => void;
+    /** A poll that failed (default: logged). */
+    readonly onError?: (e: unknown) => void;
+    /** After every poll, failed or not. */
+    readonly onPolled?: () => void;
 }

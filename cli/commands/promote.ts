@@ -1,0 +1,20 @@
+import type { PromoteCommandOptions } from "../args";
+import type { CliDeps } from "../context";
+import { runWithProgress } from "./run";
+
+/**
+ * `promote promote --product P --from ENV --to ENV`: the drag-and-drop promotion (flow `manual`), with the
+ * matching policies' fields, each overridable by a flag.
+ */
+export function promote(
+    opts: PromoteCommandOptions,
+    deps: Pick<CliDeps, "io" | "engine" | "clock">,
+): Promise<number> {
+    return runWithProgress(deps, opts.json, (engine) =>
+        engine.release({
+            product: opts.product,
+            target: { from: opts.from, to: opts.to, overrides: opts.overrides },
+            ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
+        }),
+    );
+}

@@ -1,0 +1,13 @@
+import type { ReleaseIdCommandOptions } from "../args";
+import type { CliDeps } from "../context";
+import { printRelease } from "../output";
+
+/** `promote terminate ID`: stops a queued or running release (it ends Terminated; exit 0, else 1). */
+export async function terminate(
+    opts: ReleaseIdCommandOptions,
+    deps: Pick<CliDeps, "io" | "engine" | "clock">,
+): Promise<number> {
+    const record = await (await deps.engine()).terminate(opts.id);
+    printRelease(deps.io, record, opts.json, deps.clock.now());
+    return record.status === "Terminated" ? 0 : 1;
+}

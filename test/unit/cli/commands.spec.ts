@@ -1,0 +1,549 @@
+import * as assert from "assert";
+import { createHmac } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import type {
+    CommandOptions,
+    DoctorCommandOptions,
+    PreviewCommandOptions,
+    ServeCommandOptions,
+} from "../../../cli/args";
+import { doctor } from "../../../cli/commands/doctor";
+import { graph } from "../../../cli/commands/graph";
+import { preview } from "../../../cli/commands/preview";
+import { promote } from "../../../cli/commands/promote";
+import { release } from "../../../cli/commands/release";
+import { releases } from "../../../cli/commands/releases";
+import { retry } from "../../../cli/commands/retry";
+import { serve } from "../../../cli/commands/serve";
+import { terminate } from "../../../cli/commands/terminate";
+import { trigger } from "../../../cli/commands/trigger";
+import { validate } from "../../../cli/commands/validate";
+import { watch } from "../../../cli/commands/watch";
+import type { CliDeps, CliEngine, CliWatcher, SystemProbes, Terminal } from "../../../cli/context";
+import { makeStyle } from "../../../cli/context";
+import type { EngineLocation } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/engineLocator";
+import type {
+    PreviewOptions,
+    PreviewResult,
+    ProgressEvent,
+    ReleaseOptions,
+} from "../../../engine/promoteEngine";
+import type { ReleaseRecord } from "../../../engine/releaseRecord";
+import type { RunOptions, TriggerOutcome } from "../../../engine/triggers/triggerWatcher";
+import { EnvironmentError, InvalidInputError } from "../../../model/errors";
+import { scenario } from "../../support/scenario";
+import { removeTempDirs, tempDir } from "../../support/tmp";
+
+const fixture = path.join(packageRoot, "test", "fixtures", "codefresh-published");
+const t0 = Date.parse("2026-11-23T12:00:00Z");
+const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+
+/** What a command wrote, line by line. */
+function terminal(colour = false): Terminal & { stdout: string[]; stderr: string[]; raw: string[] } {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const raw: string[] = [];
+    return {
+        stdout,
+        stderr,
+        raw,
+        out: (l) => stdout.push(l),
+        err: (l) => stderr.push(l),
+        errRaw: (s) => raw.push(s),
+        interactive: false,
+        style: makeStyle(colour),
+    };
+}
+
+function record(over: Partial<ReleaseRecord> = {}): ReleaseRecord {
+    return {
+        id: "r20261123-120000-abcd",
+        product: "web",
+        flow: "seq",
+        status: "Succeeded",
+        createdAt: at(0),
+        startedAt: at(0),
+        finishedAt: at(12),
+        sourceApplication: "web-dev",
+        sourceCommit: "a".repeat(40),
+        version: "2.0.0",
+        environments: [
+            {
+                name: "qa",
+                status: "Succeeded",
+                dependsOn: ["dev"],
+                startedAt: at(1),
+                finishedAt: at(5),
+                applications: [
+                    {
+                        name: "web-qa",
+                        status: "Succeeded",
+                        action: "commit",
+                        repoURL: "file:///r",
+                        commitSha: "b".repeat(40),
+                        changes: [{ file: "values.yaml", path: "$.image.tag", from: "1.0.0", to: "2.0.0" }],
+                    },
+                ],
+            },
+        ],
+        candidate: {
+            sourceApplication: "web-dev",
+            sourceRepoURL: "file:///r",
+            sourcePath: "apps/web/dev",
+            sourceCommit: "a".repeat(40),
+            files: [],
+        },
+        plan: { trigger: "dev", timeoutMs: 60_000, concurrency: "queue", environments: [] },
+        attempts: 1,
+        ...over,
+    };
+}
+
+const previewResult: PreviewResult = {
+    product: "web",
+    flow: "manual",
+    sourceApplication: "web-dev",
+    sourceCommit: "a".repeat(40),
+    version: "2.0.0",
+    environments: [
+        {
+            name: "qa",
+            dependsOn: ["dev"],
+            action: "commit",
+            wouldChange: true,
+            applications: [
+                {
+                    name: "web-qa",
+                    repoURL: "file:///r",
+                    branch: "main",
+                    changes: [{ file: "values.yaml", path: "$.image.tag", from: "1.0.0", to: "2.0.0" }],
+                    missing: [],
+                },
+            ],
+        },
+    ],
+};
+
+/** A hand-written engine: answers from `records`, remembers what it was asked, reports progress. */
+class FakeEngine implements CliEngine {
+    readonly calls: string[] = [];
+    previewed?: PreviewOptions;
+    released?: ReleaseOptions;
+    constructor(
+        private readonly result: ReleaseRecord = record(),
+        private readonly onProgress?: (e: ProgressEvent) => void,
+    ) {}
+    async preview(o: PreviewOptions) {
+        this.previewed = o;
+        return previewResult;
+    }
+    async release(o: ReleaseOptions) {
+        this.released = o;
+        this.onProgress?.({ type: "release", release: { ...this.result, status: "Running" } });
+        this.onProgress?.({
+            type: "environment",
+            releaseId: this.result.id,
+            environment: this.result.environments[0],
+        });
+        this.onProgress?.({ type: "release", release: this.result });
+        return this.result;
+    }
+    async retry(id: string) {
+        this.calls.push(`retry ${id}`);
+        return this.result;
+    }
+    async terminate(id: string) {
+        this.calls.push(`terminate ${id}`);
+        return this.result;
+    }
+    async releases(product: string) {
+        this.calls.push(`releases ${product}`);
+        return [this.result];
+    }
+    async find(id: string) {
+        if (id !== this.result.id) {
+            throw new InvalidInputError(`no release "${id}"`);
+        }
+        return this.result;
+    }
+    async cursor() {
+        return undefined;
+    }
+    async setCursor() {}
+}
+
+const clock = { now: () => t0 + 12_000 };
+
+function deps(o: { engine?: FakeEngine; result?: ReleaseRecord; io?: ReturnType<typeof terminal> } = {}) {
+    const io = o.io ?? terminal();
+    let engine: FakeEngine | undefined = o.engine;
+    const d: Pick<CliDeps, "io" | "engine" | "clock" | "catalog"> = {
+        io,
+        clock,
+        engine: async (onProgress) => (engine ??= new FakeEngine(o.result, onProgress)),
+        catalog: () =>
+            scenario({
+                product: "web",
+                repoURL: "file:///r",
+                environments: [{ name: "dev" }, { name: "qa" }],
+                flows: [
+                    {
+                        name: "seq",
+                        triggerEnvironment: "dev",
+                        steps: [{ environment: "qa", dependsOn: ["dev"] }],
+                    },
+                ],
+            }),
+    };
+    return { d, io, engine: () => engine! };
+}
+
+describe("commands", () => {
+    after(removeTempDirs);
+
+    it("validate: a summary (0), or every problem on stderr (2)", async () => {
+        const io = terminal();
+        assert.strictEqual(await validate({ configPath: fixture }, { io }), 0);
+        assert.match(
+            io.stdout[0],
+            /^valid: 5 environments, 1 product \(3 applications\), 4 flows, 1 policy,/,
+        );
+        const broken = terminal();
+        assert.strictEqual(await validate({ configPath: "/nonexistent/defs" }, { io: broken }), 2);
+        assert.match(broken.stderr.join("\n"), /1 problem in \/nonexistent\/defs:\n {2}- .*does not exist/);
+    });
+
+    it("graph: layers and critical path; an unknown flow or product names the flag", async () => {
+        const { d, io } = deps();
+        assert.strictEqual(await graph({ flow: "seq", format: "text" }, d), 0);
+        assert.deepStrictEqual(io.stdout, [
+            "seq  (trigger dev, timeout 1d)",
+            "   0 │ dev (trigger)",
+            "   1 │ qa ⟵ dev",
+            "  critical path: dev → qa",
+        ]);
+        await assert.rejects(
+            graph({ flow: "nope", format: "text" }, d),
+            /unknown flow "nope" \(--flow\): one of seq/,
+        );
+        await assert.rejects(
+            graph({ flow: "seq", format: "dot", product: "api" }, d),
+            /unknown product "api" \(--product\): one of web/,
+        );
+    });
+
+    it("preview: passes the target and source commit; text or JSON", async () => {
+        const opts: PreviewCommandOptions = {
+            product: "web",
+            target: { from: "dev", to: "qa" },
+            sourceCommit: "c0ffee",
+            json: false,
+        };
+        const text = deps();
+        assert.strictEqual(await preview(opts, text.d), 0);
+        assert.deepStrictEqual(text.engine().previewed, {
+            product: "web",
+            target: { from: "dev", to: "qa" },
+            sourceCommit: "c0ffee",
+        });
+        assert.match(text.io.stdout.join("\n"), /qa {2}commit {2}would change/);
+        assert.match(text.io.stdout.join("\n"), /values\.yaml \$\.image\.tag: 1\.0\.0 → 2\.0\.0/);
+        const json = deps();
+        assert.strictEqual(await preview({ ...opts, json: true }, json.d), 0);
+        assert.deepStrictEqual(JSON.parse(json.io.stdout.join("\n")), previewResult);
+    });
+
+    it("trigger and promote: progress on stderr, the release on stdout, exit 0 Succeeded and 1 Failed", async () => {
+        const ok = deps();
+        assert.strictEqual(await trigger({ product: "web", flow: "seq", json: false }, ok.d), 0);
+        assert.deepStrictEqual(ok.engine().released, { product: "web", target: { flow: "seq" } });
+        assert.match(
+            ok.io.stderr.join("\n"),
+            /^\[ +0\.0s\] release r20261123-120000-abcd \(web, flow seq\)$/m,
+        );
+        assert.match(ok.io.stderr.join("\n"), /qa Succeeded \(4\.0s\)/);
+        assert.match(
+            ok.io.stdout[0],
+            /^release r20261123-120000-abcd {2}web {2}flow seq {2}Succeeded {2}12\.0s$/,
+        );
+
+        const failed = deps({ result: record({ status: "Failed", error: "qa failed" }) });
+        const code = await promote(
+            {
+                product: "web",
+                from: "dev",
+                to: "qa",
+                overrides: { action: "none", preAction: "w" },
+                json: true,
+            },
+            failed.d,
+        );
+        assert.strictEqual(code, 1);
+        assert.deepStrictEqual(failed.engine().released, {
+            product: "web",
+            target: { from: "dev", to: "qa", overrides: { action: "none", preAction: "w" } },
+        });
+        const printed = JSON.parse(failed.io.stdout.join("\n")) as ReleaseRecord;
+        assert.strictEqual(printed.status, "Failed");
+        assert.strictEqual(printed.error, "qa failed");
+        assert.strictEqual(
+            (printed as { plan?: unknown }).plan,
+            undefined,
+            "the public record, not the internal one",
+        );
+    });
+
+    it("releases, release, retry and terminate", async () => {
+        const list = deps();
+        assert.strictEqual(await releases({ product: "web", json: false }, list.d), 0);
+        assert.match(list.io.stdout[0], /^ID +FLOW +VERSION +STATUS +STARTED +QA$/);
+        assert.match(
+            list.io.stdout[1],
+            /^r20261123-120000-abcd +seq +2\.0\.0 +Succeeded +2026-11-23 12:00:00 +Succeeded$/,
+        );
+        const listJson = deps();
+        await releases({ product: "web", json: true }, listJson.d);
+        assert.strictEqual(
+            (JSON.parse(listJson.io.stdout.join("\n")) as { id: string }[])[0].id,
+            "r20261123-120000-abcd",
+        );
+
+        const one = deps();
+        assert.strictEqual(await release({ id: "r20261123-120000-abcd", json: false }, one.d), 0);
+        assert.match(one.io.stdout.join("\n"), /web-qa {2}commit {2}Succeeded {2}commit bbbbbbbbbbbb/);
+        await assert.rejects(release({ id: "r-nope", json: false }, deps().d), /no release "r-nope"/);
+
+        const again = deps({ result: record({ status: "Failed" }) });
+        assert.strictEqual(await retry({ id: "r1", json: false }, again.d), 1);
+        assert.deepStrictEqual(again.engine().calls, ["retry r1"]);
+
+        const stopped = deps({ result: record({ status: "Terminated" }) });
+        assert.strictEqual(await terminate({ id: "r1", json: true }, stopped.d), 0);
+        assert.strictEqual((JSON.parse(stopped.io.stdout.join("\n")) as ReleaseRecord).status, "Terminated");
+        const late = deps({ result: record({ status: "Succeeded" }) });
+        assert.strictEqual(await terminate({ id: "r1", json: false }, late.d), 1, "it had finished already");
+    });
+
+    it("values are printed on one line, escaped; an Error run is red like Failed", async () => {
+        const io = terminal(true);
+        const hostile = record({
+            version: "2.0.0\x1b[2J\nFAKE",
+            environments: [
+                {
+                    ...record().environments[0],
+                    applications: [
+                        {
+                            ...record().environments[0].applications[0],
+                            changes: [
+                                { file: "values.yaml", path: "$.x", from: "a\nb", to: "\x1b]0;title\x07" },
+                            ],
+                            preAction: { workflow: "smoke", status: "Error", log: "boom\x1b[31m" },
+                        },
+                    ],
+                },
+            ],
+        });
+        await release({ id: hostile.id, json: false }, deps({ io, result: hostile }).d);
+        const all = io.stdout.join("\n");
+        assert.ok(!all.includes("\x1b[2J") && !all.includes("\x1b]0;") && !all.includes("\nFAKE"), all);
+        assert.match(all, /version 2\.0\.0\\u001b\[2J\\nFAKE/);
+        assert.match(all, /\$\.x: a\\nb → \\u001b\]0;title\\u0007/);
+        assert.match(all, /pre-action smoke {2}\x1b\[31mError\x1b\[39m/, "Error is painted red");
+        assert.match(all, /\| boom\\u001b\[31m/);
+    });
+
+    it("watch --once prints one line per commit; the loop gets the interval and the stop signal", async () => {
+        const io = terminal();
+        const outcomes: TriggerOutcome[] = [
+            {
+                product: "web",
+                application: "web-dev",
+                commit: "c".repeat(40),
+                subject: "deploy\x1b[2J",
+                flow: "seq",
+                releaseId: "r1",
+                status: "Succeeded",
+            },
+            {
+                product: "web",
+                application: "web-dev",
+                commit: "d".repeat(40),
+                subject: "typo",
+                skipped: "no flow's trigger selectors match",
+            },
+        ];
+        let ran = undefined as RunOptions | undefined;
+        let runs = 0;
+        let asked: { products?: readonly string[] } | undefined;
+        const watcher: CliWatcher = {
+            pollOnce: async () => outcomes,
+            run: async (o) => {
+                ran = o;
+                runs++;
+                o.onOutcomes?.(outcomes.slice(1));
+            },
+            prompt: () => undefined,
+        };
+        const controller = new AbortController();
+        const d = {
+            io,
+            clock,
+            watcher: async (o: { products?: readonly string[] }) => ((asked = o), watcher),
+            stopSignal: () => controller.signal,
+        };
+        assert.strictEqual(await watch({ products: ["web"], intervalMs: 30_000, once: true }, d), 0);
+        assert.deepStrictEqual(asked?.products, ["web"]);
+        assert.deepStrictEqual(io.stdout, [
+            `web-dev cccccccccccc "deploy\\u001b[2J" → flow seq: release r1 Succeeded`,
+            `web-dev dddddddddddd "typo": no flow's trigger selectors match`,
+        ]);
+        assert.strictEqual(runs, 0, "--once does not loop");
+        assert.strictEqual(await watch({ intervalMs: 30_000, once: false }, d), 0);
+        assert.strictEqual(ran?.intervalMs, 30_000);
+        assert.strictEqual(ran?.signal, controller.signal);
+        assert.match(io.stderr.join("\n"), /polling every 30s/);
+        assert.strictEqual(io.stdout.length, 3);
+    });
+
+    it("serve: listens, prompts the watcher on a signed push, stops on the signal; a busy port is exit 3", async () => {
+        const io = terminal();
+        let prompts = 0;
+        const controller = new AbortController();
+        let started!: () => void;
+        const running = new Promise<void>((r) => (started = r));
+        const watcher: CliWatcher = {
+            pollOnce: async () => [],
+            run: async (o) => {
+                started();
+                await new Promise((r) => o.signal.addEventListener("abort", r, { once: true }));
+            },
+            prompt: () => void prompts++,
+        };
+        const d = { io, clock, watcher: async () => watcher, stopSignal: () => controller.signal };
+        const opts: ServeCommandOptions = { port: 0, host: "127.0.0.1", secret: "s" };
+        const done = serve(opts, d);
+        await running;
+        const url = /^listening on (http:\S+)$/.exec(io.stdout[0])![1];
+        const body = "{}";
+        const res = await fetch(url, {
+            method: "POST",
+            body,
+            headers: {
+                "X-GitHub-Event": "push",
+                "X-GitHub-Delivery": "d-1",
+                "X-Hub-Signature-256": `sha256=${createHmac("sha256", "s").update(body).digest("hex")}`,
+            },
+        });
+        assert.strictEqual(res.status, 202);
+        assert.strictEqual(prompts, 1);
+
+        const port = Number(new URL(url).port);
+        await assert.rejects(
+            serve({ ...opts, port }, d),
+            (e: unknown) => e instanceof EnvironmentError && e.message.includes(`127.0.0.1:${port}`),
+        );
+        controller.abort();
+        assert.strictEqual(await done, 0);
+    });
+
+    describe("doctor", () => {
+        const located: EngineLocation = {
+            pulumi: "/opt/pulumi/bin/pulumi",
+            version: "v3.259.0",
+            languageHost: "/opt/pulumi/bin/pulumi-language-nodejs",
+            dynamicProviderHost: "/opt/pulumi/bin/pulumi-resource-pulumi-nodejs",
+            source: "cache",
+        };
+        function system(
+            stackLs: () => Promise<{ stdout: string; stderr: string }>,
+        ): SystemProbes & { runs: string[] } {
+            const runs: string[] = [];
+            return {
+                runs,
+                locateEngine: async () => located,
+                exec: async (file, args, o) => {
+                    runs.push(
+                        `${path.basename(file)} ${args.join(" ")} ${o.env?.PULUMI_BACKEND_URL ?? ""}`.trim(),
+                    );
+                    return file === "git" ? { stdout: "git version 2.39.5\n", stderr: "" } : stackLs();
+                },
+            };
+        }
+        const base = (over: Partial<DoctorCommandOptions>): DoctorCommandOptions => ({
+            configPath: fixture,
+            stateUrl: `file://${tempDir("doctor")}/state`,
+            passphrase: "p",
+            cacheDir: "/cache",
+            ...over,
+        });
+
+        it("exits 0 when everything is there: a writable file:// backend, valid definitions", async () => {
+            const io = terminal();
+            const sys = system(() => Promise.reject(new Error("not for file://")));
+            assert.strictEqual(await doctor(base({}), { io, system: sys }), 0, io.stdout.join("\n"));
+            assert.match(
+                io.stdout.join("\n"),
+                /ok +state backend +file:\/\/\S+\/state \(will be created in /,
+            );
+            assert.match(io.stdout.join("\n"), /ok +config +\S+codefresh-published/);
+            assert.deepStrictEqual(sys.runs, ["git --version"]);
+        });
+
+        it("asks a remote backend through the engine and exits 3 with Pulumi's reason; a missing config too", async () => {
+            const io = terminal();
+            const sys = system(() =>
+                Promise.reject(
+                    Object.assign(new Error("Command failed"), {
+                        stderr: 'error: read ".pulumi/meta.yaml": NoSuchBucket\n',
+                    }),
+                ),
+            );
+            const opts = base({ stateUrl: "s3://no-such-bucket-zz", configPath: "/nonexistent/defs" });
+            assert.strictEqual(await doctor(opts, { io, system: sys }), 3);
+            assert.deepStrictEqual(sys.runs, [
+                "git --version",
+                "pulumi stack ls --all --non-interactive s3://no-such-bucket-zz",
+            ]);
+            const out = io.stdout.join("\n");
+            assert.match(
+                out,
+                /FAIL state backend +s3:\/\/no-such-bucket-zz: read "\.pulumi\/meta\.yaml": NoSuchBucket/,
+            );
+            assert.match(out, /FAIL config +1 problem: .*\/nonexistent\/defs does not exist/);
+            assert.match(io.stderr.join("\n"), /^error: state backend: .*; config: /);
+        });
+
+        it("a file:// backend under a file, and a backend that does not answer, fail", async () => {
+            const dir = tempDir("doctor-file");
+            fs.writeFileSync(path.join(dir, "plain"), "");
+            const io = terminal();
+            const opts = base({ stateUrl: `file://${dir}/plain/state` });
+            assert.strictEqual(
+                await doctor(opts, { io, system: system(() => Promise.reject(new Error("x"))) }),
+                3,
+            );
+            assert.match(
+                io.stdout.join("\n"),
+                /FAIL state backend +file:\/\/\S+: \S+plain is not a directory/,
+            );
+            const slow = terminal();
+            const hung = system(() =>
+                Promise.reject(Object.assign(new Error("killed"), { killed: true, signal: "SIGTERM" })),
+            );
+            assert.strictEqual(
+                await doctor(base({ stateUrl: "https://api.example" }), { io: slow, system: hung }),
+                3,
+            );
+            assert.match(
+                slow.stdout.join("\n"),
+                /FAIL state backend +https:\/\/api\.example: no answer within 20 s/,
+            );
+        });
+    });
+});
+
+// The option types the commands take are the ones args.ts builds.
+const _typecheck: CommandOptions<"doctor"> = {} as DoctorCommandOptions;
+void _typecheck;
