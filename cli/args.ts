@@ -162,6 +162,10 @@ export interface ReleaseIdCommandOptions {
     readonly id: string;
     readonly json: boolean;
 }
+export interface RetryCommandOptions extends ReleaseIdCommandOptions {
+    /** Retry even though newer releases succeeded in some of its environments (it rolls them back). */
+    readonly forceOlder: boolean;
+}
 export interface WatchCommandOptions {
     readonly products?: readonly string[];
     readonly intervalMs: number;
@@ -316,10 +320,13 @@ export const commandSpecs = {
     },
     retry: {
         summary: "resume a Failed or Terminated release from where it stopped (same id)",
-        usage: "promote retry ID [--json]",
-        options: { ...json },
+        usage: "promote retry ID [--force-older] [--json]",
+        options: { "force-older": { type: "boolean" }, ...json },
         positionals: ["ID"],
-        build: releaseId("retry"),
+        build: (v, positionals): RetryCommandOptions => ({
+            ...releaseId("retry")(v, positionals),
+            forceOlder: flag(v, "force-older"),
+        }),
     },
     terminate: {
         summary: "stop a queued or running release",

@@ -1,3 +1,4 @@
+import { scmConfigFrom } from "../provider/dynamic/processEnv";
 import * as path from "path";
 import type { Catalog } from "../components/catalog";
 import { defaultCacheDir } from "../engine/engineLocator";
@@ -53,7 +54,8 @@ export interface CliSettings {
     readonly searchPath?: string;
     readonly argo?: { readonly url: string; readonly namespace: string; readonly token?: string };
     readonly argocd?: { readonly url: string; readonly token?: string };
-    readonly github: {
+    /** The code host's API (PROMOTIONS_SCM_API_URL, PROMOTIONS_SCM_TOKEN, or their PROMOTIONS_GITHUB_* aliases). */
+    readonly scm: {
         readonly apiUrl?: string;
         readonly token?: string;
         readonly commitStatus: boolean;
@@ -133,9 +135,8 @@ export function settingsFrom(
                   },
               }
             : {}),
-        github: {
-            ...(env.PROMOTIONS_GITHUB_API_URL ? { apiUrl: env.PROMOTIONS_GITHUB_API_URL } : {}),
-            ...(env.PROMOTIONS_GITHUB_TOKEN ? { token: env.PROMOTIONS_GITHUB_TOKEN } : {}),
+        scm: {
+            ...scmConfigFrom(env),
             commitStatus: yes(env.PROMOTIONS_COMMIT_STATUS),
             ...(env.PROMOTIONS_PR_POLL_SECONDS
                 ? {

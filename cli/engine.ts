@@ -24,7 +24,7 @@ export function engineOptions(
         workflowDir: settings.configDir,
         ...(settings.argo ? { argo: settings.argo } : {}),
         ...(settings.argocd ? { argocd: settings.argocd } : {}),
-        github: settings.github,
+        scm: settings.scm,
         onProgress,
     };
 }

@@ -2,6 +2,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
+import { redact, secrets } from "../model/redact";
 import type { Catalog } from "../components/catalog";
 import { loadCatalog } from "../components/config";
 import type { EngineLocation } from "../engine/engineLocator";
@@ -109,6 +110,14 @@ function realDeps(settings: CliSettings, io: Terminal): CliDeps {
     };
 }
 
+function redacting(streams: Streams): Streams {
+    const wrap = (s: Streams["stdout"]): Streams["stdout"] => ({
+        write: (text: string) => s.write(redact(text)),
+        isTTY: s.isTTY,
+    });
+    return { stdout: wrap(streams.stdout), stderr: wrap(streams.stderr) };
+}
+
 function terminal(streams: Streams, colour: boolean): Terminal {
     return {
         out: (s) => void streams.stdout.write(`${s}\n`),
@@ -124,8 +133,11 @@ export async function main(
     argv: readonly string[],
     env: NodeJS.ProcessEnv,
     cwd: string,
-    streams: Streams = { stdout: process.stdout, stderr: process.stderr },
+    given: Streams = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
+    // Everything the CLI prints passes through the one redactor, which knows every secret in its environment.
+    secrets.addFromEnv(env);
+    const streams = redacting(given);
     const err = (s: string) => void streams.stderr.write(`${s}\n`);
     const out = (s: string) => void streams.stdout.write(`${s}\n`);
     let settings: CliSettings | undefined;
@@ -180,7 +192,7 @@ if (require.main === module) {
             process.exitCode = code;
         },
         (e: unknown) => {
-            process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+            process.stderr.write(redact(`error: ${e instanceof Error ? e.message : String(e)}\n`));
             process.exitCode = 1;
         },
     );

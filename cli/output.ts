@@ -23,6 +23,9 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
             `${paintStatus(style, r.status)}${r.startedAt ? `  ${seconds(r.startedAt, r.finishedAt, now)}` : ""}`,
         `source ${r.sourceApplication} at ${r.sourceCommit.slice(0, 12)}${r.version ? `  version ${displayValue(r.version)}` : ""}`,
     ];
+    if (r.stale) {
+        out.push(style.yellow(`stale: ${displayText(r.stale)}`));
+    }
     if (r.error) {
         out.push(style.red(`error: ${multiline(r.error, "       ")}`));
     }
@@ -134,7 +137,7 @@ export function formatReleaseList(list: readonly ReleaseRecord[], style: Style):
         r.id,
         r.flow + (r.flowVersion ? `@${displayValue(r.flowVersion)}` : ""),
         r.version ? displayValue(r.version) : "",
-        r.status,
+        r.stale ? `${r.status} (stale)` : r.status,
         (r.startedAt ?? r.createdAt).replace("T", " ").slice(0, 19),
         ...envNames.map((n) => r.environments.find((e) => e.name === n)?.status ?? ""),
     ]);
@@ -144,8 +147,9 @@ export function formatReleaseList(list: readonly ReleaseRecord[], style: Style):
         cells
             .map((c, i) => {
                 const padded = c.padEnd(widths[i]);
+                const status = c.replace(" (stale)", "");
                 return colour && (i === 3 || i >= 5) && c
-                    ? padded.replace(c, paintStatus(style, c as ReleaseStatus))
+                    ? padded.replace(status, paintStatus(style, status as ReleaseStatus))
                     : padded;
             })
             .join("  ")

@@ -1,11 +1,16 @@
-import type { ReleaseIdCommandOptions } from "../args";
+import type { RetryCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
 
-/** `promote retry ID`: resumes a Failed or Terminated release from where it stopped (same id). */
+/**
+ * `promote retry ID [--force-older]`: resumes a Failed or Terminated release from where it stopped (same id);
+ * refused when newer releases have since succeeded in its environments, unless `--force-older`.
+ */
 export function retry(
-    opts: ReleaseIdCommandOptions,
+    opts: RetryCommandOptions,
     deps: Pick<CliDeps, "io" | "engine" | "clock">,
 ): Promise<number> {
-    return runWithProgress(deps, opts.json, (engine) => engine.retry(opts.id));
+    return runWithProgress(deps, opts.json, (engine) =>
+        engine.retry(opts.id, { forceOlder: opts.forceOlder }),
+    );
 }

@@ -161,7 +161,7 @@ describe("settingsFrom", () => {
         assert.strictEqual(s.stateUrl, "s3://b");
         assert.strictEqual(s.gitCacheDir, "/cache/git");
         assert.deepStrictEqual(s.gitTokens, { "github.com": "t", "*": "any" });
-        assert.deepStrictEqual(s.github, { commitStatus: true, pollIntervalMs: 2000 });
+        assert.deepStrictEqual(s.scm, { commitStatus: true, pollIntervalMs: 2000 });
         assert.deepStrictEqual(s.argocd, { url: "https://cd" });
         assert.strictEqual(s.passphrase, "promotions-local");
         assert.strictEqual(s.colour, true);

@@ -150,8 +150,8 @@ class FakeEngine implements CliEngine {
         this.onProgress?.({ type: "release", release: this.result });
         return this.result;
     }
-    async retry(id: string) {
-        this.calls.push(`retry ${id}`);
+    async retry(id: string, o: { forceOlder?: boolean } = {}) {
+        this.calls.push(`retry ${id}${o.forceOlder ? " --force-older" : ""}`);
         return this.result;
     }
     async terminate(id: string) {
@@ -316,8 +316,11 @@ describe("commands", () => {
         await assert.rejects(release({ id: "r-nope", json: false }, deps().d), /no release "r-nope"/);
 
         const again = deps({ result: record({ status: "Failed" }) });
-        assert.strictEqual(await retry({ id: "r1", json: false }, again.d), 1);
+        assert.strictEqual(await retry({ id: "r1", json: false, forceOlder: false }, again.d), 1);
         assert.deepStrictEqual(again.engine().calls, ["retry r1"]);
+        const forced = deps({ result: record({ status: "Succeeded" }) });
+        assert.strictEqual(await retry({ id: "r1", json: false, forceOlder: true }, forced.d), 0);
+        assert.deepStrictEqual(forced.engine().calls, ["retry r1 --force-older"]);
 
         const stopped = deps({ result: record({ status: "Terminated" }) });
         assert.strictEqual(await terminate({ id: "r1", json: true }, stopped.d), 0);

@@ -54,7 +54,7 @@ const cases: readonly Case[] = [
         name: "GitHub 401 keeps its hint",
         error: new GitHubError("create pull request", 401, "Bad credentials"),
         exitCode: 3,
-        message: [/GitHub create pull request: 401 Bad credentials/, /check PROMOTIONS_GITHUB_TOKEN/],
+        message: [/GitHub create pull request: 401 Bad credentials/, /check PROMOTIONS_SCM_TOKEN/],
     },
     {
         name: "GitHub 404 keeps its hint",
