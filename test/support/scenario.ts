@@ -107,6 +107,9 @@ export function cliScenario(
         repo,
         defs,
         args: ["--config", config, "--state", `file://${path.join(dir, "state")}`],
-        env: { PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"), PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase" },
+        env: {
+            PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+            PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
+        },
     };
 }
