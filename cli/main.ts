@@ -4,7 +4,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { redact, secrets } from "../model/redact";
 import type { Catalog } from "../components/catalog";
-import { loadCatalog } from "../components/config";
+import type * as ConfigModule from "../components/config";
 import type { EngineLocation } from "../engine/engineLocator";
 import { locateEngine, packageRoot } from "../engine/engineLocator";
 import type { CommandLine, CommandName, CommandOptions } from "./args";
@@ -76,7 +76,11 @@ const run = promisify(execFile);
 
 /** The real dependencies for these settings. */
 function realDeps(settings: CliSettings, io: Terminal): CliDeps {
-    const catalog: () => Catalog = once(() => loadCatalog(settings.configPath));
+    // Loaded when a command needs definitions: the model pulls in the Pulumi SDK (a second of start-up that
+    // `--help`, `--version` and argument errors do not pay).
+    const catalog: () => Catalog = once(() =>
+        (require("../components/config") as typeof ConfigModule).loadCatalog(settings.configPath),
+    );
     const located: () => Promise<EngineLocation> = once(() =>
         locateEngine({ cacheDir: settings.cacheDir, searchPath: settings.searchPath }),
     );
