@@ -1,0 +1,33 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { packageRoot } from "../../engine/engineLocator";
+
+/** The floors, lowest first: a file may import its own floor and those below, never one above. */
+const floors = ["model", "components", "provider", "engine", "cli"] as const;
+
+function sources(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? sources(p) : e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [p] : [];
+    });
+}
+
+describe("layering", () => {
+    it("no import runs from a lower floor to a higher one", () => {
+        const violations: string[] = [];
+        for (const [level, floor] of floors.entries()) {
+            for (const file of sources(path.join(packageRoot, floor))) {
+                const text = fs.readFileSync(file, "utf8");
+                for (const m of text.matchAll(/(?:from|require\(|import\()\s*"(\.[^"]+)"/g)) {
+                    const target = path.relative(packageRoot, path.resolve(path.dirname(file), m[1]));
+                    const targetLevel = floors.indexOf(target.split(path.sep)[0] as (typeof floors)[number]);
+                    if (targetLevel > level) {
+                        violations.push(`${path.relative(packageRoot, file)} imports ${target}`);
+                    }
+                }
+            }
+        }
+        assert.deepStrictEqual(violations, []);
+    });
+});
