@@ -48,7 +48,7 @@ describe("promote promote, release, releases and terminate", function () {
         assert.strictEqual(refused.code, 2);
         assert.match(
             refused.stderr,
-            /action "none" for product "web" in "qa" has no preAction: set a preAction that performs the promotion, or another action \(set --pre-action, or another --action\)/,
+            /action "none" for product "web" in "prod" has no preAction: set a preAction that performs the promotion, or another action \(set --pre-action, or another --action\)/,
         );
 
         const r = await runCli(
