@@ -267,7 +267,7 @@ async function checkTargets(
 ): Promise<void> {
     const byBranch = new Map<
         string,
-        { repoURL: string; targetRevision: string; apps: PlannedApplication[] }
+        { repoURL: string; targetRevision: string; apps: PlannedApplication[]; environments: Set<string> }
     >();
     for (const env of environments) {
         for (const app of env.applications) {
@@ -276,13 +276,15 @@ async function checkTargets(
                 repoURL: app.repoURL,
                 targetRevision: app.targetRevision,
                 apps: [],
+                environments: new Set<string>(),
             };
             entry.apps.push(app);
+            entry.environments.add(env.name);
             byBranch.set(key, entry);
         }
     }
     const fetched = new Map<string, Promise<Repository>>();
-    for (const { repoURL, targetRevision, apps } of byBranch.values()) {
+    for (const { repoURL, targetRevision, apps, environments: envs } of byBranch.values()) {
         let repo: Repository;
         let tip: string | undefined;
         let branch: string;
@@ -304,7 +306,7 @@ async function checkTargets(
         } catch (e) {
             if (e instanceof GitError) {
                 throw new EnvironmentError(
-                    `cannot read ${apps.map((a) => a.name).join(", ")} from ${repoURL}: ${e.message}`,
+                    `cannot read ${apps.map((a) => a.name).join(", ")} (environment ${[...envs].join(", ")}) from ${repoURL}: ${e.message}`,
                     { entity: `Application "${apps[0].name}"`, path: "spec.source.repoURL", cause: e },
                 );
             }
@@ -316,20 +318,21 @@ async function checkTargets(
                 { entity: `Application "${apps[0].name}"`, path: "spec.source.targetRevision" },
             );
         }
+        const promoted = candidate.files.filter((f) => f.content === undefined).map((f) => f.file);
+        // One git process for every application path and promoted file of this branch.
+        const found = await repo.objectTypes(
+            tip,
+            apps.flatMap((app) => [app.path, ...promoted.map((f) => joinPath(app.path, f))]),
+        );
         for (const app of apps) {
             const where = `at ${branch} ${tip.slice(0, 12)} of ${repoURL}`;
-            if ((await repo.listFiles(tip, app.path)).length === 0) {
+            if (found.get(app.path) !== "tree") {
                 throw new InvalidInputError(
                     `application "${app.name}": path "${app.path}" does not exist ${where}: fix spec.source.path (nothing was written)`,
                     { entity: `Application "${app.name}"`, path: "spec.source.path" },
                 );
             }
-            const promoted = candidate.files.filter((f) => f.content === undefined).map((f) => f.file);
-            const present = await repo.readFiles(
-                tip,
-                promoted.map((f) => joinPath(app.path, f)),
-            );
-            const missing = promoted.filter((f) => !present.has(joinPath(app.path, f)));
+            const missing = promoted.filter((f) => found.get(joinPath(app.path, f)) !== "blob");
             if (missing.length > 0) {
                 throw new InvalidInputError(
                     `application "${app.name}": promoted file${missing.length > 1 ? "s" : ""} ${missing.map((f) => `"${joinPath(app.path, f)}"`).join(", ")} missing ${where}: add ${missing.length > 1 ? "them" : "it"} to the application, or remove ${missing.length > 1 ? "them" : "it"} from the PromotionTemplate (nothing was written)`,

@@ -325,6 +325,28 @@ export class Repository {
         return out;
     }
 
+    /**
+     * What each of `paths` is at `commit` (`tree` for a directory, `blob` for a file), one git process for all;
+     * paths that do not exist are absent from the map.
+     */
+    async objectTypes(commit: string, paths: readonly string[]): Promise<Map<string, string>> {
+        const out = new Map<string, string>();
+        if (paths.length === 0) {
+            return out;
+        }
+        const spec = (p: string) => `${commit}:${p === "." ? "" : p.replace(/\/$/, "")}`;
+        const { stdout } = await git(
+            ["cat-file", "--batch-check=%(objecttype)"],
+            this.local({ input: paths.map(spec).join("\n") + "\n" }),
+        );
+        stdout.split("\n").forEach((line, i) => {
+            if (i < paths.length && /^(tree|blob|commit)$/.test(line.trim())) {
+                out.set(paths[i], line.trim());
+            }
+        });
+        return out;
+    }
+
     /** Files under `dir` at `commit` (paths relative to the repository root). */
     async listFiles(commit: string, dir: string): Promise<string[]> {
         const spec = dir === "." || dir === "" ? [] : ["--", dir.replace(/\/$/, "")];
