@@ -50,6 +50,14 @@ class SecretRegistry {
         }
     }
 
+    /** Stops redacting a value (a token revoked and replaced; tests that registered one). */
+    forget(value: string): void {
+        for (const v of [value, encodeURIComponent(value)]) {
+            this.values.delete(v);
+            this.values.delete(v.trim());
+        }
+    }
+
     /**
      * Remembers the secrets held by these environment variables (see `isSecretEnvName`): the values of
      * `PROMOTIONS_GIT_TOKENS` (JSON, host to token) one by one, and the content of the passphrase file.

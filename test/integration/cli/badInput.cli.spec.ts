@@ -1,15 +1,17 @@
 import * as assert from "assert";
 import { createHmac } from "crypto";
+import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import type { BadInputCase, Untouched } from "../../support/badInput";
 import { assertUnchanged, expectRefused, snapshot } from "../../support/badInput";
 import type { RunningCli } from "../../support/cli";
 import { runCli, startCli } from "../../support/cli";
 import { cliScenario } from "../../support/scenario";
-import { removeTempDirs, tempDir } from "../../support/tmp";
+import { removeTempDirs } from "../../support/tmp";
 
 /**
  * Bad input to the real CLI: every case exits with its documented code and a message naming the flag or the
@@ -17,9 +19,13 @@ import { removeTempDirs, tempDir } from "../../support/tmp";
  */
 describe("promote: bad input is refused", function () {
     this.timeout(120_000);
-    after(removeTempDirs);
-
-    const dir = tempDir("bad-input");
+    // Made when the file loads (the cases name paths in it), so not through tempDir(): another spec's
+    // removeTempDirs() runs before these cases do. This suite removes it itself.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-bad-input-"));
+    after(() => {
+        removeTempDirs();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
     const { repo, args, env } = cliScenario(dir, {
         environments: [{ name: "dev" }, { name: "qa" }, { name: "prod", kind: "production" }],
         flows: [

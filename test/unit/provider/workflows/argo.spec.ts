@@ -57,17 +57,25 @@ describe("Argo gates, against the stand-in Argo Server", function () {
     it("a workflow's message is redacted", async () => {
         argo.outcomes.set("smoke", "Failed");
         secrets.add("child 'main'");
-        const r = await run(10);
-        assert.deepStrictEqual([r.status, r.message], ["Failed", "*** failed"]);
+        try {
+            const r = await run(10);
+            assert.deepStrictEqual([r.status, r.message], ["Failed", "*** failed"]);
+        } finally {
+            secrets.forget("child 'main'"); // the registry is process-wide: later tests read this message
+        }
     });
 
     it("an error from the Argo Server is redacted", async () => {
         secrets.add("no-such-template");
-        await assert.rejects(run(10, undefined, { ...workflow, name: "no-such-template" }), (e: Error) => {
-            assert.strictEqual(e.name, "EnvironmentError");
-            assert.match(e.message, /workflowtemplates.argoproj.io "\*\*\*" not found/);
-            assert.ok(!e.message.includes("no-such-template"));
-            return true;
-        });
+        try {
+            await assert.rejects(run(10, undefined, { ...workflow, name: "no-such-template" }), (e: Error) => {
+                assert.strictEqual(e.name, "EnvironmentError");
+                assert.match(e.message, /workflowtemplates.argoproj.io "\*\*\*" not found/);
+                assert.ok(!e.message.includes("no-such-template"));
+                return true;
+            });
+        } finally {
+            secrets.forget("no-such-template");
+        }
     });
 });
