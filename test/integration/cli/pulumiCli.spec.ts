@@ -139,5 +139,12 @@ describe("the plain Pulumi CLI on the promote stack (promote stack)", function (
             (JSON.parse(await shell(d.commands.output, terminal, elsewhere)) as { version: string }).version,
             "3.0.0",
         );
+
+        // The shipped program previews only: an update outside `promote trigger` would write without a record.
+        ship("4.0.0");
+        const tip = repo.tip();
+        const up = d.commands.preview.replace("pulumi preview --diff", "pulumi up --yes --skip-preview");
+        await assert.rejects(shell(up, terminal, elsewhere), /this program only previews/);
+        assert.strictEqual(repo.tip(), tip, "pulumi up wrote to the repository");
     });
 });
