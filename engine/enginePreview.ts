@@ -5,7 +5,7 @@ import type { GitCredentials } from "../provider/git/git";
 import type { ScmConfig } from "../provider/scm/scm";
 import type { PlannedRelease } from "./planRelease";
 import type { PreviewEnvironment, PreviewResult } from "./preview";
-import type { PlannedResource } from "./promoteProgram";
+import type { PlannedResource, ProgramGates } from "./promoteProgram";
 import { plannedResources, promoteProgram, promotionInputs } from "./promoteProgram";
 
 /**
@@ -14,6 +14,34 @@ import { plannedResources, promoteProgram, promotionInputs } from "./promoteProg
  * target branch (or, for action `none`, always: its workflows run once per release).
  */
 export const previewReleaseId = "preview";
+
+/**
+ * The gates of a preview's program: never called. The program registers every resource a release's update
+ * does (post-action gates and pull-request merge waits too, or the engine would plan to delete those an
+ * earlier release left), but resource hooks do not run in a preview (`onDryRun` is off), so nothing waits
+ * and no workflow runs.
+ */
+export const previewGates: ProgramGates = {
+    beforePromotion: () => Promise.reject(new Error("a preview runs no gates")),
+    awaitPullRequest: () => Promise.reject(new Error("a preview runs no gates")),
+    afterPromotion: () => Promise.reject(new Error("a preview runs no gates")),
+};
+
+/** The program a preview of a planned release runs: the release's own, under {@link previewReleaseId}. */
+export function previewProgram(
+    planned: PlannedRelease,
+    cacheDir: string,
+): () => Promise<Record<string, unknown>> {
+    return promoteProgram({
+        releaseId: previewReleaseId,
+        product: planned.product.name,
+        flow: planned.flow.name,
+        plan: planned.plan,
+        candidate: planned.candidate,
+        cacheDir,
+        gates: previewGates,
+    });
+}
 
 /** What the engine said about each resource of the program: `same`, `update`, `create`, ... by URN. */
 export type EngineSteps = ReadonlyMap<string, OpType>;
@@ -27,8 +55,8 @@ export interface EnginePreviewOptions {
 }
 
 /**
- * Runs `pulumi preview` of a planned release on the product's promote stack: the release's program without
- * gates (promoteProgram), only its promotion resources targeted, under the placeholder release id. Each
+ * Runs `pulumi preview` of a planned release on the product's promote stack: the release's program (its
+ * hooks do not run in a preview), only its resources targeted, under the placeholder release id. Each
  * EnvironmentPromotion's `diff` (in the dynamic-provider process) reads the live target branch and tells the
  * engine whether the release would change it. Writes nothing: a preview takes no lock and saves no checkpoint.
  */
@@ -37,7 +65,7 @@ export async function enginePreviewSteps(
     stack: Stack,
     cacheDir: string,
 ): Promise<EngineSteps> {
-    const resources = plannedResources(planned.product.name, planned.plan, false);
+    const resources = plannedResources(planned.product.name, planned.plan, true);
     const steps = new Map<string, OpType>();
     const onEvent = (e: EngineEvent) => {
         const m = e.resourcePreEvent?.metadata;
@@ -47,14 +75,7 @@ export async function enginePreviewSteps(
     };
     try {
         await stack.preview({
-            program: promoteProgram({
-                releaseId: previewReleaseId,
-                product: planned.product.name,
-                flow: planned.flow.name,
-                plan: planned.plan,
-                candidate: planned.candidate,
-                cacheDir,
-            }),
+            program: previewProgram(planned, cacheDir),
             target: resources.map((r) => r.urn),
             onEvent,
         });

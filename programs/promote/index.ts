@@ -1,8 +1,8 @@
 /**
  * The promote stack's program as a local Pulumi program (programs/promote/Pulumi.yaml), for the plain Pulumi
  * CLI: `pulumi preview --diff --stack <product>` plans the product's next release from the live repositories
- * and registers the same resources as the release's own update (promoteProgram without gates), so each
- * EnvironmentPromotion's `diff` reads its target branch. Preview only: an update outside `promote trigger`
+ * and registers the same resources as the release's own update (previewProgram: hooks do not run in a
+ * preview), so each EnvironmentPromotion's `diff` reads its target branch. Preview only: an update outside `promote trigger`
  * would write without a release record, so it is refused.
  *
  * Settings, from the environment `promote stack --product P` prints: PROMOTIONS_CONFIG (the definitions),
@@ -12,9 +12,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { settingsFrom } from "../../cli/context";
 import { loadCatalog } from "../../components/config";
-import { previewReleaseId } from "../../engine/enginePreview";
+import { previewProgram } from "../../engine/enginePreview";
 import { planRelease } from "../../engine/planRelease";
-import { promoteProgram } from "../../engine/promoteProgram";
 
 async function nextRelease(): Promise<Record<string, unknown>> {
     if (!pulumi.runtime.isDryRun()) {
@@ -41,14 +40,7 @@ async function nextRelease(): Promise<Record<string, unknown>> {
         credentials: { tokens: settings.gitTokens },
         services: { argo: settings.argo, argocd: settings.argocd },
     });
-    return promoteProgram({
-        releaseId: previewReleaseId,
-        product,
-        flow: planned.flow.name,
-        plan: planned.plan,
-        candidate: planned.candidate,
-        cacheDir: settings.gitCacheDir,
-    })();
+    return previewProgram(planned, settings.gitCacheDir)();
 }
 
 export = nextRelease;

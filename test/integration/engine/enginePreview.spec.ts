@@ -26,13 +26,16 @@ function example(name: string) {
         ? ws.definitions(path.join(dir, "promotions"))
         : path.join(packageRoot, "dist", "examples", name, "definitions.js");
     ws.ship(scenario.product, scenario.ship.environment, scenario.ship.version);
-    const trigger = scenario.commands.find((c) => c.args[0] === "trigger")!.args;
-    const flow = trigger[trigger.indexOf("--flow") + 1];
+    // The release the example runs: a flow (`trigger --flow F`) or a manual promotion (`promote --from --to`).
+    const release = scenario.commands.find((c) => c.args[0] === "trigger" || c.args[0] === "promote")!.args;
+    const arg = (name: string) => release[release.indexOf(name) + 1];
+    const target =
+        release[0] === "trigger" ? { flow: arg("--flow") } : { from: arg("--from"), to: arg("--to") };
     const developer = path.join(ws.root, "developer");
     return {
         ws,
         scenario,
-        target: { product: scenario.product, target: { flow } },
+        target: { product: scenario.product, target },
         stateDir: path.join(ws.root, "state"),
         engine: async () =>
             PromoteEngine.create({
@@ -41,7 +44,7 @@ function example(name: string) {
                 backendUrl: `file://${path.join(ws.root, "state")}`,
                 passphrase: testPassphrase,
                 gitCacheDir: path.join(ws.root, "git-cache"),
-                workflowDir: path.dirname(config),
+                workflowDir: fs.statSync(config).isDirectory() ? config : path.dirname(config),
                 pollIntervalMs: 500,
             }),
         /** A developer (or an operator, by hand) sets one file's image tag and pushes. */
@@ -81,7 +84,7 @@ describe("promote preview --engine: a real pulumi preview gives the in-process p
         }),
     );
 
-    for (const name of ["02-sequential", "04-parallel", "05-dependencies"]) {
+    for (const name of ["01-drag-and-drop", "02-sequential", "03-gates", "04-parallel", "05-dependencies"]) {
         it(`${name}: before the first release, after it and after a new version; nothing written`, async () => {
             const ex = example(name);
             const engine = await ex.engine();
