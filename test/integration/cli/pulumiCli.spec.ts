@@ -55,6 +55,11 @@ describe("the plain Pulumi CLI on the promote stack (promote stack)", function (
             assert.strictEqual(r.code, 0, r.stdout + r.stderr);
             return JSON.parse(r.stdout) as ReleaseRecord;
         };
+        const unknown = await runCli([...args, "stack", "--product", "nope"], { env });
+        assert.strictEqual(unknown.code, 2, unknown.stderr);
+        assert.match(unknown.stderr, /unknown product "nope"/);
+        assert.ok(!fs.existsSync(path.join(dir, "state", ".pulumi", "stacks", "promotions", "nope.json")));
+
         ship("2.0.0");
         const first = await trigger();
 
