@@ -138,6 +138,16 @@ export interface PreviewCommandOptions {
     readonly target: ReleaseTarget;
     readonly sourceCommit?: string;
     readonly json: boolean;
+    /** Run a real `pulumi preview` on the promote stack instead of the in-process computation. */
+    readonly engine: boolean;
+}
+export interface StackCommandOptions {
+    readonly product: string;
+    /** The flow the shipped program previews (default: the product's first). */
+    readonly flow?: string;
+    readonly configPath: string;
+    readonly gitCacheDir: string;
+    readonly json: boolean;
 }
 export interface TriggerCommandOptions {
     readonly product: string;
@@ -238,12 +248,13 @@ export const commandSpecs = {
     },
     preview: {
         summary: "show what a release would change in every environment (writes nothing)",
-        usage: "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--json]",
+        usage: "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--engine] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
             from: { type: "string" },
             to: { type: "string" },
+            engine: { type: "boolean" },
             ...sourceCommit,
             ...json,
         },
@@ -251,6 +262,19 @@ export const commandSpecs = {
             product: required(v, "product", "the product to preview"),
             target: target(v),
             ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
+            json: flag(v, "json"),
+            engine: flag(v, "engine"),
+        }),
+    },
+    stack: {
+        summary: "how to use the plain Pulumi CLI on a product's promote stack (backend, names, environment)",
+        usage: "promote stack --product P [--flow F] [--json]",
+        options: { product: { type: "string" }, flow: { type: "string" }, ...json },
+        build: (v, _p, s): StackCommandOptions => ({
+            product: required(v, "product", "the product whose promote stack to show"),
+            ...(text(v, "flow") ? { flow: text(v, "flow") } : {}),
+            configPath: s.configPath,
+            gitCacheDir: s.gitCacheDir,
             json: flag(v, "json"),
         }),
     },

@@ -154,7 +154,16 @@ export function settingsFrom(
 /** The engine methods the commands call (the facade's public surface; unit tests pass a hand-written fake). */
 export type CliEngine = Pick<
     PromoteEngine,
-    "preview" | "release" | "retry" | "terminate" | "releases" | "find" | "cursor" | "setCursor"
+    | "preview"
+    | "previewWithEngine"
+    | "stackInfo"
+    | "release"
+    | "retry"
+    | "terminate"
+    | "releases"
+    | "find"
+    | "cursor"
+    | "setCursor"
 >;
 
 /** The loop and one-shot poll of the trigger watcher, as `watch` and `serve` use them. */

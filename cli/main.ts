@@ -26,6 +26,7 @@ const runners: { readonly [C in CommandName]: () => Promise<Run<C>> } = {
     validate: async () => (await import("./commands/validate")).validate,
     graph: async () => (await import("./commands/graph")).graph,
     preview: async () => (await import("./commands/preview")).preview,
+    stack: async () => (await import("./commands/stack")).stack,
     trigger: async () => (await import("./commands/trigger")).trigger,
     promote: async () => (await import("./commands/promote")).promote,
     releases: async () => (await import("./commands/releases")).releases,

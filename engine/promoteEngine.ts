@@ -11,6 +11,9 @@ import type { PlannedRelease } from "./planRelease";
 import { planRelease } from "./planRelease";
 import type { PreviewResult } from "./preview";
 import { previewRelease } from "./preview";
+import { previewWithEngine } from "./enginePreview";
+import type { PromoteStackInfo } from "./stackInfo";
+import { promoteStackInfo } from "./stackInfo";
 import { openPromoteStack } from "./promoteStack";
 import { ownerAlive, ReleaseQueue, thisProcess } from "./releaseQueue";
 import type { ReleaseRecord } from "./releaseRecord";
@@ -21,6 +24,7 @@ import { checkpointResources, isStale, markStale } from "./staleRelease";
 import { supersededBy } from "./supersede";
 
 export type { PreviewEnvironment, PreviewResult } from "./preview";
+export type { PromoteStackInfo } from "./stackInfo";
 export type {
     GitHubOptions,
     PreviewOptions,
@@ -63,6 +67,28 @@ export class PromoteEngine {
             credentials: this.credentials(),
             scm: this.scm(),
         });
+    }
+
+    /**
+     * The same answer as {@link preview}, from a real `pulumi preview` of the release's program on the
+     * product's promote stack (the provider's `diff` reads each live branch); writes nothing.
+     */
+    async previewWithEngine(o: PreviewOptions): Promise<PreviewResult> {
+        const planned = await this.plan(o);
+        return previewWithEngine(planned, {
+            stack: await this.promoteStack(o.product),
+            cacheDir: this.opts.gitCacheDir,
+            credentials: this.credentials(),
+            scm: this.scm(),
+        });
+    }
+
+    /** How to reach a product's promote stack with the plain Pulumi CLI (the stack is created if needed). */
+    async stackInfo(product: string): Promise<PromoteStackInfo> {
+        if (!this.opts.catalog.products.some((p) => p.name === product)) {
+            throw new InvalidInputError(`unknown product "${product}"`, { entity: `Product "${product}"` });
+        }
+        return promoteStackInfo(await this.promoteStack(product), this.opts);
     }
 
     /** Creates a release, waits for its turn (the product's concurrency), runs it, and returns its record. */

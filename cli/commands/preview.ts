@@ -2,17 +2,22 @@ import type { PreviewCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { formatPreview } from "../output";
 
-/** `promote preview`: what a release would change, environment by environment, read from the live repos. */
+/**
+ * `promote preview`: what a release would change, environment by environment, read from the live repos.
+ * In-process by default (fast); `--engine` runs a real `pulumi preview` on the promote stack (the provider's
+ * diff decides), with the same output.
+ */
 export async function preview(
     opts: PreviewCommandOptions,
     deps: Pick<CliDeps, "io" | "engine">,
 ): Promise<number> {
     const engine = await deps.engine();
-    const result = await engine.preview({
+    const request = {
         product: opts.product,
         target: opts.target,
         ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
-    });
+    };
+    const result = opts.engine ? await engine.previewWithEngine(request) : await engine.preview(request);
     if (opts.json) {
         deps.io.out(JSON.stringify(result, null, 2));
     } else {

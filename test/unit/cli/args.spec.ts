@@ -78,7 +78,26 @@ describe("command options", () => {
             product: "web",
             target: { from: "dev", to: "qa" },
             json: false,
+            engine: false,
         });
+        assert.deepStrictEqual(options(["preview", "--product", "web", "--flow", "seq", "--engine"]), {
+            product: "web",
+            target: { flow: "seq" },
+            json: false,
+            engine: true,
+        });
+        assert.deepStrictEqual(
+            options(["stack", "--product", "web", "--flow", "seq", "--json"], {
+                PROMOTIONS_GIT_CACHE: "/c/git",
+            }),
+            {
+                product: "web",
+                flow: "seq",
+                configPath: "/work/promotions",
+                gitCacheDir: "/c/git",
+                json: true,
+            },
+        );
         assert.deepStrictEqual(
             options([
                 "promote",

@@ -11,6 +11,8 @@ import type {
 import { doctor } from "../../../cli/commands/doctor";
 import { graph } from "../../../cli/commands/graph";
 import { preview } from "../../../cli/commands/preview";
+import type { StackDescription } from "../../../cli/commands/stack";
+import { stack } from "../../../cli/commands/stack";
 import { promote } from "../../../cli/commands/promote";
 import { release } from "../../../cli/commands/release";
 import { releases } from "../../../cli/commands/releases";
@@ -139,6 +141,23 @@ class FakeEngine implements CliEngine {
         this.previewed = o;
         return previewResult;
     }
+    async previewWithEngine(o: PreviewOptions) {
+        this.calls.push("previewWithEngine");
+        return this.preview(o);
+    }
+    async stackInfo(product: string) {
+        this.calls.push(`stackInfo ${product}`);
+        return {
+            backendUrl: "file:///s",
+            project: "promotions",
+            stack: product,
+            workspace: "/s/workspaces/promotions",
+            settingsFile: `/s/workspaces/promotions/Pulumi.${product}.yaml`,
+            program: "/pkg/programs/promote",
+            pulumi: "/e/bin/pulumi",
+            path: "/node/bin:/e/bin:/usr/bin",
+        };
+    }
     async release(o: ReleaseOptions) {
         this.released = o;
         this.onProgress?.({ type: "release", release: { ...this.result, status: "Running" } });
@@ -240,6 +259,7 @@ describe("commands", () => {
             target: { from: "dev", to: "qa" },
             sourceCommit: "c0ffee",
             json: false,
+            engine: false,
         };
         const text = deps();
         assert.strictEqual(await preview(opts, text.d), 0);
@@ -253,6 +273,40 @@ describe("commands", () => {
         const json = deps();
         assert.strictEqual(await preview({ ...opts, json: true }, json.d), 0);
         assert.deepStrictEqual(JSON.parse(json.io.stdout.join("\n")), previewResult);
+        assert.deepStrictEqual(json.engine().calls, []);
+        const engine = deps();
+        assert.strictEqual(await preview({ ...opts, json: true, engine: true }, engine.d), 0);
+        assert.deepStrictEqual(engine.engine().calls, ["previewWithEngine"]);
+        assert.deepStrictEqual(JSON.parse(engine.io.stdout.join("\n")), previewResult);
+    });
+
+    it("stack: backend, names, workspace, environment and commands; the passphrase is never printed", async () => {
+        const opts = { product: "web", configPath: "/cfg/defs.js", gitCacheDir: "/c/git", json: false };
+        const text = deps();
+        assert.strictEqual(await stack(opts, text.d), 0);
+        const out = text.io.stdout.join("\n");
+        assert.deepStrictEqual(text.engine().calls, ["stackInfo web"]);
+        for (const re of [
+            /backend {4}file:\/\/\/s/,
+            /project {4}promotions/,
+            /stack {6}web/,
+            /export PULUMI_BACKEND_URL=file:\/\/\/s/,
+            /export PATH=\/node\/bin:\/e\/bin:"\$PATH"/,
+            /export PROMOTIONS_CONFIG=\/cfg\/defs\.js/,
+            /export PULUMI_CONFIG_PASSPHRASE=\.\.\. .*set it/,
+            /pulumi stack history --json --stack web --cwd \/s\/workspaces\/promotions/,
+            /pulumi preview --diff --stack web --cwd \/pkg\/programs\/promote --config-file \/s\/workspaces\/promotions\/Pulumi\.web\.yaml/,
+        ]) {
+            assert.match(out, re);
+        }
+        const json = deps();
+        assert.strictEqual(await stack({ ...opts, flow: "seq", json: true }, json.d), 0);
+        const d = JSON.parse(json.io.stdout.join("\n")) as StackDescription;
+        assert.strictEqual(d.env.PROMOTIONS_FLOW, "seq");
+        assert.strictEqual(d.env.PATH, "/node/bin:/e/bin:/usr/bin");
+        assert.strictEqual(d.passphraseVariable, "PULUMI_CONFIG_PASSPHRASE");
+        assert.ok(!("PULUMI_CONFIG_PASSPHRASE" in d.env));
+        assert.match(d.commands.output, /^pulumi stack output --json --stack web --cwd /);
     });
 
     it("trigger and promote: progress on stderr, the release on stdout, exit 0 Succeeded and 1 Failed", async () => {
