@@ -68,12 +68,15 @@ describe("Argo gates, against the stand-in Argo Server", function () {
     it("an error from the Argo Server is redacted", async () => {
         secrets.add("no-such-template");
         try {
-            await assert.rejects(run(10, undefined, { ...workflow, name: "no-such-template" }), (e: Error) => {
-                assert.strictEqual(e.name, "EnvironmentError");
-                assert.match(e.message, /workflowtemplates.argoproj.io "\*\*\*" not found/);
-                assert.ok(!e.message.includes("no-such-template"));
-                return true;
-            });
+            await assert.rejects(
+                run(10, undefined, { ...workflow, name: "no-such-template" }),
+                (e: Error) => {
+                    assert.strictEqual(e.name, "EnvironmentError");
+                    assert.match(e.message, /workflowtemplates.argoproj.io "\*\*\*" not found/);
+                    assert.ok(!e.message.includes("no-such-template"));
+                    return true;
+                },
+            );
         } finally {
             secrets.forget("no-such-template");
         }
