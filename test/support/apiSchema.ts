@@ -31,7 +31,10 @@ export class ApiSchema {
     violations(method: string, path: string, status: number, body: unknown): string[] {
         const t = this.template(path);
         if (!t) {
-            return [`${method} ${path}: no such path in the description`];
+            // An unknown endpoint: only a 404 in the documented error shape is right.
+            return status === 404
+                ? this.check("components/schemas/Error", body, `${method} ${path} ${status}`)
+                : [`${method} ${path}: no such path in the description`];
         }
         const op = this.doc.paths[t][method.toLowerCase()];
         if (!op) {
@@ -55,14 +58,16 @@ export class ApiSchema {
         ]
             .map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1"))
             .join("/");
+        return this.check(pointer, body, `${method} ${t} ${status}`);
+    }
+
+    private check(pointer: string, body: unknown, where: string): string[] {
         const validate = this.ajv.getSchema(`openapi#/${pointer}`);
         if (!validate) {
-            return [`${method} ${t} ${status}: schema not found`];
+            return [`${where}: schema not found`];
         }
         return validate(body)
             ? []
-            : (validate.errors ?? []).map(
-                  (e) => `${method} ${t} ${status}: ${e.instancePath || "body"} ${e.message}`,
-              );
+            : (validate.errors ?? []).map((e) => `${where}: ${e.instancePath || "body"} ${e.message}`);
     }
 }

@@ -124,7 +124,12 @@ describe("promote with pull requests (CLI, GitHub stand-in)", function () {
                 "--flow",
                 "f",
             ],
-            { env: { PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"), PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase" } },
+            {
+                env: {
+                    PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+                    PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
+                },
+            },
         );
         assert.strictEqual(res.code, 2, res.stderr);
         assert.match(

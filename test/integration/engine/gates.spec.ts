@@ -63,7 +63,10 @@ echo "$1 passed"
         }),
     );
     const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
-    const env = { PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"), PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase" };
+    const env = {
+        PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+        PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
+    };
     repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "9.0.0"'));
     repo.edit("apps/web/dev/Chart.yaml", (t) => t.replace('appVersion: "1.0.0"', 'appVersion: "9.0.0"'));
     const runs = () => fs.readFileSync(path.join(dir, "runs.log"), "utf8").trim().split("\n");

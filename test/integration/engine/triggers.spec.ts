@@ -53,7 +53,10 @@ function setup(name: string) {
         ],
     });
     const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
-    const env = { PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"), PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase" };
+    const env = {
+        PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+        PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
+    };
     const ship = (version: string, message: string) =>
         repo.edit("apps/web/dev/values.yaml", (t) => t.replace(/tag: "[^"]+"/, `tag: "${version}"`), message);
     return { dir, repo, args, env, ship };
