@@ -183,6 +183,8 @@ export interface ServeCommandOptions {
     readonly insecureNoAuth?: true;
     /** Argo CD (PROMOTIONS_ARGOCD_URL), for health and sync in the API. */
     readonly argocd?: CliSettings["argocd"];
+    /** The clone cache and tokens, for the versions in Git the API shows. */
+    readonly git?: { readonly cacheDir: string; readonly tokens: Readonly<Record<string, string>> };
 }
 export interface DoctorCommandOptions {
     readonly configPath: string;
@@ -368,6 +370,7 @@ export const commandSpecs = {
                 host: host(v),
                 ...(flag(v, "insecure-no-auth") ? { insecureNoAuth: true as const } : {}),
                 ...(s.argocd ? { argocd: s.argocd } : {}),
+                git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
             };
             checkBind(options.host, options.insecureNoAuth === true);
             if (!s.webhookSecret) {

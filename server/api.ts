@@ -13,6 +13,10 @@ import { InvalidInputError, messageOf } from "../model/errors";
 import { redactDeep } from "../model/redact";
 import type { ArgoCdConfig } from "../provider/health/argoCd";
 import { getApplication } from "../provider/health/argoCd";
+import type { GitCredentials } from "../provider/git/git";
+import { Repository } from "../provider/git/repository";
+import { readCandidate } from "../provider/promotion";
+import { selectTemplate } from "../components/promotionTemplate.select";
 import { accessRefusal } from "./access";
 import type { Classifier } from "./errors";
 import { apiError, ApiRefusal, defaultClassifier } from "./errors";
@@ -46,6 +50,8 @@ export interface ApiOptions {
     readonly csrfToken: string;
     /** The CLI's error classifier (cli/errors.ts classifyError), so answers carry the CLI's messages. */
     readonly classify?: Classifier;
+    /** Where to read the GitOps repositories (clone cache and tokens), for GET /products/{product}/environments. */
+    readonly git?: { readonly cacheDir: string; readonly credentials?: GitCredentials };
     /** Argo CD, for health and sync in GET /products/{product}/environments. */
     readonly argocd?: ArgoCdConfig;
     /** How often the records are polled for the event stream (ms; default 3000). */
@@ -274,7 +280,7 @@ export function createApi(o: ApiOptions): Api {
         async (c) => {
             const product = findProduct(o.catalog, c.req.valid("param").product);
             const records = await o.engine.releases(product.name);
-            return c.json(out(await environmentsOf(o.catalog, product, records, o.argocd)), 200);
+            return c.json(out(await environmentsOf(o.catalog, product, records, o)), 200);
         },
     );
 
@@ -642,53 +648,85 @@ export function productDetail(catalog: Catalog, name: string) {
     };
 }
 
+/** What Git holds now for an application: the tip of its branch and the version there. */
+async function gitStateOf(
+    catalog: Catalog,
+    product: CatalogProduct,
+    app: CatalogProduct["applications"][number],
+    git: NonNullable<ApiOptions["git"]>,
+    fetched: Map<string, Promise<Repository>>,
+): Promise<{ gitCommit?: string; version?: string; gitError?: string }> {
+    try {
+        let repo = fetched.get(app.repoURL);
+        if (!repo) {
+            repo = Repository.open(app.repoURL, git.cacheDir, git.credentials).then(async (r) => {
+                await r.fetch();
+                return r;
+            });
+            fetched.set(app.repoURL, repo);
+        }
+        const r = await repo;
+        const tip = await r.tip(await r.branchFor(app.targetRevision));
+        if (!tip) {
+            return { gitError: `no branch for targetRevision "${app.targetRevision}"` };
+        }
+        const template = selectTemplate({ product, application: app }, catalog.promotionTemplates);
+        const candidate = await readCandidate(
+            r,
+            tip,
+            { application: app.name, path: app.path },
+            template.body,
+        );
+        return { gitCommit: tip, ...(candidate.version !== undefined ? { version: candidate.version } : {}) };
+    } catch (e) {
+        return { gitError: messageOf(e) };
+    }
+}
+
 /**
- * GET /products/{product}/environments: per environment the newest release that succeeded there (its version,
- * the promotion commit, when), and with Argo CD configured each application's health and sync now.
+ * GET /products/{product}/environments: per environment the version Git holds now (the template's
+ * versionSource at the tip of the application's branch), the release that put it there (the newest that
+ * succeeded there with that version; without Git, the newest that succeeded there), and with Argo CD
+ * configured each application's health and sync now.
  */
 export async function environmentsOf(
     catalog: Catalog,
     product: CatalogProduct,
     records: readonly ReleaseRecord[],
-    argocd?: ArgoCdConfig,
+    o: Pick<ApiOptions, "git" | "argocd">,
 ) {
     const newestFirst = [...records].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     const envNames = new Set(product.applications.map((a) => a.environment));
+    const fetched = new Map<string, Promise<Repository>>();
     const environments = await Promise.all(
         catalog.environments
             .filter((e) => envNames.has(e.name))
             .map(async (env) => {
-                let last: { release: ReleaseRecord; at?: string; commits: Map<string, string> } | undefined;
-                for (const r of newestFirst) {
-                    const e = r.environments.find((x) => x.name === env.name && x.status === "Succeeded");
-                    if (e) {
-                        const commits = new Map<string, string>();
-                        for (const a of e.applications) {
-                            if (a.commitSha) {
-                                commits.set(a.name, a.commitSha);
-                            }
-                        }
-                        last = { release: r, ...(e.finishedAt ? { at: e.finishedAt } : {}), commits };
-                        break;
-                    }
-                }
                 const applications = await Promise.all(
                     product.applications
                         .filter((a) => a.environment === env.name)
                         .map(async (a) => ({
                             name: a.name,
-                            ...(last?.commits.get(a.name) ? { commit: last.commits.get(a.name) } : {}),
-                            ...(argocd ? await healthOf(argocd, a.name, a.namespace) : {}),
+                            ...(o.git ? await gitStateOf(catalog, product, a, o.git, fetched) : {}),
+                            ...(o.argocd ? await healthOf(o.argocd, a.name, a.namespace) : {}),
                         })),
                 );
-                const commit = applications.find((a) => a.commit)?.commit;
+                const gitVersion = applications.find((a) => a.version !== undefined)?.version;
+                const succeeded = newestFirst.filter((r) =>
+                    r.environments.some((x) => x.name === env.name && x.status === "Succeeded"),
+                );
+                const last =
+                    gitVersion !== undefined ? succeeded.find((r) => r.version === gitVersion) : succeeded[0];
+                const step = last?.environments.find((x) => x.name === env.name);
+                const commit = step?.applications.find((a) => a.commitSha)?.commitSha;
+                const version = gitVersion ?? last?.version;
                 return {
                     name: env.name,
                     kind: env.kind,
-                    ...(last?.release.version ? { version: last.release.version } : {}),
+                    ...(version !== undefined ? { version } : {}),
                     ...(commit ? { commit } : {}),
-                    ...(last ? { release: last.release.id } : {}),
-                    ...(last?.at ? { at: last.at } : {}),
+                    ...(last ? { release: last.id } : {}),
+                    ...(step?.finishedAt ? { at: step.finishedAt } : {}),
                     applications,
                 };
             }),

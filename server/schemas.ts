@@ -231,11 +231,13 @@ export const ProductEnvironments = z
             z.object({
                 name,
                 kind: z.enum(["production", "non-production"]),
-                version: z.string().optional(),
+                version: z.string().optional().openapi({
+                    description: "The version Git holds now (without Git: the last release's there)",
+                }),
                 commit: z
                     .string()
                     .optional()
-                    .openapi({ description: "The promotion commit in the GitOps repository" }),
+                    .openapi({ description: "The promotion commit of the release that put it there" }),
                 release: z
                     .string()
                     .optional()
@@ -244,7 +246,12 @@ export const ProductEnvironments = z
                 applications: z.array(
                     z.object({
                         name,
-                        commit: z.string().optional(),
+                        version: z.string().optional().openapi({ description: "The version in Git now" }),
+                        gitCommit: z
+                            .string()
+                            .optional()
+                            .openapi({ description: "The tip of the application's branch in Git now" }),
+                        gitError: z.string().optional().openapi({ description: "Why Git could not be read" }),
                         health: z.string().optional(),
                         sync: z.string().optional(),
                         revision: z.string().optional(),

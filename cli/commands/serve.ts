@@ -38,6 +38,9 @@ export async function serve(
         csrfToken: newCsrfToken(),
         classify: (e) => classifyError(e),
         ...(opts.argocd ? { argocd: opts.argocd } : {}),
+        ...(opts.git
+            ? { git: { cacheDir: opts.git.cacheDir, credentials: { tokens: opts.git.tokens } } }
+            : {}),
         log: (line) => io.err(`[serve] ${displayText(line)}`),
         webhook: {
             secret: opts.secret,

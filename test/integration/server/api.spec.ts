@@ -196,6 +196,7 @@ describe("promote serve: the API over a real engine and Git", function () {
             engine,
             csrfToken: "csrf-token-of-this-test-server-000000000",
             eventPollMs: 500,
+            git: { cacheDir: path.join(dir, "git-cache"), credentials: { tokens: { "*": knownToken } } },
             webhook: { secret: webhookSecret, onPush: () => undefined },
         });
         feeds.push(server.progress);
@@ -338,12 +339,23 @@ describe("promote serve: the API over a real engine and Git", function () {
             stream.close();
         }
         const envs = (await get("/api/v1/products/web/environments")).body as {
-            environments: { name: string; version?: string; release?: string; commit?: string }[];
+            environments: {
+                name: string;
+                version?: string;
+                release?: string;
+                commit?: string;
+                applications: { gitCommit?: string }[];
+            }[];
         };
         const qa = envs.environments.find((e) => e.name === "qa")!;
         assert.strictEqual(qa.version, "1.0.1");
         assert.strictEqual(qa.release, first);
         assert.match(qa.commit ?? "", /^[0-9a-f]{40}$/);
+        // dev has had no release: its version and commit are read from Git.
+        const dev = envs.environments.find((e) => e.name === "dev")!;
+        assert.strictEqual(dev.version, "1.0.1");
+        assert.strictEqual(dev.release, undefined);
+        assert.strictEqual(dev.applications[0].gitCommit, repo.tip());
     });
 
     let failed: string;
