@@ -4,6 +4,7 @@ import type { PolicyFields } from "../components/promotionPolicy";
 import type { ReleaseTarget } from "../engine/planRelease";
 import { parseDuration } from "../model/duration";
 import { InvalidInputError } from "../model/errors";
+import { checkBind } from "../server/access";
 import type { CliSettings } from "./context";
 
 /**
@@ -188,6 +189,12 @@ export interface ServeCommandOptions {
     readonly port: number;
     readonly host: string;
     readonly secret: string;
+    /** `--insecure-no-auth`: listen on a non-loopback host although the API has no authentication yet. */
+    readonly insecureNoAuth?: true;
+    /** Argo CD (PROMOTIONS_ARGOCD_URL), for health and sync in the API. */
+    readonly argocd?: CliSettings["argocd"];
+    /** The clone cache and tokens, for the versions in Git the API shows. */
+    readonly git?: { readonly cacheDir: string; readonly tokens: Readonly<Record<string, string>> };
 }
 export interface DoctorCommandOptions {
     readonly configPath: string;
@@ -370,11 +377,12 @@ export const commandSpecs = {
         }),
     },
     serve: {
-        summary: "accept GitHub push webhooks (HMAC-verified) and trigger the same way",
-        usage: "promote serve [--port N] [--host H] [--product P[,Q]] [--interval D]",
+        summary: "the server: JSON API and event stream under /api/v1, GitHub push webhooks (HMAC-verified)",
+        usage: "promote serve [--port N] [--host H] [--insecure-no-auth] [--product P[,Q]] [--interval D]",
         options: {
             port: { type: "string" },
             host: { type: "string" },
+            "insecure-no-auth": { type: "boolean" },
             product: { type: "string" },
             interval: { type: "string" },
         },
@@ -384,7 +392,11 @@ export const commandSpecs = {
                 ...(text(v, "interval") ? { intervalMs: duration(v, "interval") } : {}),
                 port: port(v),
                 host: host(v),
+                ...(flag(v, "insecure-no-auth") ? { insecureNoAuth: true as const } : {}),
+                ...(s.argocd ? { argocd: s.argocd } : {}),
+                git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
             };
+            checkBind(options.host, options.insecureNoAuth === true);
             if (!s.webhookSecret) {
                 throw new InvalidInputError(
                     "set PROMOTIONS_WEBHOOK_SECRET to the webhook's secret (the same value as in GitHub's settings)",

@@ -1,37 +1,62 @@
-import { GitHubWebhookReceiver } from "../../engine/triggers/webhookReceiver";
+import type { ProgressEvent } from "../../engine/promoteEngine";
 import { messageOf } from "../../model/errors";
+import { checkBind, newCsrfToken } from "../../server/access";
+import { PromotionsServer } from "../../server/server";
 import type { ServeCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { displayText } from "../display";
+import { classifyError } from "../errors";
 import { ProgressView } from "../progress";
 import { reportOutcomes } from "./watch";
 
 /**
- * `promote serve [--port N] [--host H] [--interval D]`: accepts GitHub push webhooks at /webhooks/github
- * (HMAC-verified with PROMOTIONS_WEBHOOK_SECRET) and reads the trigger branches when one arrives; with
- * --interval it also polls, so a missed webhook is caught up.
+ * `promote serve [--port N] [--host H] [--insecure-no-auth] [--interval D]`: the one server. The JSON API,
+ * its OpenAPI description and the event stream under /api/v1 (server/), and GitHub push webhooks at
+ * /webhooks/github (HMAC-verified with PROMOTIONS_WEBHOOK_SECRET), which make the trigger watcher read the
+ * trigger branches; with --interval it also polls, so a missed webhook is caught up.
  */
 export async function serve(
     opts: ServeCommandOptions,
-    deps: Pick<CliDeps, "io" | "watcher" | "clock" | "stopSignal">,
+    deps: Pick<CliDeps, "io" | "watcher" | "clock" | "stopSignal" | "engine" | "catalog">,
 ): Promise<number> {
     const { io } = deps;
+    const warning = checkBind(opts.host, opts.insecureNoAuth === true);
+    if (warning) {
+        io.err(warning);
+    }
     const view = new ProgressView(io, deps.clock);
+    const feeds: ((e: ProgressEvent) => void)[] = [view.handle];
+    const onProgress = (e: ProgressEvent) => feeds.forEach((f) => f(e));
     const watcher = await deps.watcher({
         ...(opts.products ? { products: opts.products } : {}),
         log: (line) => io.err(`[watch] ${displayText(line)}`),
-        onProgress: view.handle,
+        onProgress,
     });
-    const receiver = new GitHubWebhookReceiver({
-        secret: opts.secret,
-        onPush: (delivery) => {
-            io.err(`[serve] push delivery ${delivery}: reading trigger branches`);
-            watcher.prompt();
+    const server = new PromotionsServer({
+        catalog: deps.catalog(),
+        engine: await deps.engine(onProgress),
+        csrfToken: newCsrfToken(),
+        classify: (e) => classifyError(e),
+        ...(opts.argocd ? { argocd: opts.argocd } : {}),
+        ...(opts.git
+            ? { git: { cacheDir: opts.git.cacheDir, credentials: { tokens: opts.git.tokens } } }
+            : {}),
+        log: (line) => io.err(`[serve] ${displayText(line)}`),
+        webhook: {
+            secret: opts.secret,
+            onPush: (delivery) => {
+                io.err(`[serve] push delivery ${delivery}: reading trigger branches`);
+                watcher.prompt();
+            },
+            log: (line) => io.err(`[serve] ${line}`),
         },
-        log: (line) => io.err(`[serve] ${line}`),
     });
-    const url = await receiver.listen(opts.port, opts.host);
+    feeds.push(server.progress);
+    const url = await server.listen(opts.port, opts.host);
     io.out(`listening on ${url}`);
+    io.err(
+        `[serve] API ${url}/api/v1 (described at ${url}/api/v1/openapi.json), webhooks ${url}/webhooks/github`,
+    );
     try {
         await watcher.run({
             signal: deps.stopSignal(),
@@ -41,7 +66,7 @@ export async function serve(
             onError: (e) => io.err(`[serve] poll failed: ${displayText(messageOf(e))}`),
         });
     } finally {
-        await receiver.close();
+        await server.close();
     }
     return 0;
 }

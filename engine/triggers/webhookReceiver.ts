@@ -163,7 +163,8 @@ export class GitHubWebhookReceiver {
     }
 }
 
-function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {
+/** A listen failure as our error: a busy or forbidden port, or a host that is not ours. */
+export function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {
     const where = `${host}:${port}`;
     switch (e.code) {
         case "EADDRINUSE":

@@ -19,7 +19,7 @@ export interface HealthResult {
     readonly checkedAt: string;
 }
 
-interface ArgoCdApplication {
+export interface ArgoCdApplication {
     status?: {
         sync?: { status?: string; revision?: string };
         health?: { status?: string; message?: string };
@@ -36,7 +36,8 @@ export interface HealthWaitRequest {
     readonly signal?: AbortSignal;
 }
 
-async function getApplication(
+/** One application as Argo CD reports it now (its sync and health). */
+export async function getApplication(
     config: ArgoCdConfig,
     app: { name: string; namespace: string },
     signal: AbortSignal | undefined,

@@ -114,10 +114,17 @@ describe("promote: bad input is refused", function () {
         },
         {
             name: "--host that is not an address of this machine",
-            args: ["serve", "--port", "0", "--host", "no-such-host.invalid"],
+            args: ["serve", "--port", "0", "--host", "no-such-host.invalid", "--insecure-no-auth"],
             env: secret,
             exitCode: 2,
             message: [/"no-such-host\.invalid" is not an address of this machine/],
+        },
+        {
+            name: "--host beyond loopback without --insecure-no-auth",
+            args: ["serve", "--port", "0", "--host", "0.0.0.0"],
+            env: secret,
+            exitCode: 2,
+            message: [/--host 0\.0\.0\.0 would expose the API .* add --insecure-no-auth/],
         },
         {
             name: "serve without PROMOTIONS_WEBHOOK_SECRET",

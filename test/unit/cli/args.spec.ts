@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { CommandLine } from "../../../cli/args";
+import type { CommandLine, ServeCommandOptions } from "../../../cli/args";
 import { buildOptions, parseCommandLine, UsageError } from "../../../cli/args";
 import type { CliSettings } from "../../../cli/context";
 import { settingsFrom } from "../../../cli/context";
@@ -125,11 +125,12 @@ describe("command options", () => {
             intervalMs: 30_000,
             once: false,
         });
-        assert.deepStrictEqual(options(["serve", "--port", "0"], { PROMOTIONS_WEBHOOK_SECRET: "s" }), {
-            port: 0,
-            host: "127.0.0.1",
-            secret: "s",
-        });
+        const { git, ...serve } = options(["serve", "--port", "0"], {
+            PROMOTIONS_WEBHOOK_SECRET: "s",
+            PROMOTIONS_GIT_TOKEN: "tok-en",
+        }) as ServeCommandOptions;
+        assert.deepStrictEqual(serve, { port: 0, host: "127.0.0.1", secret: "s" });
+        assert.deepStrictEqual(git?.tokens, { "*": "tok-en" });
         assert.deepStrictEqual(options(["graph", "--flow", "f"]), { flow: "f", format: "text" });
     });
 

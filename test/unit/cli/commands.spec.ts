@@ -24,6 +24,7 @@ import { validate } from "../../../cli/commands/validate";
 import { watch } from "../../../cli/commands/watch";
 import type { CliDeps, CliEngine, CliWatcher, SystemProbes, Terminal } from "../../../cli/context";
 import { makeStyle } from "../../../cli/context";
+import { buildCatalog } from "../../../components/catalog";
 import type { EngineLocation } from "../../../engine/engineLocator";
 import { packageRoot } from "../../../engine/engineLocator";
 import type {
@@ -478,11 +479,19 @@ describe("commands", () => {
             },
             prompt: () => void prompts++,
         };
-        const d = { io, clock, watcher: async () => watcher, stopSignal: () => controller.signal };
+        const d = {
+            io,
+            clock,
+            watcher: async () => watcher,
+            stopSignal: () => controller.signal,
+            engine: async () => new FakeEngine(),
+            catalog: () => buildCatalog({}).catalog,
+        };
         const opts: ServeCommandOptions = { port: 0, host: "127.0.0.1", secret: "s" };
         const done = serve(opts, d);
         await running;
-        const url = /^listening on (http:\S+)$/.exec(io.stdout[0])![1];
+        const base = /^listening on (http:\S+)$/.exec(io.stdout[0])![1];
+        const url = `${base}/webhooks/github`;
         const body = "{}";
         const res = await fetch(url, {
             method: "POST",
