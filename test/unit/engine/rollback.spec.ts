@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { EnvironmentStatus } from "../../../model/status";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
-import { newerDownstream, rollbackTarget } from "../../../engine/rollback";
+import { downstreamOf, newerDownstream, rollbackTarget } from "../../../engine/rollback";
 import { InvalidInputError } from "../../../model/errors";
 
 /** A release at minute `n` with its environments' statuses (`Succeeded` ones with a commit). */
@@ -132,6 +132,14 @@ describe("rollback: newer versions downstream", () => {
             /"dr" \(after "qa"\) has 1\.2\.0 from release r2, newer than the 1\.1\.0 rolled back to/,
         );
         assert.match(w[1], /"prod" \(after "qa"\) has 1\.2\.0/);
+    });
+
+    it("downstream: the environments after one, transitively, in plan order (left untargeted by the rollback)", () => {
+        assert.deepStrictEqual(
+            downstreamOf(r2.plan, "qa").map((e) => e.name),
+            ["prod", "dr"],
+        );
+        assert.deepStrictEqual(downstreamOf(r2.plan, "dr"), []);
     });
 
     it("nothing when downstream still has the version restored, or for a leaf", () => {
