@@ -85,7 +85,18 @@ export class PromoteEngine {
         if ("from" in o.target && !o.overrideHold) {
             refuseHeld(o.product, o.target.to, holds);
         }
-        const record = applyHolds(newReleaseRecord(planned, thisProcess), holds, o.overrideHold);
+        let record = applyHolds(newReleaseRecord(planned, thisProcess), holds, o.overrideHold);
+        if ("from" in o.target) {
+            // The environments after the one promoted to (in the last flow that reached it) stay as they are.
+            const to = o.target.to;
+            const last = (await this.store(o.product).list()).find((r) =>
+                [...r.plan.environments, ...(r.plan.untargeted ?? [])].some((e) => e.name === to),
+            );
+            const after = last ? downstreamOf(last.plan, to) : [];
+            if (after.length > 0) {
+                record = { ...record, plan: { ...record.plan, untargeted: after } };
+            }
+        }
         return runRelease(this.context(record.product), record, o.onCreated);
     }
 

@@ -87,19 +87,23 @@ export function rollbackTarget(
     return { restored: r, current };
 }
 
-/** The environments of a plan after `environment`, directly or through others, in plan order. */
+/**
+ * The environments of a plan after `environment`, directly or through others, in plan order (those it leaves
+ * untargeted included: a rollback's or manual promotion's plan carries the flow's environments after it there).
+ */
 export function downstreamOf(plan: ReleasePlan, environment: string): PlannedEnvironment[] {
+    const all = [...plan.environments, ...(plan.untargeted ?? [])];
     const downstream = new Set<string>();
     for (let changed = true; changed;) {
         changed = false;
-        for (const e of plan.environments) {
+        for (const e of all) {
             if (!downstream.has(e.name) && e.dependsOn.some((d) => d === environment || downstream.has(d))) {
                 downstream.add(e.name);
                 changed = true;
             }
         }
     }
-    return plan.environments.filter((e) => downstream.has(e.name));
+    return all.filter((e, i) => downstream.has(e.name) && all.findIndex((x) => x.name === e.name) === i);
 }
 
 /**

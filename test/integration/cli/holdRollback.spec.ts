@@ -296,5 +296,26 @@ describe("promote rollback, hold, release-hold and holds", function () {
         assert.strictEqual(repo.read("apps/web/prod/values.yaml"), prodBefore, "prod left alone");
         const holds = await runCli([...args, "holds", "--product", "web"], { env });
         assert.match(holds.stdout, /^qa {2}held by bob at \S+: rolled back to 1\.1\.0 by release r\S+$/m);
+
+        // A manual promotion through the hold: qa moves on, prod (after it in the flow) is left as it is.
+        const forced = await runCli(
+            [
+                ...args,
+                "promote",
+                "--product",
+                "web",
+                "--from",
+                "dev",
+                "--to",
+                "qa",
+                "--override-hold",
+                "--json",
+            ],
+            { env },
+        );
+        assert.strictEqual(forced.code, 0, forced.stdout + forced.stderr);
+        assert.deepStrictEqual((JSON.parse(forced.stdout) as ReleaseRecord).overriddenHolds?.[0]?.by, "bob");
+        assert.match(repo.read("apps/web/qa/values.yaml"), /tag: "1\.2\.0"/);
+        assert.strictEqual(repo.read("apps/web/prod/values.yaml"), prodBefore, "prod left alone");
     });
 });

@@ -140,6 +140,16 @@ describe("rollback: newer versions downstream", () => {
             ["prod", "dr"],
         );
         assert.deepStrictEqual(downstreamOf(r2.plan, "dr"), []);
+        const rollbackPlan = {
+            ...r2.plan,
+            environments: r2.plan.environments.filter((e) => e.name === "qa"),
+            untargeted: r2.plan.environments.filter((e) => e.name !== "qa"),
+        };
+        assert.deepStrictEqual(
+            downstreamOf(rollbackPlan, "qa").map((e) => e.name),
+            ["prod", "dr"],
+            "a rollback's plan carries them as untargeted",
+        );
     });
 
     it("nothing when downstream still has the version restored, or for a leaf", () => {
