@@ -124,6 +124,18 @@ function target(values: Values): ReleaseTarget {
 }
 
 const json = { json: { type: "boolean" } } as const;
+const overrideHold = { "override-hold": { type: "boolean" } } as const;
+const overrideHoldOf = (v: Values) => (flag(v, "override-hold") ? { overrideHold: true } : {});
+
+/** `--product P --environment E [--as USER]` of the hold and rollback commands. */
+function holdTarget(v: Values, s: CliSettings, what: string) {
+    return {
+        product: required(v, "product", `the product whose environment to ${what}`),
+        environment: required(v, "environment", `the environment to ${what}`),
+        by: text(v, "as") || s.actor,
+        json: flag(v, "json"),
+    };
+}
 const sourceCommit = { "source-commit": { type: "string" } } as const;
 
 export interface ValidateCommandOptions {
@@ -155,6 +167,8 @@ export interface TriggerCommandOptions {
     readonly flow: string;
     readonly sourceCommit?: string;
     readonly json: boolean;
+    /** Run through held environments (recorded on the release). */
+    readonly overrideHold?: boolean;
 }
 export interface PromoteCommandOptions {
     readonly product: string;
@@ -162,6 +176,28 @@ export interface PromoteCommandOptions {
     readonly to: string;
     readonly overrides: PolicyFields;
     readonly sourceCommit?: string;
+    readonly json: boolean;
+    /** Promote to a held environment (recorded on the release). */
+    readonly overrideHold?: boolean;
+}
+/** `hold` and `release-hold`: one environment of a product, and who acts. */
+export interface HoldCommandOptions {
+    readonly product: string;
+    readonly environment: string;
+    readonly by: string;
+    readonly reason?: string;
+    readonly json: boolean;
+}
+export interface HoldsCommandOptions {
+    readonly product: string;
+    readonly json: boolean;
+}
+export interface RollbackCommandOptions {
+    readonly product: string;
+    readonly environment: string;
+    readonly toRelease?: string;
+    readonly toVersion?: string;
+    readonly by: string;
     readonly json: boolean;
 }
 export interface ReleasesCommandOptions {
@@ -287,20 +323,27 @@ export const commandSpecs = {
     },
     trigger: {
         summary: "run a flow as a release, with live progress",
-        usage: "promote trigger --product P --flow F [--source-commit SHA] [--json]",
-        options: { product: { type: "string" }, flow: { type: "string" }, ...sourceCommit, ...json },
+        usage: "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--json]",
+        options: {
+            product: { type: "string" },
+            flow: { type: "string" },
+            ...sourceCommit,
+            ...overrideHold,
+            ...json,
+        },
         build: (v): TriggerCommandOptions => ({
             product: required(v, "product", "the product to release"),
             flow: required(v, "flow", "the flow to run"),
             ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
             json: flag(v, "json"),
+            ...overrideHoldOf(v),
         }),
     },
     promote: {
         summary: "promote to one environment (flow 'manual'); policy fields overridable",
         usage:
             "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] " +
-            "[--post-action W] [--source-commit SHA] [--json]",
+            "[--post-action W] [--source-commit SHA] [--override-hold] [--json]",
         options: {
             product: { type: "string" },
             from: { type: "string" },
@@ -309,6 +352,7 @@ export const commandSpecs = {
             "pre-action": { type: "string" },
             "post-action": { type: "string" },
             ...sourceCommit,
+            ...overrideHold,
             ...json,
         },
         build: (v): PromoteCommandOptions => {
@@ -330,6 +374,7 @@ export const commandSpecs = {
                 },
                 ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
                 json: flag(v, "json"),
+                ...overrideHoldOf(v),
             };
         },
     },
@@ -365,6 +410,67 @@ export const commandSpecs = {
         options: { ...json },
         positionals: ["ID"],
         build: releaseId("terminate"),
+    },
+    hold: {
+        summary: "hold an environment: flows and triggers skip it (and what follows it) until released",
+        usage: "promote hold --product P --environment E [--reason R] [--as USER] [--json]",
+        options: {
+            product: { type: "string" },
+            environment: { type: "string" },
+            reason: { type: "string" },
+            as: { type: "string" },
+            ...json,
+        },
+        build: (v, _p, s): HoldCommandOptions => ({
+            ...holdTarget(v, s, "hold"),
+            ...(text(v, "reason") ? { reason: text(v, "reason") } : {}),
+        }),
+    },
+    "release-hold": {
+        summary: "release the hold on an environment",
+        usage: "promote release-hold --product P --environment E [--as USER] [--json]",
+        options: {
+            product: { type: "string" },
+            environment: { type: "string" },
+            as: { type: "string" },
+            ...json,
+        },
+        build: (v, _p, s): HoldCommandOptions => holdTarget(v, s, "release"),
+    },
+    holds: {
+        summary: "list a product's held environments: who, when, why",
+        usage: "promote holds --product P [--json]",
+        options: { product: { type: "string" }, ...json },
+        build: (v): HoldsCommandOptions => ({
+            product: required(v, "product", "the product whose holds to list"),
+            json: flag(v, "json"),
+        }),
+    },
+    rollback: {
+        summary: "put an earlier release's candidate back in one environment, then hold it",
+        usage: "promote rollback --product P --environment E [--to RELEASE_ID | --to-version V] [--as USER] [--json]",
+        options: {
+            product: { type: "string" },
+            environment: { type: "string" },
+            to: { type: "string" },
+            "to-version": { type: "string" },
+            as: { type: "string" },
+            ...json,
+        },
+        build: (v, _p, s): RollbackCommandOptions => {
+            const to = text(v, "to");
+            const toVersion = text(v, "to-version");
+            if (to && toVersion) {
+                throw new InvalidInputError("give either --to RELEASE_ID or --to-version V, not both", {
+                    path: "--to",
+                });
+            }
+            return {
+                ...holdTarget(v, s, "roll back"),
+                ...(to ? { toRelease: to } : {}),
+                ...(toVersion ? { toVersion } : {}),
+            };
+        },
     },
     watch: {
         summary: "follow the trigger branches and release what new commits call for",

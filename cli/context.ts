@@ -2,6 +2,7 @@ import { scmConfigFrom } from "../provider/dynamic/processEnv";
 import * as path from "path";
 import type { Catalog } from "../components/catalog";
 import { defaultCacheDir } from "../engine/engineLocator";
+import { actorFrom } from "../engine/holds";
 import type { EngineLocation } from "../engine/engineLocator";
 import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
 import type { TriggerWatcher } from "../engine/triggers/triggerWatcher";
@@ -67,6 +68,8 @@ export interface CliSettings {
     readonly colour: boolean;
     /** PROMOTIONS_DEBUG=1: stack traces for unexpected errors. */
     readonly debug: boolean;
+    /** Who acts (holds, rollbacks) without `--as`: GITHUB_ACTOR, GITLAB_USER_LOGIN, else USER. */
+    readonly actor: string;
 }
 
 /** Tokens for http(s) Git remotes. They reach git as an HTTP header through the environment, never a URL. */
@@ -148,6 +151,7 @@ export function settingsFrom(
         ...(env.PROMOTIONS_WEBHOOK_SECRET ? { webhookSecret: env.PROMOTIONS_WEBHOOK_SECRET } : {}),
         colour: stdoutIsTTY && env.NO_COLOR === undefined && !globals.noColor,
         debug: yes(env.PROMOTIONS_DEBUG),
+        actor: actorFrom(undefined, env),
     };
 }
 
@@ -164,6 +168,10 @@ export type CliEngine = Pick<
     | "find"
     | "cursor"
     | "setCursor"
+    | "holds"
+    | "hold"
+    | "releaseHold"
+    | "rollback"
 >;
 
 /** The loop and one-shot poll of the trigger watcher, as `watch` and `serve` use them. */

@@ -1,3 +1,4 @@
+import type { Hold } from "../engine/holds";
 import type { PreviewResult } from "../engine/promoteEngine";
 import type { ReleaseRecord, ReleaseStatus, WorkflowRunRecord } from "../engine/releaseRecord";
 import { publicRecord } from "../engine/releaseRecord";
@@ -23,6 +24,19 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
             `${paintStatus(style, r.status)}${r.startedAt ? `  ${seconds(r.startedAt, r.finishedAt, now)}` : ""}`,
         `source ${r.sourceApplication} at ${r.sourceCommit.slice(0, 12)}${r.version ? `  version ${displayValue(r.version)}` : ""}`,
     ];
+    if (r.rollbackOf) {
+        out.push(style.yellow(`rollback of release ${displayText(r.rollbackOf)}`));
+    }
+    if (r.heldEnvironments && r.heldEnvironments.length > 0) {
+        out.push(
+            style.yellow(
+                `held (skipped with what follows them): ${r.heldEnvironments.map(displayText).join(", ")}`,
+            ),
+        );
+    }
+    for (const h of r.overriddenHolds ?? []) {
+        out.push(style.yellow(`hold overridden: ${displayText(h.environment)} ${holdText(h)}`));
+    }
     if (r.stale) {
         out.push(style.yellow(`stale: ${displayText(r.stale)}`));
     }
@@ -38,6 +52,11 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
             `  ${e.name.padEnd(width)}  ${paintStatus(style, e.status).padEnd(9 + (style.bold("x").length - 1))}  ${seconds(e.startedAt, e.finishedAt, now).padStart(6)}` +
                 (e.dependsOn.length ? style.dim(`  after ${e.dependsOn.join(", ")}`) : ""),
         );
+        if (e.reason === "held" && e.hold) {
+            out.push(style.yellow(`      ${holdText(e.hold)}`));
+        } else if (e.reason === "upstream held") {
+            out.push(style.dim("      upstream held"));
+        }
         if (e.error && e.status === "Failed") {
             out.push(style.red(`      ${multiline(e.error, "      ")}`));
         }
@@ -73,6 +92,16 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
         out.push(...formatRun("release hook", run, style, "  ", now));
     }
     return out;
+}
+
+/** `held by alice at 2026-… : why`. */
+function holdText(h: { readonly by: string; readonly at: string; readonly reason?: string }): string {
+    return `held by ${displayText(h.by)} at ${displayText(h.at)}${h.reason ? `: ${displayText(h.reason)}` : ""}`;
+}
+
+/** One hold for people: `prod  held by alice at …: why`. */
+export function formatHold(h: Hold): string {
+    return `${displayText(h.environment)}  ${holdText(h)}`;
 }
 
 /** One workflow run: name, status, run id and time; for a run that did not succeed, the tail of its log. */

@@ -56,6 +56,31 @@ export interface PreviewOptions {
 export interface ReleaseOptions extends PreviewOptions {
     /** Called once the release has its id and is stored (before it waits or runs). */
     readonly onCreated?: (record: ReleaseRecord) => void;
+    /**
+     * Run through held environments instead of skipping them (a manual promotion to a held environment is
+     * refused without it); the holds overridden are recorded on the release.
+     */
+    readonly overrideHold?: boolean;
+}
+
+export interface HoldOptions {
+    readonly product: string;
+    readonly environment: string;
+    /** Who places or releases the hold (the CLI: `--as`, else the CI's actor). */
+    readonly by: string;
+    readonly reason?: string;
+}
+
+export interface RollbackOptions {
+    readonly product: string;
+    readonly environment: string;
+    /** The release to restore (default: the one before the environment's current one). */
+    readonly toRelease?: string;
+    /** The newest release of this version that reached the environment. */
+    readonly toVersion?: string;
+    /** Who rolls back (recorded on the hold the rollback places). */
+    readonly by: string;
+    readonly onCreated?: (record: ReleaseRecord) => void;
 }
 
 export interface RetryOptions {

@@ -27,7 +27,9 @@ import type { PlannedApplication, ReleasePlan } from "./releaseRecord";
 /** What to release: a flow of the product, or a manual promotion from one environment to another. */
 export type ReleaseTarget =
     | { readonly flow: string }
-    | { readonly from: string; readonly to: string; readonly overrides?: PolicyFields };
+    | { readonly from: string; readonly to: string; readonly overrides?: PolicyFields }
+    /** A rollback: one environment, its usual policy, the candidate given in `candidate` (see rollbackFlow). */
+    | { readonly rollback: string; readonly trigger: string };
 
 export interface PlanReleaseOptions {
     readonly catalog: Catalog;
@@ -39,6 +41,8 @@ export interface PlanReleaseOptions {
     readonly credentials?: GitCredentials;
     /** What workflows can reach (an Argo Server); a release needing more is refused up front. */
     readonly services?: WorkflowServices;
+    /** The candidate to release as it is (a rollback): the source is not read again. */
+    readonly candidate?: ReleaseCandidate;
 }
 
 export interface PlannedRelease {
@@ -96,6 +100,22 @@ export function manualFlow(from: string, to: string, overrides: PolicyFields = {
     };
 }
 
+/**
+ * The flow named `rollback`: one environment, run through its usual policy, depending on nothing that must run
+ * (`trigger` is the source environment of the release restored).
+ */
+export function rollbackFlow(environment: string, trigger: string): CatalogFlow {
+    return {
+        name: "rollback",
+        triggerEnvironment: trigger,
+        steps: [{ environment, dependsOn: [trigger], policy: {} }],
+        timeoutMs: defaultFlowTimeoutMs,
+    };
+}
+
+/** Flows made up on the spot (not in the catalog). */
+const adHoc = (flow: CatalogFlow) => flow.name === "manual" || flow.name === "rollback";
+
 function findProduct(catalog: Catalog, name: string): CatalogProduct {
     const product = catalog.products.find((p) => p.name === name);
     if (!product) {
@@ -107,6 +127,19 @@ function findProduct(catalog: Catalog, name: string): CatalogProduct {
 }
 
 function findFlow(catalog: Catalog, product: CatalogProduct, target: ReleaseTarget): CatalogFlow {
+    if ("rollback" in target) {
+        for (const env of [target.rollback, target.trigger]) {
+            if (!catalog.environments.some((e) => e.name === env)) {
+                throw new InvalidInputError(`unknown environment "${env}"`);
+            }
+        }
+        if (target.rollback === target.trigger) {
+            throw new InvalidInputError(
+                `"${target.rollback}" is the trigger environment of the release restored: nothing to roll back`,
+            );
+        }
+        return rollbackFlow(target.rollback, target.trigger);
+    }
     if ("from" in target) {
         for (const env of [target.from, target.to]) {
             if (!catalog.environments.some((e) => e.name === env)) {
@@ -160,7 +193,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         const environment = catalog.environments.find((e) => e.name === envName)!;
         const step = flow.steps.find((s) => s.environment === envName);
         const policy = resolvePolicy(catalog.promotionPolicies, { product, environment }, step?.policy);
-        if (flow.name === "manual") {
+        if (adHoc(flow)) {
             refuse(
                 noneNeedsPreAction(product, flow, { [envName]: policy }),
                 " (set --pre-action, or another --action)",
@@ -184,7 +217,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         actionFor(policy.action).validate?.({ environment: envName, applications: apps });
         return {
             name: envName,
-            dependsOn: graph.dependsOn[envName],
+            dependsOn: flow.name === "rollback" ? [] : graph.dependsOn[envName],
             action: policy.action,
             ...(policy.preAction ? { preAction: policy.preAction } : {}),
             ...(policy.postAction ? { postAction: policy.postAction } : {}),
@@ -207,37 +240,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         checkRunnable(catalog, name, `flow "${flow.name}"`, opts.services);
     }
 
-    let candidate: ReleaseCandidate;
-    try {
-        const repo = await Repository.open(source.repoURL, opts.cacheDir, opts.credentials);
-        await repo.fetch();
-        const branch = await repo.branchFor(source.targetRevision);
-        const commit = opts.sourceCommit
-            ? await repo.resolveCommit(opts.sourceCommit)
-            : await repo.tip(branch);
-        if (!commit) {
-            throw new InvalidInputError(
-                opts.sourceCommit
-                    ? `source commit "${opts.sourceCommit}" is not in ${source.repoURL}`
-                    : `${source.repoURL} has no branch "${branch}" (targetRevision of ${source.name})`,
-            );
-        }
-        const template = selectTemplate({ product, application: source }, catalog.promotionTemplates);
-        candidate = await readCandidate(
-            repo,
-            commit,
-            { application: source.name, path: source.path },
-            template.body,
-        );
-    } catch (e) {
-        if (e instanceof GitError) {
-            throw new EnvironmentError(
-                `cannot read the source application ${source.name} from ${source.repoURL}: ${e.message}`,
-                { cause: e },
-            );
-        }
-        throw e;
-    }
+    const candidate = opts.candidate ?? (await readSourceCandidate(opts, product, source));
     await checkTargets(environments, candidate, opts);
     return {
         product,
@@ -253,6 +256,45 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
             environments,
         },
     };
+}
+
+/** The release candidate at the source commit (default: the tip of the source application's branch). */
+async function readSourceCandidate(
+    opts: PlanReleaseOptions,
+    product: CatalogProduct,
+    source: CatalogApplication,
+): Promise<ReleaseCandidate> {
+    const { catalog } = opts;
+    try {
+        const repo = await Repository.open(source.repoURL, opts.cacheDir, opts.credentials);
+        await repo.fetch();
+        const branch = await repo.branchFor(source.targetRevision);
+        const commit = opts.sourceCommit
+            ? await repo.resolveCommit(opts.sourceCommit)
+            : await repo.tip(branch);
+        if (!commit) {
+            throw new InvalidInputError(
+                opts.sourceCommit
+                    ? `source commit "${opts.sourceCommit}" is not in ${source.repoURL}`
+                    : `${source.repoURL} has no branch "${branch}" (targetRevision of ${source.name})`,
+            );
+        }
+        const template = selectTemplate({ product, application: source }, catalog.promotionTemplates);
+        return await readCandidate(
+            repo,
+            commit,
+            { application: source.name, path: source.path },
+            template.body,
+        );
+    } catch (e) {
+        if (e instanceof GitError) {
+            throw new EnvironmentError(
+                `cannot read the source application ${source.name} from ${source.repoURL}: ${e.message}`,
+                { cause: e },
+            );
+        }
+        throw e;
+    }
 }
 
 /**
@@ -293,7 +335,7 @@ async function checkTargets(
                 fetched.set(
                     repoURL,
                     Repository.open(repoURL, opts.cacheDir, opts.credentials).then(async (r) => {
-                        if (repoURL !== candidate.sourceRepoURL) {
+                        if (opts.candidate || repoURL !== candidate.sourceRepoURL) {
                             await r.fetch();
                         }
                         return r;

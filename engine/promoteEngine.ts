@@ -6,7 +6,16 @@ import { finalReleaseStatuses } from "../model/status";
 import type { GitCredentials } from "../provider/git/git";
 import type { ScmConfig } from "../provider/scm/scm";
 import { reportCommitStatus } from "./commitStatus";
-import type { PreviewOptions, PromoteEngineOptions, ReleaseOptions, RetryOptions } from "./options";
+import type { Hold } from "./holds";
+import { applyHolds, refuseHeld } from "./holds";
+import type {
+    HoldOptions,
+    PreviewOptions,
+    PromoteEngineOptions,
+    ReleaseOptions,
+    RetryOptions,
+    RollbackOptions,
+} from "./options";
 import type { PlannedRelease } from "./planRelease";
 import { planRelease } from "./planRelease";
 import type { PreviewResult } from "./preview";
@@ -19,14 +28,18 @@ import { ownerAlive, ReleaseQueue, thisProcess } from "./releaseQueue";
 import type { ReleaseRecord } from "./releaseRecord";
 import { newReleaseRecord } from "./releaseRecord";
 import { runRelease } from "./releaseRun";
+import { downstreamOf, newerDownstream, rollbackTarget } from "./rollback";
 import { ReleaseStore } from "./releaseStore";
 import { checkpointResources, isStale, markStale } from "./staleRelease";
 import { supersededBy } from "./supersede";
 
 export type { PreviewEnvironment, PreviewResult } from "./preview";
 export type { PromoteStackInfo } from "./stackInfo";
+export type { Hold, HoldInfo } from "./holds";
 export type {
     GitHubOptions,
+    HoldOptions,
+    RollbackOptions,
     PreviewOptions,
     PromoteEngineOptions,
     ReleaseOptions,
@@ -93,8 +106,109 @@ export class PromoteEngine {
 
     /** Creates a release, waits for its turn (the product's concurrency), runs it, and returns its record. */
     async release(o: ReleaseOptions): Promise<ReleaseRecord> {
-        const record = newReleaseRecord(await this.plan(o), thisProcess);
+        const planned = await this.plan(o);
+        const holds = await this.holds(o.product);
+        if ("from" in o.target && !o.overrideHold) {
+            refuseHeld(o.product, o.target.to, holds);
+        }
+        let record = applyHolds(newReleaseRecord(planned, thisProcess), holds, o.overrideHold);
+        if ("from" in o.target) {
+            // The environments after the one promoted to (in the last flow that reached it) stay as they are.
+            const to = o.target.to;
+            const last = (await this.store(o.product).list()).find((r) =>
+                [...r.plan.environments, ...(r.plan.untargeted ?? [])].some((e) => e.name === to),
+            );
+            const after = last ? downstreamOf(last.plan, to) : [];
+            if (after.length > 0) {
+                record = { ...record, plan: { ...record.plan, untargeted: after } };
+            }
+        }
         return runRelease(this.context(record.product), record, o.onCreated);
+    }
+
+    /** The holds of a product that are in place (see `hold`), by environment. */
+    async holds(product: string): Promise<Hold[]> {
+        this.product(product);
+        return (await this.store(product).holds()).filter((h) => h.active);
+    }
+
+    /**
+     * Holds an environment of a product: flows and automatic triggers skip it (and what depends on it) until
+     * the hold is released; a manual promotion to it needs `overrideHold`. Holding it again replaces the hold.
+     */
+    async hold(o: HoldOptions): Promise<Hold> {
+        this.environmentOf(o.product, o.environment);
+        const hold: Hold = {
+            product: o.product,
+            environment: o.environment,
+            by: o.by,
+            at: new Date().toISOString(),
+            ...(o.reason ? { reason: o.reason } : {}),
+            active: true,
+        };
+        await this.store(o.product).putHold(hold);
+        return hold;
+    }
+
+    /** Releases the hold on an environment; refused (nothing written) when it is not held. */
+    async releaseHold(o: Omit<HoldOptions, "reason">): Promise<Hold> {
+        this.environmentOf(o.product, o.environment);
+        const held = (await this.holds(o.product)).find((h) => h.environment === o.environment);
+        if (!held) {
+            throw new InvalidInputError(
+                `environment "${o.environment}" of product "${o.product}" is not held (see 'promote holds --product ${o.product}')`,
+                { entity: `Hold "${o.product}/${o.environment}"` },
+            );
+        }
+        const released: Hold = {
+            ...held,
+            active: false,
+            releasedBy: o.by,
+            releasedAt: new Date().toISOString(),
+        };
+        await this.store(o.product).putHold(released);
+        return released;
+    }
+
+    /**
+     * Rolls an environment back: a release (flow `rollback`) of exactly the candidate of an earlier release
+     * that reached it, through the environment's usual policy, recorded with `rollbackOf`. The environment is
+     * then held (a rollback of a held environment is allowed: it is how a held environment changes). Downstream
+     * environments with a newer version are named in the record's warnings.
+     */
+    async rollback(o: RollbackOptions): Promise<ReleaseRecord> {
+        this.environmentOf(o.product, o.environment);
+        const records = await this.store(o.product).list();
+        const { restored, current } = rollbackTarget(records, o.product, o.environment, {
+            ...(o.toRelease ? { release: o.toRelease } : {}),
+            ...(o.toVersion ? { version: o.toVersion } : {}),
+        });
+        const planned = await planRelease({
+            ...this.planOptions(o.product),
+            target: { rollback: o.environment, trigger: restored.plan.trigger },
+            candidate: restored.candidate,
+        });
+        const warnings = newerDownstream(records, o.environment, restored, current);
+        // What follows the environment in the flow that put its current candidate there stays as it is (and must
+        // be in the program: see ReleasePlan.untargeted).
+        const after = downstreamOf((current ?? restored).plan, o.environment);
+        const fresh = newReleaseRecord(planned, thisProcess);
+        const record: ReleaseRecord = {
+            ...fresh,
+            ...(after.length > 0 ? { plan: { ...fresh.plan, untargeted: after } } : {}),
+            rollbackOf: restored.id,
+            ...(warnings.length > 0 ? { warnings } : {}),
+        };
+        const done = await runRelease(this.context(o.product), record, o.onCreated);
+        await this.store(o.product).putHold({
+            product: o.product,
+            environment: o.environment,
+            by: o.by,
+            at: new Date().toISOString(),
+            reason: `rolled back to ${restored.version ?? restored.sourceCommit.slice(0, 12)} by release ${done.id}`,
+            active: true,
+        });
+        return done;
     }
 
     /**
@@ -185,14 +299,42 @@ export class PromoteEngine {
 
     private plan(o: PreviewOptions): Promise<PlannedRelease> {
         return planRelease({
-            catalog: this.opts.catalog,
-            product: o.product,
+            ...this.planOptions(o.product),
             target: o.target,
             sourceCommit: o.sourceCommit,
+        });
+    }
+
+    private planOptions(product: string) {
+        return {
+            catalog: this.opts.catalog,
+            product,
             cacheDir: this.opts.gitCacheDir,
             credentials: this.credentials(),
             services: { argo: this.opts.argo, argocd: this.opts.argocd },
-        });
+        };
+    }
+
+    private product(name: string): void {
+        if (!this.opts.catalog.products.some((p) => p.name === name)) {
+            throw new InvalidInputError(
+                `unknown product "${name}": one of ${this.opts.catalog.products.map((p) => p.name).join(", ") || "(none defined)"}`,
+                { entity: `Product "${name}"` },
+            );
+        }
+    }
+
+    /** The product and environment must exist, and the product must have an application there. */
+    private environmentOf(product: string, environment: string): void {
+        this.product(product);
+        const p = this.opts.catalog.products.find((x) => x.name === product)!;
+        if (!p.applications.some((a) => a.environment === environment)) {
+            const where = [...new Set(p.applications.map((a) => a.environment))];
+            throw new InvalidInputError(
+                `product "${product}" has no application in environment "${environment}": one of ${where.join(", ")}`,
+                { entity: `Environment "${environment}"` },
+            );
+        }
     }
 
     private context(product: string) {

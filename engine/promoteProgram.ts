@@ -116,7 +116,10 @@ export function promotionInputs(
 export function promoteProgram(o: PromoteProgramOptions): () => Promise<Record<string, unknown>> {
     return async () => {
         const created = new Map<string, pulumi.Resource[]>();
-        for (const env of o.plan.environments) {
+        // Untargeted environments come last (nothing targeted depends on them): the update leaves them as they are.
+        const targeted = new Set(o.plan.environments.map((e) => e.name));
+        const untargeted = (o.plan.untargeted ?? []).filter((e) => !targeted.has(e.name));
+        for (const env of [...o.plan.environments, ...untargeted]) {
             const deps = env.dependsOn.flatMap((d) => created.get(d) ?? []);
             const resources: pulumi.Resource[] = [];
             resourceGroups(env).forEach((g, index) => {

@@ -48,6 +48,13 @@ export interface EnvironmentRecord {
     readonly applications: readonly ApplicationRecord[];
     /** The step's hook runs (onStart, onSuccess, onFail). */
     readonly hooks?: readonly WorkflowRunRecord[];
+    /**
+     * Why a `Skipped` environment did not run: `held` (see `hold`), or `upstream held` (after a held one).
+     * Absent, `Skipped` means nothing to change.
+     */
+    readonly reason?: "held" | "upstream held";
+    /** For `reason: held`: who held it, when and why. */
+    readonly hold?: { readonly by: string; readonly at: string; readonly reason?: string };
 }
 
 /** Who is running a release: lets another process tell a live release from one whose process died. */
@@ -88,6 +95,17 @@ export interface ReleaseRecord {
      * had done is read from its promote stack's checkpoint), and the command that resumes it.
      */
     readonly stale?: string;
+    /** The environments this release left alone because they were held (their dependents too: see `reason`). */
+    readonly heldEnvironments?: readonly string[];
+    /** Holds this release ran through (`--override-hold`). */
+    readonly overriddenHolds?: readonly {
+        readonly environment: string;
+        readonly by: string;
+        readonly at: string;
+        readonly reason?: string;
+    }[];
+    /** A rollback: the release whose candidate it restores. */
+    readonly rollbackOf?: string;
 }
 
 export interface PlannedApplication {
@@ -125,6 +143,13 @@ export interface ReleasePlan {
     readonly concurrency: "queue" | "terminate";
     /** Target environments in DAG order. */
     readonly environments: readonly PlannedEnvironment[];
+    /**
+     * Environments registered in the update but never targeted: their resources stay exactly as the state has
+     * them (nothing is written or run there). Held environments and those after them, and the environments
+     * after a rolled-back one: a resource left out of the program that depends on one the update changes would
+     * otherwise be a delete Pulumi refuses.
+     */
+    readonly untargeted?: readonly PlannedEnvironment[];
 }
 
 /** The summary `promote releases --json` prints, newest first. */
@@ -138,6 +163,10 @@ export function summary(r: ReleaseRecord) {
         finishedAt: r.finishedAt,
         version: r.version,
         ...(r.stale ? { stale: r.stale } : {}),
+        ...(r.rollbackOf ? { rollbackOf: r.rollbackOf } : {}),
+        ...(r.heldEnvironments && r.heldEnvironments.length > 0
+            ? { heldEnvironments: r.heldEnvironments }
+            : {}),
     };
 }
 
@@ -158,6 +187,11 @@ export function publicRecord(r: ReleaseRecord) {
         ...(r.stale ? { stale: r.stale } : {}),
         ...(r.warnings && r.warnings.length > 0 ? { warnings: r.warnings } : {}),
         ...(r.hooks && r.hooks.length > 0 ? { hooks: r.hooks } : {}),
+        ...(r.rollbackOf ? { rollbackOf: r.rollbackOf } : {}),
+        ...(r.heldEnvironments && r.heldEnvironments.length > 0
+            ? { heldEnvironments: r.heldEnvironments }
+            : {}),
+        ...(r.overriddenHolds && r.overriddenHolds.length > 0 ? { overriddenHolds: r.overriddenHolds } : {}),
         environments: r.environments,
     };
 }

@@ -6,6 +6,7 @@ import type { ScmConfig } from "../provider/scm/scm";
 import type { WorkflowServices } from "../provider/workflows/registry";
 import type { EngineLocation } from "./engineLocator";
 import { Gates } from "./gates";
+import { heldBack } from "./holds";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
 import type { ReleaseQueue } from "./releaseQueue";
 import { thisProcess } from "./releaseQueue";
@@ -155,6 +156,18 @@ export async function runRelease(
     );
     const stopWatching = ctx.queue.watchForTerminate(record.id, stop);
     const live = new LiveRecord(ctx, record);
+    // Warnings known before the run (a rollback's newer downstream environments) stay on the final record.
+    live.warnings.push(...(initial.warnings ?? []));
+    // Held environments (and those after them) are left out of the update: nothing is written or run for them.
+    const held = heldBack(record);
+    const plan = {
+        ...record.plan,
+        environments: record.plan.environments.filter((e) => !held.has(e.name)),
+        untargeted: [
+            ...record.plan.environments.filter((e) => held.has(e.name)),
+            ...(record.plan.untargeted ?? []),
+        ],
+    };
     await live.warn(ctx.commitStatus?.(record));
 
     const gates = new Gates({
@@ -177,7 +190,7 @@ export async function runRelease(
     let gateError: string | undefined;
     try {
         gateError = await runStartHooks(gates, record);
-        if (!gateError) {
+        if (!gateError && plan.environments.length > 0) {
             const result = await runReleaseUpdate({
                 engine: ctx.engine,
                 backendUrl: ctx.backendUrl,
@@ -186,7 +199,7 @@ export async function runRelease(
                 releaseId: record.id,
                 product: record.product,
                 flow: record.flow,
-                plan: record.plan,
+                plan,
                 candidate: record.candidate,
                 cacheDir: ctx.gitCacheDir,
                 credentials: ctx.credentials,
@@ -196,7 +209,9 @@ export async function runRelease(
                 signal: controller.signal,
                 onEnvironment: (e) => live.onEnvironment(e),
             });
-            environments = result.environments;
+            environments = record.environments.map(
+                (e) => result.environments.find((r) => r.name === e.name) ?? e,
+            );
             updateError = result.error;
         }
     } finally {

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { redactDeep } from "../model/redact";
+import { tokens } from "../model/tokens";
+import type { Hold } from "./holds";
 import type { EngineLocation } from "./engineLocator";
 import type { ReleaseRecord } from "./releaseRecord";
 import { openStack } from "./workspace";
@@ -32,6 +34,16 @@ class WatchCursorResource extends pulumi.ComponentResource {
     constructor(name: string, args: { sha: string }) {
         super(cursorType, name, args);
         this.registerOutputs({ sha: args.sha });
+    }
+}
+
+const holdType = tokens.Hold;
+
+/** A hold on one environment (its outputs are the hold; kept with `active: false` once released). */
+class HoldResource extends pulumi.ComponentResource {
+    constructor(name: string, args: { hold: Hold }) {
+        super(holdType, name, args);
+        this.registerOutputs({ hold: args.hold });
     }
 }
 
@@ -110,6 +122,36 @@ export class ReleaseStore {
                 target: [`urn:pulumi:${this.opts.product}::${recordsProject}::${cursorType}::${name}`],
             }),
         );
+    }
+
+    /** Writes (creates or replaces) the hold of one environment: placed (`active`) or released. */
+    async putHold(hold: Hold): Promise<void> {
+        const stack = await this.open();
+        const name = `hold.${hold.environment}`;
+        const plain = redactDeep(JSON.parse(JSON.stringify(hold)) as Hold);
+        const latest = (await this.list())[0];
+        await withLockRetry(() =>
+            stack.up({
+                program: async () => {
+                    new HoldResource(name, { hold: plain });
+                    return latest ? { latest } : {};
+                },
+                target: [`urn:pulumi:${this.opts.product}::${recordsProject}::${holdType}::${name}`],
+            }),
+        );
+    }
+
+    /** Every hold of the product, active or released, by environment name. */
+    async holds(): Promise<Hold[]> {
+        const stack = await this.open();
+        const state = await stack.exportStack();
+        const resources =
+            (state.deployment as { resources?: { type: string; outputs?: { hold?: Hold } }[] }).resources ??
+            [];
+        return resources
+            .filter((r) => r.type === holdType && r.outputs?.hold)
+            .map((r) => r.outputs!.hold!)
+            .sort((a, b) => (a.environment < b.environment ? -1 : 1));
     }
 
     /** The last commit the trigger watcher handled for an application, if it ever ran. */

@@ -13,6 +13,8 @@ export const tokens = {
     ReleaseRecord: "promotions:index:ReleaseRecord",
     /** Where a trigger watcher stopped reading one application's branch. */
     WatchCursor: "promotions:index:WatchCursor",
+    /** A hold on one environment of a product (in the product's records stack). */
+    Hold: "promotions:index:Hold",
 } as const;
 
 /** The module of our dynamic resources: `pulumi-nodejs:dynamic/promotions:<Type>`. */

@@ -15,6 +15,7 @@ export function promote(
             product: opts.product,
             target: { from: opts.from, to: opts.to, overrides: opts.overrides },
             ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
+            ...(opts.overrideHold ? { overrideHold: true } : {}),
         }),
     );
 }

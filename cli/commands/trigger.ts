@@ -12,6 +12,7 @@ export function trigger(
             product: opts.product,
             target: { flow: opts.flow },
             ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
+            ...(opts.overrideHold ? { overrideHold: true } : {}),
         }),
     );
 }

@@ -10,6 +10,10 @@ import type {
 } from "../../../cli/args";
 import { doctor } from "../../../cli/commands/doctor";
 import { graph } from "../../../cli/commands/graph";
+import { hold, holds } from "../../../cli/commands/hold";
+import { releaseHold } from "../../../cli/commands/releaseHold";
+import { rollback } from "../../../cli/commands/rollback";
+import { buildOptions, parseCommandLine } from "../../../cli/args";
 import { preview } from "../../../cli/commands/preview";
 import type { StackDescription } from "../../../cli/commands/stack";
 import { stack } from "../../../cli/commands/stack";
@@ -23,15 +27,18 @@ import { trigger } from "../../../cli/commands/trigger";
 import { validate } from "../../../cli/commands/validate";
 import { watch } from "../../../cli/commands/watch";
 import type { CliDeps, CliEngine, CliWatcher, SystemProbes, Terminal } from "../../../cli/context";
-import { makeStyle } from "../../../cli/context";
+import { makeStyle, settingsFrom } from "../../../cli/context";
 import { buildCatalog } from "../../../components/catalog";
 import type { EngineLocation } from "../../../engine/engineLocator";
 import { packageRoot } from "../../../engine/engineLocator";
 import type {
+    Hold,
+    HoldOptions,
     PreviewOptions,
     PreviewResult,
     ProgressEvent,
     ReleaseOptions,
+    RollbackOptions,
 } from "../../../engine/promoteEngine";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import type { RunOptions, TriggerOutcome } from "../../../engine/triggers/triggerWatcher";
@@ -192,6 +199,32 @@ class FakeEngine implements CliEngine {
         return undefined;
     }
     async setCursor() {}
+    held: Hold[] = [];
+    async holds(product: string) {
+        this.calls.push(`holds ${product}`);
+        return this.held;
+    }
+    async hold(o: HoldOptions) {
+        this.calls.push(`hold ${o.product}/${o.environment} by ${o.by}${o.reason ? `: ${o.reason}` : ""}`);
+        const h: Hold = { ...o, at: at(1), active: true };
+        this.held.push(h);
+        return h;
+    }
+    async releaseHold(o: Omit<HoldOptions, "reason">) {
+        this.calls.push(`release-hold ${o.product}/${o.environment} by ${o.by}`);
+        const h = this.held.find((x) => x.environment === o.environment);
+        if (!h) {
+            throw new InvalidInputError(
+                `environment "${o.environment}" of product "${o.product}" is not held`,
+            );
+        }
+        return { ...h, active: false, releasedBy: o.by };
+    }
+    rolledBack?: RollbackOptions;
+    async rollback(o: RollbackOptions) {
+        this.rolledBack = o;
+        return this.result;
+    }
 }
 
 const clock = { now: () => t0 + 12_000 };
@@ -382,6 +415,199 @@ describe("commands", () => {
         assert.strictEqual((JSON.parse(stopped.io.stdout.join("\n")) as ReleaseRecord).status, "Terminated");
         const late = deps({ result: record({ status: "Succeeded" }) });
         assert.strictEqual(await terminate({ id: "r1", json: false }, late.d), 1, "it had finished already");
+    });
+
+    it("hold, holds and release-hold: who and why; --json; releasing what is not held is refused", async () => {
+        const { d, io, engine } = deps();
+        assert.strictEqual(
+            await hold(
+                { product: "web", environment: "prod", by: "alice", reason: "bad build", json: false },
+                d,
+            ),
+            0,
+        );
+        assert.deepStrictEqual(io.stdout, [`prod  held by alice at ${at(1)}: bad build`]);
+        io.stdout.length = 0;
+        assert.strictEqual(await holds({ product: "web", json: true }, d), 0);
+        assert.deepStrictEqual(
+            (JSON.parse(io.stdout.join("\n")) as Hold[]).map((h) => [h.environment, h.by, h.reason]),
+            [["prod", "alice", "bad build"]],
+        );
+        io.stdout.length = 0;
+        assert.strictEqual(
+            await releaseHold({ product: "web", environment: "prod", by: "bob", json: false }, d),
+            0,
+        );
+        assert.deepStrictEqual(io.stdout, ["released the hold on prod of web (placed by alice)"]);
+        assert.deepStrictEqual(engine().calls, [
+            "hold web/prod by alice: bad build",
+            "holds web",
+            "release-hold web/prod by bob",
+        ]);
+        await assert.rejects(
+            releaseHold({ product: "web", environment: "qa", by: "bob", json: false }, d),
+            /environment "qa" of product "web" is not held/,
+        );
+        const empty = deps();
+        await holds({ product: "web", json: false }, empty.d);
+        assert.deepStrictEqual(empty.io.stdout, ["no environment of web is held"]);
+    });
+
+    it("trigger and promote pass --override-hold only when given", async () => {
+        const t = deps();
+        await trigger({ product: "web", flow: "seq", json: false, overrideHold: true }, t.d);
+        assert.deepStrictEqual(t.engine().released, {
+            product: "web",
+            target: { flow: "seq" },
+            overrideHold: true,
+        });
+        const p = deps();
+        await promote(
+            { product: "web", from: "dev", to: "qa", overrides: {}, json: false, overrideHold: true },
+            p.d,
+        );
+        assert.strictEqual(p.engine().released?.overrideHold, true);
+    });
+
+    it("a release with held environments names them; a held one shows who and why, its dependents why", async () => {
+        const qa = record().environments[0];
+        const held = record({
+            heldEnvironments: ["prod"],
+            environments: [
+                qa,
+                {
+                    name: "prod",
+                    status: "Skipped",
+                    dependsOn: ["qa"],
+                    reason: "held",
+                    hold: { by: "alice", at: at(1), reason: "bad build" },
+                    applications: [],
+                },
+                {
+                    name: "dr",
+                    status: "Skipped",
+                    dependsOn: ["prod"],
+                    reason: "upstream held",
+                    applications: [],
+                },
+            ],
+        });
+        const text = deps({ result: held });
+        assert.strictEqual(await release({ id: held.id, json: false }, text.d), 0);
+        const out = text.io.stdout.join("\n");
+        assert.match(out, /^held \(skipped with what follows them\): prod$/m);
+        assert.match(
+            out,
+            /^ {2}prod +Skipped .*\n {6}held by alice at 2026-11-23T12:00:01\.000Z: bad build$/m,
+        );
+        assert.match(out, /^ {2}dr +Skipped .*\n {6}upstream held$/m);
+        const json = deps({ result: held });
+        await release({ id: held.id, json: true }, json.d);
+        const printed = JSON.parse(json.io.stdout.join("\n")) as ReleaseRecord;
+        assert.deepStrictEqual(printed.heldEnvironments, ["prod"]);
+        assert.deepStrictEqual(
+            printed.environments.map((e) => [e.name, e.reason ?? null, e.hold?.by ?? null]),
+            [
+                ["qa", null, null],
+                ["prod", "held", "alice"],
+                ["dr", "upstream held", null],
+            ],
+        );
+    });
+
+    it("rollback: passes the target and who; prints the release with what it restores; summary has rollbackOf", async () => {
+        const rolled = record({
+            flow: "rollback",
+            rollbackOf: "r20261123-110000-0001",
+            warnings: ['"prod" (after "qa") has 2.1.0 from release r2, newer than the 2.0.0 rolled back to'],
+        });
+        const { d, io, engine } = deps({ result: rolled });
+        assert.strictEqual(
+            await rollback(
+                { product: "web", environment: "qa", toVersion: "2.0.0", by: "ci-bot", json: false },
+                d,
+            ),
+            0,
+        );
+        assert.deepStrictEqual(engine().rolledBack, {
+            product: "web",
+            environment: "qa",
+            by: "ci-bot",
+            toVersion: "2.0.0",
+        });
+        const out = io.stdout.join("\n");
+        assert.match(out, /^rollback of release r20261123-110000-0001$/m);
+        assert.match(out, /^warning: "prod" \(after "qa"\) has 2\.1\.0 from release r2/m);
+        const list = deps({ result: rolled });
+        await releases({ product: "web", json: true }, list.d);
+        assert.strictEqual(
+            (JSON.parse(list.io.stdout.join("\n")) as { rollbackOf?: string }[])[0].rollbackOf,
+            "r20261123-110000-0001",
+        );
+        const plain = deps();
+        await releases({ product: "web", json: true }, plain.d);
+        assert.ok(!("rollbackOf" in (JSON.parse(plain.io.stdout.join("\n")) as object[])[0]));
+    });
+
+    it("hold, release-hold and rollback parse their flags; --as, else the CI's actor", () => {
+        const build = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+            const line = parseCommandLine(argv, () => "USAGE");
+            assert.strictEqual(line.kind, "command");
+            const l = line as Extract<typeof line, { kind: "command" }>;
+            return buildOptions(
+                l.command,
+                l.values,
+                l.positionals,
+                settingsFrom({ noColor: false }, env, "/w", false),
+            );
+        };
+        assert.deepStrictEqual(
+            build(["hold", "--product", "web", "--environment", "prod", "--reason", "why", "--as", "me"], {
+                GITHUB_ACTOR: "gh",
+            }),
+            { product: "web", environment: "prod", by: "me", reason: "why", json: false },
+        );
+        assert.deepStrictEqual(
+            build(["release-hold", "--product", "web", "--environment", "prod"], {
+                GITLAB_USER_LOGIN: "gl",
+                USER: "u",
+            }),
+            { product: "web", environment: "prod", by: "gl", json: false },
+        );
+        assert.deepStrictEqual(
+            build(["rollback", "--product", "web", "--environment", "prod", "--to", "r1", "--json"], {
+                USER: "u",
+            }),
+            { product: "web", environment: "prod", by: "u", toRelease: "r1", json: true },
+        );
+        assert.throws(
+            () =>
+                build([
+                    "rollback",
+                    "--product",
+                    "web",
+                    "--environment",
+                    "prod",
+                    "--to",
+                    "r1",
+                    "--to-version",
+                    "1",
+                ]),
+            /either --to RELEASE_ID or --to-version V, not both/,
+        );
+        assert.throws(
+            () => build(["hold", "--product", "web"]),
+            /missing --environment: the environment to hold/,
+        );
+        assert.strictEqual(
+            (
+                build(["promote", "--product", "web", "--from", "qa", "--to", "prod", "--override-hold"]) as {
+                    overrideHold?: boolean;
+                }
+            ).overrideHold,
+            true,
+        );
+        assert.ok(!("overrideHold" in build(["trigger", "--product", "web", "--flow", "seq"])));
     });
 
     it("values are printed on one line, escaped; an Error run is red like Failed", async () => {

@@ -418,6 +418,30 @@ describe("release state: the release's status", () => {
                 error: /lock/,
             },
             {
+                name: "held and upstream held environments: everything allowed succeeded",
+                o: {
+                    environments: [
+                        e("Succeeded"),
+                        { ...e("Skipped"), name: "prod", reason: "held", hold: { by: "a", at: "t" } },
+                        { ...e("Skipped"), name: "dr", reason: "upstream held" },
+                    ],
+                    aborted: false,
+                },
+                status: "Succeeded",
+            },
+            {
+                name: "held, and another environment failed",
+                o: {
+                    environments: [
+                        e("Failed", "boom"),
+                        { ...e("Skipped"), name: "prod", reason: "held", hold: { by: "a", at: "t" } },
+                    ],
+                    aborted: false,
+                },
+                status: "Failed",
+                error: /qa: boom/,
+            },
+            {
                 name: "something never ran",
                 o: { environments: [e("Pending")], aborted: false },
                 status: "Failed",
