@@ -1,5 +1,6 @@
-import { scmConfigFrom } from "../provider/dynamic/processEnv";
+import * as fs from "fs";
 import * as path from "path";
+import { scmConfigFrom } from "../provider/dynamic/processEnv";
 import type { Catalog } from "../components/catalog";
 import { defaultCacheDir } from "../engine/engineLocator";
 import { actorFrom } from "../engine/holds";
@@ -32,6 +33,24 @@ export function makeStyle(enabled: boolean): Style {
 
 /** The passphrase used when PULUMI_CONFIG_PASSPHRASE is unset: fine for local state, documented in the README. */
 export const localDefaultPassphrase = "promotions-local";
+
+/** `PULUMI_CONFIG_PASSPHRASE`, else the content of `PULUMI_CONFIG_PASSPHRASE_FILE` (as Pulumi reads them). */
+function passphraseFrom(env: NodeJS.ProcessEnv): string {
+    if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
+        return env.PULUMI_CONFIG_PASSPHRASE;
+    }
+    if (env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+        try {
+            return fs.readFileSync(env.PULUMI_CONFIG_PASSPHRASE_FILE, "utf8").replace(/\r?\n$/, "");
+        } catch (e) {
+            throw new InvalidInputError(
+                `PULUMI_CONFIG_PASSPHRASE_FILE ${env.PULUMI_CONFIG_PASSPHRASE_FILE} cannot be read (${(e as Error).message}): point it at the file holding the state's passphrase`,
+                { path: "PULUMI_CONFIG_PASSPHRASE_FILE" },
+            );
+        }
+    }
+    return localDefaultPassphrase;
+}
 
 /**
  * Everything the CLI takes from its global options and the process environment, read in this one place
@@ -116,7 +135,7 @@ export function settingsFrom(
         configDir,
         stateUrl:
             globals.state ?? env.PROMOTIONS_STATE ?? `file://${path.join(configDir, ".promotions", "state")}`,
-        passphrase: env.PULUMI_CONFIG_PASSPHRASE ?? localDefaultPassphrase,
+        passphrase: passphraseFrom(env),
         cacheDir,
         gitCacheDir: env.PROMOTIONS_GIT_CACHE ?? path.join(cacheDir, "git"),
         gitTokens: gitTokens(env),

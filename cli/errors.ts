@@ -1,7 +1,5 @@
 import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { exitCodes, PromotionError } from "../model/errors";
-import { GitError } from "../provider/git/git";
-import { GitHubError } from "../provider/scm/github";
 import { displayText } from "./display";
 
 export interface Classified {
@@ -60,8 +58,8 @@ function commandError(e: CommandError, ctx: ClassifyContext): Classified {
 }
 
 /**
- * The one place errors become exit codes and messages (README, "Exit codes"): our errors by their exit code,
- * git and GitHub problems 3 (environment), Pulumi unable to use the state backend or a stack locked by
+ * The one place errors become exit codes and messages (README, "Exit codes"): our errors by their exit code
+ * (git and code-host problems are EnvironmentErrors: 3), Pulumi unable to use the state backend or a stack locked by
  * another update 3, a closed stdout (`promote preview | head`) a quiet 0, anything else 1. Never a stack
  * trace unless `debug`.
  */
@@ -71,12 +69,6 @@ export function classifyError(e: unknown, ctx: ClassifyContext = {}): Classified
     }
     if ((e as NodeJS.ErrnoException | undefined)?.code === "EPIPE") {
         return { exitCode: exitCodes.ok, message: "" };
-    }
-    if (e instanceof GitError) {
-        return { exitCode: exitCodes.environment, message: e.message };
-    }
-    if (e instanceof GitHubError) {
-        return { exitCode: exitCodes.environment, message: e.message };
     }
     if (e instanceof ConcurrentUpdateError) {
         return {

@@ -199,16 +199,16 @@ export class PromoteEngine {
             rollbackOf: restored.id,
             ...(warnings.length > 0 ? { warnings } : {}),
         };
-        const done = await runRelease(this.context(o.product), record, o.onCreated);
+        // The hold goes first: whatever becomes of the rollback (a crash included), flows no longer reach E.
         await this.store(o.product).putHold({
             product: o.product,
             environment: o.environment,
             by: o.by,
             at: new Date().toISOString(),
-            reason: `rolled back to ${restored.version ?? restored.sourceCommit.slice(0, 12)} by release ${done.id}`,
+            reason: `rolled back to ${restored.version ?? restored.sourceCommit.slice(0, 12)} by release ${record.id}`,
             active: true,
         });
-        return done;
+        return runRelease(this.context(o.product), record, o.onCreated);
     }
 
     /**
@@ -240,12 +240,20 @@ export class PromoteEngine {
             await (await this.promoteStack(record.product)).cancel().catch(() => undefined);
         }
         const { finishedAt: _f, error: _e, warnings: _w, ...rest } = record;
-        return runRelease(
-            this.context(record.product),
+        // Holds placed since the release was created apply to what it has not done yet.
+        const held = applyHolds(
             { ...rest, status: "Queued", owner: thisProcess },
-            undefined,
-            record.environments,
+            await this.holds(record.product),
+            (record.overriddenHolds ?? []).length > 0,
         );
+        const resumed: ReleaseRecord = {
+            ...held,
+            environments: held.environments.map((e) => {
+                const before = record.environments.find((b) => b.name === e.name);
+                return before?.status === "Succeeded" ? before : e;
+            }),
+        };
+        return runRelease(this.context(record.product), resumed, undefined, record.environments);
     }
 
     /** Asks a release to stop: a Queued one ends at once; a running one ends Terminated when its process sees it. */

@@ -1,7 +1,6 @@
 import * as os from "os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { activeReleaseStatuses, finalReleaseStatuses } from "../model/status";
-import type { ReleaseStatus } from "../model/status";
 import type { ReleaseOwner, ReleaseRecord } from "./releaseRecord";
 import { closeEnvironments } from "./releaseState";
 import type { ReleaseStore } from "./releaseStore";
@@ -191,9 +190,4 @@ export class ReleaseQueue {
         }
         return (await store.get(record.id)) ?? terminating;
     }
-}
-
-/** A release is running somewhere, or waiting for its turn or a condition. */
-export function isOpen(status: ReleaseStatus): boolean {
-    return !finalReleaseStatuses.has(status);
 }

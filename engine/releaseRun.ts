@@ -1,4 +1,5 @@
 import type { Stack } from "@pulumi/pulumi/automation";
+import { messageOf } from "../model/errors";
 import type { ReleaseStatus } from "../model/status";
 import type { PromotionWorkflowDefinition } from "../components/promotionWorkflow";
 import type { GitCredentials } from "../provider/git/git";
@@ -9,7 +10,7 @@ import { Gates } from "./gates";
 import { heldBack } from "./holds";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
 import type { ReleaseQueue } from "./releaseQueue";
-import { thisProcess } from "./releaseQueue";
+import { finished, thisProcess } from "./releaseQueue";
 import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
 import { liveReleaseStatus, releaseOutcome } from "./releaseState";
 import type { ReleaseStore } from "./releaseStore";
@@ -138,7 +139,27 @@ export async function runRelease(
     onCreated?: (r: ReleaseRecord) => void,
     previous?: readonly EnvironmentRecord[],
 ): Promise<ReleaseRecord> {
-    let record = await takeTurn(ctx, initial, onCreated);
+    const record = await takeTurn(ctx, initial, onCreated);
+    try {
+        return await attempt(ctx, record, initial, previous);
+    } catch (e) {
+        // Anything unexpected (an Argo Server error, a lost backend) still ends the release: a record left
+        // Running would hold the product's turn while its process lives on (serve).
+        await ctx.store
+            .put(finished(record, "Failed", `the release stopped on an unexpected error: ${messageOf(e)}`))
+            .catch(() => undefined);
+        throw e;
+    }
+}
+
+/** One attempt, its turn taken. */
+async function attempt(
+    ctx: ReleaseRunContext,
+    taken: ReleaseRecord,
+    initial: ReleaseRecord,
+    previous?: readonly EnvironmentRecord[],
+): Promise<ReleaseRecord> {
+    let record = taken;
 
     const controller = new AbortController();
     let reason: string | undefined;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Catalog, CatalogApplication, CatalogProduct } from "../../components/catalog";
 import { matchFlow } from "../../components/product.triggers";
 import { parseDuration } from "../../model/duration";
-import { EnvironmentError, entityName, messageOf } from "../../model/errors";
+import { EnvironmentError, entityName, messageOf, PromotionError } from "../../model/errors";
 import type { GitCredentials } from "../../provider/git/git";
 import { Repository } from "../../provider/git/repository";
 import type { ArgoCdConfig } from "../../provider/health/argoCd";
@@ -137,12 +137,21 @@ export class TriggerWatcher {
                     this.opts.log?.(
                         `${application.name}: ${sha.slice(0, 12)} "${subject}" starts flow ${flow}`,
                     );
-                    const record = await this.opts.engine.release({
-                        product: product.name,
-                        target: { flow },
-                        sourceCommit: sha,
-                    });
-                    outcome = { ...base, flow, releaseId: record.id, status: record.status };
+                    try {
+                        const record = await this.opts.engine.release({
+                            product: product.name,
+                            target: { flow },
+                            sourceCommit: sha,
+                        });
+                        outcome = { ...base, flow, releaseId: record.id, status: record.status };
+                    } catch (e) {
+                        if (!(e instanceof PromotionError && e.terminal)) {
+                            throw e; // the repository or the backend: the next poll tries this commit again
+                        }
+                        // This commit can never be released as it is (a missing path, invalid YAML): say so and
+                        // go on, or every later commit would wait behind it for good.
+                        outcome = { ...base, flow, skipped: `refused: ${e.message}` };
+                    }
                 }
             }
             if (outcome.skipped) {

@@ -151,9 +151,8 @@ export function localRunner(options: LocalRunnerOptions = {}): WorkflowRunner<"l
                     clearTimeout(timer);
                     clearTimeout(killTimer);
                     req.signal?.removeEventListener("abort", onAbort);
-                    if (reason) {
-                        signalGroup("SIGKILL"); // whatever of the gate outlived its command
-                    }
+                    // Whatever of the gate outlived its command (a `cmd &` it left behind) ends with it.
+                    signalGroup("SIGKILL");
                     const report = parseReport(reportText);
                     const error =
                         spawnError ?? (report.error ? `could not start: ${report.error}` : undefined);

@@ -137,7 +137,7 @@ describe("trust: gates cannot be bypassed, Succeeded means succeeded, no silent 
                 env,
                 exitCode: 2,
                 message: [
-                    new RegExp(`${good.record.id} \\(1\\.2\\.0\\) succeeded in staging, prod`),
+                    new RegExp(`${good.record.id} \\(1\\.2\\.0\\) succeeded in qa, staging, prod`),
                     /--force-older/,
                 ],
             },

@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type { CommandLine, ServeCommandOptions } from "../../../cli/args";
 import { buildOptions, parseCommandLine, UsageError } from "../../../cli/args";
 import type { CliSettings } from "../../../cli/context";
@@ -162,6 +165,23 @@ describe("command options", () => {
 });
 
 describe("settingsFrom", () => {
+    it("reads the state passphrase from PULUMI_CONFIG_PASSPHRASE, else PULUMI_CONFIG_PASSPHRASE_FILE, as Pulumi does", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pp-")), "passphrase");
+        fs.writeFileSync(file, "from-the-file\n");
+        const at = (env: Record<string, string>) =>
+            settingsFrom({ noColor: true }, env, "/work", false).passphrase;
+        assert.strictEqual(at({ PULUMI_CONFIG_PASSPHRASE_FILE: file }), "from-the-file");
+        assert.strictEqual(
+            at({ PULUMI_CONFIG_PASSPHRASE: "direct", PULUMI_CONFIG_PASSPHRASE_FILE: file }),
+            "direct",
+        );
+        assert.strictEqual(at({}), "promotions-local");
+        assert.throws(
+            () => at({ PULUMI_CONFIG_PASSPHRASE_FILE: `${file}.nope` }),
+            /PULUMI_CONFIG_PASSPHRASE_FILE .* cannot be read/,
+        );
+    });
+
     it("maps flags and the environment once: flags first, then PROMOTIONS_*, then defaults", () => {
         const s = settingsFrom(
             { config: "defs", noColor: false },

@@ -31,7 +31,17 @@ function release(
             sourceCommit: "c",
             files: [],
         },
-        plan: { trigger: "dev", timeoutMs: 1, concurrency: "queue", environments: [] },
+        plan: {
+            trigger: "dev",
+            timeoutMs: 1,
+            concurrency: "queue",
+            environments: Object.keys(envs).map((name) => ({
+                name,
+                dependsOn: [],
+                action: "commit" as const,
+                applications: [],
+            })),
+        },
         attempts: 1,
     };
 }
@@ -52,13 +62,21 @@ describe("retrying a superseded release", () => {
             "1.2.0",
         );
         assert.deepStrictEqual(supersededBy(old, [newer, old]), [
-            { release: "r2", version: "1.2.0", environments: ["staging", "prod"] },
+            { release: "r2", version: "1.2.0", environments: ["qa", "staging", "prod"] },
         ]);
     });
 
-    it("ignores older releases, failures, and environments the old release already finished", () => {
+    it("counts an environment the old release already finished: a retry would write it back", () => {
+        const newer = release("r2", "2026-01-02T00:00:00Z", { qa: "Succeeded", staging: "Failed" }, "1.2.0");
+        assert.deepStrictEqual(supersededBy(old, [newer, old]), [
+            { release: "r2", version: "1.2.0", environments: ["qa"] },
+        ]);
+    });
+
+    it("ignores older releases, failed environments, and environments it does not target", () => {
         const older = release("r0", "2025-12-31T00:00:00Z", { staging: "Succeeded" });
-        const failed = release("r3", "2026-01-03T00:00:00Z", { qa: "Succeeded", staging: "Failed" });
-        assert.deepStrictEqual(supersededBy(old, [older, failed, old]), []);
+        const failed = release("r3", "2026-01-03T00:00:00Z", { staging: "Failed", prod: "Failed" });
+        const elsewhere = release("r4", "2026-01-04T00:00:00Z", { eu: "Succeeded" });
+        assert.deepStrictEqual(supersededBy(old, [older, failed, elsewhere, old]), []);
     });
 });
