@@ -5,6 +5,38 @@ import { GitHubWebhookReceiver, listenError, webhookPath } from "../engine/trigg
 import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver";
 import type { Api, ApiOptions } from "./api";
 import { createApi } from "./api";
+import { isLoopback } from "./access";
+
+/** The largest API request body (JSON requests are small; the webhook has limits of its own). */
+export const maxApiBodyBytes = 64 * 1024;
+
+/**
+ * Refuses, before routing: on a loopback server, a request whose Host is not a loopback name (a web page
+ * whose DNS name was rebound to 127.0.0.1 must not read or drive the API), and a body declared larger than
+ * {@link maxApiBodyBytes}.
+ */
+export function refuseRequest(
+    req: Pick<http.IncomingMessage, "headers">,
+    loopbackOnly: boolean,
+): { status: number; code: string; message: string } | undefined {
+    const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+    if (loopbackOnly && !isLoopback(host)) {
+        return {
+            status: 403,
+            code: "forbidden",
+            message: `Host ${JSON.stringify(req.headers.host ?? "")} refused: this server listens on loopback; use http://127.0.0.1 or http://localhost`,
+        };
+    }
+    const length = Number(req.headers["content-length"] ?? "0");
+    if (length > maxApiBodyBytes) {
+        return {
+            status: 413,
+            code: "invalid_input",
+            message: `request body of ${length} bytes refused: at most ${maxApiBodyBytes}`,
+        };
+    }
+    return undefined;
+}
 
 export interface PromotionsServerOptions extends ApiOptions {
     /** GitHub push webhooks at POST /webhooks/github; none: that path answers 404. */
@@ -33,13 +65,21 @@ export class PromotionsServer {
     /** Listens on `host:port` (port 0: any free port); returns the base URL, e.g. `http://127.0.0.1:8080`. */
     async listen(port: number, host: string): Promise<string> {
         const apiListener = getRequestListener(this.api.app.fetch);
+        const loopbackOnly = isLoopback(host);
         const server = http.createServer((req, res) => {
             const path = new URL(req.url ?? "/", "http://x").pathname;
             if (path === webhookPath && this.receiver) {
                 this.receiver.handle(req, res);
-            } else {
-                void apiListener(req, res);
+                return;
             }
+            const refused = refuseRequest(req, loopbackOnly);
+            if (refused) {
+                res.writeHead(refused.status, { "content-type": "application/json" });
+                res.end(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
+                req.resume();
+                return;
+            }
+            void apiListener(req, res);
         });
         // Headers are small; bodies have their own limits (the webhook's) or are small JSON.
         server.headersTimeout = 20_000;
