@@ -1,0 +1,196 @@
+/**
+ * Benchmark P0 (issue "Speed and scale"): the fixed cost of one release. One application in one target
+ * environment, no gates, through the real `promote trigger` as a user runs it, against a shell script's clone,
+ * edit, commit and push of the same change, in the same run; and how many times the release runs the `pulumi`
+ * CLI (a wrapper engine logs every invocation). Also `promote --help` against `node -e 0`.
+ *
+ *   npm run bench            (or: node dist/bench/fixedCost.bench.js [rounds])
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { locateEngine, packageRoot } from "../engine/engineLocator";
+
+const gitEnv = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "b",
+    GIT_AUTHOR_EMAIL: "b@x",
+    GIT_COMMITTER_NAME: "b",
+    GIT_COMMITTER_EMAIL: "b@x",
+};
+const git = (args: string[], cwd?: string) =>
+    execFileSync("git", args, { cwd, env: gitEnv, stdio: "pipe" }).toString().trim();
+
+const values = (env: string, tag: string) =>
+    `# web in ${env}\nimage:\n  repository: ghcr.io/acme/web\n  tag: "${tag}"\n`;
+
+function makeRepo(dir: string, tag: string): string {
+    const bare = path.join(dir, "gitops.git");
+    const work = path.join(dir, "seed");
+    git(["init", "-q", "--bare", "-b", "main", bare]);
+    git(["clone", "-q", bare, work]);
+    git(["checkout", "-q", "-b", "main"], work);
+    for (const env of ["dev", "prod"]) {
+        const file = path.join(work, "apps", "web", env, "values.yaml");
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, values(env, env === "dev" ? tag : "1.0.0"));
+    }
+    git(["add", "-A"], work);
+    git(["commit", "-q", "-m", "seed"], work);
+    git(["push", "-q", "origin", "main"], work);
+    return bare;
+}
+
+function timed(fn: () => void): number {
+    const started = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** An engine directory whose `pulumi` logs each invocation and runs the real one. */
+async function countingEngine(root: string, log: string): Promise<string> {
+    const real = await locateEngine();
+    const bin = path.join(root, "engine", real.version, "bin");
+    fs.mkdirSync(bin, { recursive: true });
+    for (const f of fs.readdirSync(path.dirname(real.pulumi))) {
+        if (f !== "pulumi") {
+            fs.symlinkSync(path.join(path.dirname(real.pulumi), f), path.join(bin, f));
+        }
+    }
+    fs.writeFileSync(
+        path.join(bin, "pulumi"),
+        `#!/bin/sh\necho "$1 $2" >> "${log}"\nexec "${real.pulumi}" "$@"\n`,
+    );
+    fs.chmodSync(path.join(bin, "pulumi"), 0o755);
+    return root;
+}
+
+/** The CLI's environment: this engine only (no `pulumi` from node_modules/.bin on PATH). */
+function cliEnv(cacheRoot: string, dir: string): NodeJS.ProcessEnv {
+    const pathDirs = (process.env.PATH ?? "").split(":").filter((d) => !d.includes("node_modules"));
+    return {
+        ...process.env,
+        PATH: pathDirs.join(":"),
+        PULUMI_PROMOTIONS_CACHE: cacheRoot,
+        PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+        PULUMI_CONFIG_PASSPHRASE: "bench-passphrase",
+        NO_COLOR: "1",
+    };
+}
+
+async function main(): Promise<void> {
+    const rounds = Number(process.argv[2] ?? 3);
+    const promote = path.join(packageRoot, "bin", "promote");
+    const rows: { engine: number; shell: number; pulumi: number }[] = [];
+    for (let round = 1; round <= rounds; round++) {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p0-"));
+        try {
+            const tag = `2.0.${round}`;
+            // The baseline: what a shell script does for the same promotion.
+            const shellDir = path.join(root, "shell");
+            fs.mkdirSync(shellDir);
+            const shellBare = makeRepo(shellDir, tag);
+            const shell = timed(() =>
+                execFileSync(
+                    "sh",
+                    [
+                        "-c",
+                        `set -e; git clone -q "$1" "$2"; cd "$2"; sed -i 's/tag: "[^"]*"/tag: "${tag}"/' apps/web/prod/values.yaml; git commit -q -am promote; git push -q origin main`,
+                        "sh",
+                        shellBare,
+                        path.join(shellDir, "work"),
+                    ],
+                    { env: gitEnv, stdio: "pipe" },
+                ),
+            );
+            const dir = path.join(root, "engine");
+            fs.mkdirSync(dir);
+            const bare = makeRepo(dir, tag);
+            const config = path.join(dir, "definitions.js");
+            fs.writeFileSync(
+                config,
+                `module.exports = ${JSON.stringify({
+                    environments: [{ name: "dev" }, { name: "prod" }],
+                    products: [
+                        {
+                            name: "web",
+                            promotionTemplate: {
+                                promotion: { "values.yaml": { jsonPaths: ["$.image.tag"] } },
+                            },
+                            promotionFlows: [{ name: "to-prod" }],
+                            applications: ["dev", "prod"].map((env) => ({
+                                name: `web-${env}`,
+                                environment: env,
+                                repoURL: `file://${bare}`,
+                                path: `apps/web/${env}`,
+                                targetRevision: "main",
+                            })),
+                        },
+                    ],
+                    promotionFlows: [
+                        {
+                            name: "to-prod",
+                            triggerEnvironment: "dev",
+                            steps: [{ environment: "prod", dependsOn: ["dev"] }],
+                        },
+                    ],
+                })};\n`,
+            );
+            const log = path.join(root, "pulumi.log");
+            const env = cliEnv(await countingEngine(path.join(root, "cache"), log), dir);
+            let result: ReturnType<typeof spawnSync> | undefined;
+            const engine = timed(() => {
+                result = spawnSync(
+                    promote,
+                    [
+                        "--config",
+                        config,
+                        "--state",
+                        `file://${path.join(dir, "state")}`,
+                        "trigger",
+                        "--product",
+                        "web",
+                        "--flow",
+                        "to-prod",
+                        "--json",
+                    ],
+                    { env, encoding: "utf8" },
+                );
+            });
+            if (result?.status !== 0) {
+                throw new Error(`promote trigger exited ${result?.status}: ${String(result?.stderr)}`);
+            }
+            const invocations = fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
+            rows.push({ engine, shell, pulumi: invocations.length });
+            console.log(
+                `round ${round}: promote trigger ${(engine / 1000).toFixed(2)}s (${invocations.length} pulumi invocations), shell ${(shell / 1000).toFixed(2)}s`,
+            );
+            if (round === 1) {
+                const kinds = new Map<string, number>();
+                for (const i of invocations) {
+                    kinds.set(i, (kinds.get(i) ?? 0) + 1);
+                }
+                console.log(`  pulumi ${[...kinds].map(([k, n]) => `${k.trim()} ${n}x`).join(", ")}`);
+            }
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const help = median([1, 2, 3, 4, 5].map(() => timed(() => spawnSync(promote, ["--help"]))));
+    const node = median([1, 2, 3, 4, 5].map(() => timed(() => spawnSync(process.execPath, ["-e", "0"]))));
+    const e = median(rows.map((r) => r.engine));
+    const s = median(rows.map((r) => r.shell));
+    console.log(
+        `\nP0: 1 environment x 1 application, no gates (median of ${rounds}):\n` +
+            `  promote trigger ${(e / 1000).toFixed(2)}s   shell script ${(s / 1000).toFixed(2)}s   ` +
+            `fixed cost ${((e - s) / 1000).toFixed(2)}s   pulumi invocations ${median(rows.map((r) => r.pulumi))}\n` +
+            `  promote --help ${(help / 1000).toFixed(2)}s   node -e 0 ${(node / 1000).toFixed(2)}s   ratio ${(help / node).toFixed(1)}x`,
+    );
+}
+
+main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+});
