@@ -14,11 +14,11 @@ function setup(name: string) {
     const dir = tempDir(name);
     const marks = path.join(dir, "marks");
     fs.writeFileSync(marks, "");
-    // Each gate notes "<env> <kind> <pid>" and takes 5 s: the pid is the process that must not outlive the CLI.
+    // Each gate notes "<env> <kind> <pid>" and takes 3 s: the pid is the process that must not outlive the CLI.
     const gate = (kind: string) => ({
         kind: "local" as const,
         name: kind,
-        command: `echo "$ENVIRONMENT ${kind} $$" >> ${marks}; exec sleep 5`,
+        command: `echo "$ENVIRONMENT ${kind} $$" >> ${marks}; exec sleep 3`,
     });
     const { repo, args, env } = cliScenario(dir, {
         environments: [
