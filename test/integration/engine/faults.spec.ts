@@ -68,10 +68,16 @@ function gatePids(marks: string): number[] {
         .map((l) => Number(l.split(" ")[2]));
 }
 
+/** Running: a zombie (dead, not yet reaped by an init that may never reap it) does not count. */
 function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
-        return true;
+    } catch {
+        return false;
+    }
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
     } catch {
         return false;
     }
