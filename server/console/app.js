@@ -157,7 +157,9 @@ function flowOrder(details, catalogOrder) {
 async function dashboard(params) {
     const products = await get(`${api}/products`);
     const filter = params.get("product") ?? "";
-    const shown = products.filter((p) => !filter || p.name === filter);
+    const tag = params.get("tag") ?? "";
+    const tags = [...new Set(products.flatMap((p) => p.tags))].sort();
+    const shown = products.filter((p) => (!filter || p.name === filter) && (!tag || p.tags.includes(tag)));
     const [details, envs] = await Promise.all([
         Promise.all(shown.map((p) => productOf(p.name))),
         Promise.all(shown.map((p) => get(`${api}/products/${enc(p.name)}/environments`))),
@@ -178,10 +180,20 @@ async function dashboard(params) {
         {
             id: "product-filter",
             "aria-label": "Product",
-            onchange: (ev) => go(`#/${q({ product: ev.target.value })}`),
+            onchange: (ev) => go(`#/${q({ product: ev.target.value, tag })}`),
         },
         h("option", { value: "" }, "All products"),
         products.map((p) => h("option", { value: p.name, selected: p.name === filter }, p.name)),
+    );
+    const tagSelect = h(
+        "select",
+        {
+            id: "tag-filter",
+            "aria-label": "Tag",
+            onchange: (ev) => go(`#/${q({ product: filter, tag: ev.target.value })}`),
+        },
+        h("option", { value: "" }, "All tags"),
+        tags.map((t) => h("option", { value: t, selected: t === tag }, t)),
     );
     const board = h(
         "div",
@@ -226,7 +238,7 @@ async function dashboard(params) {
         "div",
         {},
         h("h1", {}, "Environments"),
-        h("div", { class: "toolbar" }, h("label", {}, "Product ", select)),
+        h("div", { class: "toolbar" }, h("label", {}, "Product ", select), h("label", {}, "Tag ", tagSelect)),
         shown.length === 0 ? h("p", { class: "muted" }, "No products.") : board,
     );
 }
@@ -239,6 +251,7 @@ function card(product, productEnvs, e, columns) {
             ? `${trigger} has ${source.version}`
             : undefined;
     const targets = columns.filter((c) => c !== e.name && productEnvs.environments.some((x) => x.name === c));
+    const flows = product.flows.filter((f) => f.triggerEnvironment === e.name);
     const el = h(
         "article",
         {
@@ -280,6 +293,24 @@ function card(product, productEnvs, e, columns) {
             h("option", { value: "" }, "Promote to…"),
             targets.map((t) => h("option", { value: t }, t)),
         ),
+        flows.length > 0
+            ? h(
+                  "select",
+                  {
+                      "aria-label": `Trigger a flow of ${product.name} from ${e.name}…`,
+                      class: "trigger-flow",
+                      onchange: (ev) => {
+                          const flow = ev.target.value;
+                          ev.target.value = "";
+                          if (flow) {
+                              void triggerDialog(product.name, flow);
+                          }
+                      },
+                  },
+                  h("option", { value: "" }, "Trigger flow…"),
+                  flows.map((f) => h("option", { value: f.name }, f.name)),
+              )
+            : null,
     );
     el.addEventListener("dragstart", (ev) => {
         ev.dataTransfer.setData(
@@ -409,6 +440,98 @@ async function promoteDialog(productName, from, to) {
     ];
     dialog.replaceChildren(...body.filter((x) => x !== null));
     promote.focus();
+}
+
+/** The flow dialog: every step's policy and changes (preview?flow=F); Trigger runs the flow. */
+async function triggerDialog(productName, flow) {
+    const title = h("h1", { id: "promote-title" }, `Trigger ${flow} of ${productName}`);
+    dialog.replaceChildren(title, h("p", { class: "muted" }, "Loading the diff…"));
+    if (!dialog.open) {
+        dialog.showModal();
+    }
+    let preview;
+    try {
+        preview = await get(`${api}/products/${enc(productName)}/preview${q({ flow })}`);
+    } catch (e) {
+        dialog.replaceChildren(
+            title,
+            errorBox(e),
+            h("div", { class: "buttons" }, h("button", { onclick: () => dialog.close() }, "Close")),
+        );
+        return;
+    }
+    const message = h("div");
+    const trigger = h("button", { class: "primary", type: "button" }, "Trigger");
+    trigger.addEventListener("click", async () => {
+        trigger.disabled = true;
+        try {
+            const record = await call("POST", `${api}/releases`, { product: productName, flow });
+            dialog.close();
+            go(`#/releases/${enc(record.id)}`);
+        } catch (e) {
+            message.replaceChildren(errorBox(e));
+            trigger.disabled = false;
+        }
+    });
+    dialog.replaceChildren(
+        title,
+        h(
+            "p",
+            { class: "muted" },
+            `Version ${preview.version ?? "?"} from ${preview.sourceApplication} at `,
+            h("span", { class: "mono" }, short(preview.sourceCommit)),
+        ),
+        h(
+            "table",
+            { class: "diff" },
+            h(
+                "tr",
+                {},
+                ["Environment", "Policy", "Changes"].map((t) => h("th", {}, t)),
+            ),
+            preview.environments.map((e) =>
+                h(
+                    "tr",
+                    { "data-environment": e.name },
+                    h("td", {}, e.name),
+                    h(
+                        "td",
+                        {},
+                        [
+                            e.action,
+                            e.preAction && `pre ${e.preAction}`,
+                            e.postAction && `post ${e.postAction}`,
+                        ]
+                            .filter(Boolean)
+                            .join(", "),
+                    ),
+                    h(
+                        "td",
+                        { class: "mono" },
+                        e.wouldChange
+                            ? e.applications.flatMap((a) =>
+                                  a.changes.map((c) =>
+                                      h(
+                                          "div",
+                                          {},
+                                          `${a.name} ${c.file} ${c.path}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`,
+                                      ),
+                                  ),
+                              )
+                            : "no change",
+                    ),
+                ),
+            ),
+        ),
+        message,
+        h(
+            "div",
+            { class: "buttons" },
+            h("button", { type: "button", onclick: () => dialog.close() }, "Cancel"),
+            trigger,
+        ),
+    );
+    trigger.focus();
 }
 
 // ---- the Releases list ----

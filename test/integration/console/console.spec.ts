@@ -173,14 +173,19 @@ describe("the web console, in Chromium", function () {
 
     it("the release view draws the fan-in flow with dagre: prod has two edges in, from qa and staging", async () => {
         ship(repo, "1.2.0");
-        const res = await fetch(`${base}/api/v1/releases`, {
-            method: "POST",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ product: "web", flow: "fan" }),
-        });
-        assert.strictEqual(res.status, 202);
-        const { id } = (await res.json()) as { id: string };
-        await page.goto(`${base}/#/releases/${id}`);
+        await page.goto(`${base}/#/`);
+        // The menu path for a flow: "Trigger flow…" on the trigger environment's card, with every step's diff.
+        await page
+            .locator('.card[data-product="web"][data-environment="dev"] select.trigger-flow')
+            .selectOption("fan");
+        const dialog = page.locator("dialog[open]");
+        await dialog.locator('table.diff tr[data-environment="prod"]').waitFor();
+        assert.match(
+            (await dialog.locator('tr[data-environment="prod"]').textContent()) ?? "",
+            /"1\.0\.0" → "1\.2\.0"/,
+        );
+        await dialog.getByRole("button", { name: "Trigger" }).click();
+        await page.waitForURL(/#\/releases\/[^/]+$/);
         await releaseShown("Succeeded");
         const into = await page
             .locator('.graph path.edge[data-to="prod"]')
@@ -211,6 +216,10 @@ describe("the web console, in Chromium", function () {
         failedId = await releaseShown("Failed");
         assert.match((await page.locator("#issues").textContent()) ?? "", /pre-action|check|broken/i);
         assert.strictEqual(await page.locator("#retry").isEnabled(), true);
+        // The gate's log, from its run's link.
+        await page.locator('tr[data-environment="qa"] a.log-link').first().click();
+        await page.locator("pre.log").waitFor();
+        assert.match((await page.locator("pre.log").textContent()) ?? "", /checked 1\.3\.0 in qa: broken/);
 
         await page.goto(`${base}/#/releases?product=web`);
         await page.locator("#releases tr[data-release]").first().waitFor();
