@@ -652,12 +652,12 @@ function graph(record) {
     g.setDefaultEdgeLabel(() => ({}));
     const names = new Set(record.environments.map((e) => e.name));
     for (const e of record.environments) {
-        g.setNode(e.name, { width: 190, height: 78 });
+        g.setNode(e.name, { width: 230, height: 78 });
     }
     // The trigger environment is the source of the first steps: draw it as the graph's root.
     const roots = new Set(record.environments.flatMap((e) => e.dependsOn).filter((d) => !names.has(d)));
     for (const r of roots) {
-        g.setNode(r, { width: 190, height: 78, source: true });
+        g.setNode(r, { width: 230, height: 78, source: true });
     }
     for (const e of record.environments) {
         for (const d of e.dependsOn) {

@@ -33,6 +33,7 @@ describe("the web console, in Chromium", function () {
     let page: Page;
     let broken: string;
     let failedId: string;
+    const pageErrors: string[] = [];
 
     /** The release shown by the release view, once its status is `status`. */
     async function releaseShown(status: string): Promise<string> {
@@ -109,9 +110,20 @@ describe("the web console, in Chromium", function () {
             ],
         });
         page = browser.pages()[0] ?? (await browser.newPage());
+        // Any script error or failed request in the page fails the test it happens in.
+        page.on("pageerror", (e) => pageErrors.push(String(e)));
+        page.on("console", (m) => {
+            if (m.type() === "error") {
+                pageErrors.push(m.text());
+            }
+        });
         page.setDefaultTimeout(30_000);
         fs.mkdirSync(screenshots, { recursive: true });
         ship(repo, "1.0.1");
+    });
+
+    afterEach(() => {
+        assert.deepStrictEqual(pageErrors.splice(0), []);
     });
 
     after(async () => {
