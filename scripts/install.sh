@@ -25,6 +25,18 @@ fi
 
 PATH="$(pwd)/node_modules/.bin:$PATH" bash scripts/provision-engine.sh
 
+# Chromium from the OS packages, for the web console's browser tests (never downloaded from a browser CDN).
+# Installed only when running as root with apt-get; otherwise say what to install. Never fails the install.
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "[install] chromium (OS package, for the browser tests)"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+            echo "warning: could not install chromium; the console's browser tests need it (apt-get install chromium)" >&2
+    else
+        echo "note: the console's browser tests need Chromium at /usr/bin/chromium: install your OS's chromium package (e.g. 'sudo apt-get install chromium'), or set PROMOTIONS_CHROMIUM to its path" >&2
+    fi
+fi
+
 echo "[install] building"
 npm run --silent build
 echo "[install] done: try 'npx promote doctor'"

@@ -18,6 +18,7 @@ import { Repository } from "../provider/git/repository";
 import { readCandidate } from "../provider/promotion";
 import { selectTemplate } from "../components/promotionTemplate.select";
 import { accessRefusal } from "./access";
+import { addConsoleRoutes } from "./console";
 import type { Classifier } from "./errors";
 import { apiError, ApiRefusal, defaultClassifier } from "./errors";
 import type { ServerEvent } from "./events";
@@ -218,7 +219,7 @@ export function createApi(o: ApiOptions): Api {
         return undefined;
     });
 
-    app.get("/", (c) => c.html(placeholderPage(o.version)));
+    addConsoleRoutes(app);
 
     app.openapi(
         createRoute({
@@ -793,18 +794,4 @@ function eventStream(c: Context, events: ReleaseEvents, product: string | undefi
             wake = undefined;
         }
     });
-}
-
-function placeholderPage(version: string | undefined): string {
-    return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>pulumi-promotions</title></head>
-<body>
-<h1>pulumi-promotions${version ? ` ${version}` : ""}</h1>
-<p>The web console is coming. Meanwhile the API is here: its description is at
-<a href="${apiBase}/openapi.json">${apiBase}/openapi.json</a>, and live release events at
-<a href="${apiBase}/events">${apiBase}/events</a>.</p>
-</body>
-</html>
-`;
 }

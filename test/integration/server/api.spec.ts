@@ -212,7 +212,7 @@ describe("promote serve: the API over a real engine and Git", function () {
         removeTempDirs();
     });
 
-    it("describes itself: OpenAPI 3.1 with every endpoint, and a placeholder page at /", async () => {
+    it("describes itself: OpenAPI 3.1 with every endpoint, and the console at /", async () => {
         const doc = answers[0].answer.body as { openapi: string; paths: Record<string, unknown> };
         assert.strictEqual(doc.openapi, "3.1.0");
         for (const p of [
@@ -232,7 +232,7 @@ describe("promote serve: the API over a real engine and Git", function () {
         }
         const page = await get("/");
         assert.strictEqual(page.status, 200);
-        assert.match(page.text, /console is coming/);
+        assert.match(page.text, /<script type="module" src="\/console\/app.js">/);
         assert.match(page.text, /href="\/api\/v1\/openapi.json"/);
     });
 
