@@ -8,6 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { packageRoot } from "../engine/engineLocator";
 import { ExampleWorkspace } from "./workspace";
 
 const ws = new ExampleWorkspace("demo");
@@ -157,6 +158,13 @@ function main(): void {
     ws.heading("the promotion commits in the repository");
     console.log(ws.log(3));
     console.log(`\nprod values.yaml now:\n${ws.git(["show", "main:apps/trioapp/prod/values.yaml"], bare)}`);
+
+    ws.heading("the console on this repository and state (they stay in place)");
+    console.log(
+        `PROMOTIONS_GIT_CACHE=${path.join(ws.root, "git-cache")} EXAMPLE_REPO_URL=file://${bare} ` +
+            `PROMOTIONS_WEBHOOK_SECRET=demo ${path.join(packageRoot, "bin", "promote")} --config ${config} serve` +
+            `\nthen open http://127.0.0.1:8080`,
+    );
 }
 
 main();
