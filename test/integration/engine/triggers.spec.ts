@@ -142,7 +142,7 @@ describe("automatic triggers", function () {
         });
         try {
             await server.waitFor(/listening on (http:\S+)/);
-            const url = /listening on (http:\S+)/.exec(server.output())![1];
+            const url = `${/listening on (http:\S+)/.exec(server.output())![1]}/webhooks/github`;
             const send = async (body: string, signature: string, delivery: string) =>
                 fetch(url, {
                     method: "POST",
