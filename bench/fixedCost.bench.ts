@@ -10,17 +10,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { git, gitEnv, median } from "./support";
 import { locateEngine, packageRoot } from "../engine/engineLocator";
-
-const gitEnv = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "b",
-    GIT_AUTHOR_EMAIL: "b@x",
-    GIT_COMMITTER_NAME: "b",
-    GIT_COMMITTER_EMAIL: "b@x",
-};
-const git = (args: string[], cwd?: string) =>
-    execFileSync("git", args, { cwd, env: gitEnv, stdio: "pipe" }).toString().trim();
 
 const values = (env: string, tag: string) =>
     `# web in ${env}\nimage:\n  repository: ghcr.io/acme/web\n  tag: "${tag}"\n`;
@@ -177,7 +168,6 @@ async function main(): Promise<void> {
             fs.rmSync(root, { recursive: true, force: true });
         }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const help = median([1, 2, 3, 4, 5].map(() => timed(() => spawnSync(promote, ["--help"]))));
     const node = median([1, 2, 3, 4, 5].map(() => timed(() => spawnSync(process.execPath, ["-e", "0"]))));
     const e = median(rows.map((r) => r.engine));

@@ -12,6 +12,7 @@ import * as path from "path";
 import type { Definitions } from "../components/catalog";
 import { buildCatalog } from "../components/catalog";
 import { formatIssue } from "../components/issues";
+import { git, gitEnv, median } from "./support";
 import { locateEngine } from "../engine/engineLocator";
 import { PromoteEngine } from "../engine/promoteEngine";
 
@@ -19,16 +20,6 @@ const TARGETS = 20;
 const APPS = 5;
 const envs = ["dev", ...Array.from({ length: TARGETS }, (_, i) => `env${String(i + 1).padStart(2, "0")}`)];
 const apps = Array.from({ length: APPS }, (_, i) => `svc${i + 1}`);
-
-const gitEnv = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "b",
-    GIT_AUTHOR_EMAIL: "b@x",
-    GIT_COMMITTER_NAME: "b",
-    GIT_COMMITTER_EMAIL: "b@x",
-};
-const git = (args: string[], cwd?: string) =>
-    execFileSync("git", args, { cwd, env: gitEnv, stdio: "pipe" }).toString().trim();
 
 const values = (app: string, env: string, tag: string) =>
     `# ${app} in ${env}\nreplicaCount: 2 # per environment\nimage:\n  repository: ghcr.io/acme/${app}\n  tag: "${tag}"\n`;
@@ -166,7 +157,6 @@ async function main(): Promise<void> {
             fs.rmSync(root, { recursive: true, force: true });
         }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const e = median(rows.map((r) => r.engine));
     const s = median(rows.map((r) => r.shell));
     console.log(
