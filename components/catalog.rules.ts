@@ -10,6 +10,7 @@ import type { PromotionPolicyDefinition } from "./promotionPolicy";
 import type { ResolvedPolicy } from "./promotionPolicy.merge";
 import { resolvePolicy } from "./promotionPolicy.merge";
 import type { PromotionTemplateDefinition, TemplateBody } from "./promotionTemplate";
+import type { PromotionWindowDefinition } from "./promotionWindow";
 import type { PromotionWorkflowDefinition } from "./promotionWorkflow";
 import { compileJsonPath } from "../model/jsonPath";
 
@@ -26,6 +27,8 @@ export interface CatalogContext {
     readonly policies: readonly PromotionPolicyDefinition[];
     readonly workflows: readonly PromotionWorkflowDefinition[];
     readonly flows: readonly PromotionFlowDefinition[];
+    /** PromotionWindows (absent: none). */
+    readonly windows?: readonly PromotionWindowDefinition[];
     /** Products as defined, plus those created by an application naming an undefined product (sorted). */
     readonly products: readonly ProductDefinition[];
     /** Stand-alone applications (YAML: Argo CD Applications), each naming its product. */
