@@ -24,6 +24,7 @@ import {
 import { withLockRetry } from "./releaseStore";
 import type { Clock } from "./waits";
 import { EnvironmentWaits, realClock } from "./waits";
+import type { SoakDependency } from "./windows";
 import { openStack } from "./workspace";
 
 export { promoteProject, resourceGroups };
@@ -185,16 +186,24 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         signal: opts.signal,
         onChange: (name) => report(name),
         dependencies: (env) =>
-            env.dependsOn.flatMap((d) => {
+            env.dependsOn.flatMap((d): SoakDependency[] => {
                 const planned = opts.plan.environments.find((e) => e.name === d);
                 if (!planned) {
                     return [];
                 }
                 const live = envRecord(planned);
                 const before = opts.previous?.find((p) => p.name === d);
-                const finishedAt =
-                    live.finishedAt ?? (before?.status === "Succeeded" ? before.finishedAt : undefined);
-                return [{ name: d, status: live.status, ...(finishedAt ? { finishedAt } : {}) }];
+                // A dependency an earlier attempt finished is not redone: its version has been there since then.
+                if (before?.status === "Succeeded" && before.finishedAt) {
+                    return [{ name: d, status: "Succeeded", finishedAt: before.finishedAt }];
+                }
+                return [
+                    {
+                        name: d,
+                        status: live.status,
+                        ...(live.finishedAt ? { finishedAt: live.finishedAt } : {}),
+                    },
+                ];
             }),
     });
     const onEvent = (e: EngineEvent) => {
