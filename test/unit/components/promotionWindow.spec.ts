@@ -166,4 +166,30 @@ describe("soakTime in policies", () => {
             issues.map(formatIssue).join("\n"),
         );
     });
+
+    it("refuses soak times that add up to the flow's promotionTimeoutLimit, naming both", () => {
+        const defs = (limit: string) => ({
+            environments: [{ name: "dev" }, { name: "qa" }, { name: "prod" }],
+            products: [{ name: "web", promotionFlows: [{ name: "f" }] }],
+            promotionFlows: [
+                {
+                    name: "f",
+                    triggerEnvironment: "dev",
+                    promotionTimeoutLimit: limit,
+                    steps: [
+                        { environment: "qa", dependsOn: ["dev"], policy: { soakTime: "30m" } },
+                        { environment: "prod", dependsOn: ["qa"], policy: { soakTime: "40m" } },
+                    ],
+                },
+            ],
+        });
+        const soakIssues = (limit: string) =>
+            buildCatalog(defs(limit))
+                .issues.map(formatIssue)
+                .filter((i) => /soak/.test(i));
+        assert.deepStrictEqual(soakIssues("2h"), []);
+        const found = soakIssues("1h");
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /PromotionFlow "f".*promotionTimeoutLimit.*"prod".*1h10m.*1h/);
+    });
 });
