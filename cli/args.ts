@@ -124,8 +124,14 @@ function target(values: Values): ReleaseTarget {
 }
 
 const json = { json: { type: "boolean" } } as const;
-const overrideHold = { "override-hold": { type: "boolean" } } as const;
-const overrideHoldOf = (v: Values) => (flag(v, "override-hold") ? { overrideHold: true } : {});
+const overrideHold = {
+    "override-hold": { type: "boolean" },
+    "override-window": { type: "boolean" },
+} as const;
+const overrideHoldOf = (v: Values) => ({
+    ...(flag(v, "override-hold") ? { overrideHold: true } : {}),
+    ...(flag(v, "override-window") ? { overrideWindow: true } : {}),
+});
 
 /** `--product P --environment E [--as USER]` of the hold and rollback commands. */
 function holdTarget(v: Values, s: CliSettings, what: string) {
@@ -169,6 +175,8 @@ export interface TriggerCommandOptions {
     readonly json: boolean;
     /** Run through held environments (recorded on the release). */
     readonly overrideHold?: boolean;
+    /** Run outside the environments' promotion windows (recorded on the release). */
+    readonly overrideWindow?: boolean;
 }
 export interface PromoteCommandOptions {
     readonly product: string;
@@ -179,6 +187,8 @@ export interface PromoteCommandOptions {
     readonly json: boolean;
     /** Promote to a held environment (recorded on the release). */
     readonly overrideHold?: boolean;
+    /** Promote outside the environment's promotion windows (recorded on the release). */
+    readonly overrideWindow?: boolean;
 }
 /** `hold` and `release-hold`: one environment of a product, and who acts. */
 export interface HoldCommandOptions {
@@ -323,7 +333,7 @@ export const commandSpecs = {
     },
     trigger: {
         summary: "run a flow as a release, with live progress",
-        usage: "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--json]",
+        usage: "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--override-window] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
@@ -343,7 +353,7 @@ export const commandSpecs = {
         summary: "promote to one environment (flow 'manual'); policy fields overridable",
         usage:
             "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] " +
-            "[--post-action W] [--source-commit SHA] [--override-hold] [--json]",
+            "[--post-action W] [--source-commit SHA] [--override-hold] [--override-window] [--json]",
         options: {
             product: { type: "string" },
             from: { type: "string" },

@@ -24,6 +24,16 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
             `${paintStatus(style, r.status)}${r.startedAt ? `  ${seconds(r.startedAt, r.finishedAt, now)}` : ""}`,
         `source ${r.sourceApplication} at ${r.sourceCommit.slice(0, 12)}${r.version ? `  version ${displayValue(r.version)}` : ""}`,
     ];
+    if (waitText(r)) {
+        out.push(style.yellow(waitText(r)));
+    }
+    for (const o of r.overriddenWindows ?? []) {
+        out.push(
+            style.yellow(
+                `window overridden: ${displayText(o.environment)} (${o.windows.map(displayText).join(", ")})`,
+            ),
+        );
+    }
     if (r.rollbackOf) {
         out.push(style.yellow(`rollback of release ${displayText(r.rollbackOf)}`));
     }
@@ -52,6 +62,9 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
             `  ${e.name.padEnd(width)}  ${paintStatus(style, e.status).padEnd(9 + (style.bold("x").length - 1))}  ${seconds(e.startedAt, e.finishedAt, now).padStart(6)}` +
                 (e.dependsOn.length ? style.dim(`  after ${e.dependsOn.join(", ")}`) : ""),
         );
+        if (waitText(e)) {
+            out.push(style.yellow(`      ${waitText(e)}`));
+        }
         if (e.reason === "held" && e.hold) {
             out.push(style.yellow(`      ${holdText(e.hold)}`));
         } else if (e.reason === "upstream held") {
@@ -92,6 +105,31 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
         out.push(...formatRun("release hook", run, style, "  ", now));
     }
     return out;
+}
+
+/**
+ * Why a Suspended release or environment waits, for people: `waiting for window until <time>`, `soaking until
+ * <time>`, `waiting for pull request`; empty when it does not wait.
+ */
+export function waitText(w: {
+    readonly status: string;
+    readonly waitKind?: string;
+    readonly resumesAt?: string;
+}): string {
+    if (w.status !== "Suspended" || !w.waitKind) {
+        return "";
+    }
+    const until = w.resumesAt ? ` until ${displayText(w.resumesAt)}` : "";
+    switch (w.waitKind) {
+        case "window":
+            return `waiting for window${until}`;
+        case "soak":
+            return `soaking${until}`;
+        case "pullRequest":
+            return "waiting for pull request";
+        default:
+            return `waiting (${displayText(w.waitKind)})${until}`;
+    }
 }
 
 /** `held by alice at 2026-… : why`. */

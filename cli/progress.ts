@@ -3,7 +3,7 @@ import type { EnvironmentRecord, ReleaseRecord } from "../engine/releaseRecord";
 import { finalReleaseStatuses } from "../model/status";
 import type { Clock, Terminal } from "./context";
 import { displayText, paintStatus } from "./display";
-import { seconds } from "./output";
+import { seconds, waitText } from "./output";
 
 const icons: Record<string, string> = {
     Pending: "·",
@@ -75,7 +75,10 @@ export class ProgressView {
             const env = e.environment;
             const took =
                 env.startedAt && env.finishedAt ? ` (${seconds(env.startedAt, env.finishedAt)})` : "";
-            this.line(`${this.stamp()} ${env.name} ${displayText(env.status)}${took}`);
+            const wait = waitText(env);
+            this.line(
+                `${this.stamp()} ${env.name} ${displayText(env.status)}${took}${wait ? ` ${wait}` : ""}`,
+            );
         }
     };
 
@@ -101,7 +104,9 @@ export class ProgressView {
             const waiting =
                 env.status === "Pending" && env.dependsOn.length
                     ? this.io.style.dim(` waiting for ${env.dependsOn.join(", ")}`)
-                    : "";
+                    : waitText(env)
+                      ? this.io.style.dim(` ${waitText(env)}`)
+                      : "";
             return `  ${icons[env.status] ?? " "} ${env.name.padEnd(width)}  ${paintStatus(this.io.style, env.status)}  ${seconds(env.startedAt, env.finishedAt, now)}${waiting}`;
         });
         this.io.errRaw(lines.join("\n") + "\n");

@@ -10,8 +10,10 @@ import type { PromotionPolicyDefinition } from "./promotionPolicy";
 import type { ResolvedPolicy } from "./promotionPolicy.merge";
 import { resolvePolicy } from "./promotionPolicy.merge";
 import type { PromotionTemplateDefinition, TemplateBody } from "./promotionTemplate";
+import type { PromotionWindowDefinition } from "./promotionWindow";
 import type { PromotionWorkflowDefinition } from "./promotionWorkflow";
 import { compileJsonPath } from "../model/jsonPath";
+import { formatDuration, parseDuration } from "../model/duration";
 
 /**
  * The rules the definitions must keep as a whole (each entity's own fields are checked by its schema). Each
@@ -26,6 +28,8 @@ export interface CatalogContext {
     readonly policies: readonly PromotionPolicyDefinition[];
     readonly workflows: readonly PromotionWorkflowDefinition[];
     readonly flows: readonly PromotionFlowDefinition[];
+    /** PromotionWindows (absent: none). */
+    readonly windows?: readonly PromotionWindowDefinition[];
     /** Products as defined, plus those created by an application naming an undefined product (sorted). */
     readonly products: readonly ProductDefinition[];
     /** Stand-alone applications (YAML: Argo CD Applications), each naming its product. */
@@ -585,6 +589,56 @@ export const noneHasPreAction: CatalogRule = (ctx) =>
         return located(ctx, "PromotionFlow", flow.name, noneNeedsPreAction(apps, flow, policies));
     });
 
+/**
+ * Soak times add up along a chain of the flow (each environment waits after the one before it): a chain whose
+ * soak times reach the flow's promotionTimeoutLimit can never finish. Named with both values.
+ */
+export const soakFitsTimeout: CatalogRule = (ctx) =>
+    productFlows(ctx).flatMap(({ product, flow }) => {
+        const limitMs =
+            (flow.promotionTimeoutLimit !== undefined
+                ? parseDuration(flow.promotionTimeoutLimit)
+                : undefined) ?? 24 * 3_600_000; // the default of catalog.ts defaultFlowTimeoutMs
+        const soak: Record<string, number> = {};
+        for (const s of flow.steps) {
+            const environment = ctx.environments.find((e) => e.name === s.environment);
+            const t = environment
+                ? resolvePolicy(ctx.policies, { product, environment }, s.policy).soakTime
+                : undefined;
+            soak[s.environment] = t !== undefined ? (parseDuration(t) ?? 0) : 0;
+        }
+        // The longest soak total of any chain ending at each step (cycles are reported by noCycles).
+        const memo = new Map<string, number>();
+        const total = (env: string, seen: Set<string>): number => {
+            if (memo.has(env)) {
+                return memo.get(env)!;
+            }
+            if (seen.has(env)) {
+                return 0;
+            }
+            const step = flow.steps.find((x) => x.environment === env);
+            const before = (step?.dependsOn ?? []).map((d) => total(d, new Set([...seen, env])));
+            const t = (soak[env] ?? 0) + Math.max(0, ...before);
+            memo.set(env, t);
+            return t;
+        };
+        const worst = flow.steps
+            .map((s) => ({ env: s.environment, ms: total(s.environment, new Set()) }))
+            .sort((a, b) => b.ms - a.ms)[0];
+        if (!worst || worst.ms === 0 || worst.ms < limitMs) {
+            return [];
+        }
+        return [
+            issue(
+                ctx,
+                "PromotionFlow",
+                flow.name,
+                "promotionTimeoutLimit",
+                `soak times up to "${worst.env}" add up to ${formatDuration(worst.ms)} for product "${product.name}", at least the flow's promotionTimeoutLimit of ${formatDuration(limitMs)}: the release would always time out; raise promotionTimeoutLimit or shorten soakTime`,
+            ),
+        ];
+    });
+
 /** Every rule, in the order their issues are listed. */
 export const catalogRules: readonly CatalogRule[] = [
     templatesPromoteSomething,
@@ -607,4 +661,5 @@ export const catalogRules: readonly CatalogRule[] = [
     productFlowsHaveApplications,
     productFlowsHaveOneTriggerApplication,
     noneHasPreAction,
+    soakFitsTimeout,
 ];

@@ -14,6 +14,8 @@ import type { PromotionPolicyDefinition, PromotionPolicyInput } from "./promotio
 import { promotionPolicyDefinitionSchema } from "./promotionPolicy";
 import type { PromotionTemplateDefinition, PromotionTemplateInput } from "./promotionTemplate";
 import { promotionTemplateDefinitionSchema } from "./promotionTemplate";
+import type { PromotionWindowDefinition, PromotionWindowInput } from "./promotionWindow";
+import { promotionWindowDefinitionSchema } from "./promotionWindow";
 import type { PromotionWorkflowDefinition, PromotionWorkflowInput } from "./promotionWorkflow";
 import { promotionWorkflowDefinitionSchema } from "./promotionWorkflow";
 import type { CatalogContext } from "./catalog.rules";
@@ -30,6 +32,8 @@ export interface Definitions {
     readonly promotionPolicies?: readonly PromotionPolicyInput[];
     readonly promotionWorkflows?: readonly PromotionWorkflowInput[];
     readonly promotionFlows?: readonly PromotionFlowInput[];
+    /** When promotions may enter which environments (see PromotionWindow). */
+    readonly promotionWindows?: readonly PromotionWindowInput[];
     /** `Kind/name` to `file.yaml:line`, for messages. */
     readonly origins?: Readonly<Record<string, string>>;
     /**
@@ -62,6 +66,8 @@ export interface Catalog {
     readonly promotionPolicies: readonly PromotionPolicyDefinition[];
     readonly promotionWorkflows: readonly PromotionWorkflowDefinition[];
     readonly promotionFlows: readonly CatalogFlow[];
+    /** Absent in catalogs built before windows existed: read as none. */
+    readonly promotionWindows?: readonly PromotionWindowDefinition[];
 }
 
 export const defaultFlowTimeoutMs = 24 * 3_600_000;
@@ -158,6 +164,11 @@ export function catalogContext(defs: Definitions): { ctx: CatalogContext; issues
             workflows,
         ),
         flows: parse<PromotionFlowDefinition>("PromotionFlow", promotionFlowDefinitionSchema, flows),
+        windows: parse<PromotionWindowDefinition>(
+            "PromotionWindow",
+            promotionWindowDefinitionSchema,
+            list("promotionWindows"),
+        ),
         products: [] as ProductDefinition[],
         applications: [] as ApplicationDefinition[],
         declared: {
@@ -241,6 +252,7 @@ export function buildCatalog(defs: Definitions): { catalog: Catalog; issues: Iss
             promotionPolicies: ctx.policies,
             promotionWorkflows: ctx.workflows,
             promotionFlows: ctx.flows.map(catalogFlow),
+            promotionWindows: ctx.windows,
         },
         issues,
     };

@@ -28,6 +28,8 @@ export type { FlowGraph } from "./promotionFlow.graph";
 export { findCycle, flowGraph, toDot, toMermaid } from "./promotionFlow.graph";
 export type { PromotionPolicyArgs, PromotionPolicyDefinition, PromotionPolicyInput } from "./promotionPolicy";
 export { PromotionPolicy, promotionPolicyDefinitionSchema } from "./promotionPolicy";
+export type { PromotionWindowArgs, PromotionWindowDefinition, PromotionWindowInput } from "./promotionWindow";
+export { PromotionWindow, promotionWindowDefinitionSchema } from "./promotionWindow";
 export type { ResolvedPolicy } from "./promotionPolicy.merge";
 export { matchingPolicies, policyMatches, resolvePolicy } from "./promotionPolicy.merge";
 export type {

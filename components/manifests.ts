@@ -23,12 +23,13 @@ export const apiVersions: Readonly<Record<string, string>> = {
     WorkflowTemplate: "argoproj.io/v1alpha1",
     Environment: "promotions/v1alpha1",
     PromotionWorkflow: "promotions/v1alpha1",
+    PromotionWindow: "promotions/v1alpha1",
 };
 
 const supported = [
     "codefresh.io/v1beta1 Product, PromotionTemplate, PromotionPolicy, PromotionFlow",
     "argoproj.io/v1alpha1 Application, WorkflowTemplate",
-    "promotions/v1alpha1 Environment, PromotionWorkflow",
+    "promotions/v1alpha1 Environment, PromotionWorkflow, PromotionWindow",
 ].join("; ");
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -135,6 +136,7 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
         promotionPolicies: [] as unknown[],
         promotionWorkflows: [] as unknown[],
         promotionFlows: [] as unknown[],
+        promotionWindows: [] as unknown[],
     };
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
         issues.push({ entity: "config", path: "", reason: `${dir} is not a directory of YAML manifests` });
@@ -244,6 +246,10 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                 case "promotions Environment":
                     d.environments.push({ name, ...spec(m) });
                     at("Environment");
+                    break;
+                case "promotions PromotionWindow":
+                    d.promotionWindows.push({ name, ...spec(m) });
+                    at("PromotionWindow");
                     break;
                 case "promotions PromotionWorkflow":
                     d.promotionWorkflows.push({ name, kind: "local", ...spec(m) });

@@ -15,11 +15,14 @@ export interface ResolvedPolicy {
     readonly preAction?: string;
     readonly postAction?: string;
     readonly pullRequest?: PullRequestSettings;
+    /** As written (`30m`, or minutes as a number): see parseDuration. */
+    readonly soakTime?: string | number;
     readonly sources: {
         readonly action: FieldSource;
         readonly preAction?: FieldSource;
         readonly postAction?: FieldSource;
         readonly pullRequest?: FieldSource;
+        readonly soakTime?: FieldSource;
     };
 }
 
@@ -56,7 +59,7 @@ export function matchingPolicies(
 }
 
 /**
- * Merges the matching policies field by field (each of preAction, action, postAction comes from the
+ * Merges the matching policies field by field (each of preAction, action, postAction, pullRequest, soakTime comes from the
  * highest-precedence policy that sets it), then lets inline values (a flow step's policy, or flags) override
  * each field. No action anywhere means `commit`.
  */
@@ -77,16 +80,19 @@ export function resolvePolicy(
     const [preAction, preSource] = pick("preAction");
     const [postAction, postSource] = pick("postAction");
     const [pullRequest, pullRequestSource] = pick("pullRequest");
+    const [soakTime, soakSource] = pick("soakTime");
     return {
         action: action ?? "commit",
         ...(preAction !== undefined ? { preAction } : {}),
         ...(postAction !== undefined ? { postAction } : {}),
         ...(pullRequest !== undefined ? { pullRequest } : {}),
+        ...(soakTime !== undefined ? { soakTime } : {}),
         sources: {
             action: actionSource ?? { default: true },
             ...(preSource ? { preAction: preSource } : {}),
             ...(postSource ? { postAction: postSource } : {}),
             ...(pullRequestSource ? { pullRequest: pullRequestSource } : {}),
+            ...(soakSource ? { soakTime: soakSource } : {}),
         },
     };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { nameSchema } from "./common";
+import { durationSchema, nameSchema } from "./common";
 import { definitionOutput } from "./definition";
 import { actionKinds } from "../model/kinds";
 import { tokens } from "../model/tokens";
@@ -17,7 +17,7 @@ export const pullRequestSettingsSchema = z.strictObject({
 });
 export type PullRequestSettings = z.infer<typeof pullRequestSettingsSchema>;
 
-/** The three policy fields; each may be left unset, to be filled by another matching policy. */
+/** The policy fields; each may be left unset, to be filled by another matching policy. */
 export const policyFieldsSchema = z.strictObject({
     /** How the change enters the environment: `commit` (default), `pr`, or `none` (workflows only). */
     action: actionSchema.optional(),
@@ -27,6 +27,11 @@ export const policyFieldsSchema = z.strictObject({
     postAction: nameSchema.optional(),
     /** For `pr`: auto-merge and merge method (ours; Codefresh leaves merging to people). */
     pullRequest: pullRequestSettingsSchema.optional(),
+    /**
+     * How long each environment this one depends on must have held the release's version (since its action and
+     * health wait succeeded) before this one starts: `30m`, `2h`.
+     */
+    soakTime: durationSchema.optional(),
 });
 export type PolicyFields = z.infer<typeof policyFieldsSchema>;
 

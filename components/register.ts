@@ -7,10 +7,17 @@ import { Product } from "./product";
 import { PromotionFlow } from "./promotionFlow";
 import { PromotionPolicy } from "./promotionPolicy";
 import { PromotionTemplate } from "./promotionTemplate";
+import { PromotionWindow } from "./promotionWindow";
 import { PromotionWorkflow } from "./promotionWorkflow";
 
 export type PromotionComponent =
-    Environment | Product | PromotionTemplate | PromotionPolicy | PromotionWorkflow | PromotionFlow;
+    | Environment
+    | Product
+    | PromotionTemplate
+    | PromotionPolicy
+    | PromotionWorkflow
+    | PromotionFlow
+    | PromotionWindow;
 
 type Named = { name: string };
 
@@ -43,6 +50,9 @@ export function registerDefinitions(
     for (const f of defs.promotionFlows ?? []) {
         components.push(new PromotionFlow(f.name, rest(f) as never, opts));
     }
+    for (const w of defs.promotionWindows ?? []) {
+        components.push(new PromotionWindow(w.name, rest(w) as never, opts));
+    }
     const standalone = defs.applications ?? [];
     const productNames = new Set([
         ...(defs.products ?? []).map((p) => p.name),
@@ -73,6 +83,7 @@ export function catalogOf(components: readonly PromotionComponent[]): pulumi.Out
             pick(PromotionPolicy),
             pick(PromotionWorkflow),
             pick(PromotionFlow),
+            pick(PromotionWindow),
         ])
         .apply(
             ([
@@ -82,6 +93,7 @@ export function catalogOf(components: readonly PromotionComponent[]): pulumi.Out
                 promotionPolicies,
                 promotionWorkflows,
                 promotionFlows,
+                promotionWindows,
             ]) => {
                 const { catalog, issues } = buildCatalog({
                     environments,
@@ -90,6 +102,7 @@ export function catalogOf(components: readonly PromotionComponent[]): pulumi.Out
                     promotionPolicies,
                     promotionWorkflows,
                     promotionFlows,
+                    promotionWindows,
                 } as unknown as Definitions);
                 if (issues.length > 0) {
                     throw new pulumi.RunError(new InvalidDefinitionsError(issues).message);

@@ -6,6 +6,7 @@ import type { EngineLocation } from "./engineLocator";
 import type { ReleaseTarget } from "./planRelease";
 import type { ReleaseRecord } from "./releaseRecord";
 import type { ProgressEvent } from "./releaseRun";
+import type { Clock } from "./waits";
 
 export interface PromoteEngineOptions {
     readonly catalog: Catalog;
@@ -33,6 +34,8 @@ export interface PromoteEngineOptions {
     readonly scm?: ScmOptions;
     /** @deprecated the former name of `scm`. */
     readonly github?: ScmOptions;
+    /** Time for promotion windows and soak waits (default: real time). Tests inject a fake clock. */
+    readonly clock?: Clock;
 }
 
 export interface ScmOptions extends ScmConfig {
@@ -61,6 +64,8 @@ export interface ReleaseOptions extends PreviewOptions {
      * refused without it); the holds overridden are recorded on the release.
      */
     readonly overrideHold?: boolean;
+    /** Promote outside the environments' promotion windows; the windows overridden are recorded on the release. */
+    readonly overrideWindow?: boolean;
 }
 
 export interface HoldOptions {

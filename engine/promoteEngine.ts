@@ -8,6 +8,7 @@ import type { ScmConfig } from "../provider/scm/scm";
 import { reportCommitStatus } from "./commitStatus";
 import type { Hold } from "./holds";
 import { applyHolds, refuseHeld } from "./holds";
+import { applyWindows } from "./waits";
 import type {
     HoldOptions,
     PreviewOptions,
@@ -111,7 +112,11 @@ export class PromoteEngine {
         if ("from" in o.target && !o.overrideHold) {
             refuseHeld(o.product, o.target.to, holds);
         }
-        let record = applyHolds(newReleaseRecord(planned, thisProcess), holds, o.overrideHold);
+        let record = applyWindows(
+            applyHolds(newReleaseRecord(planned, thisProcess), holds, o.overrideHold),
+            this.opts.catalog,
+            o.overrideWindow,
+        );
         if ("from" in o.target) {
             // The environments after the one promoted to (in the last flow that reached it) stay as they are.
             const to = o.target.to;
@@ -241,10 +246,15 @@ export class PromoteEngine {
         }
         const { finishedAt: _f, error: _e, warnings: _w, ...rest } = record;
         // Holds placed since the release was created apply to what it has not done yet.
-        const held = applyHolds(
-            { ...rest, status: "Queued", owner: thisProcess },
-            await this.holds(record.product),
-            (record.overriddenHolds ?? []).length > 0,
+        // So do the promotion windows defined now (unless the release overrode them).
+        const held = applyWindows(
+            applyHolds(
+                { ...rest, status: "Queued", owner: thisProcess },
+                await this.holds(record.product),
+                (record.overriddenHolds ?? []).length > 0,
+            ),
+            this.opts.catalog,
+            (record.overriddenWindows ?? []).length > 0,
         );
         const resumed: ReleaseRecord = {
             ...held,
@@ -363,6 +373,7 @@ export class PromoteEngine {
             queue: this.queue(product),
             stack: this.promoteStack(product),
             onProgress: this.opts.onProgress,
+            ...(this.opts.clock ? { clock: this.opts.clock } : {}),
             ...(scm?.commitStatus
                 ? {
                       commitStatus: (r: ReleaseRecord) =>

@@ -22,6 +22,9 @@ import {
     settleUnfinished,
 } from "./releaseState";
 import { withLockRetry } from "./releaseStore";
+import type { Clock } from "./waits";
+import { EnvironmentWaits, realClock } from "./waits";
+import type { SoakDependency } from "./windows";
 import { openStack } from "./workspace";
 
 export { promoteProject, resourceGroups };
@@ -48,6 +51,8 @@ export interface ReleaseUpdateOptions {
     readonly credentials?: GitCredentials;
     /** Runs pre-actions, post-actions and step onStart hooks (from resource hooks, in this process). */
     readonly gates?: Gates;
+    /** Time for window and soak waits (and the times recorded), default real time. */
+    readonly clock?: Clock;
 }
 
 export interface PromoteStackOptions {
@@ -80,8 +85,6 @@ export interface ReleaseUpdateResult {
     readonly aborted: boolean;
 }
 
-const now = () => new Date().toISOString();
-
 /** The events of the Automation API, reduced to what the release state machine reads. */
 export function fromEngineEvent(e: EngineEvent): StackEvent | undefined {
     if (e.resourcePreEvent) {
@@ -103,7 +106,7 @@ export function fromEngineEvent(e: EngineEvent): StackEvent | undefined {
 }
 
 /** The program's hooks, over this attempt's Gates (they run in this process, with its credentials). */
-function programGates(opts: ReleaseUpdateOptions, gates: Gates): ProgramGates {
+function programGates(opts: ReleaseUpdateOptions, gates: Gates, waits: EnvironmentWaits): ProgramGates {
     return {
         async beforePromotion(env, group, first) {
             // Gates run only when there is something to promote (Skipped means nothing ran).
@@ -114,6 +117,8 @@ function programGates(opts: ReleaseUpdateOptions, gates: Gates): ProgramGates {
             if (!plan.pending) {
                 return;
             }
+            // Promotion windows and soak time: before any gate or write.
+            await waits.before(env);
             if (first && env.hooks?.onStart) {
                 await gates.hook(
                     `${env.name}/hooks/onStart`,
@@ -141,18 +146,25 @@ function programGates(opts: ReleaseUpdateOptions, gates: Gates): ProgramGates {
  * (releaseState), which reports each environment as its status changes.
  */
 export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<ReleaseUpdateResult> {
+    const clock = opts.clock ?? realClock;
+    const now = () => new Date(clock.now()).toISOString();
     const states = new Map<string, ResourceState>(
         plannedResources(opts.product, opts.plan, opts.gates !== undefined).map((r) => [
             r.urn,
             { group: r.group, role: r.role, ...(r.gateFor ? { gateFor: r.gateFor } : {}), phase: "pending" },
         ]),
     );
-    const envRecord = (env: PlannedEnvironment) =>
+    const envRecord = (env: PlannedEnvironment): EnvironmentRecord =>
         environmentRecord(
             env,
             [...states.values()].filter((st) => st.group.environment === env.name),
             opts.previous?.find((p) => p.name === env.name),
-            { runs: opts.gates?.runs, health: opts.gates?.health, pullRequests: opts.gates?.pullRequests },
+            {
+                runs: opts.gates?.runs,
+                health: opts.gates?.health,
+                pullRequests: opts.gates?.pullRequests,
+                waits: waits.waiting,
+            },
         );
     const lastReported = new Map<string, string>();
     const report = (envName: string) => {
@@ -161,11 +173,39 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             return;
         }
         const rec = envRecord(env);
-        if (lastReported.get(envName) !== rec.status) {
-            lastReported.set(envName, rec.status);
+        const key = `${rec.status} ${rec.waitKind ?? ""} ${rec.resumesAt ?? ""}`;
+        if (lastReported.get(envName) !== key) {
+            lastReported.set(envName, key);
             opts.onEnvironment(rec);
         }
     };
+    // Soak reads each dependency as this attempt sees it (an earlier attempt's finish time when it is done).
+    const waits: EnvironmentWaits = new EnvironmentWaits({
+        product: opts.product,
+        clock,
+        signal: opts.signal,
+        onChange: (name) => report(name),
+        dependencies: (env) =>
+            env.dependsOn.flatMap((d): SoakDependency[] => {
+                const planned = opts.plan.environments.find((e) => e.name === d);
+                if (!planned) {
+                    return [];
+                }
+                const live = envRecord(planned);
+                const before = opts.previous?.find((p) => p.name === d);
+                // A dependency an earlier attempt finished is not redone: its version has been there since then.
+                if (before?.status === "Succeeded" && before.finishedAt) {
+                    return [{ name: d, status: "Succeeded", finishedAt: before.finishedAt }];
+                }
+                return [
+                    {
+                        name: d,
+                        status: live.status,
+                        ...(live.finishedAt ? { finishedAt: live.finishedAt } : {}),
+                    },
+                ];
+            }),
+    });
     const onEvent = (e: EngineEvent) => {
         const event = fromEngineEvent(e);
         const st = event ? states.get(event.urn) : undefined;
@@ -187,7 +227,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         plan: opts.plan,
         candidate: opts.candidate,
         cacheDir: opts.cacheDir,
-        ...(opts.gates ? { gates: programGates(opts, opts.gates) } : {}),
+        ...(opts.gates ? { gates: programGates(opts, opts.gates, waits) } : {}),
     });
     const stack = await (opts.stack ?? openPromoteStack(opts));
     let error: string | undefined;

@@ -1,6 +1,7 @@
 import type { HealthResult } from "../provider/health/argoCd";
 import type { ActionKind } from "../model/kinds";
-import type { EnvironmentStatus, ReleaseStatus, WorkflowRunStatus } from "../model/status";
+import type { EnvironmentStatus, ReleaseStatus, WaitKind, WorkflowRunStatus } from "../model/status";
+import type { WindowSpec } from "./windows";
 import type { Change, ReleaseCandidate } from "../provider/promotion";
 
 export type { EnvironmentStatus, ReleaseStatus, WorkflowRunStatus } from "../model/status";
@@ -55,6 +56,10 @@ export interface EnvironmentRecord {
     readonly reason?: "held" | "upstream held";
     /** For `reason: held`: who held it, when and why. */
     readonly hold?: { readonly by: string; readonly at: string; readonly reason?: string };
+    /** While Suspended: why (`window`, `soak`, `pullRequest`). */
+    readonly waitKind?: WaitKind;
+    /** While Suspended on a window or a soak: when it resumes (ISO). */
+    readonly resumesAt?: string;
 }
 
 /** Who is running a release: lets another process tell a live release from one whose process died. */
@@ -106,6 +111,15 @@ export interface ReleaseRecord {
     }[];
     /** A rollback: the release whose candidate it restores. */
     readonly rollbackOf?: string;
+    /** While Suspended (or Queued): why, e.g. `window`, `soak`, `pullRequest`. */
+    readonly waitKind?: WaitKind;
+    /** While Suspended on a window or a soak: when it resumes (ISO, the earliest). */
+    readonly resumesAt?: string;
+    /** Promotion windows this release ran through (`--override-window`), per environment. */
+    readonly overriddenWindows?: readonly {
+        readonly environment: string;
+        readonly windows: readonly string[];
+    }[];
 }
 
 export interface PlannedApplication {
@@ -132,6 +146,10 @@ export interface PlannedEnvironment {
     /** The flow step's hooks. */
     readonly hooks?: { readonly onStart?: string; readonly onSuccess?: string; readonly onFail?: string };
     readonly applications: readonly PlannedApplication[];
+    /** Each environment this one depends on must have held the version this long first (ms). */
+    readonly soakTimeMs?: number;
+    /** The promotion windows covering this environment (set when the release is created; see applyWindows). */
+    readonly windows?: readonly WindowSpec[];
 }
 
 export interface ReleasePlan {
@@ -167,6 +185,8 @@ export function summary(r: ReleaseRecord) {
         ...(r.heldEnvironments && r.heldEnvironments.length > 0
             ? { heldEnvironments: r.heldEnvironments }
             : {}),
+        ...(r.waitKind ? { waitKind: r.waitKind } : {}),
+        ...(r.resumesAt ? { resumesAt: r.resumesAt } : {}),
     };
 }
 
@@ -192,6 +212,11 @@ export function publicRecord(r: ReleaseRecord) {
             ? { heldEnvironments: r.heldEnvironments }
             : {}),
         ...(r.overriddenHolds && r.overriddenHolds.length > 0 ? { overriddenHolds: r.overriddenHolds } : {}),
+        ...(r.overriddenWindows && r.overriddenWindows.length > 0
+            ? { overriddenWindows: r.overriddenWindows }
+            : {}),
+        ...(r.waitKind ? { waitKind: r.waitKind } : {}),
+        ...(r.resumesAt ? { resumesAt: r.resumesAt } : {}),
         environments: r.environments,
     };
 }

@@ -12,7 +12,8 @@ import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./
 import type { ReleaseQueue } from "./releaseQueue";
 import { finished, thisProcess } from "./releaseQueue";
 import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
-import { liveReleaseStatus, releaseOutcome } from "./releaseState";
+import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
+import type { Clock } from "./waits";
 import type { ReleaseStore } from "./releaseStore";
 import { runReleaseUpdate } from "./promoteStack";
 
@@ -42,6 +43,8 @@ export interface ReleaseRunContext {
     readonly onProgress?: (event: ProgressEvent) => void;
     /** Reports the release on its source commit; returns a warning when that failed. */
     readonly commitStatus?: (r: ReleaseRecord) => Promise<string | undefined>;
+    /** Time for window and soak waits (default: real time). */
+    readonly clock?: Clock;
 }
 
 /** Waits for the release's turn and writes it Running (stepping back when a rival got there first). */
@@ -82,7 +85,7 @@ async function takeTurn(
  */
 class LiveRecord {
     private readonly live = new Map<string, EnvironmentRecord>();
-    private shown: ReleaseStatus = "Running";
+    private shown = "Running";
     private writes: Promise<void> = Promise.resolve();
     readonly warnings: string[] = [];
 
@@ -94,19 +97,22 @@ class LiveRecord {
     onEnvironment(environment: EnvironmentRecord): void {
         this.live.set(environment.name, environment);
         this.ctx.onProgress?.({ type: "environment", releaseId: this.record.id, environment });
-        const status = liveReleaseStatus(this.live.values());
-        if (status === this.shown) {
+        const status: ReleaseStatus = liveReleaseStatus(this.live.values());
+        const wait = status === "Suspended" ? liveReleaseWait(this.live.values()) : {};
+        const key = `${status} ${wait.waitKind ?? ""} ${wait.resumesAt ?? ""}`;
+        if (key === this.shown) {
             return;
         }
-        this.shown = status;
+        this.shown = key;
         const snapshot: ReleaseRecord = {
             ...this.record,
             status,
+            ...wait,
             environments: this.record.environments.map((e) => this.live.get(e.name) ?? e),
         };
         this.writes = this.writes.then(async () => {
             const current = await this.ctx.store.get(this.record.id).catch(() => undefined);
-            if (current?.status === "Terminating" || this.shown !== status) {
+            if (current?.status === "Terminating" || this.shown !== key) {
                 return;
             }
             this.ctx.onProgress?.({ type: "release", release: snapshot });
@@ -228,6 +234,7 @@ async function attempt(
                 stack: ctx.stack,
                 gates,
                 signal: controller.signal,
+                clock: ctx.clock,
                 onEnvironment: (e) => live.onEnvironment(e),
             });
             environments = record.environments.map(

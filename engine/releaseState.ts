@@ -3,7 +3,7 @@
  * application and environment record, and the release's final status. No I/O: every rule here is
  * table-tested in test/unit/engine/releaseState.spec.ts.
  */
-import type { EnvironmentStatus, ReleaseStatus } from "../model/status";
+import type { EnvironmentStatus, ReleaseStatus, WaitKind } from "../model/status";
 import type { PullRequest } from "../provider/scm/scm";
 import type { HealthResult } from "../provider/health/argoCd";
 import type { EnvironmentPromotionOutputs } from "../provider/dynamic/environmentPromotion.impl";
@@ -142,6 +142,8 @@ export interface Observations {
     readonly health?: ReadonlyMap<string, HealthResult>;
     /** By `<env>/<repoURL>`. */
     readonly pullRequests?: ReadonlyMap<string, PullRequest>;
+    /** By environment: a window or soak wait in progress (engine/waits.ts). */
+    readonly waits?: ReadonlyMap<string, { readonly waitKind: WaitKind; readonly resumesAt: string }>;
 }
 
 export const runKeys = {
@@ -284,10 +286,13 @@ export function environmentRecord(
                 ),
             ),
         );
-    const status = environmentStatus(
+    const computed = environmentStatus(
         apps,
         all.some((g) => g.phase === "failed"),
     );
+    const wait = seen.waits?.get(env.name);
+    const waiting = wait !== undefined && (computed === "Running" || computed === "Pending");
+    const status: EnvironmentStatus = waiting ? "Suspended" : computed;
     const times = (pick: (g: ResourceState) => string | undefined) =>
         all
             .map(pick)
@@ -322,6 +327,11 @@ export function environmentRecord(
         ...(error ? { error } : {}),
         applications: apps,
         ...(hookRuns.length > 0 ? { hooks: hookRuns } : {}),
+        ...(waiting
+            ? { waitKind: wait.waitKind, resumesAt: wait.resumesAt }
+            : status === "Suspended"
+              ? { waitKind: "pullRequest" as const }
+              : {}),
     };
 }
 
@@ -410,6 +420,20 @@ export function releaseOutcome(o: AttemptOutcome): { status: ReleaseStatus; erro
 /** While the update runs: Suspended as soon as any environment waits (a pull request), Running otherwise. */
 export function liveReleaseStatus(environments: Iterable<EnvironmentRecord>): ReleaseStatus {
     return [...environments].some((e) => e.status === "Suspended") ? "Suspended" : "Running";
+}
+
+/** Why a running release waits (its Suspended environments' wait kind and earliest resume time), if it does. */
+export function liveReleaseWait(environments: Iterable<EnvironmentRecord>): {
+    waitKind?: WaitKind;
+    resumesAt?: string;
+} {
+    const suspended = [...environments].filter((e) => e.status === "Suspended");
+    const kind = suspended.find((e) => e.waitKind)?.waitKind;
+    const times = suspended
+        .map((e) => e.resumesAt)
+        .filter((t): t is string => t !== undefined)
+        .sort();
+    return { ...(kind ? { waitKind: kind } : {}), ...(times.length > 0 ? { resumesAt: times[0] } : {}) };
 }
 
 /** Ends a release that will not run again (terminated while queued, its process gone): open work is closed. */

@@ -9,6 +9,7 @@ export const tokens = {
     PromotionPolicy: "promotions:index:PromotionPolicy",
     PromotionWorkflow: "promotions:index:PromotionWorkflow",
     PromotionFlow: "promotions:index:PromotionFlow",
+    PromotionWindow: "promotions:index:PromotionWindow",
     /** One release in the records stack (its outputs are the record). */
     ReleaseRecord: "promotions:index:ReleaseRecord",
     /** Where a trigger watcher stopped reading one application's branch. */

@@ -16,6 +16,7 @@ export function promote(
             target: { from: opts.from, to: opts.to, overrides: opts.overrides },
             ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
             ...(opts.overrideHold ? { overrideHold: true } : {}),
+            ...(opts.overrideWindow ? { overrideWindow: true } : {}),
         }),
     );
 }

@@ -13,6 +13,7 @@ export function trigger(
             target: { flow: opts.flow },
             ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
             ...(opts.overrideHold ? { overrideHold: true } : {}),
+            ...(opts.overrideWindow ? { overrideWindow: true } : {}),
         }),
     );
 }

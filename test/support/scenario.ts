@@ -74,7 +74,10 @@ export async function testPromoteEngine(
     dir: string,
     catalog: Catalog,
     extra: Partial<
-        Pick<PromoteEngineOptions, "onProgress" | "gitTokens" | "argo" | "argocd" | "workflowDir" | "github">
+        Pick<
+            PromoteEngineOptions,
+            "onProgress" | "gitTokens" | "argo" | "argocd" | "workflowDir" | "github" | "clock"
+        >
     > = {},
 ): Promise<PromoteEngine> {
     return PromoteEngine.create({

@@ -28,6 +28,7 @@ import { validate } from "../../../cli/commands/validate";
 import { watch } from "../../../cli/commands/watch";
 import type { CliDeps, CliEngine, CliWatcher, SystemProbes, Terminal } from "../../../cli/context";
 import { makeStyle, settingsFrom } from "../../../cli/context";
+import { formatRelease, waitText } from "../../../cli/output";
 import { buildCatalog } from "../../../components/catalog";
 import type { EngineLocation } from "../../../engine/engineLocator";
 import { packageRoot } from "../../../engine/engineLocator";
@@ -467,6 +468,39 @@ describe("commands", () => {
             p.d,
         );
         assert.strictEqual(p.engine().released?.overrideHold, true);
+    });
+
+    it("trigger and promote pass --override-window only when given", async () => {
+        const t = deps();
+        await trigger({ product: "web", flow: "seq", json: false, overrideWindow: true }, t.d);
+        assert.deepStrictEqual(t.engine().released, {
+            product: "web",
+            target: { flow: "seq" },
+            overrideWindow: true,
+        });
+        const p = deps();
+        await promote({ product: "web", from: "dev", to: "qa", overrides: {}, json: false }, p.d);
+        assert.strictEqual(p.engine().released?.overrideWindow, undefined);
+    });
+
+    it("a release waiting for a window or a soak says until when, for the release and the environment", () => {
+        const qa = record().environments[0];
+        const waiting = record({
+            status: "Suspended",
+            waitKind: "window",
+            resumesAt: "2026-11-30T05:00:00.000Z",
+            environments: [
+                { ...qa, status: "Suspended", waitKind: "soak", resumesAt: "2026-11-23T12:10:00.000Z" },
+            ],
+        });
+        const text = formatRelease(waiting, makeStyle(false)).join("\n");
+        assert.match(text, /waiting for window until 2026-11-30T05:00:00.000Z/);
+        assert.match(text, /soaking until 2026-11-23T12:10:00.000Z/);
+        assert.strictEqual(waitText({ status: "Succeeded", waitKind: "soak" }), "");
+        assert.strictEqual(
+            waitText({ status: "Suspended", waitKind: "pullRequest" }),
+            "waiting for pull request",
+        );
     });
 
     it("a release with held environments names them; a held one shows who and why, its dependents why", async () => {
