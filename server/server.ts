@@ -1,7 +1,6 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { GitHubWebhookReceiver, listenError, webhookPath } from "../engine/triggers/webhookReceiver";
+import { GitHubWebhookReceiver, listenOn, webhookPath } from "../engine/triggers/webhookReceiver";
 import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver";
 import type { Api, ApiOptions } from "./api";
 import { createApi } from "./api";
@@ -85,19 +84,9 @@ export class PromotionsServer {
         server.headersTimeout = 20_000;
         // The event stream stays open: no overall request timeout.
         server.requestTimeout = 0;
-        await new Promise<void>((resolve, reject) => {
-            server.once("error", reject);
-            server.listen(port, host, () => {
-                server.off("error", reject);
-                resolve();
-            });
-        }).catch((e: NodeJS.ErrnoException) => {
-            throw listenError(e, port, host);
-        });
+        const url = await listenOn(server, port, host);
         this.server = server;
-        const addr = server.address() as AddressInfo;
-        const shown = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-        return `http://${shown}:${addr.port}`;
+        return url;
     }
 
     /** Stops listening, ends the event streams and closes the open connections (running releases go on). */

@@ -135,19 +135,9 @@ export class GitHubWebhookReceiver {
         // Headers are small; the body has its own limit above.
         server.headersTimeout = Math.min(this.bodyTimeout + 5_000, 60_000);
         server.requestTimeout = this.bodyTimeout + 10_000;
-        await new Promise<void>((resolve, reject) => {
-            server.once("error", reject);
-            server.listen(port, host, () => {
-                server.off("error", reject);
-                resolve();
-            });
-        }).catch((e: NodeJS.ErrnoException) => {
-            throw listenError(e, port, host);
-        });
+        const base = await listenOn(server, port, host);
         this.server = server;
-        const addr = server.address() as AddressInfo;
-        const shown = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-        return `http://${shown}:${addr.port}${webhookPath}`;
+        return `${base}${webhookPath}`;
     }
 
     /** Stops accepting connections and closes the open ones. */
@@ -188,4 +178,24 @@ export function listenError(e: NodeJS.ErrnoException, port: number, host: string
         default:
             return new EnvironmentError(`cannot listen on ${where}: ${e.message}`, { cause: e });
     }
+}
+
+/**
+ * Starts `server` on `host:port` (port 0: any free port) and returns its base URL (`http://127.0.0.1:8080`).
+ * A busy or forbidden port is an EnvironmentError; a host that is not an address of this machine an
+ * InvalidInputError (see {@link listenError}).
+ */
+export async function listenOn(server: http.Server, port: number, host: string): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+            server.off("error", reject);
+            resolve();
+        });
+    }).catch((e: NodeJS.ErrnoException) => {
+        throw listenError(e, port, host);
+    });
+    const addr = server.address() as AddressInfo;
+    const shown = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+    return `http://${shown}:${addr.port}`;
 }
