@@ -78,6 +78,11 @@ async function takeTurn(
     }
 }
 
+/** What a live write shows: the status and, while Suspended, what it waits for and until when. */
+function liveKey(status: ReleaseStatus, wait: { waitKind?: string; resumesAt?: string }): string {
+    return `${status} ${wait.waitKind ?? ""} ${wait.resumesAt ?? ""}`;
+}
+
 /**
  * Writes the release through while it runs: Suspended as soon as an environment waits (people look at the
  * record for the pull request) and Running again after, one write after another and never over a Terminating
@@ -85,7 +90,8 @@ async function takeTurn(
  */
 class LiveRecord {
     private readonly live = new Map<string, EnvironmentRecord>();
-    private shown = "Running";
+    // The record was written Running before the update started.
+    private shown = liveKey("Running", {});
     private writes: Promise<void> = Promise.resolve();
     readonly warnings: string[] = [];
 
@@ -99,7 +105,7 @@ class LiveRecord {
         this.ctx.onProgress?.({ type: "environment", releaseId: this.record.id, environment });
         const status: ReleaseStatus = liveReleaseStatus(this.live.values());
         const wait = status === "Suspended" ? liveReleaseWait(this.live.values()) : {};
-        const key = `${status} ${wait.waitKind ?? ""} ${wait.resumesAt ?? ""}`;
+        const key = liveKey(status, wait);
         if (key === this.shown) {
             return;
         }
@@ -130,7 +136,7 @@ class LiveRecord {
 
     /** The update is over: a Suspended snapshot still queued is stale (the final record is written next). */
     async close(): Promise<void> {
-        this.shown = "Running";
+        this.shown = "closed";
         await this.writes;
     }
 }

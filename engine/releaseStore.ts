@@ -6,7 +6,8 @@ import { tokens } from "../model/tokens";
 import type { Hold } from "./holds";
 import type { EngineLocation } from "./engineLocator";
 import type { ReleaseRecord } from "./releaseRecord";
-import { openStack } from "./workspace";
+import type { StoredResource } from "./workspace";
+import { openStack, readStackResources } from "./workspace";
 
 export const recordsProject = "promotions-releases";
 const recordType = "promotions:index:ReleaseRecord";
@@ -143,41 +144,41 @@ export class ReleaseStore {
 
     /** Every hold of the product, active or released, by environment name. */
     async holds(): Promise<Hold[]> {
-        const stack = await this.open();
-        const state = await stack.exportStack();
-        const resources =
-            (state.deployment as { resources?: { type: string; outputs?: { hold?: Hold } }[] }).resources ??
-            [];
-        return resources
+        return (await this.resources())
             .filter((r) => r.type === holdType && r.outputs?.hold)
-            .map((r) => r.outputs!.hold!)
+            .map((r) => r.outputs!.hold as Hold)
             .sort((a, b) => (a.environment < b.environment ? -1 : 1));
     }
 
     /** The last commit the trigger watcher handled for an application, if it ever ran. */
     async getCursor(application: string): Promise<string | undefined> {
-        const stack = await this.open();
-        const state = await stack.exportStack();
-        const resources =
-            (state.deployment as { resources?: { type: string; urn: string; outputs?: { sha?: string } }[] })
-                .resources ?? [];
-        return resources.find((r) => r.type === cursorType && r.urn.endsWith(`::cursor.${application}`))
-            ?.outputs?.sha;
+        const cursor = (await this.resources()).find(
+            (r) => r.type === cursorType && r.urn.endsWith(`::cursor.${application}`),
+        );
+        return cursor?.outputs?.sha as string | undefined;
     }
 
     /** Every record, newest first. */
     async list(): Promise<ReleaseRecord[]> {
-        const stack = await this.open();
-        const state = await stack.exportStack();
-        const resources =
-            (state.deployment as { resources?: { type: string; outputs?: { record?: ReleaseRecord } }[] })
-                .resources ?? [];
-        return resources
+        return (await this.resources())
             .filter((r) => r.type === recordType && r.outputs?.record)
-            .map((r) => r.outputs!.record!)
+            .map((r) => r.outputs!.record as ReleaseRecord)
             .sort((a, b) =>
                 a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1,
             );
+    }
+
+    /**
+     * The records stack's resources: read from the backend's file where it is a `file://` backend whose
+     * stack exists, else exported by the engine.
+     */
+    private async resources(): Promise<StoredResource[]> {
+        const read = readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
+        if (read !== undefined) {
+            return read;
+        }
+        const state = await (await this.open()).exportStack();
+        return (state.deployment as { resources?: StoredResource[] }).resources ?? [];
     }
 
     async get(id: string): Promise<ReleaseRecord | undefined> {

@@ -1,11 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import * as zlib from "zlib";
+import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { setTimeout as sleep } from "node:timers/promises";
+import * as semver from "semver";
 import {
     CommandError,
     LocalWorkspace,
     PulumiCommand,
+    Stack,
     StackAlreadyExistsError,
 } from "@pulumi/pulumi/automation";
 import type { EngineLocation } from "./engineLocator";
@@ -39,7 +42,7 @@ export interface StackOptions {
  * the user's configuration lives.
  */
 export async function openStack(opts: StackOptions): Promise<Stack> {
-    const pulumiCommand = await commandFor(opts.engine);
+    const pulumiCommand = commandFor(opts.engine);
     const workDir = opts.workDir ?? defaultWorkDir(opts.backendUrl, opts.projectName);
     fs.mkdirSync(workDir, { recursive: true });
     if (opts.backendUrl.startsWith("file://")) {
@@ -49,24 +52,110 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
     // hold the passphrase salt): they open it one at a time, and a stack another process created meanwhile is
     // selected, not created twice.
     return withDirLock(path.join(workDir, ".open-lock"), () =>
-        retry(() =>
-            LocalWorkspace.createOrSelectStack(
-                { projectName: opts.projectName, stackName: opts.stackName, program: opts.program },
-                {
-                    workDir,
-                    pulumiCommand,
-                    secretsProvider: "passphrase",
-                    projectSettings: {
-                        name: opts.projectName,
-                        runtime: "nodejs",
-                        main: packageRoot,
-                        backend: { url: opts.backendUrl },
-                    },
-                    envVars: { ...engineEnv(opts), ...opts.extraEnv },
+        retry(async () => {
+            const workspace = await LocalWorkspace.create({
+                program: opts.program,
+                workDir,
+                pulumiCommand,
+                secretsProvider: "passphrase",
+                projectSettings: {
+                    name: opts.projectName,
+                    runtime: "nodejs",
+                    main: packageRoot,
+                    backend: { url: opts.backendUrl },
                 },
-            ),
-        ),
+                envVars: { ...engineEnv(opts), ...opts.extraEnv },
+            });
+            // Every command we run names its stack (`--stack`), so selecting one only checks that it exists: a
+            // `pulumi stack select` of its own. Where the backend's files show whether the stack exists, skip
+            // that check (and the failed select before a new stack's `stack init`).
+            const seen = stackSeen(opts.backendUrl, opts.projectName, opts.stackName);
+            if (seen === "exists") {
+                workspace.selectStack = () => Promise.resolve();
+            } else if (seen === "absent") {
+                try {
+                    return lean(await Stack.create(opts.stackName, workspace));
+                } catch (e) {
+                    if (!(e instanceof StackAlreadyExistsError)) {
+                        throw e;
+                    }
+                }
+            }
+            return lean(await Stack.createOrSelect(opts.stackName, workspace));
+        }),
     );
+}
+
+/**
+ * The stack without the queries the Automation API makes after every `up` (`stack output` twice and
+ * `stack history`: three more `pulumi` processes, about a second): nothing here reads an update's result,
+ * the engine's events already said what happened.
+ */
+function lean(stack: Stack): Stack {
+    return Object.assign(stack, {
+        outputs: () => Promise.resolve({}),
+        info: () => Promise.resolve(undefined),
+    });
+}
+
+/** The directory of a `file://` backend's files, when it uses the project layout (or is still empty). */
+function projectLayoutRoot(backendUrl: string): string | undefined {
+    if (!backendUrl.startsWith("file://")) {
+        return undefined;
+    }
+    const root = path.join(fileUrlPath(backendUrl), ".pulumi");
+    const meta = readOr(path.join(root, "meta.yaml"), "version: 1");
+    return /^version: *1\b/m.test(meta) ? root : undefined;
+}
+
+/** The stack's checkpoint file in a `file://` backend (project layout), when it exists. */
+function stackFileOf(backendUrl: string, project: string, stack: string): string | undefined {
+    const root = projectLayoutRoot(backendUrl);
+    const base = root && path.join(root, "stacks", project, stack);
+    return base ? [`${base}.json`, `${base}.json.gz`].find((f) => fs.existsSync(f)) : undefined;
+}
+
+/** Whether the backend's files show the stack, or `unknown` (another backend or layout: ask the engine). */
+function stackSeen(backendUrl: string, project: string, stack: string): "exists" | "absent" | "unknown" {
+    if (projectLayoutRoot(backendUrl) === undefined) {
+        return "unknown";
+    }
+    return stackFileOf(backendUrl, project, stack) === undefined ? "absent" : "exists";
+}
+
+/** A checkpoint resource as the backend stores it. */
+export interface StoredResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly outputs?: Record<string, unknown>;
+}
+
+/**
+ * The resources of a stack's latest checkpoint, read straight from a `file://` backend (the backend writes
+ * each checkpoint whole with a rename, so a reader never sees half of one): a file read instead of a
+ * `pulumi stack export` process. `undefined` where that is not possible (another backend, another layout,
+ * no such stack yet); callers then ask the engine.
+ */
+export function readStackResources(
+    backendUrl: string,
+    project: string,
+    stack: string,
+): StoredResource[] | undefined {
+    const file = stackFileOf(backendUrl, project, stack);
+    if (file === undefined) {
+        return undefined;
+    }
+    try {
+        const raw = fs.readFileSync(file);
+        const text = file.endsWith(".gz") ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+        const parsed = JSON.parse(text) as {
+            version?: number;
+            checkpoint?: { latest?: { resources?: StoredResource[] } };
+        };
+        return parsed.version === 3 ? (parsed.checkpoint?.latest?.resources ?? []) : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /** Runs `fn` again (up to 5 times, with jitter) when opening a stack raced another process. */
@@ -155,10 +244,23 @@ function engineEnv(opts: {
     };
 }
 
-/** The Automation API's handle on our engine; `<root>/bin` goes first on PATH, so its plugins are found. */
-function commandFor(engine: EngineLocation): Promise<PulumiCommand> {
-    const binDir = path.dirname(engine.pulumi);
-    return PulumiCommand.get({ root: path.basename(binDir) === "bin" ? path.dirname(binDir) : undefined });
+const commands = new Map<string, PulumiCommand>();
+
+/**
+ * The Automation API's handle on our engine, one per process. `PulumiCommand.get` would run `pulumi version`
+ * for every stack opened; the engine's version is already known (the locator checked it), so the handle is
+ * made from it. Its plugins are found through the PATH {@link engineEnv} gives.
+ */
+function commandFor(engine: EngineLocation): PulumiCommand {
+    let command = commands.get(engine.pulumi);
+    if (command === undefined) {
+        command = Object.assign(Object.create(PulumiCommand.prototype) as PulumiCommand, {
+            command: engine.pulumi,
+            version: semver.parse(engine.version.replace(/^v/, "")),
+        });
+        commands.set(engine.pulumi, command);
+    }
+    return command;
 }
 
 function defaultWorkDir(backendUrl: string, project: string): string {
@@ -196,7 +298,7 @@ export async function openLocalStack(opts: LocalStackOptions): Promise<Stack> {
     return LocalWorkspace.createOrSelectStack(
         { stackName: opts.stackName, workDir: opts.workDir },
         {
-            pulumiCommand: await commandFor(opts.engine),
+            pulumiCommand: commandFor(opts.engine),
             secretsProvider: "passphrase",
             envVars: engineEnv(opts),
         },
