@@ -4,17 +4,9 @@ import { activeReleaseStatuses, finalReleaseStatuses } from "../model/status";
 import type { ReleaseOwner, ReleaseRecord } from "./releaseRecord";
 import { closeEnvironments } from "./releaseState";
 import type { ReleaseStore } from "./releaseStore";
+import { processAlive } from "../provider/dirLock";
 
 const now = () => new Date().toISOString();
-
-function pidAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
-}
 
 /** This process, as the owner of the releases it runs. */
 export const thisProcess: ReleaseOwner = { host: os.hostname(), pid: process.pid };
@@ -31,7 +23,7 @@ export function ownerAlive(r: ReleaseRecord, at: number = Date.now()): boolean {
         const started = Date.parse(r.startedAt ?? r.createdAt);
         return at - started < r.plan.timeoutMs + 15 * 60_000;
     }
-    return pidAlive(r.owner.pid);
+    return processAlive(r.owner.pid);
 }
 
 /** Queued and created before `b` (ties by id): the order releases of a product take their turns in. */

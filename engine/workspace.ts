@@ -13,6 +13,7 @@ import {
 } from "@pulumi/pulumi/automation";
 import type { EngineLocation } from "./engineLocator";
 import { enginePath, packageRoot } from "./engineLocator";
+import { readOr, withDirLock } from "../provider/dirLock";
 
 /** How to reach one stack of an inline program. */
 export interface StackOptions {
@@ -169,62 +170,6 @@ async function retry<T>(fn: () => Promise<T>): Promise<T> {
             }
             await sleep(100 * attempt + Math.random() * 200);
         }
-    }
-}
-
-/**
- * A lock between processes of this host: a directory made atomically, holding the owner's pid. A lock whose
- * owner is gone (a SIGKILLed process) is taken over.
- */
-export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            fs.mkdirSync(lockDir);
-            fs.writeFileSync(path.join(lockDir, "pid"), String(process.pid));
-            break;
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-                throw e;
-            }
-            const owner = Number(readOr(path.join(lockDir, "pid"), "0"));
-            const age = Date.now() - (statOr(lockDir)?.mtimeMs ?? Date.now());
-            if ((owner > 0 && !alive(owner)) || (owner === 0 && age > 5_000) || Date.now() > deadline) {
-                fs.rmSync(lockDir, { recursive: true, force: true });
-                continue;
-            }
-            await sleep(50 + Math.random() * 100);
-        }
-    }
-    try {
-        return await fn();
-    } finally {
-        fs.rmSync(lockDir, { recursive: true, force: true });
-    }
-}
-
-function readOr(file: string, fallback: string): string {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch {
-        return fallback;
-    }
-}
-
-function statOr(p: string): fs.Stats | undefined {
-    try {
-        return fs.statSync(p);
-    } catch {
-        return undefined;
-    }
-}
-
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
     }
 }
 
