@@ -213,6 +213,10 @@ export interface RollbackCommandOptions {
 export interface ReleasesCommandOptions {
     readonly product: string;
     readonly json: boolean;
+    /** At most this many (newest first); every release when absent. */
+    readonly limit?: number;
+    /** Only releases older than this id (the last id of the previous page). */
+    readonly before?: string;
 }
 /** `release`, `retry` and `terminate`: one release by id. */
 export interface ReleaseIdCommandOptions {
@@ -390,12 +394,28 @@ export const commandSpecs = {
     },
     releases: {
         summary: "list a product's releases, newest first",
-        usage: "promote releases --product P [--json]",
-        options: { product: { type: "string" }, ...json },
-        build: (v): ReleasesCommandOptions => ({
-            product: required(v, "product", "the product whose releases to list"),
-            json: flag(v, "json"),
-        }),
+        usage: "promote releases --product P [--limit N] [--before ID] [--json]",
+        options: {
+            product: { type: "string" },
+            limit: { type: "string" },
+            before: { type: "string" },
+            ...json,
+        },
+        build: (v): ReleasesCommandOptions => {
+            const limit = text(v, "limit");
+            if (limit !== undefined && !/^[1-9]\d*$/.test(limit)) {
+                throw new InvalidInputError(`--limit "${limit}": a whole number of releases, 1 or more`, {
+                    path: "--limit",
+                });
+            }
+            const before = text(v, "before");
+            return {
+                product: required(v, "product", "the product whose releases to list"),
+                json: flag(v, "json"),
+                ...(limit !== undefined ? { limit: Number(limit) } : {}),
+                ...(before !== undefined ? { before } : {}),
+            };
+        },
     },
     release: {
         summary: "show one release: environments, applications, commits, changes",

@@ -92,3 +92,17 @@ export interface RetryOptions {
     /** Retry even though a newer release has since succeeded in some of its environments (it would roll them back). */
     readonly forceOlder?: boolean;
 }
+
+/** Which of a product's releases to read (all of them when empty). */
+export interface ReleasesQuery {
+    /** At most this many, newest first. */
+    readonly limit?: number;
+    /** Only releases older than this one (by id: ids sort by creation time). */
+    readonly before?: string;
+    readonly where?: (r: ReleaseRecord) => boolean;
+    /**
+     * Only the releases that can still change and the latest finished ones (the product's own records
+     * stack, never the archive pages): what a watcher of changes reads.
+     */
+    readonly current?: boolean;
+}

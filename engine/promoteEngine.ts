@@ -14,6 +14,7 @@ import type {
     PreviewOptions,
     PromoteEngineOptions,
     ReleaseOptions,
+    ReleasesQuery,
     RetryOptions,
     RollbackOptions,
 } from "./options";
@@ -44,6 +45,7 @@ export type {
     PreviewOptions,
     PromoteEngineOptions,
     ReleaseOptions,
+    ReleasesQuery,
     RetryOptions,
     ScmOptions,
 } from "./options";
@@ -281,12 +283,22 @@ export class PromoteEngine {
         return this.store(product).putCursor(application, sha);
     }
 
-    /** Every release of a product, newest first (one whose process died shown as such: see `stale`). */
-    async releases(product: string): Promise<ReleaseRecord[]> {
+    /**
+     * A product's releases, newest first (one whose process died shown as such: see `stale`): every one, or
+     * the first `limit` older than the release `before` (by id, which sorts by creation time) and matching
+     * `where`; a page reads only as many of the stored records as it needs.
+     */
+    async releases(product: string, q: ReleasesQuery = {}): Promise<ReleaseRecord[]> {
         if (!this.opts.catalog.products.some((p) => p.name === product)) {
             throw new InvalidInputError(`unknown product "${product}"`, { entity: `Product "${product}"` });
         }
-        return this.truthful(product, await this.store(product).list());
+        const where = (r: ReleaseRecord) =>
+            (q.before === undefined || r.id < q.before) && (q.where?.(r) ?? true);
+        const store = this.store(product);
+        const records = q.current
+            ? (await store.live()).filter(where).slice(0, q.limit)
+            : await store.page({ limit: q.limit ?? Number.POSITIVE_INFINITY, where });
+        return this.truthful(product, records);
     }
 
     /** One release by id, looked up across the catalog's products. */

@@ -68,7 +68,7 @@ export class ReleaseQueue {
         for (;;) {
             const blockers: ReleaseRecord[] = [];
             let staleFound = false;
-            for (const r of await store.list()) {
+            for (const r of await store.live()) {
                 if (r.id === record.id || finalReleaseStatuses.has(r.status)) {
                     continue;
                 }
@@ -119,7 +119,7 @@ export class ReleaseQueue {
 
     /** Two processes may both have found the product free: the later one steps back (true) and queues. */
     async rivalAhead(record: ReleaseRecord): Promise<boolean> {
-        return (await this.opts.store.list()).some(
+        return (await this.opts.store.live()).some(
             (r) =>
                 r.id !== record.id &&
                 activeReleaseStatuses.has(r.status) &&

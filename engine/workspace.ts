@@ -54,17 +54,24 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
     // selected, not created twice.
     return withDirLock(path.join(workDir, ".open-lock"), () =>
         retry(async () => {
+            // Other processes' `pulumi` commands read this Pulumi.yaml while they run: it is written only when
+            // it changes, whole (the Automation API would rewrite it in place on every open).
+            writeIfChanged(
+                path.join(workDir, "Pulumi.yaml"),
+                [
+                    `name: ${JSON.stringify(opts.projectName)}`,
+                    "runtime: nodejs",
+                    `main: ${JSON.stringify(packageRoot)}`,
+                    "backend:",
+                    `  url: ${JSON.stringify(opts.backendUrl)}`,
+                    "",
+                ].join("\n"),
+            );
             const workspace = await LocalWorkspace.create({
                 program: opts.program,
                 workDir,
                 pulumiCommand,
                 secretsProvider: "passphrase",
-                projectSettings: {
-                    name: opts.projectName,
-                    runtime: "nodejs",
-                    main: packageRoot,
-                    backend: { url: opts.backendUrl },
-                },
                 envVars: { ...engineEnv(opts), ...opts.extraEnv },
             });
             // Every command we run names its stack (`--stack`), so selecting one only checks that it exists: a
@@ -99,6 +106,16 @@ function lean(stack: Stack): Stack {
     });
 }
 
+/** Writes `text` to `file` through a temporary file and a rename, unless the file already holds it. */
+function writeIfChanged(file: string, text: string): void {
+    if (readOr(file, "") === text) {
+        return;
+    }
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, file);
+}
+
 /** The directory of a `file://` backend's files, when it uses the project layout (or is still empty). */
 function projectLayoutRoot(backendUrl: string): string | undefined {
     if (!backendUrl.startsWith("file://")) {
@@ -122,6 +139,29 @@ function stackSeen(backendUrl: string, project: string, stack: string): "exists"
         return "unknown";
     }
     return stackFileOf(backendUrl, project, stack) === undefined ? "absent" : "exists";
+}
+
+/**
+ * The names of a project's stacks: from a `file://` backend's directory, else asked of the engine through
+ * a stack of that project (`open`).
+ */
+export async function listStackNames(
+    backendUrl: string,
+    project: string,
+    open: () => Promise<Stack>,
+): Promise<string[]> {
+    const root = projectLayoutRoot(backendUrl);
+    if (root !== undefined) {
+        let files: string[] = [];
+        try {
+            files = fs.readdirSync(path.join(root, "stacks", project));
+        } catch {
+            return [];
+        }
+        return files.filter((f) => /\.json(\.gz)?$/.test(f)).map((f) => f.replace(/\.json(\.gz)?$/, ""));
+    }
+    const stacks = await (await open()).workspace.listStacks();
+    return stacks.map((s) => s.name.split("/").pop() ?? s.name);
 }
 
 /** A checkpoint resource as the backend stores it. */
