@@ -202,6 +202,13 @@ export interface HoldsCommandOptions {
     readonly product: string;
     readonly json: boolean;
 }
+export interface PruneCommandOptions {
+    readonly product: string;
+    /** The newest this many releases, or every release newer than this many ms. */
+    readonly keep: { readonly count: number } | { readonly maxAgeMs: number };
+    readonly dryRun: boolean;
+    readonly json: boolean;
+}
 export interface RollbackCommandOptions {
     readonly product: string;
     readonly environment: string;
@@ -263,6 +270,25 @@ const releaseId =
         }
         return { id, json: flag(values, "json") };
     };
+
+/** `--keep`: a count of releases (`500`), or an age: days (`270d`), weeks (`40w`), months (`9m`, `9mo`), years. */
+function keepOf(raw: string): PruneCommandOptions["keep"] {
+    if (/^[1-9]\d*$/.test(raw)) {
+        return { count: Number(raw) };
+    }
+    const m = /^([1-9]\d*)(d|w|m|mo|y)$/.exec(raw);
+    if (!m) {
+        throw new InvalidInputError(
+            `--keep "${raw}": a number of releases (500) or an age in days, weeks, months or years (270d, 40w, 9m, 1y)`,
+            { path: "--keep" },
+        );
+    }
+    const day = 86_400_000;
+    const unit = { d: day, w: 7 * day, m: 30 * day, mo: 30 * day, y: 365 * day }[
+        m[2] as "d" | "w" | "m" | "mo" | "y"
+    ];
+    return { maxAgeMs: Number(m[1]) * unit };
+}
 
 function port(values: Values): number {
     const raw = text(values, "port") ?? "8080";
@@ -475,6 +501,29 @@ export const commandSpecs = {
             product: required(v, "product", "the product whose holds to list"),
             json: flag(v, "json"),
         }),
+    },
+    prune: {
+        summary: "remove a product's oldest release records beyond --keep (a count, or an age such as 9m)",
+        usage: "promote prune --product P --keep N|AGE [--dry-run] [--json]",
+        options: {
+            product: { type: "string" },
+            keep: { type: "string" },
+            "dry-run": { type: "boolean" },
+            ...json,
+        },
+        build: (v): PruneCommandOptions => {
+            const raw = required(
+                v,
+                "keep",
+                "how many releases to keep (e.g. 500) or for how long (e.g. 9mo, 270d)",
+            );
+            return {
+                product: required(v, "product", "the product whose records to prune"),
+                keep: keepOf(raw),
+                dryRun: flag(v, "dry-run"),
+                json: flag(v, "json"),
+            };
+        },
     },
     rollback: {
         summary: "put an earlier release's candidate back in one environment, then hold it",

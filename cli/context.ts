@@ -191,6 +191,7 @@ export type CliEngine = Pick<
     | "hold"
     | "releaseHold"
     | "rollback"
+    | "prune"
 >;
 
 /** The loop and one-shot poll of the trigger watcher, as `watch` and `serve` use them. */

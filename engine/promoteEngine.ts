@@ -31,6 +31,7 @@ import type { ReleaseRecord } from "./releaseRecord";
 import { newReleaseRecord } from "./releaseRecord";
 import { runRelease } from "./releaseRun";
 import { downstreamOf, newerDownstream, rollbackTarget } from "./rollback";
+import type { Keep, PrunedPage } from "./releaseStore";
 import { ReleaseStore } from "./releaseStore";
 import { checkpointResources, isStale, markStale } from "./staleRelease";
 import { supersededBy } from "./supersede";
@@ -50,6 +51,7 @@ export type {
     ScmOptions,
 } from "./options";
 export type { ProgressEvent } from "./releaseRun";
+export type { Keep, PrunedPage } from "./releaseStore";
 
 /**
  * The promote engine: plans releases from the catalog, runs them as updates of a promote stack per product
@@ -299,6 +301,18 @@ export class PromoteEngine {
             ? (await store.live()).filter(where).slice(0, q.limit)
             : await store.page({ limit: q.limit ?? Number.POSITIVE_INFINITY, where });
         return this.truthful(product, records);
+    }
+
+    /**
+     * Removes a product's oldest release records, whole archive pages at a time, beyond what `keep` keeps (an
+     * explicit operation: nothing is ever dropped otherwise). Returns the pages removed (or, with `dryRun`,
+     * that would be).
+     */
+    async prune(product: string, keep: Keep, dryRun: boolean): Promise<PrunedPage[]> {
+        if (!this.opts.catalog.products.some((p) => p.name === product)) {
+            throw new InvalidInputError(`unknown product "${product}"`, { entity: `Product "${product}"` });
+        }
+        return this.store(product).prune(keep, dryRun);
     }
 
     /** One release by id, looked up across the catalog's products. */

@@ -261,6 +261,33 @@ export class ReleaseStore {
         }
     }
 
+    /**
+     * Removes whole archive pages beyond what `keep` asks to keep (see {@link pagesBeyond}); the product's own
+     * stack (every release not over, the latest finished ones) is never touched. Returns what it removed, or
+     * with `dryRun` what it would remove.
+     */
+    async prune(keep: Keep, dryRun: boolean, now: Date = new Date()): Promise<PrunedPage[]> {
+        const pages: PrunedPage[] = [];
+        for (const page of await this.pages()) {
+            const records = await this.readPage(page.name);
+            const dates = records.map((r) => r.createdAt).sort();
+            pages.push({
+                name: page.name,
+                records: records.length,
+                oldest: dates[0] ?? "",
+                newest: page.newest,
+            });
+        }
+        const doomed = pagesBeyond((await this.live()).length, pages, keep, now);
+        if (!dryRun) {
+            const workspace = (await this.open()).workspace;
+            for (const page of doomed) {
+                await workspace.removeStack(page.name, { force: true });
+            }
+        }
+        return doomed;
+    }
+
     /** The product's archive pages, newest first. */
     private async pages(): Promise<{ name: string; newest: string }[]> {
         const prefix = `${this.opts.product}${pageMark}`;
@@ -318,6 +345,34 @@ export class ReleaseStore {
 }
 
 const pageMark = ".archive-";
+
+/** What `prune` keeps: the newest `count` releases at least, or every release newer than `maxAgeMs`. */
+export type Keep = { readonly count: number } | { readonly maxAgeMs: number };
+
+export interface PrunedPage {
+    readonly name: string;
+    readonly records: number;
+    readonly oldest: string;
+    readonly newest: string;
+}
+
+/**
+ * The archive pages (newest first) wholly beyond what `keep` keeps: by count, the pages after the newest
+ * `count` releases (the product's stack, `live` of them, counts first; a page partly needed is kept whole);
+ * by age, the pages whose newest release is older than `maxAgeMs`.
+ */
+export function pagesBeyond(live: number, pages: readonly PrunedPage[], keep: Keep, now: Date): PrunedPage[] {
+    if ("count" in keep) {
+        let kept = live;
+        return pages.filter((p) => {
+            const beyond = kept >= keep.count;
+            kept += p.records;
+            return beyond;
+        });
+    }
+    const cutoff = new Date(now.getTime() - keep.maxAgeMs).toISOString();
+    return pages.filter((p) => p.newest < cutoff);
+}
 
 /** Newest first: by creation time, then id. */
 function newestFirst(a: ReleaseRecord, b: ReleaseRecord): number {

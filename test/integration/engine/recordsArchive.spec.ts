@@ -84,5 +84,15 @@ describe("release records: a bounded product stack and archive pages", function 
             },
         );
         assert.strictEqual((JSON.parse(out) as ReleaseRecord).id, record(6, "Succeeded").id);
+
+        // Retention is explicit: a dry run says what would go, then whole pages go, never the product's stack.
+        const wouldGo = await store.prune({ count: 4 }, true);
+        assert.deepStrictEqual(
+            wouldGo.map((p) => p.records),
+            [2],
+        );
+        assert.deepStrictEqual(ids(await store.list()), ["06", "05", "04", "03", "02", "01", "00"]);
+        await store.prune({ count: 4 }, false);
+        assert.deepStrictEqual(ids(await store.list()), ["06", "05", "04", "03", "00"]);
     });
 });
