@@ -24,6 +24,8 @@ export interface PromoteEngineOptions {
     readonly onProgress?: (event: ProgressEvent) => void;
     /** How often a running release checks whether it was asked to terminate (ms). */
     readonly pollIntervalMs?: number;
+    /** How often a running release writes its heartbeat for other hosts (ms; default 30 s). */
+    readonly heartbeatMs?: number;
     /** Where local workflow commands run (default: this process's working directory). */
     readonly workflowDir?: string;
     /** The Argo Server for Argo WorkflowTemplate gates. */

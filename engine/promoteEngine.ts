@@ -400,6 +400,7 @@ export class PromoteEngine {
             stack: this.promoteStack(product),
             onProgress: this.opts.onProgress,
             ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+            ...(this.opts.heartbeatMs ? { heartbeatMs: this.opts.heartbeatMs } : {}),
             ...(scm?.commitStatus
                 ? {
                       commitStatus: (r: ReleaseRecord) =>

@@ -11,8 +11,14 @@ const now = () => new Date().toISOString();
 /** This process, as the owner of the releases it runs. */
 export const thisProcess: ReleaseOwner = { host: os.hostname(), pid: process.pid };
 
+/** How often a Running release writes its heartbeat, and how old one may get before its release is dead. */
+export const heartbeatMs = 30_000;
+export const heartbeatDeadMs = 6 * heartbeatMs;
+
 /**
- * Whether the process running a release is still there: by pid on this host; on another host, alive until
+ * Whether the process running a release is still there: by pid on this host. On another host: a Running
+ * (or Terminating) release by its heartbeat (a release whose last heartbeat, or start, is older than
+ * {@link heartbeatDeadMs} is dead); a Suspended one is waiting, not dead (DESIGN.md 3a); a Queued one until
  * the flow timeout (plus a margin) has long passed.
  */
 export function ownerAlive(r: ReleaseRecord, at: number = Date.now()): boolean {
@@ -20,6 +26,12 @@ export function ownerAlive(r: ReleaseRecord, at: number = Date.now()): boolean {
         return false;
     }
     if (r.owner.host !== thisProcess.host) {
+        if (r.status === "Suspended") {
+            return true;
+        }
+        if (r.status === "Running" || r.status === "Terminating") {
+            return at - Date.parse(r.heartbeatAt ?? r.startedAt ?? r.createdAt) < heartbeatDeadMs;
+        }
         const started = Date.parse(r.startedAt ?? r.createdAt);
         return at - started < r.plan.timeoutMs + 15 * 60_000;
     }

@@ -93,6 +93,11 @@ export interface ReleaseRecord {
     /** The plan the release runs: per environment, its resolved policy and applications. */
     readonly plan: ReleasePlan;
     readonly owner?: ReleaseOwner;
+    /**
+     * When the process running the release last said it is alive (written every {@link heartbeatMs} while
+     * Running): how a process on another host tells a running release from a dead one.
+     */
+    readonly heartbeatAt?: string;
     /** How many times it ran (1, then +1 per retry). */
     readonly attempts: number;
     /**

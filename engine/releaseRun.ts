@@ -10,7 +10,7 @@ import { Gates } from "./gates";
 import { heldBack } from "./holds";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
 import type { ReleaseQueue } from "./releaseQueue";
-import { finished, thisProcess } from "./releaseQueue";
+import { finished, heartbeatMs, thisProcess } from "./releaseQueue";
 import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
 import type { Clock } from "./waits";
@@ -45,6 +45,8 @@ export interface ReleaseRunContext {
     readonly commitStatus?: (r: ReleaseRecord) => Promise<string | undefined>;
     /** Time for window and soak waits (default: real time). */
     readonly clock?: Clock;
+    /** How often a running release writes its heartbeat (default {@link heartbeatMs}). */
+    readonly heartbeatMs?: number;
 }
 
 /** Waits for the release's turn and writes it Running (stepping back when a rival got there first). */
@@ -93,6 +95,7 @@ class LiveRecord {
     // The record was written Running before the update started.
     private shown = liveKey("Running", {});
     private writes: Promise<void> = Promise.resolve();
+    private stopped = false;
     readonly warnings: string[] = [];
 
     constructor(
@@ -134,6 +137,29 @@ class LiveRecord {
         }
     }
 
+    /**
+     * Writes the stored record again with a fresh `heartbeatAt` while it reads Running (other hosts tell a
+     * live release from a dead one by it); one write after another with the snapshots, never after `stop`.
+     */
+    beat(): void {
+        if (this.stopped) {
+            return;
+        }
+        this.writes = this.writes.then(async () => {
+            const current = await this.ctx.store.get(this.record.id).catch(() => undefined);
+            if (this.stopped || current?.status !== "Running") {
+                return;
+            }
+            await this.ctx.store.put({ ...current, heartbeatAt: now() }).catch(() => undefined);
+        });
+    }
+
+    /** No more writes from here on (the final record is written next). */
+    async stop(): Promise<void> {
+        this.stopped = true;
+        await this.writes;
+    }
+
     /** The update is over: a Suspended snapshot still queued is stale (the final record is written next). */
     async close(): Promise<void> {
         this.shown = "closed";
@@ -155,6 +181,7 @@ export async function runRelease(
     try {
         return await attempt(ctx, record, initial, previous);
     } catch (e) {
+        await heartbeats.get(record.id)?.();
         // Anything unexpected (an Argo Server error, a lost backend) still ends the release: a record left
         // Running would hold the product's turn while its process lives on (serve).
         await ctx.store
@@ -163,6 +190,9 @@ export async function runRelease(
         throw e;
     }
 }
+
+/** Per running attempt (by release id): stops its heartbeat and waits for its last live write. */
+const heartbeats = new Map<string, () => Promise<void>>();
 
 /** One attempt, its turn taken. */
 async function attempt(
@@ -189,6 +219,12 @@ async function attempt(
     );
     const stopWatching = ctx.queue.watchForTerminate(record.id, stop);
     const live = new LiveRecord(ctx, record);
+    const heartbeat = setInterval(() => live.beat(), ctx.heartbeatMs ?? heartbeatMs);
+    heartbeats.set(record.id, async () => {
+        heartbeats.delete(record.id);
+        clearInterval(heartbeat);
+        await live.stop();
+    });
     // Warnings known before the run (a rollback's newer downstream environments) stay on the final record.
     live.warnings.push(...(initial.warnings ?? []));
     // Held environments (and those after them) are left out of the update: nothing is written or run for them.
@@ -277,6 +313,7 @@ async function attempt(
     if (live.warnings.length > 0) {
         record = { ...record, warnings: [...new Set(live.warnings)] };
     }
+    await heartbeats.get(record.id)?.();
     await ctx.store.put(record);
     ctx.onProgress?.({ type: "release", release: record });
     return record;
