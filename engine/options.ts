@@ -54,6 +54,11 @@ export interface PreviewOptions {
     readonly product: string;
     readonly target: ReleaseTarget;
     readonly sourceCommit?: string;
+    /**
+     * Policy packs (directories with a PulumiPolicy.yaml, relative to workflowDir) for every environment, on
+     * top of those the policies name (`--policy-pack`).
+     */
+    readonly policyPacks?: readonly string[];
 }
 
 export interface ReleaseOptions extends PreviewOptions {

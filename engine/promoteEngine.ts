@@ -19,6 +19,7 @@ import type {
 } from "./options";
 import type { PlannedRelease } from "./planRelease";
 import { planRelease } from "./planRelease";
+import { withPolicyPacks } from "./policyPacks";
 import type { PreviewResult } from "./preview";
 import { previewRelease } from "./preview";
 import { previewWithEngine } from "./enginePreview";
@@ -188,11 +189,13 @@ export class PromoteEngine {
             ...(o.toRelease ? { release: o.toRelease } : {}),
             ...(o.toVersion ? { version: o.toVersion } : {}),
         });
-        const planned = await planRelease({
-            ...this.planOptions(o.product),
-            target: { rollback: o.environment, trigger: restored.plan.trigger },
-            candidate: restored.candidate,
-        });
+        const planned = this.withPacks(
+            await planRelease({
+                ...this.planOptions(o.product),
+                target: { rollback: o.environment, trigger: restored.plan.trigger },
+                candidate: restored.candidate,
+            }),
+        );
         const warnings = newerDownstream(records, o.environment, restored, current);
         // What follows the environment in the flow that put its current candidate there stays as it is (and must
         // be in the program: see ReleasePlan.untargeted).
@@ -315,12 +318,26 @@ export class PromoteEngine {
         return records.map((r) => (isStale(r) ? markStale(r, checkpoint) : r));
     }
 
-    private plan(o: PreviewOptions): Promise<PlannedRelease> {
-        return planRelease({
-            ...this.planOptions(o.product),
-            target: o.target,
-            sourceCommit: o.sourceCommit,
-        });
+    private async plan(o: PreviewOptions): Promise<PlannedRelease> {
+        return this.withPacks(
+            await planRelease({
+                ...this.planOptions(o.product),
+                target: o.target,
+                sourceCommit: o.sourceCommit,
+            }),
+            o.policyPacks,
+        );
+    }
+
+    /** The environments' policy packs resolved (against workflowDir) and checked, `extra` added to each. */
+    private withPacks(planned: PlannedRelease, extra: readonly string[] = []): PlannedRelease {
+        const environments = withPolicyPacks(
+            planned.plan.environments,
+            this.opts.catalog.environments,
+            extra,
+            this.opts.workflowDir ?? process.cwd(),
+        );
+        return { ...planned, plan: { ...planned.plan, environments } };
     }
 
     private planOptions(product: string) {

@@ -53,7 +53,7 @@ export interface EnvironmentRecord {
      * Why a `Skipped` environment did not run: `held` (see `hold`), or `upstream held` (after a held one).
      * Absent, `Skipped` means nothing to change.
      */
-    readonly reason?: "held" | "upstream held";
+    readonly reason?: "held" | "upstream held" | "policy" | "upstream policy";
     /** For `reason: held`: who held it, when and why. */
     readonly hold?: { readonly by: string; readonly at: string; readonly reason?: string };
     /** While Suspended: why (`window`, `soak`, `pullRequest`). */
@@ -150,6 +150,10 @@ export interface PlannedEnvironment {
     readonly soakTimeMs?: number;
     /** The promotion windows covering this environment (set when the release is created; see applyWindows). */
     readonly windows?: readonly WindowSpec[];
+    /** Policy packs evaluated before the update (absolute directories), and what they see of the environment. */
+    readonly policyPacks?: readonly string[];
+    readonly kind?: "production" | "non-production";
+    readonly tags?: readonly string[];
 }
 
 export interface ReleasePlan {
