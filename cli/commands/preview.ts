@@ -1,5 +1,6 @@
 import type { PreviewCommandOptions } from "../args";
 import type { CliDeps } from "../context";
+import { describeViolation } from "../../engine/policyPacks";
 import { formatPreview } from "../output";
 
 /**
@@ -16,12 +17,19 @@ export async function preview(
         product: opts.product,
         target: opts.target,
         ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
+        ...(opts.policyPacks ? { policyPacks: opts.policyPacks } : {}),
     };
     const result = opts.engine ? await engine.previewWithEngine(request) : await engine.preview(request);
     if (opts.json) {
         deps.io.out(JSON.stringify(result, null, 2));
     } else {
         formatPreview(result, deps.io.style).forEach((l) => deps.io.out(l));
+        for (const e of result.environments) {
+            for (const v of e.policyViolations ?? []) {
+                const line = `${e.name}: ${describeViolation(v)}`;
+                deps.io.out(v.level === "mandatory" ? `blocked ${line}` : `warning: ${line}`);
+            }
+        }
     }
     return 0;
 }
