@@ -172,6 +172,8 @@ export interface PreviewCommandOptions {
     readonly engine: boolean;
     /** `--policy-pack DIR` (absolute): evaluated in the engine's preview (implies `engine`). */
     readonly policyPacks?: readonly string[];
+    /** `--save-plan FILE`: save Pulumi's update plan of the release there (implies `engine`). */
+    readonly savePlan?: string;
 }
 export interface StackCommandOptions {
     readonly product: string;
@@ -192,6 +194,8 @@ export interface TriggerCommandOptions {
     readonly overrideWindow?: boolean;
     /** `--policy-pack DIR` (absolute), for every environment. */
     readonly policyPacks?: readonly string[];
+    /** `--plan FILE`: apply exactly the plan `preview --save-plan` saved. */
+    readonly planFile?: string;
 }
 export interface PromoteCommandOptions {
     readonly product: string;
@@ -320,13 +324,14 @@ export const commandSpecs = {
         summary: "show what a release would change in every environment (writes nothing)",
         usage:
             "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--engine] " +
-            "[--policy-pack DIR]... [--json]",
+            "[--policy-pack DIR]... [--save-plan FILE] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
             from: { type: "string" },
             to: { type: "string" },
             engine: { type: "boolean" },
+            "save-plan": { type: "string" },
             ...sourceCommit,
             ...policyPack,
             ...json,
@@ -336,8 +341,12 @@ export const commandSpecs = {
             target: target(v),
             ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
             json: flag(v, "json"),
-            engine: flag(v, "engine") || policyPacksOf(v).policyPacks !== undefined,
+            engine:
+                flag(v, "engine") ||
+                policyPacksOf(v).policyPacks !== undefined ||
+                Boolean(text(v, "save-plan")),
             ...policyPacksOf(v),
+            ...(text(v, "save-plan") ? { savePlan: path.resolve(text(v, "save-plan")!) } : {}),
         }),
     },
     stack: {
@@ -356,10 +365,11 @@ export const commandSpecs = {
         summary: "run a flow as a release, with live progress",
         usage:
             "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--override-window] " +
-            "[--policy-pack DIR]... [--json]",
+            "[--policy-pack DIR]... [--plan FILE] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
+            plan: { type: "string" },
             ...sourceCommit,
             ...overrideHold,
             ...policyPack,
@@ -372,6 +382,7 @@ export const commandSpecs = {
             json: flag(v, "json"),
             ...overrideHoldOf(v),
             ...policyPacksOf(v),
+            ...(text(v, "plan") ? { planFile: path.resolve(text(v, "plan")!) } : {}),
         }),
     },
     promote: {

@@ -111,6 +111,8 @@ export interface ReleaseRecord {
     }[];
     /** A rollback: the release whose candidate it restores. */
     readonly rollbackOf?: string;
+    /** The saved plan this release applied (`trigger --plan FILE`): a SHA-256 of the file. */
+    readonly updatePlan?: { readonly sha256: string };
     /** While Suspended (or Queued): why, e.g. `window`, `soak`, `pullRequest`. */
     readonly waitKind?: WaitKind;
     /** While Suspended on a window or a soak: when it resumes (ISO, the earliest). */
@@ -212,6 +214,7 @@ export function publicRecord(r: ReleaseRecord) {
         ...(r.warnings && r.warnings.length > 0 ? { warnings: r.warnings } : {}),
         ...(r.hooks && r.hooks.length > 0 ? { hooks: r.hooks } : {}),
         ...(r.rollbackOf ? { rollbackOf: r.rollbackOf } : {}),
+        ...(r.updatePlan ? { updatePlan: r.updatePlan } : {}),
         ...(r.heldEnvironments && r.heldEnvironments.length > 0
             ? { heldEnvironments: r.heldEnvironments }
             : {}),

@@ -46,6 +46,8 @@ export interface ReleaseRunContext {
     readonly commitStatus?: (r: ReleaseRecord) => Promise<string | undefined>;
     /** Time for window and soak waits (default: real time). */
     readonly clock?: Clock;
+    /** Pulumi's update plan to apply (`pulumi up --plan`): a saved plan's (see plans.ts). */
+    readonly updatePlan?: string;
 }
 
 /** Waits for the release's turn and writes it Running (stepping back when a rival got there first). */
@@ -261,6 +263,7 @@ async function attempt(
                 gates,
                 signal: controller.signal,
                 clock: ctx.clock,
+                ...(ctx.updatePlan ? { updatePlan: ctx.updatePlan } : {}),
                 onEnvironment: (e) => live.onEnvironment(e),
             });
             environments = record.environments.map(

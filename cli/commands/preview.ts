@@ -31,5 +31,13 @@ export async function preview(
             }
         }
     }
+    if (opts.savePlan) {
+        const saved = await engine.savePlan({ ...request, file: opts.savePlan });
+        const note =
+            `plan saved to ${opts.savePlan}: release ${saved.releaseId}, source commit ${saved.sourceCommit.slice(0, 12)}, ` +
+            `${saved.files.length} file(s) to change; apply it with 'promote trigger --plan ${opts.savePlan}' ` +
+            "(Pulumi update plans are experimental: PULUMI_EXPERIMENTAL is set for the promote stack's commands only)";
+        (opts.json ? deps.io.err : deps.io.out)(note);
+    }
     return 0;
 }

@@ -15,6 +15,7 @@ export function trigger(
             ...(opts.overrideHold ? { overrideHold: true } : {}),
             ...(opts.overrideWindow ? { overrideWindow: true } : {}),
             ...(opts.policyPacks ? { policyPacks: opts.policyPacks } : {}),
+            ...(opts.planFile ? { planFile: opts.planFile } : {}),
         }),
     );
 }
