@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import { EnvironmentError, InvalidInputError } from "../model/errors";
 import { actionFor } from "../provider/actions/registry";
 import type { GitCredentials } from "../provider/git/git";
@@ -187,15 +187,24 @@ const noGates = {
 /**
  * `promote preview --save-plan FILE`: a `pulumi preview --save-plan` of the release's program on the promote
  * stack under the release id the plan fixes (the same program, targets and inputs the release's update will
- * have), with the files it would change read from their branches. Writes FILE, nothing else.
+ * have), with the files it would change read from their branches. Writes FILE, nothing else. Returns the
+ * engine's steps too: they are the engine's preview (see renderEnginePreview).
  */
 export async function savePlan(
     planned: PlannedRelease,
     target: ReleaseTarget,
     stack: Stack,
     o: PlanReadOptions & { readonly file: string },
-): Promise<SavedPlan> {
+): Promise<{ plan: SavedPlan; steps: ReadonlyMap<string, OpType> }> {
     const files = await plannedFiles(planned, o);
+    const resources = plannedResources(planned.product.name, planned.plan, true);
+    const steps = new Map<string, OpType>();
+    const onEvent = (e: EngineEvent) => {
+        const m = e.resourcePreEvent?.metadata;
+        if (m && resources.some((r) => r.urn === m.urn)) {
+            steps.set(m.urn, m.op);
+        }
+    };
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-plan-"));
     try {
         const pulumiPlanFile = path.join(tmp, "plan.json");
@@ -210,8 +219,9 @@ export async function savePlan(
                     cacheDir: o.cacheDir,
                     gates: noGates,
                 }),
-                target: plannedResources(planned.product.name, planned.plan, true).map((r) => r.urn),
+                target: resources.map((r) => r.urn),
                 plan: pulumiPlanFile,
+                onEvent,
             }),
         ).catch((e: unknown) => {
             throw new EnvironmentError(
@@ -231,7 +241,7 @@ export async function savePlan(
             pulumiPlan: JSON.parse(fs.readFileSync(pulumiPlanFile, "utf8")) as unknown,
         };
         fs.writeFileSync(o.file, JSON.stringify(saved, null, 2) + "\n");
-        return saved;
+        return { plan: saved, steps };
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }

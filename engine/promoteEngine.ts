@@ -32,7 +32,7 @@ import { planRelease } from "./planRelease";
 import { withPolicyPacks } from "./policyPacks";
 import type { PreviewResult } from "./preview";
 import { previewRelease } from "./preview";
-import { previewWithEngine } from "./enginePreview";
+import { previewWithEngine, renderEnginePreview } from "./enginePreview";
 import type { PromoteStackInfo } from "./stackInfo";
 import { promoteStackInfo } from "./stackInfo";
 import { openPromoteStack } from "./promoteStack";
@@ -112,15 +112,15 @@ export class PromoteEngine {
      * `preview --save-plan`: saves Pulumi's update plan of the release (a new release id and the source commit,
      * fixed) with the files it would change as read now; {@link release} with `planFile` applies exactly it.
      */
-    async savePlan(o: SavePlanOptions): Promise<SavedPlan> {
+    async savePlan(o: SavePlanOptions): Promise<{ plan: SavedPlan; preview: PreviewResult }> {
         const planned = await this.plan(o);
-        return savePlan(planned, o.target, await this.promoteStack(o.product), {
+        const read = { cacheDir: this.opts.gitCacheDir, credentials: this.credentials(), scm: this.scm() };
+        const { plan, steps } = await savePlan(planned, o.target, await this.promoteStack(o.product), {
+            ...read,
             releaseId: newReleaseId(),
-            cacheDir: this.opts.gitCacheDir,
-            credentials: this.credentials(),
-            scm: this.scm(),
             file: o.file,
         });
+        return { plan, preview: await renderEnginePreview(planned, steps, read) };
     }
 
     /** How to reach a product's promote stack with the plain Pulumi CLI (the stack is created if needed). */

@@ -54,3 +54,20 @@ describe("--policy-pack DIR", () => {
         );
     });
 });
+
+describe("--save-plan FILE and --plan FILE", () => {
+    it("preview --save-plan runs the engine's preview; trigger --plan takes the file, both resolved", () => {
+        const p = options(["preview", "--product", "web", "--flow", "seq", "--save-plan", "p.json"]) as {
+            engine: boolean;
+            savePlan?: string;
+        };
+        assert.deepStrictEqual([p.engine, p.savePlan], [true, path.resolve("p.json")]);
+        const t = options(["trigger", "--product", "web", "--flow", "seq", "--plan", "p.json"]) as {
+            planFile?: string;
+        };
+        assert.strictEqual(t.planFile, path.resolve("p.json"));
+        assert.throws(() =>
+            options(["promote", "--product", "web", "--from", "a", "--to", "b", "--plan", "p.json"]),
+        );
+    });
+});
