@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from "node:util";
 import { parseArgs } from "node:util";
+import * as path from "path";
 import type { PolicyFields } from "../components/promotionPolicy";
 import type { ReleaseTarget } from "../engine/planRelease";
 import { parseDuration } from "../model/duration";
@@ -144,6 +145,16 @@ function holdTarget(v: Values, s: CliSettings, what: string) {
 }
 const sourceCommit = { "source-commit": { type: "string" } } as const;
 
+/** `--policy-pack DIR`, repeatable: policy packs for every environment, on top of the policies' own. */
+const policyPack = { "policy-pack": { type: "string", multiple: true } } as const;
+const policyPacksOf = (v: Values): { policyPacks?: readonly string[] } => {
+    const raw = (v as Readonly<Record<string, unknown>>)["policy-pack"];
+    const dirs = (Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : []).filter(
+        (d): d is string => typeof d === "string" && d !== "",
+    );
+    return dirs.length > 0 ? { policyPacks: dirs.map((d) => path.resolve(d)) } : {};
+};
+
 export interface ValidateCommandOptions {
     readonly configPath: string;
 }
@@ -159,6 +170,10 @@ export interface PreviewCommandOptions {
     readonly json: boolean;
     /** Run a real `pulumi preview` on the promote stack instead of the in-process computation. */
     readonly engine: boolean;
+    /** `--policy-pack DIR` (absolute): evaluated in the engine's preview (implies `engine`). */
+    readonly policyPacks?: readonly string[];
+    /** `--save-plan FILE`: save Pulumi's update plan of the release there (implies `engine`). */
+    readonly savePlan?: string;
 }
 export interface StackCommandOptions {
     readonly product: string;
@@ -177,6 +192,10 @@ export interface TriggerCommandOptions {
     readonly overrideHold?: boolean;
     /** Run outside the environments' promotion windows (recorded on the release). */
     readonly overrideWindow?: boolean;
+    /** `--policy-pack DIR` (absolute), for every environment. */
+    readonly policyPacks?: readonly string[];
+    /** `--plan FILE`: apply exactly the plan `preview --save-plan` saved. */
+    readonly planFile?: string;
 }
 export interface PromoteCommandOptions {
     readonly product: string;
@@ -189,6 +208,8 @@ export interface PromoteCommandOptions {
     readonly overrideHold?: boolean;
     /** Promote outside the environment's promotion windows (recorded on the release). */
     readonly overrideWindow?: boolean;
+    /** `--policy-pack DIR` (absolute). */
+    readonly policyPacks?: readonly string[];
 }
 /** `hold` and `release-hold`: one environment of a product, and who acts. */
 export interface HoldCommandOptions {
@@ -331,14 +352,18 @@ export const commandSpecs = {
     },
     preview: {
         summary: "show what a release would change in every environment (writes nothing)",
-        usage: "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--engine] [--json]",
+        usage:
+            "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--engine] " +
+            "[--policy-pack DIR]... [--save-plan FILE] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
             from: { type: "string" },
             to: { type: "string" },
             engine: { type: "boolean" },
+            "save-plan": { type: "string" },
             ...sourceCommit,
+            ...policyPack,
             ...json,
         },
         build: (v): PreviewCommandOptions => ({
@@ -346,7 +371,12 @@ export const commandSpecs = {
             target: target(v),
             ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
             json: flag(v, "json"),
-            engine: flag(v, "engine"),
+            engine:
+                flag(v, "engine") ||
+                policyPacksOf(v).policyPacks !== undefined ||
+                Boolean(text(v, "save-plan")),
+            ...policyPacksOf(v),
+            ...(text(v, "save-plan") ? { savePlan: path.resolve(text(v, "save-plan")!) } : {}),
         }),
     },
     stack: {
@@ -363,12 +393,16 @@ export const commandSpecs = {
     },
     trigger: {
         summary: "run a flow as a release, with live progress",
-        usage: "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--override-window] [--json]",
+        usage:
+            "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--override-window] " +
+            "[--policy-pack DIR]... [--plan FILE] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
+            plan: { type: "string" },
             ...sourceCommit,
             ...overrideHold,
+            ...policyPack,
             ...json,
         },
         build: (v): TriggerCommandOptions => ({
@@ -377,13 +411,16 @@ export const commandSpecs = {
             ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
             json: flag(v, "json"),
             ...overrideHoldOf(v),
+            ...policyPacksOf(v),
+            ...(text(v, "plan") ? { planFile: path.resolve(text(v, "plan")!) } : {}),
         }),
     },
     promote: {
         summary: "promote to one environment (flow 'manual'); policy fields overridable",
         usage:
             "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] " +
-            "[--post-action W] [--source-commit SHA] [--override-hold] [--override-window] [--json]",
+            "[--post-action W] [--source-commit SHA] [--override-hold] [--override-window] " +
+            "[--policy-pack DIR]... [--json]",
         options: {
             product: { type: "string" },
             from: { type: "string" },
@@ -393,6 +430,7 @@ export const commandSpecs = {
             "post-action": { type: "string" },
             ...sourceCommit,
             ...overrideHold,
+            ...policyPack,
             ...json,
         },
         build: (v): PromoteCommandOptions => {
@@ -415,6 +453,7 @@ export const commandSpecs = {
                 ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
                 json: flag(v, "json"),
                 ...overrideHoldOf(v),
+                ...policyPacksOf(v),
             };
         },
     },

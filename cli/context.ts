@@ -179,6 +179,7 @@ export type CliEngine = Pick<
     PromoteEngine,
     | "preview"
     | "previewWithEngine"
+    | "savePlan"
     | "stackInfo"
     | "release"
     | "retry"

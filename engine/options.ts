@@ -56,6 +56,11 @@ export interface PreviewOptions {
     readonly product: string;
     readonly target: ReleaseTarget;
     readonly sourceCommit?: string;
+    /**
+     * Policy packs (directories with a PulumiPolicy.yaml, relative to workflowDir) for every environment, on
+     * top of those the policies name (`--policy-pack`).
+     */
+    readonly policyPacks?: readonly string[];
 }
 
 export interface ReleaseOptions extends PreviewOptions {
@@ -68,6 +73,16 @@ export interface ReleaseOptions extends PreviewOptions {
     readonly overrideHold?: boolean;
     /** Promote outside the environments' promotion windows; the windows overridden are recorded on the release. */
     readonly overrideWindow?: boolean;
+    /**
+     * Apply exactly the plan `promote preview --save-plan` saved in this file (its release id and source commit;
+     * `pulumi up --plan`); refused, nothing written, when a file it changes differs from what the preview read.
+     */
+    readonly planFile?: string;
+}
+
+export interface SavePlanOptions extends PreviewOptions {
+    /** Where to write the plan. */
+    readonly file: string;
 }
 
 export interface HoldOptions {

@@ -8,10 +8,11 @@ import type { WorkflowServices } from "../provider/workflows/registry";
 import type { EngineLocation } from "./engineLocator";
 import { Gates } from "./gates";
 import { heldBack } from "./holds";
+import { applyPolicyPacks } from "./policyPacks";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
 import type { ReleaseQueue } from "./releaseQueue";
 import { finished, heartbeatMs, thisProcess } from "./releaseQueue";
-import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
+import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "./releaseRecord";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
 import type { Clock } from "./waits";
 import type { ReleaseStore } from "./releaseStore";
@@ -47,6 +48,8 @@ export interface ReleaseRunContext {
     readonly clock?: Clock;
     /** How often a running release writes its heartbeat (default {@link heartbeatMs}). */
     readonly heartbeatMs?: number;
+    /** Pulumi's update plan to apply (`pulumi up --plan`): a saved plan's (see plans.ts). */
+    readonly updatePlan?: string;
 }
 
 /** Waits for the release's turn and writes it Running (stepping back when a rival got there first). */
@@ -229,7 +232,7 @@ async function attempt(
     live.warnings.push(...(initial.warnings ?? []));
     // Held environments (and those after them) are left out of the update: nothing is written or run for them.
     const held = heldBack(record);
-    const plan = {
+    let plan: ReleasePlan = {
         ...record.plan,
         environments: record.plan.environments.filter((e) => !held.has(e.name)),
         untargeted: [
@@ -259,6 +262,31 @@ async function attempt(
     let gateError: string | undefined;
     try {
         gateError = await runStartHooks(gates, record);
+        if (!gateError) {
+            // Policy packs, in a preview before the update: a mandatory violation fails that environment only.
+            try {
+                const gated = await applyPolicyPacks({
+                    releaseId: record.id,
+                    product: record.product,
+                    flow: record.flow,
+                    plan,
+                    candidate: record.candidate,
+                    cacheDir: ctx.gitCacheDir,
+                    stack: await ctx.stack,
+                    signal: controller.signal,
+                    environments: record.environments,
+                });
+                plan = gated.plan;
+                live.warnings.push(...gated.warnings);
+                for (const e of gated.environments.filter((g) => !record.environments.includes(g))) {
+                    live.onEnvironment(e);
+                }
+                record = { ...record, environments: gated.environments };
+                environments = record.environments;
+            } catch (e) {
+                gateError = messageOf(e);
+            }
+        }
         if (!gateError && plan.environments.length > 0) {
             const result = await runReleaseUpdate({
                 engine: ctx.engine,
@@ -277,6 +305,7 @@ async function attempt(
                 gates,
                 signal: controller.signal,
                 clock: ctx.clock,
+                ...(ctx.updatePlan ? { updatePlan: ctx.updatePlan } : {}),
                 onEnvironment: (e) => live.onEnvironment(e),
             });
             environments = record.environments.map(

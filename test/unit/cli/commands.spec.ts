@@ -155,6 +155,22 @@ class FakeEngine implements CliEngine {
         this.calls.push("previewWithEngine");
         return this.preview(o);
     }
+    async savePlan(o: PreviewOptions & { file: string }) {
+        this.calls.push(`savePlan ${o.file}`);
+        return {
+            plan: {
+                format: "pulumi-promotions/update-plan@1" as const,
+                product: o.product,
+                target: o.target,
+                releaseId: "r20261123-000000-abcd",
+                sourceCommit: "0123456789abcdef",
+                createdAt: "2026-11-23T00:00:00.000Z",
+                files: [],
+                pulumiPlan: {},
+            },
+            preview: await this.preview(o),
+        };
+    }
     async stackInfo(product: string) {
         this.calls.push(`stackInfo ${product}`);
         return {
