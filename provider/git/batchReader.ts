@@ -244,6 +244,11 @@ export function batchReader(dir: string, repoURL?: string): BatchReader {
     return reader;
 }
 
+/** Ends the git process of the reader of `dir`, if it has one (e.g. the clone there was made again). */
+export function closeBatchReader(dir: string): void {
+    readers.get(dir)?.close();
+}
+
 /** Ends every reader's git process (each once it has answered what was asked); later reads start new ones. */
 export function closeBatchReaders(): void {
     for (const reader of readers.values()) {

@@ -4,7 +4,7 @@ import * as path from "path";
 import { InvalidInputError } from "../../model/errors";
 import type { GitCredentials, GitRunOptions } from "./git";
 import type { BatchReader } from "./batchReader";
-import { batchReader } from "./batchReader";
+import { batchReader, closeBatchReader } from "./batchReader";
 import { checkRepoURL, git, gitEnv, GitError, repositoryEntity, tokenForURL } from "./git";
 import { retry } from "./retry";
 
@@ -178,6 +178,7 @@ export class Repository {
             (await serialized(dir, () => ensureClone(url, dir)))
         ) {
             // A new clone knows nothing yet: forget what this process knew of the one it replaces.
+            closeBatchReader(dir);
             for (const k of [...instances.keys()].filter((k) => k.startsWith(`${dir}\0`))) {
                 instances.delete(k);
             }
