@@ -191,6 +191,9 @@ export async function main(
 }
 
 if (require.main === module) {
+    // Node >= 22.1 keeps the compiled code of the modules it loads on disk (os.tmpdir()/node-compile-cache):
+    // commands that load the Pulumi SDK start about a third faster. Elsewhere it just compiles, as before.
+    (require("module") as { enableCompileCache?: () => unknown }).enableCompileCache?.();
     // A reader that went away (`promote preview | head`) is not an error: stop quietly.
     for (const stream of [process.stdout, process.stderr]) {
         stream.on("error", (e: unknown) => {

@@ -1,6 +1,7 @@
 import type { PolicyViolation } from "./policyPacks";
 import type { ActionKind } from "../model/kinds";
 import { actionFor } from "../provider/actions/registry";
+import { closeBatchReaders } from "../provider/git/batchReader";
 import type { GitCredentials } from "../provider/git/git";
 import type { Change } from "../provider/promotion";
 import type { ScmConfig } from "../provider/scm/scm";
@@ -38,8 +39,28 @@ export interface PreviewResult {
     readonly environments: readonly PreviewEnvironment[];
 }
 
-/** What a planned release would change in every environment, read from the live repositories; writes nothing. */
+/**
+ * How recently planning must have fetched a repository for preview to read it as it is: planRelease fetches
+ * every repository it reads (once per repository) just before, so preview does not fetch again per environment.
+ */
+const plannedWithinMs = 60_000;
+
+/**
+ * What a planned release would change in every environment, read from the live repositories (as planning just
+ * fetched them); writes nothing. Every file is read through one git process per repository.
+ */
 export async function previewRelease(
+    planned: PlannedRelease,
+    o: { cacheDir: string; credentials: GitCredentials; scm: ScmConfig },
+): Promise<PreviewResult> {
+    try {
+        return await previewPlanned(planned, o);
+    } finally {
+        closeBatchReaders();
+    }
+}
+
+async function previewPlanned(
     planned: PlannedRelease,
     o: { cacheDir: string; credentials: GitCredentials; scm: ScmConfig },
 ): Promise<PreviewResult> {
@@ -58,6 +79,7 @@ export async function previewRelease(
                         ...promotionInputs(base, env, g),
                         credentials: o.credentials,
                         scm: o.scm,
+                        freshWithinMs: plannedWithinMs,
                     });
                     return plan.plans.map((p) => ({
                         name: p.application,

@@ -20,6 +20,8 @@ export interface ActionRequest {
     readonly credentials?: GitCredentials;
     /** How to reach the code host's API (pull requests). */
     readonly scm?: ScmConfig;
+    /** Plan against the clone as this process fetched it within this many ms, if it did (default: fetch). */
+    readonly freshWithinMs?: number;
 }
 
 /** The pull request a `pr` action opened (or adopted) for one environment. */

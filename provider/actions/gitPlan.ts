@@ -12,7 +12,7 @@ export async function planAgainstTip(
 ): Promise<ActionPlan & { repo: Repository }> {
     const repo = await Repository.open(req.repoURL, req.cacheDir, req.credentials);
     const branch = await repo.branchFor(req.targetRevision);
-    await repo.fetchIfStale(branch, freshWithinMs);
+    await repo.fetchIfStale(branch, req.freshWithinMs ?? freshWithinMs);
     const tip = await repo.tip(branch);
     if (!tip) {
         throw new Error(

@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { InvalidInputError } from "../../model/errors";
 import type { GitCredentials, GitRunOptions } from "./git";
-import { checkRepoURL, git, gitBlob, gitBytes, gitEnv, GitError, repositoryEntity, tokenForURL } from "./git";
+import type { BatchReader } from "./batchReader";
+import { batchReader, closeBatchReader } from "./batchReader";
+import { checkRepoURL, git, gitEnv, GitError, repositoryEntity, tokenForURL } from "./git";
 import { retry } from "./retry";
 
 /** Who commits promotions. */
@@ -140,6 +142,8 @@ export class Repository {
     private defaultBranch?: string;
     /** When this process last synchronised each branch with the remote (fetched, or pushed to it). */
     private readonly synced = new Map<string, number>();
+    /** A fetch asked for and not started yet: whoever asks now is served by it. */
+    private queuedFetch?: Promise<void>;
 
     private constructor(
         readonly url: string,
@@ -174,6 +178,7 @@ export class Repository {
             (await serialized(dir, () => ensureClone(url, dir)))
         ) {
             // A new clone knows nothing yet: forget what this process knew of the one it replaces.
+            closeBatchReader(dir);
             for (const k of [...instances.keys()].filter((k) => k.startsWith(`${dir}\0`))) {
                 instances.delete(k);
             }
@@ -196,6 +201,11 @@ export class Repository {
         return { cwd: this.dir, env: this.env(), credentials: this.credentials, repoURL: this.url };
     }
 
+    /** Reads objects of the clone (one long-lived git process per clone). */
+    private reader(): BatchReader {
+        return batchReader(this.dir, this.url);
+    }
+
     /** Options for git commands that only read or write the clone. */
     private local(extra: Omit<GitRunOptions, "cwd" | "repoURL"> = {}): GitRunOptions {
         return { cwd: this.dir, repoURL: this.url, ...extra };
@@ -212,23 +222,33 @@ export class Repository {
         }
     }
 
-    /** Fetches every branch into refs/remotes/origin/*. */
-    async fetch(): Promise<void> {
+    /**
+     * Fetches every branch into refs/remotes/origin/*. Callers asking while another fetch of this clone is queued
+     * (not started yet) share that one: it starts after they asked, so what it brings is as fresh as their own.
+     */
+    fetch(): Promise<void> {
+        this.queuedFetch ??= this.fetchNow();
+        return this.queuedFetch;
+    }
+
+    private async fetchNow(): Promise<void> {
         const started = Date.now();
-        await serialized(this.dir, () =>
-            retry(
+        await serialized(this.dir, () => {
+            this.queuedFetch = undefined;
+            return retry(
                 () =>
-                    git(
-                        ["fetch", "--quiet", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*"],
-                        this.remote(),
-                    ),
+                    git(["fetch", "--quiet", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*"], {
+                        ...this.remote(),
+                        // No `git maintenance run --auto` after each fetch (gc.auto is 0 in the cache anyway).
+                        env: withConfig(this.env(), "maintenance.auto", "false"),
+                    }),
                 {
                     ...fetchRetry,
                     // Another process may be fetching into the same clone (a ref lock); try again shortly.
                     retryIf: (e) => e instanceof GitError && /lock|cannot lock/i.test(e.stderr),
                 },
-            ),
-        );
+            );
+        });
         for (const b of await this.remoteBranches()) {
             this.synced.set(b, started);
         }
@@ -263,11 +283,8 @@ export class Repository {
 
     /** The fetched tip of a branch, or undefined if the remote has no such branch. */
     async tip(branch: string): Promise<string | undefined> {
-        const r = await git(["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}^{commit}`], {
-            ...this.local(),
-            okCodes: [1],
-        });
-        return r.code === 0 ? r.stdout.trim() : undefined;
+        const o = await this.reader().read(`refs/remotes/origin/${branch}^{commit}`);
+        return o?.type === "commit" ? o.oid : undefined;
     }
 
     /** Resolves a commit-ish (a SHA or prefix) that the clone has. */
@@ -295,53 +312,37 @@ export class Repository {
         return r.code === 0;
     }
 
+    /** A file's bytes at `commit`; undefined when there is no such file (or it is a directory). */
     async readFile(commit: string, file: string): Promise<Buffer | undefined> {
-        return gitBlob(this.dir, `${commit}:${file}`);
+        const o = await this.reader().read(`${commit}:${file}`);
+        return o?.type === "blob" ? o.content : undefined;
     }
 
-    /** Several files at one commit in a single `git cat-file --batch` (missing files are absent from the map). */
+    /** Several files at one commit (missing files are absent from the map), read through one git process. */
     async readFiles(commit: string, files: readonly string[]): Promise<Map<string, Buffer>> {
+        const read = await Promise.all(files.map((f) => this.readFile(commit, f)));
         const out = new Map<string, Buffer>();
-        if (files.length === 0) {
-            return out;
-        }
-        const { stdout } = await gitBytes(
-            ["cat-file", "--batch"],
-            this.local({ input: files.map((f) => `${commit}:${f}`).join("\n") + "\n" }),
-        );
-        let pos = 0;
-        for (const file of files) {
-            const eol = stdout.indexOf(0x0a, pos);
-            const header = stdout.subarray(pos, eol).toString("utf8");
-            pos = eol + 1;
-            const m = /^[0-9a-f]+ blob (\d+)$/.exec(header);
-            if (!m) {
-                continue; // "<spec> missing" (or not a blob)
+        files.forEach((f, i) => {
+            const bytes = read[i];
+            if (bytes !== undefined) {
+                out.set(f, bytes);
             }
-            const size = Number(m[1]);
-            out.set(file, stdout.subarray(pos, pos + size));
-            pos += size + 1;
-        }
+        });
         return out;
     }
 
     /**
-     * What each of `paths` is at `commit` (`tree` for a directory, `blob` for a file), one git process for all;
-     * paths that do not exist are absent from the map.
+     * What each of `paths` is at `commit` (`tree` for a directory, `blob` for a file), read through one git
+     * process; paths that do not exist are absent from the map.
      */
     async objectTypes(commit: string, paths: readonly string[]): Promise<Map<string, string>> {
-        const out = new Map<string, string>();
-        if (paths.length === 0) {
-            return out;
-        }
         const spec = (p: string) => `${commit}:${p === "." ? "" : p.replace(/\/$/, "")}`;
-        const { stdout } = await git(
-            ["cat-file", "--batch-check=%(objecttype)"],
-            this.local({ input: paths.map(spec).join("\n") + "\n" }),
-        );
-        stdout.split("\n").forEach((line, i) => {
-            if (i < paths.length && /^(tree|blob|commit)$/.test(line.trim())) {
-                out.set(paths[i], line.trim());
+        const read = await Promise.all(paths.map((p) => this.reader().read(spec(p))));
+        const out = new Map<string, string>();
+        paths.forEach((p, i) => {
+            const type = read[i]?.type;
+            if (type === "tree" || type === "blob" || type === "commit") {
+                out.set(p, type);
             }
         });
         return out;
@@ -356,8 +357,38 @@ export class Repository {
         return stdout.split("\0").filter(Boolean);
     }
 
-    /** Which of `paths` (files, or directories searched recursively; "." for all) are symbolic links at `commit`. */
+    /**
+     * Which of `paths` (files, or directories searched recursively; "." for all) are symbolic links at `commit`.
+     * Each path's entry is looked up in its parent directory's tree (read through the clone's one git process);
+     * only directories are listed.
+     */
     async symlinks(commit: string, paths: readonly string[]): Promise<Set<string>> {
+        if (paths.some((p) => p === "." || p === "")) {
+            return this.listSymlinks(commit, paths);
+        }
+        const out = new Set<string>();
+        const dirs: string[] = [];
+        await Promise.all(
+            paths.map(async (p) => {
+                const full = p.replace(/\/$/, "");
+                const slash = full.lastIndexOf("/");
+                const tree = await this.reader().read(`${commit}:${full.slice(0, Math.max(slash, 0))}`);
+                const mode = tree?.type === "tree" ? treeEntryMode(tree, full.slice(slash + 1)) : undefined;
+                if (mode === "120000") {
+                    out.add(full);
+                } else if (mode === "40000") {
+                    dirs.push(full);
+                }
+            }),
+        );
+        for (const link of await this.listSymlinks(commit, dirs)) {
+            out.add(link);
+        }
+        return out;
+    }
+
+    /** The symbolic links under `paths` at `commit`, listed by `git ls-tree -r`. */
+    private async listSymlinks(commit: string, paths: readonly string[]): Promise<Set<string>> {
         const out = new Set<string>();
         if (paths.length === 0) {
             return out;
@@ -484,4 +515,41 @@ export class Repository {
         this.synced.set(branch, Date.now());
         return "pushed";
     }
+}
+
+/** `env` with one more git configuration setting (after any it already carries through GIT_CONFIG_*). */
+function withConfig(env: NodeJS.ProcessEnv, key: string, value: string): NodeJS.ProcessEnv {
+    const n = Number(env.GIT_CONFIG_COUNT ?? 0);
+    return {
+        ...env,
+        GIT_CONFIG_COUNT: String(n + 1),
+        [`GIT_CONFIG_KEY_${n}`]: key,
+        [`GIT_CONFIG_VALUE_${n}`]: value,
+    };
+}
+
+/**
+ * The mode (`100644`, `100755`, `120000` for a symbolic link, `40000` for a directory, `160000` for a
+ * submodule) of the entry `name` in a tree object, or undefined when it has none.
+ */
+export function treeEntryMode(
+    tree: { readonly oid: string; readonly content: Buffer },
+    name: string,
+): string | undefined {
+    const content = tree.content;
+    const wanted = Buffer.from(name, "utf8");
+    const oidBytes = tree.oid.length / 2;
+    let pos = 0;
+    while (pos < content.length) {
+        const space = content.indexOf(0x20, pos);
+        const nul = content.indexOf(0, space + 1);
+        if (space < 0 || nul < 0) {
+            return undefined;
+        }
+        if (content.subarray(space + 1, nul).equals(wanted)) {
+            return content.toString("latin1", pos, space);
+        }
+        pos = nul + 1 + oidBytes;
+    }
+    return undefined;
 }

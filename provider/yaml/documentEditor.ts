@@ -67,7 +67,16 @@ export function decodeText(bytes: Buffer, file: string): string {
     return bytes.toString("utf8");
 }
 
+/**
+ * The last document parsed (never changed after parsing): planning reads a file and then edits the same text,
+ * which parses it once instead of twice.
+ */
+let lastParsed: { text: string; doc: ReturnType<typeof parseDocument> } | undefined;
+
 function parseStrict(text: string, file: string) {
+    if (lastParsed?.text === text) {
+        return lastParsed.doc;
+    }
     const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false });
     if (doc.errors.length > 0) {
         throw new DocumentEditError(
@@ -75,6 +84,7 @@ function parseStrict(text: string, file: string) {
             `not valid ${isJsonFile(file) ? "JSON" : "YAML"}: ${doc.errors[0].message}`,
         );
     }
+    lastParsed = { text, doc };
     return doc;
 }
 
