@@ -651,7 +651,12 @@ export const soakFitsTimeout: CatalogRule = (ctx) =>
 export const permissionNamesExist: CatalogRule = (ctx) =>
     (ctx.permissions ?? []).flatMap((p) => {
         const products = new Set(ctx.products.map((x) => x.name));
-        const check = (field: string, names: readonly string[] | undefined, kind: string, known: ReadonlySet<string>) =>
+        const check = (
+            field: string,
+            names: readonly string[] | undefined,
+            kind: string,
+            known: ReadonlySet<string>,
+        ) =>
             (names ?? []).flatMap((n, i) =>
                 n === "*" || known.has(n)
                     ? []

@@ -129,7 +129,7 @@ export function authorize(
 
 /**
  * Every scope must be allowed (a flow's trigger covers each environment it promotes to; a retry each
- * environment of the release): the first refusal, else the rules that allowed them.
+ * environment of the release): the refusal names every environment refused, else the first rule that allowed.
  */
 export function authorizeAll(
     catalog: Rules,
@@ -138,14 +138,23 @@ export function authorizeAll(
     scopes: readonly PermissionScope[],
 ): Authorization {
     let allowed: Authorization = { allowed: true };
+    const refused: PermissionScope[] = [];
     for (const scope of scopes) {
         const a = authorize(catalog, subject, action, scope);
         if (!a.allowed) {
-            return a;
+            refused.push(scope);
+        } else if (allowed.rule === undefined) {
+            allowed = a;
         }
-        allowed = allowed.allowed && allowed.rule === undefined ? a : allowed;
     }
-    return allowed;
+    if (refused.length === 0) {
+        return allowed;
+    }
+    const environments = refused.flatMap((r) => (r.environment !== undefined ? [r.environment] : []));
+    return {
+        allowed: false,
+        reason: refusal(subject, action, refused[0], environments.length > 1 ? environments : undefined),
+    };
 }
 
 const verbs: Readonly<Record<PermissionAction, string>> = {
@@ -163,24 +172,39 @@ const verbs: Readonly<Record<PermissionAction, string>> = {
 };
 
 /** `environment "prod" of product "shop" in flow "seq"`, or for a trigger `flow "seq" of product "shop" …`. */
-export function describeScope(action: PermissionAction, scope: PermissionScope): string {
+export function describeScope(
+    action: PermissionAction,
+    scope: PermissionScope,
+    environments?: readonly string[],
+): string {
+    const env =
+        environments !== undefined
+            ? `environments ${environments.map((e) => `"${e}"`).join(", ")}`
+            : scope.environment !== undefined
+              ? `environment "${scope.environment}"`
+              : undefined;
     const product = scope.product !== undefined ? ` of product "${scope.product}"` : "";
     if (action === "trigger" && scope.flow !== undefined) {
-        return `flow "${scope.flow}"${product}${scope.environment !== undefined ? ` (it promotes to environment "${scope.environment}")` : ""}`;
+        return `flow "${scope.flow}"${product}${env !== undefined ? ` (it promotes to ${env})` : ""}`;
     }
     const where =
-        scope.environment !== undefined
-            ? `environment "${scope.environment}"${product}`
+        env !== undefined
+            ? `${env}${product}`
             : scope.product !== undefined
               ? `product "${scope.product}"`
               : "anything";
     return `${where}${scope.flow !== undefined ? ` in flow "${scope.flow}"` : ""}`;
 }
 
-function refusal(subject: Subject, action: PermissionAction, scope: PermissionScope): string {
+function refusal(
+    subject: Subject,
+    action: PermissionAction,
+    scope: PermissionScope,
+    environments?: readonly string[],
+): string {
     const groups = subject.groups.length > 0 ? `groups: ${subject.groups.join(", ")}` : "no groups";
     return (
-        `no PromotionPermission allows user "${subject.user}" (${groups}) to ${verbs[action]} ${describeScope(action, scope)}; ` +
+        `no PromotionPermission allows user "${subject.user}" (${groups}) to ${verbs[action]} ${describeScope(action, scope, environments)}; ` +
         `add a rule with action ${action} covering it`
     );
 }

@@ -188,6 +188,11 @@ describe("authorize: PromotionPermission rules", () => {
             refused.allowed ? "" : refused.reason,
             /trigger flow "to-prod" of product "shop" \(it promotes to environment "prod"\)/,
         );
+        const both = authorizeAll(catalog, releaseManager, "trigger", flow("to-prod", ["qa", "prod"]));
+        assert.match(
+            both.allowed ? "" : both.reason,
+            /to trigger flow "to-prod" of product "shop" \(it promotes to environments "qa", "prod"\); add a rule with action trigger/,
+        );
         assert.deepStrictEqual(authorizeAll(catalog, developer, "trigger", []), { allowed: true });
     });
 });
