@@ -1,4 +1,8 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { chromium } from "playwright-core";
 import type { Catalog } from "../../../components/catalog";
 import { buildCatalog } from "../../../components/catalog";
 import type { ReleaseOptions } from "../../../engine/promoteEngine";
@@ -374,6 +378,71 @@ describe("permissions: the matrix through the HTTP API", function () {
             assert.strictEqual(p.rules, 0);
         } finally {
             await open.close();
+        }
+    });
+
+    it("the console disables what the user may not do, with the reason as the title", async () => {
+        const chromiumPath = process.env.PROMOTIONS_CHROMIUM ?? "/usr/bin/chromium";
+        if (!fs.existsSync(chromiumPath)) {
+            throw new Error(
+                `Chromium is not installed at ${chromiumPath}: run 'apt-get install -y chromium'`,
+            );
+        }
+        const profile = fs.mkdtempSync(path.join(os.tmpdir(), "permissions-chromium-"));
+        const browser = await chromium.launchPersistentContext(profile, {
+            executablePath: chromiumPath,
+            headless: true,
+            // The developer, through the test's identify hook.
+            extraHTTPHeaders: { "x-test-subject": "developer" },
+            args: [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+            ],
+        });
+        try {
+            const page = browser.pages()[0] ?? (await browser.newPage());
+            const errors: string[] = [];
+            page.on("pageerror", (e) => errors.push(String(e)));
+            await page.goto(`${base}/`);
+            const dev = page.locator('.card[data-product="shop"][data-environment="dev"]');
+            await dev.waitFor();
+            const option = (select: string, value: string) =>
+                dev.locator(`select.${select} option[value="${value}"]`);
+            assert.strictEqual(await option("promote-to", "qa").isDisabled(), false);
+            assert.strictEqual(await option("promote-to", "prod").isDisabled(), true);
+            assert.match(
+                (await option("promote-to", "prod").getAttribute("title")) ?? "",
+                /^no PromotionPermission allows user "dev1" \(groups: developers\) to promote to environment "prod" of product "shop"; add a rule with action promote covering it$/,
+            );
+            assert.strictEqual(await option("trigger-flow", "to-qa").isDisabled(), false);
+            assert.strictEqual(await option("trigger-flow", "to-prod").isDisabled(), true);
+            assert.match(
+                (await option("trigger-flow", "to-prod").getAttribute("title")) ?? "",
+                /to trigger flow "to-prod"/,
+            );
+            // The release view: retry is the developer's on qa only; terminate is not theirs at all.
+            await page.goto(`${base}/#/releases/r-prod`);
+            await page.locator("#terminate").waitFor();
+            assert.strictEqual(await page.locator("#terminate").isDisabled(), true);
+            assert.match(
+                (await page.locator("#terminate").getAttribute("title")) ?? "",
+                /to terminate releases in environments "qa", "prod"/,
+            );
+            assert.match(
+                (await page.locator("#retry").getAttribute("title")) ?? "",
+                /to retry releases in environment "prod"/,
+            );
+            await page.goto(`${base}/#/releases/r-qa`);
+            await page.locator('main [data-release="r-qa"]').waitFor();
+            assert.strictEqual(await page.locator("#retry").isDisabled(), false);
+            assert.strictEqual(await page.locator("#retry").getAttribute("title"), null);
+            assert.deepStrictEqual(errors, []);
+        } finally {
+            await browser.close();
+            fs.rmSync(profile, { recursive: true, force: true });
         }
     });
 });
