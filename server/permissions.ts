@@ -79,16 +79,33 @@ export function flowScopes(catalog: Catalog, product: string, flow: string): Per
     return f ? f.steps.map((st) => ({ product, flow, environment: st.environment })) : [{ product, flow }];
 }
 
-const onRelease =
+/** A row's needs: `action` on every environment of the release `:id`. */
+export const onRelease =
     (action: PermissionAction) =>
     async (g: GuardInput): Promise<Requirement[]> => [
         { action, scopes: releaseScopes(g.catalog, await g.release(g.params.id)) },
     ];
 
 /**
+ * A row's needs: `action` on one environment of the release `:id`, named by the body's or the query's
+ * `environment` (an approval: `POST /releases/:id/approve {environment}`); without one, every environment of it.
+ */
+export const onReleaseEnvironment =
+    (action: PermissionAction) =>
+    async (g: GuardInput): Promise<Requirement[]> => {
+        const record = await g.release(g.params.id);
+        const body = (await g.c.req.json().catch(() => undefined)) as { environment?: unknown } | undefined;
+        const environment =
+            typeof body?.environment === "string" ? body.environment : g.c.req.query("environment");
+        const scopes = releaseScopes(g.catalog, record);
+        const one = scopes.filter((sc) => sc.environment === environment);
+        return [{ action, scopes: one.length > 0 ? one : scopes }];
+    };
+
+/**
  * Every call of the API and what it needs. Adding a route is adding its row here (a route without a row is
  * refused while rules exist). The approval routes, for instance:
- * `{ method: "POST", path: "/releases/:id/approve", needs: onRelease("approve") }`.
+ * `{ method: "POST", path: "/releases/:id/approve", needs: onReleaseEnvironment("approve") }`.
  */
 export const routePermissions: RoutePermission[] = [
     { method: "GET", path: "/session", needs: "open" },

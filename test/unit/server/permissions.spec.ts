@@ -1,7 +1,14 @@
 import * as assert from "assert";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { buildCatalog } from "../../../components/catalog";
-import { matchRoute, permissionGuard, routePermissions, subjectOf } from "../../../server/permissions";
+import type { ReleaseRecord } from "../../../engine/releaseRecord";
+import {
+    matchRoute,
+    onReleaseEnvironment,
+    permissionGuard,
+    routePermissions,
+    subjectOf,
+} from "../../../server/permissions";
 import { developer, permissionDefinitions } from "../../support/permissionRules";
 
 describe("server: the permission table", () => {
@@ -70,5 +77,54 @@ describe("server: the permission table", () => {
             groups: [],
             via: "oidc",
         });
+    });
+
+    it("onReleaseEnvironment: a row for one environment of a release, named in the body (an approval)", async () => {
+        const rules = buildCatalog({
+            ...permissionDefinitions(),
+            promotionPermissions: [
+                {
+                    name: "qa-approvers",
+                    subjects: [{ group: "developers" }],
+                    actions: ["approve"],
+                    environments: { names: ["qa"] },
+                },
+            ],
+        }).catalog;
+        const record = {
+            product: "shop",
+            flow: "to-prod",
+            environments: [{ name: "qa" }, { name: "prod" }],
+        } as unknown as ReleaseRecord;
+        const app = new OpenAPIHono();
+        app.use(
+            "/api/v1/*",
+            permissionGuard({
+                catalog: rules,
+                base: "/api/v1",
+                release: async () => record,
+                identify: () => developer,
+                table: [
+                    { method: "POST", path: "/releases/:id/approve", needs: onReleaseEnvironment("approve") },
+                ],
+                app,
+            }),
+        );
+        app.post("/api/v1/releases/:id/approve", async (c) => c.json(await c.req.json()));
+        const approve = (environment: string) =>
+            app.request("/api/v1/releases/r1/approve", {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ environment }),
+            });
+        const qa = await approve("qa");
+        assert.strictEqual(qa.status, 200);
+        assert.deepStrictEqual(await qa.json(), { environment: "qa" }, "the route still reads the body");
+        const prod = await approve("prod");
+        assert.strictEqual(prod.status, 403);
+        assert.match(
+            ((await prod.json()) as { error: { message: string } }).error.message,
+            /to approve or reject promotions to environment "prod" of product "shop" in flow "to-prod"; add a rule with action approve/,
+        );
     });
 });
