@@ -63,8 +63,16 @@ export interface RoutePermission {
 const view = (product: string | undefined): Requirement[] | undefined =>
     product === undefined ? undefined : [{ action: "view", scopes: [{ product }] }];
 
+/** What the permissions read of a release: its product, flow and environments. */
+export interface ReleaseShape {
+    readonly id?: string;
+    readonly product: string;
+    readonly flow: string;
+    readonly environments: readonly { readonly name: string }[];
+}
+
 /** Each environment a release promotes to, with its product and flow (a flow the catalog defines). */
-export function releaseScopes(catalog: Catalog, r: Pick<ReleaseRecord, "product" | "flow" | "environments">) {
+export function releaseScopes(catalog: Catalog, r: ReleaseShape) {
     const flow = catalog.promotionFlows.some((f) => f.name === r.flow) ? r.flow : undefined;
     return r.environments.map((e) => ({
         product: r.product,
@@ -291,12 +299,13 @@ function decisions<A extends PermissionAction>(actions: readonly A[], decide: (a
 
 /**
  * GET /permissions: what the subject may do, for the console to disable what it may not (with the reason as
- * the tooltip). With `product`, per environment and per flow; with `release`, on that release too.
+ * the tooltip). With `product`, per environment and per flow; with `release` (a record, or a product, flow and
+ * environments), on that release too.
  */
 export function permissionsOf(
     catalog: Catalog,
     subject: Subject,
-    q: { product?: string; release?: ReleaseRecord },
+    q: { product?: string; release?: ReleaseShape },
 ) {
     const products = catalog.products.filter((p) => mayView(catalog, subject, p.name)).map((p) => p.name);
     const name = q.release?.product ?? q.product;
@@ -329,7 +338,7 @@ export function permissionsOf(
         ...(q.release
             ? {
                   release: {
-                      id: q.release.id,
+                      ...(q.release.id !== undefined ? { id: q.release.id } : {}),
                       actions: decisions(releaseActions, (a) =>
                           authorizeAll(catalog, subject, a, releaseScopes(catalog, q.release!)),
                       ),
@@ -359,7 +368,12 @@ export function addPermissionRoutes(
             request: {
                 query: z.object({
                     product: z.string().min(1).optional(),
-                    release: z.string().min(1).optional(),
+                    release: z.string().min(1).optional().openapi({ description: "A release's id" }),
+                    flow: z.string().min(1).optional(),
+                    environments: z.string().min(1).optional().openapi({
+                        description:
+                            "With product and flow: a release's environments, comma-separated (what the console shows, without reading the record again)",
+                    }),
                 }),
             },
             responses: {
@@ -375,7 +389,14 @@ export function addPermissionRoutes(
             const subject = subjectOf(c, o.identify);
             const product = c.req.query("product");
             const id = c.req.query("release");
-            const release = id !== undefined ? await o.release(id) : undefined;
+            const flow = c.req.query("flow");
+            const envs = c.req.query("environments");
+            const release: ReleaseShape | undefined =
+                id !== undefined
+                    ? await o.release(id)
+                    : product !== undefined && envs !== undefined
+                      ? { product, flow: flow ?? "", environments: envs.split(",").map((name) => ({ name })) }
+                      : undefined;
             const name = release?.product ?? product;
             if (name !== undefined) {
                 if (!o.catalog.products.some((p) => p.name === name)) {

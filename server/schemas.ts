@@ -354,6 +354,6 @@ export const Permissions = z
             )
             .optional(),
         flows: z.array(z.object({ name, actions: z.record(z.string(), Decision) })).optional(),
-        release: z.object({ id: z.string(), actions: z.record(z.string(), Decision) }).optional(),
+        release: z.object({ id: z.string().optional(), actions: z.record(z.string(), Decision) }).optional(),
     })
     .openapi("Permissions");

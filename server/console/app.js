@@ -812,10 +812,11 @@ function graph(record) {
 }
 
 async function releaseView(id, runId) {
-    const [r, perms] = await Promise.all([
-        get(`${api}/releases/${enc(id)}`),
-        get(`${api}/permissions${q({ release: id })}`).catch(() => undefined),
-    ]);
+    const r = await get(`${api}/releases/${enc(id)}`);
+    // What the user may do to it, from the record already read (no second read of the record).
+    const perms = await get(
+        `${api}/permissions${q({ product: r.product, flow: r.flow, environments: r.environments.map((e) => e.name).join(",") })}`,
+    ).catch(() => undefined);
     const why = (action) => {
         const d = perms?.release?.actions?.[action];
         return d && !d.allowed ? d.reason : undefined;
