@@ -10,6 +10,7 @@ import type { PromotionPolicyDefinition } from "./promotionPolicy";
 import type { ResolvedPolicy } from "./promotionPolicy.merge";
 import { resolvePolicy } from "./promotionPolicy.merge";
 import type { PromotionTemplateDefinition, TemplateBody } from "./promotionTemplate";
+import type { PromotionPermissionDefinition } from "./promotionPermission";
 import type { PromotionWindowDefinition } from "./promotionWindow";
 import type { PromotionWorkflowDefinition } from "./promotionWorkflow";
 import { compileJsonPath } from "../model/jsonPath";
@@ -30,6 +31,8 @@ export interface CatalogContext {
     readonly flows: readonly PromotionFlowDefinition[];
     /** PromotionWindows (absent: none). */
     readonly windows?: readonly PromotionWindowDefinition[];
+    /** PromotionPermissions (absent: none). */
+    readonly permissions?: readonly PromotionPermissionDefinition[];
     /** Products as defined, plus those created by an application naming an undefined product (sorted). */
     readonly products: readonly ProductDefinition[];
     /** Stand-alone applications (YAML: Argo CD Applications), each naming its product. */
@@ -639,6 +642,41 @@ export const soakFitsTimeout: CatalogRule = (ctx) =>
         ];
     });
 
+// ---- Permissions ----
+
+/**
+ * A PromotionPermission naming an environment, product or flow that is not defined would silently allow nothing
+ * (a typo in `names: [prod]` locks people out, or lets a rule meant for one product read as for none).
+ */
+export const permissionNamesExist: CatalogRule = (ctx) =>
+    (ctx.permissions ?? []).flatMap((p) => {
+        const products = new Set(ctx.products.map((x) => x.name));
+        const check = (
+            field: string,
+            names: readonly string[] | undefined,
+            kind: string,
+            known: ReadonlySet<string>,
+        ) =>
+            (names ?? []).flatMap((n, i) =>
+                n === "*" || known.has(n)
+                    ? []
+                    : [
+                          issue(
+                              ctx,
+                              "PromotionPermission",
+                              p.name,
+                              `${field}.names[${i}]`,
+                              `unknown ${kind} "${n}": define it as ${kind === "environment" ? "an Environment" : kind === "product" ? "a Product" : "a PromotionFlow"}, fix the name, or use "*" for every ${kind}`,
+                          ),
+                      ],
+            );
+        return [
+            ...check("environments", p.environments?.names, "environment", ctx.declared.environments),
+            ...check("products", p.products?.names, "product", products),
+            ...check("flows", p.flows?.names, "flow", ctx.declared.flows),
+        ];
+    });
+
 /** Every rule, in the order their issues are listed. */
 export const catalogRules: readonly CatalogRule[] = [
     templatesPromoteSomething,
@@ -662,4 +700,5 @@ export const catalogRules: readonly CatalogRule[] = [
     productFlowsHaveOneTriggerApplication,
     noneHasPreAction,
     soakFitsTimeout,
+    permissionNamesExist,
 ];

@@ -14,6 +14,8 @@ import type { PromotionPolicyDefinition, PromotionPolicyInput } from "./promotio
 import { promotionPolicyDefinitionSchema } from "./promotionPolicy";
 import type { PromotionTemplateDefinition, PromotionTemplateInput } from "./promotionTemplate";
 import { promotionTemplateDefinitionSchema } from "./promotionTemplate";
+import type { PromotionPermissionDefinition, PromotionPermissionInput } from "./promotionPermission";
+import { promotionPermissionDefinitionSchema } from "./promotionPermission";
 import type { PromotionWindowDefinition, PromotionWindowInput } from "./promotionWindow";
 import { promotionWindowDefinitionSchema } from "./promotionWindow";
 import type { PromotionWorkflowDefinition, PromotionWorkflowInput } from "./promotionWorkflow";
@@ -34,6 +36,8 @@ export interface Definitions {
     readonly promotionFlows?: readonly PromotionFlowInput[];
     /** When promotions may enter which environments (see PromotionWindow). */
     readonly promotionWindows?: readonly PromotionWindowInput[];
+    /** Who may do what (see PromotionPermission). */
+    readonly promotionPermissions?: readonly PromotionPermissionInput[];
     /** `Kind/name` to `file.yaml:line`, for messages. */
     readonly origins?: Readonly<Record<string, string>>;
     /**
@@ -68,6 +72,8 @@ export interface Catalog {
     readonly promotionFlows: readonly CatalogFlow[];
     /** Absent in catalogs built before windows existed: read as none. */
     readonly promotionWindows?: readonly PromotionWindowDefinition[];
+    /** The PromotionPermission rules (absent or empty: no rules, everything is allowed on loopback). */
+    readonly permissions?: readonly PromotionPermissionDefinition[];
 }
 
 export const defaultFlowTimeoutMs = 24 * 3_600_000;
@@ -169,6 +175,11 @@ export function catalogContext(defs: Definitions): { ctx: CatalogContext; issues
             promotionWindowDefinitionSchema,
             list("promotionWindows"),
         ),
+        permissions: parse<PromotionPermissionDefinition>(
+            "PromotionPermission",
+            promotionPermissionDefinitionSchema,
+            list("promotionPermissions"),
+        ),
         products: [] as ProductDefinition[],
         applications: [] as ApplicationDefinition[],
         declared: {
@@ -253,6 +264,7 @@ export function buildCatalog(defs: Definitions): { catalog: Catalog; issues: Iss
             promotionWorkflows: ctx.workflows,
             promotionFlows: ctx.flows.map(catalogFlow),
             promotionWindows: ctx.windows,
+            permissions: ctx.permissions ?? [],
         },
         issues,
     };

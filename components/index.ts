@@ -30,6 +30,14 @@ export type { PromotionPolicyArgs, PromotionPolicyDefinition, PromotionPolicyInp
 export { PromotionPolicy, promotionPolicyDefinitionSchema } from "./promotionPolicy";
 export type { PromotionWindowArgs, PromotionWindowDefinition, PromotionWindowInput } from "./promotionWindow";
 export { PromotionWindow, promotionWindowDefinitionSchema } from "./promotionWindow";
+export type {
+    PromotionPermissionArgs,
+    PromotionPermissionDefinition,
+    PromotionPermissionInput,
+} from "./promotionPermission";
+export { PromotionPermission, promotionPermissionDefinitionSchema } from "./promotionPermission";
+export type { Authorization, PermissionScope } from "./promotionPermission.authorize";
+export { authorize, authorizeAll } from "./promotionPermission.authorize";
 export type { ResolvedPolicy } from "./promotionPolicy.merge";
 export { matchingPolicies, policyMatches, resolvePolicy } from "./promotionPolicy.merge";
 export type {

@@ -23,6 +23,8 @@ import type { Classifier } from "./errors";
 import { apiError, ApiRefusal, defaultClassifier } from "./errors";
 import type { ServerEvent } from "./events";
 import { ReleaseEvents } from "./events";
+import type { Identify } from "./permissions";
+import { addPermissionRoutes, mayView, permissionGuard, subjectOf } from "./permissions";
 import { pageReleases, parseReleaseQuery } from "./query";
 import * as s from "./schemas";
 
@@ -60,6 +62,11 @@ export interface ApiOptions {
     /** One line per release that failed after it was answered, and per failed poll. */
     readonly log?: (line: string) => void;
     readonly version?: string;
+    /**
+     * Who is calling (the identity middleware's hook; tests set it). Absent or undefined: the request's
+     * `subject` variable, else the local loopback user. The catalog's PromotionPermission rules decide.
+     */
+    readonly identify?: Identify;
 }
 
 export const apiBase = "/api/v1";
@@ -77,7 +84,7 @@ export interface Api {
 const errors = {
     400: { description: "Invalid input", content: { "application/json": { schema: s.ErrorBody } } },
     403: {
-        description: "Refused (origin or CSRF token)",
+        description: "Refused (origin, CSRF token, or no PromotionPermission allows it)",
         content: { "application/json": { schema: s.ErrorBody } },
     },
     404: {
@@ -221,7 +228,23 @@ export function createApi(o: ApiOptions): Api {
         return undefined;
     });
 
+    // Who may do what: every call is mapped to a permission action (server/permissions.ts routePermissions).
+    const release = (id: string) => o.engine.find(id);
+    app.use(
+        `${apiBase}/*`,
+        permissionGuard({ catalog: o.catalog, base: apiBase, release, identify: o.identify, app }),
+    );
+    const visible = (c: Context) => {
+        const subject = subjectOf(c, o.identify);
+        // An event of a release not (yet) known to belong to a product is shown only when there are no rules.
+        return (product: string | undefined) =>
+            product === undefined
+                ? (o.catalog.permissions ?? []).length === 0
+                : mayView(o.catalog, subject, product);
+    };
+
     addConsoleRoutes(app);
+    addPermissionRoutes(app, { catalog: o.catalog, base: apiBase, identify: o.identify, release, errors });
 
     app.openapi(
         createRoute({
@@ -238,18 +261,23 @@ export function createApi(o: ApiOptions): Api {
             method: "get",
             path: `${apiBase}/products`,
             summary: "The catalog's products",
-            responses: { 200: json(z.array(s.ProductSummary), "Every product, by name"), 500: errors[500] },
+            responses: {
+                200: json(z.array(s.ProductSummary), "Every product the caller may view, by name"),
+                500: errors[500],
+            },
         }),
         (c) =>
             c.json(
                 out(
-                    o.catalog.products.map((p) => ({
-                        name: p.name,
-                        tags: [...p.tags],
-                        concurrency: p.concurrency,
-                        flows: p.promotionFlows.map((f) => f.name),
-                        environments: [...new Set(p.applications.map((a) => a.environment))],
-                    })),
+                    o.catalog.products
+                        .filter((p) => visible(c)(p.name))
+                        .map((p) => ({
+                            name: p.name,
+                            tags: [...p.tags],
+                            concurrency: p.concurrency,
+                            flows: p.promotionFlows.map((f) => f.name),
+                            environments: [...new Set(p.applications.map((a) => a.environment))],
+                        })),
                 ),
                 200,
             ),
@@ -261,7 +289,12 @@ export function createApi(o: ApiOptions): Api {
             path: `${apiBase}/products/{product}`,
             summary: "A product: applications, flows and the resolved policy of every target environment",
             request: { params: productParam },
-            responses: { 200: json(s.Product, "The product"), 404: errors[404], 500: errors[500] },
+            responses: {
+                200: json(s.Product, "The product"),
+                403: errors[403],
+                404: errors[404],
+                500: errors[500],
+            },
         }),
         (c) => c.json(out(productDetail(o.catalog, c.req.valid("param").product)), 200),
     );
@@ -275,6 +308,7 @@ export function createApi(o: ApiOptions): Api {
             request: { params: productParam },
             responses: {
                 200: json(s.ProductEnvironments, "The product's environments"),
+                403: errors[403],
                 404: errors[404],
                 500: errors[500],
                 503: errors[503],
@@ -304,6 +338,7 @@ export function createApi(o: ApiOptions): Api {
             responses: {
                 200: json(s.Preview, "The changes"),
                 400: errors[400],
+                403: errors[403],
                 404: errors[404],
                 500: errors[500],
                 503: errors[503],
@@ -340,8 +375,9 @@ export function createApi(o: ApiOptions): Api {
                 }),
             },
             responses: {
-                200: json(s.ReleasePage, "One page"),
+                200: json(s.ReleasePage, "One page (of the products the caller may view)"),
                 400: errors[400],
+                403: errors[403],
                 404: errors[404],
                 500: errors[500],
                 503: errors[503],
@@ -360,7 +396,11 @@ export function createApi(o: ApiOptions): Api {
             const records = q.product
                 ? (findProduct(o.catalog, q.product), await o.engine.releases(q.product, wanted))
                 : (
-                      await Promise.all(o.catalog.products.map((p) => o.engine.releases(p.name, wanted)))
+                      await Promise.all(
+                          o.catalog.products
+                              .filter((p) => visible(c)(p.name))
+                              .map((p) => o.engine.releases(p.name, wanted)),
+                      )
                   ).flat();
             const page = pageReleases(records, q);
             return c.json(
@@ -429,6 +469,7 @@ export function createApi(o: ApiOptions): Api {
             request: { params: idParam },
             responses: {
                 200: json(s.Release, "The release"),
+                403: errors[403],
                 404: errors[404],
                 500: errors[500],
                 503: errors[503],
@@ -452,6 +493,7 @@ export function createApi(o: ApiOptions): Api {
             },
             responses: {
                 200: json(s.RunLog, "The run"),
+                403: errors[403],
                 404: errors[404],
                 500: errors[500],
                 503: errors[503],
@@ -551,7 +593,7 @@ export function createApi(o: ApiOptions): Api {
                 },
             },
         }),
-        ((c: Context) => eventStream(c, events, c.req.query("product"))) as never,
+        ((c: Context) => eventStream(c, events, c.req.query("product"), visible(c))) as never,
     );
 
     app.doc31(`${apiBase}/openapi.json`, {
@@ -761,13 +803,19 @@ async function healthOf(config: ArgoCdConfig, name: string, namespace: string) {
     }
 }
 
-function eventStream(c: Context, events: ReleaseEvents, product: string | undefined): Response {
+function eventStream(
+    c: Context,
+    events: ReleaseEvents,
+    product: string | undefined,
+    visible: (product: string | undefined) => boolean,
+): Response {
     return streamSSE(c, async (stream) => {
         const queue: ServerEvent[] = [];
         let wake: (() => void) | undefined;
         let open = true;
         const unsubscribe = events.subscribe((e) => {
-            if (product === undefined || e.data.product === undefined || e.data.product === product) {
+            const p = e.data.product;
+            if ((product === undefined || p === undefined || p === product) && visible(p)) {
                 queue.push(e);
                 wake?.();
             }

@@ -322,3 +322,38 @@ export const Session = z
             .openapi({ description: "Send as X-CSRF-Token on mutating requests that carry cookies" }),
     })
     .openapi("Session");
+
+const Decision = z
+    .object({
+        allowed: z.boolean(),
+        rule: z.string().optional().openapi({ description: "The PromotionPermission that allows it" }),
+        reason: z.string().optional().openapi({ description: "Why not, and the rule to add" }),
+    })
+    .openapi("PermissionDecision");
+
+export const Permissions = z
+    .object({
+        subject: z.object({
+            user: z.string(),
+            groups: z.array(z.string()),
+            via: z.enum(["token", "oidc", "proxy", "loopback", "local"]),
+        }),
+        rules: z
+            .number()
+            .int()
+            .openapi({ description: "How many PromotionPermission rules exist (0: all allowed)" }),
+        products: z.array(z.string()).openapi({ description: "The products the caller may view" }),
+        product: z.string().optional(),
+        environments: z
+            .array(
+                z.object({
+                    name,
+                    kind: z.enum(["production", "non-production"]),
+                    actions: z.record(z.string(), Decision),
+                }),
+            )
+            .optional(),
+        flows: z.array(z.object({ name, actions: z.record(z.string(), Decision) })).optional(),
+        release: z.object({ id: z.string().optional(), actions: z.record(z.string(), Decision) }).optional(),
+    })
+    .openapi("Permissions");

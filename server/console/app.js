@@ -120,6 +120,24 @@ async function productOf(name) {
     return productCache.get(name);
 }
 
+// ---- permissions: what the user may do, so the console disables the rest with the reason ----
+
+let permissionCache = new Map();
+/** GET /permissions?product=P: per environment and flow, allowed (with the rule) or refused (with the reason). */
+async function permissionsOf(name) {
+    if (!permissionCache.has(name)) {
+        permissionCache.set(name, get(`${api}/permissions${q({ product: name })}`));
+    }
+    return permissionCache.get(name);
+}
+/** Why the user may not do `action` (an environment's or a flow's), or undefined when they may. */
+function refused(perms, kind, name, action) {
+    const d = perms?.[kind]?.find((x) => x.name === name)?.actions?.[action];
+    return d && !d.allowed ? d.reason : undefined;
+}
+/** The product being dragged (dataTransfer cannot be read during dragover). */
+let dragging;
+
 /**
  * Environments in flow order: each after the ones it depends on (the flows' steps and trigger
  * environments), ties in catalog order.
@@ -160,10 +178,12 @@ async function dashboard(params) {
     const tag = params.get("tag") ?? "";
     const tags = [...new Set(products.flatMap((p) => p.tags))].sort();
     const shown = products.filter((p) => (!filter || p.name === filter) && (!tag || p.tags.includes(tag)));
-    const [details, envs] = await Promise.all([
+    const [details, envs, perms] = await Promise.all([
         Promise.all(shown.map((p) => productOf(p.name))),
         Promise.all(shown.map((p) => get(`${api}/products/${enc(p.name)}/environments`))),
+        Promise.all(shown.map((p) => permissionsOf(p.name))),
     ]);
+    const permsOf = new Map(shown.map((p, i) => [p.name, perms[i]]));
     const kinds = new Map();
     const catalogOrder = [];
     for (const pe of envs) {
@@ -211,24 +231,38 @@ async function dashboard(params) {
             );
             col.addEventListener("dragover", (ev) => {
                 if (ev.dataTransfer.types.includes("application/x-promotion")) {
+                    // A column the user may not promote to is no drop target; its title says why.
+                    const why =
+                        dragging && refused(permsOf.get(dragging.product), "environments", env, "promote");
+                    if (why) {
+                        col.title = why;
+                        col.classList.add("refused");
+                        ev.dataTransfer.dropEffect = "none";
+                        return;
+                    }
                     ev.preventDefault();
                     ev.dataTransfer.dropEffect = "move";
                     col.classList.add("over");
                 }
             });
-            col.addEventListener("dragleave", () => col.classList.remove("over"));
+            col.addEventListener("dragleave", () => {
+                col.classList.remove("over", "refused");
+                col.removeAttribute("title");
+            });
             col.addEventListener("drop", (ev) => {
                 ev.preventDefault();
                 col.classList.remove("over");
                 const data = JSON.parse(ev.dataTransfer.getData("application/x-promotion") || "{}");
-                if (data.product && data.from && data.from !== env) {
+                const why =
+                    data.product && refused(permsOf.get(data.product), "environments", env, "promote");
+                if (data.product && data.from && data.from !== env && !why) {
                     void promoteDialog(data.product, data.from, env);
                 }
             });
             shown.forEach((p, i) => {
                 const e = envs[i].environments.find((x) => x.name === env);
                 if (e) {
-                    col.append(card(details[i], envs[i], e, columns));
+                    col.append(card(details[i], envs[i], e, columns, perms[i]));
                 }
             });
             return col;
@@ -243,7 +277,7 @@ async function dashboard(params) {
     );
 }
 
-function card(product, productEnvs, e, columns) {
+function card(product, productEnvs, e, columns, perms) {
     const trigger = product.flows[0]?.triggerEnvironment;
     const source = productEnvs.environments.find((x) => x.name === trigger);
     const drift =
@@ -291,7 +325,10 @@ function card(product, productEnvs, e, columns) {
                 },
             },
             h("option", { value: "" }, "Promote to…"),
-            targets.map((t) => h("option", { value: t }, t)),
+            targets.map((t) => {
+                const why = refused(perms, "environments", t, "promote");
+                return h("option", { value: t, disabled: why !== undefined, title: why }, t);
+            }),
         ),
         flows.length > 0
             ? h(
@@ -308,11 +345,16 @@ function card(product, productEnvs, e, columns) {
                       },
                   },
                   h("option", { value: "" }, "Trigger flow…"),
-                  flows.map((f) => h("option", { value: f.name }, f.name)),
+                  flows.map((f) => {
+                      const why = refused(perms, "flows", f.name, "trigger");
+                      return h("option", { value: f.name, disabled: why !== undefined, title: why }, f.name);
+                  }),
               )
             : null,
     );
+    el.addEventListener("dragend", () => (dragging = undefined));
     el.addEventListener("dragstart", (ev) => {
+        dragging = { product: product.name, from: e.name };
         ev.dataTransfer.setData(
             "application/x-promotion",
             JSON.stringify({ product: product.name, from: e.name }),
@@ -334,10 +376,12 @@ async function promoteDialog(productName, from, to) {
     }
     let product;
     let preview;
+    let perms;
     try {
-        [product, preview] = await Promise.all([
+        [product, preview, perms] = await Promise.all([
             productOf(productName),
             get(`${api}/products/${enc(productName)}/preview${q({ from, to })}`),
+            permissionsOf(productName),
         ]);
     } catch (e) {
         dialog.replaceChildren(
@@ -378,7 +422,12 @@ async function promoteDialog(productName, from, to) {
     );
     const missing = (target?.applications ?? []).flatMap((a) => a.missing.map((m) => `${a.name}: ${m}`));
     const message = h("div");
-    const promote = h("button", { class: "primary", type: "button" }, "Promote");
+    const promoteRefused = refused(perms, "environments", to, "promote");
+    const promote = h(
+        "button",
+        { class: "primary", type: "button", disabled: promoteRefused !== undefined, title: promoteRefused },
+        "Promote",
+    );
     promote.addEventListener("click", async () => {
         promote.disabled = true;
         const body = { product: productName, from, to };
@@ -450,8 +499,12 @@ async function triggerDialog(productName, flow) {
         dialog.showModal();
     }
     let preview;
+    let perms;
     try {
-        preview = await get(`${api}/products/${enc(productName)}/preview${q({ flow })}`);
+        [preview, perms] = await Promise.all([
+            get(`${api}/products/${enc(productName)}/preview${q({ flow })}`),
+            permissionsOf(productName),
+        ]);
     } catch (e) {
         dialog.replaceChildren(
             title,
@@ -461,7 +514,12 @@ async function triggerDialog(productName, flow) {
         return;
     }
     const message = h("div");
-    const trigger = h("button", { class: "primary", type: "button" }, "Trigger");
+    const triggerRefused = refused(perms, "flows", flow, "trigger");
+    const trigger = h(
+        "button",
+        { class: "primary", type: "button", disabled: triggerRefused !== undefined, title: triggerRefused },
+        "Trigger",
+    );
     trigger.addEventListener("click", async () => {
         trigger.disabled = true;
         try {
@@ -755,6 +813,14 @@ function graph(record) {
 
 async function releaseView(id, runId) {
     const r = await get(`${api}/releases/${enc(id)}`);
+    // What the user may do to it, from the record already read (no second read of the record).
+    const perms = await get(
+        `${api}/permissions${q({ product: r.product, flow: r.flow, environments: r.environments.map((e) => e.name).join(",") })}`,
+    ).catch(() => undefined);
+    const why = (action) => {
+        const d = perms?.release?.actions?.[action];
+        return d && !d.allowed ? d.reason : undefined;
+    };
     const count = (s) => r.environments.filter((e) => e.status === s).length;
     const message = h("div");
     const act = (what) => async (ev) => {
@@ -824,13 +890,25 @@ async function releaseView(id, runId) {
                     "button",
                     {
                         id: "retry",
-                        disabled: !(r.status === "Failed" || r.status === "Terminated"),
+                        disabled:
+                            !(r.status === "Failed" || r.status === "Terminated") ||
+                            why("retry") !== undefined,
+                        title: why("retry"),
                         onclick: act("retry"),
                     },
                     "Retry",
                 ),
                 " ",
-                h("button", { id: "terminate", disabled: final, onclick: act("terminate") }, "Terminate"),
+                h(
+                    "button",
+                    {
+                        id: "terminate",
+                        disabled: final || why("terminate") !== undefined,
+                        title: why("terminate"),
+                        onclick: act("terminate"),
+                    },
+                    "Terminate",
+                ),
             ),
         ),
         message,
@@ -916,6 +994,7 @@ async function render() {
     rendering = rendering.then(async () => {
         pending = false;
         productCache = new Map();
+        permissionCache = new Map();
         const [path, query] = location.hash.replace(/^#/, "").split("?");
         const params = new URLSearchParams(query ?? "");
         const parts = path.split("/").filter(Boolean);

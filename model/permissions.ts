@@ -1,0 +1,24 @@
+/**
+ * What a PromotionPermission rule may allow (issue 16; README "Permissions and approvals"). `view` is implied by
+ * every other action on the same scope; `admin` allows everything everywhere. The API's route table
+ * (server/permissions.ts) maps each call to one of these.
+ */
+export const permissionActions = [
+    "view",
+    "promote",
+    "trigger",
+    "retry",
+    "resume",
+    "terminate",
+    "approve",
+    "rollback",
+    "hold",
+    "override-window",
+    "admin",
+] as const;
+export type PermissionAction = (typeof permissionActions)[number];
+
+/** Is `value` one of {@link permissionActions}? */
+export function isPermissionAction(value: string): value is PermissionAction {
+    return (permissionActions as readonly string[]).includes(value);
+}
