@@ -9,6 +9,9 @@ import { InvalidInputError } from "../model/errors";
 /** Every API token starts with this: recognisable in a leaked-secret scan, and told apart from a JWT. */
 export const tokenPrefix = "pp_";
 
+/** How long `promote serve` trusts its copy of the token list: a revoked token is refused at most this long after. */
+export const tokenCacheMs = 5_000;
+
 /** One token as stored: its hash, never the token. */
 export interface AccessToken {
     readonly id: string;

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AccessToken } from "../../engine/accessTokens";
-import { matchToken, tokenPrefix } from "../../engine/accessTokens";
+import { matchToken, tokenCacheMs, tokenPrefix } from "../../engine/accessTokens";
 import type { Subject } from "../../model/subject";
 import { loopbackSubject } from "../../model/subject";
 import { apiError, ApiRefusal } from "../errors";
@@ -15,8 +15,6 @@ declare module "hono" {
     }
 }
 
-/** How long the server trusts its copy of the token list: a revoked token is refused at most this long after. */
-export const tokenCacheMs = 5_000;
 /** An unknown token makes the server read the list again, at most this often (a token created meanwhile works). */
 export const tokenRereadMs = 1_000;
 
