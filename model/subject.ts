@@ -33,6 +33,11 @@ export function localSubject(user: string): Subject {
     return { user, groups: [], via: "local" };
 }
 
+/** Who the CLI acts as when it writes the state directly, as a release records it. */
+export function localInitiator(user: string): Initiator {
+    return { user, via: "local" };
+}
+
 /** The part of a subject a release records. */
 export function initiatorOf(s: Pick<Subject, "user" | "via">): Initiator {
     return { user: s.user, via: s.via };

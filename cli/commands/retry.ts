@@ -1,4 +1,4 @@
-import { localSubject } from "../../model/subject";
+import { localInitiator } from "../../model/subject";
 import type { RetryCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
@@ -14,7 +14,7 @@ export function retry(
     return runWithProgress(deps, opts.json, (engine) =>
         engine.retry(opts.id, {
             forceOlder: opts.forceOlder,
-            ...(opts.by ? { initiator: localSubject(opts.by) } : {}),
+            ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
         }),
     );
 }

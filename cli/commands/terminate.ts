@@ -1,4 +1,4 @@
-import { localSubject } from "../../model/subject";
+import { localInitiator } from "../../model/subject";
 import type { ReleaseIdCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { printRelease } from "../output";
@@ -10,7 +10,7 @@ export async function terminate(
 ): Promise<number> {
     const record = await (
         await deps.engine()
-    ).terminate(opts.id, opts.by ? { initiator: localSubject(opts.by) } : {});
+    ).terminate(opts.id, opts.by ? { initiator: localInitiator(opts.by) } : {});
     printRelease(deps.io, record, opts.json, deps.clock.now());
     return record.status === "Terminated" ? 0 : 1;
 }

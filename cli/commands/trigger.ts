@@ -1,4 +1,4 @@
-import { localSubject } from "../../model/subject";
+import { localInitiator } from "../../model/subject";
 import type { TriggerCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
@@ -15,7 +15,7 @@ export function trigger(
             ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
             ...(opts.overrideHold ? { overrideHold: true } : {}),
             ...(opts.overrideWindow ? { overrideWindow: true } : {}),
-            ...(opts.by ? { initiator: localSubject(opts.by) } : {}),
+            ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
         }),
     );
 }
