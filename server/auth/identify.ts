@@ -85,7 +85,9 @@ class TokenCache {
 /**
  * Who sent a request, from (in this order) an `Authorization: Bearer` API token or OIDC JWT, a trusted proxy's
  * `X-Forwarded-*` headers, or nothing at all (a loopback server without identity sources, or one started with
- * `--insecure-no-auth`). Anything presented and not valid is a 401, never a fall back to the anonymous subject.
+ * `--insecure-no-auth`). A token or JWT that does not verify, or proxy headers from elsewhere, are a 401, never
+ * a fall back to the anonymous subject; only a credential the server has no way to check (not an API token,
+ * and not a JWT where OIDC is configured) is ignored where requests without credentials are let in anyway.
  */
 export class Identity {
     private readonly proxies: TrustedProxies;
@@ -114,12 +116,17 @@ export class Identity {
         const authorization = headers.authorization;
         if (authorization !== undefined) {
             const credential = /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
-            if (credential === undefined) {
-                throw unauthenticated(
-                    "the Authorization header must be 'Bearer <credential>': an API token (promote token create) or an OIDC JWT",
-                );
+            if (credential?.startsWith(tokenPrefix)) {
+                return this.byToken(credential);
             }
-            return credential.startsWith(tokenPrefix) ? this.byToken(credential) : this.byJwt(credential);
+            if (credential !== undefined && this.opts.oidc && credential.split(".").length === 3) {
+                return this.byJwt(credential, this.opts.oidc);
+            }
+            // A credential this server has no way to check: refused, unless a request without any is let in
+            // anyway (then it could as well have been left out, and a script's unrelated header keeps working).
+            if (!this.anonymous) {
+                throw unauthenticated(foreignCredential(credential));
+            }
         }
         if (hasProxyHeaders(headers)) {
             if (!this.proxies.has(peer)) {
@@ -158,23 +165,23 @@ export class Identity {
         return { user: found.user, groups: [...found.groups], via: "token" };
     }
 
-    private async byJwt(jwt: string): Promise<Subject> {
-        if (jwt.split(".").length !== 3) {
-            throw unauthenticated(
-                "the bearer credential is neither an API token (pp_…) nor a JWT: send a token from 'promote token create'",
-            );
-        }
-        if (!this.opts.oidc) {
-            throw unauthenticated(
-                "a bearer JWT was sent, but this server accepts none: start it with --oidc-issuer and --oidc-audience, or send an API token",
-            );
-        }
+    private async byJwt(jwt: string, oidc: NonNullable<IdentityOptions["oidc"]>): Promise<Subject> {
         try {
-            return await this.opts.oidc.verify(jwt);
+            return await oidc.verify(jwt);
         } catch (e) {
             throw e instanceof JwtRefused ? unauthenticated(e.message) : e;
         }
     }
+}
+
+/** Why an Authorization header this server cannot check is refused. */
+function foreignCredential(credential: string | undefined): string {
+    if (credential === undefined) {
+        return "the Authorization header must be 'Bearer <credential>': an API token (promote token create) or an OIDC JWT";
+    }
+    return credential.split(".").length === 3
+        ? "a bearer JWT was sent, but this server accepts none: start it with --oidc-issuer and --oidc-audience, or send an API token"
+        : "the bearer credential is neither an API token (pp_…) nor a JWT: send a token from 'promote token create'";
 }
 
 /** The TCP peer of a request served by @hono/node-server (tests pass `{incoming: {socket: {remoteAddress}}}`). */

@@ -164,7 +164,7 @@ describe("identify: who sends a request", () => {
     });
 
     it("a malformed Authorization header, a non-token non-JWT, or a JWT without --oidc-issuer: 401", async () => {
-        const identity = new Identity({ loopback: true });
+        const identity = new Identity({ loopback: false });
         assert.match(
             await refusal(identity.identify({ authorization: "Basic YWxpY2U6cHc=" }, "127.0.0.1")),
             /must be 'Bearer <credential>'/,
@@ -180,6 +180,20 @@ describe("identify: who sends a request", () => {
         // A token on a server without a token store is unknown, not an error.
         assert.match(
             await refusal(identity.identify(bearer(newTokenSecret()), "127.0.0.1")),
+            /unknown API token/,
+        );
+        // Where requests without credentials are let in, a credential the server cannot check changes nothing;
+        // one of its own tokens is still checked.
+        const local = new Identity({ loopback: true });
+        for (const authorization of ["Bearer any", "Basic YWxpY2U6cHc=", "Bearer a.b.c"]) {
+            assert.strictEqual(
+                (await local.identify({ authorization }, "127.0.0.1")).user,
+                "local",
+                authorization,
+            );
+        }
+        assert.match(
+            await refusal(local.identify(bearer(newTokenSecret()), "127.0.0.1")),
             /unknown API token/,
         );
     });
