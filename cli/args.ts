@@ -5,7 +5,7 @@ import type { PolicyFields } from "../components/promotionPolicy";
 import type { ReleaseTarget } from "../engine/planRelease";
 import { parseDuration } from "../model/duration";
 import { InvalidInputError } from "../model/errors";
-import { checkBind } from "../server/access";
+import { TrustedProxies } from "../server/auth/proxy";
 import type { CliSettings } from "./context";
 
 /**
@@ -79,6 +79,20 @@ function duration(values: Values, name: string, fallback?: string): number | und
     }
     return ms;
 }
+
+/** A repeatable option (`multiple: true`): every value given, in order. */
+function texts(values: Values, name: string): string[] {
+    const v = (values as Readonly<Record<string, unknown>>)[name];
+    return Array.isArray(v)
+        ? v.filter((x): x is string => typeof x === "string")
+        : typeof v === "string"
+          ? [v]
+          : [];
+}
+
+/** `--as USER`: who acts when the CLI writes the state directly (else the CI's actor, else the login). */
+const asOption = { as: { type: "string" } } as const;
+const actorOf = (v: Values, s: CliSettings) => text(v, "as") || s.actor;
 
 function products(values: Values): readonly string[] | undefined {
     const list = text(values, "product")
@@ -196,6 +210,8 @@ export interface TriggerCommandOptions {
     readonly policyPacks?: readonly string[];
     /** `--plan FILE`: apply exactly the plan `preview --save-plan` saved. */
     readonly planFile?: string;
+    /** Who triggers (recorded on the release as its initiator, via `local`). */
+    readonly by?: string;
 }
 export interface PromoteCommandOptions {
     readonly product: string;
@@ -210,6 +226,8 @@ export interface PromoteCommandOptions {
     readonly overrideWindow?: boolean;
     /** `--policy-pack DIR` (absolute). */
     readonly policyPacks?: readonly string[];
+    /** Who promotes (recorded on the release as its initiator, via `local`). */
+    readonly by?: string;
 }
 /** `hold` and `release-hold`: one environment of a product, and who acts. */
 export interface HoldCommandOptions {
@@ -250,6 +268,8 @@ export interface ReleasesCommandOptions {
 export interface ReleaseIdCommandOptions {
     readonly id: string;
     readonly json: boolean;
+    /** Who retries or terminates (appended to the release's audit, via `local`). */
+    readonly by?: string;
 }
 export interface RetryCommandOptions extends ReleaseIdCommandOptions {
     /** Retry even though newer releases succeeded in some of its environments (it rolls them back). */
@@ -267,13 +287,82 @@ export interface ServeCommandOptions {
     readonly port: number;
     readonly host: string;
     readonly secret: string;
-    /** `--insecure-no-auth`: listen on a non-loopback host although the API has no authentication yet. */
+    /** `--insecure-no-auth`: listen on a non-loopback host without permission rules; requests need no credentials. */
     readonly insecureNoAuth?: true;
+    /** `--oidc-issuer URL --oidc-audience AUD [--oidc-groups-claim NAME]`: accept the issuer's bearer JWTs. */
+    readonly oidc?: { readonly issuer: string; readonly audience: string; readonly groupsClaim?: string };
+    /** `--trusted-proxy CIDR` (repeatable): peers whose X-Forwarded-User/Email/Groups headers are believed. */
+    readonly trustedProxies?: readonly string[];
     /** Argo CD (PROMOTIONS_ARGOCD_URL), for health and sync in the API. */
     readonly argocd?: CliSettings["argocd"];
     /** The clone cache and tokens, for the versions in Git the API shows. */
     readonly git?: { readonly cacheDir: string; readonly tokens: Readonly<Record<string, string>> };
 }
+/** `promote token create|list|revoke`. */
+export type TokenCommandOptions =
+    | {
+          readonly action: "create";
+          readonly user: string;
+          readonly groups: readonly string[];
+          readonly description?: string;
+          readonly by: string;
+          readonly json: boolean;
+      }
+    | { readonly action: "list"; readonly json: boolean }
+    | { readonly action: "revoke"; readonly id: string; readonly by: string; readonly json: boolean };
+
+const tokenActions = ["create", "list", "revoke"] as const;
+
+function tokenOptions(v: Values, positionals: readonly string[], s: CliSettings): TokenCommandOptions {
+    const action = positionals[0];
+    if (!(tokenActions as readonly string[]).includes(action ?? "")) {
+        throw new InvalidInputError(
+            `${action === undefined ? "missing action" : `unknown action "${action}"`}: promote token create|list|revoke`,
+            { path: "--action" },
+        );
+    }
+    const onlyCreate = ["user", "group", "description"].filter((n) => v[n] !== undefined);
+    if (action !== "create" && onlyCreate.length > 0) {
+        throw new InvalidInputError(`--${onlyCreate[0]} is for 'promote token create' only`, {
+            path: `--${onlyCreate[0]}`,
+        });
+    }
+    if (action !== "revoke" && positionals[1] !== undefined) {
+        throw new InvalidInputError(
+            `unexpected argument '${positionals[1]}': only 'token revoke' takes an ID`,
+            {
+                path: "--id",
+            },
+        );
+    }
+    const json = flag(v, "json");
+    switch (action) {
+        case "create":
+            return {
+                action,
+                user: required(v, "user", "the user the token stands for"),
+                groups: texts(v, "group"),
+                ...(text(v, "description") ? { description: text(v, "description") } : {}),
+                by: actorOf(v, s),
+                json,
+            };
+        case "list":
+            return { action, json };
+        default: {
+            const id = positionals[1];
+            if (!id) {
+                throw new InvalidInputError(
+                    "missing token ID: promote token revoke ID (see 'promote token list')",
+                    {
+                        path: "--id",
+                    },
+                );
+            }
+            return { action: "revoke", id, by: actorOf(v, s), json };
+        }
+    }
+}
+
 export interface DoctorCommandOptions {
     readonly configPath: string;
     readonly stateUrl: string;
@@ -320,6 +409,28 @@ function port(values: Values): number {
         });
     }
     return n;
+}
+
+/** `--oidc-issuer URL --oidc-audience AUD [--oidc-groups-claim NAME]`, both or neither of the first two. */
+function oidc(v: Values): ServeCommandOptions["oidc"] {
+    const issuer = text(v, "oidc-issuer");
+    const audience = text(v, "oidc-audience");
+    const groupsClaim = text(v, "oidc-groups-claim");
+    if (!issuer) {
+        const stray =
+            audience !== undefined ? "oidc-audience" : groupsClaim !== undefined ? "oidc-groups-claim" : "";
+        if (stray) {
+            throw new InvalidInputError(`--${stray} needs --oidc-issuer URL`, { path: `--${stray}` });
+        }
+        return undefined;
+    }
+    if (!audience) {
+        throw new InvalidInputError(
+            "--oidc-issuer needs --oidc-audience AUD: the audience (client id) the issuer's tokens name for this server",
+            { path: "--oidc-audience" },
+        );
+    }
+    return { issuer, audience, ...(groupsClaim ? { groupsClaim } : {}) };
 }
 
 function host(values: Values): string {
@@ -395,7 +506,7 @@ export const commandSpecs = {
         summary: "run a flow as a release, with live progress",
         usage:
             "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--override-window] " +
-            "[--policy-pack DIR]... [--plan FILE] [--json]",
+            "[--policy-pack DIR]... [--plan FILE] [--as USER] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
@@ -403,9 +514,10 @@ export const commandSpecs = {
             ...sourceCommit,
             ...overrideHold,
             ...policyPack,
+            ...asOption,
             ...json,
         },
-        build: (v): TriggerCommandOptions => ({
+        build: (v, _p, s): TriggerCommandOptions => ({
             product: required(v, "product", "the product to release"),
             flow: required(v, "flow", "the flow to run"),
             ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
@@ -413,6 +525,7 @@ export const commandSpecs = {
             ...overrideHoldOf(v),
             ...policyPacksOf(v),
             ...(text(v, "plan") ? { planFile: path.resolve(text(v, "plan")!) } : {}),
+            by: actorOf(v, s),
         }),
     },
     promote: {
@@ -420,7 +533,7 @@ export const commandSpecs = {
         usage:
             "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] " +
             "[--post-action W] [--source-commit SHA] [--override-hold] [--override-window] " +
-            "[--policy-pack DIR]... [--json]",
+            "[--policy-pack DIR]... [--as USER] [--json]",
         options: {
             product: { type: "string" },
             from: { type: "string" },
@@ -431,9 +544,10 @@ export const commandSpecs = {
             ...sourceCommit,
             ...overrideHold,
             ...policyPack,
+            ...asOption,
             ...json,
         },
-        build: (v): PromoteCommandOptions => {
+        build: (v, _p, s): PromoteCommandOptions => {
             const product = required(v, "product", "the product to promote");
             const from = required(v, "from", "the environment to promote from");
             const to = required(v, "to", "the environment to promote to");
@@ -454,6 +568,7 @@ export const commandSpecs = {
                 json: flag(v, "json"),
                 ...overrideHoldOf(v),
                 ...policyPacksOf(v),
+                by: actorOf(v, s),
             };
         },
     },
@@ -491,20 +606,24 @@ export const commandSpecs = {
     },
     retry: {
         summary: "resume a Failed or Terminated release from where it stopped (same id)",
-        usage: "promote retry ID [--force-older] [--json]",
-        options: { "force-older": { type: "boolean" }, ...json },
+        usage: "promote retry ID [--force-older] [--as USER] [--json]",
+        options: { "force-older": { type: "boolean" }, ...asOption, ...json },
         positionals: ["ID"],
-        build: (v, positionals): RetryCommandOptions => ({
+        build: (v, positionals, s): RetryCommandOptions => ({
             ...releaseId("retry")(v, positionals),
+            by: actorOf(v, s),
             forceOlder: flag(v, "force-older"),
         }),
     },
     terminate: {
         summary: "stop a queued or running release",
-        usage: "promote terminate ID [--json]",
-        options: { ...json },
+        usage: "promote terminate ID [--as USER] [--json]",
+        options: { ...asOption, ...json },
         positionals: ["ID"],
-        build: releaseId("terminate"),
+        build: (v, positionals, s): ReleaseIdCommandOptions => ({
+            ...releaseId("terminate")(v, positionals),
+            by: actorOf(v, s),
+        }),
     },
     hold: {
         summary: "hold an environment: flows and triggers skip it (and what follows it) until released",
@@ -602,25 +721,34 @@ export const commandSpecs = {
     },
     serve: {
         summary: "the server: JSON API and event stream under /api/v1, GitHub push webhooks (HMAC-verified)",
-        usage: "promote serve [--port N] [--host H] [--insecure-no-auth] [--product P[,Q]] [--interval D]",
+        usage:
+            "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
+            "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D]",
         options: {
             port: { type: "string" },
             host: { type: "string" },
             "insecure-no-auth": { type: "boolean" },
+            "oidc-issuer": { type: "string" },
+            "oidc-audience": { type: "string" },
+            "oidc-groups-claim": { type: "string" },
+            "trusted-proxy": { type: "string", multiple: true },
             product: { type: "string" },
             interval: { type: "string" },
         },
         build: (v, _p, s): ServeCommandOptions => {
+            const trustedProxies = texts(v, "trusted-proxy");
+            new TrustedProxies(trustedProxies);
             const options = {
                 ...(products(v) ? { products: products(v) } : {}),
                 ...(text(v, "interval") ? { intervalMs: duration(v, "interval") } : {}),
                 port: port(v),
                 host: host(v),
                 ...(flag(v, "insecure-no-auth") ? { insecureNoAuth: true as const } : {}),
+                ...(oidc(v) ? { oidc: oidc(v) } : {}),
+                ...(trustedProxies.length > 0 ? { trustedProxies } : {}),
                 ...(s.argocd ? { argocd: s.argocd } : {}),
                 git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
             };
-            checkBind(options.host, options.insecureNoAuth === true);
             if (!s.webhookSecret) {
                 throw new InvalidInputError(
                     "set PROMOTIONS_WEBHOOK_SECRET to the webhook's secret (the same value as in GitHub's settings)",
@@ -629,6 +757,21 @@ export const commandSpecs = {
             }
             return { ...options, secret: s.webhookSecret };
         },
+    },
+    token: {
+        summary: "API tokens for the server: create one (printed once), list them, revoke one",
+        usage:
+            "promote token create --user NAME [--group G]... [--description TEXT] [--as USER] [--json] | " +
+            "promote token list [--json] | promote token revoke ID [--as USER] [--json]",
+        options: {
+            user: { type: "string" },
+            group: { type: "string", multiple: true },
+            description: { type: "string" },
+            ...asOption,
+            ...json,
+        },
+        positionals: ["ACTION", "ID"],
+        build: tokenOptions,
     },
     doctor: {
         summary: "check Node.js, git, the Pulumi engine, the state backend and the definitions",

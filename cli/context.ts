@@ -5,6 +5,7 @@ import type { Catalog } from "../components/catalog";
 import { defaultCacheDir } from "../engine/engineLocator";
 import { actorFrom } from "../engine/holds";
 import type { EngineLocation } from "../engine/engineLocator";
+import type { TokenStore } from "../engine/accessTokens";
 import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
 import type { TriggerWatcher } from "../engine/triggers/triggerWatcher";
 import { InvalidInputError } from "../model/errors";
@@ -236,6 +237,8 @@ export interface CliDeps {
         readonly log: (line: string) => void;
         readonly onProgress?: (e: ProgressEvent) => void;
     }) => Promise<CliWatcher>;
+    /** The API tokens of --state (the `promotions-access` stack). */
+    readonly tokens: () => Promise<TokenStore>;
     readonly system: SystemProbes;
     readonly io: Terminal;
     readonly clock: Clock;

@@ -40,6 +40,7 @@ const runners: { readonly [C in CommandName]: () => Promise<Run<C>> } = {
     rollback: async () => (await import("./commands/rollback")).rollback,
     watch: async () => (await import("./commands/watch")).watch,
     serve: async () => (await import("./commands/serve")).serve,
+    token: async () => (await import("./commands/token")).token,
     doctor: async () => (await import("./commands/doctor")).doctor,
 };
 
@@ -97,6 +98,15 @@ function realDeps(settings: CliSettings, io: Terminal): CliDeps {
         catalog,
         watcher: async (o) =>
             (await import("./engine")).createWatcher(settings, catalog(), await engine(o.onProgress), o),
+        tokens: once(async () => {
+            const { AccessStore } = await import("../engine/accessStore");
+            return new AccessStore({
+                engine: await located(),
+                backendUrl: settings.stateUrl,
+                passphrase: settings.passphrase,
+                inheritedPath: settings.searchPath,
+            });
+        }),
         system: {
             locateEngine: located,
             exec: async (file, args, opts) => {

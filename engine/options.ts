@@ -1,4 +1,5 @@
 import type { Catalog } from "../components/catalog";
+import type { Initiator } from "../model/subject";
 import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { ScmConfig } from "../provider/scm/scm";
 import type { ArgoServerConfig } from "../provider/workflows/argo";
@@ -78,6 +79,8 @@ export interface ReleaseOptions extends PreviewOptions {
      * `pulumi up --plan`); refused, nothing written, when a file it changes differs from what the preview read.
      */
     readonly planFile?: string;
+    /** Who starts it (recorded on the release as `initiator` and in its `audit`). */
+    readonly initiator?: Initiator;
 }
 
 export interface SavePlanOptions extends PreviewOptions {
@@ -102,12 +105,21 @@ export interface RollbackOptions {
     readonly toVersion?: string;
     /** Who rolls back (recorded on the hold the rollback places). */
     readonly by: string;
+    /** Who rolls back, as the release records it (default: `by`, via `local`). */
+    readonly initiator?: Initiator;
     readonly onCreated?: (record: ReleaseRecord) => void;
 }
 
 export interface RetryOptions {
     /** Retry even though a newer release has since succeeded in some of its environments (it would roll them back). */
     readonly forceOlder?: boolean;
+    /** Who retries (appended to the release's `audit`). */
+    readonly initiator?: Initiator;
+}
+
+export interface TerminateOptions {
+    /** Who terminates (appended to the release's `audit`). */
+    readonly initiator?: Initiator;
 }
 
 /** Which of a product's releases to read (all of them when empty). */

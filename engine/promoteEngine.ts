@@ -18,6 +18,7 @@ import type {
     RetryOptions,
     RollbackOptions,
     SavePlanOptions,
+    TerminateOptions,
 } from "./options";
 import type { SavedPlan } from "./plans";
 import {
@@ -39,7 +40,7 @@ import { promoteStackInfo } from "./stackInfo";
 import { openPromoteStack } from "./promoteStack";
 import { ownerAlive, ReleaseQueue, thisProcess } from "./releaseQueue";
 import type { ReleaseRecord } from "./releaseRecord";
-import { newReleaseId, newReleaseRecord } from "./releaseRecord";
+import { audited, newReleaseId, newReleaseRecord } from "./releaseRecord";
 import { runRelease } from "./releaseRun";
 import { downstreamOf, newerDownstream, rollbackTarget } from "./rollback";
 import type { Keep, PrunedPage } from "./releaseStore";
@@ -60,6 +61,7 @@ export type {
     ReleasesQuery,
     RetryOptions,
     ScmOptions,
+    TerminateOptions,
 } from "./options";
 export type { ProgressEvent } from "./releaseRun";
 export type { Keep, PrunedPage } from "./releaseStore";
@@ -168,7 +170,7 @@ export class PromoteEngine {
             refuseHeld(o.product, o.target.to, holds);
         }
         let record = applyWindows(
-            applyHolds(newReleaseRecord(planned, thisProcess), holds, o.overrideHold),
+            applyHolds(newReleaseRecord(planned, thisProcess, undefined, o.initiator), holds, o.overrideHold),
             this.opts.catalog,
             o.overrideWindow,
         );
@@ -267,7 +269,12 @@ export class PromoteEngine {
         // What follows the environment in the flow that put its current candidate there stays as it is (and must
         // be in the program: see ReleasePlan.untargeted).
         const after = downstreamOf((current ?? restored).plan, o.environment);
-        const fresh = newReleaseRecord(planned, thisProcess);
+        const fresh = newReleaseRecord(
+            planned,
+            thisProcess,
+            undefined,
+            o.initiator ?? { user: o.by, via: "local" },
+        );
         const record: ReleaseRecord = {
             ...fresh,
             ...(after.length > 0 ? { plan: { ...fresh.plan, untargeted: after } } : {}),
@@ -314,7 +321,12 @@ export class PromoteEngine {
             // Its process was killed: the lock its `pulumi up` held is stale.
             await (await this.promoteStack(record.product)).cancel().catch(() => undefined);
         }
-        const { finishedAt: _f, error: _e, warnings: _w, ...rest } = record;
+        const {
+            finishedAt: _f,
+            error: _e,
+            warnings: _w,
+            ...rest
+        } = o.initiator ? audited(record, "retry", o.initiator) : record;
         // Holds placed since the release was created apply to what it has not done yet.
         // So do the promotion windows defined now (unless the release overrode them).
         const held = applyWindows(
@@ -337,9 +349,13 @@ export class PromoteEngine {
     }
 
     /** Asks a release to stop: a Queued one ends at once; a running one ends Terminated when its process sees it. */
-    async terminate(id: string): Promise<ReleaseRecord> {
+    async terminate(id: string, o: TerminateOptions = {}): Promise<ReleaseRecord> {
         const record = await this.stored(id);
-        return this.queue(record.product).terminate(record);
+        const asked =
+            o.initiator && !finalReleaseStatuses.has(record.status)
+                ? audited(record, "terminate", o.initiator)
+                : record;
+        return this.queue(record.product).terminate(asked);
     }
 
     /** The last commit the trigger watcher handled for a product's application. */

@@ -1,6 +1,7 @@
 import type { HealthResult } from "../provider/health/argoCd";
 import type { ActionKind } from "../model/kinds";
 import type { EnvironmentStatus, ReleaseStatus, WaitKind, WorkflowRunStatus } from "../model/status";
+import type { Initiator } from "../model/subject";
 import type { WindowSpec } from "./windows";
 import type { Change, ReleaseCandidate } from "../provider/promotion";
 
@@ -60,6 +61,19 @@ export interface EnvironmentRecord {
     readonly waitKind?: WaitKind;
     /** While Suspended on a window or a soak: when it resumes (ISO). */
     readonly resumesAt?: string;
+}
+
+/** What people did to a release (who started it, who retried or terminated it), in the order they did it. */
+export type AuditAction = "trigger" | "promote" | "rollback" | "retry" | "terminate";
+
+/** One entry of a release's audit list. */
+export interface AuditEntry extends Initiator {
+    readonly action: AuditAction;
+    /** ISO time. */
+    readonly at: string;
+    /** The environment acted on, for actions about one environment (a promotion, a rollback). */
+    readonly environment?: string;
+    readonly comment?: string;
 }
 
 /** Who is running a release: lets another process tell a live release from one whose process died. */
@@ -127,6 +141,13 @@ export interface ReleaseRecord {
         readonly environment: string;
         readonly windows: readonly string[];
     }[];
+    /**
+     * Who started it: the request's subject (server), or the identity the CLI was given (`--as`, else the CI's
+     * actor) with `via: local`. Absent for releases started by the trigger watcher.
+     */
+    readonly initiator?: Initiator;
+    /** Every mutating action on the release, oldest first (see {@link AuditEntry}). */
+    readonly audit?: readonly AuditEntry[];
 }
 
 export interface PlannedApplication {
@@ -229,6 +250,8 @@ export function publicRecord(r: ReleaseRecord) {
             : {}),
         ...(r.waitKind ? { waitKind: r.waitKind } : {}),
         ...(r.resumesAt ? { resumesAt: r.resumesAt } : {}),
+        ...(r.initiator ? { initiator: r.initiator } : {}),
+        ...(r.audit && r.audit.length > 0 ? { audit: r.audit } : {}),
         environments: r.environments,
     };
 }
@@ -239,7 +262,40 @@ export function newReleaseId(now: Date = new Date()): string {
     return `r${stamp}-${Math.random().toString(16).slice(2, 6)}`;
 }
 
-/** A new release of a planned release: Queued, every environment Pending, owned by `owner`. */
+/** The record with one more audit entry, by `who` now. */
+export function audited(
+    r: ReleaseRecord,
+    action: AuditAction,
+    who: Initiator,
+    extra: { readonly environment?: string; readonly comment?: string } = {},
+    now: Date = new Date(),
+): ReleaseRecord {
+    const entry: AuditEntry = { action, user: who.user, via: who.via, at: now.toISOString(), ...extra };
+    return { ...r, audit: [...(r.audit ?? []), entry] };
+}
+
+/**
+ * The record about to be written with the audit entries another process added to the stored one meanwhile
+ * (a terminate asked of a running release), in time order.
+ */
+export function withStoredAudit(r: ReleaseRecord, stored: ReleaseRecord | undefined): ReleaseRecord {
+    const key = (e: AuditEntry) => `${e.at} ${e.action} ${e.user}`;
+    const mine = new Set((r.audit ?? []).map(key));
+    const added = (stored?.audit ?? []).filter((e) => !mine.has(key(e)));
+    if (added.length === 0) {
+        return r;
+    }
+    return {
+        ...r,
+        audit: [...(r.audit ?? []), ...added].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)),
+    };
+}
+
+/**
+ * A new release of a planned release: Queued, every environment Pending, owned by `owner`; with an
+ * `initiator`, recorded as such and as the first audit entry (`trigger` for a flow, else `promote` or
+ * `rollback` naming the environment).
+ */
 export function newReleaseRecord(
     planned: {
         readonly product: { readonly name: string };
@@ -250,8 +306,10 @@ export function newReleaseRecord(
     },
     owner: ReleaseOwner,
     now: Date = new Date(),
+    initiator?: Initiator,
 ): ReleaseRecord {
-    return {
+    const single = planned.flow.name === "manual" || planned.flow.name === "rollback";
+    const record: ReleaseRecord = {
         id: newReleaseId(now),
         product: planned.product.name,
         flow: planned.flow.name,
@@ -277,5 +335,16 @@ export function newReleaseRecord(
         plan: planned.plan,
         owner,
         attempts: 0,
+        ...(initiator ? { initiator: { user: initiator.user, via: initiator.via } } : {}),
     };
+    if (!initiator) {
+        return record;
+    }
+    const environment = single ? planned.plan.environments[0]?.name : undefined;
+    const action: AuditAction = !single
+        ? "trigger"
+        : planned.flow.name === "rollback"
+          ? "rollback"
+          : "promote";
+    return audited(record, action, initiator, environment ? { environment } : {}, now);
 }

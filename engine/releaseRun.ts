@@ -13,6 +13,7 @@ import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./
 import type { ReleaseQueue } from "./releaseQueue";
 import { finished, heartbeatMs, thisProcess } from "./releaseQueue";
 import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "./releaseRecord";
+import { withStoredAudit } from "./releaseRecord";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
 import type { Clock } from "./waits";
 import type { ReleaseStore } from "./releaseStore";
@@ -341,6 +342,10 @@ async function attempt(
     await live.warn(ctx.commitStatus?.(record));
     if (live.warnings.length > 0) {
         record = { ...record, warnings: [...new Set(live.warnings)] };
+    }
+    if (status === "Terminated") {
+        // Whoever asked it to stop is in the stored record's audit.
+        record = withStoredAudit(record, await ctx.store.get(record.id).catch(() => undefined));
     }
     await heartbeats.get(record.id)?.();
     await ctx.store.put(record);

@@ -1,7 +1,44 @@
-/** Who is acting: built by the server from a token, an OIDC JWT or a trusted proxy's headers, or local. */
+/**
+ * Who is asking: the identity the server establishes for a request (server/auth/identify.ts), or the one the
+ * CLI is given when it acts directly on the state (`--as`, else the CI's actor). Permission rules match
+ * `user` and `groups`; releases record `user` and `via` (see {@link Initiator}).
+ */
+
+/**
+ * How the identity was established: an API token (`promote token create`), an OIDC bearer JWT, a trusted
+ * auth proxy's `X-Forwarded-*` headers, no credentials at all on a loopback server without identity sources
+ * (or one started with `--insecure-no-auth`), or the CLI acting directly on the state.
+ */
+export const subjectSources = ["token", "oidc", "proxy", "loopback", "local"] as const;
+export type SubjectSource = (typeof subjectSources)[number];
+
 export interface Subject {
-    user: string;
-    email?: string;
-    groups: readonly string[];
-    via: "token" | "oidc" | "proxy" | "loopback" | "local";
+    readonly user: string;
+    readonly email?: string;
+    readonly groups: readonly string[];
+    readonly via: SubjectSource;
+}
+
+/** What a release records about who started or changed it. */
+export interface Initiator {
+    readonly user: string;
+    readonly via: SubjectSource;
+}
+
+/** The subject of a request without credentials to a loopback server that has no identity sources. */
+export const loopbackSubject: Subject = { user: "local", groups: [], via: "loopback" };
+
+/** The CLI acting directly on the state as `user` (`--as`, else the CI's actor, else the login). */
+export function localSubject(user: string): Subject {
+    return { user, groups: [], via: "local" };
+}
+
+/** Who the CLI acts as when it writes the state directly, as a release records it. */
+export function localInitiator(user: string): Initiator {
+    return { user, via: "local" };
+}
+
+/** The part of a subject a release records. */
+export function initiatorOf(s: Pick<Subject, "user" | "via">): Initiator {
+    return { user: s.user, via: s.via };
 }

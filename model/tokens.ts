@@ -17,6 +17,8 @@ export const tokens = {
     WatchCursor: "promotions:index:WatchCursor",
     /** A hold on one environment of a product (in the product's records stack). */
     Hold: "promotions:index:Hold",
+    /** An API token's hash and who it stands for (in the `promotions-access` stack). */
+    AccessToken: "promotions:index:AccessToken",
 } as const;
 
 /** The module of our dynamic resources: `pulumi-nodejs:dynamic/promotions:<Type>`. */

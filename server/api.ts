@@ -11,6 +11,7 @@ import type { ReleaseRecord, WorkflowRunRecord } from "../engine/releaseRecord";
 import { publicRecord, summary } from "../engine/releaseRecord";
 import { InvalidInputError, messageOf } from "../model/errors";
 import { redactDeep } from "../model/redact";
+import { initiatorOf } from "../model/subject";
 import type { ArgoCdConfig } from "../provider/health/argoCd";
 import { getApplication } from "../provider/health/argoCd";
 import type { GitCredentials } from "../provider/git/git";
@@ -18,6 +19,7 @@ import { Repository } from "../provider/git/repository";
 import { readCandidate } from "../provider/promotion";
 import { selectTemplate } from "../components/promotionTemplate.select";
 import { accessRefusal } from "./access";
+import { Identity, identifyMiddleware } from "./auth/identify";
 import { addConsoleRoutes } from "./console";
 import type { Classifier } from "./errors";
 import { apiError, ApiRefusal, defaultClassifier } from "./errors";
@@ -67,6 +69,8 @@ export interface ApiOptions {
      * `subject` variable, else the local loopback user. The catalog's PromotionPermission rules decide.
      */
     readonly identify?: Identify;
+    /** Who sends each request (server/auth); default: a loopback server without identity sources. */
+    readonly identity?: Identity;
 }
 
 export const apiBase = "/api/v1";
@@ -83,6 +87,11 @@ export interface Api {
 
 const errors = {
     400: { description: "Invalid input", content: { "application/json": { schema: s.ErrorBody } } },
+    401: {
+        description:
+            "Unauthenticated: no credentials where they are needed, or an unknown, revoked, expired or wrongly signed one",
+        content: { "application/json": { schema: s.ErrorBody } },
+    },
     403: {
         description: "Refused (origin, CSRF token, or no PromotionPermission allows it)",
         content: { "application/json": { schema: s.ErrorBody } },
@@ -227,6 +236,8 @@ export function createApi(o: ApiOptions): Api {
         c.header("Cache-Control", "no-store");
         return undefined;
     });
+    // Who is asking, for every route under /api (c.get("subject")); 401 when credentials are missing or bad.
+    app.use(`${apiBase}/*`, identifyMiddleware(o.identity ?? new Identity({ loopback: true })));
 
     // Who may do what: every call is mapped to a permission action (server/permissions.ts routePermissions).
     const release = (id: string) => o.engine.find(id);
@@ -254,6 +265,17 @@ export function createApi(o: ApiOptions): Api {
             responses: { 200: json(s.Session, "The token") },
         }),
         (c) => c.json({ csrfToken: o.csrfToken }, 200),
+    );
+
+    app.openapi(
+        createRoute({
+            method: "get",
+            path: `${apiBase}/me`,
+            summary: "Who the server takes the caller to be",
+            responses: { 200: json(s.Subject, "The subject") },
+        }),
+        // The permissions seam: once authorize() exists, answer what the subject may do here too.
+        (c) => c.json(out(c.get("subject")), 200),
     );
 
     app.openapi(
@@ -449,6 +471,7 @@ export function createApi(o: ApiOptions): Api {
                     product: body.product,
                     target,
                     ...(body.sourceCommit ? { sourceCommit: body.sourceCommit } : {}),
+                    initiator: initiatorOf(c.get("subject")),
                     onCreated: resolve,
                 });
                 track(run);
@@ -548,7 +571,10 @@ export function createApi(o: ApiOptions): Api {
                         resolve(r);
                     }
                 });
-                const run = o.engine.retry(id, forceOlder ? { forceOlder } : {});
+                const run = o.engine.retry(id, {
+                    ...(forceOlder ? { forceOlder } : {}),
+                    initiator: initiatorOf(c.get("subject")),
+                });
                 track(run);
                 run.then(resolve, (e: unknown) => {
                     reject(e);
@@ -575,7 +601,17 @@ export function createApi(o: ApiOptions): Api {
                 503: errors[503],
             },
         }),
-        async (c) => c.json(out(publicRecord(await o.engine.terminate(c.req.valid("param").id))), 200),
+        async (c) =>
+            c.json(
+                out(
+                    publicRecord(
+                        await o.engine.terminate(c.req.valid("param").id, {
+                            initiator: initiatorOf(c.get("subject")),
+                        }),
+                    ),
+                ),
+                200,
+            ),
     );
 
     app.openapi(
@@ -595,6 +631,13 @@ export function createApi(o: ApiOptions): Api {
         }),
         ((c: Context) => eventStream(c, events, c.req.query("product"), visible(c))) as never,
     );
+
+    // Every route under /api/v1 may answer 401 (identifyMiddleware runs before each).
+    for (const d of app.openAPIRegistry.definitions) {
+        if (d.type === "route" && d.route.path.startsWith(apiBase)) {
+            (d.route.responses as Record<number, unknown>)[401] ??= errors[401];
+        }
+    }
 
     app.doc31(`${apiBase}/openapi.json`, {
         openapi: "3.1.0",

@@ -2,7 +2,14 @@ import { exitCodes, PromotionError } from "../model/errors";
 import { redact } from "../model/redact";
 
 /** The error codes of the API's error body (README, "Server and API"). */
-export const errorCodes = ["invalid_input", "not_found", "forbidden", "environment", "internal"] as const;
+export const errorCodes = [
+    "invalid_input",
+    "not_found",
+    "forbidden",
+    "environment",
+    "internal",
+    "unauthenticated",
+] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
 /** The body of every error answer: `{ "error": { code, message, entity?, path? } }`. */
@@ -16,7 +23,7 @@ export interface ApiErrorBody {
 }
 
 export interface ApiError {
-    readonly status: 400 | 403 | 404 | 500 | 503;
+    readonly status: 400 | 401 | 403 | 404 | 500 | 503;
     readonly body: ApiErrorBody;
 }
 
@@ -35,7 +42,7 @@ const unknownEntity = /^(unknown (product|flow|environment)|no (release|run)) "/
 /** An error the API answers by itself (an unknown route, a refused origin): never from the engine. */
 export class ApiRefusal extends Error {
     constructor(
-        readonly status: 403 | 404 | 400,
+        readonly status: 401 | 403 | 404 | 400,
         readonly code: ErrorCode,
         message: string,
         readonly entity?: string,

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { actionKinds } from "../model/kinds";
 import { environmentStatuses, releaseStatuses, workflowRunStatuses } from "../model/status";
+import { subjectSources } from "../model/subject";
 import { errorCodes } from "./errors";
 
 /**
@@ -86,6 +87,17 @@ export const EnvironmentRecord = z
     })
     .openapi("EnvironmentRecord");
 
+export const Initiator = z
+    .object({ user: name, via: z.enum(subjectSources) })
+    .openapi("Initiator", { description: "Who acted, and how that was established" });
+
+export const AuditEntry = Initiator.extend({
+    action: name.openapi({ description: "trigger, promote, rollback, retry, terminate, …" }),
+    at: time,
+    environment: name.optional(),
+    comment: z.string().optional(),
+}).openapi("AuditEntry");
+
 export const Release = z
     .object({
         id: name,
@@ -102,6 +114,8 @@ export const Release = z
         stale: z.string().optional(),
         warnings: z.array(z.string()).optional(),
         hooks: z.array(WorkflowRun).optional(),
+        initiator: Initiator.optional(),
+        audit: z.array(AuditEntry).optional(),
         environments: z.array(EnvironmentRecord),
     })
     .openapi("Release", { description: "A release in full: what `promote release ID --json` prints" });
@@ -357,3 +371,14 @@ export const Permissions = z
         release: z.object({ id: z.string().optional(), actions: z.record(z.string(), Decision) }).optional(),
     })
     .openapi("Permissions");
+export const Subject = z
+    .object({
+        user: name,
+        email: z.string().optional(),
+        groups: z.array(z.string()),
+        via: z.enum(subjectSources).openapi({
+            description:
+                "token (an API token), oidc (a JWT), proxy (a trusted proxy's headers), loopback (no credentials, allowed by the server's binding), local (the CLI on the state)",
+        }),
+    })
+    .openapi("Subject", { description: "Who the server takes the request to be" });

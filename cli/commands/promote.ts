@@ -1,3 +1,4 @@
+import { localInitiator } from "../../model/subject";
 import type { PromoteCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
@@ -18,6 +19,7 @@ export function promote(
             ...(opts.overrideHold ? { overrideHold: true } : {}),
             ...(opts.overrideWindow ? { overrideWindow: true } : {}),
             ...(opts.policyPacks ? { policyPacks: opts.policyPacks } : {}),
+            ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
         }),
     );
 }

@@ -1,3 +1,4 @@
+import { localInitiator } from "../../model/subject";
 import type { RetryCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
@@ -11,6 +12,9 @@ export function retry(
     deps: Pick<CliDeps, "io" | "engine" | "clock">,
 ): Promise<number> {
     return runWithProgress(deps, opts.json, (engine) =>
-        engine.retry(opts.id, { forceOlder: opts.forceOlder }),
+        engine.retry(opts.id, {
+            forceOlder: opts.forceOlder,
+            ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
+        }),
     );
 }

@@ -1,6 +1,9 @@
 import type { ProgressEvent } from "../../engine/promoteEngine";
 import { messageOf } from "../../model/errors";
-import { checkBind, newCsrfToken } from "../../server/access";
+import { isLoopback, newCsrfToken } from "../../server/access";
+import { checkExposure, hasPermissionRules } from "../../server/auth/exposure";
+import { Identity } from "../../server/auth/identify";
+import { OidcVerifier } from "../../server/auth/oidc";
 import { PromotionsServer } from "../../server/server";
 import type { ServeCommandOptions } from "../args";
 import type { CliDeps } from "../context";
@@ -10,20 +13,37 @@ import { ProgressView } from "../progress";
 import { reportOutcomes } from "./watch";
 
 /**
- * `promote serve [--port N] [--host H] [--insecure-no-auth] [--interval D]`: the one server. The JSON API,
- * its OpenAPI description and the event stream under /api/v1 (server/), and GitHub push webhooks at
- * /webhooks/github (HMAC-verified with PROMOTIONS_WEBHOOK_SECRET), which make the trigger watcher read the
- * trigger branches; with --interval it also polls, so a missed webhook is caught up.
+ * `promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD]
+ * [--trusted-proxy CIDR]... [--interval D]`: the one server. The JSON API, its OpenAPI description and the
+ * event stream under /api/v1 (server/), every request identified first (server/auth: API tokens, OIDC JWTs,
+ * a trusted proxy's headers), and GitHub push webhooks at /webhooks/github (HMAC-verified with
+ * PROMOTIONS_WEBHOOK_SECRET), which make the trigger watcher read the trigger branches; with --interval it
+ * also polls, so a missed webhook is caught up.
  */
 export async function serve(
     opts: ServeCommandOptions,
-    deps: Pick<CliDeps, "io" | "watcher" | "clock" | "stopSignal" | "engine" | "catalog">,
+    deps: Pick<CliDeps, "io" | "watcher" | "clock" | "stopSignal" | "engine" | "catalog"> &
+        Partial<Pick<CliDeps, "tokens">>,
 ): Promise<number> {
     const { io } = deps;
-    const warning = checkBind(opts.host, opts.insecureNoAuth === true);
+    const warning = checkExposure(opts.host, {
+        insecureNoAuth: opts.insecureNoAuth === true,
+        hasRules: hasPermissionRules(deps.catalog()),
+    });
     if (warning) {
         io.err(warning);
     }
+    const oidc = opts.oidc ? new OidcVerifier(opts.oidc) : undefined;
+    // An issuer that cannot be reached (or names another issuer) stops the start: exit 3, with the reason.
+    await oidc?.discover();
+    const tokens = deps.tokens;
+    const identity = new Identity({
+        loopback: isLoopback(opts.host),
+        ...(opts.insecureNoAuth ? { insecureNoAuth: true } : {}),
+        ...(tokens ? { tokens: async () => (await tokens()).list() } : {}),
+        ...(oidc ? { oidc } : {}),
+        ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
+    });
     const view = new ProgressView(io, deps.clock);
     const feeds: ((e: ProgressEvent) => void)[] = [view.handle];
     const onProgress = (e: ProgressEvent) => feeds.forEach((f) => f(e));
@@ -36,6 +56,7 @@ export async function serve(
         catalog: deps.catalog(),
         engine: await deps.engine(onProgress),
         csrfToken: newCsrfToken(),
+        identity,
         classify: (e) => classifyError(e),
         ...(opts.argocd ? { argocd: opts.argocd } : {}),
         ...(opts.git
@@ -54,6 +75,7 @@ export async function serve(
     feeds.push(server.progress);
     const url = await server.listen(opts.port, opts.host);
     io.out(`listening on ${url}`);
+    io.err(`[serve] ${identitySummary(opts, identity)}`);
     io.err(
         `[serve] API ${url}/api/v1 (described at ${url}/api/v1/openapi.json), webhooks ${url}/webhooks/github`,
     );
@@ -69,4 +91,17 @@ export async function serve(
         await server.close();
     }
     return 0;
+}
+
+/** One line on how the server identifies requests. */
+function identitySummary(opts: ServeCommandOptions, identity: Identity): string {
+    const sources = [
+        "API tokens ('promote token create')",
+        ...(opts.oidc ? [`OIDC JWTs from ${opts.oidc.issuer} for audience ${opts.oidc.audience}`] : []),
+        ...(opts.trustedProxies ? [`X-Forwarded-User from ${opts.trustedProxies.join(", ")}`] : []),
+    ];
+    const anonymous = identity.anonymous
+        ? `requests without credentials act as "${identity.anonymous.user}"`
+        : "requests without credentials get 401";
+    return `identities: ${sources.join("; ")}; ${anonymous}`;
 }

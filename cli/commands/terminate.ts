@@ -1,3 +1,4 @@
+import { localInitiator } from "../../model/subject";
 import type { ReleaseIdCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { printRelease } from "../output";
@@ -7,7 +8,9 @@ export async function terminate(
     opts: ReleaseIdCommandOptions,
     deps: Pick<CliDeps, "io" | "engine" | "clock">,
 ): Promise<number> {
-    const record = await (await deps.engine()).terminate(opts.id);
+    const record = await (
+        await deps.engine()
+    ).terminate(opts.id, opts.by ? { initiator: localInitiator(opts.by) } : {});
     printRelease(deps.io, record, opts.json, deps.clock.now());
     return record.status === "Terminated" ? 0 : 1;
 }

@@ -1,3 +1,4 @@
+import { localInitiator } from "../../model/subject";
 import type { TriggerCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
@@ -16,6 +17,7 @@ export function trigger(
             ...(opts.overrideWindow ? { overrideWindow: true } : {}),
             ...(opts.policyPacks ? { policyPacks: opts.policyPacks } : {}),
             ...(opts.planFile ? { planFile: opts.planFile } : {}),
+            ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
         }),
     );
 }

@@ -121,6 +121,7 @@ describe("command options", () => {
                 to: "qa",
                 overrides: { action: "none", preAction: "w" },
                 json: false,
+                by: "unknown",
             },
         );
         assert.deepStrictEqual(options(["watch", "--product", "a,b", "--interval", "30s"]), {

@@ -37,7 +37,7 @@ describe("--policy-pack DIR", () => {
         );
         assert.deepStrictEqual(
             options(["trigger", "--product", "web", "--flow", "seq"]),
-            { product: "web", flow: "seq", json: false },
+            { product: "web", flow: "seq", json: false, by: "unknown" },
             "absent unless given",
         );
     });
