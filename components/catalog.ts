@@ -10,6 +10,8 @@ import type { ProductDefinition, ProductInput } from "./product";
 import { productDefinitionSchema } from "./product";
 import type { PromotionFlowDefinition, PromotionFlowInput } from "./promotionFlow";
 import { promotionFlowDefinitionSchema } from "./promotionFlow";
+import type { PromotionNotificationDefinition, PromotionNotificationInput } from "./promotionNotification";
+import { promotionNotificationDefinitionSchema } from "./promotionNotification";
 import type { PromotionPolicyDefinition, PromotionPolicyInput } from "./promotionPolicy";
 import { promotionPolicyDefinitionSchema } from "./promotionPolicy";
 import type { PromotionTemplateDefinition, PromotionTemplateInput } from "./promotionTemplate";
@@ -34,6 +36,8 @@ export interface Definitions {
     readonly promotionFlows?: readonly PromotionFlowInput[];
     /** When promotions may enter which environments (see PromotionWindow). */
     readonly promotionWindows?: readonly PromotionWindowInput[];
+    /** Where release and environment events are posted (see PromotionNotification). */
+    readonly promotionNotifications?: readonly PromotionNotificationInput[];
     /** `Kind/name` to `file.yaml:line`, for messages. */
     readonly origins?: Readonly<Record<string, string>>;
     /**
@@ -68,6 +72,8 @@ export interface Catalog {
     readonly promotionFlows: readonly CatalogFlow[];
     /** Absent in catalogs built before windows existed: read as none. */
     readonly promotionWindows?: readonly PromotionWindowDefinition[];
+    /** Absent in catalogs built before notifications existed: read as none. */
+    readonly promotionNotifications?: readonly PromotionNotificationDefinition[];
 }
 
 export const defaultFlowTimeoutMs = 24 * 3_600_000;
@@ -169,6 +175,11 @@ export function catalogContext(defs: Definitions): { ctx: CatalogContext; issues
             promotionWindowDefinitionSchema,
             list("promotionWindows"),
         ),
+        notifications: parse<PromotionNotificationDefinition>(
+            "PromotionNotification",
+            promotionNotificationDefinitionSchema,
+            list("promotionNotifications"),
+        ),
         products: [] as ProductDefinition[],
         applications: [] as ApplicationDefinition[],
         declared: {
@@ -253,6 +264,7 @@ export function buildCatalog(defs: Definitions): { catalog: Catalog; issues: Iss
             promotionWorkflows: ctx.workflows,
             promotionFlows: ctx.flows.map(catalogFlow),
             promotionWindows: ctx.windows,
+            promotionNotifications: ctx.notifications,
         },
         issues,
     };

@@ -30,6 +30,17 @@ export type { PromotionPolicyArgs, PromotionPolicyDefinition, PromotionPolicyInp
 export { PromotionPolicy, promotionPolicyDefinitionSchema } from "./promotionPolicy";
 export type { PromotionWindowArgs, PromotionWindowDefinition, PromotionWindowInput } from "./promotionWindow";
 export { PromotionWindow, promotionWindowDefinitionSchema } from "./promotionWindow";
+export type {
+    NotificationEventType,
+    PromotionNotificationArgs,
+    PromotionNotificationDefinition,
+    PromotionNotificationInput,
+} from "./promotionNotification";
+export {
+    notificationEventTypes,
+    PromotionNotification,
+    promotionNotificationDefinitionSchema,
+} from "./promotionNotification";
 export type { ResolvedPolicy } from "./promotionPolicy.merge";
 export { matchingPolicies, policyMatches, resolvePolicy } from "./promotionPolicy.merge";
 export type {

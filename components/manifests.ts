@@ -24,12 +24,13 @@ export const apiVersions: Readonly<Record<string, string>> = {
     Environment: "promotions/v1alpha1",
     PromotionWorkflow: "promotions/v1alpha1",
     PromotionWindow: "promotions/v1alpha1",
+    PromotionNotification: "promotions/v1alpha1",
 };
 
 const supported = [
     "codefresh.io/v1beta1 Product, PromotionTemplate, PromotionPolicy, PromotionFlow",
     "argoproj.io/v1alpha1 Application, WorkflowTemplate",
-    "promotions/v1alpha1 Environment, PromotionWorkflow, PromotionWindow",
+    "promotions/v1alpha1 Environment, PromotionWorkflow, PromotionWindow, PromotionNotification",
 ].join("; ");
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -137,6 +138,7 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
         promotionWorkflows: [] as unknown[],
         promotionFlows: [] as unknown[],
         promotionWindows: [] as unknown[],
+        promotionNotifications: [] as unknown[],
     };
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
         issues.push({ entity: "config", path: "", reason: `${dir} is not a directory of YAML manifests` });
@@ -250,6 +252,10 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                 case "promotions PromotionWindow":
                     d.promotionWindows.push({ name, ...spec(m) });
                     at("PromotionWindow");
+                    break;
+                case "promotions PromotionNotification":
+                    d.promotionNotifications.push({ name, ...spec(m) });
+                    at("PromotionNotification");
                     break;
                 case "promotions PromotionWorkflow":
                     d.promotionWorkflows.push({ name, kind: "local", ...spec(m) });

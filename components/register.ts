@@ -5,6 +5,7 @@ import { Environment } from "./environment";
 import { InvalidDefinitionsError } from "./issues";
 import { Product } from "./product";
 import { PromotionFlow } from "./promotionFlow";
+import { PromotionNotification } from "./promotionNotification";
 import { PromotionPolicy } from "./promotionPolicy";
 import { PromotionTemplate } from "./promotionTemplate";
 import { PromotionWindow } from "./promotionWindow";
@@ -17,7 +18,8 @@ export type PromotionComponent =
     | PromotionPolicy
     | PromotionWorkflow
     | PromotionFlow
-    | PromotionWindow;
+    | PromotionWindow
+    | PromotionNotification;
 
 type Named = { name: string };
 
@@ -53,6 +55,9 @@ export function registerDefinitions(
     for (const w of defs.promotionWindows ?? []) {
         components.push(new PromotionWindow(w.name, rest(w) as never, opts));
     }
+    for (const n of defs.promotionNotifications ?? []) {
+        components.push(new PromotionNotification(n.name, rest(n) as never, opts));
+    }
     const standalone = defs.applications ?? [];
     const productNames = new Set([
         ...(defs.products ?? []).map((p) => p.name),
@@ -84,6 +89,7 @@ export function catalogOf(components: readonly PromotionComponent[]): pulumi.Out
             pick(PromotionWorkflow),
             pick(PromotionFlow),
             pick(PromotionWindow),
+            pick(PromotionNotification),
         ])
         .apply(
             ([
@@ -94,6 +100,7 @@ export function catalogOf(components: readonly PromotionComponent[]): pulumi.Out
                 promotionWorkflows,
                 promotionFlows,
                 promotionWindows,
+                promotionNotifications,
             ]) => {
                 const { catalog, issues } = buildCatalog({
                     environments,
@@ -103,6 +110,7 @@ export function catalogOf(components: readonly PromotionComponent[]): pulumi.Out
                     promotionWorkflows,
                     promotionFlows,
                     promotionWindows,
+                    promotionNotifications,
                 } as unknown as Definitions);
                 if (issues.length > 0) {
                     throw new pulumi.RunError(new InvalidDefinitionsError(issues).message);

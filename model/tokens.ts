@@ -10,6 +10,7 @@ export const tokens = {
     PromotionWorkflow: "promotions:index:PromotionWorkflow",
     PromotionFlow: "promotions:index:PromotionFlow",
     PromotionWindow: "promotions:index:PromotionWindow",
+    PromotionNotification: "promotions:index:PromotionNotification",
     /** One release in the records stack (its outputs are the record). */
     ReleaseRecord: "promotions:index:ReleaseRecord",
     /** Where a trigger watcher stopped reading one application's branch. */
