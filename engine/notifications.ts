@@ -250,11 +250,14 @@ interface Target {
     readonly secret?: string;
     readonly queue: CloudEvent[];
     draining?: Promise<void>;
+    /** The last event was given up: later ones get one attempt each until one is delivered. */
+    down?: boolean;
 }
 
 /**
  * Delivers notification events: each notification has its own queue, delivered in order, one event at a time
- * (a receiver sees `started` before `succeeded`), each retried on network errors, timeouts, 408, 429 and 5xx.
+ * (a receiver sees `started` before `succeeded`), each retried on network errors, timeouts, 408, 429 and 5xx;
+ * after an event was given up, the next ones get one attempt each until one gets through.
  * {@link progress} never throws and never waits.
  */
 export class Notifier {
@@ -348,7 +351,9 @@ export class Notifier {
                     await this.post(t.definition.url, body, headers);
                 },
                 {
-                    numOfAttempts: this.retry.attempts,
+                    // A receiver that just failed every attempt is not retried at length again: a CLI run
+                    // waits for its deliveries before it exits, and a burst of events must not make that long.
+                    numOfAttempts: t.down ? 1 : this.retry.attempts,
                     startingDelay: this.retry.startingDelayMs,
                     maxDelay: this.retry.maxDelayMs,
                     timeMultiple: 2,
@@ -356,7 +361,9 @@ export class Notifier {
                     retry: (e: unknown) => !(e instanceof DeliveryError) || e.retryable,
                 },
             );
+            t.down = false;
         } catch (e) {
+            t.down = true;
             this.opts.warn(
                 redact(
                     `PromotionNotification "${t.definition.name}": ${event.type} of release ${event.subject} not delivered to ${shownUrl(t.definition.url)} after ${attempts} attempt(s): ${messageOf(e)}`,

@@ -259,6 +259,23 @@ describe("notifications: delivery", () => {
         assert.strictEqual(JSON.parse(posts[4].body).type, "promotions.release.succeeded");
     });
 
+    it("after giving up, tries later events once each until the receiver answers again", async () => {
+        const { fetch, posts } = fakeFetch(["down", "down", "down", "down", "down", 204]);
+        const { notifier: n, warnings } = notifier(fetch);
+        const second = { ...(run[0] as { release: ReleaseRecord }).release, id: "r2" };
+        const third = { ...(run[0] as { release: ReleaseRecord }).release, id: "r3" };
+        n.progress(run[0]);
+        n.progress({ type: "release", release: second });
+        n.progress({ type: "release", release: third });
+        await n.idle();
+        assert.deepStrictEqual(
+            posts.map((p) => JSON.parse(p.body).subject),
+            ["r1", "r1", "r1", "r1", "r2", "r3"],
+        );
+        assert.strictEqual(warnings.length, 2, warnings.join("\n"));
+        assert.match(warnings[1], /release r2 not delivered .* after 1 attempt\(s\)/);
+    });
+
     it("does not retry a 4xx refusal", async () => {
         const { fetch, posts } = fakeFetch([400]);
         const { notifier: n, warnings } = notifier(fetch);
