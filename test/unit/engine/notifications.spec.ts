@@ -206,7 +206,9 @@ const run = [
     r("Succeeded", [env("qa", "Succeeded")]),
 ];
 
-describe("notifications: delivery", () => {
+describe("notifications: delivery", function () {
+    // Real timers with tiny delays, and one real local HTTP server: generous on a loaded machine.
+    this.timeout(20_000);
     afterEach(() => secrets.forget(secret));
 
     it("posts the wanted events in order, as signed CloudEvents, and registers the secret with the redactor", async () => {

@@ -7,7 +7,8 @@ import type { OpenApiDoc } from "../../support/apiSchema";
 import { ApiSchema } from "../../support/apiSchema";
 import { scenarioDefinitions } from "../../support/scenario";
 
-describe("server: GET /api/v1/products/{product}/holds", () => {
+describe("server: GET /api/v1/products/{product}/holds", function () {
+    this.timeout(10_000);
     const catalog = buildCatalog(
         scenarioDefinitions({
             product: "web",
