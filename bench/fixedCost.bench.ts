@@ -73,7 +73,7 @@ function cliEnv(cacheRoot: string, dir: string): NodeJS.ProcessEnv {
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 3);
     const promote = path.join(packageRoot, "bin", "promote");
-    const rows: { engine: number; shell: number; pulumi: number }[] = [];
+    const rows: { engine: number; shell: number; pulumi: number; first: number }[] = [];
     for (let round = 1; round <= rounds; round++) {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p0-"));
         try {
@@ -130,39 +130,59 @@ async function main(): Promise<void> {
             );
             const log = path.join(root, "pulumi.log");
             const env = cliEnv(await countingEngine(path.join(root, "cache"), log), dir);
-            let result: ReturnType<typeof spawnSync> | undefined;
-            const engine = timed(() => {
-                result = spawnSync(
-                    promote,
-                    [
-                        "--config",
-                        config,
-                        "--state",
-                        `file://${path.join(dir, "state")}`,
-                        "trigger",
-                        "--product",
-                        "web",
-                        "--flow",
-                        "to-prod",
-                        "--json",
-                    ],
-                    { env, encoding: "utf8" },
-                );
-            });
-            if (result?.status !== 0) {
-                throw new Error(`promote trigger exited ${result?.status}: ${String(result?.stderr)}`);
-            }
-            const invocations = fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
-            rows.push({ engine, shell, pulumi: invocations.length });
+            const trigger = (): { ms: number; invocations: string[] } => {
+                fs.writeFileSync(log, "");
+                let result: ReturnType<typeof spawnSync> | undefined;
+                const ms = timed(() => {
+                    result = spawnSync(
+                        promote,
+                        [
+                            "--config",
+                            config,
+                            "--state",
+                            `file://${path.join(dir, "state")}`,
+                            "trigger",
+                            "--product",
+                            "web",
+                            "--flow",
+                            "to-prod",
+                            "--json",
+                        ],
+                        { env, encoding: "utf8" },
+                    );
+                });
+                if (result?.status !== 0) {
+                    throw new Error(`promote trigger exited ${result?.status}: ${String(result?.stderr)}`);
+                }
+                return { ms, invocations: fs.readFileSync(log, "utf8").split("\n").filter(Boolean) };
+            };
+            // The product's first release creates its stacks; the next one is what every later release costs.
+            const first = trigger();
+            const seed = path.join(dir, "seed");
+            git(["pull", "-q", "--rebase", "origin", "main"], seed);
+            fs.writeFileSync(
+                path.join(seed, "apps", "web", "dev", "values.yaml"),
+                values("dev", `${tag}-next`),
+            );
+            git(["commit", "-q", "-am", "next"], seed);
+            git(["push", "-q", "origin", "main"], seed);
+            const next = trigger();
+            rows.push({ engine: next.ms, shell, pulumi: next.invocations.length, first: first.ms });
             console.log(
-                `round ${round}: promote trigger ${(engine / 1000).toFixed(2)}s (${invocations.length} pulumi invocations), shell ${(shell / 1000).toFixed(2)}s`,
+                `round ${round}: promote trigger ${(next.ms / 1000).toFixed(2)}s (${next.invocations.length} pulumi invocations; ` +
+                    `the product's first release ${(first.ms / 1000).toFixed(2)}s, ${first.invocations.length}), shell ${(shell / 1000).toFixed(2)}s`,
             );
             if (round === 1) {
-                const kinds = new Map<string, number>();
-                for (const i of invocations) {
-                    kinds.set(i, (kinds.get(i) ?? 0) + 1);
+                for (const [name, run] of [
+                    ["first release", first],
+                    ["next release", next],
+                ] as const) {
+                    const kinds = new Map<string, number>();
+                    for (const i of run.invocations) {
+                        kinds.set(i.trim(), (kinds.get(i.trim()) ?? 0) + 1);
+                    }
+                    console.log(`  ${name}: pulumi ${[...kinds].map(([k, n]) => `${k} ${n}x`).join(", ")}`);
                 }
-                console.log(`  pulumi ${[...kinds].map(([k, n]) => `${k.trim()} ${n}x`).join(", ")}`);
             }
         } finally {
             fs.rmSync(root, { recursive: true, force: true });
@@ -175,7 +195,8 @@ async function main(): Promise<void> {
     console.log(
         `\nP0: 1 environment x 1 application, no gates (median of ${rounds}):\n` +
             `  promote trigger ${(e / 1000).toFixed(2)}s   shell script ${(s / 1000).toFixed(2)}s   ` +
-            `fixed cost ${((e - s) / 1000).toFixed(2)}s   pulumi invocations ${median(rows.map((r) => r.pulumi))}\n` +
+            `fixed cost ${((e - s) / 1000).toFixed(2)}s   pulumi invocations ${median(rows.map((r) => r.pulumi))}   ` +
+            `(a product's first release ${(median(rows.map((r) => r.first)) / 1000).toFixed(2)}s)\n` +
             `  promote --help ${(help / 1000).toFixed(2)}s   node -e 0 ${(node / 1000).toFixed(2)}s   ratio ${(help / node).toFixed(1)}x`,
     );
 }

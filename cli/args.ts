@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from "node:util";
 import { parseArgs } from "node:util";
+import * as path from "path";
 import type { PolicyFields } from "../components/promotionPolicy";
 import type { ReleaseTarget } from "../engine/planRelease";
 import { parseDuration } from "../model/duration";
@@ -144,6 +145,16 @@ function holdTarget(v: Values, s: CliSettings, what: string) {
 }
 const sourceCommit = { "source-commit": { type: "string" } } as const;
 
+/** `--policy-pack DIR`, repeatable: policy packs for every environment, on top of the policies' own. */
+const policyPack = { "policy-pack": { type: "string", multiple: true } } as const;
+const policyPacksOf = (v: Values): { policyPacks?: readonly string[] } => {
+    const raw = (v as Readonly<Record<string, unknown>>)["policy-pack"];
+    const dirs = (Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : []).filter(
+        (d): d is string => typeof d === "string" && d !== "",
+    );
+    return dirs.length > 0 ? { policyPacks: dirs.map((d) => path.resolve(d)) } : {};
+};
+
 export interface ValidateCommandOptions {
     readonly configPath: string;
 }
@@ -159,6 +170,10 @@ export interface PreviewCommandOptions {
     readonly json: boolean;
     /** Run a real `pulumi preview` on the promote stack instead of the in-process computation. */
     readonly engine: boolean;
+    /** `--policy-pack DIR` (absolute): evaluated in the engine's preview (implies `engine`). */
+    readonly policyPacks?: readonly string[];
+    /** `--save-plan FILE`: save Pulumi's update plan of the release there (implies `engine`). */
+    readonly savePlan?: string;
 }
 export interface StackCommandOptions {
     readonly product: string;
@@ -177,6 +192,10 @@ export interface TriggerCommandOptions {
     readonly overrideHold?: boolean;
     /** Run outside the environments' promotion windows (recorded on the release). */
     readonly overrideWindow?: boolean;
+    /** `--policy-pack DIR` (absolute), for every environment. */
+    readonly policyPacks?: readonly string[];
+    /** `--plan FILE`: apply exactly the plan `preview --save-plan` saved. */
+    readonly planFile?: string;
 }
 export interface PromoteCommandOptions {
     readonly product: string;
@@ -189,6 +208,8 @@ export interface PromoteCommandOptions {
     readonly overrideHold?: boolean;
     /** Promote outside the environment's promotion windows (recorded on the release). */
     readonly overrideWindow?: boolean;
+    /** `--policy-pack DIR` (absolute). */
+    readonly policyPacks?: readonly string[];
 }
 /** `hold` and `release-hold`: one environment of a product, and who acts. */
 export interface HoldCommandOptions {
@@ -202,6 +223,13 @@ export interface HoldsCommandOptions {
     readonly product: string;
     readonly json: boolean;
 }
+export interface PruneCommandOptions {
+    readonly product: string;
+    /** The newest this many releases, or every release newer than this many ms. */
+    readonly keep: { readonly count: number } | { readonly maxAgeMs: number };
+    readonly dryRun: boolean;
+    readonly json: boolean;
+}
 export interface RollbackCommandOptions {
     readonly product: string;
     readonly environment: string;
@@ -213,6 +241,10 @@ export interface RollbackCommandOptions {
 export interface ReleasesCommandOptions {
     readonly product: string;
     readonly json: boolean;
+    /** At most this many (newest first); every release when absent. */
+    readonly limit?: number;
+    /** Only releases older than this id (the last id of the previous page). */
+    readonly before?: string;
 }
 /** `release`, `retry` and `terminate`: one release by id. */
 export interface ReleaseIdCommandOptions {
@@ -260,6 +292,25 @@ const releaseId =
         return { id, json: flag(values, "json") };
     };
 
+/** `--keep`: a count of releases (`500`), or an age: days (`270d`), weeks (`40w`), months (`9m`, `9mo`), years. */
+function keepOf(raw: string): PruneCommandOptions["keep"] {
+    if (/^[1-9]\d*$/.test(raw)) {
+        return { count: Number(raw) };
+    }
+    const m = /^([1-9]\d*)(d|w|m|mo|y)$/.exec(raw);
+    if (!m) {
+        throw new InvalidInputError(
+            `--keep "${raw}": a number of releases (500) or an age in days, weeks, months or years (270d, 40w, 9m, 1y)`,
+            { path: "--keep" },
+        );
+    }
+    const day = 86_400_000;
+    const unit = { d: day, w: 7 * day, m: 30 * day, mo: 30 * day, y: 365 * day }[
+        m[2] as "d" | "w" | "m" | "mo" | "y"
+    ];
+    return { maxAgeMs: Number(m[1]) * unit };
+}
+
 function port(values: Values): number {
     const raw = text(values, "port") ?? "8080";
     const n = Number(raw);
@@ -301,14 +352,18 @@ export const commandSpecs = {
     },
     preview: {
         summary: "show what a release would change in every environment (writes nothing)",
-        usage: "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--engine] [--json]",
+        usage:
+            "promote preview --product P (--flow F | --from ENV --to ENV) [--source-commit SHA] [--engine] " +
+            "[--policy-pack DIR]... [--save-plan FILE] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
             from: { type: "string" },
             to: { type: "string" },
             engine: { type: "boolean" },
+            "save-plan": { type: "string" },
             ...sourceCommit,
+            ...policyPack,
             ...json,
         },
         build: (v): PreviewCommandOptions => ({
@@ -316,7 +371,12 @@ export const commandSpecs = {
             target: target(v),
             ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
             json: flag(v, "json"),
-            engine: flag(v, "engine"),
+            engine:
+                flag(v, "engine") ||
+                policyPacksOf(v).policyPacks !== undefined ||
+                Boolean(text(v, "save-plan")),
+            ...policyPacksOf(v),
+            ...(text(v, "save-plan") ? { savePlan: path.resolve(text(v, "save-plan")!) } : {}),
         }),
     },
     stack: {
@@ -333,12 +393,16 @@ export const commandSpecs = {
     },
     trigger: {
         summary: "run a flow as a release, with live progress",
-        usage: "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--override-window] [--json]",
+        usage:
+            "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--override-window] " +
+            "[--policy-pack DIR]... [--plan FILE] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
+            plan: { type: "string" },
             ...sourceCommit,
             ...overrideHold,
+            ...policyPack,
             ...json,
         },
         build: (v): TriggerCommandOptions => ({
@@ -347,13 +411,16 @@ export const commandSpecs = {
             ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
             json: flag(v, "json"),
             ...overrideHoldOf(v),
+            ...policyPacksOf(v),
+            ...(text(v, "plan") ? { planFile: path.resolve(text(v, "plan")!) } : {}),
         }),
     },
     promote: {
         summary: "promote to one environment (flow 'manual'); policy fields overridable",
         usage:
             "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] " +
-            "[--post-action W] [--source-commit SHA] [--override-hold] [--override-window] [--json]",
+            "[--post-action W] [--source-commit SHA] [--override-hold] [--override-window] " +
+            "[--policy-pack DIR]... [--json]",
         options: {
             product: { type: "string" },
             from: { type: "string" },
@@ -363,6 +430,7 @@ export const commandSpecs = {
             "post-action": { type: "string" },
             ...sourceCommit,
             ...overrideHold,
+            ...policyPack,
             ...json,
         },
         build: (v): PromoteCommandOptions => {
@@ -385,17 +453,34 @@ export const commandSpecs = {
                 ...(text(v, "source-commit") ? { sourceCommit: text(v, "source-commit") } : {}),
                 json: flag(v, "json"),
                 ...overrideHoldOf(v),
+                ...policyPacksOf(v),
             };
         },
     },
     releases: {
         summary: "list a product's releases, newest first",
-        usage: "promote releases --product P [--json]",
-        options: { product: { type: "string" }, ...json },
-        build: (v): ReleasesCommandOptions => ({
-            product: required(v, "product", "the product whose releases to list"),
-            json: flag(v, "json"),
-        }),
+        usage: "promote releases --product P [--limit N] [--before ID] [--json]",
+        options: {
+            product: { type: "string" },
+            limit: { type: "string" },
+            before: { type: "string" },
+            ...json,
+        },
+        build: (v): ReleasesCommandOptions => {
+            const limit = text(v, "limit");
+            if (limit !== undefined && !/^[1-9]\d*$/.test(limit)) {
+                throw new InvalidInputError(`--limit "${limit}": a whole number of releases, 1 or more`, {
+                    path: "--limit",
+                });
+            }
+            const before = text(v, "before");
+            return {
+                product: required(v, "product", "the product whose releases to list"),
+                json: flag(v, "json"),
+                ...(limit !== undefined ? { limit: Number(limit) } : {}),
+                ...(before !== undefined ? { before } : {}),
+            };
+        },
     },
     release: {
         summary: "show one release: environments, applications, commits, changes",
@@ -455,6 +540,29 @@ export const commandSpecs = {
             product: required(v, "product", "the product whose holds to list"),
             json: flag(v, "json"),
         }),
+    },
+    prune: {
+        summary: "remove a product's oldest release records beyond --keep (a count, or an age such as 9m)",
+        usage: "promote prune --product P --keep N|AGE [--dry-run] [--json]",
+        options: {
+            product: { type: "string" },
+            keep: { type: "string" },
+            "dry-run": { type: "boolean" },
+            ...json,
+        },
+        build: (v): PruneCommandOptions => {
+            const raw = required(
+                v,
+                "keep",
+                "how many releases to keep (e.g. 500) or for how long (e.g. 9mo, 270d)",
+            );
+            return {
+                product: required(v, "product", "the product whose records to prune"),
+                keep: keepOf(raw),
+                dryRun: flag(v, "dry-run"),
+                json: flag(v, "json"),
+            };
+        },
     },
     rollback: {
         summary: "put an earlier release's candidate back in one environment, then hold it",

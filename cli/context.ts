@@ -179,6 +179,7 @@ export type CliEngine = Pick<
     PromoteEngine,
     | "preview"
     | "previewWithEngine"
+    | "savePlan"
     | "stackInfo"
     | "release"
     | "retry"
@@ -191,6 +192,7 @@ export type CliEngine = Pick<
     | "hold"
     | "releaseHold"
     | "rollback"
+    | "prune"
 >;
 
 /** The loop and one-shot poll of the trigger watcher, as `watch` and `serve` use them. */

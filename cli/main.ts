@@ -36,6 +36,7 @@ const runners: { readonly [C in CommandName]: () => Promise<Run<C>> } = {
     hold: async () => (await import("./commands/hold")).hold,
     "release-hold": async () => (await import("./commands/releaseHold")).releaseHold,
     holds: async () => (await import("./commands/hold")).holds,
+    prune: async () => (await import("./commands/prune")).prune,
     rollback: async () => (await import("./commands/rollback")).rollback,
     watch: async () => (await import("./commands/watch")).watch,
     serve: async () => (await import("./commands/serve")).serve,

@@ -17,12 +17,14 @@ export interface ResolvedPolicy {
     readonly pullRequest?: PullRequestSettings;
     /** As written (`30m`, or minutes as a number): see parseDuration. */
     readonly soakTime?: string | number;
+    readonly policyPacks?: readonly string[];
     readonly sources: {
         readonly action: FieldSource;
         readonly preAction?: FieldSource;
         readonly postAction?: FieldSource;
         readonly pullRequest?: FieldSource;
         readonly soakTime?: FieldSource;
+        readonly policyPacks?: FieldSource;
     };
 }
 
@@ -59,7 +61,7 @@ export function matchingPolicies(
 }
 
 /**
- * Merges the matching policies field by field (each of preAction, action, postAction, pullRequest, soakTime comes from the
+ * Merges the matching policies field by field (each of preAction, action, postAction, pullRequest, soakTime, policyPacks comes from the
  * highest-precedence policy that sets it), then lets inline values (a flow step's policy, or flags) override
  * each field. No action anywhere means `commit`.
  */
@@ -81,18 +83,21 @@ export function resolvePolicy(
     const [postAction, postSource] = pick("postAction");
     const [pullRequest, pullRequestSource] = pick("pullRequest");
     const [soakTime, soakSource] = pick("soakTime");
+    const [policyPacks, packsSource] = pick("policyPacks");
     return {
         action: action ?? "commit",
         ...(preAction !== undefined ? { preAction } : {}),
         ...(postAction !== undefined ? { postAction } : {}),
         ...(pullRequest !== undefined ? { pullRequest } : {}),
         ...(soakTime !== undefined ? { soakTime } : {}),
+        ...(policyPacks !== undefined ? { policyPacks } : {}),
         sources: {
             action: actionSource ?? { default: true },
             ...(preSource ? { preAction: preSource } : {}),
             ...(postSource ? { postAction: postSource } : {}),
             ...(pullRequestSource ? { pullRequest: pullRequestSource } : {}),
             ...(soakSource ? { soakTime: soakSource } : {}),
+            ...(packsSource ? { policyPacks: packsSource } : {}),
         },
     };
 }

@@ -32,6 +32,11 @@ export const policyFieldsSchema = z.strictObject({
      * health wait succeeded) before this one starts: `30m`, `2h`.
      */
     soakTime: durationSchema.optional(),
+    /**
+     * Pulumi policy packs (directories with a PulumiPolicy.yaml, relative to the configuration's directory)
+     * evaluated against the environment's promotion before anything is written there.
+     */
+    policyPacks: z.array(z.string().min(1)).optional(),
 });
 export type PolicyFields = z.infer<typeof policyFieldsSchema>;
 

@@ -123,7 +123,9 @@ export async function locateEngine(opts: LocateEngineOptions = {}): Promise<Engi
         if (!fs.existsSync(c.pulumi)) {
             continue;
         }
-        const version = await versionOf(c.pulumi);
+        // The provisioned engine's directory is named by its version (the installer built that version there):
+        // no `pulumi version` process to ask it.
+        const version = c.source === "cache" ? want : await versionOf(c.pulumi);
         seen.push(`${c.pulumi} (${version ?? "no version"})`);
         if (version && versionFits(version, want)) {
             return {

@@ -6,6 +6,7 @@ import type { ScmConfig } from "../provider/scm/scm";
 import type { PlannedRelease } from "./planRelease";
 import type { PreviewEnvironment, PreviewResult } from "./preview";
 import type { PlannedResource, ProgramGates } from "./promoteProgram";
+import { evaluatePolicyPacks, packSets } from "./policyPacks";
 import { plannedResources, promoteProgram, promotionInputs } from "./promoteProgram";
 
 /**
@@ -125,7 +126,27 @@ export async function previewWithEngine(
     o: EnginePreviewOptions,
 ): Promise<PreviewResult> {
     const steps = await enginePreviewSteps(planned, o.stack, o.cacheDir);
-    return renderEnginePreview(planned, steps, o);
+    const result = await renderEnginePreview(planned, steps, o);
+    if (packSets(planned.plan.environments).length === 0) {
+        return result;
+    }
+    // The policy packs, in their own preview (a mandatory violation fails a preview: the steps come first).
+    const violations = await evaluatePolicyPacks({
+        releaseId: previewReleaseId,
+        product: planned.product.name,
+        flow: planned.flow.name,
+        plan: planned.plan,
+        candidate: planned.candidate,
+        cacheDir: o.cacheDir,
+        stack: o.stack,
+    });
+    return {
+        ...result,
+        environments: result.environments.map((e) => {
+            const own = violations.filter((v) => v.environment === e.name);
+            return own.length > 0 ? { ...e, policyViolations: own } : e;
+        }),
+    };
 }
 
 /** The engine's steps, with each group's planned changes read from its branch. */

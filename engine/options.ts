@@ -25,6 +25,8 @@ export interface PromoteEngineOptions {
     readonly onProgress?: (event: ProgressEvent) => void;
     /** How often a running release checks whether it was asked to terminate (ms). */
     readonly pollIntervalMs?: number;
+    /** How often a running release writes its heartbeat for other hosts (ms; default 30 s). */
+    readonly heartbeatMs?: number;
     /** Where local workflow commands run (default: this process's working directory). */
     readonly workflowDir?: string;
     /** The Argo Server for Argo WorkflowTemplate gates. */
@@ -67,6 +69,11 @@ export interface PreviewOptions {
     readonly product: string;
     readonly target: ReleaseTarget;
     readonly sourceCommit?: string;
+    /**
+     * Policy packs (directories with a PulumiPolicy.yaml, relative to workflowDir) for every environment, on
+     * top of those the policies name (`--policy-pack`).
+     */
+    readonly policyPacks?: readonly string[];
 }
 
 export interface ReleaseOptions extends PreviewOptions {
@@ -79,6 +86,16 @@ export interface ReleaseOptions extends PreviewOptions {
     readonly overrideHold?: boolean;
     /** Promote outside the environments' promotion windows; the windows overridden are recorded on the release. */
     readonly overrideWindow?: boolean;
+    /**
+     * Apply exactly the plan `promote preview --save-plan` saved in this file (its release id and source commit;
+     * `pulumi up --plan`); refused, nothing written, when a file it changes differs from what the preview read.
+     */
+    readonly planFile?: string;
+}
+
+export interface SavePlanOptions extends PreviewOptions {
+    /** Where to write the plan. */
+    readonly file: string;
 }
 
 export interface HoldOptions {
@@ -104,4 +121,18 @@ export interface RollbackOptions {
 export interface RetryOptions {
     /** Retry even though a newer release has since succeeded in some of its environments (it would roll them back). */
     readonly forceOlder?: boolean;
+}
+
+/** Which of a product's releases to read (all of them when empty). */
+export interface ReleasesQuery {
+    /** At most this many, newest first. */
+    readonly limit?: number;
+    /** Only releases older than this one (by id: ids sort by creation time). */
+    readonly before?: string;
+    readonly where?: (r: ReleaseRecord) => boolean;
+    /**
+     * Only the releases that can still change and the latest finished ones (the product's own records
+     * stack, never the archive pages): what a watcher of changes reads.
+     */
+    readonly current?: boolean;
 }

@@ -224,6 +224,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
             ...(policy.action === "pr" && policy.pullRequest ? { pullRequest: policy.pullRequest } : {}),
             ...(step?.hooks && Object.keys(step.hooks).length > 0 ? { hooks: step.hooks } : {}),
             ...(policy.soakTime !== undefined ? { soakTimeMs: parseDuration(policy.soakTime) } : {}),
+            ...(policy.policyPacks?.length ? { policyPacks: policy.policyPacks } : {}),
             applications: apps.map((a) => ({
                 name: a.name,
                 namespace: a.namespace,

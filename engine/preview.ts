@@ -1,3 +1,4 @@
+import type { PolicyViolation } from "./policyPacks";
 import type { ActionKind } from "../model/kinds";
 import { actionFor } from "../provider/actions/registry";
 import type { GitCredentials } from "../provider/git/git";
@@ -22,6 +23,8 @@ export interface PreviewEnvironment {
         /** Candidate files the target application does not have (left alone). */
         readonly missing: readonly string[];
     }[];
+    /** With policy packs (engine preview only): what they reported; a mandatory one blocks the environment. */
+    readonly policyViolations?: readonly PolicyViolation[];
 }
 
 export interface PreviewResult {

@@ -14,24 +14,37 @@ import type {
     PreviewOptions,
     PromoteEngineOptions,
     ReleaseOptions,
+    ReleasesQuery,
     RetryOptions,
     RollbackOptions,
+    SavePlanOptions,
 } from "./options";
+import type { SavedPlan } from "./plans";
+import {
+    checkPlanTarget,
+    plannedFiles,
+    pulumiPlanFile,
+    readSavedPlan,
+    savePlan,
+    stalePlanFiles,
+} from "./plans";
 import type { PlannedRelease } from "./planRelease";
 import { planRelease } from "./planRelease";
+import { withPolicyPacks } from "./policyPacks";
 import type { PreviewResult } from "./preview";
 import { previewRelease } from "./preview";
-import { previewWithEngine } from "./enginePreview";
+import { previewWithEngine, renderEnginePreview } from "./enginePreview";
 import type { PromoteStackInfo } from "./stackInfo";
 import { promoteStackInfo } from "./stackInfo";
 import { openPromoteStack } from "./promoteStack";
 import { ownerAlive, ReleaseQueue, thisProcess } from "./releaseQueue";
 import type { ReleaseRecord } from "./releaseRecord";
-import { newReleaseRecord } from "./releaseRecord";
+import { newReleaseId, newReleaseRecord } from "./releaseRecord";
 import type { ProgressEvent } from "./releaseRun";
 import { runRelease } from "./releaseRun";
 import { notifierFor } from "./notifications";
 import { downstreamOf, newerDownstream, rollbackTarget } from "./rollback";
+import type { Keep, PrunedPage } from "./releaseStore";
 import { ReleaseStore } from "./releaseStore";
 import { checkpointResources, isStale, markStale } from "./staleRelease";
 import { supersededBy } from "./supersede";
@@ -46,10 +59,12 @@ export type {
     PreviewOptions,
     PromoteEngineOptions,
     ReleaseOptions,
+    ReleasesQuery,
     RetryOptions,
     ScmOptions,
 } from "./options";
 export type { ProgressEvent } from "./releaseRun";
+export type { Keep, PrunedPage } from "./releaseStore";
 
 /**
  * The promote engine: plans releases from the catalog, runs them as updates of a promote stack per product
@@ -113,6 +128,21 @@ export class PromoteEngine {
         });
     }
 
+    /**
+     * `preview --save-plan`: saves Pulumi's update plan of the release (a new release id and the source commit,
+     * fixed) with the files it would change as read now; {@link release} with `planFile` applies exactly it.
+     */
+    async savePlan(o: SavePlanOptions): Promise<{ plan: SavedPlan; preview: PreviewResult }> {
+        const planned = await this.plan(o);
+        const read = { cacheDir: this.opts.gitCacheDir, credentials: this.credentials(), scm: this.scm() };
+        const { plan, steps } = await savePlan(planned, o.target, await this.promoteStack(o.product), {
+            ...read,
+            releaseId: newReleaseId(),
+            file: o.file,
+        });
+        return { plan, preview: await renderEnginePreview(planned, steps, read) };
+    }
+
     /** How to reach a product's promote stack with the plain Pulumi CLI (the stack is created if needed). */
     async stackInfo(product: string): Promise<PromoteStackInfo> {
         if (!this.opts.catalog.products.some((p) => p.name === product)) {
@@ -123,7 +153,32 @@ export class PromoteEngine {
 
     /** Creates a release, waits for its turn (the product's concurrency), runs it, and returns its record. */
     async release(o: ReleaseOptions): Promise<ReleaseRecord> {
-        const planned = await this.plan(o);
+        const saved = o.planFile ? readSavedPlan(o.planFile) : undefined;
+        if (saved) {
+            checkPlanTarget(saved.plan, o.product, o.target, o.planFile!);
+            if (await this.store(o.product).get(saved.plan.releaseId)) {
+                throw new InvalidInputError(
+                    `the plan ${o.planFile} was already applied (release ${saved.plan.releaseId}): save a new one with 'promote preview --save-plan'`,
+                    { path: o.planFile },
+                );
+            }
+        }
+        const planned = await this.plan(saved ? { ...o, sourceCommit: saved.plan.sourceCommit } : o);
+        if (saved) {
+            const now = await plannedFiles(planned, {
+                releaseId: saved.plan.releaseId,
+                cacheDir: this.opts.gitCacheDir,
+                credentials: this.credentials(),
+                scm: this.scm(),
+            });
+            const stale = stalePlanFiles(saved.plan.files, now);
+            if (stale.length > 0) {
+                throw new InvalidInputError(
+                    `the plan ${o.planFile} no longer holds (nothing was written):\n  ${stale.join("\n  ")}\nRun 'promote preview --save-plan' again and review the new plan`,
+                    { path: o.planFile },
+                );
+            }
+        }
         const holds = await this.holds(o.product);
         if ("from" in o.target && !o.overrideHold) {
             refuseHeld(o.product, o.target.to, holds);
@@ -142,6 +197,19 @@ export class PromoteEngine {
             const after = last ? downstreamOf(last.plan, to) : [];
             if (after.length > 0) {
                 record = { ...record, plan: { ...record.plan, untargeted: after } };
+            }
+        }
+        if (saved) {
+            record = { ...record, id: saved.plan.releaseId, updatePlan: { sha256: saved.sha256 } };
+            const pulumiPlan = pulumiPlanFile(saved.plan);
+            try {
+                return await runRelease(
+                    { ...this.context(record.product), updatePlan: pulumiPlan.file },
+                    record,
+                    o.onCreated,
+                );
+            } finally {
+                pulumiPlan.remove();
             }
         }
         return runRelease(this.context(record.product), record, o.onCreated);
@@ -204,11 +272,13 @@ export class PromoteEngine {
             ...(o.toRelease ? { release: o.toRelease } : {}),
             ...(o.toVersion ? { version: o.toVersion } : {}),
         });
-        const planned = await planRelease({
-            ...this.planOptions(o.product),
-            target: { rollback: o.environment, trigger: restored.plan.trigger },
-            candidate: restored.candidate,
-        });
+        const planned = this.withPacks(
+            await planRelease({
+                ...this.planOptions(o.product),
+                target: { rollback: o.environment, trigger: restored.plan.trigger },
+                candidate: restored.candidate,
+            }),
+        );
         const warnings = newerDownstream(records, o.environment, restored, current);
         // What follows the environment in the flow that put its current candidate there stays as it is (and must
         // be in the program: see ReleasePlan.untargeted).
@@ -297,12 +367,34 @@ export class PromoteEngine {
         return this.store(product).putCursor(application, sha);
     }
 
-    /** Every release of a product, newest first (one whose process died shown as such: see `stale`). */
-    async releases(product: string): Promise<ReleaseRecord[]> {
+    /**
+     * A product's releases, newest first (one whose process died shown as such: see `stale`): every one, or
+     * the first `limit` older than the release `before` (by id, which sorts by creation time) and matching
+     * `where`; a page reads only as many of the stored records as it needs.
+     */
+    async releases(product: string, q: ReleasesQuery = {}): Promise<ReleaseRecord[]> {
         if (!this.opts.catalog.products.some((p) => p.name === product)) {
             throw new InvalidInputError(`unknown product "${product}"`, { entity: `Product "${product}"` });
         }
-        return this.truthful(product, await this.store(product).list());
+        const where = (r: ReleaseRecord) =>
+            (q.before === undefined || r.id < q.before) && (q.where?.(r) ?? true);
+        const store = this.store(product);
+        const records = q.current
+            ? (await store.live()).filter(where).slice(0, q.limit)
+            : await store.page({ limit: q.limit ?? Number.POSITIVE_INFINITY, where });
+        return this.truthful(product, records);
+    }
+
+    /**
+     * Removes a product's oldest release records, whole archive pages at a time, beyond what `keep` keeps (an
+     * explicit operation: nothing is ever dropped otherwise). Returns the pages removed (or, with `dryRun`,
+     * that would be).
+     */
+    async prune(product: string, keep: Keep, dryRun: boolean): Promise<PrunedPage[]> {
+        if (!this.opts.catalog.products.some((p) => p.name === product)) {
+            throw new InvalidInputError(`unknown product "${product}"`, { entity: `Product "${product}"` });
+        }
+        return this.store(product).prune(keep, dryRun);
     }
 
     /** One release by id, looked up across the catalog's products. */
@@ -331,12 +423,26 @@ export class PromoteEngine {
         return records.map((r) => (isStale(r) ? markStale(r, checkpoint) : r));
     }
 
-    private plan(o: PreviewOptions): Promise<PlannedRelease> {
-        return planRelease({
-            ...this.planOptions(o.product),
-            target: o.target,
-            sourceCommit: o.sourceCommit,
-        });
+    private async plan(o: PreviewOptions): Promise<PlannedRelease> {
+        return this.withPacks(
+            await planRelease({
+                ...this.planOptions(o.product),
+                target: o.target,
+                sourceCommit: o.sourceCommit,
+            }),
+            o.policyPacks,
+        );
+    }
+
+    /** The environments' policy packs resolved (against workflowDir) and checked, `extra` added to each. */
+    private withPacks(planned: PlannedRelease, extra: readonly string[] = []): PlannedRelease {
+        const environments = withPolicyPacks(
+            planned.plan.environments,
+            this.opts.catalog.environments,
+            extra,
+            this.opts.workflowDir ?? process.cwd(),
+        );
+        return { ...planned, plan: { ...planned.plan, environments } };
     }
 
     private planOptions(product: string) {
@@ -390,6 +496,7 @@ export class PromoteEngine {
             stack: this.promoteStack(product),
             onProgress: this.progress,
             ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+            ...(this.opts.heartbeatMs ? { heartbeatMs: this.opts.heartbeatMs } : {}),
             ...(scm?.commitStatus
                 ? {
                       commitStatus: (r: ReleaseRecord) =>

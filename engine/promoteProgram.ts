@@ -5,7 +5,9 @@ import { actionFor } from "../provider/actions/registry";
 import type { ActionRequest } from "../provider/actions/action";
 import { EnvironmentPromotion } from "../provider/dynamic/environmentPromotion";
 import { PostActionGate } from "../provider/dynamic/postActionGate";
+import type { EnvironmentPromotionInputs } from "../provider/dynamic/environmentPromotion.impl";
 import type { ReleaseCandidate } from "../provider/promotion";
+import { policySubject } from "./policyPacks";
 import type { PlannedApplication, PlannedEnvironment, ReleasePlan } from "./releaseRecord";
 import type { ResourceGroup, ResourceRole } from "./releaseState";
 
@@ -85,6 +87,11 @@ export interface PromoteProgramOptions {
     readonly cacheDir: string;
     /** Absent for a preview of the writes alone (no gates, no waits). */
     readonly gates?: ProgramGates;
+    /**
+     * Give each EnvironmentPromotion a `subject` input for policy packs (see policySubject): only in the
+     * preview that evaluates them, so a release's update, its diff and its state are as without packs.
+     */
+    readonly policySubjects?: boolean;
 }
 
 /** The inputs of one group's EnvironmentPromotion: everything its action needs except credentials. */
@@ -131,7 +138,10 @@ export function promoteProgram(o: PromoteProgramOptions): () => Promise<Record<s
                           gates.beforePromotion(env, g, index === 0),
                       )
                     : undefined;
-                const promotion = new EnvironmentPromotion(g.name, promotionInputs(o, env, g), {
+                const inputs = o.policySubjects
+                    ? { ...promotionInputs(o, env, g), subject: policySubject(o, env, g) }
+                    : promotionInputs(o, env, g);
+                const promotion = new EnvironmentPromotion(g.name, inputs as EnvironmentPromotionInputs, {
                     dependsOn: deps,
                     ...(pre ? { hooks: { beforeCreate: [pre], beforeUpdate: [pre] } } : {}),
                 });

@@ -1,5 +1,6 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import type { GitCredentials } from "../provider/git/git";
+import { withExperimental } from "./plans";
 import { actionFor } from "../provider/actions/registry";
 import type { ReleaseCandidate } from "../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
@@ -53,6 +54,8 @@ export interface ReleaseUpdateOptions {
     readonly gates?: Gates;
     /** Time for window and soak waits (and the times recorded), default real time. */
     readonly clock?: Clock;
+    /** Apply exactly this Pulumi update plan (`pulumi up --plan`, with PULUMI_EXPERIMENTAL for this stack). */
+    readonly updatePlan?: string;
 }
 
 export interface PromoteStackOptions {
@@ -232,7 +235,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     const stack = await (opts.stack ?? openPromoteStack(opts));
     let error: string | undefined;
     try {
-        await withLockRetry(() =>
+        const up = () =>
             stack.up({
                 program,
                 onEvent,
@@ -240,8 +243,9 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                 continueOnError: true,
                 signal: opts.signal,
                 message: `release ${opts.releaseId} (${opts.flow})`,
-            }),
-        );
+                ...(opts.updatePlan ? { plan: opts.updatePlan } : {}),
+            });
+        await withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()));
     } catch (e) {
         error = cleanError(e instanceof Error ? e.message : String(e));
     }

@@ -4,23 +4,21 @@ import { activeReleaseStatuses, finalReleaseStatuses } from "../model/status";
 import type { ReleaseOwner, ReleaseRecord } from "./releaseRecord";
 import { closeEnvironments } from "./releaseState";
 import type { ReleaseStore } from "./releaseStore";
+import { processAlive } from "../provider/dirLock";
 
 const now = () => new Date().toISOString();
-
-function pidAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
-}
 
 /** This process, as the owner of the releases it runs. */
 export const thisProcess: ReleaseOwner = { host: os.hostname(), pid: process.pid };
 
+/** How often a Running release writes its heartbeat, and how old one may get before its release is dead. */
+export const heartbeatMs = 30_000;
+export const heartbeatDeadMs = 6 * heartbeatMs;
+
 /**
- * Whether the process running a release is still there: by pid on this host; on another host, alive until
+ * Whether the process running a release is still there: by pid on this host. On another host: a Running
+ * (or Terminating) release by its heartbeat (a release whose last heartbeat, or start, is older than
+ * {@link heartbeatDeadMs} is dead); a Suspended one is waiting, not dead (DESIGN.md 3a); a Queued one until
  * the flow timeout (plus a margin) has long passed.
  */
 export function ownerAlive(r: ReleaseRecord, at: number = Date.now()): boolean {
@@ -28,10 +26,16 @@ export function ownerAlive(r: ReleaseRecord, at: number = Date.now()): boolean {
         return false;
     }
     if (r.owner.host !== thisProcess.host) {
+        if (r.status === "Suspended") {
+            return true;
+        }
+        if (r.status === "Running" || r.status === "Terminating") {
+            return at - Date.parse(r.heartbeatAt ?? r.startedAt ?? r.createdAt) < heartbeatDeadMs;
+        }
         const started = Date.parse(r.startedAt ?? r.createdAt);
         return at - started < r.plan.timeoutMs + 15 * 60_000;
     }
-    return pidAlive(r.owner.pid);
+    return processAlive(r.owner.pid);
 }
 
 /** Queued and created before `b` (ties by id): the order releases of a product take their turns in. */
@@ -76,7 +80,7 @@ export class ReleaseQueue {
         for (;;) {
             const blockers: ReleaseRecord[] = [];
             let staleFound = false;
-            for (const r of await store.list()) {
+            for (const r of await store.live()) {
                 if (r.id === record.id || finalReleaseStatuses.has(r.status)) {
                     continue;
                 }
@@ -127,7 +131,7 @@ export class ReleaseQueue {
 
     /** Two processes may both have found the product free: the later one steps back (true) and queues. */
     async rivalAhead(record: ReleaseRecord): Promise<boolean> {
-        return (await this.opts.store.list()).some(
+        return (await this.opts.store.live()).some(
             (r) =>
                 r.id !== record.id &&
                 activeReleaseStatuses.has(r.status) &&

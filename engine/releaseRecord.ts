@@ -53,7 +53,7 @@ export interface EnvironmentRecord {
      * Why a `Skipped` environment did not run: `held` (see `hold`), or `upstream held` (after a held one).
      * Absent, `Skipped` means nothing to change.
      */
-    readonly reason?: "held" | "upstream held";
+    readonly reason?: "held" | "upstream held" | "policy" | "upstream policy";
     /** For `reason: held`: who held it, when and why. */
     readonly hold?: { readonly by: string; readonly at: string; readonly reason?: string };
     /** While Suspended: why (`window`, `soak`, `pullRequest`). */
@@ -93,6 +93,11 @@ export interface ReleaseRecord {
     /** The plan the release runs: per environment, its resolved policy and applications. */
     readonly plan: ReleasePlan;
     readonly owner?: ReleaseOwner;
+    /**
+     * When the process running the release last said it is alive (written every {@link heartbeatMs} while
+     * Running): how a process on another host tells a running release from a dead one.
+     */
+    readonly heartbeatAt?: string;
     /** How many times it ran (1, then +1 per retry). */
     readonly attempts: number;
     /**
@@ -111,6 +116,8 @@ export interface ReleaseRecord {
     }[];
     /** A rollback: the release whose candidate it restores. */
     readonly rollbackOf?: string;
+    /** The saved plan this release applied (`trigger --plan FILE`): a SHA-256 of the file. */
+    readonly updatePlan?: { readonly sha256: string };
     /** While Suspended (or Queued): why, e.g. `window`, `soak`, `pullRequest`. */
     readonly waitKind?: WaitKind;
     /** While Suspended on a window or a soak: when it resumes (ISO, the earliest). */
@@ -150,6 +157,10 @@ export interface PlannedEnvironment {
     readonly soakTimeMs?: number;
     /** The promotion windows covering this environment (set when the release is created; see applyWindows). */
     readonly windows?: readonly WindowSpec[];
+    /** Policy packs evaluated before the update (absolute directories), and what they see of the environment. */
+    readonly policyPacks?: readonly string[];
+    readonly kind?: "production" | "non-production";
+    readonly tags?: readonly string[];
 }
 
 export interface ReleasePlan {
@@ -208,6 +219,7 @@ export function publicRecord(r: ReleaseRecord) {
         ...(r.warnings && r.warnings.length > 0 ? { warnings: r.warnings } : {}),
         ...(r.hooks && r.hooks.length > 0 ? { hooks: r.hooks } : {}),
         ...(r.rollbackOf ? { rollbackOf: r.rollbackOf } : {}),
+        ...(r.updatePlan ? { updatePlan: r.updatePlan } : {}),
         ...(r.heldEnvironments && r.heldEnvironments.length > 0
             ? { heldEnvironments: r.heldEnvironments }
             : {}),

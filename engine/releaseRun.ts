@@ -8,10 +8,11 @@ import type { WorkflowServices } from "../provider/workflows/registry";
 import type { EngineLocation } from "./engineLocator";
 import { Gates } from "./gates";
 import { heldBack } from "./holds";
+import { applyPolicyPacks } from "./policyPacks";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
 import type { ReleaseQueue } from "./releaseQueue";
-import { finished, thisProcess } from "./releaseQueue";
-import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
+import { finished, heartbeatMs, thisProcess } from "./releaseQueue";
+import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "./releaseRecord";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
 import type { Clock } from "./waits";
 import type { ReleaseStore } from "./releaseStore";
@@ -45,6 +46,10 @@ export interface ReleaseRunContext {
     readonly commitStatus?: (r: ReleaseRecord) => Promise<string | undefined>;
     /** Time for window and soak waits (default: real time). */
     readonly clock?: Clock;
+    /** How often a running release writes its heartbeat (default {@link heartbeatMs}). */
+    readonly heartbeatMs?: number;
+    /** Pulumi's update plan to apply (`pulumi up --plan`): a saved plan's (see plans.ts). */
+    readonly updatePlan?: string;
 }
 
 /** Waits for the release's turn and writes it Running (stepping back when a rival got there first). */
@@ -78,6 +83,11 @@ async function takeTurn(
     }
 }
 
+/** What a live write shows: the status and, while Suspended, what it waits for and until when. */
+function liveKey(status: ReleaseStatus, wait: { waitKind?: string; resumesAt?: string }): string {
+    return `${status} ${wait.waitKind ?? ""} ${wait.resumesAt ?? ""}`;
+}
+
 /**
  * Writes the release through while it runs: Suspended as soon as an environment waits (people look at the
  * record for the pull request) and Running again after, one write after another and never over a Terminating
@@ -85,8 +95,10 @@ async function takeTurn(
  */
 class LiveRecord {
     private readonly live = new Map<string, EnvironmentRecord>();
-    private shown = "Running";
+    // The record was written Running before the update started.
+    private shown = liveKey("Running", {});
     private writes: Promise<void> = Promise.resolve();
+    private stopped = false;
     readonly warnings: string[] = [];
 
     constructor(
@@ -99,7 +111,7 @@ class LiveRecord {
         this.ctx.onProgress?.({ type: "environment", releaseId: this.record.id, environment });
         const status: ReleaseStatus = liveReleaseStatus(this.live.values());
         const wait = status === "Suspended" ? liveReleaseWait(this.live.values()) : {};
-        const key = `${status} ${wait.waitKind ?? ""} ${wait.resumesAt ?? ""}`;
+        const key = liveKey(status, wait);
         if (key === this.shown) {
             return;
         }
@@ -128,9 +140,32 @@ class LiveRecord {
         }
     }
 
+    /**
+     * Writes the stored record again with a fresh `heartbeatAt` while it reads Running (other hosts tell a
+     * live release from a dead one by it); one write after another with the snapshots, never after `stop`.
+     */
+    beat(): void {
+        if (this.stopped) {
+            return;
+        }
+        this.writes = this.writes.then(async () => {
+            const current = await this.ctx.store.get(this.record.id).catch(() => undefined);
+            if (this.stopped || current?.status !== "Running") {
+                return;
+            }
+            await this.ctx.store.put({ ...current, heartbeatAt: now() }).catch(() => undefined);
+        });
+    }
+
+    /** No more writes from here on (the final record is written next). */
+    async stop(): Promise<void> {
+        this.stopped = true;
+        await this.writes;
+    }
+
     /** The update is over: a Suspended snapshot still queued is stale (the final record is written next). */
     async close(): Promise<void> {
-        this.shown = "Running";
+        this.shown = "closed";
         await this.writes;
     }
 }
@@ -149,6 +184,7 @@ export async function runRelease(
     try {
         return await attempt(ctx, record, initial, previous);
     } catch (e) {
+        await heartbeats.get(record.id)?.();
         // Anything unexpected (an Argo Server error, a lost backend) still ends the release: a record left
         // Running would hold the product's turn while its process lives on (serve).
         await ctx.store
@@ -157,6 +193,9 @@ export async function runRelease(
         throw e;
     }
 }
+
+/** Per running attempt (by release id): stops its heartbeat and waits for its last live write. */
+const heartbeats = new Map<string, () => Promise<void>>();
 
 /** One attempt, its turn taken. */
 async function attempt(
@@ -183,11 +222,17 @@ async function attempt(
     );
     const stopWatching = ctx.queue.watchForTerminate(record.id, stop);
     const live = new LiveRecord(ctx, record);
+    const heartbeat = setInterval(() => live.beat(), ctx.heartbeatMs ?? heartbeatMs);
+    heartbeats.set(record.id, async () => {
+        heartbeats.delete(record.id);
+        clearInterval(heartbeat);
+        await live.stop();
+    });
     // Warnings known before the run (a rollback's newer downstream environments) stay on the final record.
     live.warnings.push(...(initial.warnings ?? []));
     // Held environments (and those after them) are left out of the update: nothing is written or run for them.
     const held = heldBack(record);
-    const plan = {
+    let plan: ReleasePlan = {
         ...record.plan,
         environments: record.plan.environments.filter((e) => !held.has(e.name)),
         untargeted: [
@@ -217,6 +262,31 @@ async function attempt(
     let gateError: string | undefined;
     try {
         gateError = await runStartHooks(gates, record);
+        if (!gateError) {
+            // Policy packs, in a preview before the update: a mandatory violation fails that environment only.
+            try {
+                const gated = await applyPolicyPacks({
+                    releaseId: record.id,
+                    product: record.product,
+                    flow: record.flow,
+                    plan,
+                    candidate: record.candidate,
+                    cacheDir: ctx.gitCacheDir,
+                    stack: await ctx.stack,
+                    signal: controller.signal,
+                    environments: record.environments,
+                });
+                plan = gated.plan;
+                live.warnings.push(...gated.warnings);
+                for (const e of gated.environments.filter((g) => !record.environments.includes(g))) {
+                    live.onEnvironment(e);
+                }
+                record = { ...record, environments: gated.environments };
+                environments = record.environments;
+            } catch (e) {
+                gateError = messageOf(e);
+            }
+        }
         if (!gateError && plan.environments.length > 0) {
             const result = await runReleaseUpdate({
                 engine: ctx.engine,
@@ -235,6 +305,7 @@ async function attempt(
                 gates,
                 signal: controller.signal,
                 clock: ctx.clock,
+                ...(ctx.updatePlan ? { updatePlan: ctx.updatePlan } : {}),
                 onEnvironment: (e) => live.onEnvironment(e),
             });
             environments = record.environments.map(
@@ -271,6 +342,7 @@ async function attempt(
     if (live.warnings.length > 0) {
         record = { ...record, warnings: [...new Set(live.warnings)] };
     }
+    await heartbeats.get(record.id)?.();
     await ctx.store.put(record);
     ctx.onProgress?.({ type: "release", release: record });
     return record;

@@ -2,14 +2,25 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { redactDeep } from "../model/redact";
+import { finalReleaseStatuses } from "../model/status";
 import { tokens } from "../model/tokens";
 import type { Hold } from "./holds";
 import type { EngineLocation } from "./engineLocator";
 import type { ReleaseRecord } from "./releaseRecord";
-import { openStack } from "./workspace";
+import type { StoredResource } from "./workspace";
+import { listStackNames, openStack, readStackResources } from "./workspace";
 
 export const recordsProject = "promotions-releases";
 const recordType = "promotions:index:ReleaseRecord";
+
+/**
+ * The product's stack keeps every release that is not over and the latest finished ones; when more than
+ * `liveFinishedMax` finished releases are there, the oldest `pageSize` move to an archive page, a stack of
+ * their own that is written once. A write then rewrites a stack of bounded size, whatever the number of
+ * releases already stored (the backend keeps a copy of every checkpoint in its history and backups).
+ */
+export const liveFinishedMax = 60;
+export const pageSize = 50;
 
 /** One release in the records stack: a component whose outputs are the record. */
 class ReleaseRecordResource extends pulumi.ComponentResource {
@@ -25,6 +36,8 @@ export interface ReleaseStoreOptions {
     readonly passphrase: string;
     readonly product: string;
     readonly inheritedPath?: string;
+    /** When finished records move to archive pages (defaults: {@link liveFinishedMax}, {@link pageSize}). */
+    readonly archive?: { readonly liveFinishedMax: number; readonly pageSize: number };
 }
 
 const cursorType = "promotions:index:WatchCursor";
@@ -105,6 +118,55 @@ export class ReleaseStore {
                 target: [this.urn(record.id)],
             }),
         );
+        if (finalReleaseStatuses.has(record.status)) {
+            await this.archive();
+        }
+    }
+
+    /**
+     * Moves the oldest finished records to an archive page when the product's stack holds too many: the page
+     * is written first, then they are removed from the product's stack. A process dying in between leaves a
+     * record in both places (readers take the product stack's; the next archive writes it again); another
+     * process archiving the same records at once writes the same page (named by its records) and removes
+     * the same resources: nothing is lost either way.
+     */
+    private async archive(): Promise<void> {
+        const finishedRecords = (await this.live())
+            .filter((r) => finalReleaseStatuses.has(r.status))
+            .reverse();
+        const limits = this.opts.archive ?? { liveFinishedMax, pageSize };
+        if (finishedRecords.length <= limits.liveFinishedMax) {
+            return;
+        }
+        const moving = finishedRecords.slice(0, limits.pageSize);
+        const page = await openStack({
+            engine: this.opts.engine,
+            backendUrl: this.opts.backendUrl,
+            passphrase: this.opts.passphrase,
+            projectName: recordsProject,
+            stackName: pageName(this.opts.product, moving),
+            program: async () => ({}),
+            inheritedPath: this.opts.inheritedPath,
+        });
+        await withLockRetry(() =>
+            page.up({
+                program: async () => {
+                    for (const r of moving) {
+                        new ReleaseRecordResource(r.id, { record: r });
+                    }
+                    return {};
+                },
+            }),
+        );
+        const stack = await this.open();
+        const latest = (await this.live())[0];
+        // A targeted update deletes the targeted resources the program no longer declares.
+        await withLockRetry(() =>
+            stack.up({
+                program: async () => (latest ? { latest } : {}),
+                target: moving.map((r) => this.urn(r.id)),
+            }),
+        );
     }
 
     /** Records where the trigger watcher stopped for an application (its last handled commit). */
@@ -112,7 +174,7 @@ export class ReleaseStore {
         const stack = await this.open();
         const name = `cursor.${application}`;
         // The stack outputs keep carrying the latest release.
-        const latest = (await this.list())[0];
+        const latest = (await this.live())[0];
         await withLockRetry(() =>
             stack.up({
                 program: async () => {
@@ -129,7 +191,7 @@ export class ReleaseStore {
         const stack = await this.open();
         const name = `hold.${hold.environment}`;
         const plain = redactDeep(JSON.parse(JSON.stringify(hold)) as Hold);
-        const latest = (await this.list())[0];
+        const latest = (await this.live())[0];
         await withLockRetry(() =>
             stack.up({
                 program: async () => {
@@ -143,44 +205,207 @@ export class ReleaseStore {
 
     /** Every hold of the product, active or released, by environment name. */
     async holds(): Promise<Hold[]> {
-        const stack = await this.open();
-        const state = await stack.exportStack();
-        const resources =
-            (state.deployment as { resources?: { type: string; outputs?: { hold?: Hold } }[] }).resources ??
-            [];
-        return resources
+        return (await this.resources())
             .filter((r) => r.type === holdType && r.outputs?.hold)
-            .map((r) => r.outputs!.hold!)
+            .map((r) => r.outputs!.hold as Hold)
             .sort((a, b) => (a.environment < b.environment ? -1 : 1));
     }
 
     /** The last commit the trigger watcher handled for an application, if it ever ran. */
     async getCursor(application: string): Promise<string | undefined> {
-        const stack = await this.open();
-        const state = await stack.exportStack();
-        const resources =
-            (state.deployment as { resources?: { type: string; urn: string; outputs?: { sha?: string } }[] })
-                .resources ?? [];
-        return resources.find((r) => r.type === cursorType && r.urn.endsWith(`::cursor.${application}`))
-            ?.outputs?.sha;
+        const cursor = (await this.resources()).find(
+            (r) => r.type === cursorType && r.urn.endsWith(`::cursor.${application}`),
+        );
+        return cursor?.outputs?.sha as string | undefined;
     }
 
-    /** Every record, newest first. */
+    /**
+     * The records in the product's own stack, newest first: every release not over yet (the queue reads
+     * these) and the latest finished ones.
+     */
+    async live(): Promise<ReleaseRecord[]> {
+        return recordsOf(await this.resources()).sort(newestFirst);
+    }
+
+    /** Every record, the archive pages' too, newest first. */
     async list(): Promise<ReleaseRecord[]> {
-        const stack = await this.open();
-        const state = await stack.exportStack();
-        const resources =
-            (state.deployment as { resources?: { type: string; outputs?: { record?: ReleaseRecord } }[] })
-                .resources ?? [];
-        return resources
-            .filter((r) => r.type === recordType && r.outputs?.record)
-            .map((r) => r.outputs!.record!)
-            .sort((a, b) =>
-                a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1,
-            );
+        return this.page({ limit: Number.POSITIVE_INFINITY });
+    }
+
+    /**
+     * Up to `limit` records matching `where`, newest first: the product's stack first, then archive pages
+     * (newest first) only as far as the page needs them.
+     */
+    async page(q: {
+        readonly limit: number;
+        readonly where?: (r: ReleaseRecord) => boolean;
+    }): Promise<ReleaseRecord[]> {
+        const pool = new Map<string, ReleaseRecord>();
+        const add = (records: readonly ReleaseRecord[]) => {
+            for (const r of records) {
+                if (!pool.has(r.id)) {
+                    pool.set(r.id, r);
+                }
+            }
+        };
+        add(await this.live());
+        const pages = await this.pages();
+        for (let next = 0; ; next++) {
+            const taken = [...pool.values()].filter((r) => q.where?.(r) ?? true).sort(newestFirst);
+            const bound = pages[next];
+            // Every record of the next page is at most as new as its name says.
+            if (!bound || (taken.length >= q.limit && taken[q.limit - 1].createdAt > bound.newest)) {
+                return taken.slice(0, q.limit);
+            }
+            add(await this.readPage(bound.name));
+        }
+    }
+
+    /**
+     * Removes whole archive pages beyond what `keep` asks to keep (see {@link pagesBeyond}); the product's own
+     * stack (every release not over, the latest finished ones) is never touched. Returns what it removed, or
+     * with `dryRun` what it would remove.
+     */
+    async prune(keep: Keep, dryRun: boolean, now: Date = new Date()): Promise<PrunedPage[]> {
+        const pages: PrunedPage[] = [];
+        for (const page of await this.pages()) {
+            const records = await this.readPage(page.name);
+            const dates = records.map((r) => r.createdAt).sort();
+            pages.push({
+                name: page.name,
+                records: records.length,
+                oldest: dates[0] ?? "",
+                newest: page.newest,
+            });
+        }
+        const doomed = pagesBeyond((await this.live()).length, pages, keep, now);
+        if (!dryRun) {
+            const workspace = (await this.open()).workspace;
+            for (const page of doomed) {
+                await workspace.removeStack(page.name, { force: true });
+            }
+        }
+        return doomed;
+    }
+
+    /** The product's archive pages, newest first. */
+    private async pages(): Promise<{ name: string; newest: string }[]> {
+        const prefix = `${this.opts.product}${pageMark}`;
+        const names = await listStackNames(this.opts.backendUrl, recordsProject, () => this.open());
+        return names
+            .filter((n) => n.startsWith(prefix))
+            .map((name) => ({ name, newest: pageNewest(name.slice(prefix.length)) }))
+            .sort((a, b) => (a.name < b.name ? 1 : -1));
+    }
+
+    private async readPage(name: string): Promise<ReleaseRecord[]> {
+        const read = readStackResources(this.opts.backendUrl, recordsProject, name);
+        if (read !== undefined) {
+            return recordsOf(read);
+        }
+        const page = await openStack({
+            engine: this.opts.engine,
+            backendUrl: this.opts.backendUrl,
+            passphrase: this.opts.passphrase,
+            projectName: recordsProject,
+            stackName: name,
+            program: async () => ({}),
+            inheritedPath: this.opts.inheritedPath,
+        });
+        const state = await page.exportStack();
+        return recordsOf((state.deployment as { resources?: StoredResource[] }).resources ?? []);
+    }
+
+    /**
+     * The records stack's resources: read from the backend's file where it is a `file://` backend whose
+     * stack exists, else exported by the engine.
+     */
+    private async resources(): Promise<StoredResource[]> {
+        const read = readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
+        if (read !== undefined) {
+            return read;
+        }
+        const state = await (await this.open()).exportStack();
+        return (state.deployment as { resources?: StoredResource[] }).resources ?? [];
     }
 
     async get(id: string): Promise<ReleaseRecord | undefined> {
-        return (await this.list()).find((r) => r.id === id);
+        const live = (await this.live()).find((r) => r.id === id);
+        if (live) {
+            return live;
+        }
+        for (const page of await this.pages()) {
+            const found = (await this.readPage(page.name)).find((r) => r.id === id);
+            if (found) {
+                return found;
+            }
+        }
+        return undefined;
     }
+}
+
+const pageMark = ".archive-";
+
+/** What `prune` keeps: the newest `count` releases at least, or every release newer than `maxAgeMs`. */
+export type Keep = { readonly count: number } | { readonly maxAgeMs: number };
+
+export interface PrunedPage {
+    readonly name: string;
+    readonly records: number;
+    readonly oldest: string;
+    readonly newest: string;
+}
+
+/**
+ * The archive pages (newest first) wholly beyond what `keep` keeps: by count, the pages after the newest
+ * `count` releases (the product's stack, `live` of them, counts first; a page partly needed is kept whole);
+ * by age, the pages whose newest release is older than `maxAgeMs`.
+ */
+export function pagesBeyond(live: number, pages: readonly PrunedPage[], keep: Keep, now: Date): PrunedPage[] {
+    if ("count" in keep) {
+        let kept = live;
+        return pages.filter((p) => {
+            const beyond = kept >= keep.count;
+            kept += p.records;
+            return beyond;
+        });
+    }
+    const cutoff = new Date(now.getTime() - keep.maxAgeMs).toISOString();
+    return pages.filter((p) => p.newest < cutoff);
+}
+
+/** Newest first: by creation time, then id. */
+function newestFirst(a: ReleaseRecord, b: ReleaseRecord): number {
+    return a.createdAt < b.createdAt
+        ? 1
+        : a.createdAt > b.createdAt
+          ? -1
+          : a.id < b.id
+            ? 1
+            : a.id > b.id
+              ? -1
+              : 0;
+}
+
+function recordsOf(resources: readonly StoredResource[]): ReleaseRecord[] {
+    return resources
+        .filter((r) => r.type === recordType && r.outputs?.record)
+        .map((r) => r.outputs!.record as ReleaseRecord);
+}
+
+/**
+ * An archive page's stack name: the product, the newest creation time among its records (so names sort by
+ * age and a reader knows how new a page is without opening it) and its oldest record's id (so two processes
+ * archiving the same records write the same page).
+ */
+export function pageName(product: string, records: readonly ReleaseRecord[]): string {
+    const newest = records.reduce((m, r) => (r.createdAt > m ? r.createdAt : m), "");
+    const stamp = newest.replace(/[-:]/g, "").replace(/\.(\d+)Z$/, "$1Z");
+    return `${product}${pageMark}${stamp}-${records[0].id.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+}
+
+/** The newest creation time a page name carries, as an ISO string (`pageName` in reverse). */
+function pageNewest(rest: string): string {
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z/.exec(rest);
+    return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : "9999";
 }

@@ -1,15 +1,19 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import * as zlib from "zlib";
+import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { setTimeout as sleep } from "node:timers/promises";
+import * as semver from "semver";
 import {
     CommandError,
     LocalWorkspace,
     PulumiCommand,
+    Stack,
     StackAlreadyExistsError,
 } from "@pulumi/pulumi/automation";
 import type { EngineLocation } from "./engineLocator";
 import { enginePath, packageRoot } from "./engineLocator";
+import { readOr, withDirLock } from "../provider/dirLock";
 
 /** How to reach one stack of an inline program. */
 export interface StackOptions {
@@ -39,7 +43,7 @@ export interface StackOptions {
  * the user's configuration lives.
  */
 export async function openStack(opts: StackOptions): Promise<Stack> {
-    const pulumiCommand = await commandFor(opts.engine);
+    const pulumiCommand = commandFor(opts.engine);
     const workDir = opts.workDir ?? defaultWorkDir(opts.backendUrl, opts.projectName);
     fs.mkdirSync(workDir, { recursive: true });
     if (opts.backendUrl.startsWith("file://")) {
@@ -49,24 +53,150 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
     // hold the passphrase salt): they open it one at a time, and a stack another process created meanwhile is
     // selected, not created twice.
     return withDirLock(path.join(workDir, ".open-lock"), () =>
-        retry(() =>
-            LocalWorkspace.createOrSelectStack(
-                { projectName: opts.projectName, stackName: opts.stackName, program: opts.program },
-                {
-                    workDir,
-                    pulumiCommand,
-                    secretsProvider: "passphrase",
-                    projectSettings: {
-                        name: opts.projectName,
-                        runtime: "nodejs",
-                        main: packageRoot,
-                        backend: { url: opts.backendUrl },
-                    },
-                    envVars: { ...engineEnv(opts), ...opts.extraEnv },
-                },
-            ),
-        ),
+        retry(async () => {
+            // Other processes' `pulumi` commands read this Pulumi.yaml while they run: it is written only when
+            // it changes, whole (the Automation API would rewrite it in place on every open).
+            writeIfChanged(
+                path.join(workDir, "Pulumi.yaml"),
+                [
+                    `name: ${JSON.stringify(opts.projectName)}`,
+                    "runtime: nodejs",
+                    `main: ${JSON.stringify(packageRoot)}`,
+                    "backend:",
+                    `  url: ${JSON.stringify(opts.backendUrl)}`,
+                    "",
+                ].join("\n"),
+            );
+            const workspace = await LocalWorkspace.create({
+                program: opts.program,
+                workDir,
+                pulumiCommand,
+                secretsProvider: "passphrase",
+                envVars: { ...engineEnv(opts), ...opts.extraEnv },
+            });
+            // Every command we run names its stack (`--stack`), so selecting one only checks that it exists: a
+            // `pulumi stack select` of its own. Where the backend's files show whether the stack exists, skip
+            // that check (and the failed select before a new stack's `stack init`).
+            const seen = stackSeen(opts.backendUrl, opts.projectName, opts.stackName);
+            if (seen === "exists") {
+                workspace.selectStack = () => Promise.resolve();
+            } else if (seen === "absent") {
+                try {
+                    return lean(await Stack.create(opts.stackName, workspace));
+                } catch (e) {
+                    if (!(e instanceof StackAlreadyExistsError)) {
+                        throw e;
+                    }
+                }
+            }
+            return lean(await Stack.createOrSelect(opts.stackName, workspace));
+        }),
     );
+}
+
+/**
+ * The stack without the queries the Automation API makes after every `up` (`stack output` twice and
+ * `stack history`: three more `pulumi` processes, about a second): nothing here reads an update's result,
+ * the engine's events already said what happened.
+ */
+function lean(stack: Stack): Stack {
+    return Object.assign(stack, {
+        outputs: () => Promise.resolve({}),
+        info: () => Promise.resolve(undefined),
+    });
+}
+
+/** Writes `text` to `file` through a temporary file and a rename, unless the file already holds it. */
+function writeIfChanged(file: string, text: string): void {
+    if (readOr(file, "") === text) {
+        return;
+    }
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, file);
+}
+
+/** The directory of a `file://` backend's files, when it uses the project layout (or is still empty). */
+function projectLayoutRoot(backendUrl: string): string | undefined {
+    if (!backendUrl.startsWith("file://")) {
+        return undefined;
+    }
+    const root = path.join(fileUrlPath(backendUrl), ".pulumi");
+    const meta = readOr(path.join(root, "meta.yaml"), "version: 1");
+    return /^version: *1\b/m.test(meta) ? root : undefined;
+}
+
+/** The stack's checkpoint file in a `file://` backend (project layout), when it exists. */
+function stackFileOf(backendUrl: string, project: string, stack: string): string | undefined {
+    const root = projectLayoutRoot(backendUrl);
+    const base = root && path.join(root, "stacks", project, stack);
+    return base ? [`${base}.json`, `${base}.json.gz`].find((f) => fs.existsSync(f)) : undefined;
+}
+
+/** Whether the backend's files show the stack, or `unknown` (another backend or layout: ask the engine). */
+function stackSeen(backendUrl: string, project: string, stack: string): "exists" | "absent" | "unknown" {
+    if (projectLayoutRoot(backendUrl) === undefined) {
+        return "unknown";
+    }
+    return stackFileOf(backendUrl, project, stack) === undefined ? "absent" : "exists";
+}
+
+/**
+ * The names of a project's stacks: from a `file://` backend's directory, else asked of the engine through
+ * a stack of that project (`open`).
+ */
+export async function listStackNames(
+    backendUrl: string,
+    project: string,
+    open: () => Promise<Stack>,
+): Promise<string[]> {
+    const root = projectLayoutRoot(backendUrl);
+    if (root !== undefined) {
+        let files: string[] = [];
+        try {
+            files = fs.readdirSync(path.join(root, "stacks", project));
+        } catch {
+            return [];
+        }
+        return files.filter((f) => /\.json(\.gz)?$/.test(f)).map((f) => f.replace(/\.json(\.gz)?$/, ""));
+    }
+    const stacks = await (await open()).workspace.listStacks();
+    return stacks.map((s) => s.name.split("/").pop() ?? s.name);
+}
+
+/** A checkpoint resource as the backend stores it. */
+export interface StoredResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly outputs?: Record<string, unknown>;
+}
+
+/**
+ * The resources of a stack's latest checkpoint, read straight from a `file://` backend (the backend writes
+ * each checkpoint whole with a rename, so a reader never sees half of one): a file read instead of a
+ * `pulumi stack export` process. `undefined` where that is not possible (another backend, another layout,
+ * no such stack yet); callers then ask the engine.
+ */
+export function readStackResources(
+    backendUrl: string,
+    project: string,
+    stack: string,
+): StoredResource[] | undefined {
+    const file = stackFileOf(backendUrl, project, stack);
+    if (file === undefined) {
+        return undefined;
+    }
+    try {
+        const raw = fs.readFileSync(file);
+        const text = file.endsWith(".gz") ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+        const parsed = JSON.parse(text) as {
+            version?: number;
+            checkpoint?: { latest?: { resources?: StoredResource[] } };
+        };
+        return parsed.version === 3 ? (parsed.checkpoint?.latest?.resources ?? []) : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /** Runs `fn` again (up to 5 times, with jitter) when opening a stack raced another process. */
@@ -80,62 +210,6 @@ async function retry<T>(fn: () => Promise<T>): Promise<T> {
             }
             await sleep(100 * attempt + Math.random() * 200);
         }
-    }
-}
-
-/**
- * A lock between processes of this host: a directory made atomically, holding the owner's pid. A lock whose
- * owner is gone (a SIGKILLed process) is taken over.
- */
-export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            fs.mkdirSync(lockDir);
-            fs.writeFileSync(path.join(lockDir, "pid"), String(process.pid));
-            break;
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-                throw e;
-            }
-            const owner = Number(readOr(path.join(lockDir, "pid"), "0"));
-            const age = Date.now() - (statOr(lockDir)?.mtimeMs ?? Date.now());
-            if ((owner > 0 && !alive(owner)) || (owner === 0 && age > 5_000) || Date.now() > deadline) {
-                fs.rmSync(lockDir, { recursive: true, force: true });
-                continue;
-            }
-            await sleep(50 + Math.random() * 100);
-        }
-    }
-    try {
-        return await fn();
-    } finally {
-        fs.rmSync(lockDir, { recursive: true, force: true });
-    }
-}
-
-function readOr(file: string, fallback: string): string {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch {
-        return fallback;
-    }
-}
-
-function statOr(p: string): fs.Stats | undefined {
-    try {
-        return fs.statSync(p);
-    } catch {
-        return undefined;
-    }
-}
-
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
     }
 }
 
@@ -155,10 +229,23 @@ function engineEnv(opts: {
     };
 }
 
-/** The Automation API's handle on our engine; `<root>/bin` goes first on PATH, so its plugins are found. */
-function commandFor(engine: EngineLocation): Promise<PulumiCommand> {
-    const binDir = path.dirname(engine.pulumi);
-    return PulumiCommand.get({ root: path.basename(binDir) === "bin" ? path.dirname(binDir) : undefined });
+const commands = new Map<string, PulumiCommand>();
+
+/**
+ * The Automation API's handle on our engine, one per process. `PulumiCommand.get` would run `pulumi version`
+ * for every stack opened; the engine's version is already known (the locator checked it), so the handle is
+ * made from it. Its plugins are found through the PATH {@link engineEnv} gives.
+ */
+function commandFor(engine: EngineLocation): PulumiCommand {
+    let command = commands.get(engine.pulumi);
+    if (command === undefined) {
+        command = Object.assign(Object.create(PulumiCommand.prototype) as PulumiCommand, {
+            command: engine.pulumi,
+            version: semver.parse(engine.version.replace(/^v/, "")),
+        });
+        commands.set(engine.pulumi, command);
+    }
+    return command;
 }
 
 function defaultWorkDir(backendUrl: string, project: string): string {
@@ -196,7 +283,7 @@ export async function openLocalStack(opts: LocalStackOptions): Promise<Stack> {
     return LocalWorkspace.createOrSelectStack(
         { stackName: opts.stackName, workDir: opts.workDir },
         {
-            pulumiCommand: await commandFor(opts.engine),
+            pulumiCommand: commandFor(opts.engine),
             secretsProvider: "passphrase",
             envVars: engineEnv(opts),
         },

@@ -3,6 +3,7 @@
 #   pulumi                          the CLI and engine
 #   pulumi-language-nodejs          the Node.js language host (local programs: `pulumi up` in a directory)
 #   pulumi-resource-pulumi-nodejs   the dynamic-provider host
+#   pulumi-analyzer-policy          the Node.js policy-pack host (policy packs as promotion gates)
 #
 # Order of preference:
 #   1. a `pulumi` on PATH whose version fits the SDK (same major, not older);
@@ -53,6 +54,10 @@ install_shims() {
     # when the engine that started it is gone.
     cp "$project_dir/scripts/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
     chmod +x "$bin/pulumi-resource-pulumi-nodejs"
+    # The Node.js policy-pack host (used when no language host is found; see the script).
+    cp "$project_dir/scripts/pulumi-analyzer-policy" "$bin/pulumi-analyzer-policy"
+    chmod +x "$bin/pulumi-analyzer-policy"
+    ln -sfn pulumi-analyzer-policy "$bin/pulumi-analyzer-policy-nodejs"
     # Keep this project's language host current when it is the one installed.
     if [ -f "$bin/pulumi-language-nodejs.js" ]; then
         cp "$project_dir/scripts/pulumi-language-nodejs.js" "$bin/pulumi-language-nodejs.js"

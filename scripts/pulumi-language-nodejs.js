@@ -156,6 +156,62 @@ function installDependencies(call) {
     });
 }
 
+// RunPlugin: how the engine starts plugins written in Node.js, policy packs included (since v3.221.0 a Node
+// policy pack runs through its language host, not through `pulumi-analyzer-policy`). Like Pulumi's own host:
+// a policy pack (kind "analyzer") runs `@pulumi/pulumi/cmd/run-policy-pack <engine> <pack dir>` in the pack's
+// directory, any other plugin `@pulumi/pulumi/cmd/run-plugin <dir> <args>`; stdout and stderr stream back and
+// the exit code ends the stream. The pack's own node_modules come first; this project's node_modules are on
+// NODE_PATH, so a pack without its own `npm install` still finds @pulumi/policy and @pulumi/pulumi.
+function runPlugin(call) {
+    const req = call.request;
+    const info = req.getInfo();
+    const dir = (info && info.getProgramDirectory()) || req.getPwd() || process.cwd();
+    const analyzer = req.getKind() === "analyzer";
+    const script = analyzer ? "@pulumi/pulumi/cmd/run-policy-pack" : "@pulumi/pulumi/cmd/run-plugin";
+    const send = (field, value) => {
+        const resp = new langproto.RunPluginResponse();
+        resp[field](value);
+        call.write(resp);
+    };
+    let runPath;
+    try {
+        runPath = require.resolve(script, { paths: [dir, sdkDir] });
+    } catch {
+        send("setStderr", Buffer.from(`${script} is not installed for ${dir}: run npm install there\n`));
+        send("setExitcode", 1);
+        return call.end();
+    }
+    const env = { ...process.env };
+    for (const kv of req.getEnvList()) {
+        const i = kv.indexOf("=");
+        if (i > 0) {
+            env[kv.slice(0, i)] = kv.slice(i + 1);
+        }
+    }
+    const ours = path.dirname(path.dirname(sdkDir));
+    env.NODE_PATH = [env.NODE_PATH, ours].filter(Boolean).join(path.delimiter);
+    const options = info && info.getOptions() ? info.getOptions().toJavaScript() : {};
+    env.PULUMI_NODEJS_TYPESCRIPT = options.typescript === false ? "false" : "true";
+    const args = analyzer ? [runPath, ...req.getArgsList(), dir] : [runPath, dir, ...req.getArgsList()];
+    const child = spawn(process.execPath, args, { cwd: analyzer ? dir : req.getPwd() || dir, env });
+    child.stdout.on("data", (chunk) => send("setStdout", chunk));
+    child.stderr.on("data", (chunk) => send("setStderr", chunk));
+    let ended = false;
+    const end = (code) => {
+        if (!ended) {
+            ended = true;
+            send("setExitcode", code);
+            call.end();
+        }
+    };
+    child.on("error", (err) => {
+        send("setStderr", Buffer.from(`could not run node: ${err.message}\n`));
+        end(1);
+    });
+    child.on("close", (code) => end(code === null ? 1 : code));
+    call.on("cancelled", () => child.kill("SIGTERM"));
+}
+
 const host = {
     handshake(call, callback) {
         engineAddress = call.request.getEngineAddress() || engineAddress;
@@ -174,6 +230,7 @@ const host = {
         callback(undefined, info);
     },
     installDependencies,
+    runPlugin,
     about(_call, callback) {
         const resp = new langproto.AboutResponse();
         resp.setExecutable(process.execPath);

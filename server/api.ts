@@ -150,7 +150,9 @@ export function createApi(o: ApiOptions): Api {
     const waiters = new Map<string, (r: ReleaseRecord) => void>();
     const events = new ReleaseEvents({
         list: async () =>
-            (await Promise.all(o.catalog.products.map((p) => o.engine.releases(p.name)))).flat(),
+            (
+                await Promise.all(o.catalog.products.map((p) => o.engine.releases(p.name, { current: true })))
+            ).flat(),
         pollMs: o.eventPollMs ?? 3000,
         onError: (e) => log(`reading releases for the event stream failed: ${messageOf(e)}`),
     });
@@ -379,9 +381,19 @@ export function createApi(o: ApiOptions): Api {
         }),
         async (c) => {
             const q = parseReleaseQuery(c.req.valid("query"));
+            // One more than the page per product tells whether there is a next page; no product reads more.
+            const wanted = {
+                limit: q.limit + 1,
+                ...(q.before !== undefined ? { before: q.before } : {}),
+                where: (r: ReleaseRecord) =>
+                    (q.status === undefined || r.status === q.status) &&
+                    (q.flow === undefined || r.flow === q.flow),
+            };
             const records = q.product
-                ? (findProduct(o.catalog, q.product), await o.engine.releases(q.product))
-                : (await Promise.all(o.catalog.products.map((p) => o.engine.releases(p.name)))).flat();
+                ? (findProduct(o.catalog, q.product), await o.engine.releases(q.product, wanted))
+                : (
+                      await Promise.all(o.catalog.products.map((p) => o.engine.releases(p.name, wanted)))
+                  ).flat();
             const page = pageReleases(records, q);
             return c.json(
                 out({

@@ -3,12 +3,20 @@ import type { ReleasesCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { formatReleaseList } from "../output";
 
-/** `promote releases --product P`: every release, newest first, a column per environment. */
+/**
+ * `promote releases --product P [--limit N] [--before ID]`: every release (or one page of them), newest
+ * first, a column per environment.
+ */
 export async function releases(
     opts: ReleasesCommandOptions,
     deps: Pick<CliDeps, "io" | "engine">,
 ): Promise<number> {
-    const list = await (await deps.engine()).releases(opts.product);
+    const list = await (
+        await deps.engine()
+    ).releases(opts.product, {
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        ...(opts.before !== undefined ? { before: opts.before } : {}),
+    });
     if (opts.json) {
         deps.io.out(JSON.stringify(list.map(summary), null, 2));
     } else {

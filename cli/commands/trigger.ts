@@ -14,6 +14,8 @@ export function trigger(
             ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
             ...(opts.overrideHold ? { overrideHold: true } : {}),
             ...(opts.overrideWindow ? { overrideWindow: true } : {}),
+            ...(opts.policyPacks ? { policyPacks: opts.policyPacks } : {}),
+            ...(opts.planFile ? { planFile: opts.planFile } : {}),
         }),
     );
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { withDirLock } from "../dirLock";
 import { Repository, serialized } from "../git/repository";
 import { backoffMs } from "../git/retry";
 import { mergeFileChanges, planApplication } from "../promotion";
@@ -27,10 +28,13 @@ export const commitAction = {
         return plan;
     },
     run(req: ActionRequest): Promise<ActionResult> {
-        // Environments of one release that share a branch would only race each other's pushes: take turns
-        // (they all run in the one provider process). Retries remain for writers outside this process.
-        const key = `${Repository.dirFor(req.cacheDir, req.repoURL)}#${req.targetRevision}`;
-        return serialized(key, () => commitOnce(req));
+        // Writers of one branch would only race each other's pushes: they take turns, within the provider
+        // process (environments of one release) and between processes of this host (releases of other
+        // products) through a lock beside the clone cache. Retries remain for writers on other hosts.
+        const dir = Repository.dirFor(req.cacheDir, req.repoURL);
+        const key = `${dir}#${req.targetRevision}`;
+        const lock = `${dir}.${req.targetRevision.replace(/[^A-Za-z0-9._-]/g, "_")}.push-lock`;
+        return serialized(key, () => withDirLock(lock, () => commitOnce(req)));
     },
 } satisfies PromotionAction;
 

@@ -215,3 +215,30 @@ describe("settingsFrom", () => {
         );
     });
 });
+
+describe("releases and prune options", () => {
+    it("pages with --limit and --before; --keep is a count or an age", () => {
+        assert.deepStrictEqual(options(["releases", "--product", "web", "--limit", "50", "--before", "r1"]), {
+            product: "web",
+            json: false,
+            limit: 50,
+            before: "r1",
+        });
+        refused(
+            ["releases", "--product", "web", "--limit", "0"],
+            /--limit "0": a whole number/,
+            /promote releases/,
+        );
+        const keep = (k: string) =>
+            (options(["prune", "--product", "web", "--keep", k]) as { keep: unknown }).keep;
+        assert.deepStrictEqual(keep("500"), { count: 500 });
+        assert.deepStrictEqual(keep("9m"), { maxAgeMs: 9 * 30 * 86_400_000 });
+        assert.deepStrictEqual(keep("2w"), { maxAgeMs: 14 * 86_400_000 });
+        refused(
+            ["prune", "--product", "web", "--keep", "soon"],
+            /--keep "soon": a number of releases/,
+            /promote prune/,
+        );
+        refused(["prune", "--product", "web"], /missing --keep/, /promote prune/);
+    });
+});

@@ -18,6 +18,7 @@ import { preview } from "../../../cli/commands/preview";
 import type { StackDescription } from "../../../cli/commands/stack";
 import { stack } from "../../../cli/commands/stack";
 import { promote } from "../../../cli/commands/promote";
+import { prune } from "../../../cli/commands/prune";
 import { release } from "../../../cli/commands/release";
 import { releases } from "../../../cli/commands/releases";
 import { retry } from "../../../cli/commands/retry";
@@ -154,6 +155,22 @@ class FakeEngine implements CliEngine {
         this.calls.push("previewWithEngine");
         return this.preview(o);
     }
+    async savePlan(o: PreviewOptions & { file: string }) {
+        this.calls.push(`savePlan ${o.file}`);
+        return {
+            plan: {
+                format: "pulumi-promotions/update-plan@1" as const,
+                product: o.product,
+                target: o.target,
+                releaseId: "r20261123-000000-abcd",
+                sourceCommit: "0123456789abcdef",
+                createdAt: "2026-11-23T00:00:00.000Z",
+                files: [],
+                pulumiPlan: {},
+            },
+            preview: await this.preview(o),
+        };
+    }
     async stackInfo(product: string) {
         this.calls.push(`stackInfo ${product}`);
         return {
@@ -186,9 +203,15 @@ class FakeEngine implements CliEngine {
         this.calls.push(`terminate ${id}`);
         return this.result;
     }
-    async releases(product: string) {
-        this.calls.push(`releases ${product}`);
+    async releases(product: string, q: { limit?: number; before?: string } = {}) {
+        this.calls.push(
+            `releases ${product}${q.limit ? ` --limit ${q.limit}` : ""}${q.before ? ` --before ${q.before}` : ""}`,
+        );
         return [this.result];
+    }
+    async prune(product: string, keep: { count: number } | { maxAgeMs: number }, dryRun: boolean) {
+        this.calls.push(`prune ${product} ${JSON.stringify(keep)}${dryRun ? " dry-run" : ""}`);
+        return [{ name: `${product}.archive-1`, records: 50, oldest: "2025-01-01", newest: "2025-01-02" }];
     }
     async find(id: string) {
         if (id !== this.result.id) {
@@ -382,6 +405,23 @@ describe("commands", () => {
             undefined,
             "the public record, not the internal one",
         );
+    });
+
+    it("releases pages with --limit/--before; prune says what it removes, or would", async () => {
+        const page = deps();
+        await releases({ product: "web", json: true, limit: 20, before: "r2" }, page.d);
+        assert.deepStrictEqual(page.engine().calls, ["releases web --limit 20 --before r2"]);
+
+        const dry = deps();
+        assert.strictEqual(
+            await prune({ product: "web", keep: { count: 500 }, dryRun: true, json: false }, dry.d),
+            0,
+        );
+        assert.deepStrictEqual(dry.engine().calls, ['prune web {"count":500} dry-run']);
+        assert.deepStrictEqual(dry.io.stdout, [
+            "would remove web.archive-1: 50 releases created 2025-01-01 to 2025-01-02",
+            "web: would remove 50 release records in 1 archive pages",
+        ]);
     });
 
     it("releases, release, retry and terminate", async () => {
