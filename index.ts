@@ -7,3 +7,5 @@ export type { PreviewResult, ProgressEvent, PromoteEngineOptions } from "./engin
 export { gitCacheDir, PromoteEngine } from "./engine/promoteEngine";
 export type { ReleaseRecord, ReleaseStatus } from "./engine/releaseRecord";
 export { publicRecord } from "./engine/releaseRecord";
+export type { CloudEvent } from "./engine/notifications";
+export { signatureHeader, verifySignature } from "./engine/notifications";

@@ -25,6 +25,7 @@ export function engineOptions(
         ...(settings.argo ? { argo: settings.argo } : {}),
         ...(settings.argocd ? { argocd: settings.argocd } : {}),
         scm: settings.scm,
+        notifications: { env: process.env },
         onProgress,
     };
 }

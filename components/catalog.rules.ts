@@ -6,6 +6,7 @@ import { entityName } from "./issues";
 import type { ProductDefinition } from "./product";
 import type { PromotionFlowDefinition } from "./promotionFlow";
 import { findCycle } from "./promotionFlow.graph";
+import type { PromotionNotificationDefinition } from "./promotionNotification";
 import type { PromotionPolicyDefinition } from "./promotionPolicy";
 import type { ResolvedPolicy } from "./promotionPolicy.merge";
 import { resolvePolicy } from "./promotionPolicy.merge";
@@ -33,6 +34,8 @@ export interface CatalogContext {
     readonly windows?: readonly PromotionWindowDefinition[];
     /** PromotionPermissions (absent: none). */
     readonly permissions?: readonly PromotionPermissionDefinition[];
+    /** PromotionNotifications (absent: none). */
+    readonly notifications?: readonly PromotionNotificationDefinition[];
     /** Products as defined, plus those created by an application naming an undefined product (sorted). */
     readonly products: readonly ProductDefinition[];
     /** Stand-alone applications (YAML: Argo CD Applications), each naming its product. */
@@ -678,6 +681,21 @@ export const permissionNamesExist: CatalogRule = (ctx) =>
     });
 
 /** Every rule, in the order their issues are listed. */
+/** A notification's `products.names` name defined products (or `*`). */
+function notificationProductsExist(ctx: CatalogContext): Issue[] {
+    const known = new Set(ctx.products.map((p) => p.name));
+    return (ctx.notifications ?? []).flatMap((n) =>
+        (n.products?.names ?? [])
+            .filter((name) => name !== "*" && !known.has(name))
+            .map((name) => ({
+                entity: entityName("PromotionNotification", n.name),
+                path: "products.names",
+                reason: `unknown product "${name}": one of ${[...known].join(", ") || "(none defined)"}, or "*"`,
+                origin: ctx.origins[`PromotionNotification/${n.name}`],
+            })),
+    );
+}
+
 export const catalogRules: readonly CatalogRule[] = [
     templatesPromoteSomething,
     templateJsonPathsCompile,
@@ -701,4 +719,5 @@ export const catalogRules: readonly CatalogRule[] = [
     noneHasPreAction,
     soakFitsTimeout,
     permissionNamesExist,
+    notificationProductsExist,
 ];

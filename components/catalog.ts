@@ -10,6 +10,8 @@ import type { ProductDefinition, ProductInput } from "./product";
 import { productDefinitionSchema } from "./product";
 import type { PromotionFlowDefinition, PromotionFlowInput } from "./promotionFlow";
 import { promotionFlowDefinitionSchema } from "./promotionFlow";
+import type { PromotionNotificationDefinition, PromotionNotificationInput } from "./promotionNotification";
+import { promotionNotificationDefinitionSchema } from "./promotionNotification";
 import type { PromotionPolicyDefinition, PromotionPolicyInput } from "./promotionPolicy";
 import { promotionPolicyDefinitionSchema } from "./promotionPolicy";
 import type { PromotionTemplateDefinition, PromotionTemplateInput } from "./promotionTemplate";
@@ -38,6 +40,8 @@ export interface Definitions {
     readonly promotionWindows?: readonly PromotionWindowInput[];
     /** Who may do what (see PromotionPermission). */
     readonly promotionPermissions?: readonly PromotionPermissionInput[];
+    /** Where release and environment events are posted (see PromotionNotification). */
+    readonly promotionNotifications?: readonly PromotionNotificationInput[];
     /** `Kind/name` to `file.yaml:line`, for messages. */
     readonly origins?: Readonly<Record<string, string>>;
     /**
@@ -74,6 +78,8 @@ export interface Catalog {
     readonly promotionWindows?: readonly PromotionWindowDefinition[];
     /** The PromotionPermission rules (absent or empty: no rules, everything is allowed on loopback). */
     readonly permissions?: readonly PromotionPermissionDefinition[];
+    /** Absent in catalogs built before notifications existed: read as none. */
+    readonly promotionNotifications?: readonly PromotionNotificationDefinition[];
 }
 
 export const defaultFlowTimeoutMs = 24 * 3_600_000;
@@ -180,6 +186,11 @@ export function catalogContext(defs: Definitions): { ctx: CatalogContext; issues
             promotionPermissionDefinitionSchema,
             list("promotionPermissions"),
         ),
+        notifications: parse<PromotionNotificationDefinition>(
+            "PromotionNotification",
+            promotionNotificationDefinitionSchema,
+            list("promotionNotifications"),
+        ),
         products: [] as ProductDefinition[],
         applications: [] as ApplicationDefinition[],
         declared: {
@@ -265,6 +276,7 @@ export function buildCatalog(defs: Definitions): { catalog: Catalog; issues: Iss
             promotionFlows: ctx.flows.map(catalogFlow),
             promotionWindows: ctx.windows,
             permissions: ctx.permissions ?? [],
+            promotionNotifications: ctx.notifications,
         },
         issues,
     };

@@ -38,6 +38,17 @@ export type {
 export { PromotionPermission, promotionPermissionDefinitionSchema } from "./promotionPermission";
 export type { Authorization, PermissionScope } from "./promotionPermission.authorize";
 export { authorize, authorizeAll } from "./promotionPermission.authorize";
+export type {
+    NotificationEventType,
+    PromotionNotificationArgs,
+    PromotionNotificationDefinition,
+    PromotionNotificationInput,
+} from "./promotionNotification";
+export {
+    notificationEventTypes,
+    PromotionNotification,
+    promotionNotificationDefinitionSchema,
+} from "./promotionNotification";
 export type { ResolvedPolicy } from "./promotionPolicy.merge";
 export { matchingPolicies, policyMatches, resolvePolicy } from "./promotionPolicy.merge";
 export type {

@@ -25,12 +25,13 @@ export const apiVersions: Readonly<Record<string, string>> = {
     PromotionWorkflow: "promotions/v1alpha1",
     PromotionWindow: "promotions/v1alpha1",
     PromotionPermission: "promotions/v1alpha1",
+    PromotionNotification: "promotions/v1alpha1",
 };
 
 const supported = [
     "codefresh.io/v1beta1 Product, PromotionTemplate, PromotionPolicy, PromotionFlow",
     "argoproj.io/v1alpha1 Application, WorkflowTemplate",
-    "promotions/v1alpha1 Environment, PromotionWorkflow, PromotionWindow, PromotionPermission",
+    "promotions/v1alpha1 Environment, PromotionWorkflow, PromotionWindow, PromotionPermission, PromotionNotification",
 ].join("; ");
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -139,6 +140,7 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
         promotionFlows: [] as unknown[],
         promotionWindows: [] as unknown[],
         promotionPermissions: [] as unknown[],
+        promotionNotifications: [] as unknown[],
     };
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
         issues.push({ entity: "config", path: "", reason: `${dir} is not a directory of YAML manifests` });
@@ -256,6 +258,10 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                 case "promotions PromotionPermission":
                     d.promotionPermissions.push({ name, ...spec(m) });
                     at("PromotionPermission");
+                    break;
+                case "promotions PromotionNotification":
+                    d.promotionNotifications.push({ name, ...spec(m) });
+                    at("PromotionNotification");
                     break;
                 case "promotions PromotionWorkflow":
                     d.promotionWorkflows.push({ name, kind: "local", ...spec(m) });

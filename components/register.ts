@@ -6,6 +6,7 @@ import { InvalidDefinitionsError } from "./issues";
 import { Product } from "./product";
 import { PromotionFlow } from "./promotionFlow";
 import { PromotionPermission } from "./promotionPermission";
+import { PromotionNotification } from "./promotionNotification";
 import { PromotionPolicy } from "./promotionPolicy";
 import { PromotionTemplate } from "./promotionTemplate";
 import { PromotionWindow } from "./promotionWindow";
@@ -19,7 +20,8 @@ export type PromotionComponent =
     | PromotionWorkflow
     | PromotionFlow
     | PromotionWindow
-    | PromotionPermission;
+    | PromotionPermission
+    | PromotionNotification;
 
 type Named = { name: string };
 
@@ -58,6 +60,9 @@ export function registerDefinitions(
     for (const p of defs.promotionPermissions ?? []) {
         components.push(new PromotionPermission(p.name, rest(p) as never, opts));
     }
+    for (const n of defs.promotionNotifications ?? []) {
+        components.push(new PromotionNotification(n.name, rest(n) as never, opts));
+    }
     const standalone = defs.applications ?? [];
     const productNames = new Set([
         ...(defs.products ?? []).map((p) => p.name),
@@ -90,6 +95,7 @@ export function catalogOf(components: readonly PromotionComponent[]): pulumi.Out
             pick(PromotionFlow),
             pick(PromotionWindow),
             pick(PromotionPermission),
+            pick(PromotionNotification),
         ])
         .apply(
             ([
@@ -101,6 +107,7 @@ export function catalogOf(components: readonly PromotionComponent[]): pulumi.Out
                 promotionFlows,
                 promotionWindows,
                 promotionPermissions,
+                promotionNotifications,
             ]) => {
                 const { catalog, issues } = buildCatalog({
                     environments,
@@ -111,6 +118,7 @@ export function catalogOf(components: readonly PromotionComponent[]): pulumi.Out
                     promotionFlows,
                     promotionWindows,
                     promotionPermissions,
+                    promotionNotifications,
                 } as unknown as Definitions);
                 if (issues.length > 0) {
                     throw new pulumi.RunError(new InvalidDefinitionsError(issues).message);

@@ -4,6 +4,7 @@ import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { ScmConfig } from "../provider/scm/scm";
 import type { ArgoServerConfig } from "../provider/workflows/argo";
 import type { EngineLocation } from "./engineLocator";
+import type { RetryPolicy } from "./notifications";
 import type { ReleaseTarget } from "./planRelease";
 import type { ReleaseRecord } from "./releaseRecord";
 import type { ProgressEvent } from "./releaseRun";
@@ -39,6 +40,18 @@ export interface PromoteEngineOptions {
     readonly github?: ScmOptions;
     /** Time for promotion windows and soak waits (default: real time). Tests inject a fake clock. */
     readonly clock?: Clock;
+    /** Outbound notifications (the catalog's PromotionNotifications). */
+    readonly notifications?: NotificationOptions;
+}
+
+export interface NotificationOptions {
+    /** Where a notification's `secretEnv` is looked up (the CLI: its environment). Absent: none is found. */
+    readonly env?: Readonly<Record<string, string | undefined>>;
+    /** Delivery warnings (default: a `warning:` line on stderr). */
+    readonly warn?: (line: string) => void;
+    readonly retry?: Partial<RetryPolicy>;
+    /** The HTTP client (default: the global fetch). */
+    readonly fetch?: typeof fetch;
 }
 
 export interface ScmOptions extends ScmConfig {

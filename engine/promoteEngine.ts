@@ -41,7 +41,9 @@ import { openPromoteStack } from "./promoteStack";
 import { ownerAlive, ReleaseQueue, thisProcess } from "./releaseQueue";
 import type { ReleaseRecord } from "./releaseRecord";
 import { audited, newReleaseId, newReleaseRecord } from "./releaseRecord";
+import type { ProgressEvent } from "./releaseRun";
 import { runRelease } from "./releaseRun";
+import { notifierFor } from "./notifications";
 import { downstreamOf, newerDownstream, rollbackTarget } from "./rollback";
 import type { Keep, PrunedPage } from "./releaseStore";
 import { ReleaseStore } from "./releaseStore";
@@ -74,8 +76,22 @@ export type { Keep, PrunedPage } from "./releaseStore";
 export class PromoteEngine {
     private readonly stores = new Map<string, ReleaseStore>();
     private readonly stacks = new Map<string, Promise<Stack>>();
+    private readonly notifier: ReturnType<typeof notifierFor>;
 
-    private constructor(private readonly opts: PromoteEngineOptions) {}
+    private constructor(private readonly opts: PromoteEngineOptions) {
+        this.notifier = notifierFor(opts.catalog, opts.notifications);
+    }
+
+    /** Every progress event goes to the notifications (if any), then to the caller's `onProgress`. */
+    private readonly progress = (e: ProgressEvent): void => {
+        this.notifier?.progress(e);
+        this.opts.onProgress?.(e);
+    };
+
+    /** Resolves once the notifications queued so far are delivered or given up (they never block a release). */
+    async notificationsSettled(): Promise<void> {
+        await this.notifier?.idle();
+    }
 
     static create(opts: PromoteEngineOptions): PromoteEngine {
         // Credentials given as options (not only through the environment) are redacted from records and logs too.
@@ -494,7 +510,7 @@ export class PromoteEngine {
             store: this.store(product),
             queue: this.queue(product),
             stack: this.promoteStack(product),
-            onProgress: this.opts.onProgress,
+            onProgress: this.progress,
             ...(this.opts.clock ? { clock: this.opts.clock } : {}),
             ...(this.opts.heartbeatMs ? { heartbeatMs: this.opts.heartbeatMs } : {}),
             ...(scm?.commitStatus
@@ -513,7 +529,7 @@ export class PromoteEngine {
                 await (await this.promoteStack(product)).cancel().catch(() => undefined);
             },
             pollIntervalMs: this.opts.pollIntervalMs ?? 2000,
-            onWaiting: (releaseId, behind) => this.opts.onProgress?.({ type: "waiting", releaseId, behind }),
+            onWaiting: (releaseId, behind) => this.progress({ type: "waiting", releaseId, behind }),
         });
     }
 

@@ -11,6 +11,7 @@ export const tokens = {
     PromotionFlow: "promotions:index:PromotionFlow",
     PromotionWindow: "promotions:index:PromotionWindow",
     PromotionPermission: "promotions:index:PromotionPermission",
+    PromotionNotification: "promotions:index:PromotionNotification",
     /** One release in the records stack (its outputs are the record). */
     ReleaseRecord: "promotions:index:ReleaseRecord",
     /** Where a trigger watcher stopped reading one application's branch. */

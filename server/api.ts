@@ -46,7 +46,8 @@ function out<T>(value: T): Writable<T> {
 export type ServerEngine = Pick<
     PromoteEngine,
     "preview" | "release" | "retry" | "terminate" | "releases" | "find"
->;
+> &
+    Partial<Pick<PromoteEngine, "holds">>;
 
 export interface ApiOptions {
     readonly catalog: Catalog;
@@ -340,6 +341,37 @@ export function createApi(o: ApiOptions): Api {
             const product = findProduct(o.catalog, c.req.valid("param").product);
             const records = await o.engine.releases(product.name);
             return c.json(out(await environmentsOf(o.catalog, product, records, o)), 200);
+        },
+    );
+
+    app.openapi(
+        createRoute({
+            method: "get",
+            path: `${apiBase}/products/{product}/holds`,
+            summary: "The holds in place on a product's environments: who placed each, when and why",
+            request: { params: productParam },
+            responses: {
+                200: json(s.ProductHolds, "The product's holds"),
+                404: errors[404],
+                500: errors[500],
+                503: errors[503],
+            },
+        }),
+        async (c) => {
+            const product = findProduct(o.catalog, c.req.valid("param").product);
+            const holds = (await o.engine.holds?.(product.name)) ?? [];
+            return c.json(
+                out({
+                    product: product.name,
+                    holds: holds.map((h) => ({
+                        environment: h.environment,
+                        by: h.by,
+                        at: h.at,
+                        ...(h.reason !== undefined ? { reason: h.reason } : {}),
+                    })),
+                }),
+                200,
+            );
         },
     );
 

@@ -277,6 +277,23 @@ export const ProductEnvironments = z
     })
     .openapi("ProductEnvironments");
 
+export const ProductHolds = z
+    .object({
+        product: name,
+        holds: z.array(
+            z.object({
+                environment: name,
+                by: z.string().openapi({ description: "Who placed the hold" }),
+                at: time,
+                reason: z.string().optional(),
+            }),
+        ),
+    })
+    .openapi("ProductHolds", {
+        description:
+            "The holds in place: flows and triggers skip these environments (and what depends on them)",
+    });
+
 export const Preview = z
     .object({
         product: name,

@@ -178,12 +178,17 @@ async function dashboard(params) {
     const tag = params.get("tag") ?? "";
     const tags = [...new Set(products.flatMap((p) => p.tags))].sort();
     const shown = products.filter((p) => (!filter || p.name === filter) && (!tag || p.tags.includes(tag)));
-    const [details, envs, perms] = await Promise.all([
+    const [details, envs, perms, holds] = await Promise.all([
         Promise.all(shown.map((p) => productOf(p.name))),
         Promise.all(shown.map((p) => get(`${api}/products/${enc(p.name)}/environments`))),
         Promise.all(shown.map((p) => permissionsOf(p.name))),
+        // Holds are shown when the server has them; a failure to read them leaves the cards unmarked.
+        Promise.all(
+            shown.map((p) => get(`${api}/products/${enc(p.name)}/holds`).catch(() => ({ holds: [] }))),
+        ),
     ]);
     const permsOf = new Map(shown.map((p, i) => [p.name, perms[i]]));
+    const compact = viewMode() === "compact";
     const kinds = new Map();
     const catalogOrder = [];
     for (const pe of envs) {
@@ -217,7 +222,7 @@ async function dashboard(params) {
     );
     const board = h(
         "div",
-        { class: "board" },
+        { class: compact ? "board compact" : "board", "data-mode": compact ? "compact" : "detailed" },
         columns.map((env) => {
             const col = h(
                 "section",
@@ -262,7 +267,8 @@ async function dashboard(params) {
             shown.forEach((p, i) => {
                 const e = envs[i].environments.find((x) => x.name === env);
                 if (e) {
-                    col.append(card(details[i], envs[i], e, columns, perms[i]));
+                    const hold = holds[i].holds.find((x) => x.environment === env);
+                    col.append(card(details[i], envs[i], e, columns, perms[i], hold));
                 }
             });
             return col;
@@ -272,12 +278,48 @@ async function dashboard(params) {
         "div",
         {},
         h("h1", {}, "Environments"),
-        h("div", { class: "toolbar" }, h("label", {}, "Product ", select), h("label", {}, "Tag ", tagSelect)),
+        h(
+            "div",
+            { class: "toolbar" },
+            h("label", {}, "Product ", select),
+            h("label", {}, "Tag ", tagSelect),
+            modeToggle(board),
+        ),
         shown.length === 0 ? h("p", { class: "muted" }, "No products.") : board,
     );
 }
 
-function card(product, productEnvs, e, columns, perms) {
+// Compact (name, version, hold and drift marks) or detailed cards; remembered in this browser.
+const modeKey = "promotions.console.dashboardMode";
+function viewMode() {
+    try {
+        return localStorage.getItem(modeKey) === "compact" ? "compact" : "detailed";
+    } catch {
+        return "detailed";
+    }
+}
+
+function modeToggle(board) {
+    const button = h(
+        "button",
+        { type: "button", id: "mode-toggle", "aria-pressed": viewMode() === "compact" ? "true" : "false" },
+        "Compact",
+    );
+    button.addEventListener("click", () => {
+        const compact = viewMode() !== "compact";
+        try {
+            localStorage.setItem(modeKey, compact ? "compact" : "detailed");
+        } catch {
+            // storage refused (a private window): the mode still changes for this page
+        }
+        board.classList.toggle("compact", compact);
+        board.dataset.mode = compact ? "compact" : "detailed";
+        button.setAttribute("aria-pressed", compact ? "true" : "false");
+    });
+    return button;
+}
+
+function card(product, productEnvs, e, columns, perms, hold) {
     const trigger = product.flows[0]?.triggerEnvironment;
     const source = productEnvs.environments.find((x) => x.name === trigger);
     const drift =
@@ -289,13 +331,22 @@ function card(product, productEnvs, e, columns, perms) {
     const el = h(
         "article",
         {
-            class: "card",
+            class: hold ? "card held" : "card",
             draggable: "true",
             "data-product": product.name,
             "data-environment": e.name,
-            "aria-label": `${product.name} in ${e.name}`,
+            "data-held": hold ? "true" : undefined,
+            "aria-label": `${product.name} in ${e.name}${hold ? ` (held by ${hold.by})` : ""}`,
         },
         h("div", { class: "name" }, product.name),
+        hold
+            ? h(
+                  "div",
+                  { class: "hold", "data-field": "hold", title: `held since ${when(hold.at)}` },
+                  `held by ${hold.by}`,
+                  hold.reason ? `: ${hold.reason}` : "",
+              )
+            : null,
         h("div", { class: "version", "data-field": "version" }, e.version ?? "—"),
         e.commit || e.applications.some((a) => a.gitCommit)
             ? h("div", { class: "meta mono" }, "commit ", short(e.commit ?? e.applications[0]?.gitCommit))

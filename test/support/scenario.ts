@@ -76,7 +76,14 @@ export async function testPromoteEngine(
     extra: Partial<
         Pick<
             PromoteEngineOptions,
-            "onProgress" | "gitTokens" | "argo" | "argocd" | "workflowDir" | "github" | "clock"
+            | "onProgress"
+            | "gitTokens"
+            | "argo"
+            | "argocd"
+            | "workflowDir"
+            | "github"
+            | "clock"
+            | "notifications"
         >
     > = {},
 ): Promise<PromoteEngine> {

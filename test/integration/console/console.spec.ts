@@ -4,6 +4,7 @@ import * as path from "path";
 import type { BrowserContext, Page } from "playwright-core";
 import { chromium } from "playwright-core";
 import { buildCatalog } from "../../../components/catalog";
+import type { PromoteEngine } from "../../../engine/promoteEngine";
 import { PromotionsServer } from "../../../server/server";
 import type { GitopsRepo } from "../../support/gitops";
 import { cliScenario, testPromoteEngine } from "../../support/scenario";
@@ -23,7 +24,8 @@ function ship(repo: GitopsRepo, version: string): void {
 }
 
 describe("the web console, in Chromium", function () {
-    this.timeout(120_000);
+    // Deadlines, not timings: six people share two cores, and a release can take minutes under that load.
+    this.timeout(300_000);
 
     let dir: string;
     let repo: GitopsRepo;
@@ -33,11 +35,12 @@ describe("the web console, in Chromium", function () {
     let page: Page;
     let broken: string;
     let failedId: string;
+    let engine: PromoteEngine;
     const pageErrors: string[] = [];
 
     /** The release shown by the release view, once its status is `status`. */
     async function releaseShown(status: string): Promise<string> {
-        await page.locator(`main h1 .st[data-status="${status}"]`).waitFor({ timeout: 90_000 });
+        await page.locator(`main h1 .st[data-status="${status}"]`).waitFor({ timeout: 240_000 });
         return (await page.locator("main [data-release]").first().getAttribute("data-release")) ?? "";
     }
 
@@ -81,7 +84,7 @@ describe("the web console, in Chromium", function () {
         const { catalog, issues } = buildCatalog(s.defs);
         assert.deepStrictEqual(issues, []);
         const feeds: PromotionsServer["progress"][] = [];
-        const engine = await testPromoteEngine(dir, catalog, {
+        engine = await testPromoteEngine(dir, catalog, {
             onProgress: (e) => feeds.forEach((f) => f(e)),
         });
         server = new PromotionsServer({
@@ -114,10 +117,10 @@ describe("the web console, in Chromium", function () {
         page.on("pageerror", (e) => pageErrors.push(String(e)));
         page.on("console", (m) => {
             if (m.type() === "error") {
-                pageErrors.push(m.text());
+                pageErrors.push(`${m.text()} ${m.location().url}`);
             }
         });
-        page.setDefaultTimeout(30_000);
+        page.setDefaultTimeout(120_000);
         fs.mkdirSync(screenshots, { recursive: true });
         ship(repo, "1.0.1");
     });
@@ -133,24 +136,59 @@ describe("the web console, in Chromium", function () {
         removeTempDirs();
     });
 
-    it("the dashboard shows each environment's version in flow order, production marked, and drift", async () => {
-        await page.goto(`${base}/`);
-        await page.locator("#live.on").waitFor();
-        const card = (env: string) => page.locator(`.card[data-product="web"][data-environment="${env}"]`);
-        assert.strictEqual(await card("dev").locator("[data-field=version]").textContent(), "1.0.1");
-        assert.strictEqual(await card("qa").locator("[data-field=version]").textContent(), "1.0.0");
-        assert.match((await card("qa").locator("[data-field=drift]").textContent()) ?? "", /dev has 1\.0\.1/);
-        assert.strictEqual(await card("dev").locator("[data-field=drift]").count(), 0);
-        const columns = await page
-            .locator(".column")
-            .evaluateAll((els) => els.map((e) => e.getAttribute("data-environment")));
-        assert.strictEqual(columns[0], "dev");
-        assert.strictEqual(columns[3], "prod");
-        assert.match(
-            (await page.locator('.column[data-environment="prod"] h2').textContent()) ?? "",
-            /production/,
-        );
-        await page.screenshot({ path: path.join(screenshots, "dashboard.png") });
+    it("the dashboard shows each environment's version in flow order, production marked, drift and holds; compact and detailed modes", async () => {
+        await engine.hold({ product: "web", environment: "staging", by: "alice", reason: "load test" });
+        try {
+            await page.goto(`${base}/`);
+            await page.locator("#live.on").waitFor();
+            const card = (env: string) =>
+                page.locator(`.card[data-product="web"][data-environment="${env}"]`);
+            assert.strictEqual(await card("dev").locator("[data-field=version]").textContent(), "1.0.1");
+            assert.strictEqual(await card("qa").locator("[data-field=version]").textContent(), "1.0.0");
+            assert.match(
+                (await card("qa").locator("[data-field=drift]").textContent()) ?? "",
+                /dev has 1\.0\.1/,
+            );
+            assert.strictEqual(await card("dev").locator("[data-field=drift]").count(), 0);
+            const columns = await page
+                .locator(".column")
+                .evaluateAll((els) => els.map((e) => e.getAttribute("data-environment")));
+            assert.strictEqual(columns[0], "dev");
+            assert.strictEqual(columns[3], "prod");
+            assert.match(
+                (await page.locator('.column[data-environment="prod"] h2').textContent()) ?? "",
+                /production/,
+            );
+            // The held environment's card says who holds it and why.
+            assert.strictEqual(
+                await card("staging").locator("[data-field=hold]").textContent(),
+                "held by alice: load test",
+            );
+            assert.strictEqual(await card("staging").getAttribute("data-held"), "true");
+            assert.strictEqual(await card("qa").locator("[data-field=hold]").count(), 0);
+            await page.screenshot({ path: path.join(screenshots, "dashboard.png") });
+
+            // Compact: the detail lines and menus go, name, version, hold and drift stay; the choice is remembered.
+            const board = page.locator(".board");
+            assert.strictEqual(await board.getAttribute("data-mode"), "detailed");
+            assert.strictEqual(await card("staging").locator(".meta").first().isVisible(), true);
+            await page.locator("#mode-toggle").click();
+            assert.strictEqual(await board.getAttribute("data-mode"), "compact");
+            assert.strictEqual(await page.locator("#mode-toggle").getAttribute("aria-pressed"), "true");
+            assert.strictEqual(await card("staging").locator(".meta").first().isVisible(), false);
+            assert.strictEqual(await card("staging").locator("select.promote-to").isVisible(), false);
+            assert.strictEqual(await card("staging").locator("[data-field=hold]").isVisible(), true);
+            assert.strictEqual(await card("qa").locator("[data-field=drift]").isVisible(), true);
+            assert.strictEqual(
+                await page.evaluate(() => localStorage.getItem("promotions.console.dashboardMode")),
+                "compact",
+            );
+            await page.screenshot({ path: path.join(screenshots, "dashboard-compact.png") });
+            await page.locator("#mode-toggle").click();
+            assert.strictEqual(await board.getAttribute("data-mode"), "detailed");
+        } finally {
+            await engine.releaseHold({ product: "web", environment: "staging", by: "alice" });
+        }
     });
 
     it("dragging a card from dev to qa opens the dialog with the policy and diff; Promote runs it live", async () => {
@@ -236,6 +274,14 @@ describe("the web console, in Chromium", function () {
         await page.goto(`${base}/#/releases?product=web`);
         await page.locator("#releases tr[data-release]").first().waitFor();
         assert.strictEqual(await page.locator("#releases tr[data-release]").count(), 3);
+        // One status column per environment; a failed one's reason on hover.
+        const headers = await page
+            .locator("#releases th")
+            .evaluateAll((els) => els.map((e) => e.textContent));
+        assert.deepStrictEqual(headers.slice(5), ["qa", "staging", "prod"]);
+        const failedQa = page.locator(`#releases tr[data-release="${failedId}"] td:nth-child(6)`);
+        assert.strictEqual(await failedQa.locator(".st").getAttribute("data-status"), "Failed");
+        assert.match((await failedQa.getAttribute("title")) ?? "", /check|broken/i);
         await page.locator("#status-filter").selectOption("Failed");
         await page.locator('[data-filter="?product=web&status=Failed"] #releases').waitFor();
         const failed = await page

@@ -1,0 +1,139 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { nameSchema } from "./common";
+import { definitionOutput } from "./definition";
+import { tokens } from "../model/tokens";
+
+/** The CloudEvents `type` of every event a PromotionNotification can ask for. */
+export const notificationEventTypes = [
+    "promotions.release.started",
+    "promotions.release.succeeded",
+    "promotions.release.failed",
+    "promotions.release.terminated",
+    "promotions.release.suspended",
+    "promotions.environment.started",
+    "promotions.environment.succeeded",
+    "promotions.environment.failed",
+    "promotions.environment.skipped",
+    "promotions.environment.suspended",
+] as const;
+export type NotificationEventType = (typeof notificationEventTypes)[number];
+
+function filterPattern(filter: string): RegExp {
+    const escaped = filter.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+    return new RegExp(`^${escaped}$`);
+}
+
+/** Does this filter (an event type, or a pattern with `*`, e.g. `promotions.release.*`) select `type`? */
+export function eventFilterMatches(filter: string, type: string): boolean {
+    return filterPattern(filter).test(type);
+}
+
+/** The event types a filter selects (none: the filter names no known type). */
+export function eventTypesOf(filter: string): NotificationEventType[] {
+    return notificationEventTypes.filter((t) => eventFilterMatches(filter, t));
+}
+
+/** An environment variable's name, as shells write them. */
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const names = z.array(z.string().min(1)).optional();
+
+export const promotionNotificationDefinitionSchema = z
+    .strictObject({
+        name: nameSchema,
+        /** Where events are POSTed (CloudEvents 1.0, structured JSON). */
+        url: z.string().min(1),
+        /**
+         * Which events: event types or patterns with `*` (`promotions.release.*`, `promotions.*.failed`).
+         * Default: every event.
+         */
+        events: z.array(z.string().min(1)).min(1).default(["promotions.*"]),
+        /** Which products' releases (every given criterion must match; `names: ["*"]` or absent: every product). */
+        products: z.strictObject({ names, tags: names }).optional(),
+        /**
+         * The NAME of the environment variable holding the HMAC-SHA256 key the body is signed with
+         * (`X-Promotions-Signature-256: sha256=<hex>`), never the key itself. Absent: events are not signed.
+         */
+        secretEnv: z.string().optional(),
+    })
+    .superRefine((n, ctx) => {
+        const issue = (path: (string | number)[], message: string) =>
+            ctx.addIssue({ code: "custom", path, message });
+        let url: URL | undefined;
+        try {
+            url = new URL(n.url);
+        } catch {
+            url = undefined;
+        }
+        if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+            issue(
+                ["url"],
+                "is not an http(s) URL: give the receiver's address, e.g. https://hooks.example.com/promotions",
+            );
+        } else if (url.username || url.password) {
+            issue(["url"], "must not carry credentials: sign the events with secretEnv instead");
+        }
+        n.events.forEach((filter, i) => {
+            if (eventTypesOf(filter).length === 0) {
+                issue(
+                    ["events", i],
+                    `unknown event type ${JSON.stringify(filter)}: use one of ${notificationEventTypes.join(", ")}, or a pattern with * such as "promotions.release.*"`,
+                );
+            }
+        });
+        if (n.secretEnv !== undefined && !envName.test(n.secretEnv)) {
+            // The value is not quoted: someone may have pasted the secret itself here.
+            issue(
+                ["secretEnv"],
+                "is not an environment variable name: give the NAME of the variable holding the signing secret (e.g. PROMOTIONS_NOTIFY_SECRET), never the secret itself",
+            );
+        }
+    });
+export type PromotionNotificationDefinition = z.infer<typeof promotionNotificationDefinitionSchema>;
+export type PromotionNotificationInput = z.input<typeof promotionNotificationDefinitionSchema>;
+
+/** Does this notification want events of this product? */
+export function notificationCoversProduct(
+    n: Pick<PromotionNotificationDefinition, "products">,
+    product: { readonly name: string; readonly tags?: readonly string[] },
+): boolean {
+    const { names: wanted, tags } = n.products ?? {};
+    if (wanted && wanted.length > 0 && !wanted.includes("*") && !wanted.includes(product.name)) {
+        return false;
+    }
+    if (tags && tags.length > 0 && !tags.some((t) => (product.tags ?? []).includes(t))) {
+        return false;
+    }
+    return true;
+}
+
+/** Does this notification want events of this type? */
+export function notificationWants(n: Pick<PromotionNotificationDefinition, "events">, type: string): boolean {
+    return n.events.some((f) => eventFilterMatches(f, type));
+}
+
+export interface PromotionNotificationArgs {
+    readonly url: pulumi.Input<string>;
+    /** Event types or `*` patterns (default: every event). */
+    readonly events?: pulumi.Input<pulumi.Input<string>[]>;
+    readonly products?: pulumi.Input<PromotionNotificationInput["products"]>;
+    /** The NAME of the environment variable holding the signing secret. */
+    readonly secretEnv?: pulumi.Input<string>;
+}
+
+/** Where release and environment events are posted (CloudEvents 1.0 JSON, HMAC-SHA256 signed). */
+export class PromotionNotification extends pulumi.ComponentResource {
+    public readonly definition: pulumi.Output<PromotionNotificationDefinition>;
+
+    constructor(name: string, args: PromotionNotificationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(tokens.PromotionNotification, name, args, opts);
+        this.definition = definitionOutput(
+            "PromotionNotification",
+            promotionNotificationDefinitionSchema,
+            name,
+            args,
+        );
+        this.registerOutputs({ definition: this.definition });
+    }
+}
