@@ -191,6 +191,10 @@ export type CliEngine = Pick<
     | "hold"
     | "releaseHold"
     | "rollback"
+    | "approve"
+    | "reject"
+    | "resume"
+    | "resumeReady"
 >;
 
 /** The loop and one-shot poll of the trigger watcher, as `watch` and `serve` use them. */

@@ -1,5 +1,6 @@
 import type { EnvironmentDefinition } from "./environment";
 import type {
+    ApprovalSettings,
     PolicyFields,
     PromotionAction,
     PromotionPolicyDefinition,
@@ -17,12 +18,15 @@ export interface ResolvedPolicy {
     readonly pullRequest?: PullRequestSettings;
     /** As written (`30m`, or minutes as a number): see parseDuration. */
     readonly soakTime?: string | number;
+    /** The approval gate, as written (a whole: approvers and counts come from one place). */
+    readonly approval?: ApprovalSettings;
     readonly sources: {
         readonly action: FieldSource;
         readonly preAction?: FieldSource;
         readonly postAction?: FieldSource;
         readonly pullRequest?: FieldSource;
         readonly soakTime?: FieldSource;
+        readonly approval?: FieldSource;
     };
 }
 
@@ -59,7 +63,7 @@ export function matchingPolicies(
 }
 
 /**
- * Merges the matching policies field by field (each of preAction, action, postAction, pullRequest, soakTime comes from the
+ * Merges the matching policies field by field (each of preAction, action, postAction, pullRequest, soakTime, approval comes from the
  * highest-precedence policy that sets it), then lets inline values (a flow step's policy, or flags) override
  * each field. No action anywhere means `commit`.
  */
@@ -81,18 +85,21 @@ export function resolvePolicy(
     const [postAction, postSource] = pick("postAction");
     const [pullRequest, pullRequestSource] = pick("pullRequest");
     const [soakTime, soakSource] = pick("soakTime");
+    const [approval, approvalSource] = pick("approval");
     return {
         action: action ?? "commit",
         ...(preAction !== undefined ? { preAction } : {}),
         ...(postAction !== undefined ? { postAction } : {}),
         ...(pullRequest !== undefined ? { pullRequest } : {}),
         ...(soakTime !== undefined ? { soakTime } : {}),
+        ...(approval !== undefined ? { approval } : {}),
         sources: {
             action: actionSource ?? { default: true },
             ...(preSource ? { preAction: preSource } : {}),
             ...(postSource ? { postAction: postSource } : {}),
             ...(pullRequestSource ? { pullRequest: pullRequestSource } : {}),
             ...(soakSource ? { soakTime: soakSource } : {}),
+            ...(approvalSource ? { approval: approvalSource } : {}),
         },
     };
 }

@@ -1,4 +1,5 @@
 import * as path from "path";
+import { plannedApproval } from "./approvals";
 import type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct } from "../components/catalog";
 import { defaultFlowTimeoutMs } from "../components/catalog";
 import { parseDuration } from "../model/duration";
@@ -224,6 +225,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
             ...(policy.action === "pr" && policy.pullRequest ? { pullRequest: policy.pullRequest } : {}),
             ...(step?.hooks && Object.keys(step.hooks).length > 0 ? { hooks: step.hooks } : {}),
             ...(policy.soakTime !== undefined ? { soakTimeMs: parseDuration(policy.soakTime) } : {}),
+            ...(policy.approval ? { approval: plannedApproval(policy.approval) } : {}),
             applications: apps.map((a) => ({
                 name: a.name,
                 namespace: a.namespace,

@@ -1,5 +1,6 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import type { GitCredentials } from "../provider/git/git";
+import type { ApprovalState } from "./approvals";
 import { actionFor } from "../provider/actions/registry";
 import type { ReleaseCandidate } from "../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
@@ -53,6 +54,12 @@ export interface ReleaseUpdateOptions {
     readonly gates?: Gates;
     /** Time for window and soak waits (and the times recorded), default real time. */
     readonly clock?: Clock;
+    /** Stop each environment that would wait (window, soak, approval) instead of waiting (`--no-wait`). */
+    readonly park?: boolean;
+    /** An environment's approval state as stored on the record (where decisions are written). */
+    readonly storedApproval?: (environment: string) => Promise<ApprovalState | undefined>;
+    /** How often a waiting approval reads the record again (ms). */
+    readonly approvalPollMs?: number;
 }
 
 export interface PromoteStackOptions {
@@ -117,8 +124,11 @@ function programGates(opts: ReleaseUpdateOptions, gates: Gates, waits: Environme
             if (!plan.pending) {
                 return;
             }
-            // Promotion windows and soak time: before any gate or write.
-            await waits.before(env);
+            // Promotion windows, soak time and the approval gate: before any gate or write.
+            await waits.before(
+                env,
+                plan.plans.map((p) => ({ application: p.application, changes: p.changes })),
+            );
             if (first && env.hooks?.onStart) {
                 await gates.hook(
                     `${env.name}/hooks/onStart`,
@@ -164,6 +174,8 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                 health: opts.gates?.health,
                 pullRequests: opts.gates?.pullRequests,
                 waits: waits.waiting,
+                parked: waits.parked,
+                approvals: waits.approvals,
             },
         );
     const lastReported = new Map<string, string>();
@@ -173,7 +185,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             return;
         }
         const rec = envRecord(env);
-        const key = `${rec.status} ${rec.waitKind ?? ""} ${rec.resumesAt ?? ""}`;
+        const key = `${rec.status} ${rec.waitKind ?? ""} ${rec.resumesAt ?? ""} ${rec.approval?.decisions.length ?? ""}`;
         if (lastReported.get(envName) !== key) {
             lastReported.set(envName, key);
             opts.onEnvironment(rec);
@@ -185,6 +197,9 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         clock,
         signal: opts.signal,
         onChange: (name) => report(name),
+        ...(opts.park ? { park: true } : {}),
+        ...(opts.storedApproval ? { storedApproval: opts.storedApproval } : {}),
+        ...(opts.approvalPollMs ? { approvalPollMs: opts.approvalPollMs } : {}),
         dependencies: (env) =>
             env.dependsOn.flatMap((d): SoakDependency[] => {
                 const planned = opts.plan.environments.find((e) => e.name === d);

@@ -1,6 +1,7 @@
 import type { HealthResult } from "../provider/health/argoCd";
 import type { ActionKind } from "../model/kinds";
 import type { EnvironmentStatus, ReleaseStatus, WaitKind, WorkflowRunStatus } from "../model/status";
+import type { ApprovalState, PlannedApproval } from "./approvals";
 import type { WindowSpec } from "./windows";
 import type { Change, ReleaseCandidate } from "../provider/promotion";
 
@@ -60,6 +61,11 @@ export interface EnvironmentRecord {
     readonly waitKind?: WaitKind;
     /** While Suspended on a window or a soak: when it resumes (ISO). */
     readonly resumesAt?: string;
+    /**
+     * An approval gate: once the environment waits for it, the approvers, the decisions so far and the changes
+     * to be written (kept after the gate opens or fails).
+     */
+    readonly approval?: ApprovalState;
 }
 
 /** Who is running a release: lets another process tell a live release from one whose process died. */
@@ -150,6 +156,8 @@ export interface PlannedEnvironment {
     readonly soakTimeMs?: number;
     /** The promotion windows covering this environment (set when the release is created; see applyWindows). */
     readonly windows?: readonly WindowSpec[];
+    /** The approval gate before this environment (see engine/approvals.ts). */
+    readonly approval?: PlannedApproval;
 }
 
 export interface ReleasePlan {

@@ -12,6 +12,7 @@ import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./
 import type { ReleaseQueue } from "./releaseQueue";
 import { finished, thisProcess } from "./releaseQueue";
 import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
+import { keepDecisions } from "./approvals";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
 import type { Clock } from "./waits";
 import type { ReleaseStore } from "./releaseStore";
@@ -45,6 +46,13 @@ export interface ReleaseRunContext {
     readonly commitStatus?: (r: ReleaseRecord) => Promise<string | undefined>;
     /** Time for window and soak waits (default: real time). */
     readonly clock?: Clock;
+    /**
+     * `--no-wait`: an environment that would wait (approval, window, soak) stops before any write and the
+     * release is written Suspended without an owner, for `resume` (DESIGN 3a); independent ones go on.
+     */
+    readonly park?: boolean;
+    /** How often a waiting approval reads the record for decisions (ms, default 2 s). */
+    readonly approvalPollMs?: number;
 }
 
 /** Waits for the release's turn and writes it Running (stepping back when a rival got there first). */
@@ -115,8 +123,10 @@ class LiveRecord {
             if (current?.status === "Terminating" || this.shown !== key) {
                 return;
             }
-            this.ctx.onProgress?.({ type: "release", release: snapshot });
-            await this.ctx.store.put(snapshot).catch(() => undefined);
+            // Decisions on an approval are written beside this process's writes: keep those made meanwhile.
+            const kept = keepDecisions(snapshot, current);
+            this.ctx.onProgress?.({ type: "release", release: kept });
+            await this.ctx.store.put(kept).catch(() => undefined);
             await this.warn(this.ctx.commitStatus?.(snapshot));
         });
     }
@@ -235,6 +245,10 @@ async function attempt(
                 gates,
                 signal: controller.signal,
                 clock: ctx.clock,
+                ...(ctx.park ? { park: true } : {}),
+                storedApproval: async (env) =>
+                    (await ctx.store.get(record.id))?.environments.find((e) => e.name === env)?.approval,
+                ...(ctx.approvalPollMs ? { approvalPollMs: ctx.approvalPollMs } : {}),
                 onEnvironment: (e) => live.onEnvironment(e),
             });
             environments = record.environments.map(
@@ -256,21 +270,46 @@ async function attempt(
         gateError,
         updateError,
     });
-    const { status, error } = await runEndHooks(gates, record.plan, { ...outcome, environments });
-    const hooks = releaseHookRuns(gates, record.hooks);
-    const { error: _e, warnings: _w, ...rest } = record;
-    record = {
-        ...rest,
-        status,
-        finishedAt: now(),
-        ...(error ? { error } : {}),
-        ...(hooks.length > 0 ? { hooks } : {}),
-        environments,
-    };
+    if (outcome.status === "Suspended") {
+        // Stopped while waiting (`--no-wait`): no end hooks, no owner (a waiting release is not dead), and
+        // whoever resumes it continues from here.
+        const hooks = releaseHookRuns(gates, record.hooks);
+        const { error: _e, warnings: _w, owner: _o, ...rest } = record;
+        record = {
+            ...rest,
+            status: "Suspended",
+            ...liveReleaseWait(environments),
+            ...(hooks.length > 0 ? { hooks } : {}),
+            environments,
+        };
+    } else {
+        if (outcome.status !== "Succeeded") {
+            // A wait stopped by a failure elsewhere is not resumed as such: it is retried with the rest.
+            environments = environments.map((e) => {
+                if (e.status !== "Suspended") {
+                    return e;
+                }
+                const { waitKind: _k, resumesAt: _r, ...open } = e;
+                return { ...open, status: "Pending" as const };
+            });
+        }
+        const { status, error } = await runEndHooks(gates, record.plan, { ...outcome, environments });
+        const hooks = releaseHookRuns(gates, record.hooks);
+        const { error: _e, warnings: _w, waitKind: _k, resumesAt: _r, ...rest } = record;
+        record = {
+            ...rest,
+            status,
+            finishedAt: now(),
+            ...(error ? { error } : {}),
+            ...(hooks.length > 0 ? { hooks } : {}),
+            environments,
+        };
+    }
     await live.warn(ctx.commitStatus?.(record));
     if (live.warnings.length > 0) {
         record = { ...record, warnings: [...new Set(live.warnings)] };
     }
+    record = keepDecisions(record, await ctx.store.get(record.id).catch(() => undefined));
     await ctx.store.put(record);
     ctx.onProgress?.({ type: "release", release: record });
     return record;

@@ -17,6 +17,7 @@ export function promote(
             ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
             ...(opts.overrideHold ? { overrideHold: true } : {}),
             ...(opts.overrideWindow ? { overrideWindow: true } : {}),
+            ...(opts.noWait ? { noWait: true } : {}),
         }),
     );
 }

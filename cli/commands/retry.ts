@@ -3,7 +3,7 @@ import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
 
 /**
- * `promote retry ID [--force-older]`: resumes a Failed or Terminated release from where it stopped (same id);
+ * `promote retry ID [--force-older] [--no-wait]`: resumes a Failed or Terminated release from where it stopped (same id);
  * refused when newer releases have since succeeded in its environments, unless `--force-older`.
  */
 export function retry(
@@ -11,6 +11,6 @@ export function retry(
     deps: Pick<CliDeps, "io" | "engine" | "clock">,
 ): Promise<number> {
     return runWithProgress(deps, opts.json, (engine) =>
-        engine.retry(opts.id, { forceOlder: opts.forceOlder }),
+        engine.retry(opts.id, { forceOlder: opts.forceOlder, ...(opts.noWait ? { noWait: true } : {}) }),
     );
 }

@@ -14,6 +14,7 @@ export function trigger(
             ...(opts.sourceCommit ? { sourceCommit: opts.sourceCommit } : {}),
             ...(opts.overrideHold ? { overrideHold: true } : {}),
             ...(opts.overrideWindow ? { overrideWindow: true } : {}),
+            ...(opts.noWait ? { noWait: true } : {}),
         }),
     );
 }

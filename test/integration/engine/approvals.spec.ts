@@ -1,0 +1,195 @@
+import * as assert from "assert";
+import type { PromoteEngine } from "../../../engine/promoteEngine";
+import type { ReleaseRecord } from "../../../engine/releaseRecord";
+import { publicRecord } from "../../../engine/releaseRecord";
+import { ApprovalRefusedError } from "../../../engine/approvals";
+import type { Subject } from "../../../model/subject";
+import type { GitopsRepo } from "../../support/gitops";
+import { gitopsRepoFor } from "../../support/gitops";
+import { scenario, testPromoteEngine } from "../../support/scenario";
+import { removeTempDirs, tempDir } from "../../support/tmp";
+
+const show = (r: ReleaseRecord) => JSON.stringify(publicRecord(r), null, 2);
+
+/** Polls the stored record until `ok` holds (the release runs meanwhile); no timing is asserted. */
+async function recordWhen(
+    engine: PromoteEngine,
+    id: () => string | undefined,
+    ok: (r: ReleaseRecord) => boolean,
+    what: string,
+): Promise<ReleaseRecord> {
+    let last: ReleaseRecord | undefined;
+    for (let i = 0; i < 600; i++) {
+        const releaseId = id();
+        if (releaseId) {
+            last = await engine.find(releaseId);
+            if (ok(last)) {
+                return last;
+            }
+        }
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`never saw ${what}: ${last ? show(last) : "no release"}`);
+}
+
+function bump(repo: GitopsRepo, from: string, to: string): void {
+    repo.edit("apps/web/dev/values.yaml", (t) => t.replace(`tag: "${from}"`, `tag: "${to}"`));
+    repo.edit("apps/web/dev/Chart.yaml", (t) => t.replace(`appVersion: "${from}"`, `appVersion: "${to}"`));
+}
+
+const person = (user: string, ...groups: string[]): Subject => ({ user, groups, via: "local" });
+const alice = person("alice", "release-managers");
+const bob = person("bob", "release-managers", "developers");
+const carol = person("carol", "release-managers");
+const dave = person("dave", "developers");
+
+async function refused(p: Promise<unknown>, message: RegExp): Promise<void> {
+    await assert.rejects(p, (e: unknown) => {
+        assert.ok(e instanceof ApprovalRefusedError, `an ApprovalRefusedError, got ${String(e)}`);
+        assert.strictEqual(e.exitCode, 2);
+        assert.match(e.message, message);
+        return true;
+    });
+}
+
+describe("approval gates (real engine, real git)", function () {
+    this.timeout(180_000);
+    after(removeTempDirs);
+
+    it("prod waits for two release managers before any write; a rejection fails it and leaves it untouched", async () => {
+        const dir = tempDir("approvals");
+        const repo = gitopsRepoFor(dir, "web", ["dev", "qa", "prod"]);
+        const catalog = scenario({
+            product: "web",
+            repoURL: repo.url,
+            environments: [{ name: "dev" }, { name: "qa" }, { name: "prod", kind: "production" }],
+            flows: [
+                {
+                    name: "seq",
+                    triggerEnvironment: "dev",
+                    steps: [
+                        { environment: "qa", dependsOn: ["dev"] },
+                        {
+                            environment: "prod",
+                            dependsOn: ["qa"],
+                            policy: {
+                                approval: { approvers: [{ group: "release-managers" }], minApprovals: 2 },
+                            },
+                        },
+                    ],
+                },
+            ],
+        });
+        const engine = await testPromoteEngine(
+            dir,
+            catalog,
+            process.env.APPROVALS_DEBUG
+                ? {
+                      onProgress: (e) =>
+                          console.error(
+                              new Date().toISOString(),
+                              JSON.stringify(
+                                  e.type === "environment"
+                                      ? [
+                                            e.environment.name,
+                                            e.environment.status,
+                                            e.environment.waitKind,
+                                            e.environment.error,
+                                        ]
+                                      : e.type === "release"
+                                        ? [e.release.status, e.release.waitKind]
+                                        : e,
+                              ),
+                          ),
+                  }
+                : {},
+        );
+
+        // --no-wait: qa is promoted, prod stops before anything is written, the release is left Suspended.
+        bump(repo, "1.0.0", "1.1.0");
+        const parked = await engine.release({ product: "web", target: { flow: "seq" }, noWait: true });
+        const id = parked.id;
+        assert.deepStrictEqual(
+            [parked.status, parked.waitKind, parked.finishedAt, parked.owner],
+            ["Suspended", "approval", undefined, undefined],
+            show(parked),
+        );
+        assert.match(repo.read("apps/web/qa/values.yaml"), /tag: "1\.1\.0"/, "qa promoted");
+        assert.match(repo.read("apps/web/prod/values.yaml"), /tag: "1\.0\.0"/, "prod untouched");
+        const stored = await engine.find(id);
+        assert.strictEqual(stored.status, "Suspended");
+        assert.strictEqual(stored.stale, undefined, "a waiting release is not dead");
+        const prod = stored.environments.find((e) => e.name === "prod")!;
+        assert.deepStrictEqual(
+            [prod.status, prod.waitKind, prod.error, prod.approval?.approvers, prod.approval?.minApprovals],
+            ["Suspended", "approval", undefined, [{ group: "release-managers" }], 2],
+            show(stored),
+        );
+        assert.deepStrictEqual(prod.approval?.decisions, []);
+        const diff = prod.approval?.changes?.find((c) => c.application === "web-prod")?.changes ?? [];
+        assert.ok(
+            diff.some((c) => c.file === "values.yaml" && c.from === "1.0.0" && c.to === "1.1.0"),
+            `the diff to be applied: ${JSON.stringify(prod.approval?.changes)}`,
+        );
+
+        // A developer may not approve; one approval leaves it Suspended (and not ready to resume).
+        await refused(
+            engine.approve(id, "prod", { subject: dave }),
+            /dave .*may not approve.*group release-managers/,
+        );
+        const once = await engine.approve(id, "prod", { subject: alice, comment: "looks good" });
+        assert.strictEqual(once.status, "Suspended");
+        assert.deepStrictEqual(await engine.resumeReady({ products: ["web"] }), [], "not ready with 1 of 2");
+
+        // The second approval, then a resume: prod is committed, the record names both approvers.
+        await engine.approve(id, "prod", { subject: bob });
+        const resumed = await engine.resumeReady({ products: ["web"] });
+        assert.deepStrictEqual(
+            resumed.map((r) => [r.id, r.status]),
+            [[id, "Succeeded"]],
+            resumed.map(show).join("\n"),
+        );
+        assert.match(repo.read("apps/web/prod/values.yaml"), /tag: "1\.1\.0"/, "prod committed");
+        const done = await engine.find(id);
+        const decided = done.environments.find((e) => e.name === "prod")!;
+        assert.deepStrictEqual(
+            [done.status, done.waitKind, decided.status, decided.waitKind],
+            ["Succeeded", undefined, "Succeeded", undefined],
+        );
+        assert.deepStrictEqual(
+            decided.approval?.decisions.map((d) => [d.user, d.decision, d.groups, d.via, d.comment]),
+            [
+                ["alice", "approved", ["release-managers"], "local", "looks good"],
+                ["bob", "approved", ["release-managers", "developers"], "local", undefined],
+            ],
+        );
+        await refused(engine.approve(id, "prod", { subject: carol }), /not waiting for approval/);
+
+        // A second release, held by this process while it waits: a rejection fails prod, left untouched.
+        bump(repo, "1.1.0", "1.2.0");
+        let second: string | undefined;
+        const running = engine.release({
+            product: "web",
+            target: { flow: "seq" },
+            onCreated: (r) => (second = r.id),
+        });
+        const waiting = await recordWhen(
+            engine,
+            () => second,
+            (r) => r.status === "Suspended" && r.waitKind === "approval",
+            "a wait for approval",
+        );
+        assert.strictEqual(waiting.environments.find((e) => e.name === "qa")!.status, "Succeeded");
+        await engine.reject(second!, "prod", { subject: carol, comment: "not on a Friday" });
+        const rejected = await running;
+        const failed = rejected.environments.find((e) => e.name === "prod")!;
+        assert.deepStrictEqual([rejected.status, failed.status], ["Failed", "Failed"], show(rejected));
+        assert.match(failed.error ?? "", /rejected by carol: not on a Friday/);
+        assert.deepStrictEqual(
+            failed.approval?.decisions.map((d) => [d.user, d.decision]),
+            [["carol", "rejected"]],
+        );
+        assert.match(repo.read("apps/web/qa/values.yaml"), /tag: "1\.2\.0"/);
+        assert.match(repo.read("apps/web/prod/values.yaml"), /tag: "1\.1\.0"/, "prod left untouched");
+    });
+});
