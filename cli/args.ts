@@ -260,6 +260,8 @@ export interface ServeCommandOptions {
     readonly secret: string;
     /** `--insecure-no-auth`: listen on a non-loopback host although the API has no authentication yet. */
     readonly insecureNoAuth?: true;
+    /** How often Suspended releases are checked for a wait that is over (ms; default 30 s). */
+    readonly resumeIntervalMs?: number;
     /** Argo CD (PROMOTIONS_ARGOCD_URL), for health and sync in the API. */
     readonly argocd?: CliSettings["argocd"];
     /** The clone cache and tokens, for the versions in Git the API shows. */

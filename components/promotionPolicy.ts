@@ -18,10 +18,13 @@ export const pullRequestSettingsSchema = z.strictObject({
 export type PullRequestSettings = z.infer<typeof pullRequestSettingsSchema>;
 
 /** Who may approve: a user by name, or every member of a group (DESIGN 3a: subjects are written this way). */
-export const approverSchema = z.union([
-    z.strictObject({ user: z.string().min(1, "must name a user") }),
-    z.strictObject({ group: z.string().min(1, "must name a group") }),
-]);
+export const approverSchema = z.union(
+    [
+        z.strictObject({ user: z.string().min(1, "must name a user") }),
+        z.strictObject({ group: z.string().min(1, "must name a group") }),
+    ],
+    { error: "must be { user: NAME } or { group: NAME }, one of the two" },
+);
 export type Approver = z.infer<typeof approverSchema>;
 
 /**

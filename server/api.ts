@@ -24,6 +24,8 @@ import { apiError, ApiRefusal, defaultClassifier } from "./errors";
 import type { ServerEvent } from "./events";
 import { ReleaseEvents } from "./events";
 import { pageReleases, parseReleaseQuery } from "./query";
+import { ApprovalRefusedError } from "../engine/approvals";
+import type { Subject } from "../model/subject";
 import * as s from "./schemas";
 
 /** A readonly value's type with its fields writable (what the route types expect of a body). */
@@ -41,7 +43,7 @@ function out<T>(value: T): Writable<T> {
 /** The engine methods the API calls (the facade; tests may pass a hand-written fake). */
 export type ServerEngine = Pick<
     PromoteEngine,
-    "preview" | "release" | "retry" | "terminate" | "releases" | "find"
+    "preview" | "release" | "retry" | "terminate" | "releases" | "find" | "approve" | "reject" | "resume"
 >;
 
 export interface ApiOptions {
@@ -60,7 +62,17 @@ export interface ApiOptions {
     /** One line per release that failed after it was answered, and per failed poll. */
     readonly log?: (line: string) => void;
     readonly version?: string;
+    /**
+     * Who is calling (approvals record it); the identities' authentication sets it. Default: an anonymous
+     * caller on the loopback interface, in no group.
+     */
+    readonly subjectOf?: (headers: Readonly<Record<string, string | undefined>>) => Subject;
+    /** Told after each approval or rejection it recorded (`serve` then resumes what is ready). */
+    readonly onDecision?: (record: ReleaseRecord) => void;
 }
+
+/** The caller when nothing identifies it (no authentication configured). */
+export const anonymousSubject: Subject = { user: "anonymous", groups: [], via: "loopback" };
 
 export const apiBase = "/api/v1";
 
@@ -522,6 +534,94 @@ export function createApi(o: ApiOptions): Api {
             },
         }),
         async (c) => c.json(out(publicRecord(await o.engine.terminate(c.req.valid("param").id))), 200),
+    );
+
+    for (const verb of ["approve", "reject"] as const) {
+        app.openapi(
+            createRoute({
+                method: "post",
+                path: `${apiBase}/releases/{id}/${verb}`,
+                summary:
+                    verb === "approve"
+                        ? "Approve an environment waiting for approval (who and when are recorded)"
+                        : "Reject an environment waiting for approval: it fails, left untouched",
+                request: {
+                    params: idParam,
+                    body: { required: true, content: { "application/json": { schema: s.DecisionBody } } },
+                },
+                responses: {
+                    200: json(s.Release, "The release with the decision recorded"),
+                    400: errors[400],
+                    403: {
+                        description:
+                            "Refused: not an approver, a self-approval, no permission, already decided, or origin/CSRF",
+                        content: { "application/json": { schema: s.ErrorBody } },
+                    },
+                    404: errors[404],
+                    500: errors[500],
+                    503: errors[503],
+                },
+            }),
+            async (c) => {
+                const { id } = c.req.valid("param");
+                const body = c.req.valid("json");
+                const subject = (o.subjectOf ?? (() => anonymousSubject))(
+                    c.req.header() as Record<string, string | undefined>,
+                );
+                let record: ReleaseRecord;
+                try {
+                    record = await o.engine[verb](id, body.environment, {
+                        subject,
+                        ...(body.comment ? { comment: body.comment } : {}),
+                    });
+                } catch (e) {
+                    if (e instanceof ApprovalRefusedError) {
+                        throw new ApiRefusal(403, "forbidden", e.message, e.entity);
+                    }
+                    throw e;
+                }
+                o.onDecision?.(record);
+                return c.json(out(publicRecord(record)), 200);
+            },
+        );
+    }
+
+    app.openapi(
+        createRoute({
+            method: "post",
+            path: `${apiBase}/releases/{id}/resume`,
+            summary: "Continue a Suspended release no process holds (its waits are checked again)",
+            request: {
+                params: idParam,
+                body: { required: false, content: { "application/json": { schema: s.ResumeBody } } },
+            },
+            responses: {
+                202: json(s.Release, "Resumed (Queued, Running, or Suspended again)"),
+                400: errors[400],
+                403: errors[403],
+                404: errors[404],
+                500: errors[500],
+                503: errors[503],
+            },
+        }),
+        async (c) => {
+            const { id } = c.req.valid("param");
+            const noWait = (c.req.valid("json") as { noWait?: boolean } | undefined)?.noWait;
+            const record = await new Promise<ReleaseRecord>((resolve, reject) => {
+                waiters.set(id, (r) => {
+                    if (r.status === "Running" || r.status === "Queued") {
+                        resolve(r);
+                    }
+                });
+                const run = o.engine.resume(id, noWait ? { noWait } : {});
+                track(run);
+                run.then(resolve, (e: unknown) => {
+                    reject(e);
+                    log(`resume of ${id} failed: ${messageOf(e)}`);
+                });
+            }).finally(() => waiters.delete(id));
+            return c.json(out(publicRecord(record)), 202);
+        },
     );
 
     app.openapi(

@@ -7,13 +7,15 @@ import type { CliDeps } from "../context";
 import { displayText } from "../display";
 import { classifyError } from "../errors";
 import { ProgressView } from "../progress";
+import { startResumeLoop } from "./resume";
 import { reportOutcomes } from "./watch";
 
 /**
  * `promote serve [--port N] [--host H] [--insecure-no-auth] [--interval D]`: the one server. The JSON API,
  * its OpenAPI description and the event stream under /api/v1 (server/), and GitHub push webhooks at
  * /webhooks/github (HMAC-verified with PROMOTIONS_WEBHOOK_SECRET), which make the trigger watcher read the
- * trigger branches; with --interval it also polls, so a missed webhook is caught up.
+ * trigger branches; with --interval it also polls, so a missed webhook is caught up. Suspended releases whose
+ * wait is over (an approval it received, a window that opened) are resumed here (DESIGN 3a).
  */
 export async function serve(
     opts: ServeCommandOptions,
@@ -32,9 +34,17 @@ export async function serve(
         log: (line) => io.err(`[watch] ${displayText(line)}`),
         onProgress,
     });
+    const engine = await deps.engine(onProgress);
+    // Suspended releases whose wait is over go on here: every 30 s, and right after a decision it received.
+    const resumer = startResumeLoop(engine, {
+        ...(opts.products ? { products: opts.products } : {}),
+        intervalMs: opts.resumeIntervalMs ?? 30_000,
+        log: (line) => io.err(`[serve] ${displayText(line)}`),
+    });
     const server = new PromotionsServer({
         catalog: deps.catalog(),
-        engine: await deps.engine(onProgress),
+        engine,
+        onDecision: () => resumer.poke(),
         csrfToken: newCsrfToken(),
         classify: (e) => classifyError(e),
         ...(opts.argocd ? { argocd: opts.argocd } : {}),
@@ -66,6 +76,7 @@ export async function serve(
             onError: (e) => io.err(`[serve] poll failed: ${displayText(messageOf(e))}`),
         });
     } finally {
+        await resumer.stop();
         await server.close();
     }
     return 0;

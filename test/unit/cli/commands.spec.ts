@@ -23,7 +23,7 @@ import { releases } from "../../../cli/commands/releases";
 import { retry } from "../../../cli/commands/retry";
 import { approve } from "../../../cli/commands/approve";
 import { reject } from "../../../cli/commands/reject";
-import { resume } from "../../../cli/commands/resume";
+import { resume, startResumeLoop } from "../../../cli/commands/resume";
 import { serve } from "../../../cli/commands/serve";
 import { terminate } from "../../../cli/commands/terminate";
 import { trigger } from "../../../cli/commands/trigger";
@@ -782,6 +782,45 @@ describe("commands", () => {
                 4,
             );
             assert.deepStrictEqual(again.engine().calls, ["retry r1"]);
+        });
+
+        it("serve's resume loop: a pass at start and on each poke (never two at once), without waiting; errors logged", async () => {
+            const passes: string[] = [];
+            let release!: () => void;
+            let fail = false;
+            const engine = {
+                resumeReady: async (o: ResumeOptions = {}) => {
+                    passes.push(`${(o.products ?? []).join(",")}${o.noWait ? " noWait" : ""}`);
+                    await new Promise<void>((r) => (release = r));
+                    if (fail) {
+                        throw new EnvironmentError("backend unreachable");
+                    }
+                    return [waiting()];
+                },
+            };
+            const log: string[] = [];
+            const loop = startResumeLoop(engine, {
+                products: ["web"],
+                intervalMs: 3_600_000,
+                log: (l) => log.push(l),
+            });
+            loop.poke();
+            loop.poke();
+            assert.deepStrictEqual(passes, ["web noWait"], "one pass at a time");
+            release();
+            await new Promise((r) => setImmediate(r));
+            assert.deepStrictEqual(passes, ["web noWait", "web noWait"], "the pokes made one more pass");
+            fail = true;
+            release();
+            await new Promise((r) => setImmediate(r));
+            const stopped = loop.stop();
+            loop.poke();
+            await stopped;
+            assert.strictEqual(passes.length, 2, "no pass after stop");
+            assert.deepStrictEqual(log, [
+                "resumed release r20261123-120000-abcd: Suspended (approval)",
+                "resuming waiting releases failed: backend unreachable",
+            ]);
         });
 
         it("resume: one release by id, or every ready one; the worst exit code", async () => {
