@@ -113,11 +113,9 @@ export const DecisionBody = z
         description: "Approve or reject the environment of a release waiting for approval",
     });
 
-export const ResumeBody = z
-    .strictObject({ noWait: z.boolean().optional() })
-    .openapi("Resume", {
-        description: "noWait: do not wait in the server; leave the release Suspended again",
-    });
+export const ResumeBody = z.strictObject({ noWait: z.boolean().optional() }).openapi("Resume", {
+    description: "noWait: do not wait in the server; leave the release Suspended again",
+});
 
 export const EnvironmentRecord = z
     .object({
