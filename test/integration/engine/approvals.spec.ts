@@ -5,8 +5,10 @@ import { publicRecord } from "../../../engine/releaseRecord";
 import { ApprovalRefusedError } from "../../../engine/approvals";
 import type { Subject } from "../../../model/subject";
 import type { GitopsRepo } from "../../support/gitops";
-import { gitopsRepoFor } from "../../support/gitops";
-import { scenario, testPromoteEngine } from "../../support/scenario";
+import { buildCatalog } from "../../../components/catalog";
+import { runCli } from "../../support/cli";
+import { testPassphrase } from "../../support/engine";
+import { cliScenario, testPromoteEngine } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const show = (r: ReleaseRecord) => JSON.stringify(publicRecord(r), null, 2);
@@ -38,10 +40,8 @@ describe("approval gates (real engine, real git)", function () {
 
     it("prod waits for two release managers before any write; a rejection fails it and leaves it untouched", async () => {
         const dir = tempDir("approvals");
-        const repo = gitopsRepoFor(dir, "web", ["dev", "qa", "prod"]);
-        const catalog = scenario({
-            product: "web",
-            repoURL: repo.url,
+        // The definitions as a config module too: the first release goes through the real CLI.
+        const cli = cliScenario(dir, {
             environments: [{ name: "dev" }, { name: "qa" }, { name: "prod", kind: "production" }],
             flows: [
                 {
@@ -60,6 +60,8 @@ describe("approval gates (real engine, real git)", function () {
                 },
             ],
         });
+        const { repo } = cli;
+        const catalog = buildCatalog(cli.defs).catalog;
         // The release's own progress says when it waits (no polling of the records while it runs).
         const listeners: ((e: ProgressEvent) => void)[] = [];
         const engine = await testPromoteEngine(dir, catalog, {
@@ -74,19 +76,27 @@ describe("approval gates (real engine, real git)", function () {
                 }),
             );
 
-        // --no-wait: qa is promoted, prod stops before anything is written, the release is left Suspended.
+        // `trigger --no-wait`: qa is promoted, prod stops before anything is written, the release is left
+        // Suspended and the command exits 4 saying what it waits for and how to go on.
         bump(repo, "1.0.0", "1.1.0");
-        const parked = await engine.release({ product: "web", target: { flow: "seq" }, noWait: true });
+        const trigger = await runCli(
+            [...cli.args, "trigger", "--product", "web", "--flow", "seq", "--no-wait", "--json"],
+            { env: { ...cli.env, PULUMI_CONFIG_PASSPHRASE: testPassphrase } },
+        );
+        assert.strictEqual(trigger.code, 4, trigger.stderr);
+        const parked = JSON.parse(trigger.stdout) as ReleaseRecord;
         const id = parked.id;
         assert.deepStrictEqual(
-            [parked.status, parked.waitKind, parked.finishedAt, parked.owner],
-            ["Suspended", "approval", undefined, undefined],
-            show(parked),
+            [parked.status, parked.waitKind, parked.finishedAt],
+            ["Suspended", "approval", undefined],
+            trigger.stdout,
         );
+        assert.match(trigger.stderr, /^waiting: prod: approval 0\/2 by group release-managers$/m);
+        assert.match(trigger.stderr, new RegExp(`promote approve ${id} --environment prod`));
         assert.match(repo.read("apps/web/qa/values.yaml"), /tag: "1\.1\.0"/, "qa promoted");
         assert.match(repo.read("apps/web/prod/values.yaml"), /tag: "1\.0\.0"/, "prod untouched");
         const stored = await engine.find(id);
-        assert.strictEqual(stored.status, "Suspended");
+        assert.deepStrictEqual([stored.status, stored.owner], ["Suspended", undefined]);
         assert.strictEqual(stored.stale, undefined, "a waiting release is not dead");
         const prod = stored.environments.find((e) => e.name === "prod")!;
         assert.deepStrictEqual(
