@@ -143,6 +143,8 @@ const overrideHold = {
     "override-hold": { type: "boolean" },
     "override-window": { type: "boolean" },
 } as const;
+const noWait = { "no-wait": { type: "boolean" } } as const;
+const noWaitOf = (v: Values) => (flag(v, "no-wait") ? { noWait: true as const } : {});
 const overrideHoldOf = (v: Values) => ({
     ...(flag(v, "override-hold") ? { overrideHold: true } : {}),
     ...(flag(v, "override-window") ? { overrideWindow: true } : {}),
@@ -197,7 +199,11 @@ export interface StackCommandOptions {
     readonly gitCacheDir: string;
     readonly json: boolean;
 }
-export interface TriggerCommandOptions {
+/** `--no-wait`: return (exit code 4) as soon as the release is Suspended, leaving it for `resume`. */
+export interface NoWaitOption {
+    readonly noWait?: true;
+}
+export interface TriggerCommandOptions extends NoWaitOption {
     readonly product: string;
     readonly flow: string;
     readonly sourceCommit?: string;
@@ -213,7 +219,7 @@ export interface TriggerCommandOptions {
     /** Who triggers (recorded on the release as its initiator, via `local`). */
     readonly by?: string;
 }
-export interface PromoteCommandOptions {
+export interface PromoteCommandOptions extends NoWaitOption {
     readonly product: string;
     readonly from: string;
     readonly to: string;
@@ -271,9 +277,26 @@ export interface ReleaseIdCommandOptions {
     /** Who retries or terminates (appended to the release's audit, via `local`). */
     readonly by?: string;
 }
-export interface RetryCommandOptions extends ReleaseIdCommandOptions {
+export interface RetryCommandOptions extends ReleaseIdCommandOptions, NoWaitOption {
     /** Retry even though newer releases succeeded in some of its environments (it rolls them back). */
     readonly forceOlder: boolean;
+}
+/** `approve` and `reject`: a decision on an environment of a release waiting for approval. */
+export interface DecisionCommandOptions {
+    readonly id: string;
+    readonly environment: string;
+    readonly comment?: string;
+    /** Who decides: `--as`, else the CI's actor. */
+    readonly by: string;
+    /** `--group G[,H]`: the groups the local identity claims (direct state access is only as strong as the backend's). */
+    readonly groups: readonly string[];
+    readonly json: boolean;
+}
+/** `resume [ID]`: one Suspended release, or every one whose wait is over (of `--product`). */
+export interface ResumeCommandOptions extends NoWaitOption {
+    readonly id?: string;
+    readonly products?: readonly string[];
+    readonly json: boolean;
 }
 export interface WatchCommandOptions {
     readonly products?: readonly string[];
@@ -293,6 +316,8 @@ export interface ServeCommandOptions {
     readonly oidc?: { readonly issuer: string; readonly audience: string; readonly groupsClaim?: string };
     /** `--trusted-proxy CIDR` (repeatable): peers whose X-Forwarded-User/Email/Groups headers are believed. */
     readonly trustedProxies?: readonly string[];
+    /** How often Suspended releases are checked for a wait that is over (ms; default 30 s). */
+    readonly resumeIntervalMs?: number;
     /** Argo CD (PROMOTIONS_ARGOCD_URL), for health and sync in the API. */
     readonly argocd?: CliSettings["argocd"];
     /** The clone cache and tokens, for the versions in Git the API shows. */
@@ -443,6 +468,38 @@ function host(values: Values): string {
     return h;
 }
 
+const decisionOptions = {
+    environment: { type: "string" },
+    comment: { type: "string" },
+    as: { type: "string" },
+    group: { type: "string" },
+    ...json,
+} as const;
+
+/** `approve|reject ID --environment E [--comment TEXT] [--as USER] [--group G[,H]]`. */
+const decision =
+    (verb: "approve" | "reject") =>
+    (v: Values, positionals: readonly string[], s: CliSettings): DecisionCommandOptions => {
+        const id = positionals[0];
+        if (!id) {
+            throw new InvalidInputError(`missing release ID: promote ${verb} ID --environment E`, {
+                path: "ID",
+            });
+        }
+        const comment = text(v, "comment");
+        return {
+            id,
+            environment: required(v, "environment", `the environment to ${verb}`),
+            ...(comment ? { comment } : {}),
+            by: text(v, "as") || s.actor,
+            groups: (text(v, "group") ?? "")
+                .split(",")
+                .map((g) => g.trim())
+                .filter(Boolean),
+            json: flag(v, "json"),
+        };
+    };
+
 /** The commands, in the order `promote --help` lists them. */
 export const commandSpecs = {
     validate: {
@@ -506,7 +563,7 @@ export const commandSpecs = {
         summary: "run a flow as a release, with live progress",
         usage:
             "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--override-window] " +
-            "[--policy-pack DIR]... [--plan FILE] [--as USER] [--json]",
+            "[--policy-pack DIR]... [--plan FILE] [--as USER] [--no-wait] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
@@ -515,6 +572,7 @@ export const commandSpecs = {
             ...overrideHold,
             ...policyPack,
             ...asOption,
+            ...noWait,
             ...json,
         },
         build: (v, _p, s): TriggerCommandOptions => ({
@@ -526,6 +584,7 @@ export const commandSpecs = {
             ...policyPacksOf(v),
             ...(text(v, "plan") ? { planFile: path.resolve(text(v, "plan")!) } : {}),
             by: actorOf(v, s),
+            ...noWaitOf(v),
         }),
     },
     promote: {
@@ -533,7 +592,7 @@ export const commandSpecs = {
         usage:
             "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] " +
             "[--post-action W] [--source-commit SHA] [--override-hold] [--override-window] " +
-            "[--policy-pack DIR]... [--as USER] [--json]",
+            "[--policy-pack DIR]... [--as USER] [--no-wait] [--json]",
         options: {
             product: { type: "string" },
             from: { type: "string" },
@@ -545,6 +604,7 @@ export const commandSpecs = {
             ...overrideHold,
             ...policyPack,
             ...asOption,
+            ...noWait,
             ...json,
         },
         build: (v, _p, s): PromoteCommandOptions => {
@@ -569,6 +629,7 @@ export const commandSpecs = {
                 ...overrideHoldOf(v),
                 ...policyPacksOf(v),
                 by: actorOf(v, s),
+                ...noWaitOf(v),
             };
         },
     },
@@ -606,14 +667,49 @@ export const commandSpecs = {
     },
     retry: {
         summary: "resume a Failed or Terminated release from where it stopped (same id)",
-        usage: "promote retry ID [--force-older] [--as USER] [--json]",
-        options: { "force-older": { type: "boolean" }, ...asOption, ...json },
+        usage: "promote retry ID [--force-older] [--as USER] [--no-wait] [--json]",
+        options: { "force-older": { type: "boolean" }, ...asOption, ...noWait, ...json },
         positionals: ["ID"],
         build: (v, positionals, s): RetryCommandOptions => ({
             ...releaseId("retry")(v, positionals),
             by: actorOf(v, s),
             forceOlder: flag(v, "force-older"),
+            ...noWaitOf(v),
         }),
+    },
+    approve: {
+        summary: "approve an environment of a release waiting for approval",
+        usage: "promote approve ID --environment E [--comment TEXT] [--as USER] [--group G[,H]] [--json]",
+        options: decisionOptions,
+        positionals: ["ID"],
+        build: decision("approve"),
+    },
+    reject: {
+        summary: "reject an environment of a release waiting for approval (it fails, left untouched)",
+        usage: "promote reject ID --environment E [--comment TEXT] [--as USER] [--group G[,H]] [--json]",
+        options: decisionOptions,
+        positionals: ["ID"],
+        build: decision("reject"),
+    },
+    resume: {
+        summary:
+            "continue a Suspended release (or every one whose wait is over: approved, window open, soaked)",
+        usage: "promote resume [ID] [--product P[,Q]] [--no-wait] [--json]",
+        options: { product: { type: "string" }, ...noWait, ...json },
+        positionals: ["ID"],
+        build: (v, positionals): ResumeCommandOptions => {
+            if (positionals[0] && text(v, "product")) {
+                throw new InvalidInputError("give either a release ID or --product P, not both", {
+                    path: "--product",
+                });
+            }
+            return {
+                ...(positionals[0] ? { id: positionals[0] } : {}),
+                ...(products(v) ? { products: products(v) } : {}),
+                json: flag(v, "json"),
+                ...noWaitOf(v),
+            };
+        },
     },
     terminate: {
         summary: "stop a queued or running release",

@@ -194,6 +194,10 @@ export type CliEngine = Pick<
     | "releaseHold"
     | "rollback"
     | "prune"
+    | "approve"
+    | "reject"
+    | "resume"
+    | "resumeReady"
 >;
 
 /** The loop and one-shot poll of the trigger watcher, as `watch` and `serve` use them. */

@@ -1,4 +1,5 @@
 import type { Catalog } from "../components/catalog";
+import { authorize } from "../components/promotionPermission.authorize";
 import type { EngineLocation } from "../engine/engineLocator";
 import type { ProgressEvent, PromoteEngineOptions } from "../engine/promoteEngine";
 import { PromoteEngine } from "../engine/promoteEngine";
@@ -26,6 +27,11 @@ export function engineOptions(
         ...(settings.argocd ? { argocd: settings.argocd } : {}),
         scm: settings.scm,
         notifications: { env: process.env },
+        // An approval needs the `approve` permission on that environment (no rules: everyone may).
+        canApprove: (subject, { product, environment }) => {
+            const a = authorize(catalog, subject, "approve", { product, environment });
+            return a.allowed ? undefined : a.reason;
+        },
         onProgress,
     };
 }

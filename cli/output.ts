@@ -1,6 +1,12 @@
 import type { Hold } from "../engine/holds";
 import type { PreviewResult } from "../engine/promoteEngine";
-import type { ReleaseRecord, ReleaseStatus, WorkflowRunRecord } from "../engine/releaseRecord";
+import { describeApprovers } from "../engine/approvals";
+import type {
+    EnvironmentRecord,
+    ReleaseRecord,
+    ReleaseStatus,
+    WorkflowRunRecord,
+} from "../engine/releaseRecord";
 import { publicRecord } from "../engine/releaseRecord";
 import type { Style, Terminal } from "./context";
 import { displayText, displayValue, paintStatus } from "./display";
@@ -65,6 +71,7 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
         if (waitText(e)) {
             out.push(style.yellow(`      ${waitText(e)}`));
         }
+        out.push(...approvalLines(e, style));
         if (e.reason === "held" && e.hold) {
             out.push(style.yellow(`      ${holdText(e.hold)}`));
         } else if (e.reason === "upstream held") {
@@ -127,9 +134,42 @@ export function waitText(w: {
             return `soaking${until}`;
         case "pullRequest":
             return "waiting for pull request";
+        case "approval":
+            return `waiting for approval${w.resumesAt ? ` (expires ${displayText(w.resumesAt)})` : ""}`;
         default:
             return `waiting (${displayText(w.waitKind)})${until}`;
     }
+}
+
+/**
+ * An environment's approval gate for people: who may approve, how many are needed, each decision; while it
+ * waits, the changes to be written once approved.
+ */
+export function approvalLines(e: EnvironmentRecord, style: Style): string[] {
+    const a = e.approval;
+    if (!a) {
+        return [];
+    }
+    const approvals = new Set(a.decisions.filter((d) => d.decision === "approved").map((d) => d.user)).size;
+    const out = [
+        `      approval ${approvals}/${a.minApprovals} by ${displayText(describeApprovers(a.approvers))}`,
+        ...a.decisions.map(
+            (d) =>
+                `        ${d.decision === "approved" ? style.green(d.decision) : style.red(d.decision)} by ${displayText(d.user)} (${d.via}) at ${displayText(d.at)}${d.comment ? `: ${displayText(d.comment)}` : ""}`,
+        ),
+    ];
+    if (e.status === "Suspended" && e.waitKind === "approval") {
+        for (const p of a.changes ?? []) {
+            for (const c of p.changes) {
+                out.push(
+                    style.dim(
+                        `        to write: ${displayText(p.application)} ${displayText(c.file)} ${displayText(c.path)}: ${displayValue(c.from)} → ${displayValue(c.to)}`,
+                    ),
+                );
+            }
+        }
+    }
+    return out;
 }
 
 /** `held by alice at 2026-… : why`. */

@@ -1,5 +1,6 @@
 import type { EnvironmentDefinition } from "./environment";
 import type {
+    ApprovalSettings,
     PolicyFields,
     PromotionAction,
     PromotionPolicyDefinition,
@@ -18,6 +19,8 @@ export interface ResolvedPolicy {
     /** As written (`30m`, or minutes as a number): see parseDuration. */
     readonly soakTime?: string | number;
     readonly policyPacks?: readonly string[];
+    /** The approval gate, as written (a whole: approvers and counts come from one place). */
+    readonly approval?: ApprovalSettings;
     readonly sources: {
         readonly action: FieldSource;
         readonly preAction?: FieldSource;
@@ -25,6 +28,7 @@ export interface ResolvedPolicy {
         readonly pullRequest?: FieldSource;
         readonly soakTime?: FieldSource;
         readonly policyPacks?: FieldSource;
+        readonly approval?: FieldSource;
     };
 }
 
@@ -61,7 +65,7 @@ export function matchingPolicies(
 }
 
 /**
- * Merges the matching policies field by field (each of preAction, action, postAction, pullRequest, soakTime, policyPacks comes from the
+ * Merges the matching policies field by field (each of preAction, action, postAction, pullRequest, soakTime, policyPacks, approval comes from the
  * highest-precedence policy that sets it), then lets inline values (a flow step's policy, or flags) override
  * each field. No action anywhere means `commit`.
  */
@@ -84,6 +88,7 @@ export function resolvePolicy(
     const [pullRequest, pullRequestSource] = pick("pullRequest");
     const [soakTime, soakSource] = pick("soakTime");
     const [policyPacks, packsSource] = pick("policyPacks");
+    const [approval, approvalSource] = pick("approval");
     return {
         action: action ?? "commit",
         ...(preAction !== undefined ? { preAction } : {}),
@@ -91,6 +96,7 @@ export function resolvePolicy(
         ...(pullRequest !== undefined ? { pullRequest } : {}),
         ...(soakTime !== undefined ? { soakTime } : {}),
         ...(policyPacks !== undefined ? { policyPacks } : {}),
+        ...(approval !== undefined ? { approval } : {}),
         sources: {
             action: actionSource ?? { default: true },
             ...(preSource ? { preAction: preSource } : {}),
@@ -98,6 +104,7 @@ export function resolvePolicy(
             ...(pullRequestSource ? { pullRequest: pullRequestSource } : {}),
             ...(soakSource ? { soakTime: soakSource } : {}),
             ...(packsSource ? { policyPacks: packsSource } : {}),
+            ...(approvalSource ? { approval: approvalSource } : {}),
         },
     };
 }

@@ -17,6 +17,49 @@ export const pullRequestSettingsSchema = z.strictObject({
 });
 export type PullRequestSettings = z.infer<typeof pullRequestSettingsSchema>;
 
+/** Who may approve: a user by name, or every member of a group (DESIGN 3a: subjects are written this way). */
+export const approverSchema = z.union(
+    [
+        z.strictObject({ user: z.string().min(1, "must name a user") }),
+        z.strictObject({ group: z.string().min(1, "must name a group") }),
+    ],
+    { error: "must be { user: NAME } or { group: NAME }, one of the two" },
+);
+export type Approver = z.infer<typeof approverSchema>;
+
+/**
+ * An approval gate: a release stops before the environment's pre-action, action or any write until enough
+ * approvers have approved (or fails it on a rejection or after `timeout`).
+ */
+export const approvalSchema = z
+    .strictObject({
+        /** Who may approve: `{ user: NAME }` or `{ group: NAME }`; at least one. */
+        approvers: z
+            .array(approverSchema, {
+                error: "must be a list of approvers, each { user: NAME } or { group: NAME }",
+            })
+            .min(1, "must name at least one approver ({ user: NAME } or { group: NAME })"),
+        /** Approvals needed (distinct people), default 1. */
+        minApprovals: z.number().int("must be a whole number").min(1, "must be at least 1").optional(),
+        /** May the person who started the release approve it? Default false. */
+        allowSelfApproval: z.boolean().optional(),
+        /** The environment fails when not approved within this long of its wait starting: `24h`, `30m`. */
+        timeout: durationSchema.optional(),
+    })
+    .superRefine((a, ctx) => {
+        const users = a.approvers.filter((x): x is { user: string } => "user" in x);
+        const groups = a.approvers.length - users.length;
+        const min = a.minApprovals ?? 1;
+        if (groups === 0 && min > users.length) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["minApprovals"],
+                message: `is ${min} but only ${users.length} user${users.length === 1 ? " is" : "s are"} listed as approvers (and no group): lower minApprovals or add approvers`,
+            });
+        }
+    });
+export type ApprovalSettings = z.infer<typeof approvalSchema>;
+
 /** The policy fields; each may be left unset, to be filled by another matching policy. */
 export const policyFieldsSchema = z.strictObject({
     /** How the change enters the environment: `commit` (default), `pr`, or `none` (workflows only). */
@@ -37,6 +80,8 @@ export const policyFieldsSchema = z.strictObject({
      * evaluated against the environment's promotion before anything is written there.
      */
     policyPacks: z.array(z.string().min(1)).optional(),
+    /** An approval gate before the environment (see approvalSchema). */
+    approval: approvalSchema.optional(),
 });
 export type PolicyFields = z.infer<typeof policyFieldsSchema>;
 

@@ -9,6 +9,7 @@ import type { ReleaseTarget } from "./planRelease";
 import type { ReleaseRecord } from "./releaseRecord";
 import type { ProgressEvent } from "./releaseRun";
 import type { Clock } from "./waits";
+import type { Subject } from "../model/subject";
 
 export interface PromoteEngineOptions {
     readonly catalog: Catalog;
@@ -42,6 +43,14 @@ export interface PromoteEngineOptions {
     readonly clock?: Clock;
     /** Outbound notifications (the catalog's PromotionNotifications). */
     readonly notifications?: NotificationOptions;
+    /**
+     * The permission rules' check for approving and rejecting: the reason `subject` may not approve in this
+     * environment of this product, or undefined when it may (e.g. `authorize(catalog, subject, "approve", …)`).
+     */
+    readonly canApprove?: (
+        subject: Subject,
+        target: { readonly product: string; readonly environment: string },
+    ) => string | undefined;
 }
 
 export interface NotificationOptions {
@@ -52,6 +61,27 @@ export interface NotificationOptions {
     readonly retry?: Partial<RetryPolicy>;
     /** The HTTP client (default: the global fetch). */
     readonly fetch?: typeof fetch;
+}
+
+/** `--no-wait`: return as soon as the release is Suspended (see ReleaseRunContext.park). */
+export interface WaitOptions {
+    /**
+     * Do not wait in this process: an environment that would wait (approval, window, soak) stops before any
+     * write, independent ones go on, and the release is left Suspended (no owner) for `resume`.
+     */
+    readonly noWait?: boolean;
+}
+
+/** A decision on an environment waiting for approval. */
+export interface DecisionOptions {
+    readonly subject: Subject;
+    readonly comment?: string;
+}
+
+/** `resume` of every Suspended release whose wait is over. */
+export interface ResumeOptions extends WaitOptions {
+    /** Only these products (default: all). */
+    readonly products?: readonly string[];
 }
 
 export interface ScmOptions extends ScmConfig {
@@ -77,7 +107,7 @@ export interface PreviewOptions {
     readonly policyPacks?: readonly string[];
 }
 
-export interface ReleaseOptions extends PreviewOptions {
+export interface ReleaseOptions extends PreviewOptions, WaitOptions {
     /** Called once the release has its id and is stored (before it waits or runs). */
     readonly onCreated?: (record: ReleaseRecord) => void;
     /**
@@ -109,7 +139,7 @@ export interface HoldOptions {
     readonly reason?: string;
 }
 
-export interface RollbackOptions {
+export interface RollbackOptions extends WaitOptions {
     readonly product: string;
     readonly environment: string;
     /** The release to restore (default: the one before the environment's current one). */
@@ -123,7 +153,7 @@ export interface RollbackOptions {
     readonly onCreated?: (record: ReleaseRecord) => void;
 }
 
-export interface RetryOptions {
+export interface RetryOptions extends WaitOptions {
     /** Retry even though a newer release has since succeeded in some of its environments (it would roll them back). */
     readonly forceOlder?: boolean;
     /** Who retries (appended to the release's `audit`). */

@@ -1,4 +1,5 @@
 import * as path from "path";
+import { plannedApproval } from "./approvals";
 import type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct } from "../components/catalog";
 import { defaultFlowTimeoutMs } from "../components/catalog";
 import { parseDuration } from "../model/duration";
@@ -225,6 +226,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
             ...(step?.hooks && Object.keys(step.hooks).length > 0 ? { hooks: step.hooks } : {}),
             ...(policy.soakTime !== undefined ? { soakTimeMs: parseDuration(policy.soakTime) } : {}),
             ...(policy.policyPacks?.length ? { policyPacks: policy.policyPacks } : {}),
+            ...(policy.approval ? { approval: plannedApproval(policy.approval) } : {}),
             applications: apps.map((a) => ({
                 name: a.name,
                 namespace: a.namespace,

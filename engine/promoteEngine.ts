@@ -9,16 +9,21 @@ import { reportCommitStatus } from "./commitStatus";
 import type { Hold } from "./holds";
 import { applyHolds, refuseHeld } from "./holds";
 import { applyWindows } from "./waits";
+import type { ApprovalDecision, ApprovalVerdict } from "./approvals";
+import { ApprovalRefusedError, decisionRefusal, waitOver, withDecision } from "./approvals";
 import type {
+    DecisionOptions,
     HoldOptions,
     PreviewOptions,
     PromoteEngineOptions,
     ReleaseOptions,
     ReleasesQuery,
+    ResumeOptions,
     RetryOptions,
     RollbackOptions,
     SavePlanOptions,
     TerminateOptions,
+    WaitOptions,
 } from "./options";
 import type { SavedPlan } from "./plans";
 import {
@@ -53,7 +58,11 @@ import { supersededBy } from "./supersede";
 export type { PreviewEnvironment, PreviewResult } from "./preview";
 export type { PromoteStackInfo } from "./stackInfo";
 export type { Hold, HoldInfo } from "./holds";
+export type { ApprovalDecision, ApprovalState, ApprovalVerdict } from "./approvals";
 export type {
+    DecisionOptions,
+    ResumeOptions,
+    WaitOptions,
     GitHubOptions,
     HoldOptions,
     RollbackOptions,
@@ -206,7 +215,7 @@ export class PromoteEngine {
             const pulumiPlan = pulumiPlanFile(saved.plan);
             try {
                 return await runRelease(
-                    { ...this.context(record.product), updatePlan: pulumiPlan.file },
+                    { ...this.context(record.product, o), updatePlan: pulumiPlan.file },
                     record,
                     o.onCreated,
                 );
@@ -214,7 +223,7 @@ export class PromoteEngine {
                 pulumiPlan.remove();
             }
         }
-        return runRelease(this.context(record.product), record, o.onCreated);
+        return runRelease(this.context(record.product, o), record, o.onCreated);
     }
 
     /** The holds of a product that are in place (see `hold`), by environment. */
@@ -306,7 +315,7 @@ export class PromoteEngine {
             reason: `rolled back to ${restored.version ?? restored.sourceCommit.slice(0, 12)} by release ${record.id}`,
             active: true,
         });
-        return runRelease(this.context(o.product), record, o.onCreated);
+        return runRelease(this.context(o.product, o), record, o.onCreated);
     }
 
     /**
@@ -341,6 +350,8 @@ export class PromoteEngine {
             finishedAt: _f,
             error: _e,
             warnings: _w,
+            waitKind: _k,
+            resumesAt: _r,
             ...rest
         } = o.initiator ? audited(record, "retry", o.initiator) : record;
         // Holds placed since the release was created apply to what it has not done yet.
@@ -361,7 +372,100 @@ export class PromoteEngine {
                 return before?.status === "Succeeded" ? before : e;
             }),
         };
-        return runRelease(this.context(record.product), resumed, undefined, record.environments);
+        return runRelease(this.context(record.product, o), resumed, undefined, record.environments);
+    }
+
+    /**
+     * Continues a Suspended release that no process holds (left by `--no-wait`, or whose process stopped):
+     * what it finished stays done; each waiting environment waits again, or goes on when its wait is over
+     * (approved, window open, soak done), or fails (rejected, approval timed out). Same id.
+     */
+    async resume(id: string, o: WaitOptions = {}): Promise<ReleaseRecord> {
+        const record = await this.stored(id);
+        if (record.status !== "Suspended") {
+            throw new InvalidInputError(
+                `release ${id} is ${record.status}, not Suspended: nothing to resume${finalReleaseStatuses.has(record.status) && record.status !== "Succeeded" ? ` ('promote retry ${id}' runs it again)` : ""}`,
+                { entity: `release ${id}` },
+            );
+        }
+        if (ownerAlive(record)) {
+            throw new InvalidInputError(
+                `release ${id} is waiting in the process that runs it (pid ${record.owner?.pid} on ${record.owner?.host}): it goes on by itself once its wait is over`,
+                { entity: `release ${id}` },
+            );
+        }
+        return this.retry(id, o);
+    }
+
+    /**
+     * Resumes every Suspended release (of `products`, default all) that no process holds and whose wait is over,
+     * one after another; returns their records. A release that fails to resume is returned as stored, its
+     * error in `warnings`.
+     */
+    async resumeReady(o: ResumeOptions = {}): Promise<ReleaseRecord[]> {
+        const products = o.products ?? this.opts.catalog.products.map((p) => p.name);
+        products.forEach((p) => this.product(p));
+        const now = this.opts.clock?.now() ?? Date.now();
+        const out: ReleaseRecord[] = [];
+        for (const product of products) {
+            const ready = (await this.store(product).list())
+                .filter((r) => waitOver(r, now) && !ownerAlive(r))
+                .reverse();
+            for (const r of ready) {
+                out.push(await this.resume(r.id, o));
+            }
+        }
+        return out;
+    }
+
+    /** Approves an environment waiting for approval (see {@link decide}). */
+    approve(id: string, environment: string, o: DecisionOptions): Promise<ReleaseRecord> {
+        return this.decide(id, environment, "approved", o);
+    }
+
+    /** Rejects an environment waiting for approval: it fails, left untouched (see {@link decide}). */
+    reject(id: string, environment: string, o: DecisionOptions): Promise<ReleaseRecord> {
+        return this.decide(id, environment, "rejected", o);
+    }
+
+    /**
+     * Records a decision on an environment waiting for approval (who, groups, how identified, when, comment).
+     * Refused ({@link ApprovalRefusedError}, exit code 2, 403 at the API) when the environment is not waiting
+     * for approval, the subject is not an approver, approves their own release, the permission rules
+     * (`canApprove`) refuse, or the subject already decided. The process holding the release sees the decision
+     * on its next look at the record; a release nobody holds goes on with `resume` (or a running `serve`).
+     */
+    async decide(
+        id: string,
+        environment: string,
+        verdict: ApprovalVerdict,
+        o: DecisionOptions,
+    ): Promise<ReleaseRecord> {
+        const record = await this.stored(id);
+        const refusal = decisionRefusal(record, {
+            environment,
+            decision: verdict,
+            subject: o.subject,
+            ...(this.opts.canApprove ? { canApprove: this.opts.canApprove } : {}),
+        });
+        if (refusal !== undefined) {
+            throw new ApprovalRefusedError(refusal, {
+                entity: `release ${id}`,
+                path: `environments.${environment}.approval`,
+            });
+        }
+        const decision: ApprovalDecision = {
+            decision: verdict,
+            user: o.subject.user,
+            ...(o.subject.email ? { email: o.subject.email } : {}),
+            groups: o.subject.groups,
+            via: o.subject.via,
+            at: new Date(this.opts.clock?.now() ?? Date.now()).toISOString(),
+            ...(o.comment ? { comment: o.comment } : {}),
+        };
+        const updated = withDecision(record, environment, decision);
+        await this.store(record.product).put(updated);
+        return updated;
     }
 
     /** Asks a release to stop: a Queued one ends at once; a running one ends Terminated when its process sees it. */
@@ -493,9 +597,11 @@ export class PromoteEngine {
         }
     }
 
-    private context(product: string) {
+    private context(product: string, wait: WaitOptions = {}) {
         const scm = this.opts.scm ?? this.opts.github;
         return {
+            ...(wait.noWait ? { park: true } : {}),
+            ...(this.opts.pollIntervalMs ? { approvalPollMs: this.opts.pollIntervalMs } : {}),
             engine: this.opts.engine,
             backendUrl: this.opts.backendUrl,
             passphrase: this.opts.passphrase,

@@ -131,7 +131,8 @@ export function promoteProgram(o: PromoteProgramOptions): () => Promise<Record<s
             const resources: pulumi.Resource[] = [];
             resourceGroups(env).forEach((g, index) => {
                 const gates = o.gates;
-                const waits = Boolean(env.soakTimeMs) || (env.windows ?? []).length > 0;
+                const waits =
+                    Boolean(env.soakTimeMs) || (env.windows ?? []).length > 0 || env.approval !== undefined;
                 const needsPre = gates && (env.preAction || (index === 0 && env.hooks?.onStart) || waits);
                 const pre = needsPre
                     ? new pulumi.ResourceHook(`pre-${g.name}`, () =>

@@ -1,6 +1,7 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import type { GitCredentials } from "../provider/git/git";
 import { withExperimental } from "./plans";
+import type { ApprovalState } from "./approvals";
 import { actionFor } from "../provider/actions/registry";
 import type { ReleaseCandidate } from "../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
@@ -56,6 +57,12 @@ export interface ReleaseUpdateOptions {
     readonly clock?: Clock;
     /** Apply exactly this Pulumi update plan (`pulumi up --plan`, with PULUMI_EXPERIMENTAL for this stack). */
     readonly updatePlan?: string;
+    /** Stop each environment that would wait (window, soak, approval) instead of waiting (`--no-wait`). */
+    readonly park?: boolean;
+    /** An environment's approval state as stored on the record (where decisions are written). */
+    readonly storedApproval?: (environment: string) => Promise<ApprovalState | undefined>;
+    /** How often a waiting approval reads the record again (ms). */
+    readonly approvalPollMs?: number;
 }
 
 export interface PromoteStackOptions {
@@ -120,8 +127,11 @@ function programGates(opts: ReleaseUpdateOptions, gates: Gates, waits: Environme
             if (!plan.pending) {
                 return;
             }
-            // Promotion windows and soak time: before any gate or write.
-            await waits.before(env);
+            // Promotion windows, soak time and the approval gate: before any gate or write.
+            await waits.before(
+                env,
+                plan.plans.map((p) => ({ application: p.application, changes: p.changes })),
+            );
             if (first && env.hooks?.onStart) {
                 await gates.hook(
                     `${env.name}/hooks/onStart`,
@@ -167,6 +177,8 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                 health: opts.gates?.health,
                 pullRequests: opts.gates?.pullRequests,
                 waits: waits.waiting,
+                parked: waits.parked,
+                approvals: waits.approvals,
             },
         );
     const lastReported = new Map<string, string>();
@@ -176,7 +188,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             return;
         }
         const rec = envRecord(env);
-        const key = `${rec.status} ${rec.waitKind ?? ""} ${rec.resumesAt ?? ""}`;
+        const key = `${rec.status} ${rec.waitKind ?? ""} ${rec.resumesAt ?? ""} ${rec.approval?.decisions.length ?? ""}`;
         if (lastReported.get(envName) !== key) {
             lastReported.set(envName, key);
             opts.onEnvironment(rec);
@@ -188,6 +200,9 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         clock,
         signal: opts.signal,
         onChange: (name) => report(name),
+        ...(opts.park ? { park: true } : {}),
+        ...(opts.storedApproval ? { storedApproval: opts.storedApproval } : {}),
+        ...(opts.approvalPollMs ? { approvalPollMs: opts.approvalPollMs } : {}),
         dependencies: (env) =>
             env.dependsOn.flatMap((d): SoakDependency[] => {
                 const planned = opts.plan.environments.find((e) => e.name === d);

@@ -84,7 +84,8 @@ export class ReleaseQueue {
                 if (r.id === record.id || finalReleaseStatuses.has(r.status)) {
                     continue;
                 }
-                if (!ownerAlive(r)) {
+                // A Suspended release without a process is not dead: it waits for a resume (DESIGN 3a).
+                if (!ownerAlive(r) && r.status !== "Suspended") {
                     await store.put(
                         finished(
                             r,

@@ -2,6 +2,7 @@ import type { HealthResult } from "../provider/health/argoCd";
 import type { ActionKind } from "../model/kinds";
 import type { EnvironmentStatus, ReleaseStatus, WaitKind, WorkflowRunStatus } from "../model/status";
 import type { Initiator } from "../model/subject";
+import type { ApprovalState, PlannedApproval } from "./approvals";
 import type { WindowSpec } from "./windows";
 import type { Change, ReleaseCandidate } from "../provider/promotion";
 
@@ -61,6 +62,11 @@ export interface EnvironmentRecord {
     readonly waitKind?: WaitKind;
     /** While Suspended on a window or a soak: when it resumes (ISO). */
     readonly resumesAt?: string;
+    /**
+     * An approval gate: once the environment waits for it, the approvers, the decisions so far and the changes
+     * to be written (kept after the gate opens or fails).
+     */
+    readonly approval?: ApprovalState;
 }
 
 /** What people did to a release (who started it, who retried or terminated it), in the order they did it. */
@@ -182,6 +188,8 @@ export interface PlannedEnvironment {
     readonly policyPacks?: readonly string[];
     readonly kind?: "production" | "non-production";
     readonly tags?: readonly string[];
+    /** The approval gate before this environment (see engine/approvals.ts). */
+    readonly approval?: PlannedApproval;
 }
 
 export interface ReleasePlan {

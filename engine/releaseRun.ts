@@ -11,6 +11,7 @@ import { heldBack } from "./holds";
 import { applyPolicyPacks } from "./policyPacks";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
 import type { ReleaseQueue } from "./releaseQueue";
+import { keepDecisions } from "./approvals";
 import { finished, heartbeatMs, thisProcess } from "./releaseQueue";
 import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "./releaseRecord";
 import { withStoredAudit } from "./releaseRecord";
@@ -51,6 +52,13 @@ export interface ReleaseRunContext {
     readonly heartbeatMs?: number;
     /** Pulumi's update plan to apply (`pulumi up --plan`): a saved plan's (see plans.ts). */
     readonly updatePlan?: string;
+    /**
+     * `--no-wait`: an environment that would wait (approval, window, soak) stops before any write and the
+     * release is written Suspended without an owner, for `resume` (DESIGN 3a); independent ones go on.
+     */
+    readonly park?: boolean;
+    /** How often a waiting approval reads the record for decisions (ms, default 2 s). */
+    readonly approvalPollMs?: number;
 }
 
 /** Waits for the release's turn and writes it Running (stepping back when a rival got there first). */
@@ -128,8 +136,10 @@ class LiveRecord {
             if (current?.status === "Terminating" || this.shown !== key) {
                 return;
             }
-            this.ctx.onProgress?.({ type: "release", release: snapshot });
-            await this.ctx.store.put(snapshot).catch(() => undefined);
+            // Decisions on an approval are written beside this process's writes: keep those made meanwhile.
+            const kept = keepDecisions(snapshot, current);
+            this.ctx.onProgress?.({ type: "release", release: kept });
+            await this.ctx.store.put(kept).catch(() => undefined);
             await this.warn(this.ctx.commitStatus?.(snapshot));
         });
     }
@@ -307,6 +317,10 @@ async function attempt(
                 signal: controller.signal,
                 clock: ctx.clock,
                 ...(ctx.updatePlan ? { updatePlan: ctx.updatePlan } : {}),
+                ...(ctx.park ? { park: true } : {}),
+                storedApproval: async (env) =>
+                    (await ctx.store.get(record.id))?.environments.find((e) => e.name === env)?.approval,
+                ...(ctx.approvalPollMs ? { approvalPollMs: ctx.approvalPollMs } : {}),
                 onEnvironment: (e) => live.onEnvironment(e),
             });
             environments = record.environments.map(
@@ -328,26 +342,51 @@ async function attempt(
         gateError,
         updateError,
     });
-    const { status, error } = await runEndHooks(gates, record.plan, { ...outcome, environments });
-    const hooks = releaseHookRuns(gates, record.hooks);
-    const { error: _e, warnings: _w, ...rest } = record;
-    record = {
-        ...rest,
-        status,
-        finishedAt: now(),
-        ...(error ? { error } : {}),
-        ...(hooks.length > 0 ? { hooks } : {}),
-        environments,
-    };
+    if (outcome.status === "Suspended") {
+        // Stopped while waiting (`--no-wait`): no end hooks, no owner (a waiting release is not dead), and
+        // whoever resumes it continues from here.
+        const hooks = releaseHookRuns(gates, record.hooks);
+        const { error: _e, warnings: _w, owner: _o, ...rest } = record;
+        record = {
+            ...rest,
+            status: "Suspended",
+            ...liveReleaseWait(environments),
+            ...(hooks.length > 0 ? { hooks } : {}),
+            environments,
+        };
+    } else {
+        if (outcome.status !== "Succeeded") {
+            // A wait stopped by a failure elsewhere is not resumed as such: it is retried with the rest.
+            environments = environments.map((e) => {
+                if (e.status !== "Suspended") {
+                    return e;
+                }
+                const { waitKind: _k, resumesAt: _r, ...open } = e;
+                return { ...open, status: "Pending" as const };
+            });
+        }
+        const { status, error } = await runEndHooks(gates, record.plan, { ...outcome, environments });
+        const hooks = releaseHookRuns(gates, record.hooks);
+        const { error: _e, warnings: _w, waitKind: _k, resumesAt: _r, ...rest } = record;
+        record = {
+            ...rest,
+            status,
+            finishedAt: now(),
+            ...(error ? { error } : {}),
+            ...(hooks.length > 0 ? { hooks } : {}),
+            environments,
+        };
+    }
     await live.warn(ctx.commitStatus?.(record));
     if (live.warnings.length > 0) {
         record = { ...record, warnings: [...new Set(live.warnings)] };
     }
-    if (status === "Terminated") {
+    await heartbeats.get(record.id)?.();
+    if (record.status === "Terminated") {
         // Whoever asked it to stop is in the stored record's audit.
         record = withStoredAudit(record, await ctx.store.get(record.id).catch(() => undefined));
     }
-    await heartbeats.get(record.id)?.();
+    record = keepDecisions(record, await ctx.store.get(record.id).catch(() => undefined));
     await ctx.store.put(record);
     ctx.onProgress?.({ type: "release", release: record });
     return record;

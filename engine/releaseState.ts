@@ -8,6 +8,7 @@ import type { PullRequest } from "../provider/scm/scm";
 import type { HealthResult } from "../provider/health/argoCd";
 import type { EnvironmentPromotionOutputs } from "../provider/dynamic/environmentPromotion.impl";
 import type { PullRequestMergeOutputs } from "../provider/dynamic/pullRequestMerge.impl";
+import type { ApprovalState } from "./approvals";
 import type {
     ApplicationRecord,
     EnvironmentRecord,
@@ -142,8 +143,15 @@ export interface Observations {
     readonly health?: ReadonlyMap<string, HealthResult>;
     /** By `<env>/<repoURL>`. */
     readonly pullRequests?: ReadonlyMap<string, PullRequest>;
-    /** By environment: a window or soak wait in progress (engine/waits.ts). */
-    readonly waits?: ReadonlyMap<string, { readonly waitKind: WaitKind; readonly resumesAt: string }>;
+    /** By environment: a window, soak or approval wait in progress (engine/waits.ts). */
+    readonly waits?: ReadonlyMap<string, { readonly waitKind: WaitKind; readonly resumesAt?: string }>;
+    /**
+     * By environment: a wait that stopped the environment before any write (`--no-wait`): it reads Suspended
+     * (not Failed) with that wait, for a later resume.
+     */
+    readonly parked?: ReadonlyMap<string, { readonly waitKind: WaitKind; readonly resumesAt?: string }>;
+    /** By environment: its approval gate as this attempt last saw it (decisions so far). */
+    readonly approvals?: ReadonlyMap<string, ApprovalState>;
 }
 
 export const runKeys = {
@@ -272,6 +280,7 @@ export function environmentRecord(
     previous: EnvironmentRecord | undefined,
     seen: Observations = {},
 ): EnvironmentRecord {
+    const parked = seen.parked?.get(env.name);
     const apps = all
         .filter((g) => g.role === "promotion")
         .flatMap((g) =>
@@ -286,12 +295,10 @@ export function environmentRecord(
                 ),
             ),
         );
-    const computed = environmentStatus(
-        apps,
-        all.some((g) => g.phase === "failed"),
-    );
-    const wait = seen.waits?.get(env.name);
-    const waiting = wait !== undefined && (computed === "Running" || computed === "Pending");
+    const computed = environmentStatus(parked ? [] : apps, !parked && all.some((g) => g.phase === "failed"));
+    const wait = seen.waits?.get(env.name) ?? parked;
+    const waiting =
+        parked !== undefined || (wait !== undefined && (computed === "Running" || computed === "Pending"));
     const status: EnvironmentStatus = waiting ? "Suspended" : computed;
     const times = (pick: (g: ResourceState) => string | undefined) =>
         all
@@ -300,10 +307,13 @@ export function environmentRecord(
             .sort();
     const starts = times((g) => g.startedAt);
     const ends = times((g) => g.finishedAt);
-    const error = all
-        .map((g) => g.error)
-        .filter(Boolean)
-        .join("\n");
+    const error = parked
+        ? ""
+        : all
+              .map((g) => g.error)
+              .filter(Boolean)
+              .join("\n");
+    const approval = seen.approvals?.get(env.name) ?? previous?.approval;
     const keepTimes = all.every((g) => g.phase === "same") && previous?.status === "Succeeded";
     const hookRuns = stepHooks
         .map(
@@ -325,10 +335,13 @@ export function environmentRecord(
         ...(startedAt ? { startedAt } : {}),
         ...(finishedAt ? { finishedAt } : {}),
         ...(error ? { error } : {}),
-        applications: apps,
+        applications: parked
+            ? apps.map((a) => (a.status === "Failed" ? { ...a, status: "Pending" as const } : a))
+            : apps,
         ...(hookRuns.length > 0 ? { hooks: hookRuns } : {}),
-        ...(waiting
-            ? { waitKind: wait.waitKind, resumesAt: wait.resumesAt }
+        ...(approval ? { approval } : {}),
+        ...(waiting && wait
+            ? { waitKind: wait.waitKind, ...(wait.resumesAt ? { resumesAt: wait.resumesAt } : {}) }
             : status === "Suspended"
               ? { waitKind: "pullRequest" as const }
               : {}),
@@ -406,6 +419,11 @@ export function releaseOutcome(o: AttemptOutcome): { status: ReleaseStatus; erro
     const failed = o.environments.filter((e) => e.status === "Failed" || e.status === "Terminated");
     if (failed.length > 0) {
         return { status: "Failed", error: failed.map((e) => `${e.name}: ${e.error ?? "failed"}`).join("\n") };
+    }
+    // Environments stopped while waiting (`--no-wait`): the release waits for a resume (their resources failed
+    // on purpose, before any write, so the update itself reads failed).
+    if (o.environments.some((e) => e.status === "Suspended")) {
+        return { status: "Suspended" };
     }
     if (o.updateError) {
         return { status: "Failed", error: o.updateError };

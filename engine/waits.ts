@@ -5,6 +5,8 @@
  * `waitKind` and `resumesAt`.
  */
 import type { Catalog } from "../components/catalog";
+import type { ApprovalState } from "./approvals";
+import { approvalFailure, approvalOutcome, approvalState } from "./approvals";
 import { EnvironmentError, InvalidInputError } from "../model/errors";
 import type { WaitKind } from "../model/status";
 import type { PlannedEnvironment, ReleaseRecord } from "./releaseRecord";
@@ -88,8 +90,20 @@ export function applyWindows(record: ReleaseRecord, catalog: Catalog, override =
 }
 
 export interface WaitState {
-    readonly waitKind: Extract<WaitKind, "window" | "soak">;
-    readonly resumesAt: string;
+    readonly waitKind: Extract<WaitKind, "window" | "soak" | "approval">;
+    /** When it resumes (a window or soak), or when an approval expires. */
+    readonly resumesAt?: string;
+}
+
+/**
+ * Thrown by a wait in a release run with `park` (`--no-wait`): the environment stops here, its resource
+ * fails before any write, and the release is written Suspended for a later resume (DESIGN 3a).
+ */
+export class ParkedError extends EnvironmentError {}
+
+/** Real-time pause between two looks at the record for decisions (not the injectable clock: it is I/O). */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+    return realClock.sleep(ms, signal);
 }
 
 export interface EnvironmentWaitsOptions {
@@ -100,24 +114,84 @@ export interface EnvironmentWaitsOptions {
     readonly dependencies: (env: PlannedEnvironment) => SoakDependency[];
     /** An environment started or stopped waiting. */
     readonly onChange: (environment: string) => void;
+    /** The approval state of an environment as stored on the release record (decisions are written there). */
+    readonly storedApproval?: (environment: string) => Promise<ApprovalState | undefined>;
+    /** How often the record is read again for decisions (ms, default 2 s). */
+    readonly approvalPollMs?: number;
+    /** Do not wait: stop each waiting environment at once (ParkedError) and leave the release Suspended. */
+    readonly park?: boolean;
 }
 
 /** The window and soak waits of one attempt: what each environment waits for now (see Observations.waits). */
 export class EnvironmentWaits {
     readonly waiting = new Map<string, WaitState>();
+    /** Environments stopped by `park` while waiting, and what they wait for. */
+    readonly parked = new Map<string, WaitState>();
+    /** Approval gates this attempt reached (kept once decided, for the record). */
+    readonly approvals = new Map<string, ApprovalState>();
 
     constructor(private readonly opts: EnvironmentWaitsOptions) {}
 
     /** Nothing to wait for in this environment at all. */
     static none(env: PlannedEnvironment): boolean {
-        return (env.windows ?? []).length === 0 && !env.soakTimeMs;
+        return (env.windows ?? []).length === 0 && !env.soakTimeMs && env.approval === undefined;
+    }
+
+    private startWaiting(env: PlannedEnvironment, wait: WaitState): void {
+        const before = this.waiting.get(env.name);
+        if (before?.waitKind !== wait.waitKind || before.resumesAt !== wait.resumesAt) {
+            this.waiting.set(env.name, wait);
+            this.opts.onChange(env.name);
+        }
+        if (this.opts.park) {
+            this.parked.set(env.name, wait);
+            throw new ParkedError(
+                `waiting (${wait.waitKind}) for environment "${env.name}"${wait.resumesAt ? ` until ${wait.resumesAt}` : ""}: resume the release once the wait is over`,
+            );
+        }
+    }
+
+    /**
+     * Returns once the environment's approval gate is open: enough approvals on the record. Throws (failing the
+     * environment before any write) on a rejection or when the approval's timeout passes.
+     */
+    private async approval(env: PlannedEnvironment, changes?: ApprovalState["changes"]): Promise<void> {
+        const planned = env.approval!;
+        const { clock, signal } = this.opts;
+        const read = async () =>
+            (await this.opts.storedApproval?.(env.name).catch(() => undefined)) ??
+            this.approvals.get(env.name);
+        let state = approvalState(planned, clock.now(), await read(), changes);
+        for (;;) {
+            this.approvals.set(env.name, state);
+            const outcome = approvalOutcome(state, clock.now());
+            const failure = approvalFailure(env.name, outcome);
+            if (failure) {
+                throw new InvalidInputError(failure, { entity: `Environment "${env.name}"` });
+            }
+            if (outcome.kind === "approved") {
+                return;
+            }
+            this.startWaiting(env, {
+                waitKind: "approval",
+                ...(state.expiresAt ? { resumesAt: state.expiresAt } : {}),
+            });
+            const left = state.expiresAt ? Date.parse(state.expiresAt) - clock.now() : Infinity;
+            try {
+                await pause(Math.max(0, Math.min(this.opts.approvalPollMs ?? 2000, left)), signal);
+            } catch {
+                throw new EnvironmentError(`stopped while waiting for approval of environment "${env.name}"`);
+            }
+            const stored = await read();
+            state = { ...state, decisions: stored?.decisions ?? state.decisions };
+        }
     }
 
     /**
      * Returns once the environment may start: its windows open and its dependencies soaked. Throws when a
      * closed window says `onClosed: fail` (or never opens again), or when the release is stopped meanwhile.
      */
-    async before(env: PlannedEnvironment): Promise<void> {
+    async before(env: PlannedEnvironment, changes?: ApprovalState["changes"]): Promise<void> {
         const { clock, signal } = this.opts;
         try {
             for (;;) {
@@ -147,14 +221,10 @@ export class EnvironmentWaits {
                     }
                 }
                 if (!wait) {
-                    return;
+                    break;
                 }
-                const before = this.waiting.get(env.name);
-                if (before?.waitKind !== wait.waitKind || before.resumesAt !== wait.resumesAt) {
-                    this.waiting.set(env.name, wait);
-                    this.opts.onChange(env.name);
-                }
-                const ms = Math.min(Date.parse(wait.resumesAt) - now.getTime(), maxSleepMs);
+                this.startWaiting(env, wait);
+                const ms = Math.min(Date.parse(wait.resumesAt!) - now.getTime(), maxSleepMs);
                 try {
                     await clock.sleep(Math.max(ms, 0), signal);
                 } catch {
@@ -162,6 +232,10 @@ export class EnvironmentWaits {
                         `stopped while waiting (${wait.waitKind}) for environment "${env.name}" until ${wait.resumesAt}`,
                     );
                 }
+            }
+            // The approval gate: after the windows and soak time (the diff shown is the one written next).
+            if (env.approval) {
+                await this.approval(env, changes);
             }
         } finally {
             if (this.waiting.delete(env.name)) {

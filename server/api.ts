@@ -28,6 +28,7 @@ import { ReleaseEvents } from "./events";
 import type { Identify } from "./permissions";
 import { addPermissionRoutes, mayView, permissionGuard, subjectOf } from "./permissions";
 import { pageReleases, parseReleaseQuery } from "./query";
+import { ApprovalRefusedError } from "../engine/approvals";
 import * as s from "./schemas";
 
 /** A readonly value's type with its fields writable (what the route types expect of a body). */
@@ -47,7 +48,7 @@ export type ServerEngine = Pick<
     PromoteEngine,
     "preview" | "release" | "retry" | "terminate" | "releases" | "find"
 > &
-    Partial<Pick<PromoteEngine, "holds">>;
+    Partial<Pick<PromoteEngine, "holds" | "approve" | "reject" | "resume">>;
 
 export interface ApiOptions {
     readonly catalog: Catalog;
@@ -72,9 +73,21 @@ export interface ApiOptions {
     readonly identify?: Identify;
     /** Who sends each request (server/auth); default: a loopback server without identity sources. */
     readonly identity?: Identity;
+    /** Told after each approval or rejection it recorded (`serve` then resumes what is ready). */
+    readonly onDecision?: (record: ReleaseRecord) => void;
 }
 
+/** The caller when nothing identifies it (no authentication configured). */
+
 export const apiBase = "/api/v1";
+
+/** An engine method the API needs (the real engine has them all; a test's fake engine may not). */
+function supported<F>(method: F | undefined, name: string): F {
+    if (method === undefined) {
+        throw new ApiRefusal(404, "not_found", `this server's engine does not ${name} releases`);
+    }
+    return method;
+}
 
 export interface Api {
     readonly app: OpenAPIHono;
@@ -644,6 +657,92 @@ export function createApi(o: ApiOptions): Api {
                 ),
                 200,
             ),
+    );
+
+    for (const verb of ["approve", "reject"] as const) {
+        app.openapi(
+            createRoute({
+                method: "post",
+                path: `${apiBase}/releases/{id}/${verb}`,
+                summary:
+                    verb === "approve"
+                        ? "Approve an environment waiting for approval (who and when are recorded)"
+                        : "Reject an environment waiting for approval: it fails, left untouched",
+                request: {
+                    params: idParam,
+                    body: { required: true, content: { "application/json": { schema: s.DecisionBody } } },
+                },
+                responses: {
+                    200: json(s.Release, "The release with the decision recorded"),
+                    400: errors[400],
+                    403: {
+                        description:
+                            "Refused: not an approver, a self-approval, no permission, already decided, or origin/CSRF",
+                        content: { "application/json": { schema: s.ErrorBody } },
+                    },
+                    404: errors[404],
+                    500: errors[500],
+                    503: errors[503],
+                },
+            }),
+            async (c) => {
+                const { id } = c.req.valid("param");
+                const body = c.req.valid("json");
+                const subject = subjectOf(c, o.identify);
+                let record: ReleaseRecord;
+                try {
+                    record = await supported(o.engine[verb], verb).call(o.engine, id, body.environment, {
+                        subject,
+                        ...(body.comment ? { comment: body.comment } : {}),
+                    });
+                } catch (e) {
+                    if (e instanceof ApprovalRefusedError) {
+                        throw new ApiRefusal(403, "forbidden", e.message, e.entity);
+                    }
+                    throw e;
+                }
+                o.onDecision?.(record);
+                return c.json(out(publicRecord(record)), 200);
+            },
+        );
+    }
+
+    app.openapi(
+        createRoute({
+            method: "post",
+            path: `${apiBase}/releases/{id}/resume`,
+            summary: "Continue a Suspended release no process holds (its waits are checked again)",
+            request: {
+                params: idParam,
+                body: { required: false, content: { "application/json": { schema: s.ResumeBody } } },
+            },
+            responses: {
+                202: json(s.Release, "Resumed (Queued, Running, or Suspended again)"),
+                400: errors[400],
+                403: errors[403],
+                404: errors[404],
+                500: errors[500],
+                503: errors[503],
+            },
+        }),
+        async (c) => {
+            const { id } = c.req.valid("param");
+            const noWait = (c.req.valid("json") as { noWait?: boolean } | undefined)?.noWait;
+            const record = await new Promise<ReleaseRecord>((resolve, reject) => {
+                waiters.set(id, (r) => {
+                    if (r.status === "Running" || r.status === "Queued") {
+                        resolve(r);
+                    }
+                });
+                const run = supported(o.engine.resume, "resume").call(o.engine, id, noWait ? { noWait } : {});
+                track(run);
+                run.then(resolve, (e: unknown) => {
+                    reject(e);
+                    log(`resume of ${id} failed: ${messageOf(e)}`);
+                });
+            }).finally(() => waiters.delete(id));
+            return c.json(out(publicRecord(record)), 202);
+        },
     );
 
     app.openapi(

@@ -157,6 +157,11 @@ export const routePermissions: RoutePermission[] = [
     },
     { method: "POST", path: "/releases/:id/retry", needs: onRelease("retry") },
     { method: "POST", path: "/releases/:id/terminate", needs: onRelease("terminate") },
+    { method: "POST", path: "/releases/:id/approve", needs: onReleaseEnvironment("approve") },
+    { method: "POST", path: "/releases/:id/reject", needs: onReleaseEnvironment("approve") },
+    { method: "POST", path: "/releases/:id/resume", needs: onRelease("resume") },
+    { method: "GET", path: "/me", needs: "open" },
+    { method: "GET", path: "/products/:product/holds", needs: async (g) => view(g.params.product) },
 ];
 
 /** `/releases/:id/retry` as a regular expression with named groups. */

@@ -74,6 +74,50 @@ export const ApplicationRecord = z
     })
     .openapi("ApplicationRecord");
 
+export const Approver = z
+    .union([z.object({ user: name }), z.object({ group: name })])
+    .openapi("Approver", { description: "`{ user: NAME }` or `{ group: NAME }`" });
+
+export const ApprovalDecision = z
+    .object({
+        decision: z.enum(["approved", "rejected"]),
+        user: name,
+        email: z.string().optional(),
+        groups: z.array(z.string()),
+        via: z.enum(["token", "oidc", "proxy", "loopback", "local"]),
+        at: time,
+        comment: z.string().optional(),
+    })
+    .openapi("ApprovalDecision");
+
+export const Approval = z
+    .object({
+        approvers: z.array(Approver),
+        minApprovals: z.number().int(),
+        allowSelfApproval: z.boolean(),
+        timeoutMs: z.number().optional(),
+        requestedAt: time,
+        expiresAt: time.optional(),
+        decisions: z.array(ApprovalDecision),
+        changes: z
+            .array(z.object({ application: name, changes: z.array(Change) }))
+            .optional()
+            .openapi({ description: "What the environment's action writes once approved" }),
+    })
+    .openapi("Approval", {
+        description: "An environment's approval gate: approvers, decisions so far, the diff",
+    });
+
+export const DecisionBody = z
+    .strictObject({ environment: name, comment: z.string().max(2000).optional() })
+    .openapi("Decision", {
+        description: "Approve or reject the environment of a release waiting for approval",
+    });
+
+export const ResumeBody = z.strictObject({ noWait: z.boolean().optional() }).openapi("Resume", {
+    description: "noWait: do not wait in the server; leave the release Suspended again",
+});
+
 export const EnvironmentRecord = z
     .object({
         name,
@@ -84,6 +128,9 @@ export const EnvironmentRecord = z
         error: z.string().optional(),
         applications: z.array(ApplicationRecord),
         hooks: z.array(WorkflowRun).optional(),
+        waitKind: z.enum(["approval", "window", "soak", "queue", "pullRequest"]).optional(),
+        resumesAt: time.optional(),
+        approval: Approval.optional(),
     })
     .openapi("EnvironmentRecord");
 

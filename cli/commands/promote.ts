@@ -20,6 +20,7 @@ export function promote(
             ...(opts.overrideWindow ? { overrideWindow: true } : {}),
             ...(opts.policyPacks ? { policyPacks: opts.policyPacks } : {}),
             ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
+            ...(opts.noWait ? { noWait: true } : {}),
         }),
     );
 }

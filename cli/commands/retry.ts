@@ -4,7 +4,7 @@ import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
 
 /**
- * `promote retry ID [--force-older]`: resumes a Failed or Terminated release from where it stopped (same id);
+ * `promote retry ID [--force-older] [--no-wait]`: resumes a Failed or Terminated release from where it stopped (same id);
  * refused when newer releases have since succeeded in its environments, unless `--force-older`.
  */
 export function retry(
@@ -15,6 +15,7 @@ export function retry(
         engine.retry(opts.id, {
             forceOlder: opts.forceOlder,
             ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
+            ...(opts.noWait ? { noWait: true } : {}),
         }),
     );
 }

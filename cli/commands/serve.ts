@@ -10,6 +10,7 @@ import type { CliDeps } from "../context";
 import { displayText } from "../display";
 import { classifyError } from "../errors";
 import { ProgressView } from "../progress";
+import { startResumeLoop } from "./resume";
 import { reportOutcomes } from "./watch";
 
 /**
@@ -18,7 +19,8 @@ import { reportOutcomes } from "./watch";
  * event stream under /api/v1 (server/), every request identified first (server/auth: API tokens, OIDC JWTs,
  * a trusted proxy's headers), and GitHub push webhooks at /webhooks/github (HMAC-verified with
  * PROMOTIONS_WEBHOOK_SECRET), which make the trigger watcher read the trigger branches; with --interval it
- * also polls, so a missed webhook is caught up.
+ * also polls, so a missed webhook is caught up. Suspended releases whose wait is over (an approval it
+ * received, a window that opened) are resumed here (DESIGN 3a).
  */
 export async function serve(
     opts: ServeCommandOptions,
@@ -52,9 +54,17 @@ export async function serve(
         log: (line) => io.err(`[watch] ${displayText(line)}`),
         onProgress,
     });
+    const engine = await deps.engine(onProgress);
+    // Suspended releases whose wait is over go on here: every 30 s, and right after a decision it received.
+    const resumer = startResumeLoop(engine, {
+        ...(opts.products ? { products: opts.products } : {}),
+        intervalMs: opts.resumeIntervalMs ?? 30_000,
+        log: (line) => io.err(`[serve] ${displayText(line)}`),
+    });
     const server = new PromotionsServer({
         catalog: deps.catalog(),
-        engine: await deps.engine(onProgress),
+        engine,
+        onDecision: () => resumer.poke(),
         csrfToken: newCsrfToken(),
         identity,
         classify: (e) => classifyError(e),
@@ -88,6 +98,7 @@ export async function serve(
             onError: (e) => io.err(`[serve] poll failed: ${displayText(messageOf(e))}`),
         });
     } finally {
+        await resumer.stop();
         await server.close();
     }
     return 0;

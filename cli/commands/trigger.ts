@@ -18,6 +18,7 @@ export function trigger(
             ...(opts.policyPacks ? { policyPacks: opts.policyPacks } : {}),
             ...(opts.planFile ? { planFile: opts.planFile } : {}),
             ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
+            ...(opts.noWait ? { noWait: true } : {}),
         }),
     );
 }

@@ -755,6 +755,70 @@ function runLine(r, releaseId, label) {
     );
 }
 
+/** An environment's approval gate: approvers, decisions, the diff; Approve / Reject while it waits. */
+function approvalBox(r, e, message) {
+    const a = e.approval;
+    const approvals = new Set(a.decisions.filter((d) => d.decision === "approved").map((d) => d.user)).size;
+    const who = a.approvers.map((x) => (x.user ? `user ${x.user}` : `group ${x.group}`)).join(", ");
+    const waiting = e.status === "Suspended" && e.waitKind === "approval";
+    const comment = h("input", { type: "text", placeholder: "comment (optional)", class: "comment" });
+    const decide = (verb) => async (ev) => {
+        ev.target.disabled = true;
+        try {
+            const text = comment.value.trim();
+            await call("POST", `${api}/releases/${enc(r.id)}/${verb}`, {
+                environment: e.name,
+                ...(text ? { comment: text } : {}),
+            });
+            await render();
+        } catch (err) {
+            message.replaceChildren(errorBox(err));
+            ev.target.disabled = false;
+        }
+    };
+    return h(
+        "div",
+        { class: "approval", "data-approval": e.name },
+        h("h3", {}, `Approval for ${e.name}: ${approvals}/${a.minApprovals} by ${who}`),
+        a.expiresAt ? h("p", {}, `expires ${when(a.expiresAt)}`) : null,
+        h(
+            "ul",
+            { class: "decisions" },
+            a.decisions.map((d) =>
+                h(
+                    "li",
+                    { "data-decision": d.user },
+                    `${d.decision} by ${d.user} (${d.via}) ${when(d.at)}${d.comment ? `: ${d.comment}` : ""}`,
+                ),
+            ),
+        ),
+        waiting
+            ? h(
+                  "div",
+                  {},
+                  h(
+                      "ul",
+                      { class: "to-write" },
+                      (a.changes ?? []).flatMap((p) =>
+                          p.changes.map((c) =>
+                              h(
+                                  "li",
+                                  { class: "mono" },
+                                  `${p.application} ${c.file} ${c.path}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`,
+                              ),
+                          ),
+                      ),
+                  ),
+                  comment,
+                  " ",
+                  h("button", { class: "approve", onclick: decide("approve") }, "Approve"),
+                  " ",
+                  h("button", { class: "reject", onclick: decide("reject") }, "Reject"),
+              )
+            : null,
+    );
+}
+
 function graph(record) {
     const g = new dagre.graphlib.Graph();
     g.setGraph({ rankdir: "LR", nodesep: 24, ranksep: 60, marginx: 10, marginy: 10 });
@@ -877,7 +941,7 @@ async function releaseView(id, runId) {
     const act = (what) => async (ev) => {
         ev.target.disabled = true;
         try {
-            await call("POST", `${api}/releases/${enc(id)}/${what}`, what === "retry" ? {} : undefined);
+            await call("POST", `${api}/releases/${enc(id)}/${what}`, what === "terminate" ? undefined : {});
             await render();
         } catch (e) {
             message.replaceChildren(errorBox(e));
@@ -960,6 +1024,17 @@ async function releaseView(id, runId) {
                     },
                     "Terminate",
                 ),
+                " ",
+                h(
+                    "button",
+                    {
+                        id: "resume",
+                        disabled: r.status !== "Suspended" || why("resume") !== undefined,
+                        title: why("resume"),
+                        onclick: act("resume"),
+                    },
+                    "Resume",
+                ),
             ),
         ),
         message,
@@ -972,6 +1047,7 @@ async function releaseView(id, runId) {
               )
             : null,
         (r.warnings ?? []).map((w) => h("p", { class: "drift" }, w)),
+        r.environments.filter((e) => e.approval).map((e) => approvalBox(r, e, message)),
         graph(r),
         log,
         h("h2", {}, "Environments"),

@@ -22,6 +22,9 @@ import { prune } from "../../../cli/commands/prune";
 import { release } from "../../../cli/commands/release";
 import { releases } from "../../../cli/commands/releases";
 import { retry } from "../../../cli/commands/retry";
+import { approve } from "../../../cli/commands/approve";
+import { reject } from "../../../cli/commands/reject";
+import { resume, startResumeLoop } from "../../../cli/commands/resume";
 import { serve } from "../../../cli/commands/serve";
 import { terminate } from "../../../cli/commands/terminate";
 import { trigger } from "../../../cli/commands/trigger";
@@ -34,6 +37,9 @@ import { buildCatalog } from "../../../components/catalog";
 import type { EngineLocation } from "../../../engine/engineLocator";
 import { packageRoot } from "../../../engine/engineLocator";
 import type {
+    DecisionOptions,
+    ResumeOptions,
+    WaitOptions,
     Hold,
     HoldOptions,
     PreviewOptions,
@@ -248,6 +254,24 @@ class FakeEngine implements CliEngine {
     async rollback(o: RollbackOptions) {
         this.rolledBack = o;
         return this.result;
+    }
+    decided?: { verb: string; id: string; environment: string; o: DecisionOptions };
+    async approve(id: string, environment: string, o: DecisionOptions) {
+        this.decided = { verb: "approve", id, environment, o };
+        return this.result;
+    }
+    async reject(id: string, environment: string, o: DecisionOptions) {
+        this.decided = { verb: "reject", id, environment, o };
+        return this.result;
+    }
+    async resume(id: string, o: WaitOptions = {}) {
+        this.calls.push(`resume ${id}${o.noWait ? " --no-wait" : ""}`);
+        return this.result;
+    }
+    ready: ReleaseRecord[] = [];
+    async resumeReady(o: ResumeOptions = {}) {
+        this.calls.push(`resumeReady ${(o.products ?? []).join(",")}${o.noWait ? " --no-wait" : ""}`);
+        return this.ready;
     }
 }
 
@@ -621,6 +645,245 @@ describe("commands", () => {
         const plain = deps();
         await releases({ product: "web", json: true }, plain.d);
         assert.ok(!("rollbackOf" in (JSON.parse(plain.io.stdout.join("\n")) as object[])[0]));
+    });
+
+    describe("approvals and resuming", () => {
+        const waiting = (): ReleaseRecord =>
+            record({
+                status: "Suspended",
+                finishedAt: undefined,
+                waitKind: "approval",
+                environments: [
+                    {
+                        name: "prod",
+                        status: "Suspended",
+                        dependsOn: ["qa"],
+                        waitKind: "approval",
+                        applications: [],
+                        approval: {
+                            approvers: [{ group: "release-managers" }],
+                            minApprovals: 2,
+                            allowSelfApproval: false,
+                            requestedAt: at(1),
+                            decisions: [
+                                {
+                                    decision: "approved",
+                                    user: "alice",
+                                    groups: ["release-managers"],
+                                    via: "local",
+                                    at: at(2),
+                                    comment: "ok",
+                                },
+                            ],
+                            changes: [
+                                {
+                                    application: "web-prod",
+                                    changes: [
+                                        {
+                                            file: "values.yaml",
+                                            path: "$.image.tag",
+                                            from: "1.0.0",
+                                            to: "2.0.0",
+                                        },
+                                    ],
+                                },
+                            ],
+                        },
+                    },
+                ],
+            });
+        const build = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+            const line = parseCommandLine(argv, () => "USAGE");
+            const l = line as Extract<typeof line, { kind: "command" }>;
+            return buildOptions(
+                l.command,
+                l.values,
+                l.positionals,
+                settingsFrom({ noColor: false }, env, "/w", false),
+            );
+        };
+
+        it("approve and reject parse ID, --environment, --comment, --as (else the CI's actor) and --group", () => {
+            assert.deepStrictEqual(
+                build(["approve", "r1", "--environment", "prod", "--comment", "go", "--group", "rm, ops"], {
+                    GITHUB_ACTOR: "gh",
+                }),
+                {
+                    id: "r1",
+                    environment: "prod",
+                    comment: "go",
+                    by: "gh",
+                    groups: ["rm", "ops"],
+                    json: false,
+                },
+            );
+            assert.deepStrictEqual(build(["reject", "r1", "--environment", "prod", "--as", "me"]), {
+                id: "r1",
+                environment: "prod",
+                by: "me",
+                groups: [],
+                json: false,
+            });
+            assert.throws(
+                () => build(["approve", "r1"]),
+                /missing --environment: the environment to approve/,
+            );
+            assert.throws(
+                () => build(["reject", "--environment", "prod"]),
+                /missing release ID: promote reject ID/,
+            );
+            assert.deepStrictEqual(build(["resume", "--product", "web,api", "--no-wait"]), {
+                products: ["web", "api"],
+                json: false,
+                noWait: true,
+            });
+            assert.throws(
+                () => build(["resume", "r1", "--product", "web"]),
+                /either a release ID or --product P/,
+            );
+            for (const command of ["trigger", "promote", "retry"]) {
+                const argv =
+                    command === "retry"
+                        ? ["retry", "r1", "--no-wait"]
+                        : command === "trigger"
+                          ? ["trigger", "--product", "web", "--flow", "f", "--no-wait"]
+                          : ["promote", "--product", "web", "--from", "qa", "--to", "prod", "--no-wait"];
+                assert.strictEqual((build(argv) as { noWait?: boolean }).noWait, true, command);
+            }
+        });
+
+        it("approve: the local identity and comment reach the engine; prints the decisions and what is left", async () => {
+            const t = deps({ result: waiting() });
+            const code = await approve(
+                {
+                    id: "r1",
+                    environment: "prod",
+                    comment: "ok",
+                    by: "alice",
+                    groups: ["release-managers"],
+                    json: false,
+                },
+                t.d,
+            );
+            assert.strictEqual(code, 0);
+            assert.deepStrictEqual(t.engine().decided, {
+                verb: "approve",
+                id: "r1",
+                environment: "prod",
+                o: { subject: { user: "alice", groups: ["release-managers"], via: "local" }, comment: "ok" },
+            });
+            const out = t.io.stdout.join("\n");
+            assert.match(out, /^approval 1\/2 by group release-managers$/m);
+            assert.match(out, /approved by alice \(local\) at 2026-11-23T12:00:02\.000Z: ok/);
+            assert.match(out, /waiting for 1 more approval/);
+            const r = deps({ result: waiting() });
+            assert.strictEqual(
+                await reject({ id: "r1", environment: "prod", by: "bob", groups: [], json: true }, r.d),
+                0,
+            );
+            assert.strictEqual(r.engine().decided?.verb, "reject");
+            assert.deepStrictEqual(
+                (JSON.parse(r.io.stdout.join("\n")) as { approval: { minApprovals: number } }).approval
+                    .minApprovals,
+                2,
+            );
+        });
+
+        it("a refused decision is the engine's error (exit code 2 from the CLI's classifier)", async () => {
+            const t = deps({ result: waiting() });
+            const engine = new FakeEngine(waiting());
+            engine.approve = async () => {
+                throw new InvalidInputError("dave may not approve: the approvers are group release-managers");
+            };
+            await assert.rejects(
+                approve(
+                    { id: "r1", environment: "prod", by: "dave", groups: [], json: false },
+                    { ...t.d, engine: async () => engine },
+                ),
+                /dave may not approve/,
+            );
+        });
+
+        it("--no-wait: a Suspended release exits 4, printing what it waits for and how to continue", async () => {
+            const t = deps({ result: waiting() });
+            const code = await trigger({ product: "web", flow: "seq", json: false, noWait: true }, t.d);
+            assert.strictEqual(code, 4);
+            assert.strictEqual(t.engine().released?.noWait, true);
+            const out = t.io.stdout.join("\n");
+            assert.match(out, /waiting for approval/);
+            assert.match(out, /to write: web-prod values\.yaml \$\.image\.tag: 1\.0\.0 → 2\.0\.0/);
+            const err = t.io.stderr.join("\n");
+            assert.match(err, /^waiting: prod: approval 1\/2 by group release-managers$/m);
+            assert.match(err, /promote approve r20261123-120000-abcd --environment prod/);
+            assert.match(err, /promote resume r20261123-120000-abcd/);
+            const again = deps({ result: waiting() });
+            assert.strictEqual(
+                await retry({ id: "r1", json: true, forceOlder: false, noWait: true }, again.d),
+                4,
+            );
+            assert.deepStrictEqual(again.engine().calls, ["retry r1"]);
+        });
+
+        it("serve's resume loop: a pass at start and on each poke (never two at once), without waiting; errors logged", async () => {
+            const passes: string[] = [];
+            let release!: () => void;
+            let fail = false;
+            const engine = {
+                resumeReady: async (o: ResumeOptions = {}) => {
+                    passes.push(`${(o.products ?? []).join(",")}${o.noWait ? " noWait" : ""}`);
+                    await new Promise<void>((r) => (release = r));
+                    if (fail) {
+                        throw new EnvironmentError("backend unreachable");
+                    }
+                    return [waiting()];
+                },
+            };
+            const log: string[] = [];
+            const loop = startResumeLoop(engine, {
+                products: ["web"],
+                intervalMs: 3_600_000,
+                log: (l) => log.push(l),
+            });
+            loop.poke();
+            loop.poke();
+            assert.deepStrictEqual(passes, ["web noWait"], "one pass at a time");
+            release();
+            await new Promise((r) => setImmediate(r));
+            assert.deepStrictEqual(passes, ["web noWait", "web noWait"], "the pokes made one more pass");
+            fail = true;
+            release();
+            await new Promise((r) => setImmediate(r));
+            const stopped = loop.stop();
+            loop.poke();
+            await stopped;
+            assert.strictEqual(passes.length, 2, "no pass after stop");
+            assert.deepStrictEqual(log, [
+                "resumed release r20261123-120000-abcd: Suspended (approval)",
+                "resuming waiting releases failed: backend unreachable",
+            ]);
+        });
+
+        it("resume: one release by id, or every ready one; the worst exit code", async () => {
+            const one = deps();
+            assert.strictEqual(await resume({ id: "r1", json: false, noWait: true }, one.d), 0);
+            assert.deepStrictEqual(one.engine().calls, ["resume r1 --no-wait"]);
+
+            const none = deps();
+            assert.strictEqual(await resume({ products: ["web"], json: false }, none.d), 0);
+            assert.deepStrictEqual(none.engine().calls, ["resumeReady web"]);
+            assert.match(none.io.stdout.join("\n"), /no Suspended release is ready to resume/);
+
+            const engine = new FakeEngine();
+            engine.ready = [record(), waiting()];
+            const all = deps({ engine });
+            assert.strictEqual(await resume({ json: true }, all.d), 4);
+            assert.deepStrictEqual(JSON.parse(all.io.stdout.join("\n")), [
+                { id: "r20261123-120000-abcd", status: "Succeeded" },
+                { id: "r20261123-120000-abcd", status: "Suspended" },
+            ]);
+            engine.ready = [record({ status: "Failed" }), waiting()];
+            assert.strictEqual(await resume({ json: true }, deps({ engine }).d), 1);
+        });
     });
 
     it("hold, release-hold and rollback parse their flags; --as, else the CI's actor", () => {

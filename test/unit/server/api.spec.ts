@@ -1,6 +1,13 @@
 import * as assert from "assert";
 import { buildCatalog } from "../../../components/catalog";
-import type { PreviewOptions, ProgressEvent, ReleaseOptions } from "../../../engine/promoteEngine";
+import { ApprovalRefusedError } from "../../../engine/approvals";
+import type {
+    DecisionOptions,
+    PreviewOptions,
+    ProgressEvent,
+    ReleaseOptions,
+    WaitOptions,
+} from "../../../engine/promoteEngine";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 import { secrets } from "../../../model/redact";
@@ -98,6 +105,32 @@ class FakeEngine implements ServerEngine {
         }
         return r;
     }
+    decisions: string[] = [];
+    async approve(id: string, environment: string, o: DecisionOptions) {
+        return this.decide("approved", id, environment, o);
+    }
+    async reject(id: string, environment: string, o: DecisionOptions) {
+        return this.decide("rejected", id, environment, o);
+    }
+    private async decide(verdict: string, id: string, environment: string, o: DecisionOptions) {
+        const r = await this.find(id);
+        if (!o.subject.groups.includes("release-managers")) {
+            throw new ApprovalRefusedError(
+                `${o.subject.user} may not approve: the approvers are group release-managers`,
+            );
+        }
+        this.decisions.push(
+            `${verdict} ${id}/${environment} by ${o.subject.user} (${o.subject.via}): ${o.comment ?? ""}`,
+        );
+        return r;
+    }
+    async resume(id: string, o: WaitOptions = {}) {
+        const r = { ...(await this.find(id)), status: "Running" as const };
+        this.decisions.push(`resume ${id}${o.noWait ? " noWait" : ""}`);
+        this.onProgress?.({ type: "release", release: r });
+        await new Promise<void>((resolve) => this.finishers.push(resolve));
+        return r;
+    }
     finish(): void {
         this.finishers.splice(0).forEach((f) => f());
     }
@@ -168,6 +201,62 @@ describe("server: the API over a fake engine", () => {
         const retried = await call("POST", "/api/v1/releases/r1/retry");
         assert.strictEqual(retried.status, 202);
         assert.strictEqual(retried.json.status, "Running");
+        engine.finish();
+        await api.settled();
+    });
+
+    it("approve and reject: the caller's identity and comment reach the engine; a refusal is 403; resume is 202", async () => {
+        secrets.add(secret);
+        const engine = new FakeEngine();
+        const decided: string[] = [];
+        const api = createApi({
+            catalog,
+            engine,
+            csrfToken: "tok".repeat(10),
+            identify: (c) => ({
+                user: c.req.header("x-test-user") ?? "anonymous",
+                groups: (c.req.header("x-test-groups") ?? "").split(",").filter(Boolean),
+                via: "proxy",
+            }),
+            onDecision: (r) => decided.push(r.id),
+        });
+        engine.onProgress = api.progress;
+        const schema = new ApiSchema(
+            (await (await api.app.request("/api/v1/openapi.json")).json()) as OpenApiDoc,
+        );
+        const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+            const res = await api.app.request(path, {
+                method: "POST",
+                headers: { "Content-Type": "application/json", ...headers },
+                body: JSON.stringify(body),
+            });
+            const json = (await res.json()) as Record<string, unknown>;
+            assert.deepStrictEqual(schema.violations("POST", path, res.status, json), []);
+            return { status: res.status, json };
+        };
+        const ok = await post(
+            "/api/v1/releases/r1/approve",
+            { environment: "prod", comment: "ship it" },
+            { "x-test-user": "alice", "x-test-groups": "release-managers" },
+        );
+        assert.strictEqual(ok.status, 200);
+        const no = await post(
+            "/api/v1/releases/r1/reject",
+            { environment: "prod" },
+            { "x-test-user": "dave" },
+        );
+        assert.strictEqual(no.status, 403);
+        assert.match(
+            (no.json.error as { message: string }).message,
+            /dave may not approve: the approvers are group release-managers/,
+        );
+        const bad = await post("/api/v1/releases/r1/approve", { comment: "no environment" });
+        assert.strictEqual(bad.status, 400);
+        assert.deepStrictEqual(engine.decisions, ["approved r1/prod by alice (proxy): ship it"]);
+        assert.deepStrictEqual(decided, ["r1"]);
+        const resumed = await post("/api/v1/releases/r1/resume", { noWait: true });
+        assert.deepStrictEqual([resumed.status, resumed.json.status], [202, "Running"]);
+        assert.strictEqual(engine.decisions.at(-1), "resume r1 noWait");
         engine.finish();
         await api.settled();
     });

@@ -1,0 +1,326 @@
+import * as assert from "assert";
+import type { ApprovalDecision, ApprovalState } from "../../../engine/approvals";
+import {
+    approvalOutcome,
+    approvalState,
+    decisionRefusal,
+    describeWaits,
+    initiatorOf,
+    isApprover,
+    keepDecisions,
+    plannedApproval,
+    waitOver,
+    withDecision,
+} from "../../../engine/approvals";
+import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/releaseRecord";
+import { environmentRecord, releaseOutcome } from "../../../engine/releaseState";
+import type { Subject } from "../../../model/subject";
+
+const t0 = Date.parse("2026-11-23T12:00:00Z");
+const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+const person = (user: string, ...groups: string[]): Subject => ({ user, groups, via: "token" });
+const decision = (user: string, verdict: "approved" | "rejected" = "approved", s = 1): ApprovalDecision => ({
+    decision: verdict,
+    user,
+    groups: [],
+    via: "token",
+    at: at(s),
+});
+
+function gate(over: Partial<ApprovalState> = {}): ApprovalState {
+    return {
+        approvers: [{ group: "release-managers" }, { user: "erin" }],
+        minApprovals: 2,
+        allowSelfApproval: false,
+        requestedAt: at(0),
+        decisions: [],
+        ...over,
+    };
+}
+
+function env(over: Partial<EnvironmentRecord> = {}): EnvironmentRecord {
+    return {
+        name: "prod",
+        status: "Suspended",
+        dependsOn: ["qa"],
+        waitKind: "approval",
+        applications: [],
+        approval: gate(),
+        ...over,
+    };
+}
+
+function release(environments: EnvironmentRecord[], over: Record<string, unknown> = {}): ReleaseRecord {
+    return {
+        id: "r1",
+        product: "web",
+        flow: "seq",
+        status: "Suspended",
+        waitKind: "approval",
+        createdAt: at(0),
+        sourceApplication: "web-dev",
+        sourceCommit: "a".repeat(40),
+        environments,
+        candidate: {
+            sourceApplication: "web-dev",
+            sourceRepoURL: "file:///r",
+            sourcePath: "p",
+            sourceCommit: "a",
+            files: [],
+        },
+        plan: { trigger: "dev", timeoutMs: 60_000, concurrency: "queue", environments: [] },
+        attempts: 1,
+        ...over,
+    } as ReleaseRecord;
+}
+
+describe("approval gates: the rules", () => {
+    it("plannedApproval fills the defaults: one approval, no self-approval; the timeout in ms", () => {
+        assert.deepStrictEqual(plannedApproval({ approvers: [{ user: "a" }] }), {
+            approvers: [{ user: "a" }],
+            minApprovals: 1,
+            allowSelfApproval: false,
+        });
+        assert.deepStrictEqual(
+            plannedApproval({
+                approvers: [{ group: "g" }],
+                minApprovals: 2,
+                allowSelfApproval: true,
+                timeout: "24h",
+            }),
+            { approvers: [{ group: "g" }], minApprovals: 2, allowSelfApproval: true, timeoutMs: 86_400_000 },
+        );
+    });
+
+    it("the wait keeps its start (and so its expiry) and decisions across resumes", () => {
+        const planned = plannedApproval({ approvers: [{ user: "a" }], timeout: "1h" });
+        const first = approvalState(planned, t0);
+        assert.deepStrictEqual([first.requestedAt, first.expiresAt], [at(0), at(3600)]);
+        const later = approvalState(planned, t0 + 600_000, {
+            requestedAt: at(0),
+            decisions: [decision("a")],
+        });
+        assert.deepStrictEqual(
+            [later.requestedAt, later.expiresAt, later.decisions.length],
+            [at(0), at(3600), 1],
+        );
+    });
+
+    it("approvers match by user name or by one of the subject's groups", () => {
+        const approvers = [{ group: "release-managers" }, { user: "erin" }];
+        const table: [Subject, boolean][] = [
+            [person("alice", "release-managers"), true],
+            [person("erin"), true],
+            [person("dave", "developers"), false],
+            [person("release-managers"), false],
+        ];
+        for (const [s, expected] of table) {
+            assert.strictEqual(isApprover(approvers, s), expected, s.user);
+        }
+    });
+
+    const outcomes: [string, Partial<ApprovalState>, number, ReturnType<typeof approvalOutcome>["kind"]][] = [
+        ["nothing yet", {}, 0, "waiting"],
+        ["one of two", { decisions: [decision("alice")] }, 0, "waiting"],
+        ["two distinct approvals", { decisions: [decision("alice"), decision("bob")] }, 0, "approved"],
+        [
+            "the same person twice counts once",
+            { decisions: [decision("alice"), decision("alice")] },
+            0,
+            "waiting",
+        ],
+        [
+            "a rejection decides at once",
+            { decisions: [decision("alice"), decision("bob", "rejected")] },
+            0,
+            "rejected",
+        ],
+        ["past the timeout", { expiresAt: at(60) }, 61, "expired"],
+        [
+            "approved before the timeout stays approved",
+            { expiresAt: at(60), decisions: [decision("a"), decision("b")] },
+            61,
+            "approved",
+        ],
+    ];
+    for (const [name, over, s, kind] of outcomes) {
+        it(`outcome: ${name}`, () => {
+            assert.strictEqual(approvalOutcome(gate(over), t0 + s * 1000).kind, kind);
+        });
+    }
+
+    describe("who may decide", () => {
+        const cases: [string, ReleaseRecord, Subject, RegExp | undefined][] = [
+            ["a release manager approves", release([env()]), person("alice", "release-managers"), undefined],
+            ["a named user approves", release([env()]), person("erin"), undefined],
+            [
+                "a developer is not an approver",
+                release([env()]),
+                person("dave", "developers"),
+                /dave \(groups developers\) may not approve environment "prod" of release r1: the approvers are group release-managers, user erin/,
+            ],
+            [
+                "the release's initiator may not approve it",
+                release([env()], { initiator: { user: "alice" } }),
+                person("alice", "release-managers"),
+                /alice started release r1 and may not approve it \(allowSelfApproval is false\)/,
+            ],
+            [
+                "unless allowSelfApproval",
+                release([env({ approval: gate({ allowSelfApproval: true }) })], { initiator: "alice" }),
+                person("alice", "release-managers"),
+                undefined,
+            ],
+            [
+                "nobody decides twice",
+                release([env({ approval: gate({ decisions: [decision("alice")] }) })]),
+                person("alice", "release-managers"),
+                /alice already approved environment "prod" of release r1 at 2026-11-23T12:00:01\.000Z/,
+            ],
+            [
+                "an environment not waiting for approval",
+                release([env({ status: "Suspended", waitKind: "window" })]),
+                person("alice", "release-managers"),
+                /is not waiting for approval \(it is Suspended, waiting for window\): nothing to approve/,
+            ],
+            [
+                "a finished environment",
+                release([env({ status: "Succeeded", waitKind: undefined })]),
+                person("alice", "release-managers"),
+                /is not waiting for approval \(it is Succeeded\)/,
+            ],
+            [
+                "an unknown environment",
+                release([env({ name: "qa" })]),
+                person("alice", "release-managers"),
+                /release r1 has no environment "prod": one of qa/,
+            ],
+        ];
+        for (const [name, record, subject, refused] of cases) {
+            it(name, () => {
+                const why = decisionRefusal(record, { environment: "prod", decision: "approved", subject });
+                if (refused) {
+                    assert.match(why ?? "(allowed)", refused);
+                } else {
+                    assert.strictEqual(why, undefined);
+                }
+            });
+        }
+
+        it("the permission rules' refusal (canApprove) is named, with the subject and target it was asked about", () => {
+            const asked: unknown[] = [];
+            const why = decisionRefusal(release([env()]), {
+                environment: "prod",
+                decision: "rejected",
+                subject: person("alice", "release-managers"),
+                canApprove: (s, target) => {
+                    asked.push([s.user, target]);
+                    return 'no PromotionPermission gives "approve" on environment "prod"';
+                },
+            });
+            assert.match(
+                why ?? "",
+                /alice may not reject environment "prod" of release r1: no PromotionPermission/,
+            );
+            assert.deepStrictEqual(asked, [["alice", { product: "web", environment: "prod" }]]);
+        });
+
+        it("initiatorOf: a user name or a subject's user, else nobody", () => {
+            assert.strictEqual(initiatorOf(release([], { initiator: "u" })), "u");
+            assert.strictEqual(initiatorOf(release([], { initiator: person("v") })), "v");
+            assert.strictEqual(initiatorOf(release([])), undefined);
+        });
+    });
+
+    it("decisions are appended, and kept when the running process writes its own record over them", () => {
+        const stored = withDecision(release([env()]), "prod", decision("alice"));
+        assert.deepStrictEqual(
+            stored.environments[0].approval?.decisions.map((d) => d.user),
+            ["alice"],
+        );
+        const mine = release([
+            env({ approval: gate({ changes: [{ application: "web-prod", changes: [] }] }) }),
+        ]);
+        const kept = keepDecisions(mine, withDecision(stored, "prod", decision("bob", "approved", 2)));
+        assert.deepStrictEqual(
+            kept.environments[0].approval?.decisions.map((d) => d.user),
+            ["alice", "bob"],
+        );
+        assert.deepStrictEqual(kept.environments[0].approval?.changes, [
+            { application: "web-prod", changes: [] },
+        ]);
+        assert.strictEqual(keepDecisions(mine, undefined), mine);
+    });
+
+    it("waitOver: decided or expired approvals, windows and soaks past their time; not a release still waiting", () => {
+        const now = t0 + 120_000;
+        const table: [string, ReleaseRecord, boolean][] = [
+            [
+                "one of two approvals",
+                release([env({ approval: gate({ decisions: [decision("a")] }) })]),
+                false,
+            ],
+            [
+                "approved",
+                release([env({ approval: gate({ decisions: [decision("a"), decision("b")] }) })]),
+                true,
+            ],
+            [
+                "rejected",
+                release([env({ approval: gate({ decisions: [decision("a", "rejected")] }) })]),
+                true,
+            ],
+            ["expired", release([env({ approval: gate({ expiresAt: at(60) }) })]), true],
+            ["a window until later", release([env({ waitKind: "window", resumesAt: at(600) })]), false],
+            ["a soak done", release([env({ waitKind: "soak", resumesAt: at(60) })]), true],
+            ["not Suspended", release([env()], { status: "Running" }), false],
+        ];
+        for (const [name, r, expected] of table) {
+            assert.strictEqual(waitOver(r, now), expected, name);
+        }
+        assert.deepStrictEqual(
+            describeWaits(release([env({ approval: gate({ decisions: [decision("a")] }) })]), now),
+            ["prod: approval 1/2 by group release-managers, user erin"],
+        );
+    });
+
+    it("an environment stopped by --no-wait reads Suspended (not Failed); the release Suspended, not Failed", () => {
+        const planned = {
+            name: "prod",
+            dependsOn: ["qa"],
+            action: "commit" as const,
+            applications: [
+                { name: "web-prod", namespace: "n", repoURL: "file:///r", targetRevision: "main", path: "p" },
+            ],
+        };
+        const group = {
+            environment: "prod",
+            name: "prod.x",
+            repoURL: "file:///r",
+            targetRevision: "main",
+            applications: planned.applications,
+        };
+        const rec = environmentRecord(
+            planned,
+            [{ group, role: "promotion", phase: "failed", error: "waiting (approval) for environment" }],
+            undefined,
+            {
+                parked: new Map([["prod", { waitKind: "approval" as const }]]),
+                approvals: new Map([["prod", gate()]]),
+            },
+        );
+        assert.deepStrictEqual(
+            [rec.status, rec.waitKind, rec.error, rec.applications[0].status, rec.approval?.minApprovals],
+            ["Suspended", "approval", undefined, "Pending", 2],
+        );
+        const qa: EnvironmentRecord = { name: "qa", status: "Succeeded", dependsOn: [], applications: [] };
+        assert.deepStrictEqual(
+            releaseOutcome({ environments: [qa, rec], aborted: false, updateError: "update failed" }),
+            {
+                status: "Suspended",
+            },
+        );
+        const failed: EnvironmentRecord = { ...qa, name: "api", status: "Failed", error: "boom" };
+        assert.strictEqual(releaseOutcome({ environments: [failed, rec], aborted: false }).status, "Failed");
+    });
+});
