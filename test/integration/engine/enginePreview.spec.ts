@@ -5,6 +5,7 @@ import { loadCatalog } from "../../../components/config";
 import { packageRoot } from "../../../engine/engineLocator";
 import type { PreviewResult } from "../../../engine/promoteEngine";
 import { PromoteEngine } from "../../../engine/promoteEngine";
+import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { ExampleWorkspace } from "../../../examples/workspace";
 import { testEngine, testPassphrase } from "../../support/engine";
 
@@ -75,6 +76,20 @@ function example(name: string) {
 
 const changed = (p: PreviewResult) => p.environments.filter((e) => e.wouldChange).map((e) => e.name);
 
+/** Per environment and application, the value changes (file, JSONPath, from, to): a preview's or a record's. */
+function changesOf(environments: PreviewResult["environments"] | ReleaseRecord["environments"]) {
+    const out: Record<string, Record<string, string[]>> = {};
+    for (const e of environments) {
+        for (const a of e.applications) {
+            const lines = (a.changes ?? []).map((c) => `${c.file} ${c.path}: ${c.from} -> ${c.to}`).sort();
+            if (lines.length > 0) {
+                (out[e.name] ??= {})[a.name] = lines;
+            }
+        }
+    }
+    return out;
+}
+
 describe("promote preview --engine: a real pulumi preview gives the in-process preview's answer", function () {
     this.timeout(600_000);
     after(() =>
@@ -97,6 +112,8 @@ describe("promote preview --engine: a real pulumi preview gives the in-process p
 
             const release = await engine.release(ex.target);
             assert.strictEqual(release.status, "Succeeded", JSON.stringify(release, null, 2));
+            // What the preview showed is exactly what the release then recorded as changed.
+            assert.deepStrictEqual(changesOf(release.environments), changesOf(first.environments));
             // Everything promoted: both say nothing to change (the engine: every resource `same`).
             const settled = await engine.preview(ex.target);
             assert.deepStrictEqual(changed(settled), []);
@@ -130,5 +147,9 @@ describe("promote preview --engine: a real pulumi preview gives the in-process p
         const written = ex.written();
         assert.deepStrictEqual(await engine.previewWithEngine(ex.target), inProcess);
         assert.deepStrictEqual(ex.written(), written);
+        // The trigger that follows records exactly the hand edit's repair.
+        const repaired = await engine.release(ex.target);
+        assert.strictEqual(repaired.status, "Succeeded");
+        assert.deepStrictEqual(changesOf(repaired.environments), changesOf(inProcess.environments));
     });
 });
