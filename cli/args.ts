@@ -144,6 +144,9 @@ const overrideHold = {
     "override-window": { type: "boolean" },
 } as const;
 const noWait = { "no-wait": { type: "boolean" } } as const;
+/** `--message TEXT`: written into the body of each promotion commit. */
+const message = { message: { type: "string" } } as const;
+const messageOf = (v: Values) => (text(v, "message") ? { message: text(v, "message")! } : {});
 const noWaitOf = (v: Values) => (flag(v, "no-wait") ? { noWait: true as const } : {});
 const overrideHoldOf = (v: Values) => ({
     ...(flag(v, "override-hold") ? { overrideHold: true } : {}),
@@ -204,6 +207,8 @@ export interface NoWaitOption {
     readonly noWait?: true;
 }
 export interface TriggerCommandOptions extends NoWaitOption {
+    /** `--message TEXT`: for the body of each promotion commit. */
+    readonly message?: string;
     readonly product: string;
     readonly flow: string;
     readonly sourceCommit?: string;
@@ -220,6 +225,8 @@ export interface TriggerCommandOptions extends NoWaitOption {
     readonly by?: string;
 }
 export interface PromoteCommandOptions extends NoWaitOption {
+    /** `--message TEXT`: for the body of each promotion commit. */
+    readonly message?: string;
     readonly product: string;
     readonly from: string;
     readonly to: string;
@@ -563,7 +570,7 @@ export const commandSpecs = {
         summary: "run a flow as a release, with live progress",
         usage:
             "promote trigger --product P --flow F [--source-commit SHA] [--override-hold] [--override-window] " +
-            "[--policy-pack DIR]... [--plan FILE] [--as USER] [--no-wait] [--json]",
+            "[--policy-pack DIR]... [--plan FILE] [--as USER] [--no-wait] [--message TEXT] [--json]",
         options: {
             product: { type: "string" },
             flow: { type: "string" },
@@ -573,6 +580,7 @@ export const commandSpecs = {
             ...policyPack,
             ...asOption,
             ...noWait,
+            ...message,
             ...json,
         },
         build: (v, _p, s): TriggerCommandOptions => ({
@@ -585,6 +593,7 @@ export const commandSpecs = {
             ...(text(v, "plan") ? { planFile: path.resolve(text(v, "plan")!) } : {}),
             by: actorOf(v, s),
             ...noWaitOf(v),
+            ...messageOf(v),
         }),
     },
     promote: {
@@ -592,7 +601,7 @@ export const commandSpecs = {
         usage:
             "promote promote --product P --from ENV --to ENV [--action commit|pr|none] [--pre-action W] " +
             "[--post-action W] [--source-commit SHA] [--override-hold] [--override-window] " +
-            "[--policy-pack DIR]... [--as USER] [--no-wait] [--json]",
+            "[--policy-pack DIR]... [--as USER] [--no-wait] [--message TEXT] [--json]",
         options: {
             product: { type: "string" },
             from: { type: "string" },
@@ -605,6 +614,7 @@ export const commandSpecs = {
             ...policyPack,
             ...asOption,
             ...noWait,
+            ...message,
             ...json,
         },
         build: (v, _p, s): PromoteCommandOptions => {
@@ -630,6 +640,7 @@ export const commandSpecs = {
                 ...policyPacksOf(v),
                 by: actorOf(v, s),
                 ...noWaitOf(v),
+                ...messageOf(v),
             };
         },
     },

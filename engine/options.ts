@@ -105,6 +105,8 @@ export interface PreviewOptions {
      * top of those the policies name (`--policy-pack`).
      */
     readonly policyPacks?: readonly string[];
+    /** A message written into the body of each promotion commit (`--message`, the console's dialog). */
+    readonly message?: string;
 }
 
 export interface ReleaseOptions extends PreviewOptions, WaitOptions {

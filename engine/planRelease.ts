@@ -44,6 +44,8 @@ export interface PlanReleaseOptions {
     readonly services?: WorkflowServices;
     /** The candidate to release as it is (a rollback): the source is not read again. */
     readonly candidate?: ReleaseCandidate;
+    /** A message for the promotion commits (see ReleaseCandidate.note). */
+    readonly note?: string;
 }
 
 export interface PlannedRelease {
@@ -244,7 +246,8 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         checkRunnable(catalog, name, `flow "${flow.name}"`, opts.services);
     }
 
-    const candidate = opts.candidate ?? (await readSourceCandidate(opts, product, source));
+    const { note: _earlier, ...read } = opts.candidate ?? (await readSourceCandidate(opts, product, source));
+    const candidate: ReleaseCandidate = { ...read, ...(opts.note ? { note: opts.note } : {}) };
     await checkTargets(environments, candidate, opts);
     return {
         product,

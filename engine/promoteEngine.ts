@@ -549,6 +549,7 @@ export class PromoteEngine {
                 ...this.planOptions(o.product),
                 target: o.target,
                 sourceCommit: o.sourceCommit,
+                ...(o.message ? { note: o.message } : {}),
             }),
             o.policyPacks,
         );

@@ -25,6 +25,11 @@ export interface ReleaseCandidate {
     readonly sourceCommit: string;
     readonly version?: string;
     readonly files: readonly CandidateFile[];
+    /**
+     * A message from whoever started the release (the console's dialog, `--message`): written into the body of
+     * each promotion commit. Not a promoted value; a rollback does not carry it over.
+     */
+    readonly note?: string;
 }
 
 /** One promoted value that differs in a target: JSONPath, old value and new value. */

@@ -516,6 +516,7 @@ export function createApi(o: ApiOptions): Api {
                     product: body.product,
                     target,
                     ...(body.sourceCommit ? { sourceCommit: body.sourceCommit } : {}),
+                    ...(body.message ? { message: body.message } : {}),
                     initiator: initiatorOf(c.get("subject")),
                     onCreated: resolve,
                 });

@@ -371,9 +371,19 @@ export const Preview = z
     })
     .openapi("Preview", { description: "What `promote preview --json` prints" });
 
+/** A message for the body of each promotion commit (the dialog's "Commit message"). */
+const commitNote = z.string().max(4000).optional().openapi({
+    description: "Written into the body of each promotion commit, below its subject line",
+});
+
 export const StartRelease = z
     .union([
-        z.strictObject({ product: name, flow: name, sourceCommit: z.string().optional() }),
+        z.strictObject({
+            product: name,
+            flow: name,
+            sourceCommit: z.string().optional(),
+            message: commitNote,
+        }),
         z.strictObject({
             product: name,
             from: name,
@@ -382,6 +392,7 @@ export const StartRelease = z
             preAction: name.optional(),
             postAction: name.optional(),
             sourceCommit: z.string().optional(),
+            message: commitNote,
         }),
     ])
     .openapi("StartRelease", {

@@ -21,6 +21,7 @@ export function promote(
             ...(opts.policyPacks ? { policyPacks: opts.policyPacks } : {}),
             ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
             ...(opts.noWait ? { noWait: true } : {}),
+            ...(opts.message ? { message: opts.message } : {}),
         }),
     );
 }

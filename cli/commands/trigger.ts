@@ -19,6 +19,7 @@ export function trigger(
             ...(opts.planFile ? { planFile: opts.planFile } : {}),
             ...(opts.by ? { initiator: localInitiator(opts.by) } : {}),
             ...(opts.noWait ? { noWait: true } : {}),
+            ...(opts.message ? { message: opts.message } : {}),
         }),
     );
 }

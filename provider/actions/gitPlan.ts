@@ -48,9 +48,19 @@ export function oneLine(value: string, max = 100): string {
 export function commitMessage(req: ActionRequest): string {
     const version = req.candidate.version ? ` ${oneLine(req.candidate.version)}` : "";
     const apps = req.applications.map((a) => a.name).join(", ");
+    // The user's note, its lines kept but its control characters dropped, and a line that would read as one of
+    // our trailers quoted (`> `): only the release's own trailers find its commits.
+    const note = req.candidate.note
+        ?.replace(/\r\n?/g, "\n")
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "")
+        .split("\n")
+        .map((l) => (/^\s*promotion-[\w-]*\s*:/i.test(l) ? `> ${l}` : l))
+        .join("\n")
+        .trim();
     return [
         `promote ${req.product}${version} to ${req.environment}`,
         "",
+        ...(note ? [note, ""] : []),
         `Release ${req.releaseId} (flow ${req.flow}) promotes ${req.candidate.sourceApplication} at ` +
             `${req.candidate.sourceCommit.slice(0, 12)} to ${req.environment}: ${apps}.`,
         "",

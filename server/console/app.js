@@ -472,6 +472,12 @@ async function promoteDialog(productName, from, to) {
         ),
     );
     const missing = (target?.applications ?? []).flatMap((a) => a.missing.map((m) => `${a.name}: ${m}`));
+    const note = h("textarea", {
+        name: "message",
+        rows: "2",
+        maxlength: "4000",
+        placeholder: "optional: why, a ticket (written into each promotion commit)",
+    });
     const message = h("div");
     const promoteRefused = refused(perms, "environments", to, "promote");
     const promote = h(
@@ -490,6 +496,9 @@ async function promoteDialog(productName, from, to) {
         }
         if (post.value.trim() && post.value.trim() !== (policy.postAction ?? "")) {
             body.postAction = post.value.trim();
+        }
+        if (note.value.trim()) {
+            body.message = note.value.trim();
         }
         try {
             const record = await call("POST", `${api}/releases`, body);
@@ -530,6 +539,7 @@ async function promoteDialog(productName, from, to) {
                   `Nothing to change: ${to} already has this version.`,
               ),
         missing.length > 0 ? h("p", { class: "drift" }, `Missing: ${missing.join("; ")}`) : null,
+        h("label", { class: "note" }, "Commit message ", note),
         message,
         h(
             "div",

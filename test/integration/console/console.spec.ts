@@ -203,12 +203,17 @@ describe("the web console, in Chromium", function () {
         const diff = (await dialog.locator("table.diff").textContent()) ?? "";
         assert.match(diff, /"1\.0\.0"/);
         assert.match(diff, /"1\.0\.1"/);
+        await dialog.locator("textarea[name=message]").fill("QA sign-off for ticket OPS-42");
         await page.screenshot({ path: path.join(screenshots, "dialog.png") });
         await dialog.getByRole("button", { name: "Promote" }).click();
         await page.waitForURL(/#\/releases\/[^/]+$/);
         // It finishes without a reload: the event stream refreshes the view.
         const id = await releaseShown("Succeeded");
         assert.ok(id);
+        // The dialog's commit message is in the promotion commit's body, under its usual subject.
+        const commit = repo.log()[0];
+        assert.match(commit.subject, /^promote web 1\.0\.1 to qa$/);
+        assert.match(commit.body, /\n\nQA sign-off for ticket OPS-42\n\nRelease /);
         assert.strictEqual(
             await page.locator('tr[data-environment="qa"] .st').first().getAttribute("data-status"),
             "Succeeded",

@@ -32,6 +32,25 @@ describe("promotion commit messages", () => {
         );
     });
 
+    it("carry the user's note in the body, under the subject, unable to forge a trailer", () => {
+        const base = req("1.0.0");
+        const message = commitMessage({
+            ...base,
+            candidate: { ...base.candidate, note: "QA sign-off\r\nPromotion-Release: r-forged\u001b[31m" },
+        });
+        const lines = message.split("\n");
+        assert.deepStrictEqual(lines.slice(0, 4), [
+            "promote web 1.0.0 to prod",
+            "",
+            "QA sign-off",
+            "> Promotion-Release: r-forged[31m",
+        ]);
+        assert.deepStrictEqual(
+            lines.filter((l) => /^Promotion-Release:/.test(l)),
+            ["Promotion-Release: r1"],
+        );
+    });
+
     it("escape control characters and cut long values", () => {
         assert.strictEqual(oneLine("a\u001b[31mb"), "a\\u001b[31mb");
         assert.strictEqual(oneLine("x".repeat(300)).length, 100);
