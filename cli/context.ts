@@ -10,6 +10,7 @@ import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
 import type { TriggerWatcher } from "../engine/triggers/triggerWatcher";
 import { InvalidInputError } from "../model/errors";
 import type { GlobalOptions } from "./args";
+import type { RemoteServer } from "./remote";
 
 /** Colours only when writing to a terminal and neither NO_COLOR nor --no-color is set. */
 export interface Style {
@@ -90,6 +91,8 @@ export interface CliSettings {
     readonly debug: boolean;
     /** Who acts (holds, rollbacks) without `--as`: GITHUB_ACTOR, GITLAB_USER_LOGIN, else USER. */
     readonly actor: string;
+    /** PROMOTIONS_SERVER (and PROMOTIONS_TOKEN): approve and reject act through this server, not the state. */
+    readonly server?: RemoteServer;
 }
 
 /** Tokens for http(s) Git remotes. They reach git as an HTTP header through the environment, never a URL. */
@@ -172,6 +175,14 @@ export function settingsFrom(
         colour: stdoutIsTTY && env.NO_COLOR === undefined && !globals.noColor,
         debug: yes(env.PROMOTIONS_DEBUG),
         actor: actorFrom(undefined, env),
+        ...(env.PROMOTIONS_SERVER
+            ? {
+                  server: {
+                      url: env.PROMOTIONS_SERVER,
+                      ...(env.PROMOTIONS_TOKEN ? { token: env.PROMOTIONS_TOKEN } : {}),
+                  },
+              }
+            : {}),
     };
 }
 
@@ -248,4 +259,6 @@ export interface CliDeps {
     readonly clock: Clock;
     /** Aborts on SIGINT or SIGTERM (the handlers are installed on the first call). */
     readonly stopSignal: () => AbortSignal;
+    /** The server to act through (PROMOTIONS_SERVER), when there is one. */
+    readonly server?: RemoteServer;
 }

@@ -99,6 +99,7 @@ function realDeps(settings: CliSettings, io: Terminal): CliDeps {
     return {
         engine,
         catalog,
+        ...(settings.server ? { server: settings.server } : {}),
         watcher: async (o) =>
             (await import("./engine")).createWatcher(settings, catalog(), await engine(o.onProgress), o),
         tokens: once(async () => {

@@ -35,6 +35,12 @@ export interface StackOptions {
     readonly inheritedPath?: string;
     /** More environment for the Pulumi CLI and its plugins (e.g. credentials the provider reads). */
     readonly extraEnv?: Readonly<Record<string, string>>;
+    /**
+     * Whether `up` answers with the stack's outputs and the update's summary, as the Automation API does by
+     * asking for them after each update (three more `pulumi` processes). Default false: nothing here reads
+     * them, the engine's events say what happened.
+     */
+    readonly updateResults?: boolean;
 }
 
 /**
@@ -54,6 +60,7 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
     // selected, not created twice.
     return withDirLock(path.join(workDir, ".open-lock"), () =>
         retry(async () => {
+            const finish = (stack: Stack) => (opts.updateResults ? stack : lean(stack));
             // Other processes' `pulumi` commands read this Pulumi.yaml while they run: it is written only when
             // it changes, whole (the Automation API would rewrite it in place on every open).
             writeIfChanged(
@@ -82,22 +89,22 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
                 workspace.selectStack = () => Promise.resolve();
             } else if (seen === "absent") {
                 try {
-                    return lean(await Stack.create(opts.stackName, workspace));
+                    return finish(await Stack.create(opts.stackName, workspace));
                 } catch (e) {
                     if (!(e instanceof StackAlreadyExistsError)) {
                         throw e;
                     }
                 }
             }
-            return lean(await Stack.createOrSelect(opts.stackName, workspace));
+            return finish(await Stack.createOrSelect(opts.stackName, workspace));
         }),
     );
 }
 
 /**
  * The stack without the queries the Automation API makes after every `up` (`stack output` twice and
- * `stack history`: three more `pulumi` processes, about a second): nothing here reads an update's result,
- * the engine's events already said what happened.
+ * `stack history`: three more `pulumi` processes, about a second): its `up` answers with empty outputs and
+ * no summary, and its `outputs()`/`info()` with nothing (see {@link StackOptions.updateResults}).
  */
 function lean(stack: Stack): Stack {
     return Object.assign(stack, {

@@ -5,6 +5,7 @@ import type { DecisionCommandOptions } from "../args";
 import type { CliDeps } from "../context";
 import { displayText } from "../display";
 import { approvalLines } from "../output";
+import { decideThroughServer } from "../remote";
 
 /** The local identity a decision is recorded with: `--as` (or the CI's actor) and the groups it claims. */
 export function localSubject(opts: Pick<DecisionCommandOptions, "by" | "groups">): Subject {
@@ -56,14 +57,18 @@ export function printDecision(
 /** `promote approve ID --environment E [--comment TEXT]`: records an approval (refused: exit code 2). */
 export async function approve(
     opts: DecisionCommandOptions,
-    deps: Pick<CliDeps, "io" | "engine" | "clock">,
+    deps: Pick<CliDeps, "io" | "engine" | "clock" | "server">,
 ): Promise<number> {
-    const record = await (
-        await deps.engine()
-    ).approve(opts.id, opts.environment, {
-        subject: localSubject(opts),
-        ...(opts.comment ? { comment: opts.comment } : {}),
-    });
+    const comment = opts.comment ? { comment: opts.comment } : {};
+    // Through a server (PROMOTIONS_SERVER), the token's user decides; directly, the local identity.
+    const record = deps.server
+        ? await decideThroughServer(deps.server, "approve", opts.id, {
+              environment: opts.environment,
+              ...comment,
+          })
+        : await (
+              await deps.engine()
+          ).approve(opts.id, opts.environment, { subject: localSubject(opts), ...comment });
     printDecision(deps, opts, record);
     return 0;
 }

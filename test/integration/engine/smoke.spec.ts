@@ -58,6 +58,7 @@ describe("the Pulumi engine through the Automation API", function () {
             stackName: "dev",
             program,
             workDir: path.join(dir, "work"),
+            updateResults: true,
         });
 
         const previewEvents: EngineEvent[] = [];
