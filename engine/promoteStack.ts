@@ -1,5 +1,6 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import type { GitCredentials } from "../provider/git/git";
+import { inlineUpdate } from "./inlineUpdates";
 import { withExperimental } from "./plans";
 import type { ApprovalState } from "./approvals";
 import { actionFor } from "../provider/actions/registry";
@@ -260,7 +261,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                 message: `release ${opts.releaseId} (${opts.flow})`,
                 ...(opts.updatePlan ? { plan: opts.updatePlan } : {}),
             });
-        await withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()));
+        await inlineUpdate(() => withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up())));
     } catch (e) {
         error = cleanError(e instanceof Error ? e.message : String(e));
     }

@@ -1,8 +1,12 @@
+import { spawn } from "child_process";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { redactDeep } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
+import { EnvironmentError } from "../model/errors";
+import { inlineUpdate, inlineUpdateRunning } from "./inlineUpdates";
 import { tokens } from "../model/tokens";
 import type { Hold } from "./holds";
 import type { EngineLocation } from "./engineLocator";
@@ -104,7 +108,67 @@ export class ReleaseStore {
     }
 
     /** Writes (creates or replaces) one record. */
-    async put(record: ReleaseRecord): Promise<void> {
+    put(record: ReleaseRecord): Promise<void> {
+        return this.write({ op: "put", record });
+    }
+
+    /** Records where the trigger watcher stopped for an application (its last handled commit). */
+    putCursor(application: string, sha: string): Promise<void> {
+        return this.write({ op: "putCursor", application, sha });
+    }
+
+    /** Writes (creates or replaces) the hold of one environment: placed (`active`) or released. */
+    putHold(hold: Hold): Promise<void> {
+        return this.write({ op: "putHold", hold });
+    }
+
+    /**
+     * A write: here, or, while this process runs another inline update (a release's), from a process of its
+     * own (engine/storeWriter.ts), since two inline programs cannot run at once in one process.
+     */
+    private write(w: StoreOp): Promise<void> {
+        if (inlineUpdateRunning()) {
+            return this.inChild(w);
+        }
+        return inlineUpdate(() => this.apply(w));
+    }
+
+    private inChild(w: StoreOp): Promise<void> {
+        const { passphrase, ...options } = this.opts;
+        return new Promise((resolve, reject) => {
+            const child = spawn(process.execPath, [path.join(__dirname, "storeWriter.js")], {
+                env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: passphrase },
+                stdio: ["pipe", "ignore", "pipe"],
+            });
+            let stderr = "";
+            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            child.on("error", reject);
+            child.on("close", (code) =>
+                code === 0
+                    ? resolve()
+                    : reject(
+                          new EnvironmentError(
+                              `writing to the records stack of ${this.opts.product} (in a separate process) failed: ${stderr.trim() || `exit ${code}`}`,
+                          ),
+                      ),
+            );
+            child.stdin.end(JSON.stringify({ options, ...w } satisfies StoreWrite));
+        });
+    }
+
+    /** Does one write here (storeWriter.ts calls it in its own process). */
+    async apply(w: StoreOp): Promise<void> {
+        switch (w.op) {
+            case "put":
+                return this.putHere(w.record);
+            case "putCursor":
+                return this.putCursorHere(w.application, w.sha);
+            case "putHold":
+                return this.putHoldHere(w.hold);
+        }
+    }
+
+    private async putHere(record: ReleaseRecord): Promise<void> {
         const stack = await this.open();
         // Every string of the record (logs, errors, messages) passes through the one redactor: no secret the
         // process holds reaches the backend, its history or its backups.
@@ -169,8 +233,7 @@ export class ReleaseStore {
         );
     }
 
-    /** Records where the trigger watcher stopped for an application (its last handled commit). */
-    async putCursor(application: string, sha: string): Promise<void> {
+    private async putCursorHere(application: string, sha: string): Promise<void> {
         const stack = await this.open();
         const name = `cursor.${application}`;
         // The stack outputs keep carrying the latest release.
@@ -186,8 +249,7 @@ export class ReleaseStore {
         );
     }
 
-    /** Writes (creates or replaces) the hold of one environment: placed (`active`) or released. */
-    async putHold(hold: Hold): Promise<void> {
+    private async putHoldHere(hold: Hold): Promise<void> {
         const stack = await this.open();
         const name = `hold.${hold.environment}`;
         const plain = redactDeep(JSON.parse(JSON.stringify(hold)) as Hold);
@@ -345,6 +407,13 @@ export class ReleaseStore {
 }
 
 const pageMark = ".archive-";
+
+/** One write of the store (what storeWriter.ts receives). */
+export type StoreOp =
+    | { readonly op: "put"; readonly record: ReleaseRecord }
+    | { readonly op: "putCursor"; readonly application: string; readonly sha: string }
+    | { readonly op: "putHold"; readonly hold: Hold };
+export type StoreWrite = StoreOp & { readonly options: Omit<ReleaseStoreOptions, "passphrase"> };
 
 /** What `prune` keeps: the newest `count` releases at least, or every release newer than `maxAgeMs`. */
 export type Keep = { readonly count: number } | { readonly maxAgeMs: number };

@@ -5,6 +5,7 @@ import { execFileSync } from "child_process";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { recordsProject, ReleaseStore } from "../../../engine/releaseStore";
 import { enginePath } from "../../../engine/engineLocator";
+import { inlineUpdate } from "../../../engine/inlineUpdates";
 import { testEngine, testPassphrase } from "../../support/engine";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
@@ -94,5 +95,31 @@ describe("release records: a bounded product stack and archive pages", function 
         assert.deepStrictEqual(ids(await store.list()), ["06", "05", "04", "03", "02", "01", "00"]);
         await store.prune({ count: 4 }, false);
         assert.deepStrictEqual(ids(await store.list()), ["06", "05", "04", "03", "00"]);
+    });
+
+    it("writes from a process of its own while this process runs another inline update", async () => {
+        const engine = await testEngine();
+        const state = tempDir("archive-child");
+        const store = new ReleaseStore({
+            engine,
+            backendUrl: `file://${state}`,
+            passphrase: testPassphrase,
+            product: "web",
+        });
+        await store.put(record(1, "Succeeded"));
+        // As if a release's update were running here: this write must not run a second inline program.
+        await inlineUpdate(() => store.put({ ...record(2, "Running"), status: "Suspended" }));
+        assert.strictEqual((await store.get(record(2, "Running").id))?.status, "Suspended");
+        await assert.rejects(
+            inlineUpdate(() =>
+                new ReleaseStore({
+                    engine,
+                    backendUrl: `file://${state}`,
+                    passphrase: "not-the-passphrase-of-this-state",
+                    product: "web",
+                }).put(record(3, "Succeeded")),
+            ),
+            /records stack of web \(in a separate process\) failed: /,
+        );
     });
 });
