@@ -525,10 +525,16 @@ export class PromoteEngine {
 
     /** A release as stored. */
     private async stored(id: string): Promise<ReleaseRecord> {
-        for (const p of this.opts.catalog.products) {
-            const r = await this.store(p.name).get(id);
-            if (r) {
-                return r;
+        // Looked for twice: a records stack being rewritten that moment can be read without a record it holds.
+        for (const attempt of [1, 2]) {
+            for (const p of this.opts.catalog.products) {
+                const r = await this.store(p.name).get(id);
+                if (r) {
+                    return r;
+                }
+            }
+            if (attempt === 1) {
+                await new Promise((resolve) => setTimeout(resolve, 250));
             }
         }
         throw new InvalidInputError(`no release "${id}" (see 'promote releases --product P')`);
