@@ -111,6 +111,15 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
     for (const run of r.hooks ?? []) {
         out.push(...formatRun("release hook", run, style, "  ", now));
     }
+    // Who did what to it (trigger, promote, rollback, retry, terminate), oldest first.
+    for (const a of r.audit ?? []) {
+        out.push(
+            style.dim(
+                `  ${a.at.replace("T", " ").slice(0, 19)}  ${displayText(a.user)} (${a.via}): ${a.action}` +
+                    `${a.environment ? ` ${displayText(a.environment)}` : ""}${a.comment ? ` — ${displayText(a.comment)}` : ""}`,
+            ),
+        );
+    }
     return out;
 }
 

@@ -999,6 +999,12 @@ async function releaseView(id, runId) {
             h("span", { class: "mono" }, `${r.sourceApplication} @ ${short(r.sourceCommit)}`),
             h("b", {}, "Started"),
             h("span", {}, when(r.startedAt)),
+            h("b", {}, "Initiator"),
+            h(
+                "span",
+                { id: "initiator" },
+                r.initiator ? `${r.initiator.user} (${r.initiator.via})` : "automatic (a trigger)",
+            ),
             h("b", {}, "Duration"),
             h("span", {}, duration(r.startedAt, r.finishedAt)),
             h("b", {}, "Environments"),
@@ -1107,6 +1113,26 @@ async function releaseView(id, runId) {
                 ),
             ),
         ),
+        (r.audit ?? []).length > 0
+            ? h(
+                  "div",
+                  { id: "audit" },
+                  h("h2", {}, "Audit"),
+                  h(
+                      "ul",
+                      {},
+                      r.audit.map((a) =>
+                          h(
+                              "li",
+                              {},
+                              `${when(a.at)} ${a.user} (${a.via}): ${a.action}`,
+                              a.environment ? ` ${a.environment}` : "",
+                              a.comment ? ` — ${a.comment}` : "",
+                          ),
+                      ),
+                  ),
+              )
+            : null,
     );
 }
 

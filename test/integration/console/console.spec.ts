@@ -311,5 +311,10 @@ describe("the web console, in Chromium", function () {
         await page.locator("#retry").click();
         assert.strictEqual(await releaseShown("Succeeded"), failedId);
         assert.strictEqual(await page.locator("#issues").count(), 0);
+        // Who started it and who retried it: the console's user (loopback: `local`).
+        assert.match((await page.locator("#initiator").textContent()) ?? "", /^local \(loopback\)$/);
+        const audit = (await page.locator("#audit li").allTextContents()).join("\n");
+        assert.match(audit, /local \(loopback\): (trigger|promote)/);
+        assert.match(audit, /local \(loopback\): retry/);
     });
 });

@@ -431,6 +431,20 @@ describe("commands", () => {
         );
     });
 
+    it("release: who did what to it, oldest first", () => {
+        const r = record({
+            audit: [
+                { action: "trigger", user: "ann", via: "local", at: "2026-11-23T12:00:00.000Z" },
+                { action: "terminate", user: "bob", via: "token", at: "2026-11-23T12:05:00.000Z" },
+            ],
+        } as Partial<ReleaseRecord>);
+        const lines = formatRelease(r, makeStyle(false)).slice(-2);
+        assert.deepStrictEqual(lines, [
+            "  2026-11-23 12:00:00  ann (local): trigger",
+            "  2026-11-23 12:05:00  bob (token): terminate",
+        ]);
+    });
+
     it("releases pages with --limit/--before; prune says what it removes, or would", async () => {
         const page = deps();
         await releases({ product: "web", json: true, limit: 20, before: "r2" }, page.d);
