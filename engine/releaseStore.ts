@@ -107,9 +107,13 @@ export class ReleaseStore {
         return `urn:pulumi:${this.opts.product}::${recordsProject}::${recordType}::${id}`;
     }
 
-    /** Writes (creates or replaces) one record. */
+    /**
+     * Writes (creates or replaces) one record. Every string of it (logs, errors, messages) passes through the
+     * one redactor first, here, where every secret the process holds is known: none reaches the backend, its
+     * history or its backups, nor a writer process.
+     */
     put(record: ReleaseRecord): Promise<void> {
-        return this.write({ op: "put", record });
+        return this.write({ op: "put", record: redacted(record) });
     }
 
     /** Records where the trigger watcher stopped for an application (its last handled commit). */
@@ -119,7 +123,7 @@ export class ReleaseStore {
 
     /** Writes (creates or replaces) the hold of one environment: placed (`active`) or released. */
     putHold(hold: Hold): Promise<void> {
-        return this.write({ op: "putHold", hold });
+        return this.write({ op: "putHold", hold: redacted(hold) });
     }
 
     /**
@@ -137,7 +141,7 @@ export class ReleaseStore {
         const { passphrase, ...options } = this.opts;
         return new Promise((resolve, reject) => {
             const child = spawn(process.execPath, [path.join(__dirname, "storeWriter.js")], {
-                env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: passphrase },
+                env: { ...writerEnv(process.env), PULUMI_CONFIG_PASSPHRASE: passphrase },
                 stdio: ["pipe", "ignore", "pipe"],
             });
             let stderr = "";
@@ -170,14 +174,11 @@ export class ReleaseStore {
 
     private async putHere(record: ReleaseRecord): Promise<void> {
         const stack = await this.open();
-        // Every string of the record (logs, errors, messages) passes through the one redactor: no secret the
-        // process holds reaches the backend, its history or its backups.
-        const plain = redactDeep(JSON.parse(JSON.stringify(record)) as ReleaseRecord);
         await withLockRetry(() =>
             stack.up({
                 program: async () => {
-                    new ReleaseRecordResource(record.id, { record: plain });
-                    return { latest: plain };
+                    new ReleaseRecordResource(record.id, { record });
+                    return { latest: record };
                 },
                 target: [this.urn(record.id)],
             }),
@@ -252,12 +253,11 @@ export class ReleaseStore {
     private async putHoldHere(hold: Hold): Promise<void> {
         const stack = await this.open();
         const name = `hold.${hold.environment}`;
-        const plain = redactDeep(JSON.parse(JSON.stringify(hold)) as Hold);
         const latest = (await this.live())[0];
         await withLockRetry(() =>
             stack.up({
                 program: async () => {
-                    new HoldResource(name, { hold: plain });
+                    new HoldResource(name, { hold });
                     return latest ? { latest } : {};
                 },
                 target: [`urn:pulumi:${this.opts.product}::${recordsProject}::${holdType}::${name}`],
@@ -407,6 +407,21 @@ export class ReleaseStore {
 }
 
 const pageMark = ".archive-";
+
+/** A value as stored: a plain copy with every secret the process knows replaced. */
+function redacted<T>(value: T): T {
+    return redactDeep(JSON.parse(JSON.stringify(value)) as T);
+}
+
+/**
+ * What a writer process needs of ours: where the Pulumi CLI keeps its files and settings, the locale and temp
+ * directory, Node's own settings; not the Git, code-host or workflow tokens (a record reaches it redacted).
+ */
+function writerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    const wanted =
+        /^(PATH|HOME|USER|LOGNAME|LANG|LC_\w+|TZ|TMPDIR|XDG_\w+|NODE_OPTIONS|NODE_COMPILE_CACHE|PULUMI_(HOME|SKIP_\w+|DIY_\w+|PROMOTIONS_CACHE))$/;
+    return Object.fromEntries(Object.entries(env).filter(([k]) => wanted.test(k)));
+}
 
 /** One write of the store (what storeWriter.ts receives). */
 export type StoreOp =

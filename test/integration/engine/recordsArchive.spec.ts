@@ -6,6 +6,7 @@ import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { recordsProject, ReleaseStore } from "../../../engine/releaseStore";
 import { enginePath } from "../../../engine/engineLocator";
 import { inlineUpdate } from "../../../engine/inlineUpdates";
+import { secrets } from "../../../model/redact";
 import { testEngine, testPassphrase } from "../../support/engine";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
@@ -107,9 +108,25 @@ describe("release records: a bounded product stack and archive pages", function 
             product: "web",
         });
         await store.put(record(1, "Succeeded"));
-        // As if a release's update were running here: this write must not run a second inline program.
-        await inlineUpdate(() => store.put({ ...record(2, "Running"), status: "Suspended" }));
-        assert.strictEqual((await store.get(record(2, "Running").id))?.status, "Suspended");
+        // As if a release's update were running here: this write must not run a second inline program. The
+        // writer process gets the record redacted (it is not handed our tokens to know them by).
+        const secret = "child-writer-secret-token";
+        secrets.add(secret);
+        try {
+            await inlineUpdate(() =>
+                store.put({ ...record(2, "Running"), status: "Suspended", error: `token ${secret} refused` }),
+            );
+        } finally {
+            secrets.forget(secret);
+        }
+        const written = await store.get(record(2, "Running").id);
+        assert.strictEqual(written?.status, "Suspended");
+        assert.ok(written?.error && !written.error.includes(secret), written?.error);
+        assert.ok(
+            !fs
+                .readFileSync(path.join(state, ".pulumi", "stacks", recordsProject, "web.json"), "utf8")
+                .includes(secret),
+        );
         await assert.rejects(
             inlineUpdate(() =>
                 new ReleaseStore({
