@@ -199,6 +199,28 @@ export function createApi(o: ApiOptions): Api {
         running.add(t);
         void t.finally(() => running.delete(t));
     };
+    /**
+     * Starts `start` on release `id` again (a retry, a resume) and answers with the record as soon as the engine
+     * reports it Queued or Running, or with how it ended when it ends first.
+     */
+    const runAgain = (
+        id: string,
+        what: string,
+        start: () => Promise<ReleaseRecord>,
+    ): Promise<ReleaseRecord> =>
+        new Promise<ReleaseRecord>((resolve, reject) => {
+            waiters.set(id, (r) => {
+                if (r.status === "Running" || r.status === "Queued") {
+                    resolve(r);
+                }
+            });
+            const run = start();
+            track(run);
+            run.then(resolve, (e: unknown) => {
+                reject(e);
+                log(`${what} of ${id} failed: ${messageOf(e)}`);
+            });
+        }).finally(() => waiters.delete(id));
 
     const app = new OpenAPIHono({
         defaultHook: (result, c) => {
@@ -611,22 +633,12 @@ export function createApi(o: ApiOptions): Api {
         async (c) => {
             const { id } = c.req.valid("param");
             const forceOlder = (c.req.valid("json") as { forceOlder?: boolean } | undefined)?.forceOlder;
-            const record = await new Promise<ReleaseRecord>((resolve, reject) => {
-                waiters.set(id, (r) => {
-                    if (r.status === "Running" || r.status === "Queued") {
-                        resolve(r);
-                    }
-                });
-                const run = o.engine.retry(id, {
+            const record = await runAgain(id, "retry", () =>
+                o.engine.retry(id, {
                     ...(forceOlder ? { forceOlder } : {}),
                     initiator: initiatorOf(c.get("subject")),
-                });
-                track(run);
-                run.then(resolve, (e: unknown) => {
-                    reject(e);
-                    log(`retry of ${id} failed: ${messageOf(e)}`);
-                });
-            }).finally(() => waiters.delete(id));
+                }),
+            );
             return c.json(out(publicRecord(record)), 202);
         },
     );
@@ -729,19 +741,10 @@ export function createApi(o: ApiOptions): Api {
         async (c) => {
             const { id } = c.req.valid("param");
             const noWait = (c.req.valid("json") as { noWait?: boolean } | undefined)?.noWait;
-            const record = await new Promise<ReleaseRecord>((resolve, reject) => {
-                waiters.set(id, (r) => {
-                    if (r.status === "Running" || r.status === "Queued") {
-                        resolve(r);
-                    }
-                });
-                const run = supported(o.engine.resume, "resume").call(o.engine, id, noWait ? { noWait } : {});
-                track(run);
-                run.then(resolve, (e: unknown) => {
-                    reject(e);
-                    log(`resume of ${id} failed: ${messageOf(e)}`);
-                });
-            }).finally(() => waiters.delete(id));
+            const resume = supported(o.engine.resume, "resume");
+            const record = await runAgain(id, "resume", () =>
+                resume.call(o.engine, id, noWait ? { noWait } : {}),
+            );
             return c.json(out(publicRecord(record)), 202);
         },
     );
