@@ -7,6 +7,7 @@ import type { Catalog } from "../components/catalog";
 import type * as ConfigModule from "../components/config";
 import type { EngineLocation } from "../engine/engineLocator";
 import { locateEngine, packageRoot } from "../engine/engineLocator";
+import { urlPassword } from "../engine/stateBackend";
 import type { CommandLine, CommandName, CommandOptions } from "./args";
 import { buildOptions, commandSpecs, parseCommandLine, UsageError } from "./args";
 import type { CliDeps, CliSettings, Terminal } from "./context";
@@ -183,6 +184,7 @@ export async function main(
                 return 0;
         }
         settings = settingsFrom(line.globals, env, cwd, Boolean(streams.stdout.isTTY));
+        secrets.add(urlPassword(settings.stateUrl));
         const options = buildOptions(line.command, line.values, line.positionals, settings);
         const deps = realDeps(settings, terminal(streams, settings.colour));
         const command = (await runners[line.command]()) as Run<typeof line.command>;

@@ -1,5 +1,6 @@
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
+import { urlPassword } from "./stateBackend";
 import { InvalidInputError } from "../model/errors";
 import { secrets } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
@@ -106,6 +107,7 @@ export class PromoteEngine {
         // Credentials given as options (not only through the environment) are redacted from records and logs too.
         for (const secret of [
             opts.passphrase,
+            urlPassword(opts.backendUrl),
             ...Object.values(opts.gitTokens ?? {}),
             (opts.scm ?? opts.github)?.token,
             opts.argo?.token,

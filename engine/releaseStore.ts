@@ -11,8 +11,9 @@ import { tokens } from "../model/tokens";
 import type { Hold } from "./holds";
 import type { EngineLocation } from "./engineLocator";
 import type { ReleaseRecord } from "./releaseRecord";
-import type { StoredResource } from "./workspace";
-import { listStackNames, openStack, readStackResources } from "./workspace";
+import type { StoredResource } from "./stateBackend";
+import { readStackResources } from "./stateBackend";
+import { listStackNames, openStack } from "./workspace";
 
 export const recordsProject = "promotions-releases";
 const recordType = "promotions:index:ReleaseRecord";
@@ -361,7 +362,7 @@ export class ReleaseStore {
     }
 
     private async readPage(name: string): Promise<ReleaseRecord[]> {
-        const read = readStackResources(this.opts.backendUrl, recordsProject, name);
+        const read = await readStackResources(this.opts.backendUrl, recordsProject, name);
         if (read !== undefined) {
             return recordsOf(read);
         }
@@ -383,7 +384,7 @@ export class ReleaseStore {
      * stack exists, else exported by the engine.
      */
     private async resources(): Promise<StoredResource[]> {
-        const read = readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
+        const read = await readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
         if (read !== undefined) {
             return read;
         }
@@ -419,7 +420,7 @@ function redacted<T>(value: T): T {
  */
 function writerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     const wanted =
-        /^(PATH|HOME|USER|LOGNAME|LANG|LC_\w+|TZ|TMPDIR|XDG_\w+|NODE_OPTIONS|NODE_COMPILE_CACHE|PULUMI_(HOME|SKIP_\w+|DIY_\w+|PROMOTIONS_CACHE))$/;
+        /^(PATH|HOME|USER|LOGNAME|LANG|LC_\w+|TZ|TMPDIR|XDG_\w+|NODE_OPTIONS|NODE_COMPILE_CACHE|PG\w+|PULUMI_(HOME|SKIP_\w+|DIY_\w+|PROMOTIONS_CACHE))$/;
     return Object.fromEntries(Object.entries(env).filter(([k]) => wanted.test(k)));
 }
 

@@ -1,6 +1,5 @@
 import * as fs from "fs";
 import * as path from "path";
-import * as zlib from "zlib";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as semver from "semver";
@@ -14,6 +13,7 @@ import {
 import type { EngineLocation } from "./engineLocator";
 import { enginePath, packageRoot } from "./engineLocator";
 import { readOr, withDirLock } from "../provider/dirLock";
+import { fileUrlPath, stackSeen, storedStackNames, urlPassword } from "./stateBackend";
 
 /** How to reach one stack of an inline program. */
 export interface StackOptions {
@@ -69,8 +69,11 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
                     `name: ${JSON.stringify(opts.projectName)}`,
                     "runtime: nodejs",
                     `main: ${JSON.stringify(packageRoot)}`,
-                    "backend:",
-                    `  url: ${JSON.stringify(opts.backendUrl)}`,
+                    // A URL with a password (postgres://user:pw@...) stays out of files: the engine gets it
+                    // from its environment (PULUMI_BACKEND_URL) only.
+                    ...(urlPassword(opts.backendUrl)
+                        ? []
+                        : ["backend:", `  url: ${JSON.stringify(opts.backendUrl)}`]),
                     "",
                 ].join("\n"),
             );
@@ -84,7 +87,7 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
             // Every command we run names its stack (`--stack`), so selecting one only checks that it exists: a
             // `pulumi stack select` of its own. Where the backend's files show whether the stack exists, skip
             // that check (and the failed select before a new stack's `stack init`).
-            const seen = stackSeen(opts.backendUrl, opts.projectName, opts.stackName);
+            const seen = await stackSeen(opts.backendUrl, opts.projectName, opts.stackName);
             if (seen === "exists") {
                 workspace.selectStack = () => Promise.resolve();
             } else if (seen === "absent") {
@@ -123,87 +126,21 @@ function writeIfChanged(file: string, text: string): void {
     fs.renameSync(temp, file);
 }
 
-/** The directory of a `file://` backend's files, when it uses the project layout (or is still empty). */
-function projectLayoutRoot(backendUrl: string): string | undefined {
-    if (!backendUrl.startsWith("file://")) {
-        return undefined;
-    }
-    const root = path.join(fileUrlPath(backendUrl), ".pulumi");
-    const meta = readOr(path.join(root, "meta.yaml"), "version: 1");
-    return /^version: *1\b/m.test(meta) ? root : undefined;
-}
-
-/** The stack's checkpoint file in a `file://` backend (project layout), when it exists. */
-function stackFileOf(backendUrl: string, project: string, stack: string): string | undefined {
-    const root = projectLayoutRoot(backendUrl);
-    const base = root && path.join(root, "stacks", project, stack);
-    return base ? [`${base}.json`, `${base}.json.gz`].find((f) => fs.existsSync(f)) : undefined;
-}
-
-/** Whether the backend's files show the stack, or `unknown` (another backend or layout: ask the engine). */
-function stackSeen(backendUrl: string, project: string, stack: string): "exists" | "absent" | "unknown" {
-    if (projectLayoutRoot(backendUrl) === undefined) {
-        return "unknown";
-    }
-    return stackFileOf(backendUrl, project, stack) === undefined ? "absent" : "exists";
-}
-
 /**
- * The names of a project's stacks: from a `file://` backend's directory, else asked of the engine through
- * a stack of that project (`open`).
+ * The names of a project's stacks: read from the backend where it can be (see {@link storedStackNames}), else
+ * asked of the engine through a stack of that project (`open`).
  */
 export async function listStackNames(
     backendUrl: string,
     project: string,
     open: () => Promise<Stack>,
 ): Promise<string[]> {
-    const root = projectLayoutRoot(backendUrl);
-    if (root !== undefined) {
-        let files: string[] = [];
-        try {
-            files = fs.readdirSync(path.join(root, "stacks", project));
-        } catch {
-            return [];
-        }
-        return files.filter((f) => /\.json(\.gz)?$/.test(f)).map((f) => f.replace(/\.json(\.gz)?$/, ""));
+    const stored = await storedStackNames(backendUrl, project);
+    if (stored !== undefined) {
+        return stored;
     }
     const stacks = await (await open()).workspace.listStacks();
     return stacks.map((s) => s.name.split("/").pop() ?? s.name);
-}
-
-/** A checkpoint resource as the backend stores it. */
-export interface StoredResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly outputs?: Record<string, unknown>;
-}
-
-/**
- * The resources of a stack's latest checkpoint, read straight from a `file://` backend (the backend writes
- * each checkpoint whole with a rename, so a reader never sees half of one): a file read instead of a
- * `pulumi stack export` process. `undefined` where that is not possible (another backend, another layout,
- * no such stack yet); callers then ask the engine.
- */
-export function readStackResources(
-    backendUrl: string,
-    project: string,
-    stack: string,
-): StoredResource[] | undefined {
-    const file = stackFileOf(backendUrl, project, stack);
-    if (file === undefined) {
-        return undefined;
-    }
-    try {
-        const raw = fs.readFileSync(file);
-        const text = file.endsWith(".gz") ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8");
-        const parsed = JSON.parse(text) as {
-            version?: number;
-            checkpoint?: { latest?: { resources?: StoredResource[] } };
-        };
-        return parsed.version === 3 ? (parsed.checkpoint?.latest?.resources ?? []) : undefined;
-    } catch {
-        return undefined;
-    }
 }
 
 /** Runs `fn` again (up to 5 times, with jitter) when opening a stack raced another process. */
@@ -260,15 +197,6 @@ function defaultWorkDir(backendUrl: string, project: string): string {
         return path.join(fileUrlPath(backendUrl), "workspaces", project);
     }
     return path.join(packageRoot, ".promotions", "workspaces", project);
-}
-
-/** The directory of a `file://` backend URL (`file:///abs`, `file://~/x`, or `file://relative`). */
-export function fileUrlPath(url: string): string {
-    const rest = url.slice("file://".length).split("?")[0];
-    if (rest.startsWith("~")) {
-        return path.join(process.env.HOME ?? "", rest.slice(1));
-    }
-    return path.resolve(rest);
 }
 
 /** How to reach one stack of a local program (a directory with Pulumi.yaml, run by the language host). */

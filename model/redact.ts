@@ -19,6 +19,8 @@ export const secretEnvNames = [
     "PROMOTIONS_ARGO_TOKEN",
     "PROMOTIONS_ARGOCD_TOKEN",
     "PROMOTIONS_WEBHOOK_SECRET",
+    // libpq's password for a postgres:// state backend
+    "PGPASSWORD",
 ] as const;
 
 /**

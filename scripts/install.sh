@@ -37,6 +37,22 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
     fi
 fi
 
+# PostgreSQL's server from the OS packages, for the tests of the shared postgres:// state backend (they start a
+# throwaway cluster with initdb/pg_ctl on a loopback port). Same rules as Chromium: never fails the install.
+pg_found() {
+    command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 && return 0
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+}
+if ! pg_found; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "[install] postgresql (OS package, for the shared-backend tests)"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } ||
+            echo "warning: could not install postgresql; the shared-backend tests need its server (apt-get install postgresql)" >&2
+    else
+        echo "note: the shared-backend tests need PostgreSQL's server (initdb, pg_ctl): install your OS's postgresql package, or set PROMOTIONS_PG_BIN to their directory" >&2
+    fi
+fi
+
 echo "[install] building"
 npm run --silent build
 echo "[install] done: try 'npx promote doctor'"

@@ -5,7 +5,7 @@ import { loadDefinitions } from "../../components/config";
 import { formatIssue } from "../../components/issues";
 import type { EngineLocation } from "../../engine/engineLocator";
 import { enginePath, sdkVersion } from "../../engine/engineLocator";
-import { fileUrlPath } from "../../engine/workspace";
+import { displayBackendUrl, fileUrlPath } from "../../engine/stateBackend";
 import { messageOf } from "../../model/errors";
 import type { DoctorCommandOptions } from "../args";
 import type { CliDeps, SystemProbes } from "../context";
@@ -84,7 +84,7 @@ async function remoteBackendCheck(
         return {
             name: "state backend",
             ok: false,
-            detail: `${opts.stateUrl}: not checked without the Pulumi CLI`,
+            detail: `${displayBackendUrl(opts.stateUrl)}: not checked without the Pulumi CLI`,
             fix: "install the engine first (see pulumi above)",
         };
     }
@@ -99,7 +99,7 @@ async function remoteBackendCheck(
                 PATH: enginePath(engine, opts.searchPath ?? ""),
             },
         });
-        return { name: "state backend", ok: true, detail: `${opts.stateUrl} (reachable)` };
+        return { name: "state backend", ok: true, detail: `${displayBackendUrl(opts.stateUrl)} (reachable)` };
     } catch (e) {
         const err = e as { stderr?: string; killed?: boolean; signal?: string };
         const reason =
@@ -114,7 +114,7 @@ async function remoteBackendCheck(
         return {
             name: "state backend",
             ok: false,
-            detail: `${opts.stateUrl}: ${displayText(reason)}`,
+            detail: `${displayBackendUrl(opts.stateUrl)}: ${displayText(reason)}`,
             fix: reason.includes("PULUMI_ACCESS_TOKEN")
                 ? "set PULUMI_ACCESS_TOKEN for Pulumi Cloud, or pass --state file://DIR or a bucket URL (s3://, azblob://, gs://)"
                 : "check the --state URL and the credentials it needs (e.g. AWS_*, AZURE_*, GOOGLE_APPLICATION_CREDENTIALS)",

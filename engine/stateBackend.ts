@@ -1,0 +1,247 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as zlib from "zlib";
+import type { Pool } from "pg";
+
+/**
+ * Read access to the objects a Pulumi DIY backend stores (`.pulumi/meta.yaml`, `.pulumi/stacks/<project>/
+ * <stack>.json`, ...), for the reads that would otherwise each start a `pulumi` process: whether a stack
+ * exists, a project's stack names, a stack's latest checkpoint. Writes always go through the engine.
+ * `undefined` for a backend we cannot read directly (Pulumi Cloud, S3, ...): callers then ask the engine.
+ */
+export interface BackendObjects {
+    /** The object's bytes, or undefined when there is none. Throws when the backend cannot be read. */
+    get(key: string): Promise<Buffer | undefined>;
+    /** The keys directly below `prefix` (a "directory", ending with `/`). */
+    list(prefix: string): Promise<string[]>;
+}
+
+export function backendObjects(backendUrl: string): BackendObjects | undefined {
+    if (backendUrl.startsWith("file://")) {
+        return fileObjects(fileUrlPath(backendUrl));
+    }
+    if (/^postgres(ql)?:\/\//.test(backendUrl)) {
+        return postgresObjects(backendUrl);
+    }
+    return undefined;
+}
+
+/** The password a backend URL carries (`postgres://user:password@host/db`), which must be kept secret. */
+export function urlPassword(backendUrl: string): string | undefined {
+    try {
+        const password = new URL(backendUrl).password;
+        return password ? decodeURIComponent(password) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The backend URL as it may be shown: its password masked. */
+export function displayBackendUrl(backendUrl: string): string {
+    try {
+        const url = new URL(backendUrl);
+        if (url.password) {
+            url.password = "***";
+            return url.toString();
+        }
+    } catch {
+        // not a URL we can parse: shown as given (a file:// path, an s3 bucket)
+    }
+    return backendUrl;
+}
+
+/** The directory of a `file://` backend URL (`file:///abs`, `file://~/x`, or `file://relative`). */
+export function fileUrlPath(url: string): string {
+    const rest = url.slice("file://".length).split("?")[0];
+    if (rest.startsWith("~")) {
+        return path.join(process.env.HOME ?? "", rest.slice(1));
+    }
+    return path.resolve(rest);
+}
+
+function fileObjects(root: string): BackendObjects {
+    return {
+        get: (key) => {
+            try {
+                return Promise.resolve(fs.readFileSync(path.join(root, key)));
+            } catch (e) {
+                if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+                    return Promise.resolve(undefined);
+                }
+                throw e;
+            }
+        },
+        list: (prefix) => {
+            try {
+                return Promise.resolve(fs.readdirSync(path.join(root, prefix)).map((f) => prefix + f));
+            } catch {
+                return Promise.resolve([]);
+            }
+        },
+    };
+}
+
+const pools = new Map<string, Pool>();
+
+/**
+ * Pulumi's `postgres://` backend: one table (`pulumi_state`, or the URL's `table`) of keys under
+ * `<database>/` and their data (`bytea`, or in newer engines `json` holding `{"data": <base64>}`). Read with
+ * one small pool per backend, which never keeps the process alive.
+ */
+function postgresObjects(backendUrl: string): BackendObjects {
+    const url = new URL(backendUrl);
+    const table = url.searchParams.get("table") ?? "pulumi_state";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) {
+        throw new Error(`the backend URL's table "${table}" is not a plain SQL name`);
+    }
+    const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || process.env.PGDATABASE || "";
+    const prefix = `${database}/`;
+    const pool = async (): Promise<Pool> => {
+        let p = pools.get(backendUrl);
+        if (p === undefined) {
+            url.searchParams.delete("table");
+            // Loaded only for this backend (it is not needed to start the CLI).
+            const pg = await import("pg");
+            p = new pg.Pool({
+                connectionString: url.toString(),
+                max: 2,
+                idleTimeoutMillis: 1000,
+                connectionTimeoutMillis: 10_000,
+                allowExitOnIdle: true,
+            });
+            p.on("error", () => undefined);
+            pools.set(backendUrl, p);
+        }
+        return p;
+    };
+    return {
+        get: async (key) => {
+            const rows = await (
+                await pool()
+            ).query<{ data: unknown }>(`SELECT data FROM ${table} WHERE key = $1`, [prefix + key]);
+            return rows.rows.length === 0 ? undefined : blobOf(rows.rows[0].data);
+        },
+        list: async (dir) => {
+            const like = (prefix + dir).replace(/[\\%_]/g, (c) => `\\${c}`);
+            const rows = await (
+                await pool()
+            ).query<{ key: string }>(`SELECT key FROM ${table} WHERE key LIKE $1 ORDER BY key`, [`${like}%`]);
+            return rows.rows
+                .map((r) => r.key.slice(prefix.length))
+                .filter((k) => !k.slice(dir.length).includes("/"));
+        },
+    };
+}
+
+/** A stored object's bytes: `bytea` arrives as a Buffer, `json` as `{data: base64}`. */
+function blobOf(data: unknown): Buffer {
+    if (Buffer.isBuffer(data)) {
+        return data;
+    }
+    if (typeof data === "object" && data !== null && typeof (data as { data?: unknown }).data === "string") {
+        return Buffer.from((data as { data: string }).data, "base64");
+    }
+    if (typeof data === "string") {
+        return Buffer.from(data, "utf8");
+    }
+    throw new Error("an object of the postgres backend has data of an unknown shape");
+}
+
+/** A checkpoint resource as the backend stores it. */
+export interface StoredResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly outputs?: Record<string, unknown>;
+}
+
+/**
+ * The backend's stacks directory when it uses the project layout (meta.yaml `version: 1`, or no meta.yaml
+ * yet: a new backend gets that layout), else undefined.
+ */
+async function stacksDir(objects: BackendObjects): Promise<string | undefined> {
+    const meta = (await objects.get(".pulumi/meta.yaml"))?.toString("utf8") ?? "version: 1";
+    return /^version: *1\b/m.test(meta) ? ".pulumi/stacks/" : undefined;
+}
+
+/** The key of the stack's checkpoint (plain or gzipped), when it exists. */
+async function checkpoint(
+    objects: BackendObjects,
+    project: string,
+    stack: string,
+): Promise<{ key: string; bytes: Buffer } | undefined> {
+    const dir = await stacksDir(objects);
+    if (dir === undefined) {
+        return undefined;
+    }
+    for (const key of [`${dir}${project}/${stack}.json`, `${dir}${project}/${stack}.json.gz`]) {
+        const bytes = await objects.get(key);
+        if (bytes !== undefined) {
+            return { key, bytes };
+        }
+    }
+    return undefined;
+}
+
+/** Whether the backend shows the stack, or `unknown` (a backend or layout we do not read: ask the engine). */
+export async function stackSeen(
+    backendUrl: string,
+    project: string,
+    stack: string,
+): Promise<"exists" | "absent" | "unknown"> {
+    const objects = backendObjects(backendUrl);
+    try {
+        if (objects === undefined || (await stacksDir(objects)) === undefined) {
+            return "unknown";
+        }
+        return (await checkpoint(objects, project, stack)) === undefined ? "absent" : "exists";
+    } catch {
+        return "unknown";
+    }
+}
+
+/** The names of a project's stacks as the backend stores them, or undefined (ask the engine). */
+export async function storedStackNames(backendUrl: string, project: string): Promise<string[] | undefined> {
+    const objects = backendObjects(backendUrl);
+    try {
+        const dir = objects && (await stacksDir(objects));
+        if (objects === undefined || dir === undefined) {
+            return undefined;
+        }
+        const keys = await objects.list(`${dir}${project}/`);
+        return keys
+            .map((k) => k.slice(`${dir}${project}/`.length))
+            .filter((f) => /\.json(\.gz)?$/.test(f))
+            .map((f) => f.replace(/\.json(\.gz)?$/, ""));
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The resources of a stack's latest checkpoint, read straight from the backend (which writes each checkpoint
+ * whole: a file by rename, a row in one statement), instead of a `pulumi stack export` process. `undefined`
+ * where that is not possible (another backend or layout, no such stack yet, unreadable): ask the engine.
+ */
+export async function readStackResources(
+    backendUrl: string,
+    project: string,
+    stack: string,
+): Promise<StoredResource[] | undefined> {
+    const objects = backendObjects(backendUrl);
+    try {
+        const found = objects && (await checkpoint(objects, project, stack));
+        if (!found) {
+            return undefined;
+        }
+        const text = found.key.endsWith(".gz")
+            ? zlib.gunzipSync(found.bytes).toString("utf8")
+            : found.bytes.toString("utf8");
+        const parsed = JSON.parse(text) as {
+            version?: number;
+            checkpoint?: { latest?: { resources?: StoredResource[] } };
+        };
+        return parsed.version === 3 ? (parsed.checkpoint?.latest?.resources ?? []) : undefined;
+    } catch {
+        return undefined;
+    }
+}

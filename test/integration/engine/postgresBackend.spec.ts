@@ -1,0 +1,271 @@
+import * as assert from "assert";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { Definitions } from "../../../components/catalog";
+import { enginePath, packageRoot } from "../../../engine/engineLocator";
+import type { ReleaseRecord } from "../../../engine/releaseRecord";
+import { readStackResources, stackSeen, storedStackNames } from "../../../engine/stateBackend";
+import { runCli, startCli } from "../../support/cli";
+import { testEngine } from "../../support/engine";
+import { GitopsRepo, helmApp } from "../../support/gitops";
+import type { PostgresServer } from "../../support/postgres";
+import { startPostgres } from "../../support/postgres";
+import { scenarioDefinitions, writeConfigModule } from "../../support/scenario";
+import { removeTempDirs, tempDir } from "../../support/tmp";
+
+const products = ["web", "api", "worker"] as const;
+const envs = ["dev", "qa", "prod"];
+const passphrase = "postgres-backend-test-passphrase";
+const password = "pg-url-password-4f1c9e";
+
+/**
+ * Three products with dev → qa → prod in one repository, and a 2 s gate before web reaches prod (so a
+ * release can be caught, and killed, while it runs).
+ */
+function setup(dir: string, stateUrl: string) {
+    const files: Record<string, string> = {};
+    for (const p of products) {
+        for (const env of envs) {
+            for (const [file, content] of Object.entries(helmApp(p, env))) {
+                files[`apps/${p}/${env}/${file}`] = content;
+            }
+        }
+    }
+    const repo = GitopsRepo.create(dir, "gitops", files);
+    const flows: Definitions["promotionFlows"] = [
+        {
+            name: "seq",
+            triggerEnvironment: "dev",
+            steps: [
+                { environment: "qa", dependsOn: ["dev"] },
+                { environment: "prod", dependsOn: ["qa"] },
+            ],
+        },
+    ];
+    const each = products.map((product) =>
+        scenarioDefinitions({
+            product,
+            repoURL: repo.url,
+            environments: envs.map((name) => ({ name })),
+            flows,
+        }),
+    );
+    const marks = path.join(dir, "marks");
+    fs.writeFileSync(marks, "");
+    const defs: Definitions = {
+        ...each[0],
+        products: each.flatMap((d) => d.products ?? []),
+        promotionPolicies: [
+            {
+                name: "web-prod-gate",
+                priority: 1,
+                selector: { product: { names: ["web"] }, targetEnvironment: { names: ["prod"] } },
+                policy: { action: "commit", preAction: "pause" },
+            },
+        ],
+        promotionWorkflows: [
+            { kind: "local", name: "pause", command: `echo "$ENVIRONMENT $$" >> ${marks}; exec sleep 2` },
+        ],
+    };
+    const config = writeConfigModule(dir, defs);
+    /** One runner: its own clone cache and identity, the shared backend. */
+    const runner = (n: number) => ({
+        args: ["--config", config, "--state", stateUrl],
+        as: ["--as", `runner-${n}`],
+        env: {
+            PROMOTIONS_GIT_CACHE: path.join(dir, `runner-${n}`, "git-cache"),
+            PULUMI_CONFIG_PASSPHRASE: passphrase,
+        },
+    });
+    const setVersion = (product: string, version: string) => {
+        repo.edit(`apps/${product}/dev/values.yaml`, (t) => t.replace(/tag: "[^"]+"/, `tag: "${version}"`));
+        repo.edit(`apps/${product}/dev/Chart.yaml`, (t) =>
+            t.replace(/appVersion: "[^"]+"/, `appVersion: "${version}"`),
+        );
+    };
+    return { repo, runner, setVersion, marks };
+}
+
+const promotionCommits = (repo: GitopsRepo, id: string) =>
+    repo
+        .log()
+        .filter((c) => c.body.includes(`Promotion-Release: ${id}`))
+        .map((c) => c.subject)
+        .sort();
+
+const record = (stdout: string) => JSON.parse(stdout) as ReleaseRecord;
+
+describe("a PostgreSQL state backend shared by several runners", function () {
+    this.timeout(600_000);
+    let pg: PostgresServer;
+    let stateUrl: string;
+
+    before(async () => {
+        pg = await startPostgres();
+        // A password in the URL (trust auth ignores it): it must never reach a file, the state or the output.
+        stateUrl = pg.url.replace("postgres@", `postgres:${password}@`);
+    });
+    after(async () => {
+        await pg?.stop();
+        removeTempDirs();
+    });
+
+    it("4 runners release 3 products into one repository at once: queues hold, nothing lost, a killed runner's release is retried by another", async () => {
+        const dir = tempDir("pg-runners");
+        const { repo, runner, setVersion, marks } = setup(dir, stateUrl);
+
+        // Two releases of each product, started from different runners while the first is still running.
+        const started: { product: string; version: string; by: number; cli: ReturnType<typeof startCli> }[] =
+            [];
+        const trigger = (product: string, version: string, by: number) => {
+            const r = runner(by);
+            const cli = startCli(
+                [...r.args, "trigger", "--product", product, "--flow", "seq", ...r.as, "--json"],
+                { env: r.env },
+            );
+            started.push({ product, version, by, cli });
+            return cli;
+        };
+        for (const [i, product] of products.entries()) {
+            setVersion(product, "2.0.0");
+            await trigger(product, "2.0.0", i + 1).waitFor(new RegExp(`release r\\S+ \\(${product}`));
+        }
+        for (const [i, product] of products.entries()) {
+            setVersion(product, "3.0.0");
+            trigger(product, "3.0.0", ((i + 3) % 4) + 1);
+        }
+        const results = await Promise.all(started.map((s) => s.cli.done));
+        for (const [i, r] of results.entries()) {
+            assert.strictEqual(r.code, 0, `${started[i].product} ${started[i].version}:\n${r.stderr}`);
+        }
+        const records = results.map((r) => record(r.stdout));
+        for (const [i, r] of records.entries()) {
+            const s = started[i];
+            assert.strictEqual(r.status, "Succeeded", JSON.stringify(r));
+            assert.strictEqual(r.initiator?.user, `runner-${s.by}`);
+            assert.deepStrictEqual(
+                promotionCommits(repo, r.id),
+                [`promote ${s.product} ${s.version} to prod`, `promote ${s.product} ${s.version} to qa`],
+                `one commit per environment for ${r.id}`,
+            );
+        }
+        for (const product of products) {
+            const [first, second] = records.filter((r) => r.product === product);
+            assert.ok(
+                Date.parse(second.startedAt!) >= Date.parse(first.finishedAt!),
+                `${product}: the second release ran after the first ended (queue across runners)`,
+            );
+            assert.match(repo.read(`apps/${product}/prod/values.yaml`), /tag: "3\.0\.0"/);
+            // Any runner lists the same records, each once.
+            const list = await runCli([...runner(4).args, "releases", "--product", product, "--json"], {
+                env: runner(4).env,
+            });
+            assert.strictEqual(list.code, 0, list.stderr);
+            assert.deepStrictEqual(
+                (JSON.parse(list.stdout) as ReleaseRecord[]).map((r) => [r.id, r.status]),
+                [
+                    [second.id, "Succeeded"],
+                    [first.id, "Succeeded"],
+                ],
+            );
+        }
+        assert.strictEqual(
+            repo.log().filter((c) => c.body.includes("Promotion-Release:")).length,
+            12,
+            "every promotion commit is on the branch, none twice",
+        );
+
+        // Runner 1 is killed (the whole process group, as a lost machine) while web waits on its prod gate;
+        // runner 2 takes the release over with retry.
+        setVersion("web", "4.0.0");
+        fs.writeFileSync(marks, "");
+        const one = runner(1);
+        const killed = startCli([...one.args, "trigger", "--product", "web", "--flow", "seq", ...one.as], {
+            env: one.env,
+        });
+        const deadline = Date.now() + 120_000;
+        while (!fs.readFileSync(marks, "utf8").includes("prod")) {
+            assert.ok(Date.now() < deadline && killed.child.exitCode === null, killed.output());
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        killed.killGroup();
+        await killed.done;
+        const id = /release (r\S+) \(web/.exec(killed.output())![1];
+        assert.deepStrictEqual(promotionCommits(repo, id), ["promote web 4.0.0 to qa"]);
+
+        const two = runner(2);
+        const retried = await runCli([...two.args, "retry", id, ...two.as, "--json"], { env: two.env });
+        assert.strictEqual(retried.code, 0, retried.stdout + retried.stderr);
+        const done = record(retried.stdout);
+        assert.strictEqual(done.status, "Succeeded");
+        assert.deepStrictEqual(
+            (done.audit ?? []).map((a) => [a.action, a.user]),
+            [
+                ["trigger", "runner-1"],
+                ["retry", "runner-2"],
+            ],
+        );
+        assert.deepStrictEqual(promotionCommits(repo, id), [
+            "promote web 4.0.0 to prod",
+            "promote web 4.0.0 to qa",
+        ]);
+
+        // The records live in the database, readable with the plain Pulumi CLI; no secret is stored.
+        const engine = await testEngine();
+        const exported = execFileSync(
+            engine.pulumi,
+            ["stack", "export", "--stack", "organization/promotions-releases/web"],
+            {
+                cwd: dir,
+                encoding: "utf8",
+                env: {
+                    ...process.env,
+                    PULUMI_BACKEND_URL: pg.url,
+                    PULUMI_CONFIG_PASSPHRASE: passphrase,
+                    PULUMI_SKIP_UPDATE_CHECK: "true",
+                    PATH: enginePath(engine, process.env.PATH ?? ""),
+                },
+            },
+        );
+        for (const r of [...records.filter((r) => r.product === "web"), done]) {
+            assert.ok(exported.includes(r.id), `${r.id} is in the exported records stack`);
+        }
+        // The reads that would each start a `pulumi` process are answered by the database directly.
+        const direct = await readStackResources(stateUrl, "promotions-releases", "web");
+        assert.ok(direct, "the records stack is read from the database");
+        for (const r of [...records.filter((r) => r.product === "web"), done]) {
+            assert.ok(
+                direct.some((d) => d.urn.endsWith(`::${r.id}`)),
+                `${r.id} is read directly`,
+            );
+        }
+        assert.deepStrictEqual((await storedStackNames(stateUrl, "promotions-releases"))?.sort(), [
+            "api",
+            "web",
+            "worker",
+        ]);
+        assert.strictEqual(await stackSeen(stateUrl, "promotions", "web"), "exists");
+        assert.strictEqual(await stackSeen(stateUrl, "promotions", "nothing"), "absent");
+        const rows = await pg.query<{ key: string; data: unknown }>(
+            "SELECT key, data::text AS data FROM pulumi_state",
+        );
+        assert.ok(rows.some((r) => r.key.endsWith(".pulumi/stacks/promotions-releases/web.json")));
+        const stored = rows.map((r) =>
+            Buffer.from(String(r.data).replace(/^.*"data":"|"}$/g, ""), "base64").toString(),
+        );
+        for (const text of [...stored, ...rows.map((r) => String(r.data))]) {
+            assert.ok(!text.includes(password), "the URL's password is not in the state");
+            assert.ok(!text.includes(passphrase), "the passphrase is not in the state");
+        }
+        for (const r of [...results, retried]) {
+            assert.ok(!(r.stdout + r.stderr).includes(password), "the URL's password is not printed");
+        }
+        for (const where of [dir, path.join(packageRoot, ".promotions")]) {
+            const grep = spawnSync("grep", ["-rl", "--exclude-dir=gitops.git", password, where], {
+                encoding: "utf8",
+            });
+            assert.strictEqual(grep.stdout, "", `no file holds the URL's password`);
+        }
+    });
+});
