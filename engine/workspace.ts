@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
@@ -13,7 +14,7 @@ import {
 import type { EngineLocation } from "./engineLocator";
 import { enginePath, packageRoot } from "./engineLocator";
 import { readOr, withDirLock } from "../provider/dirLock";
-import { fileUrlPath, stackSeen, storedStackNames, urlPassword } from "./stateBackend";
+import { displayBackendUrl, fileUrlPath, stackSeen, storedStackNames, urlPassword } from "./stateBackend";
 
 /** How to reach one stack of an inline program. */
 export interface StackOptions {
@@ -91,6 +92,9 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
             if (seen === "exists") {
                 workspace.selectStack = () => Promise.resolve();
             } else if (seen === "absent") {
+                // Settings left by a stack of that name that no longer exists (a backend wiped and made again)
+                // would hold another passphrase's salt: the new stack starts without them.
+                fs.rmSync(path.join(workDir, `Pulumi.${opts.stackName}.yaml`), { force: true });
                 try {
                     return finish(await Stack.create(opts.stackName, workspace));
                 } catch (e) {
@@ -192,11 +196,16 @@ function commandFor(engine: EngineLocation): PulumiCommand {
     return command;
 }
 
+/**
+ * A file:// backend keeps its workspaces beside its files; any other backend gets a directory of its own
+ * (named by a hash of its URL without the password), so two backends never share a stack's settings.
+ */
 function defaultWorkDir(backendUrl: string, project: string): string {
     if (backendUrl.startsWith("file://")) {
         return path.join(fileUrlPath(backendUrl), "workspaces", project);
     }
-    return path.join(packageRoot, ".promotions", "workspaces", project);
+    const key = crypto.createHash("sha256").update(displayBackendUrl(backendUrl)).digest("hex").slice(0, 16);
+    return path.join(packageRoot, ".promotions", "workspaces", key, project);
 }
 
 /** How to reach one stack of a local program (a directory with Pulumi.yaml, run by the language host). */

@@ -77,8 +77,26 @@ export class GitopsRepo {
         }
         gitSync(["add", "-A"], this.work);
         gitSync(["commit", "--quiet", "-m", message], this.work);
-        gitSync(["push", "--quiet", "origin", `HEAD:${this.branch}`], this.work);
+        this.push();
         return gitSync(["rev-parse", "HEAD"], this.work);
+    }
+
+    /**
+     * Pushes the branch; when a release pushed meanwhile, rebases onto it and pushes again, as a person
+     * would (a test edits the trigger environment while releases of other products commit).
+     */
+    private push(): void {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                gitSync(["push", "--quiet", "origin", `HEAD:${this.branch}`], this.work);
+                return;
+            } catch (e) {
+                if (attempt >= 10) {
+                    throw e;
+                }
+                gitSync(["pull", "--quiet", "--rebase", "origin", this.branch], this.work);
+            }
+        }
     }
 
     /** Removes files and pushes one commit; returns its SHA. */
@@ -86,7 +104,7 @@ export class GitopsRepo {
         this.pull();
         gitSync(["rm", "--quiet", ...files], this.work);
         gitSync(["commit", "--quiet", "-m", message], this.work);
-        gitSync(["push", "--quiet", "origin", `HEAD:${this.branch}`], this.work);
+        this.push();
         return gitSync(["rev-parse", "HEAD"], this.work);
     }
 
