@@ -117,7 +117,9 @@ async function remoteBackendCheck(
             detail: `${displayBackendUrl(opts.stateUrl)}: ${displayText(reason)}`,
             fix: reason.includes("PULUMI_ACCESS_TOKEN")
                 ? "set PULUMI_ACCESS_TOKEN for Pulumi Cloud, or pass --state file://DIR or a bucket URL (s3://, azblob://, gs://)"
-                : "check the --state URL and the credentials it needs (e.g. AWS_*, AZURE_*, GOOGLE_APPLICATION_CREDENTIALS)",
+                : /^postgres(ql)?:/.test(opts.stateUrl)
+                  ? "check that the PostgreSQL server is up at the URL's host and port, that the database exists, and the credentials (PGUSER/PGPASSWORD or the URL; sslmode)"
+                  : "check the --state URL and the credentials it needs (e.g. AWS_*, AZURE_*, GOOGLE_APPLICATION_CREDENTIALS)",
         };
     }
 }
