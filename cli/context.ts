@@ -91,6 +91,8 @@ export interface CliSettings {
     readonly debug: boolean;
     /** Who acts (holds, rollbacks) without `--as`: GITHUB_ACTOR, GITLAB_USER_LOGIN, else USER. */
     readonly actor: string;
+    /** PROMOTIONS_HEARTBEAT_SECONDS: how often a running release says it is alive (default 30). */
+    readonly heartbeatMs?: number;
     /** PROMOTIONS_SERVER (and PROMOTIONS_TOKEN): approve and reject act through this server, not the state. */
     readonly server?: RemoteServer;
 }
@@ -172,6 +174,12 @@ export function settingsFrom(
                 : {}),
         },
         ...(env.PROMOTIONS_WEBHOOK_SECRET ? { webhookSecret: env.PROMOTIONS_WEBHOOK_SECRET } : {}),
+        ...(env.PROMOTIONS_HEARTBEAT_SECONDS
+            ? {
+                  heartbeatMs:
+                      seconds("PROMOTIONS_HEARTBEAT_SECONDS", env.PROMOTIONS_HEARTBEAT_SECONDS) * 1000,
+              }
+            : {}),
         colour: stdoutIsTTY && env.NO_COLOR === undefined && !globals.noColor,
         debug: yes(env.PROMOTIONS_DEBUG),
         actor: actorFrom(undefined, env),

@@ -26,6 +26,7 @@ export function engineOptions(
         ...(settings.argo ? { argo: settings.argo } : {}),
         ...(settings.argocd ? { argocd: settings.argocd } : {}),
         scm: settings.scm,
+        ...(settings.heartbeatMs ? { heartbeatMs: settings.heartbeatMs } : {}),
         notifications: { env: process.env },
         // An approval needs the `approve` permission on that environment (no rules: everyone may).
         canApprove: (subject, { product, environment }) => {

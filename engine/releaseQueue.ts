@@ -11,14 +11,15 @@ const now = () => new Date().toISOString();
 /** This process, as the owner of the releases it runs. */
 export const thisProcess: ReleaseOwner = { host: os.hostname(), pid: process.pid };
 
-/** How often a Running release writes its heartbeat, and how old one may get before its release is dead. */
+/** How often a Running release writes its heartbeat (by default), and how many missed beats mean dead. */
 export const heartbeatMs = 30_000;
-export const heartbeatDeadMs = 6 * heartbeatMs;
+export const heartbeatsMissed = 6;
+export const heartbeatDeadMs = heartbeatsMissed * heartbeatMs;
 
 /**
  * Whether the process running a release is still there: by pid on this host. On another host: a Running
  * (or Terminating) release by its heartbeat (a release whose last heartbeat, or start, is older than
- * {@link heartbeatDeadMs} is dead); a Suspended one is waiting, not dead (DESIGN.md 3a); a Queued one until
+ * {@link heartbeatsMissed} of its owner's heartbeat intervals, 3 minutes by default, is dead); a Suspended one is waiting, not dead (DESIGN.md 3a); a Queued one until
  * the flow timeout (plus a margin) has long passed.
  */
 export function ownerAlive(r: ReleaseRecord, at: number = Date.now()): boolean {
@@ -30,7 +31,8 @@ export function ownerAlive(r: ReleaseRecord, at: number = Date.now()): boolean {
             return true;
         }
         if (r.status === "Running" || r.status === "Terminating") {
-            return at - Date.parse(r.heartbeatAt ?? r.startedAt ?? r.createdAt) < heartbeatDeadMs;
+            const deadMs = heartbeatsMissed * (r.owner.heartbeatMs ?? heartbeatMs);
+            return at - Date.parse(r.heartbeatAt ?? r.startedAt ?? r.createdAt) < deadMs;
         }
         const started = Date.parse(r.startedAt ?? r.createdAt);
         return at - started < r.plan.timeoutMs + 15 * 60_000;

@@ -86,6 +86,11 @@ export interface AuditEntry extends Initiator {
 export interface ReleaseOwner {
     readonly host: string;
     readonly pid: number;
+    /**
+     * How often this owner writes the release's heartbeat while it runs it (ms; absent: the default 30 s). A
+     * reader on another host judges the release dead once its heartbeat is six of these old.
+     */
+    readonly heartbeatMs?: number;
 }
 
 /** The durable record of one release: everything `promote release ID --json` prints, and what retry needs. */

@@ -72,7 +72,7 @@ async function takeTurn(
         status: "Running",
         startedAt: initial.startedAt ?? startedAt ?? now(),
         attempts: initial.attempts + 1,
-        owner: thisProcess,
+        owner: ctx.heartbeatMs ? { ...thisProcess, heartbeatMs: ctx.heartbeatMs } : thisProcess,
     });
     // The record is written Running straight away when nothing else holds the product; it is only written
     // Queued (and waits) when another release is active or queued ahead of it.

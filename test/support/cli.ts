@@ -23,10 +23,11 @@ export interface RunningCli {
 /** Starts the real `promote` executable (bin/promote) as a user would. */
 export function startCli(
     args: readonly string[],
-    opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+    /** `bin`: a program that runs `promote` (e.g. `unshare`), given `args` (which name bin/promote). */
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string } = {},
 ): RunningCli {
     // Its own process group, so a test can clean up everything it started, even after killing it.
-    const child = spawn(path.join(packageRoot, "bin", "promote"), args, {
+    const child = spawn(opts.bin ?? path.join(packageRoot, "bin", "promote"), args, {
         cwd: opts.cwd ?? packageRoot,
         env: { ...process.env, NO_COLOR: "1", ...opts.env },
         detached: true,

@@ -65,12 +65,18 @@ function setup(dir: string, stateUrl: string) {
             },
         ],
         promotionWorkflows: [
-            { kind: "local", name: "pause", command: `echo "$ENVIRONMENT $$" >> ${marks}; exec sleep 2` },
+            {
+                kind: "local",
+                name: "pause",
+                // 2 s, or as many as the file `pause` says.
+                command: `echo "$ENVIRONMENT $$" >> ${marks}; exec sleep $(cat ${path.join(dir, "pause")} 2>/dev/null || echo 2)`,
+            },
         ],
     };
     const config = writeConfigModule(dir, defs);
     /** One runner: its own clone cache and identity, the shared backend. */
     const runner = (n: number) => ({
+        n,
         args: ["--config", config, "--state", stateUrl],
         as: ["--as", `runner-${n}`],
         env: {
@@ -84,7 +90,7 @@ function setup(dir: string, stateUrl: string) {
             t.replace(/appVersion: "[^"]+"/, `appVersion: "${version}"`),
         );
     };
-    return { repo, runner, setVersion, marks };
+    return { dir, repo, runner, setVersion, marks };
 }
 
 const promotionCommits = (repo: GitopsRepo, id: string) =>
@@ -267,5 +273,84 @@ describe("a PostgreSQL state backend shared by several runners", function () {
             });
             assert.strictEqual(grep.stdout, "", `no file holds the URL's password`);
         }
+    });
+    it("a runner on another host that stops beating is taken over by retry, not before", async () => {
+        // Each runner gets a host of its own: a UTS namespace with its own hostname (as root), so the runners
+        // cannot see each other's processes by pid and judge liveness by the heartbeat in the backend.
+        assert.strictEqual(
+            spawnSync("unshare", ["--uts", "true"]).status,
+            0,
+            "this test needs `unshare --uts` (root, util-linux) to give each runner a host of its own",
+        );
+        const dir = tempDir("pg-hosts");
+        const { repo, runner, setVersion, marks } = setup(dir, stateUrl);
+        fs.writeFileSync(path.join(dir, "pause"), "60");
+        const onHost = (host: string, n: number, command: string[]) => {
+            const r = runner(n);
+            const promote = path.join(packageRoot, "bin", "promote");
+            return startCli(
+                [
+                    "--uts",
+                    "sh",
+                    "-c",
+                    `hostname ${host} && exec "$0" "$@"`,
+                    promote,
+                    ...r.args,
+                    ...command,
+                    "--as",
+                    `runner-${n}`,
+                ],
+                { env: { ...r.env, PROMOTIONS_HEARTBEAT_SECONDS: "1" }, bin: "unshare" },
+            );
+        };
+        setVersion("web", "5.0.0");
+        const a = onHost("host-a", 1, ["trigger", "--product", "web", "--flow", "seq"]);
+        const deadline = Date.now() + 120_000;
+        while (!fs.readFileSync(marks, "utf8").includes("prod")) {
+            assert.ok(Date.now() < deadline && a.child.exitCode === null, a.output());
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        const id = /release (r\S+) \(web/.exec(a.output())![1];
+        // The stored record, as another host reads it from the backend.
+        const show = async () => {
+            const stored = await readStackResources(stateUrl, "promotions-releases", "web");
+            const found = stored?.find((r) => r.urn.endsWith(`::${id}`));
+            assert.ok(found, `${id} is stored`);
+            return (found.outputs as { record: ReleaseRecord }).record;
+        };
+        const first = await show();
+        assert.strictEqual(first.owner?.host, "host-a");
+        assert.strictEqual(first.owner?.heartbeatMs, 1000);
+        await new Promise((r) => setTimeout(r, 2500));
+        const later = await show();
+        assert.ok(
+            Date.parse(later.heartbeatAt ?? "") > Date.parse(first.heartbeatAt ?? first.startedAt ?? ""),
+            `the running release beats: ${first.heartbeatAt} then ${later.heartbeatAt}`,
+        );
+        // Alive: another host's retry is refused.
+        const early = await onHost("host-b", 2, ["retry", id]).done;
+        assert.strictEqual(early.code, 2, early.stdout + early.stderr);
+        assert.match(early.stderr, /is Running: only Failed or Terminated releases can be retried/);
+
+        // host-a is lost; once six beats are missed, host-b takes the release over.
+        a.killGroup();
+        await a.done;
+        fs.writeFileSync(path.join(dir, "pause"), "0");
+        await new Promise((r) => setTimeout(r, 7000));
+        const taken = await onHost("host-b", 2, ["retry", id, "--json"]).done;
+        assert.strictEqual(taken.code, 0, taken.stdout + taken.stderr);
+        const done = record(taken.stdout);
+        assert.strictEqual(done.status, "Succeeded");
+        assert.deepStrictEqual(
+            (done.audit ?? []).map((e) => [e.action, e.user]),
+            [
+                ["trigger", "runner-1"],
+                ["retry", "runner-2"],
+            ],
+        );
+        assert.deepStrictEqual(promotionCommits(repo, id), [
+            "promote web 5.0.0 to prod",
+            "promote web 5.0.0 to qa",
+        ]);
     });
 });

@@ -30,6 +30,13 @@ describe("engine/releaseQueue ownerAlive", () => {
         assert.strictEqual(ownerAlive(record({}), at), false, "started an hour ago, never beat since");
     });
 
+    it("on another host, by the owner's own heartbeat interval (six missed beats)", () => {
+        const owner = { host: "another-host", pid: 1, heartbeatMs: 2000 };
+        assert.strictEqual(ownerAlive(record({ owner, heartbeatAt: iso(11_000) }), at), true);
+        assert.strictEqual(ownerAlive(record({ owner, heartbeatAt: iso(12_001) }), at), false);
+        assert.strictEqual(ownerAlive(record({ heartbeatAt: iso(12_001) }), at), true, "default: 30 s × 6");
+    });
+
     it("on another host, a Suspended release is waiting, not dead; a Queued one lives until its timeout", () => {
         assert.strictEqual(
             ownerAlive(record({ status: "Suspended", heartbeatAt: iso(86_400_000) }), at),
