@@ -230,6 +230,8 @@ async function promoteRounds(root: string, mode: "webhook" | "watch", rounds: nu
         }
         await p.waitFor(/watching main from/);
         for (let round = 0; round <= rounds; round++) {
+            // The push falls anywhere in the watcher's interval (as a developer's does), not right after a poll.
+            await sleep(Math.random() * 1000);
             const from = p.lines.length;
             const before = tipOf(repo.bare);
             const { sha, at } = pushToDev(repo);
