@@ -43,6 +43,12 @@ export function isPromotionCommit(message: string): boolean {
     return /^Promotion-Release: \S+$/m.test(message);
 }
 
+/**
+ * How often (at most) a cursor is moved over commits that do not touch its application (ms). Commits touching
+ * it always move it, once per poll.
+ */
+export const moveOverEveryMs = 60_000;
+
 /** A trigger application: a product's application in the trigger environment of one of its flows. */
 interface Watched {
     readonly product: CatalogProduct;
@@ -81,18 +87,37 @@ export class TriggerWatcher {
         return out;
     }
 
-    /** Reads every trigger application's branch once and releases what its new commits call for. */
+    /**
+     * Reads every trigger application's branch once and releases what its new commits call for. Each
+     * repository is fetched once per poll, however many trigger applications it holds.
+     */
     async pollOnce(): Promise<TriggerOutcome[]> {
         const outcomes: TriggerOutcome[] = [];
+        const fetched = new Map<string, Promise<Repository>>();
+        const fetchedRepo = (url: string) => {
+            let repo = fetched.get(url);
+            if (!repo) {
+                repo = Repository.open(url, this.opts.gitCacheDir, this.opts.credentials).then(async (r) => {
+                    await r.fetch();
+                    return r;
+                });
+                fetched.set(url, repo);
+            }
+            return repo;
+        };
         for (const w of this.watched()) {
-            outcomes.push(...(await this.pollApplication(w)));
+            outcomes.push(...(await this.pollApplication(w, await fetchedRepo(w.application.repoURL))));
         }
         return outcomes;
     }
 
-    private async pollApplication({ product, application }: Watched): Promise<TriggerOutcome[]> {
-        const repo = await Repository.open(application.repoURL, this.opts.gitCacheDir, this.opts.credentials);
-        await repo.fetch();
+    /** When each application's cursor was last moved over commits that do not touch its path (ms). */
+    private readonly movedOver = new Map<string, number>();
+
+    private async pollApplication(
+        { product, application }: Watched,
+        repo: Repository,
+    ): Promise<TriggerOutcome[]> {
         const branch = await repo.branchFor(application.targetRevision);
         const tip = await repo.tip(branch);
         if (!tip) {
@@ -105,66 +130,104 @@ export class TriggerWatcher {
             return [];
         }
         const commits = await repo.commitsBetween(cursor, tip, application.path);
+        if (commits.length === 0) {
+            // Only commits elsewhere in the repository (a promotion's, another application's): remember where we
+            // are now and then, not on every poll (each cursor write is an update of the records stack, and the
+            // commits in between are skipped by path either way).
+            const key = `${product.name}/${application.name}`;
+            const now = Date.now();
+            if (cursor !== tip && now - (this.movedOver.get(key) ?? 0) >= moveOverEveryMs) {
+                await this.opts.engine.setCursor(product.name, application.name, tip);
+                this.movedOver.set(key, now);
+            }
+            return [];
+        }
         const outcomes: TriggerOutcome[] = [];
+        // Read once the poll has new commits (not on every poll: it lists the product's records).
         const released = new Set(
             (await this.opts.engine.releases(product.name)).map(
                 (r) => `${r.sourceApplication}@${r.sourceCommit}`,
             ),
         );
-        for (const sha of commits) {
-            const info = await repo.commitInfo(sha);
-            const subject = info.message.split("\n")[0];
-            const base = { product: product.name, application: application.name, commit: sha, subject };
-            let outcome: TriggerOutcome;
-            if (isPromotionCommit(info.message)) {
-                outcome = { ...base, skipped: "made by a promotion" };
-            } else if (released.has(`${application.name}@${sha}`)) {
-                outcome = { ...base, skipped: "already released" };
-            } else {
-                const flows = product.promotionFlows.filter(
-                    (pf) =>
-                        this.opts.catalog.promotionFlows.find((f) => f.name === pf.name)
-                            ?.triggerEnvironment === application.environment,
-                );
-                const flow = matchFlow(
-                    { ...product, promotionFlows: flows, applications: [] },
-                    { message: info.message, branch, sha },
-                );
-                if (!flow) {
-                    outcome = { ...base, skipped: "no flow's trigger selectors match" };
-                } else {
-                    await this.waitUntilHealthy(application, sha);
-                    this.opts.log?.(
-                        `${application.name}: ${sha.slice(0, 12)} "${subject}" starts flow ${flow}`,
-                    );
-                    try {
-                        const record = await this.opts.engine.release({
-                            product: product.name,
-                            target: { flow },
-                            sourceCommit: sha,
-                        });
-                        outcome = { ...base, flow, releaseId: record.id, status: record.status };
-                    } catch (e) {
-                        if (!(e instanceof PromotionError && e.terminal)) {
-                            throw e; // the repository or the backend: the next poll tries this commit again
-                        }
-                        // This commit can never be released as it is (a missing path, invalid YAML): say so and
-                        // go on, or every later commit would wait behind it for good.
-                        outcome = { ...base, flow, skipped: `refused: ${e.message}` };
-                    }
-                }
+        // The cursor moves once per poll, to the last commit handled: a commit whose release started is never
+        // released again (`released` above), so a watcher stopped before the cursor moved only looks again.
+        let handled = cursor;
+        let failed: { error: unknown } | undefined;
+        try {
+            for (const sha of commits) {
+                outcomes.push(await this.handleCommit(product, application, branch, sha, released));
+                handled = sha;
             }
-            if (outcome.skipped) {
-                this.opts.log?.(`${application.name}: ${sha.slice(0, 12)} "${subject}": ${outcome.skipped}`);
-            }
-            outcomes.push(outcome);
-            await this.opts.engine.setCursor(product.name, application.name, sha);
+            handled = tip; // every commit up to the tip that touches the application was handled
+        } catch (error) {
+            failed = { error };
         }
-        if (commits.length === 0 && cursor !== tip) {
-            // Only commits elsewhere in the repository: remember where we are.
-            await this.opts.engine.setCursor(product.name, application.name, tip);
+        if (handled !== cursor) {
+            // After a failure too (what was handled stays handled); that failure is the one reported.
+            await this.opts.engine
+                .setCursor(product.name, application.name, handled)
+                .then(() => this.movedOver.set(`${product.name}/${application.name}`, Date.now()))
+                .catch((e: unknown) => (failed ??= { error: e }));
+        }
+        if (failed) {
+            throw failed.error;
         }
         return outcomes;
+    }
+
+    /** One new commit of a trigger application: released by the first flow that matches, or skipped (why). */
+    private async handleCommit(
+        product: CatalogProduct,
+        application: CatalogApplication,
+        branch: string,
+        sha: string,
+        released: ReadonlySet<string>,
+    ): Promise<TriggerOutcome> {
+        const repo = await Repository.open(application.repoURL, this.opts.gitCacheDir, this.opts.credentials);
+        const info = await repo.commitInfo(sha);
+        const subject = info.message.split("\n")[0];
+        const base = { product: product.name, application: application.name, commit: sha, subject };
+        let outcome: TriggerOutcome;
+        if (isPromotionCommit(info.message)) {
+            outcome = { ...base, skipped: "made by a promotion" };
+        } else if (released.has(`${application.name}@${sha}`)) {
+            outcome = { ...base, skipped: "already released" };
+        } else {
+            const flows = product.promotionFlows.filter(
+                (pf) =>
+                    this.opts.catalog.promotionFlows.find((f) => f.name === pf.name)?.triggerEnvironment ===
+                    application.environment,
+            );
+            const flow = matchFlow(
+                { ...product, promotionFlows: flows, applications: [] },
+                { message: info.message, branch, sha },
+            );
+            if (!flow) {
+                outcome = { ...base, skipped: "no flow's trigger selectors match" };
+            } else {
+                await this.waitUntilHealthy(application, sha);
+                this.opts.log?.(`${application.name}: ${sha.slice(0, 12)} "${subject}" starts flow ${flow}`);
+                try {
+                    const record = await this.opts.engine.release({
+                        product: product.name,
+                        target: { flow },
+                        sourceCommit: sha,
+                    });
+                    outcome = { ...base, flow, releaseId: record.id, status: record.status };
+                } catch (e) {
+                    if (!(e instanceof PromotionError && e.terminal)) {
+                        throw e; // the repository or the backend: the next poll tries this commit again
+                    }
+                    // This commit can never be released as it is (a missing path, invalid YAML): say so and
+                    // go on, or every later commit would wait behind it for good.
+                    outcome = { ...base, flow, skipped: `refused: ${e.message}` };
+                }
+            }
+        }
+        if (outcome.skipped) {
+            this.opts.log?.(`${application.name}: ${sha.slice(0, 12)} "${subject}": ${outcome.skipped}`);
+        }
+        return outcome;
     }
 
     private async waitUntilHealthy(application: CatalogApplication, sha: string): Promise<void> {

@@ -1,5 +1,12 @@
 import * as assert from "assert";
 import { getEventListeners } from "events";
+import * as path from "path";
+import { buildCatalog } from "../../../../components/catalog";
+import type { ReleaseOptions } from "../../../../engine/options";
+import type { ReleaseRecord } from "../../../../engine/releaseRecord";
+import { Repository } from "../../../../provider/git/repository";
+import { GitopsRepo } from "../../../support/gitops";
+import { removeTempDirs, tempDir } from "../../../support/tmp";
 import type { Catalog } from "../../../../components/catalog";
 import { commitMessage } from "../../../../provider/actions/gitPlan";
 import type { TriggerEngine } from "../../../../engine/triggers/triggerWatcher";
@@ -144,5 +151,182 @@ describe("TriggerWatcher.run", () => {
         });
         await done;
         assert.strictEqual(watcher.polls, 1);
+    });
+});
+
+/** Two products whose trigger applications (dev) live in one repository, and an engine that keeps what it is told. */
+function twoProducts(): {
+    repo: GitopsRepo;
+    watcher: TriggerWatcher;
+    engine: RecordingEngine;
+    cache: string;
+} {
+    const dir = tempDir("watcher");
+    const repo = GitopsRepo.create(dir, "gitops", {
+        "apps/web/dev/values.yaml": 'tag: "1"\n',
+        "apps/web/prod/values.yaml": 'tag: "1"\n',
+        "apps/api/dev/values.yaml": 'tag: "1"\n',
+        "apps/api/prod/values.yaml": 'tag: "1"\n',
+    });
+    const products = ["web", "api"];
+    const { catalog, issues } = buildCatalog({
+        environments: [{ name: "dev" }, { name: "prod" }],
+        products: products.map((p) => ({
+            name: p,
+            promotionTemplate: { promotion: { "values.yaml": { jsonPaths: ["$.tag"] } } },
+            promotionFlows: [{ name: "to-prod" }],
+            applications: ["dev", "prod"].map((env) => ({
+                name: `${p}-${env}`,
+                environment: env,
+                repoURL: repo.url,
+                path: `apps/${p}/${env}`,
+                targetRevision: "main",
+            })),
+        })),
+        promotionFlows: [
+            {
+                name: "to-prod",
+                triggerEnvironment: "dev",
+                steps: [{ environment: "prod", dependsOn: ["dev"] }],
+            },
+        ],
+    });
+    assert.deepStrictEqual(issues, []);
+    const engine = new RecordingEngine();
+    const cache = path.join(dir, "cache");
+    return { repo, engine, cache, watcher: new TriggerWatcher({ catalog, engine, gitCacheDir: cache }) };
+}
+
+/** A fake engine: cursors in a map, every call counted, releases that succeed unless told to fail. */
+class RecordingEngine implements TriggerEngine {
+    readonly cursors = new Map<string, string>();
+    readonly calls: string[] = [];
+    readonly started: { product: string; sourceCommit: string }[] = [];
+    failFor = new Set<string>();
+
+    cursor(product: string, application: string) {
+        this.calls.push(`cursor ${application}`);
+        return Promise.resolve(this.cursors.get(`${product}/${application}`));
+    }
+    setCursor(product: string, application: string, sha: string) {
+        this.calls.push(`setCursor ${application}`);
+        this.cursors.set(`${product}/${application}`, sha);
+        return Promise.resolve();
+    }
+    releases(product: string) {
+        this.calls.push(`releases ${product}`);
+        return Promise.resolve(
+            this.started
+                .filter((r) => r.product === product)
+                .map(
+                    (r) =>
+                        ({
+                            sourceApplication: `${product}-dev`,
+                            sourceCommit: r.sourceCommit,
+                        }) as ReleaseRecord,
+                ),
+        );
+    }
+    release(o: ReleaseOptions) {
+        this.calls.push(`release ${o.product}`);
+        if (this.failFor.has(o.sourceCommit ?? "")) {
+            return Promise.reject(new Error("the backend is unreachable"));
+        }
+        this.started.push({ product: o.product, sourceCommit: o.sourceCommit ?? "" });
+        return Promise.resolve({ id: `r${this.started.length}`, status: "Succeeded" } as ReleaseRecord);
+    }
+    count(prefix: string): number {
+        return this.calls.filter((c) => c.startsWith(prefix)).length;
+    }
+}
+
+describe("TriggerWatcher.pollOnce", () => {
+    after(removeTempDirs);
+
+    it("fetches a repository once per poll; a quiet poll reads no records and writes no cursor", async () => {
+        const { repo, watcher, engine } = twoProducts();
+        const fetches: string[] = [];
+        const fetch = Repository.prototype.fetch;
+        Repository.prototype.fetch = function (this: Repository) {
+            fetches.push("fetch");
+            return fetch.call(this);
+        };
+        try {
+            await watcher.pollOnce(); // both start at the tip
+            assert.deepStrictEqual([...engine.cursors.values()], [repo.tip(), repo.tip()]);
+            assert.strictEqual(fetches.length, 1, "two trigger applications in one repository: one fetch");
+            engine.calls.length = 0;
+            assert.deepStrictEqual(await watcher.pollOnce(), []);
+            assert.deepStrictEqual([...engine.calls].sort(), ["cursor api-dev", "cursor web-dev"]);
+            assert.strictEqual(fetches.length, 2);
+        } finally {
+            Repository.prototype.fetch = fetch;
+        }
+    });
+
+    it("moves a cursor over commits elsewhere at most once a minute, and releases what touches its application", async () => {
+        const { repo, watcher, engine } = twoProducts();
+        await watcher.pollOnce();
+        repo.commit({ "apps/web/prod/values.yaml": 'tag: "0"\n' }, "hand edit in prod");
+        engine.calls.length = 0;
+        await watcher.pollOnce();
+        assert.strictEqual(engine.count("setCursor"), 2, "the first time, each cursor moves to the tip");
+        assert.strictEqual(engine.count("releases"), 0);
+        repo.commit({ "apps/api/prod/values.yaml": 'tag: "0"\n' }, "another hand edit");
+        engine.calls.length = 0;
+        await watcher.pollOnce();
+        assert.strictEqual(engine.count("setCursor"), 0, "then not again within the minute");
+
+        const a = repo.commit({ "apps/web/dev/values.yaml": 'tag: "2"\n' }, "web 2");
+        const b = repo.commit({ "apps/web/dev/values.yaml": 'tag: "3"\n' }, "web 3");
+        engine.calls.length = 0;
+        const outcomes = await watcher.pollOnce();
+        assert.deepStrictEqual(
+            outcomes.map((o) => [o.commit, o.releaseId]),
+            [
+                [a, "r1"],
+                [b, "r2"],
+            ],
+        );
+        assert.strictEqual(engine.count("setCursor web-dev"), 1, "one cursor write for the two commits");
+        assert.strictEqual(engine.cursors.get("web/web-dev"), repo.tip());
+        assert.strictEqual(engine.count("releases web"), 1);
+        assert.strictEqual(engine.count("releases api"), 0);
+    });
+
+    it("a release that fails leaves the cursor after the last commit handled, and the next poll starts there", async () => {
+        const { repo, watcher, engine } = twoProducts();
+        await watcher.pollOnce();
+        const a = repo.commit({ "apps/web/dev/values.yaml": 'tag: "2"\n' }, "web 2");
+        const b = repo.commit({ "apps/web/dev/values.yaml": 'tag: "3"\n' }, "web 3");
+        engine.failFor.add(b);
+        await assert.rejects(watcher.pollOnce(), /the backend is unreachable/);
+        assert.strictEqual(engine.cursors.get("web/web-dev"), a);
+        engine.failFor.clear();
+        const outcomes = await watcher.pollOnce();
+        assert.deepStrictEqual(
+            outcomes.map((o) => o.commit),
+            [b],
+        );
+        assert.deepStrictEqual(
+            engine.started.map((r) => r.sourceCommit),
+            [a, b],
+            "each commit released once",
+        );
+    });
+
+    it("a commit already released (the cursor write was lost) is skipped, not released again", async () => {
+        const { repo, watcher, engine } = twoProducts();
+        await watcher.pollOnce();
+        const start = engine.cursors.get("web/web-dev")!;
+        const a = repo.commit({ "apps/web/dev/values.yaml": 'tag: "2"\n' }, "web 2");
+        await watcher.pollOnce();
+        engine.cursors.set("web/web-dev", start);
+        const again = await watcher.pollOnce();
+        assert.deepStrictEqual(
+            again.map((o) => [o.commit, o.skipped]),
+            [[a, "already released"]],
+        );
+        assert.strictEqual(engine.started.length, 1);
     });
 });
