@@ -18,8 +18,10 @@ import { reportOutcomes } from "./watch";
  * [--trusted-proxy CIDR]... [--interval D]`: the one server. The JSON API, its OpenAPI description and the
  * event stream under /api/v1 (server/), every request identified first (server/auth: API tokens, OIDC JWTs,
  * a trusted proxy's headers), and GitHub push webhooks at /webhooks/github (HMAC-verified with
- * PROMOTIONS_WEBHOOK_SECRET), which make the trigger watcher read the trigger branches; with --interval it
- * also polls, so a missed webhook is caught up. Suspended releases whose wait is over (an approval it
+ * PROMOTIONS_WEBHOOK_SECRET), which make the trigger watcher read the trigger branches. It reads them once at
+ * start too (a new trigger application starts at its tip, so the first push after start is released; commits
+ * that landed while it was down are caught up), and with --interval it keeps polling, so a missed webhook is
+ * caught up. Suspended releases whose wait is over (an approval it
  * received, a window that opened) are resumed here (DESIGN 3a).
  */
 export async function serve(
@@ -92,7 +94,6 @@ export async function serve(
     try {
         await watcher.run({
             signal: deps.stopSignal(),
-            immediate: false,
             ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
             onOutcomes: (o) => reportOutcomes(io, o),
             onError: (e) => io.err(`[serve] poll failed: ${displayText(messageOf(e))}`),
