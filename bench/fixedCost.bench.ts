@@ -62,10 +62,11 @@ async function countingEngine(root: string, log: string): Promise<string> {
         path.join(bin, "pulumi"),
         [
             "#!/bin/sh",
-            `echo "start $(date +%s%3N) $1 $2" >> "${log}"`,
+            'case "$*" in *promotions-releases*) stack=records ;; *) stack=promote ;; esac',
+            `echo "start $(date +%s%3N) $$ $stack $1 $2" >> "${log}"`,
             `"${real.pulumi}" "$@"`,
             "rc=$?",
-            `echo "end $(date +%s%3N) $1 $2" >> "${log}"`,
+            `echo "end $(date +%s%3N) $$ $stack $1 $2" >> "${log}"`,
             'exit "$rc"',
             "",
         ].join("\n"),
@@ -77,45 +78,56 @@ async function countingEngine(root: string, log: string): Promise<string> {
 /** One `pulumi` invocation of a release, in ms from the start of `promote`. */
 interface Invocation {
     readonly command: string;
+    /** Whether it wrote to a records stack (`promotions-releases`), not the promote stack. */
+    readonly records: boolean;
     readonly start: number;
     readonly end: number;
 }
 
 function invocationsOf(log: string, t0: number): Invocation[] {
-    const open: { command: string; start: number }[] = [];
+    const started = new Map<string, { start: number; records: boolean; command: string }>();
     const done: Invocation[] = [];
     for (const line of fs.readFileSync(log, "utf8").split("\n").filter(Boolean)) {
-        const [kind, at, ...rest] = line.split(" ");
-        const command = rest.join(" ").trim();
+        const [kind, at, pid, stack, ...rest] = line.split(" ");
         if (kind === "start") {
-            open.push({ command, start: Number(at) - t0 });
+            started.set(pid, {
+                start: Number(at) - t0,
+                records: stack === "records",
+                command: rest.join(" "),
+            });
         } else {
-            const i = open.findIndex((o) => o.command === command);
-            const [o] = open.splice(i < 0 ? 0 : i, 1);
-            done.push({ command, start: o?.start ?? 0, end: Number(at) - t0 });
+            const s = started.get(pid);
+            done.push({
+                command: s?.command ?? rest.join(" "),
+                records: s?.records ?? false,
+                start: s?.start ?? 0,
+                end: Number(at) - t0,
+            });
         }
     }
     return done.sort((a, b) => a.start - b.start);
 }
 
 /**
- * Where the time of a release goes: the phases between its `pulumi` invocations (the first `up` writes the
- * Running record, the second is the promote stack's update, the last writes the final record).
+ * Where the time of a release goes, as a timeline (start and end in ms from the start of `promote`): the
+ * CLI's own start, the `up` writing the Running record and the promote stack's `up` (they overlap: the
+ * promote stack's program runs once the record is durable), the `up` writing the final record, the exit.
  */
-function phasesOf(total: number, runs: readonly Invocation[]): [string, number][] {
+function phasesOf(total: number, runs: readonly Invocation[]): [string, number, number][] {
     const ups = runs.filter((r) => r.command.startsWith("up"));
-    if (ups.length !== 3) {
-        return [["total (not 3 updates: no breakdown)", total]];
+    const records = ups.filter((r) => r.records);
+    const update = ups.find((r) => !r.records);
+    if (records.length !== 2 || update === undefined) {
+        return [["(not the 3 updates of a release: no breakdown)", 0, total]];
     }
-    const [running, update, final] = ups;
+    const [running, final] = records;
+    const first = Math.min(running.start, update.start);
     return [
-        ["CLI start, configuration, plan, fetch", running.start],
-        ["`up` writing the Running record", running.end - running.start],
-        ["between", update.start - running.end],
-        ["`up` of the promote stack (the commit and push)", update.end - update.start],
-        ["between", final.start - update.end],
-        ["`up` writing the final record", final.end - final.start],
-        ["after it, to exit", total - final.end],
+        ["CLI start, configuration, plan, fetch", 0, first],
+        ["`up` writing the Running record", running.start, running.end],
+        ["`up` of the promote stack (its program runs once the record is written)", update.start, update.end],
+        ["`up` writing the final record", final.start, final.end],
+        ["to exit", final.end, total],
     ];
 }
 
@@ -140,7 +152,7 @@ async function main(): Promise<void> {
         shell: number;
         pulumi: number;
         first: number;
-        phases: [string, number][];
+        phases: [string, number, number][];
     }[] = [];
     for (let round = 1; round <= rounds; round++) {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p0-"));
@@ -277,8 +289,9 @@ async function main(): Promise<void> {
     // The breakdown of the median round (the phases of one round add up to its total).
     const mid = rows.find((r) => r.engine === e) ?? rows[0];
     console.log(`  where the next release's ${(mid.engine / 1000).toFixed(2)}s go (median round):`);
-    for (const [phase, ms] of mid.phases) {
-        console.log(`    ${(ms / 1000).toFixed(2).padStart(6)}s  ${phase}`);
+    for (const [phase, from, to] of mid.phases) {
+        const span = `${(from / 1000).toFixed(2)}-${(to / 1000).toFixed(2)}s`;
+        console.log(`    ${span.padStart(12)}  ${((to - from) / 1000).toFixed(2)}s  ${phase}`);
     }
     console.log(`  machine load (1 min average) ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
 }
