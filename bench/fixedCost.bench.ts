@@ -39,22 +39,96 @@ function timed(fn: () => void): number {
     return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-/** An engine directory whose `pulumi` logs each invocation and runs the real one. */
+/** This checkout's shims, as scripts/provision-engine.sh installs them next to the engine. */
+const shims = ["pulumi-resource-pulumi-nodejs"];
+
+/**
+ * An engine directory whose `pulumi` logs each invocation (its start and end, in ms since the epoch) and runs
+ * the real one; the dynamic-provider shim is this checkout's (what the installer puts there).
+ */
 async function countingEngine(root: string, log: string): Promise<string> {
     const real = await locateEngine();
     const bin = path.join(root, "engine", real.version, "bin");
     fs.mkdirSync(bin, { recursive: true });
     for (const f of fs.readdirSync(path.dirname(real.pulumi))) {
-        if (f !== "pulumi") {
+        if (shims.includes(f)) {
+            fs.copyFileSync(path.join(packageRoot, "scripts", f), path.join(bin, f));
+            fs.chmodSync(path.join(bin, f), 0o755);
+        } else if (f !== "pulumi") {
             fs.symlinkSync(path.join(path.dirname(real.pulumi), f), path.join(bin, f));
         }
     }
     fs.writeFileSync(
         path.join(bin, "pulumi"),
-        `#!/bin/sh\necho "$1 $2" >> "${log}"\nexec "${real.pulumi}" "$@"\n`,
+        [
+            "#!/bin/sh",
+            'case "$*" in *promotions-releases*) stack=records ;; *) stack=promote ;; esac',
+            `echo "start $(date +%s%3N) $$ $stack $1 $2" >> "${log}"`,
+            `"${real.pulumi}" "$@"`,
+            "rc=$?",
+            `echo "end $(date +%s%3N) $$ $stack $1 $2" >> "${log}"`,
+            'exit "$rc"',
+            "",
+        ].join("\n"),
     );
     fs.chmodSync(path.join(bin, "pulumi"), 0o755);
     return root;
+}
+
+/** One `pulumi` invocation of a release, in ms from the start of `promote`. */
+interface Invocation {
+    readonly command: string;
+    /** Whether it wrote to a records stack (`promotions-releases`), not the promote stack. */
+    readonly records: boolean;
+    readonly start: number;
+    readonly end: number;
+}
+
+function invocationsOf(log: string, t0: number): Invocation[] {
+    const started = new Map<string, { start: number; records: boolean; command: string }>();
+    const done: Invocation[] = [];
+    for (const line of fs.readFileSync(log, "utf8").split("\n").filter(Boolean)) {
+        const [kind, at, pid, stack, ...rest] = line.split(" ");
+        if (kind === "start") {
+            started.set(pid, {
+                start: Number(at) - t0,
+                records: stack === "records",
+                command: rest.join(" "),
+            });
+        } else {
+            const s = started.get(pid);
+            done.push({
+                command: s?.command ?? rest.join(" "),
+                records: s?.records ?? false,
+                start: s?.start ?? 0,
+                end: Number(at) - t0,
+            });
+        }
+    }
+    return done.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Where the time of a release goes, as a timeline (start and end in ms from the start of `promote`): the
+ * CLI's own start, the `up` writing the Running record and the promote stack's `up` (they overlap: the
+ * promote stack's program runs once the record is durable), the `up` writing the final record, the exit.
+ */
+function phasesOf(total: number, runs: readonly Invocation[]): [string, number, number][] {
+    const ups = runs.filter((r) => r.command.startsWith("up"));
+    const records = ups.filter((r) => r.records);
+    const update = ups.find((r) => !r.records);
+    if (records.length !== 2 || update === undefined) {
+        return [["(not the 3 updates of a release: no breakdown)", 0, total]];
+    }
+    const [running, final] = records;
+    const first = Math.min(running.start, update.start);
+    return [
+        ["CLI start, configuration, plan, fetch", 0, first],
+        ["`up` writing the Running record", running.start, running.end],
+        ["`up` of the promote stack (its program runs once the record is written)", update.start, update.end],
+        ["`up` writing the final record", final.start, final.end],
+        ["to exit", final.end, total],
+    ];
 }
 
 /** The CLI's environment: this engine only (no `pulumi` from node_modules/.bin on PATH). */
@@ -73,7 +147,13 @@ function cliEnv(cacheRoot: string, dir: string): NodeJS.ProcessEnv {
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 3);
     const promote = path.join(packageRoot, "bin", "promote");
-    const rows: { engine: number; shell: number; pulumi: number; first: number }[] = [];
+    const rows: {
+        engine: number;
+        shell: number;
+        pulumi: number;
+        first: number;
+        phases: [string, number, number][];
+    }[] = [];
     for (let round = 1; round <= rounds; round++) {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p0-"));
         try {
@@ -130,9 +210,10 @@ async function main(): Promise<void> {
             );
             const log = path.join(root, "pulumi.log");
             const env = cliEnv(await countingEngine(path.join(root, "cache"), log), dir);
-            const trigger = (): { ms: number; invocations: string[] } => {
+            const trigger = (): { ms: number; invocations: Invocation[] } => {
                 fs.writeFileSync(log, "");
                 let result: ReturnType<typeof spawnSync> | undefined;
+                const t0 = Date.now();
                 const ms = timed(() => {
                     result = spawnSync(
                         promote,
@@ -154,7 +235,7 @@ async function main(): Promise<void> {
                 if (result?.status !== 0) {
                     throw new Error(`promote trigger exited ${result?.status}: ${String(result?.stderr)}`);
                 }
-                return { ms, invocations: fs.readFileSync(log, "utf8").split("\n").filter(Boolean) };
+                return { ms, invocations: invocationsOf(log, t0) };
             };
             // The product's first release creates its stacks; the next one is what every later release costs.
             const first = trigger();
@@ -167,7 +248,13 @@ async function main(): Promise<void> {
             git(["commit", "-q", "-am", "next"], seed);
             git(["push", "-q", "origin", "main"], seed);
             const next = trigger();
-            rows.push({ engine: next.ms, shell, pulumi: next.invocations.length, first: first.ms });
+            rows.push({
+                engine: next.ms,
+                shell,
+                pulumi: next.invocations.length,
+                first: first.ms,
+                phases: phasesOf(next.ms, next.invocations),
+            });
             console.log(
                 `round ${round}: promote trigger ${(next.ms / 1000).toFixed(2)}s (${next.invocations.length} pulumi invocations; ` +
                     `the product's first release ${(first.ms / 1000).toFixed(2)}s, ${first.invocations.length}), shell ${(shell / 1000).toFixed(2)}s`,
@@ -179,7 +266,7 @@ async function main(): Promise<void> {
                 ] as const) {
                     const kinds = new Map<string, number>();
                     for (const i of run.invocations) {
-                        kinds.set(i.trim(), (kinds.get(i.trim()) ?? 0) + 1);
+                        kinds.set(i.command, (kinds.get(i.command) ?? 0) + 1);
                     }
                     console.log(`  ${name}: pulumi ${[...kinds].map(([k, n]) => `${k} ${n}x`).join(", ")}`);
                 }
@@ -199,6 +286,14 @@ async function main(): Promise<void> {
             `(a product's first release ${(median(rows.map((r) => r.first)) / 1000).toFixed(2)}s)\n` +
             `  promote --help ${(help / 1000).toFixed(2)}s   node -e 0 ${(node / 1000).toFixed(2)}s   ratio ${(help / node).toFixed(1)}x`,
     );
+    // The breakdown of the median round (the phases of one round add up to its total).
+    const mid = rows.find((r) => r.engine === e) ?? rows[0];
+    console.log(`  where the next release's ${(mid.engine / 1000).toFixed(2)}s go (median round):`);
+    for (const [phase, from, to] of mid.phases) {
+        const span = `${(from / 1000).toFixed(2)}-${(to / 1000).toFixed(2)}s`;
+        console.log(`    ${span.padStart(12)}  ${((to - from) / 1000).toFixed(2)}s  ${phase}`);
+    }
+    console.log(`  machine load (1 min average) ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
 }
 
 main().catch((err: unknown) => {

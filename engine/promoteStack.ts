@@ -1,6 +1,6 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import type { GitCredentials } from "../provider/git/git";
-import { inlineUpdate } from "./inlineUpdates";
+import { afterGate, inlineUpdate } from "./inlineUpdates";
 import { withExperimental } from "./plans";
 import type { ApprovalState } from "./approvals";
 import { actionFor } from "../provider/actions/registry";
@@ -64,6 +64,8 @@ export interface ReleaseUpdateOptions {
     readonly storedApproval?: (environment: string) => Promise<ApprovalState | undefined>;
     /** How often a waiting approval reads the record again (ms). */
     readonly approvalPollMs?: number;
+    /** The program runs once this settles, and not at all when it rejects (see afterGate). */
+    readonly beforeProgram?: () => Promise<void>;
 }
 
 export interface PromoteStackOptions {
@@ -253,7 +255,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     try {
         const up = () =>
             stack.up({
-                program,
+                program: opts.beforeProgram ? afterGate(program, opts.beforeProgram) : program,
                 onEvent,
                 target: [...states.keys()],
                 continueOnError: true,

@@ -1,5 +1,5 @@
 import type { Stack } from "@pulumi/pulumi/automation";
-import { messageOf } from "../model/errors";
+import { EnvironmentError, messageOf } from "../model/errors";
 import type { ReleaseStatus } from "../model/status";
 import type { PromotionWorkflowDefinition } from "../components/promotionWorkflow";
 import type { GitCredentials } from "../provider/git/git";
@@ -61,12 +61,29 @@ export interface ReleaseRunContext {
     readonly approvalPollMs?: number;
 }
 
-/** Waits for the release's turn and writes it Running (stepping back when a rival got there first). */
+/**
+ * The release's turn: its record as written Running, and `written`, which settles once that record is durable
+ * in the backend and the queue was checked after it: `ours`, or `rival` when another release of the product
+ * got there first (this one then steps back). It rejects when the write failed.
+ */
+interface Turn {
+    readonly record: ReleaseRecord;
+    readonly written: Promise<"ours" | "rival">;
+}
+
+/**
+ * Waits for the release's turn and writes it Running (stepping back when a rival got there first). `aside`:
+ * the caller goes on to start the promote stack's update while the Running record is written; that update's
+ * program runs only once `written` says the turn is ours (see {@link writesAfterRecord}). `queued`: the
+ * release starts from Queued (it stepped back).
+ */
 async function takeTurn(
     ctx: ReleaseRunContext,
     initial: ReleaseRecord,
     onCreated?: (r: ReleaseRecord) => void,
-): Promise<ReleaseRecord> {
+    aside = false,
+    queued = false,
+): Promise<Turn> {
     const running = (startedAt?: string): ReleaseRecord => ({
         ...initial,
         status: "Running",
@@ -74,23 +91,55 @@ async function takeTurn(
         attempts: initial.attempts + 1,
         owner: ctx.heartbeatMs ? { ...thisProcess, heartbeatMs: ctx.heartbeatMs } : thisProcess,
     });
+    const announce = (r: ReleaseRecord) => {
+        onCreated?.(r);
+        onCreated = undefined;
+        ctx.onProgress?.({ type: "release", release: r });
+    };
     // The record is written Running straight away when nothing else holds the product; it is only written
     // Queued (and waits) when another release is active or queued ahead of it.
-    let record = running();
+    let record: ReleaseRecord = queued ? { ...running(), status: "Queued" } : running();
     for (;;) {
         const waited = await ctx.queue.waitForTurn(record);
         record = running(waited ? now() : record.startedAt);
+        if (aside) {
+            const taken = record;
+            const written = ctx.store.put(taken).then(async () => {
+                announce(taken);
+                return (await ctx.queue.rivalAhead(taken)) ? ("rival" as const) : ("ours" as const);
+            });
+            // Awaited later (after the update); a failed write must not count as unhandled meanwhile.
+            written.catch(() => undefined);
+            return { record, written };
+        }
         await ctx.store.put(record);
-        onCreated?.(record);
-        onCreated = undefined;
-        ctx.onProgress?.({ type: "release", release: record });
+        announce(record);
         if (!(await ctx.queue.rivalAhead(record))) {
-            return record;
+            return { record, written: Promise.resolve("ours") };
         }
         record = { ...record, status: "Queued" };
         await ctx.store.put(record);
     }
 }
+
+/**
+ * Whether the Running record may be written while the promote stack's update starts (its `pulumi` process,
+ * plugins and state, about half a second): everything that writes or runs anything (actions, pre- and
+ * post-actions, step hooks, waits) is in the update's program, which runs only after the record is durable.
+ * Not when something runs before the update: the release's start hooks and trigger workflow, or policy packs
+ * (an inline preview of their own).
+ */
+export function writesAfterRecord(record: ReleaseRecord): boolean {
+    const { plan } = record;
+    return (
+        !plan.hooks?.onStart &&
+        !plan.triggerWorkflow &&
+        plan.environments.every((e) => (e.policyPacks ?? []).length === 0)
+    );
+}
+
+/** The update stopped before any write: a release of the product that started first runs (see Turn). */
+const steppedBack = Symbol("stepped back");
 
 /** What a live write shows: the status and, while Suspended, what it waits for and until when. */
 function liveKey(status: ReleaseStatus, wait: { waitKind?: string; resumesAt?: string }): string {
@@ -106,14 +155,21 @@ class LiveRecord {
     private readonly live = new Map<string, EnvironmentRecord>();
     // The record was written Running before the update started.
     private shown = liveKey("Running", {});
-    private writes: Promise<void> = Promise.resolve();
+    private writes: Promise<void>;
     private stopped = false;
     readonly warnings: string[] = [];
 
+    /** `after`: the Running record's write (live writes come after it, never before). */
     constructor(
         private readonly ctx: ReleaseRunContext,
         private readonly record: ReleaseRecord,
-    ) {}
+        after: Promise<unknown>,
+    ) {
+        this.writes = after.then(
+            () => undefined,
+            () => undefined,
+        );
+    }
 
     onEnvironment(environment: EnvironmentRecord): void {
         this.live.set(environment.name, environment);
@@ -191,17 +247,28 @@ export async function runRelease(
     onCreated?: (r: ReleaseRecord) => void,
     previous?: readonly EnvironmentRecord[],
 ): Promise<ReleaseRecord> {
-    const record = await takeTurn(ctx, initial, onCreated);
-    try {
-        return await attempt(ctx, record, initial, previous);
-    } catch (e) {
-        await heartbeats.get(record.id)?.();
-        // Anything unexpected (an Argo Server error, a lost backend) still ends the release: a record left
-        // Running would hold the product's turn while its process lives on (serve).
-        await ctx.store
-            .put(finished(record, "Failed", `the release stopped on an unexpected error: ${messageOf(e)}`))
-            .catch(() => undefined);
-        throw e;
+    let turn = await takeTurn(ctx, initial, onCreated, writesAfterRecord(initial));
+    for (;;) {
+        const record = turn.record;
+        try {
+            const done = await attempt(ctx, turn, initial, previous);
+            if (done !== steppedBack) {
+                return done;
+            }
+        } catch (e) {
+            await heartbeats.get(record.id)?.();
+            // Anything unexpected (an Argo Server error, a lost backend) still ends the release: a record left
+            // Running would hold the product's turn while its process lives on (serve).
+            await ctx.store
+                .put(
+                    finished(record, "Failed", `the release stopped on an unexpected error: ${messageOf(e)}`),
+                )
+                .catch(() => undefined);
+            throw e;
+        }
+        // A rival got there first: nothing was written; back in the queue behind it, the record first.
+        await ctx.store.put({ ...record, status: "Queued" });
+        turn = await takeTurn(ctx, initial, undefined, false, true);
     }
 }
 
@@ -211,11 +278,19 @@ const heartbeats = new Map<string, () => Promise<void>>();
 /** One attempt, its turn taken. */
 async function attempt(
     ctx: ReleaseRunContext,
-    taken: ReleaseRecord,
+    turn: Turn,
     initial: ReleaseRecord,
     previous?: readonly EnvironmentRecord[],
-): Promise<ReleaseRecord> {
-    let record = taken;
+): Promise<ReleaseRecord | typeof steppedBack> {
+    let record = turn.record;
+    // The update's program runs only once the Running record is durable and the turn ours.
+    const recordWritten = async (): Promise<void> => {
+        if ((await turn.written) === "rival") {
+            throw new EnvironmentError(
+                `another release of ${record.product} started first: release ${record.id} waits for it`,
+            );
+        }
+    };
 
     const controller = new AbortController();
     let reason: string | undefined;
@@ -232,7 +307,7 @@ async function attempt(
         record.plan.timeoutMs,
     );
     const stopWatching = ctx.queue.watchForTerminate(record.id, stop);
-    const live = new LiveRecord(ctx, record);
+    const live = new LiveRecord(ctx, record, turn.written);
     const heartbeat = setInterval(() => live.beat(), ctx.heartbeatMs ?? heartbeatMs);
     heartbeats.set(record.id, async () => {
         heartbeats.delete(record.id);
@@ -251,7 +326,11 @@ async function attempt(
             ...(record.plan.untargeted ?? []),
         ],
     };
-    await live.warn(ctx.commitStatus?.(record));
+    // The source commit's status says Running once the record does.
+    const runningStatus = turn.written.then(
+        () => live.warn(ctx.commitStatus?.(record)),
+        () => undefined,
+    );
 
     const gates = new Gates({
         workflows: ctx.workflows,
@@ -321,6 +400,7 @@ async function attempt(
                 storedApproval: async (env) =>
                     (await ctx.store.get(record.id))?.environments.find((e) => e.name === env)?.approval,
                 ...(ctx.approvalPollMs ? { approvalPollMs: ctx.approvalPollMs } : {}),
+                beforeProgram: recordWritten,
                 onEnvironment: (e) => live.onEnvironment(e),
             });
             environments = record.environments.map(
@@ -333,6 +413,13 @@ async function attempt(
         await stopWatching();
     }
     await live.close();
+    await runningStatus;
+    // The Running record's write, when it ran beside the update: a failed write fails the release (outer
+    // catch); a rival first means the program never ran (nothing was written), so step back.
+    if ((await turn.written) === "rival") {
+        await heartbeats.get(record.id)?.();
+        return steppedBack;
+    }
 
     environments = await runStepEndHooks(gates, record.plan, environments);
     const outcome = releaseOutcome({

@@ -388,7 +388,13 @@ export class ReleaseStore {
         if (read !== undefined) {
             return read;
         }
-        const state = await (await this.open()).exportStack();
+        const stack = await this.open();
+        // A stack this just created (a product's first release) is in the backend's files now: no export.
+        const created = readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
+        if (created !== undefined) {
+            return created;
+        }
+        const state = await stack.exportStack();
         return (state.deployment as { resources?: StoredResource[] }).resources ?? [];
     }
 
