@@ -380,8 +380,8 @@ export class ReleaseStore {
     }
 
     /**
-     * The records stack's resources: read from the backend's file where it is a `file://` backend whose
-     * stack exists, else exported by the engine.
+     * The records stack's resources: read from the backend directly where it can be (`file://`,
+     * `postgres://`: see stateBackend.ts), else exported by the engine.
      */
     private async resources(): Promise<StoredResource[]> {
         const read = await readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
@@ -389,8 +389,8 @@ export class ReleaseStore {
             return read;
         }
         const stack = await this.open();
-        // A stack this just created (a product's first release) is in the backend's files now: no export.
-        const created = readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
+        // A stack this just created (a product's first release) is in the backend now: no export.
+        const created = await readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
         if (created !== undefined) {
             return created;
         }
