@@ -257,6 +257,9 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                 onEvent,
                 target: [...states.keys()],
                 continueOnError: true,
+                // Every resource of this release may run at once (the CLI's default, 4 per core, held a gate's slot
+                // while later environments waited); our own locks bound what must take turns.
+                parallel: Math.max(8, states.size),
                 signal: opts.signal,
                 message: `release ${opts.releaseId} (${opts.flow})`,
                 ...(opts.updatePlan ? { plan: opts.updatePlan } : {}),

@@ -16,6 +16,9 @@ export interface EnvironmentPromotionInputs extends Omit<ActionRequest, "credent
 
 export type EnvironmentPromotionOutputs = EnvironmentPromotionInputs & ActionResult;
 
+/** How recent a fetch of the target branch (by this process) a diff reads instead of fetching again. */
+export const diffFreshWithinMs = 2_000;
+
 function request(inputs: EnvironmentPromotionInputs): ActionRequest {
     return { ...inputs, credentials: credentials(), scm: scmConfig() };
 }
@@ -54,7 +57,12 @@ export async function diff(
         if (news.action === "none") {
             return { changes: newRelease };
         }
-        const plan = await actionFor(news.action).plan(request(news));
+        // The engine diffs resources one after another: one fetch serves the diffs of the next moments (a
+        // change made meanwhile is still found by the write, which plans again against the branch it pushes to).
+        const plan = await actionFor(news.action).plan({
+            ...request(news),
+            freshWithinMs: diffFreshWithinMs,
+        });
         if (plan.pending) {
             return { changes: true };
         }
