@@ -6,7 +6,7 @@
  * starts spread, and the peak memory of the whole process tree below this process (every process's resident
  * memory read from /proc every 100 ms, summed per sample) with the largest processes of that peak sample.
  *
- *   node dist/bench/bigRelease.bench.js [rounds] [targets] [apps]     (default: 1 100 20)
+ *   node dist/bench/bigRelease.bench.js [rounds] [targets] [apps]     (default: 3 100 20)
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -104,7 +104,7 @@ function trigger(dir: string, bare: string, shape: FanOut): Promise<Run> {
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
-    const rounds = Number(process.argv[2] ?? 1);
+    const rounds = Number(process.argv[2] ?? 3);
     const shape = fanOut(Number(process.argv[3] ?? 100), Number(process.argv[4] ?? 20));
     const targets = shape.envs.length - 1;
     const rows: { engine: number; shell: number; peak: number; ok: number }[] = [];

@@ -1,7 +1,8 @@
 /**
  * Benchmark: one product, 20 target environments fanned out from dev, 5 applications each, one repository,
  * no gates. The promote engine (real Pulumi engine, real git) against a shell script making the same commits
- * and pushes (one commit per environment) on the same machine, in the same run. Prints the ratio.
+ * and pushes (one commit per environment) on the same machine, in the same run: a product's first release
+ * (its stacks are created) and its next one. Prints the ratios.
  *
  *   npm run bench            (or: node dist/bench/release.bench.js [rounds])
  */
@@ -50,39 +51,70 @@ async function engineRun(dir: string, bare: string): Promise<{ ms: number; commi
     return { ms, commits };
 }
 
+/** A new version in dev (the source of the next release): its one application's tag set to `tag`. */
+function bumpSource(dir: string, bare: string, tag: string): void {
+    const work = path.join(dir, "bump");
+    git(["clone", "-q", bare, work]);
+    const file = path.join(work, "apps", shape.apps[0], "dev", "values.yaml");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/tag: "[^"]*"/, `tag: "${tag}"`));
+    git(["commit", "-q", "-am", `dev at ${tag}`], work);
+    git(["push", "-q", "origin", "main"], work);
+    fs.rmSync(work, { recursive: true, force: true });
+}
+
+interface Row {
+    readonly engine: number;
+    readonly shell: number;
+}
+
+const show = (label: string, rows: readonly Row[], rounds: number) => {
+    const e = median(rows.map((r) => r.engine));
+    const s = median(rows.map((r) => r.shell));
+    return `  ${label}: promote engine ${(e / 1000).toFixed(2)}s   shell script ${(s / 1000).toFixed(2)}s   ratio ${(e / s).toFixed(1)}x (median of ${rounds})`;
+};
+
+/**
+ * Each round: the product's first release (its stacks are created) and its next release (a new version in dev,
+ * the stacks there), each against the shell script making the same 20 commits into a repository of its own.
+ */
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 3);
-    const rows: { engine: number; shell: number }[] = [];
+    const first: Row[] = [];
+    const next: Row[] = [];
     for (let round = 1; round <= rounds; round++) {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-bench-"));
         try {
-            const tag = `2.0.${round}`;
-            const shellDir = path.join(root, "shell");
-            fs.mkdirSync(shellDir);
-            const shell = fanOutShell(shellDir, shape, makeFanOutRepo(shellDir, shape, tag), tag);
             const engineDir = path.join(root, "engine");
             fs.mkdirSync(engineDir);
-            const bare = makeFanOutRepo(engineDir, shape, tag);
-            const { ms, commits } = await engineRun(engineDir, bare);
-            const pushed = Number(git(["rev-list", "--count", "main"], bare)) - 1;
-            if (commits !== TARGETS || pushed !== TARGETS) {
-                throw new Error(
-                    `expected ${TARGETS} commits, the engine made ${commits} (${pushed} on main)`,
+            const bare = makeFanOutRepo(engineDir, shape, `2.0.${round}`);
+            for (const [i, rows] of [first, next].entries()) {
+                const tag = `2.${i}.${round}`;
+                const shellDir = path.join(root, `shell-${i}`);
+                fs.mkdirSync(shellDir);
+                const shell = fanOutShell(shellDir, shape, makeFanOutRepo(shellDir, shape, tag), tag);
+                if (i > 0) {
+                    bumpSource(engineDir, bare, tag);
+                }
+                const before = Number(git(["rev-list", "--count", "main"], bare));
+                const { ms, commits } = await engineRun(engineDir, bare);
+                const pushed = Number(git(["rev-list", "--count", "main"], bare)) - before;
+                if (commits !== TARGETS || pushed !== TARGETS) {
+                    throw new Error(
+                        `expected ${TARGETS} commits, the engine made ${commits} (${pushed} on main)`,
+                    );
+                }
+                rows.push({ engine: ms, shell });
+                console.log(
+                    `round ${round}, ${i === 0 ? "first" : "next"} release: engine ${(ms / 1000).toFixed(2)}s, shell ${(shell / 1000).toFixed(2)}s, ratio ${(ms / shell).toFixed(1)}x`,
                 );
             }
-            rows.push({ engine: ms, shell });
-            console.log(
-                `round ${round}: engine ${(ms / 1000).toFixed(2)}s, shell ${(shell / 1000).toFixed(2)}s, ratio ${(ms / shell).toFixed(1)}x`,
-            );
         } finally {
             fs.rmSync(root, { recursive: true, force: true });
         }
     }
-    const e = median(rows.map((r) => r.engine));
-    const s = median(rows.map((r) => r.shell));
     console.log(
-        `\n${TARGETS} environments x ${APPS} applications, one repository, no gates (median of ${rounds}):\n` +
-            `  promote engine ${(e / 1000).toFixed(2)}s   shell script ${(s / 1000).toFixed(2)}s   ratio ${(e / s).toFixed(1)}x`,
+        `\n${TARGETS} environments x ${APPS} applications, one repository, no gates:\n` +
+            `${show("a product's first release", first, rounds)}\n${show("its next release", next, rounds)}`,
     );
 }
 
