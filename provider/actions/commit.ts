@@ -119,7 +119,22 @@ async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<v
         if (made.length === 0) {
             return;
         }
-        if ((await repo.push(head, branch)) === "pushed") {
+        let pushed: "pushed" | "rejected";
+        try {
+            pushed = await repo.push(head, branch);
+        } catch (e) {
+            if (made.length === 1) {
+                made[0].w.reject(e);
+                return;
+            }
+            // Refused outright (a server hook, say), not because the branch moved: each environment is pushed
+            // alone, so only one the remote refuses fails.
+            for (const m of made) {
+                await commitBatch([m.w], tipFile).catch((err: unknown) => m.w.reject(err));
+            }
+            return;
+        }
+        if (pushed === "pushed") {
             writeTip(tipFile, head);
             made.forEach((m) =>
                 m.w.resolve({
