@@ -1,104 +1,26 @@
 /**
  * Benchmark: one product, 20 target environments fanned out from dev, 5 applications each, one repository,
  * no gates. The promote engine (real Pulumi engine, real git) against a shell script making the same commits
- * and pushes (one commit per environment) on the same machine, in the same run. Prints the ratio.
+ * and pushes (one commit per environment) on the same machine, in the same run: a product's first release
+ * (its stacks are created) and its next one. Prints the ratios.
  *
  *   npm run bench            (or: node dist/bench/release.bench.js [rounds])
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { Definitions } from "../components/catalog";
 import { buildCatalog } from "../components/catalog";
 import { formatIssue } from "../components/issues";
-import { git, gitEnv, median } from "./support";
+import { fanOut, fanOutDefinitions, fanOutShell, git, makeFanOutRepo, median } from "./support";
 import { locateEngine } from "../engine/engineLocator";
 import { PromoteEngine } from "../engine/promoteEngine";
 
 const TARGETS = 20;
 const APPS = 5;
-const envs = ["dev", ...Array.from({ length: TARGETS }, (_, i) => `env${String(i + 1).padStart(2, "0")}`)];
-const apps = Array.from({ length: APPS }, (_, i) => `svc${i + 1}`);
-
-const values = (app: string, env: string, tag: string) =>
-    `# ${app} in ${env}\nreplicaCount: 2 # per environment\nimage:\n  repository: ghcr.io/acme/${app}\n  tag: "${tag}"\n`;
-
-/** A bare repository with every app in every environment at 1.0.0, and dev already at `tag`. */
-function makeRepo(dir: string, tag: string): string {
-    const bare = path.join(dir, "gitops.git");
-    const work = path.join(dir, "seed");
-    git(["init", "-q", "--bare", "-b", "main", bare]);
-    git(["clone", "-q", bare, work]);
-    git(["checkout", "-q", "-b", "main"], work);
-    for (const env of envs) {
-        for (const app of apps) {
-            const file = path.join(work, "apps", app, env, "values.yaml");
-            fs.mkdirSync(path.dirname(file), { recursive: true });
-            fs.writeFileSync(file, values(app, env, env === "dev" ? tag : "1.0.0"));
-        }
-    }
-    git(["add", "-A"], work);
-    git(["commit", "-q", "-m", "seed"], work);
-    git(["push", "-q", "origin", "main"], work);
-    return bare;
-}
-
-/** The baseline: the same promotion as a shell script (clone, sed, one commit and push per environment). */
-function shellBaseline(dir: string, bare: string, tag: string): number {
-    const script = path.join(dir, "promote.sh");
-    fs.writeFileSync(
-        script,
-        `#!/bin/sh
-set -e
-git clone -q "$1" "$2"
-cd "$2"
-for env in ${envs.slice(1).join(" ")}; do
-  for app in ${apps.join(" ")}; do
-    sed -i 's/tag: "[^"]*"/tag: "${tag}"/' "apps/$app/$env/values.yaml"
-  done
-  git commit -q -am "promote to $env"
-  git push -q origin main
-done
-`,
-    );
-    const started = process.hrtime.bigint();
-    execFileSync("sh", [script, bare, path.join(dir, "baseline-work")], { env: gitEnv, stdio: "pipe" });
-    return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-function definitions(repoURL: string): Definitions {
-    return {
-        environments: envs.map((name) => ({ name })),
-        products: [
-            {
-                name: "fleet",
-                promotionTemplate: { promotion: { "values.yaml": { jsonPaths: ["$.image.tag"] } } },
-                promotionFlows: [{ name: "fan-out" }],
-                applications: envs.flatMap((env) =>
-                    // The source is one application in dev; targets have five each.
-                    (env === "dev" ? apps.slice(0, 1) : apps).map((app) => ({
-                        name: `${app}-${env}`,
-                        environment: env,
-                        repoURL,
-                        path: `apps/${app}/${env}`,
-                        targetRevision: "main",
-                    })),
-                ),
-            },
-        ],
-        promotionFlows: [
-            {
-                name: "fan-out",
-                triggerEnvironment: "dev",
-                steps: envs.slice(1).map((environment) => ({ environment, dependsOn: ["dev"] })),
-            },
-        ],
-    };
-}
+const shape = fanOut(TARGETS, APPS);
 
 async function engineRun(dir: string, bare: string): Promise<{ ms: number; commits: number }> {
-    const { catalog, issues } = buildCatalog(definitions(`file://${bare}`));
+    const { catalog, issues } = buildCatalog(fanOutDefinitions(shape, `file://${bare}`));
     if (issues.length > 0) {
         throw new Error(issues.map(formatIssue).join("\n"));
     }
@@ -129,39 +51,70 @@ async function engineRun(dir: string, bare: string): Promise<{ ms: number; commi
     return { ms, commits };
 }
 
+/** A new version in dev (the source of the next release): its one application's tag set to `tag`. */
+function bumpSource(dir: string, bare: string, tag: string): void {
+    const work = path.join(dir, "bump");
+    git(["clone", "-q", bare, work]);
+    const file = path.join(work, "apps", shape.apps[0], "dev", "values.yaml");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/tag: "[^"]*"/, `tag: "${tag}"`));
+    git(["commit", "-q", "-am", `dev at ${tag}`], work);
+    git(["push", "-q", "origin", "main"], work);
+    fs.rmSync(work, { recursive: true, force: true });
+}
+
+interface Row {
+    readonly engine: number;
+    readonly shell: number;
+}
+
+const show = (label: string, rows: readonly Row[], rounds: number) => {
+    const e = median(rows.map((r) => r.engine));
+    const s = median(rows.map((r) => r.shell));
+    return `  ${label}: promote engine ${(e / 1000).toFixed(2)}s   shell script ${(s / 1000).toFixed(2)}s   ratio ${(e / s).toFixed(1)}x (median of ${rounds})`;
+};
+
+/**
+ * Each round: the product's first release (its stacks are created) and its next release (a new version in dev,
+ * the stacks there), each against the shell script making the same 20 commits into a repository of its own.
+ */
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 3);
-    const rows: { engine: number; shell: number }[] = [];
+    const first: Row[] = [];
+    const next: Row[] = [];
     for (let round = 1; round <= rounds; round++) {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-bench-"));
         try {
-            const tag = `2.0.${round}`;
-            const shellDir = path.join(root, "shell");
-            fs.mkdirSync(shellDir);
-            const shell = shellBaseline(shellDir, makeRepo(shellDir, tag), tag);
             const engineDir = path.join(root, "engine");
             fs.mkdirSync(engineDir);
-            const bare = makeRepo(engineDir, tag);
-            const { ms, commits } = await engineRun(engineDir, bare);
-            const pushed = Number(git(["rev-list", "--count", "main"], bare)) - 1;
-            if (commits !== TARGETS || pushed !== TARGETS) {
-                throw new Error(
-                    `expected ${TARGETS} commits, the engine made ${commits} (${pushed} on main)`,
+            const bare = makeFanOutRepo(engineDir, shape, `2.0.${round}`);
+            for (const [i, rows] of [first, next].entries()) {
+                const tag = `2.${i}.${round}`;
+                const shellDir = path.join(root, `shell-${i}`);
+                fs.mkdirSync(shellDir);
+                const shell = fanOutShell(shellDir, shape, makeFanOutRepo(shellDir, shape, tag), tag);
+                if (i > 0) {
+                    bumpSource(engineDir, bare, tag);
+                }
+                const before = Number(git(["rev-list", "--count", "main"], bare));
+                const { ms, commits } = await engineRun(engineDir, bare);
+                const pushed = Number(git(["rev-list", "--count", "main"], bare)) - before;
+                if (commits !== TARGETS || pushed !== TARGETS) {
+                    throw new Error(
+                        `expected ${TARGETS} commits, the engine made ${commits} (${pushed} on main)`,
+                    );
+                }
+                rows.push({ engine: ms, shell });
+                console.log(
+                    `round ${round}, ${i === 0 ? "first" : "next"} release: engine ${(ms / 1000).toFixed(2)}s, shell ${(shell / 1000).toFixed(2)}s, ratio ${(ms / shell).toFixed(1)}x`,
                 );
             }
-            rows.push({ engine: ms, shell });
-            console.log(
-                `round ${round}: engine ${(ms / 1000).toFixed(2)}s, shell ${(shell / 1000).toFixed(2)}s, ratio ${(ms / shell).toFixed(1)}x`,
-            );
         } finally {
             fs.rmSync(root, { recursive: true, force: true });
         }
     }
-    const e = median(rows.map((r) => r.engine));
-    const s = median(rows.map((r) => r.shell));
     console.log(
-        `\n${TARGETS} environments x ${APPS} applications, one repository, no gates (median of ${rounds}):\n` +
-            `  promote engine ${(e / 1000).toFixed(2)}s   shell script ${(s / 1000).toFixed(2)}s   ratio ${(e / s).toFixed(1)}x`,
+        `\n${TARGETS} environments x ${APPS} applications, one repository, no gates:\n` +
+            `${show("a product's first release", first, rounds)}\n${show("its next release", next, rounds)}`,
     );
 }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { withDirLock } from "../dirLock";
+import * as fs from "fs";
+import { readOr, withDirLock } from "../dirLock";
 import { Repository, serialized } from "../git/repository";
 import { backoffMs } from "../git/retry";
 import { mergeFileChanges, planApplication } from "../promotion";
@@ -15,10 +16,20 @@ export const maxPushAttempts = 40;
 const pushBackoff = { baseMs: 50, maxMs: 5_000 };
 
 /**
+ * How long this process trusts its own view of a branch (its last fetch or push) for a first attempt, when no
+ * other process of this host pushed to it meanwhile. A view gone stale (another host pushed) only costs a
+ * rejected push, after which the branch is fetched: the push is the check.
+ */
+export const syncedWithinMs = 10_000;
+
+/**
  * `commit`: one commit per repository branch per environment, pushed to the applications' branch. A push
  * rejected because the branch moved is retried on the new tip (fetch, re-apply, push), so the other writer's
  * commit is kept. Nothing to change: Skipped, no empty commit. Re-running after a crash finds the commit this
  * release already pushed (by its trailers) instead of making another.
+ *
+ * Environments writing to one branch while a push is under way wait together, and go out in one push: each
+ * still gets its own commit (one on top of the other), pushed all at once or not at all.
  */
 export const commitAction = {
     kind: "commit",
@@ -29,49 +40,156 @@ export const commitAction = {
     },
     run(req: ActionRequest): Promise<ActionResult> {
         // Writers of one branch would only race each other's pushes: they take turns, within the provider
-        // process (environments of one release) and between processes of this host (releases of other
-        // products) through a lock beside the clone cache. Retries remain for writers on other hosts.
+        // process (environments of one release, several to a push) and between processes of this host
+        // (releases of other products) through a lock beside the clone cache. Retries remain for writers on
+        // other hosts.
         const dir = Repository.dirFor(req.cacheDir, req.repoURL);
         const key = `${dir}#${req.targetRevision}`;
         const lock = `${dir}.${req.targetRevision.replace(/[^A-Za-z0-9._-]/g, "_")}.push-lock`;
-        return serialized(key, () => withDirLock(lock, () => commitOnce(req)));
+        return new Promise<ActionResult>((resolve, reject) => {
+            const gathering = waiting.get(key);
+            if (gathering) {
+                gathering.push({ req, resolve, reject });
+                return;
+            }
+            const batch: Waiter[] = [{ req, resolve, reject }];
+            waiting.set(key, batch);
+            void serialized(key, async () => {
+                // From here on, newcomers gather for the next push.
+                waiting.delete(key);
+                try {
+                    await withDirLock(lock, () => commitBatch(batch, `${lock}.tip`));
+                } catch (e) {
+                    batch.forEach((w) => w.reject(e));
+                }
+            });
+        });
     },
 } satisfies PromotionAction;
 
-async function commitOnce(req: ActionRequest): Promise<ActionResult> {
-    for (let attempt = 1; ; attempt++) {
-        const { repo, branch, tip, plans, pending } = await planAgainstTip(req);
-        const results = plans.map((p) => ({ name: p.application, changes: p.changes }));
-        if (!pending) {
-            const existing = await repo.findCommit(branch, trailers(req));
-            if (!existing) {
-                return { status: "Skipped", branch, results, attempts: attempt - 1 };
-            }
-            // This release already pushed (an attempt that died before recording it): adopt that commit
-            // and report what it changed.
-            const parent = await repo.resolveCommit(`${existing}^`);
-            const adopted = parent
-                ? await Promise.all(
-                      req.applications.map((a) => planApplication(repo, parent, a, req.candidate)),
-                  )
-                : plans;
-            return {
-                status: "Succeeded",
-                branch,
-                commitSha: existing,
-                results: adopted.map((p) => ({ name: p.application, changes: p.changes })),
-                attempts: attempt - 1,
-            };
-        }
-        const sha = await repo.commit(tip!, mergeFileChanges(plans), commitMessage(req));
-        if ((await repo.push(sha, branch)) === "pushed") {
-            return { status: "Succeeded", branch, commitSha: sha, results, attempts: attempt };
-        }
-        if (attempt >= maxPushAttempts) {
+interface Waiter {
+    readonly req: ActionRequest;
+    readonly resolve: (r: ActionResult) => void;
+    readonly reject: (e: unknown) => void;
+}
+
+/** Per branch: the environments gathering for the next push (not started yet). */
+const waiting = new Map<string, Waiter[]>();
+
+/**
+ * The commits of a batch of environments (same repository and branch), the branch's lock held: each planned
+ * on top of the one before, all pushed at once. `tipFile` (beside the lock) holds the last commit any process
+ * of this host pushed to the branch: when this process's view already ends there, the first attempt needs no
+ * fetch. Every waiter is settled (resolved or rejected) before this returns.
+ */
+async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<void> {
+    const first = batch[0].req;
+    const lastPushed = readOr(tipFile, "").trim();
+    let open = [...batch];
+    for (let attempt = 1; open.length > 0; attempt++) {
+        const repo = await Repository.open(first.repoURL, first.cacheDir, first.credentials);
+        const branch = await repo.branchFor(first.targetRevision);
+        const known = attempt === 1 && lastPushed ? await repo.tip(branch) : undefined;
+        await repo.fetchIfStale(branch, known === lastPushed && known ? syncedWithinMs : 0);
+        const tip = await repo.tip(branch);
+        if (!tip) {
+            const names = batch.flatMap((w) => w.req.applications.map((a) => a.name));
             throw new Error(
-                `${req.repoURL} ${branch}: push rejected ${attempt} times (the branch keeps moving); retry the release`,
+                `${first.repoURL}: branch "${branch}" does not exist (targetRevision of ${names.join(", ")})`,
             );
+        }
+        let head = tip;
+        const made: { w: Waiter; sha: string; results: ActionResult["results"] }[] = [];
+        for (const w of open) {
+            try {
+                const plans = await Promise.all(
+                    w.req.applications.map((a) => planApplication(repo, head, a, w.req.candidate)),
+                );
+                const results = plans.map((p) => ({ name: p.application, changes: p.changes }));
+                if (!plans.some((p) => p.changes.length > 0)) {
+                    w.resolve(await unchanged(repo, branch, w.req, results, attempt - 1));
+                    continue;
+                }
+                head = await repo.commit(head, mergeFileChanges(plans), commitMessage(w.req));
+                made.push({ w, sha: head, results });
+            } catch (e) {
+                w.reject(e);
+            }
+        }
+        if (made.length === 0) {
+            return;
+        }
+        let pushed: "pushed" | "rejected";
+        try {
+            pushed = await repo.push(head, branch);
+        } catch (e) {
+            if (made.length === 1) {
+                made[0].w.reject(e);
+                return;
+            }
+            // Refused outright (a server hook, say), not because the branch moved: each environment is pushed
+            // alone, so only one the remote refuses fails.
+            for (const m of made) {
+                await commitBatch([m.w], tipFile).catch((err: unknown) => m.w.reject(err));
+            }
+            return;
+        }
+        if (pushed === "pushed") {
+            writeTip(tipFile, head);
+            made.forEach((m) =>
+                m.w.resolve({
+                    status: "Succeeded",
+                    branch,
+                    commitSha: m.sha,
+                    results: m.results,
+                    attempts: attempt,
+                }),
+            );
+            return;
+        }
+        open = made.map((m) => m.w);
+        if (attempt >= maxPushAttempts) {
+            const e = new Error(
+                `${first.repoURL} ${branch}: push rejected ${attempt} times (the branch keeps moving); retry the release`,
+            );
+            open.forEach((w) => w.reject(e));
+            return;
         }
         await sleep(backoffMs(attempt, pushBackoff));
     }
+}
+
+/**
+ * Nothing left to change for an environment: Skipped, or (when this release already pushed its commit, in an
+ * attempt that died before recording it) that commit adopted, with what it changed.
+ */
+async function unchanged(
+    repo: Repository,
+    branch: string,
+    req: ActionRequest,
+    results: ActionResult["results"],
+    attempts: number,
+): Promise<ActionResult> {
+    const existing = await repo.findCommit(branch, trailers(req));
+    if (!existing) {
+        return { status: "Skipped", branch, results, attempts };
+    }
+    const parent = await repo.resolveCommit(`${existing}^`);
+    const adopted = parent
+        ? await Promise.all(req.applications.map((a) => planApplication(repo, parent, a, req.candidate)))
+        : undefined;
+    return {
+        status: "Succeeded",
+        branch,
+        commitSha: existing,
+        results: adopted ? adopted.map((p) => ({ name: p.application, changes: p.changes })) : results,
+        attempts,
+    };
+}
+
+/** Records the commit this process just pushed (written aside and renamed: readers see all of it or none). */
+function writeTip(tipFile: string, sha: string): void {
+    const tmp = `${tipFile}.${process.pid}`;
+    fs.writeFileSync(tmp, `${sha}\n`);
+    fs.renameSync(tmp, tipFile);
 }

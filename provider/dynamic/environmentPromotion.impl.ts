@@ -14,7 +14,16 @@ export interface EnvironmentPromotionInputs extends Omit<ActionRequest, "credent
     readonly action: ActionKind;
 }
 
-export type EnvironmentPromotionOutputs = EnvironmentPromotionInputs & ActionResult;
+/**
+ * What the state keeps of a promotion: which release and environment, and what its action did. Not the inputs
+ * again (the state holds those beside it): every step of an update rewrites the whole state, so each resource's
+ * size is paid once per step of every resource.
+ */
+export type EnvironmentPromotionOutputs = Pick<EnvironmentPromotionInputs, "releaseId" | "environment"> &
+    ActionResult;
+
+/** How recent a fetch of the target branch (by this process) a diff reads instead of fetching again. */
+export const diffFreshWithinMs = 2_000;
 
 function request(inputs: EnvironmentPromotionInputs): ActionRequest {
     return { ...inputs, credentials: credentials(), scm: scmConfig() };
@@ -54,7 +63,12 @@ export async function diff(
         if (news.action === "none") {
             return { changes: newRelease };
         }
-        const plan = await actionFor(news.action).plan(request(news));
+        // The engine diffs resources one after another: one fetch serves the diffs of the next moments (a
+        // change made meanwhile is still found by the write, which plans again against the branch it pushes to).
+        const plan = await actionFor(news.action).plan({
+            ...request(news),
+            freshWithinMs: diffFreshWithinMs,
+        });
         if (plan.pending) {
             return { changes: true };
         }
@@ -70,7 +84,7 @@ export async function diff(
 
 async function apply(inputs: EnvironmentPromotionInputs): Promise<EnvironmentPromotionOutputs> {
     const result = await guarded(() => actionFor(inputs.action).run(request(inputs)));
-    return { ...inputs, ...result };
+    return { releaseId: inputs.releaseId, environment: inputs.environment, ...result };
 }
 
 export async function create(

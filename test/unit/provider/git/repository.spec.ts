@@ -157,4 +157,59 @@ describe("Repository", () => {
             assert.ok(fs.existsSync(liveTmp), "a live process's is not touched");
         });
     });
+
+    describe("commits written by this process", () => {
+        it("give the same trees and message as git's own commands, and fsck clean", async () => {
+            const dir = tempDir("repo-objects");
+            const origin = GitopsRepo.create(dir, "gitops", {
+                "apps/web/dev/values.yaml": "tag: 1\n",
+                "apps/web/prod/values.yaml": "tag: 1\n",
+                "apps/web-x/a.yaml": "a\n",
+                "apps/web.yaml": "w\n",
+                "only/one.yaml": "1\n",
+                "run.sh": "#!/bin/sh\n",
+                "top.txt": "t\n",
+            });
+            fs.chmodSync(path.join(origin.work, "run.sh"), 0o755);
+            gitSync(["commit", "--quiet", "-am", "executable"], origin.work);
+            gitSync(["push", "--quiet", "origin", "HEAD:main"], origin.work);
+            const repo = await Repository.open(origin.url, path.join(dir, "cache"));
+            await repo.fetch();
+            const parent = (await repo.tip("main"))!;
+            const cases: Record<string, string | null>[] = [
+                { "apps/web/prod/values.yaml": "tag: 2\n" },
+                { "apps/web/dev/values.yaml": "tag: 3\n", "apps/web/prod/values.yaml": "tag: 3\n" },
+                { "run.sh": "#!/bin/sh\necho\n", "top.txt": null },
+                // New entries among names that sort differently as trees and as files.
+                {
+                    "apps/web/new/values.yaml": "n\n",
+                    "apps/web-a.yaml": "x\n",
+                    "apps/web0": "0\n",
+                    "ü/ä.yaml": "u\n",
+                },
+                // The last file of a directory removed: the directory goes.
+                { "only/one.yaml": null },
+                {
+                    "apps/web/dev/values.yaml": null,
+                    "apps/web/prod/values.yaml": null,
+                    "apps/web-x/a.yaml": null,
+                },
+            ];
+            const message = "promote\n\nbody line\n\nPromotion-Release: r1\n";
+            for (const files of cases) {
+                const changes = new Map(
+                    Object.entries(files).map(([f, c]) => [f, c === null ? null : Buffer.from(c)] as const),
+                );
+                const ours = await repo.commit(parent, changes, message);
+                const theirs = await repo.commitWithIndex(parent, changes, message);
+                const tree = (sha: string) => gitSync(["rev-parse", `${sha}^{tree}`], repo.dir);
+                assert.strictEqual(tree(ours), tree(theirs), JSON.stringify(files));
+                const body = (sha: string) =>
+                    gitSync(["cat-file", "commit", sha], repo.dir).replace(/^(author|committer) .*$/gm, "$1");
+                assert.strictEqual(body(ours), body(theirs));
+                assert.strictEqual(gitSync(["rev-parse", `${ours}^`], repo.dir), parent);
+            }
+            gitSync(["fsck", "--strict", "--no-dangling"], repo.dir);
+        });
+    });
 });
