@@ -28,7 +28,7 @@ import { withLockRetry } from "./releaseStore";
 import type { Clock } from "./waits";
 import { EnvironmentWaits, realClock } from "./waits";
 import type { SoakDependency } from "./windows";
-import { openStack } from "./workspace";
+import { clearDeadLocks, openStack } from "./workspace";
 
 export { promoteProject, resourceGroups };
 
@@ -266,7 +266,13 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                 message: `release ${opts.releaseId} (${opts.flow})`,
                 ...(opts.updatePlan ? { plan: opts.updatePlan } : {}),
             });
-        await inlineUpdate(() => withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up())));
+        // A lock left by a `pulumi` killed mid-update on this host (before the release's record said Running,
+        // so no reader could tell it was dead) is cleared rather than waited out.
+        const clearDead = () =>
+            clearDeadLocks(opts.backendUrl, promoteProject, opts.product, () => Promise.resolve(stack));
+        await inlineUpdate(() =>
+            withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()), { clearDead }),
+        );
     } catch (e) {
         error = cleanError(e instanceof Error ? e.message : String(e));
     }

@@ -13,7 +13,7 @@ import type { EngineLocation } from "./engineLocator";
 import type { ReleaseRecord } from "./releaseRecord";
 import type { StoredResource } from "./stateBackend";
 import { readStackResources } from "./stateBackend";
-import { listStackNames, openStack } from "./workspace";
+import { clearDeadLocks, listStackNames, openStack } from "./workspace";
 
 export const recordsProject = "promotions-releases";
 const recordType = "promotions:index:ReleaseRecord";
@@ -65,15 +65,25 @@ class HoldResource extends pulumi.ComponentResource {
     }
 }
 
-/** Retries an update that found the stack locked by another writer (records are written in a second or two). */
-export async function withLockRetry<T>(fn: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
+/**
+ * Retries an update that found the stack locked by another writer (records are written in a second or two).
+ * `clearDead`, when given, is asked each time first: it removes a lock whose `pulumi` process is known dead
+ * (a process killed mid-update leaves its lock behind), so the retry goes straight through.
+ */
+export async function withLockRetry<T>(
+    fn: () => Promise<T>,
+    o: { readonly timeoutMs?: number; readonly clearDead?: () => Promise<boolean> } = {},
+): Promise<T> {
+    const deadline = Date.now() + (o.timeoutMs ?? 180_000);
     for (let attempt = 1; ; attempt++) {
         try {
             return await fn();
         } catch (e) {
             if (!(e instanceof ConcurrentUpdateError) || Date.now() > deadline) {
                 throw e;
+            }
+            if (await o.clearDead?.().catch(() => false)) {
+                continue;
             }
             await new Promise((r) => setTimeout(r, Math.min(2000, 150 * attempt) + Math.random() * 250));
         }
@@ -103,6 +113,10 @@ export class ReleaseStore {
         });
         return this.stack;
     }
+
+    /** Clears a lock a killed `pulumi` of this host left on the product's records stack (see withLockRetry). */
+    private readonly clearDead = () =>
+        clearDeadLocks(this.opts.backendUrl, recordsProject, this.opts.product, () => this.open());
 
     private urn(id: string): string {
         return `urn:pulumi:${this.opts.product}::${recordsProject}::${recordType}::${id}`;
@@ -175,14 +189,16 @@ export class ReleaseStore {
 
     private async putHere(record: ReleaseRecord): Promise<void> {
         const stack = await this.open();
-        await withLockRetry(() =>
-            stack.up({
-                program: async () => {
-                    new ReleaseRecordResource(record.id, { record });
-                    return { latest: record };
-                },
-                target: [this.urn(record.id)],
-            }),
+        await withLockRetry(
+            () =>
+                stack.up({
+                    program: async () => {
+                        new ReleaseRecordResource(record.id, { record });
+                        return { latest: record };
+                    },
+                    target: [this.urn(record.id)],
+                }),
+            { clearDead: this.clearDead },
         );
         if (finalReleaseStatuses.has(record.status)) {
             await this.archive();
@@ -227,11 +243,13 @@ export class ReleaseStore {
         const stack = await this.open();
         const latest = (await this.live())[0];
         // A targeted update deletes the targeted resources the program no longer declares.
-        await withLockRetry(() =>
-            stack.up({
-                program: async () => (latest ? { latest } : {}),
-                target: moving.map((r) => this.urn(r.id)),
-            }),
+        await withLockRetry(
+            () =>
+                stack.up({
+                    program: async () => (latest ? { latest } : {}),
+                    target: moving.map((r) => this.urn(r.id)),
+                }),
+            { clearDead: this.clearDead },
         );
     }
 
@@ -240,14 +258,16 @@ export class ReleaseStore {
         const name = `cursor.${application}`;
         // The stack outputs keep carrying the latest release.
         const latest = (await this.live())[0];
-        await withLockRetry(() =>
-            stack.up({
-                program: async () => {
-                    new WatchCursorResource(name, { sha });
-                    return latest ? { latest } : {};
-                },
-                target: [`urn:pulumi:${this.opts.product}::${recordsProject}::${cursorType}::${name}`],
-            }),
+        await withLockRetry(
+            () =>
+                stack.up({
+                    program: async () => {
+                        new WatchCursorResource(name, { sha });
+                        return latest ? { latest } : {};
+                    },
+                    target: [`urn:pulumi:${this.opts.product}::${recordsProject}::${cursorType}::${name}`],
+                }),
+            { clearDead: this.clearDead },
         );
     }
 
@@ -255,14 +275,16 @@ export class ReleaseStore {
         const stack = await this.open();
         const name = `hold.${hold.environment}`;
         const latest = (await this.live())[0];
-        await withLockRetry(() =>
-            stack.up({
-                program: async () => {
-                    new HoldResource(name, { hold });
-                    return latest ? { latest } : {};
-                },
-                target: [`urn:pulumi:${this.opts.product}::${recordsProject}::${holdType}::${name}`],
-            }),
+        await withLockRetry(
+            () =>
+                stack.up({
+                    program: async () => {
+                        new HoldResource(name, { hold });
+                        return latest ? { latest } : {};
+                    },
+                    target: [`urn:pulumi:${this.opts.product}::${recordsProject}::${holdType}::${name}`],
+                }),
+            { clearDead: this.clearDead },
         );
     }
 

@@ -182,6 +182,39 @@ async function checkpoint(
     return undefined;
 }
 
+/** An update's lock on a stack, as the DIY backend writes it (`.pulumi/locks/organization/<project>/<stack>/`). */
+export interface StackLock {
+    /** The `pulumi` process holding it, on `hostname`. */
+    readonly pid: number;
+    readonly hostname: string;
+    readonly timestamp?: string;
+}
+
+/** The locks on a stack, or undefined (a backend we do not read). */
+export async function stackLocks(
+    backendUrl: string,
+    project: string,
+    stack: string,
+): Promise<StackLock[] | undefined> {
+    const objects = backendObjects(backendUrl);
+    try {
+        if (objects === undefined || (await stacksDir(objects)) === undefined) {
+            return undefined;
+        }
+        const keys = await objects.list(`.pulumi/locks/organization/${project}/${stack}/`);
+        const locks: StackLock[] = [];
+        for (const key of keys.filter((k) => k.endsWith(".json"))) {
+            const text = (await objects.get(key))?.toString("utf8");
+            if (text !== undefined) {
+                locks.push(JSON.parse(text) as StackLock);
+            }
+        }
+        return locks;
+    } catch {
+        return undefined;
+    }
+}
+
 /** Whether the backend shows the stack, or `unknown` (a backend or layout we do not read: ask the engine). */
 export async function stackSeen(
     backendUrl: string,

@@ -1,5 +1,6 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,8 +14,15 @@ import {
 } from "@pulumi/pulumi/automation";
 import type { EngineLocation } from "./engineLocator";
 import { enginePath, packageRoot } from "./engineLocator";
-import { readOr, withDirLock } from "../provider/dirLock";
-import { displayBackendUrl, fileUrlPath, stackSeen, storedStackNames, urlPassword } from "./stateBackend";
+import { processAlive, readOr, withDirLock } from "../provider/dirLock";
+import {
+    displayBackendUrl,
+    fileUrlPath,
+    stackLocks,
+    stackSeen,
+    storedStackNames,
+    urlPassword,
+} from "./stateBackend";
 
 /** How to reach one stack of an inline program. */
 export interface StackOptions {
@@ -145,6 +153,29 @@ export async function listStackNames(
     }
     const stacks = await (await open()).workspace.listStacks();
     return stacks.map((s) => s.name.split("/").pop() ?? s.name);
+}
+
+/**
+ * Removes the lock a `pulumi` process of this host left on the stack when it was killed mid-update (its
+ * `pulumi cancel`), and says whether it did. Locks held by live processes, or by another host's (whose
+ * processes cannot be seen from here), are left alone.
+ */
+export async function clearDeadLocks(
+    backendUrl: string,
+    project: string,
+    stackName: string,
+    stack: () => Promise<Stack>,
+): Promise<boolean> {
+    const locks = await stackLocks(backendUrl, project, stackName);
+    if (
+        !locks ||
+        locks.length === 0 ||
+        !locks.every((l) => l.hostname === os.hostname() && !processAlive(l.pid))
+    ) {
+        return false;
+    }
+    await (await stack()).cancel();
+    return true;
 }
 
 /** Runs `fn` again (up to 5 times, with jitter) when opening a stack raced another process. */
