@@ -127,8 +127,15 @@ function realDeps(settings: CliSettings, io: Terminal): CliDeps {
         clock: { now: () => Date.now() },
         stopSignal: once(() => {
             const controller = new AbortController();
-            for (const sig of ["SIGINT", "SIGTERM"] as const) {
-                process.once(sig, () => controller.abort());
+            // `on`, not `once`: the Automation API's child-process cleanup (signal-exit) re-raises a signal
+            // when its own listeners are the only ones left, which a `once` listener, removed as it runs,
+            // would leave them; the process then died of the signal instead of finishing its poll. A second
+            // signal ends the process at once.
+            for (const [sig, code] of [
+                ["SIGINT", 130],
+                ["SIGTERM", 143],
+            ] as const) {
+                process.on(sig, () => (controller.signal.aborted ? process.exit(code) : controller.abort()));
             }
             return controller.signal;
         }),
