@@ -25,6 +25,8 @@ const recordType = "promotions:index:ReleaseRecord";
  * releases already stored (the backend keeps a copy of every checkpoint in its history and backups).
  */
 export const liveFinishedMax = 60;
+/** How old a lock on a records stack must be to be taken for one a killed writer left, whatever its host. */
+export const recordsLockStaleMs = 45_000;
 export const pageSize = 50;
 
 /** One release in the records stack: a component whose outputs are the record. */
@@ -114,9 +116,15 @@ export class ReleaseStore {
         return this.stack;
     }
 
-    /** Clears a lock a killed `pulumi` of this host left on the product's records stack (see withLockRetry). */
+    /**
+     * Clears a lock a killed `pulumi` left on the product's records stack (see withLockRetry): of this host,
+     * once its process is gone; of another host, once older than {@link recordsLockStaleMs} (a record write
+     * takes a second or two, five at 2,000 applications).
+     */
     private readonly clearDead = () =>
-        clearDeadLocks(this.opts.backendUrl, recordsProject, this.opts.product, () => this.open());
+        clearDeadLocks(this.opts.backendUrl, recordsProject, this.opts.product, () => this.open(), {
+            staleAfterMs: recordsLockStaleMs,
+        });
 
     private urn(id: string): string {
         return `urn:pulumi:${this.opts.product}::${recordsProject}::${recordType}::${id}`;

@@ -23,6 +23,7 @@ import {
     storedStackNames,
     urlPassword,
 } from "./stateBackend";
+import type { StackLock } from "./stateBackend";
 
 /** How to reach one stack of an inline program. */
 export interface StackOptions {
@@ -156,22 +157,23 @@ export async function listStackNames(
 }
 
 /**
- * Removes the lock a `pulumi` process of this host left on the stack when it was killed mid-update (its
- * `pulumi cancel`), and says whether it did. Locks held by live processes, or by another host's (whose
- * processes cannot be seen from here), are left alone.
+ * Removes the lock a `pulumi` process left on the stack when it was killed mid-update (its `pulumi cancel`),
+ * and says whether it did: a lock of this host whose process is gone, or, where the stack's updates are
+ * known to be short (`staleAfterMs`), one older than that from any host (another host's processes cannot be
+ * seen from here). Other locks are left alone.
  */
 export async function clearDeadLocks(
     backendUrl: string,
     project: string,
     stackName: string,
     stack: () => Promise<Stack>,
+    o: { readonly staleAfterMs?: number } = {},
 ): Promise<boolean> {
     const locks = await stackLocks(backendUrl, project, stackName);
-    if (
-        !locks ||
-        locks.length === 0 ||
-        !locks.every((l) => l.hostname === os.hostname() && !processAlive(l.pid))
-    ) {
+    const dead = (l: StackLock) =>
+        (l.hostname === os.hostname() && !processAlive(l.pid)) ||
+        (o.staleAfterMs !== undefined && Date.now() - Date.parse(l.timestamp ?? "") > o.staleAfterMs);
+    if (!locks || locks.length === 0 || !locks.every(dead)) {
         return false;
     }
     await (await stack()).cancel();
