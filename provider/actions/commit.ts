@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as fs from "fs";
+import { EnvironmentError } from "../../model/errors";
 import { readOr, withDirLock } from "../dirLock";
 import { Repository, serialized } from "../git/repository";
 import { backoffMs } from "../git/retry";
@@ -94,8 +95,9 @@ async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<v
         const tip = await repo.tip(branch);
         if (!tip) {
             const names = batch.flatMap((w) => w.req.applications.map((a) => a.name));
-            throw new Error(
-                `${first.repoURL}: branch "${branch}" does not exist (targetRevision of ${names.join(", ")})`,
+            throw new EnvironmentError(
+                `${first.repoURL}: branch "${branch}" does not exist (targetRevision of ${names.join(", ")}): create it, or fix targetRevision`,
+                { entity: `Application "${names[0]}"`, path: "targetRevision" },
             );
         }
         let head = tip;
