@@ -285,7 +285,11 @@ export class TriggerWatcher {
                         const outcomes = await this.pollOnce();
                         o.onOutcomes?.(outcomes);
                     } catch (e) {
-                        (o.onError ?? ((err) => this.opts.log?.(`poll failed: ${messageOf(err)}`)))(e);
+                        // A poll cut short by the stop (its `pulumi` interrupted) is not a failure to report:
+                        // what it did not finish, the next start reads again (a commit is released once).
+                        if (!signal.aborted) {
+                            (o.onError ?? ((err) => this.opts.log?.(`poll failed: ${messageOf(err)}`)))(e);
+                        }
                     }
                     o.onPolled?.();
                 }
