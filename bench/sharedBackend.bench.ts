@@ -11,16 +11,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { Definitions } from "../components/catalog";
 import type { ReleaseRecord } from "../engine/releaseRecord";
 import { runCli, startCli } from "../test/support/cli";
-import { GitopsRepo, helmApp } from "../test/support/gitops";
 import { startPostgres } from "../test/support/postgres";
-import { scenarioDefinitions, writeConfigModule } from "../test/support/scenario";
+import { productsInOneRepository, writeConfigModule } from "../test/support/scenario";
 import { median } from "./support";
 
 const products = ["web", "api", "worker"];
-const envs = ["dev", "qa", "prod"];
 
 interface Round {
     readonly ms: number;
@@ -33,33 +30,7 @@ interface Round {
 async function round(stateUrl: string): Promise<Round> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p8-"));
     try {
-        const files: Record<string, string> = {};
-        for (const p of products) {
-            for (const env of envs) {
-                for (const [file, content] of Object.entries(helmApp(p, env))) {
-                    files[`apps/${p}/${env}/${file}`] = content;
-                }
-            }
-        }
-        const repo = GitopsRepo.create(dir, "gitops", files);
-        const each = products.map((product) =>
-            scenarioDefinitions({
-                product,
-                repoURL: repo.url,
-                environments: envs.map((name) => ({ name })),
-                flows: [
-                    {
-                        name: "seq",
-                        triggerEnvironment: "dev",
-                        steps: [
-                            { environment: "qa", dependsOn: ["dev"] },
-                            { environment: "prod", dependsOn: ["qa"] },
-                        ],
-                    },
-                ],
-            }),
-        );
-        const defs: Definitions = { ...each[0], products: each.flatMap((d) => d.products ?? []) };
+        const { repo, defs } = productsInOneRepository(dir, products);
         const config = writeConfigModule(dir, defs);
         const runner = (n: number) => ({
             args: ["--config", config, "--state", stateUrl],

@@ -6,8 +6,7 @@ import { formatIssue } from "../../components/issues";
 import type { PromoteEngineOptions } from "../../engine/promoteEngine";
 import { PromoteEngine } from "../../engine/promoteEngine";
 import { testEngine, testPassphrase } from "./engine";
-import type { GitopsRepo } from "./gitops";
-import { gitopsRepoFor } from "./gitops";
+import { GitopsRepo, gitopsRepoFor, helmApp } from "./gitops";
 
 /** The template every scenario uses: image and version values, never the environment-specific ones. */
 export const helmTemplate = {
@@ -51,6 +50,45 @@ export function scenarioDefinitions(opts: ScenarioOptions): Definitions {
         promotionPolicies: opts.policies,
         promotionWorkflows: opts.workflows,
     };
+}
+
+/**
+ * Several products, each with an application per environment (`apps/<product>/<env>`) in one repository,
+ * released by one flow `seq`: dev → qa → prod. Returns the repository and the definitions (add policies and
+ * workflows to taste).
+ */
+export function productsInOneRepository(
+    dir: string,
+    products: readonly string[],
+): { repo: GitopsRepo; defs: Definitions } {
+    const envs = ["dev", "qa", "prod"];
+    const files: Record<string, string> = {};
+    for (const p of products) {
+        for (const env of envs) {
+            for (const [file, content] of Object.entries(helmApp(p, env))) {
+                files[`apps/${p}/${env}/${file}`] = content;
+            }
+        }
+    }
+    const repo = GitopsRepo.create(dir, "gitops", files);
+    const each = products.map((product) =>
+        scenarioDefinitions({
+            product,
+            repoURL: repo.url,
+            environments: envs.map((name) => ({ name })),
+            flows: [
+                {
+                    name: "seq",
+                    triggerEnvironment: "dev",
+                    steps: [
+                        { environment: "qa", dependsOn: ["dev"] },
+                        { environment: "prod", dependsOn: ["qa"] },
+                    ],
+                },
+            ],
+        }),
+    );
+    return { repo, defs: { ...each[0], products: each.flatMap((d) => d.products ?? []) } };
 }
 
 /** The validated catalog of {@link scenarioDefinitions}. */

@@ -3,12 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Definitions } from "../../../components/catalog";
 import { buildCatalog } from "../../../components/catalog";
-import { GitopsRepo, helmApp } from "../../support/gitops";
-import { scenarioDefinitions, testPromoteEngine } from "../../support/scenario";
+import { productsInOneRepository, testPromoteEngine } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const products = ["web", "api", "worker"];
-const envs = ["dev", "qa", "prod"];
 
 /**
  * One process (as `promote serve` is) running releases of several products at once: each release's update is
@@ -20,37 +18,11 @@ describe("releases of several products at once in one process", function () {
 
     it("each product's update registers its own resources and records; every commit lands once", async () => {
         const dir = tempDir("in-process");
-        const files: Record<string, string> = {};
-        for (const p of products) {
-            for (const env of envs) {
-                for (const [file, content] of Object.entries(helmApp(p, env))) {
-                    files[`apps/${p}/${env}/${file}`] = content;
-                }
-            }
-        }
-        const repo = GitopsRepo.create(dir, "gitops", files);
+        const { repo, defs: base } = productsInOneRepository(dir, products);
         const marks = path.join(dir, "marks");
         fs.writeFileSync(marks, "");
-        const each = products.map((product) =>
-            scenarioDefinitions({
-                product,
-                repoURL: repo.url,
-                environments: envs.map((name) => ({ name })),
-                flows: [
-                    {
-                        name: "seq",
-                        triggerEnvironment: "dev",
-                        steps: [
-                            { environment: "qa", dependsOn: ["dev"] },
-                            { environment: "prod", dependsOn: ["qa"] },
-                        ],
-                    },
-                ],
-            }),
-        );
         const defs: Definitions = {
-            ...each[0],
-            products: each.flatMap((d) => d.products ?? []),
+            ...base,
             // Every environment has a pre- and a post-action gate of a second: hooks of three updates overlap.
             promotionPolicies: [
                 {

@@ -8,14 +8,13 @@ import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { readStackResources, stackSeen, storedStackNames } from "../../../engine/stateBackend";
 import { runCli, startCli } from "../../support/cli";
 import { testEngine } from "../../support/engine";
-import { GitopsRepo, helmApp } from "../../support/gitops";
+import type { GitopsRepo } from "../../support/gitops";
 import type { PostgresServer } from "../../support/postgres";
 import { startPostgres } from "../../support/postgres";
-import { scenarioDefinitions, writeConfigModule } from "../../support/scenario";
+import { productsInOneRepository, writeConfigModule } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const products = ["web", "api", "worker"] as const;
-const envs = ["dev", "qa", "prod"];
 const passphrase = "postgres-backend-test-passphrase";
 const password = "pg-url-password-4f1c9e";
 
@@ -24,38 +23,11 @@ const password = "pg-url-password-4f1c9e";
  * release can be caught, and killed, while it runs).
  */
 function setup(dir: string, stateUrl: string) {
-    const files: Record<string, string> = {};
-    for (const p of products) {
-        for (const env of envs) {
-            for (const [file, content] of Object.entries(helmApp(p, env))) {
-                files[`apps/${p}/${env}/${file}`] = content;
-            }
-        }
-    }
-    const repo = GitopsRepo.create(dir, "gitops", files);
-    const flows: Definitions["promotionFlows"] = [
-        {
-            name: "seq",
-            triggerEnvironment: "dev",
-            steps: [
-                { environment: "qa", dependsOn: ["dev"] },
-                { environment: "prod", dependsOn: ["qa"] },
-            ],
-        },
-    ];
-    const each = products.map((product) =>
-        scenarioDefinitions({
-            product,
-            repoURL: repo.url,
-            environments: envs.map((name) => ({ name })),
-            flows,
-        }),
-    );
+    const { repo, defs: base } = productsInOneRepository(dir, products);
     const marks = path.join(dir, "marks");
     fs.writeFileSync(marks, "");
     const defs: Definitions = {
-        ...each[0],
-        products: each.flatMap((d) => d.products ?? []),
+        ...base,
         promotionPolicies: [
             {
                 name: "web-prod-gate",
@@ -300,7 +272,7 @@ describe("a PostgreSQL state backend shared by several runners", function () {
                     "--as",
                     `runner-${n}`,
                 ],
-                { env: { ...r.env, PROMOTIONS_HEARTBEAT_SECONDS: "1" }, bin: "unshare" },
+                { env: { ...r.env, PROMOTIONS_HEARTBEAT_SECONDS: "2" }, bin: "unshare" },
             );
         };
         setVersion("web", "5.0.0");
@@ -320,23 +292,26 @@ describe("a PostgreSQL state backend shared by several runners", function () {
         };
         const first = await show();
         assert.strictEqual(first.owner?.host, "host-a");
-        assert.strictEqual(first.owner?.heartbeatMs, 1000);
-        await new Promise((r) => setTimeout(r, 2500));
-        const later = await show();
-        assert.ok(
-            Date.parse(later.heartbeatAt ?? "") > Date.parse(first.heartbeatAt ?? first.startedAt ?? ""),
-            `the running release beats: ${first.heartbeatAt} then ${later.heartbeatAt}`,
-        );
-        // Alive: another host's retry is refused.
+        assert.strictEqual(first.owner?.heartbeatMs, 2000);
+        // The running release beats (each beat is a record write: a second or more on a loaded machine).
+        const since = Date.parse(first.heartbeatAt ?? first.startedAt ?? "");
+        let later = first;
+        for (const until = Date.now() + 60_000; Date.parse(later.heartbeatAt ?? "") <= since;) {
+            assert.ok(Date.now() < until, `no heartbeat after ${first.heartbeatAt}`);
+            await new Promise((r) => setTimeout(r, 250));
+            later = await show();
+        }
+        // Alive (it just beat): another host's retry is refused.
         const early = await onHost("host-b", 2, ["retry", id]).done;
         assert.strictEqual(early.code, 2, early.stdout + early.stderr);
         assert.match(early.stderr, /is Running: only Failed or Terminated releases can be retried/);
 
-        // host-a is lost; once six beats are missed, host-b takes the release over.
+        // host-a is lost; once six beats (12 s) are missed, host-b takes the release over.
         a.killGroup();
         await a.done;
         fs.writeFileSync(path.join(dir, "pause"), "0");
-        await new Promise((r) => setTimeout(r, 7000));
+        const last = Date.parse((await show()).heartbeatAt ?? "");
+        await new Promise((r) => setTimeout(r, Math.max(0, last + 12_500 - Date.now())));
         const taken = await onHost("host-b", 2, ["retry", id, "--json"]).done;
         assert.strictEqual(taken.code, 0, taken.stdout + taken.stderr);
         const done = record(taken.stdout);
