@@ -16,7 +16,7 @@ export interface PostgresServer {
     /** A backend URL for Pulumi (`postgres://…/<database>?sslmode=disable`). */
     readonly url: string;
     readonly port: number;
-    /** Runs SQL through psql-free means: the `pg` client. */
+    /** Runs SQL on the database (through the `pg` client; no psql needed). */
     query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
     /** Creates another database, returning its backend URL. */
     createDatabase(name: string): Promise<string>;
