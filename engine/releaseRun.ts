@@ -192,8 +192,10 @@ class LiveRecord {
             if (current?.status === "Terminating" || this.shown !== key) {
                 return;
             }
-            // Decisions on an approval are written beside this process's writes: keep those made meanwhile.
-            const kept = keepDecisions(snapshot, current);
+            // Decisions on an approval are written beside this process's writes: keep those made meanwhile. The
+            // write is a sign of life too: it carries a fresh heartbeat (a snapshot without one would leave
+            // other hosts judging the release by its start).
+            const kept = { ...keepDecisions(snapshot, current), heartbeatAt: now() };
             this.ctx.onProgress?.({ type: "release", release: kept });
             await this.ctx.store.put(kept).catch(() => undefined);
             await this.warn(this.ctx.commitStatus?.(snapshot));

@@ -296,7 +296,8 @@ describe("a PostgreSQL state backend shared by several runners", function () {
         // The running release beats (each beat is a record write: a second or more on a loaded machine).
         const since = Date.parse(first.heartbeatAt ?? first.startedAt ?? "");
         let later = first;
-        for (const until = Date.now() + 60_000; Date.parse(later.heartbeatAt ?? "") <= since;) {
+        const beaten = (r: ReleaseRecord) => r.heartbeatAt !== undefined && Date.parse(r.heartbeatAt) > since;
+        for (const until = Date.now() + 60_000; !beaten(later);) {
             assert.ok(Date.now() < until, `no heartbeat after ${first.heartbeatAt}`);
             await new Promise((r) => setTimeout(r, 250));
             later = await show();
@@ -310,7 +311,9 @@ describe("a PostgreSQL state backend shared by several runners", function () {
         a.killGroup();
         await a.done;
         fs.writeFileSync(path.join(dir, "pause"), "0");
-        const last = Date.parse((await show()).heartbeatAt ?? "");
+        const lastBeat = (await show()).heartbeatAt;
+        assert.ok(lastBeat, "every write of a running release carries its heartbeat");
+        const last = Date.parse(lastBeat);
         await new Promise((r) => setTimeout(r, Math.max(0, last + 12_500 - Date.now())));
         const taken = await onHost("host-b", 2, ["retry", id, "--json"]).done;
         assert.strictEqual(taken.code, 0, taken.stdout + taken.stderr);
