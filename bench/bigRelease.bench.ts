@@ -64,8 +64,8 @@ function trigger(dir: string, bare: string, shape: FanOut): Promise<Run> {
                 "--json",
             ],
             {
+                // The user's environment, as a user runs the CLI (gitEnv is it, with a fixed git identity).
                 env: {
-                    ...process.env,
                     ...gitEnv,
                     PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
                     PULUMI_CONFIG_PASSPHRASE: "bench-passphrase",

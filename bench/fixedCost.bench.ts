@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { git, gitEnv, median } from "./support";
+import { git, gitEnv, median, writeWebToProdConfig } from "./support";
 import { locateEngine, packageRoot } from "../engine/engineLocator";
 
 const values = (env: string, tag: string) =>
@@ -178,36 +178,7 @@ async function main(): Promise<void> {
             const dir = path.join(root, "engine");
             fs.mkdirSync(dir);
             const bare = makeRepo(dir, tag);
-            const config = path.join(dir, "definitions.js");
-            fs.writeFileSync(
-                config,
-                `module.exports = ${JSON.stringify({
-                    environments: [{ name: "dev" }, { name: "prod" }],
-                    products: [
-                        {
-                            name: "web",
-                            promotionTemplate: {
-                                promotion: { "values.yaml": { jsonPaths: ["$.image.tag"] } },
-                            },
-                            promotionFlows: [{ name: "to-prod" }],
-                            applications: ["dev", "prod"].map((env) => ({
-                                name: `web-${env}`,
-                                environment: env,
-                                repoURL: `file://${bare}`,
-                                path: `apps/web/${env}`,
-                                targetRevision: "main",
-                            })),
-                        },
-                    ],
-                    promotionFlows: [
-                        {
-                            name: "to-prod",
-                            triggerEnvironment: "dev",
-                            steps: [{ environment: "prod", dependsOn: ["dev"] }],
-                        },
-                    ],
-                })};\n`,
-            );
+            const config = writeWebToProdConfig(dir, `file://${bare}`);
             const log = path.join(root, "pulumi.log");
             const env = cliEnv(await countingEngine(path.join(root, "cache"), log), dir);
             const trigger = (): { ms: number; invocations: Invocation[] } => {

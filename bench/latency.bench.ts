@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { setTimeout as sleep } from "timers/promises";
-import { git, gitEnv, median } from "./support";
+import { git, gitEnv, median, writeWebToProdConfig } from "./support";
 import { packageRoot } from "../engine/engineLocator";
 
 const secret = "bench-webhook-secret-value";
@@ -48,35 +48,7 @@ function makeRepo(dir: string): Repo {
 }
 
 function writeConfig(repo: Repo): string {
-    const config = path.join(repo.dir, "definitions.js");
-    fs.writeFileSync(
-        config,
-        `module.exports = ${JSON.stringify({
-            environments: [{ name: "dev" }, { name: "prod" }],
-            products: [
-                {
-                    name: "web",
-                    promotionTemplate: { promotion: { "values.yaml": { jsonPaths: ["$.image.tag"] } } },
-                    promotionFlows: [{ name: "to-prod" }],
-                    applications: ["dev", "prod"].map((env) => ({
-                        name: `web-${env}`,
-                        environment: env,
-                        repoURL: `file://${repo.bare}`,
-                        path: `apps/web/${env}`,
-                        targetRevision: "main",
-                    })),
-                },
-            ],
-            promotionFlows: [
-                {
-                    name: "to-prod",
-                    triggerEnvironment: "dev",
-                    steps: [{ environment: "prod", dependsOn: ["dev"] }],
-                },
-            ],
-        })};\n`,
-    );
-    return config;
+    return writeWebToProdConfig(repo.dir, `file://${repo.bare}`);
 }
 
 /** The branch's tip as the bare repository has it (its loose ref, as pushes write it). */

@@ -10,7 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { median } from "./support";
+import { median, writeWebToProdConfig } from "./support";
 import { locateEngine, packageRoot } from "../engine/engineLocator";
 import type { ReleaseRecord } from "../engine/releaseRecord";
 import { pageName, pageSize, recordsProject, ReleaseStore } from "../engine/releaseStore";
@@ -155,34 +155,7 @@ async function measure(stored: number): Promise<Row> {
             await store.put(record(stored + 20 + n));
         }
 
-        const config = path.join(dir, "definitions.js");
-        fs.writeFileSync(
-            config,
-            `module.exports = ${JSON.stringify({
-                environments: [{ name: "dev" }, { name: "prod" }],
-                products: [
-                    {
-                        name: "web",
-                        promotionTemplate: { promotion: { "values.yaml": { jsonPaths: ["$.image.tag"] } } },
-                        promotionFlows: [{ name: "to-prod" }],
-                        applications: ["dev", "prod"].map((env) => ({
-                            name: `web-${env}`,
-                            environment: env,
-                            repoURL: `file://${dir}/gitops.git`,
-                            path: `apps/web/${env}`,
-                            targetRevision: "main",
-                        })),
-                    },
-                ],
-                promotionFlows: [
-                    {
-                        name: "to-prod",
-                        triggerEnvironment: "dev",
-                        steps: [{ environment: "prod", dependsOn: ["dev"] }],
-                    },
-                ],
-            })};\n`,
-        );
+        const config = writeWebToProdConfig(dir, `file://${dir}/gitops.git`);
         const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: passphrase, NO_COLOR: "1" };
         const promote = path.join(packageRoot, "bin", "promote");
         const args = [

@@ -178,3 +178,37 @@ export function sampleTreeMemory(root: number, everyMs = 100): () => { peak: num
         return { peak, top: top.sort((a, b) => b.rss - a.rss) };
     };
 }
+
+/**
+ * Writes `<dir>/definitions.js`: one product `web` whose values.yaml image tag is promoted from dev to prod by
+ * the flow `to-prod`, its applications in `repoURL` (`apps/web/<env>`). Returns the file's path.
+ */
+export function writeWebToProdConfig(dir: string, repoURL: string): string {
+    const config = path.join(dir, "definitions.js");
+    const definitions = {
+        environments: [{ name: "dev" }, { name: "prod" }],
+        products: [
+            {
+                name: "web",
+                promotionTemplate: { promotion: { "values.yaml": { jsonPaths: ["$.image.tag"] } } },
+                promotionFlows: [{ name: "to-prod" }],
+                applications: ["dev", "prod"].map((env) => ({
+                    name: `web-${env}`,
+                    environment: env,
+                    repoURL,
+                    path: `apps/web/${env}`,
+                    targetRevision: "main",
+                })),
+            },
+        ],
+        promotionFlows: [
+            {
+                name: "to-prod",
+                triggerEnvironment: "dev",
+                steps: [{ environment: "prod", dependsOn: ["dev"] }],
+            },
+        ],
+    };
+    fs.writeFileSync(config, `module.exports = ${JSON.stringify(definitions)};\n`);
+    return config;
+}
