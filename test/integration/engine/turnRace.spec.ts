@@ -7,6 +7,27 @@ import { gitopsRepoFor } from "../../support/gitops";
 import { scenario, testPromoteEngine } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
+/** dev → prod for `web`, a new version in dev, and an engine that keeps its progress events. */
+async function setup(dir: string) {
+    const repo = gitopsRepoFor(dir, "web", ["dev", "prod"]);
+    const catalog = scenario({
+        product: "web",
+        repoURL: repo.url,
+        environments: [{ name: "dev" }, { name: "prod" }],
+        flows: [
+            {
+                name: "to-prod",
+                triggerEnvironment: "dev",
+                steps: [{ environment: "prod", dependsOn: ["dev"] }],
+            },
+        ],
+    });
+    const events: ProgressEvent[] = [];
+    const engine = await testPromoteEngine(dir, catalog, { onProgress: (e) => events.push(e) });
+    repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "2.0.0"'));
+    return { repo, engine, events };
+}
+
 /**
  * The Running record is written while the promote stack's update starts; the update's program runs only once
  * the record is durable and the turn checked after it is the release's. Here the check finds a rival once
@@ -18,22 +39,7 @@ describe("a release whose Running record is written while its update starts", fu
 
     it("finding a rival right after that write, steps back to Queued before its program runs, then runs once: one commit", async () => {
         const dir = tempDir("turn-race");
-        const repo = gitopsRepoFor(dir, "web", ["dev", "prod"]);
-        const catalog = scenario({
-            product: "web",
-            repoURL: repo.url,
-            environments: [{ name: "dev" }, { name: "prod" }],
-            flows: [
-                {
-                    name: "to-prod",
-                    triggerEnvironment: "dev",
-                    steps: [{ environment: "prod", dependsOn: ["dev"] }],
-                },
-            ],
-        });
-        const events: ProgressEvent[] = [];
-        const engine = await testPromoteEngine(dir, catalog, { onProgress: (e) => events.push(e) });
-        repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "2.0.0"'));
+        const { repo, engine, events } = await setup(dir);
         const commitsBefore = repo.log().length;
 
         const rivalAhead = ReleaseQueue.prototype.rivalAhead;
@@ -67,22 +73,7 @@ describe("a release whose Running record is written while its update starts", fu
 
     it("whose Running record cannot be written fails without running its program: no commit", async () => {
         const dir = tempDir("turn-unwritten");
-        const repo = gitopsRepoFor(dir, "web", ["dev", "prod"]);
-        const catalog = scenario({
-            product: "web",
-            repoURL: repo.url,
-            environments: [{ name: "dev" }, { name: "prod" }],
-            flows: [
-                {
-                    name: "to-prod",
-                    triggerEnvironment: "dev",
-                    steps: [{ environment: "prod", dependsOn: ["dev"] }],
-                },
-            ],
-        });
-        const events: ProgressEvent[] = [];
-        const engine = await testPromoteEngine(dir, catalog, { onProgress: (e) => events.push(e) });
-        repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "2.0.0"'));
+        const { repo, engine, events } = await setup(dir);
         const tip = repo.tip();
 
         // The backend refuses the Running record (the write after it, the Failed one, goes through).
