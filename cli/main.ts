@@ -9,10 +9,11 @@ import type { EngineLocation } from "../engine/engineLocator";
 import { locateEngine, packageRoot } from "../engine/engineLocator";
 import { urlPassword } from "../engine/stateBackend";
 import type { CommandLine, CommandName, CommandOptions } from "./args";
-import { buildOptions, commandSpecs, parseCommandLine, UsageError } from "./args";
+import { buildOptions, parseCommandLine, UsageError } from "./args";
 import type { CliDeps, CliSettings, Terminal } from "./context";
 import { makeStyle, settingsFrom } from "./context";
 import { displayText } from "./display";
+import { commandHelp, usage } from "./reference";
 
 /**
  * The only module that knows argv, process.env and the process's streams: it parses the command line once,
@@ -46,25 +47,10 @@ const runners: { readonly [C in CommandName]: () => Promise<Run<C>> } = {
     serve: async () => (await import("./commands/serve")).serve,
     token: async () => (await import("./commands/token")).token,
     doctor: async () => (await import("./commands/doctor")).doctor,
+    completion: async () => (await import("./commands/completion")).completion,
 };
 
-export function usage(): string {
-    const width = Math.max(...Object.keys(commandSpecs).map((c) => c.length));
-    return [
-        "promote: GitOps promotions as code, on Pulumi",
-        "",
-        "usage: promote [--config DIR|MODULE] [--state URL] <command> [options]",
-        "  --config   a directory of YAML manifests, or a JS/TS module exporting definitions (default ./promotions)",
-        "  --state    a Pulumi backend URL (default file://<config>/.promotions/state)",
-        "  --version  print the version",
-        "",
-        "commands:",
-        ...Object.entries(commandSpecs).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
-        "",
-        "exit codes: 0 succeeded (or nothing to do), 1 release Failed or Terminated, 2 invalid input,",
-        "            3 environment problem (engine missing, repository or state backend unreachable), 4 waiting",
-    ].join("\n");
-}
+export { usage } from "./reference";
 
 export function packageVersion(): string {
     return (
@@ -183,11 +169,7 @@ export async function main(
                 err(usage());
                 return 2;
             case "help":
-                out(
-                    line.command
-                        ? `usage: ${commandSpecs[line.command].usage}\n\n${commandSpecs[line.command].summary}`
-                        : usage(),
-                );
+                out(line.command ? commandHelp(line.command) : usage());
                 return 0;
         }
         settings = settingsFrom(line.globals, env, cwd, Boolean(streams.stdout.isTTY));

@@ -1,7 +1,7 @@
 import { approvalOutcome } from "../../engine/approvals";
 import type { ReleaseRecord } from "../../engine/releaseRecord";
 import type { Subject } from "../../model/subject";
-import type { DecisionCommandOptions } from "../args";
+import type { DecisionCommandOptions } from "./decision.args";
 import type { CliDeps } from "../context";
 import { displayText } from "../display";
 import { approvalLines } from "../output";

@@ -7,7 +7,7 @@ import type { EngineLocation } from "../../engine/engineLocator";
 import { enginePath, sdkVersion } from "../../engine/engineLocator";
 import { displayBackendUrl, fileUrlPath } from "../../engine/stateBackend";
 import { messageOf } from "../../model/errors";
-import type { DoctorCommandOptions } from "../args";
+import type { DoctorCommandOptions } from "./doctor.args";
 import type { CliDeps, SystemProbes } from "../context";
 import { displayText } from "../display";
 

@@ -2,7 +2,7 @@ import { formatDuration } from "../../model/duration";
 import { InvalidInputError } from "../../model/errors";
 import { flowGraph, toDot, toMermaid } from "../../components/promotionFlow.graph";
 import { resolvePolicy } from "../../components/promotionPolicy.merge";
-import type { GraphCommandOptions } from "../args";
+import type { GraphCommandOptions } from "./graph.args";
 import type { CliDeps } from "../context";
 
 /**

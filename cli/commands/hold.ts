@@ -1,4 +1,4 @@
-import type { HoldCommandOptions, HoldsCommandOptions } from "../args";
+import type { HoldCommandOptions, HoldsCommandOptions } from "./hold.args";
 import type { CliDeps } from "../context";
 import { formatHold } from "../output";
 

@@ -1,4 +1,4 @@
-import type { PreviewCommandOptions } from "../args";
+import type { PreviewCommandOptions } from "./preview.args";
 import type { CliDeps } from "../context";
 import { describeViolation } from "../../engine/policyPacks";
 import { formatPreview } from "../output";

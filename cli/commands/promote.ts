@@ -1,5 +1,5 @@
 import { localInitiator } from "../../model/subject";
-import type { PromoteCommandOptions } from "../args";
+import type { PromoteCommandOptions } from "./promote.args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
 

@@ -1,4 +1,4 @@
-import type { PruneCommandOptions } from "../args";
+import type { PruneCommandOptions } from "./prune.args";
 import type { CliDeps } from "../context";
 
 /**

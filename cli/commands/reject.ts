@@ -1,4 +1,4 @@
-import type { DecisionCommandOptions } from "../args";
+import type { DecisionCommandOptions } from "./decision.args";
 import type { CliDeps } from "../context";
 import { localSubject, printDecision } from "./approve";
 import { decideThroughServer } from "../remote";

@@ -1,4 +1,4 @@
-import type { ReleaseIdCommandOptions } from "../args";
+import type { ReleaseIdCommandOptions } from "./release.args";
 import type { CliDeps } from "../context";
 import { printRelease } from "../output";
 

@@ -1,4 +1,4 @@
-import type { HoldCommandOptions } from "../args";
+import type { HoldCommandOptions } from "./hold.args";
 import type { CliDeps } from "../context";
 import { displayText } from "../display";
 

@@ -1,5 +1,5 @@
 import { summary } from "../../engine/releaseRecord";
-import type { ReleasesCommandOptions } from "../args";
+import type { ReleasesCommandOptions } from "./releases.args";
 import type { CliDeps } from "../context";
 import { formatReleaseList } from "../output";
 

@@ -1,4 +1,4 @@
-import type { ResumeCommandOptions } from "../args";
+import type { ResumeCommandOptions } from "./resume.args";
 import { messageOf } from "../../model/errors";
 import type { CliDeps, CliEngine } from "../context";
 import { printRelease } from "../output";

@@ -1,5 +1,5 @@
 import { localInitiator } from "../../model/subject";
-import type { RetryCommandOptions } from "../args";
+import type { RetryCommandOptions } from "./retry.args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
 

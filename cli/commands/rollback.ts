@@ -1,4 +1,4 @@
-import type { RollbackCommandOptions } from "../args";
+import type { RollbackCommandOptions } from "./rollback.args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
 

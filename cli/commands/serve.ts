@@ -5,7 +5,7 @@ import { checkExposure, hasPermissionRules } from "../../server/auth/exposure";
 import { Identity } from "../../server/auth/identify";
 import { OidcVerifier } from "../../server/auth/oidc";
 import { PromotionsServer } from "../../server/server";
-import type { ServeCommandOptions } from "../args";
+import type { ServeCommandOptions } from "./serve.args";
 import type { CliDeps } from "../context";
 import { displayText } from "../display";
 import { classifyError } from "../errors";

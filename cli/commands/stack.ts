@@ -1,6 +1,6 @@
 import * as path from "path";
 import type { PromoteStackInfo } from "../../engine/promoteEngine";
-import type { StackCommandOptions } from "../args";
+import type { StackCommandOptions } from "./stack.args";
 import type { CliDeps } from "../context";
 
 /** Single-quoted for a POSIX shell. */

@@ -1,5 +1,5 @@
 import { localInitiator } from "../../model/subject";
-import type { ReleaseIdCommandOptions } from "../args";
+import type { ReleaseIdCommandOptions } from "./release.args";
 import type { CliDeps } from "../context";
 import { printRelease } from "../output";
 

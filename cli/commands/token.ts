@@ -1,4 +1,4 @@
-import type { TokenCommandOptions } from "../args";
+import type { TokenCommandOptions } from "./token.args";
 import type { CliDeps } from "../context";
 import { tokenCreate } from "./tokenCreate";
 import { tokenList } from "./tokenList";

@@ -1,6 +1,6 @@
 import type { AccessTokenInfo } from "../../engine/accessTokens";
 import { AccessTokens } from "../../engine/accessTokens";
-import type { TokenCommandOptions } from "../args";
+import type { TokenCommandOptions } from "./token.args";
 import type { CliDeps } from "../context";
 import { displayText } from "../display";
 

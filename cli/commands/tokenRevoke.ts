@@ -1,5 +1,5 @@
 import { AccessTokens, tokenCacheMs } from "../../engine/accessTokens";
-import type { TokenCommandOptions } from "../args";
+import type { TokenCommandOptions } from "./token.args";
 import type { CliDeps } from "../context";
 import { formatToken } from "./tokenList";
 

@@ -1,5 +1,5 @@
 import { localInitiator } from "../../model/subject";
-import type { TriggerCommandOptions } from "../args";
+import type { TriggerCommandOptions } from "./trigger.args";
 import type { CliDeps } from "../context";
 import { runWithProgress } from "./run";
 

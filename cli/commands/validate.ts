@@ -1,7 +1,7 @@
 import { buildCatalog } from "../../components/catalog";
 import { loadDefinitions } from "../../components/config";
 import { formatIssue } from "../../components/issues";
-import type { ValidateCommandOptions } from "../args";
+import type { ValidateCommandOptions } from "./validate.args";
 import type { CliDeps } from "../context";
 import { displayText } from "../display";
 

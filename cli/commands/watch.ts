@@ -1,6 +1,6 @@
 import type { TriggerOutcome } from "../../engine/triggers/triggerWatcher";
 import { messageOf } from "../../model/errors";
-import type { WatchCommandOptions } from "../args";
+import type { WatchCommandOptions } from "./watch.args";
 import type { CliDeps, Terminal } from "../context";
 import { displayText } from "../display";
 import { formatDuration } from "../../model/duration";

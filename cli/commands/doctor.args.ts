@@ -1,0 +1,23 @@
+import type { CommandSpec } from "../spec";
+
+export interface DoctorCommandOptions {
+    readonly configPath: string;
+    readonly stateUrl: string;
+    readonly passphrase: string;
+    readonly cacheDir: string;
+    readonly searchPath?: string;
+}
+
+export const doctorSpec = {
+    summary: "check Node.js, git, the Pulumi engine, the state backend and the definitions",
+    usage: "promote [--config DIR|MODULE] [--state URL] doctor",
+    options: {},
+    help: {},
+    build: (_v, _p, s): DoctorCommandOptions => ({
+        configPath: s.configPath,
+        stateUrl: s.stateUrl,
+        passphrase: s.passphrase,
+        cacheDir: s.cacheDir,
+        ...(s.searchPath !== undefined ? { searchPath: s.searchPath } : {}),
+    }),
+} satisfies CommandSpec<DoctorCommandOptions>;

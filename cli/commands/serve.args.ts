@@ -1,0 +1,120 @@
+import { InvalidInputError } from "../../model/errors";
+import { TrustedProxies } from "../../server/auth/proxy";
+import type { CliSettings } from "../context";
+import type { CommandSpec, Values } from "../spec";
+import { duration, flag, products, text, texts } from "../spec";
+
+export interface ServeCommandOptions {
+    readonly products?: readonly string[];
+    /** Also poll this often (ms); without it only webhooks prompt a poll. */
+    readonly intervalMs?: number;
+    readonly port: number;
+    readonly host: string;
+    readonly secret: string;
+    /** `--insecure-no-auth`: listen on a non-loopback host without permission rules; requests need no credentials. */
+    readonly insecureNoAuth?: true;
+    /** `--oidc-issuer URL --oidc-audience AUD [--oidc-groups-claim NAME]`: accept the issuer's bearer JWTs. */
+    readonly oidc?: { readonly issuer: string; readonly audience: string; readonly groupsClaim?: string };
+    /** `--trusted-proxy CIDR` (repeatable): peers whose X-Forwarded-User/Email/Groups headers are believed. */
+    readonly trustedProxies?: readonly string[];
+    /** How often Suspended releases are checked for a wait that is over (ms; default 30 s). */
+    readonly resumeIntervalMs?: number;
+    /** Argo CD (PROMOTIONS_ARGOCD_URL), for health and sync in the API. */
+    readonly argocd?: CliSettings["argocd"];
+    /** The clone cache and tokens, for the versions in Git the API shows. */
+    readonly git?: { readonly cacheDir: string; readonly tokens: Readonly<Record<string, string>> };
+}
+
+function port(values: Values): number {
+    const raw = text(values, "port") ?? "8080";
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n > 65535) {
+        throw new InvalidInputError(`--port "${raw}": a port number from 0 to 65535 (0: any free port)`, {
+            path: "--port",
+        });
+    }
+    return n;
+}
+
+/** `--oidc-issuer URL --oidc-audience AUD [--oidc-groups-claim NAME]`, both or neither of the first two. */
+function oidc(v: Values): ServeCommandOptions["oidc"] {
+    const issuer = text(v, "oidc-issuer");
+    const audience = text(v, "oidc-audience");
+    const groupsClaim = text(v, "oidc-groups-claim");
+    if (!issuer) {
+        const stray =
+            audience !== undefined ? "oidc-audience" : groupsClaim !== undefined ? "oidc-groups-claim" : "";
+        if (stray) {
+            throw new InvalidInputError(`--${stray} needs --oidc-issuer URL`, { path: `--${stray}` });
+        }
+        return undefined;
+    }
+    if (!audience) {
+        throw new InvalidInputError(
+            "--oidc-issuer needs --oidc-audience AUD: the audience (client id) the issuer's tokens name for this server",
+            { path: "--oidc-audience" },
+        );
+    }
+    return { issuer, audience, ...(groupsClaim ? { groupsClaim } : {}) };
+}
+
+function host(values: Values): string {
+    const h = text(values, "host") ?? "127.0.0.1";
+    if (!/^[\w.:-]+$/.test(h)) {
+        throw new InvalidInputError(`--host "${h}": a host name or IP address (e.g. 127.0.0.1 or 0.0.0.0)`, {
+            path: "--host",
+        });
+    }
+    return h;
+}
+
+export const serveSpec = {
+    summary: "the server: JSON API and event stream under /api/v1, GitHub push webhooks (HMAC-verified)",
+    usage:
+        "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
+        "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D]",
+    options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        "insecure-no-auth": { type: "boolean" },
+        "oidc-issuer": { type: "string" },
+        "oidc-audience": { type: "string" },
+        "oidc-groups-claim": { type: "string" },
+        "trusted-proxy": { type: "string", multiple: true },
+        product: { type: "string" },
+        interval: { type: "string" },
+    },
+    help: {
+        port: "the port to listen on (default 8080; 0: any free port)",
+        host: "the address to listen on (default 127.0.0.1)",
+        "insecure-no-auth": "listen on a non-loopback address with no credentials and no permission rules",
+        "oidc-issuer": "accept bearer JWTs from this OpenID Connect issuer (with --oidc-audience)",
+        "oidc-audience": "the audience (client id) the issuer's tokens must name",
+        "oidc-groups-claim": "the JWT claim that lists the user's groups (default groups)",
+        "trusted-proxy": "believe X-Forwarded-User/Email/Groups from peers in this CIDR; repeatable",
+        product: "serve only these products (comma-separated; default: every product)",
+        interval: "also poll the trigger branches this often (default: only when a webhook arrives)",
+    },
+    build: (v, _p, s): ServeCommandOptions => {
+        const trustedProxies = texts(v, "trusted-proxy");
+        new TrustedProxies(trustedProxies);
+        const options = {
+            ...(products(v) ? { products: products(v) } : {}),
+            ...(text(v, "interval") ? { intervalMs: duration(v, "interval") } : {}),
+            port: port(v),
+            host: host(v),
+            ...(flag(v, "insecure-no-auth") ? { insecureNoAuth: true as const } : {}),
+            ...(oidc(v) ? { oidc: oidc(v) } : {}),
+            ...(trustedProxies.length > 0 ? { trustedProxies } : {}),
+            ...(s.argocd ? { argocd: s.argocd } : {}),
+            git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
+        };
+        if (!s.webhookSecret) {
+            throw new InvalidInputError(
+                "set PROMOTIONS_WEBHOOK_SECRET to the webhook's secret (the same value as in GitHub's settings)",
+                { path: "PROMOTIONS_WEBHOOK_SECRET" },
+            );
+        }
+        return { ...options, secret: s.webhookSecret };
+    },
+} satisfies CommandSpec<ServeCommandOptions>;
