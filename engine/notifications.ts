@@ -478,7 +478,8 @@ export class Notifier {
             if ((e as { code?: unknown }).code === nonPublicAddressCode) {
                 throw new DeliveryError(messageOf(e), false);
             }
-            if ((e as { name?: unknown }).name === "TimeoutError") {
+            const timedOut = (x: unknown) => (x as { name?: unknown } | undefined)?.name === "TimeoutError";
+            if (timedOut(e) || timedOut((e as { cause?: unknown }).cause)) {
                 throw new DeliveryError(`no answer within ${this.retry.timeoutMs} ms`, true);
             }
             const cause = (e as { cause?: unknown }).cause;
