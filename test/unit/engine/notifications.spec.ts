@@ -436,6 +436,25 @@ describe("notifications: where events may go", function () {
         }
     });
 
+    it("a receiver that does not answer in time: the warning says so", async () => {
+        const receiver = new CloudEventsReceiver({ secret, hang: true });
+        const url = await receiver.start();
+        try {
+            const { notifier: n, warnings } = notifier(undefined, {
+                notifications: [
+                    { ...chat, url, events: ["promotions.release.started"], allowPrivateNetworks: true },
+                ],
+                retry: { attempts: 2, startingDelayMs: 1, maxDelayMs: 2, timeoutMs: 100 },
+            });
+            n.progress(run[0]);
+            await n.idle();
+            assert.strictEqual(receiver.requests, 2);
+            assert.match(warnings.join("\n"), /after 2 attempt\(s\): no answer within 100 ms$/);
+        } finally {
+            await receiver.close();
+        }
+    });
+
     it("settle: bounds the wait for a receiver that hangs, then stops and says what was not delivered", async () => {
         const receiver = new CloudEventsReceiver({ secret, hang: true });
         const url = await receiver.start();
