@@ -231,9 +231,9 @@ export async function main(
         try {
             return await command(options as never, deps);
         } finally {
-            const line = await settleNotifications(engines, settings.notificationsWaitMs);
-            if (line) {
-                err(line);
+            const unsent = await settleNotifications(engines, settings.notificationsWaitMs);
+            if (unsent) {
+                err(unsent);
             }
         }
     } catch (e) {
