@@ -2,7 +2,10 @@
  * Outbound notifications (PromotionNotification): release and environment events posted as CloudEvents 1.0
  * structured JSON, signed with HMAC-SHA256 of the raw body (`X-Promotions-Signature-256: sha256=<hex>`, GitHub's
  * convention), retried with exponential backoff and full jitter, one bounded queue per notification. Nothing
- * here can block or fail a release: a delivery that never succeeds is a warning line, nothing more.
+ * here can block or fail a release: a delivery that never succeeds is a warning line, nothing more. Events
+ * go only to public addresses unless the notification sets `allowPrivateNetworks` (signed release details must
+ * not reach this machine's or its network's services, nor the cloud metadata endpoint), and a redirect is a
+ * failure, never followed. A process that exits bounds its wait with {@link Notifier.settle}.
  *
  * The engine feeds every progress event of the releases it runs (CLI or server) to {@link Notifier.progress};
  * {@link NotificationEvents} turns them into the events a receiver wants (one per status change).
