@@ -95,6 +95,8 @@ export interface CliSettings {
     readonly heartbeatMs?: number;
     /** PROMOTIONS_SERVER (and PROMOTIONS_TOKEN): approve and reject act through this server, not the state. */
     readonly server?: RemoteServer;
+    /** PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS: how long a command waits at exit for notifications (default 5). */
+    readonly notificationsWaitMs: number;
 }
 
 /** Tokens for http(s) Git remotes. They reach git as an HTTP header through the environment, never a URL. */
@@ -123,6 +125,23 @@ function seconds(name: string, raw: string): number {
         });
     }
     return n;
+}
+
+/** The bound on the wait at exit for notifications still being delivered. */
+export const defaultNotificationsWaitSeconds = 5;
+
+function notificationsWaitMs(raw: string | undefined): number {
+    if (raw === undefined || raw === "") {
+        return defaultNotificationsWaitSeconds * 1000;
+    }
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) {
+        throw new InvalidInputError(
+            `PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS must be a number of seconds, 0 or more (got "${raw}"): how long a command waits at exit for notifications (default ${defaultNotificationsWaitSeconds})`,
+            { path: "PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS" },
+        );
+    }
+    return n * 1000;
 }
 
 const yes = (v: string | undefined) => ["1", "true", "yes"].includes((v ?? "").toLowerCase());
@@ -191,6 +210,7 @@ export function settingsFrom(
                   },
               }
             : {}),
+        notificationsWaitMs: notificationsWaitMs(env.PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS),
     };
 }
 

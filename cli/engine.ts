@@ -43,7 +43,7 @@ export function createEngine(
     catalog: Catalog,
     engine: EngineLocation,
     onProgress?: (e: ProgressEvent) => void,
-): CliEngine {
+): PromoteEngine {
     return PromoteEngine.create(engineOptions(settings, catalog, engine, onProgress));
 }
 

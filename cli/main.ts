@@ -7,6 +7,8 @@ import type { Catalog } from "../components/catalog";
 import type * as ConfigModule from "../components/config";
 import type { EngineLocation } from "../engine/engineLocator";
 import { locateEngine, packageRoot } from "../engine/engineLocator";
+import type { Undelivered } from "../engine/notifications";
+import type { PromoteEngine } from "../engine/promoteEngine";
 import { urlPassword } from "../engine/stateBackend";
 import type { CommandLine, CommandName, CommandOptions } from "./args";
 import { buildOptions, parseCommandLine, UsageError } from "./args";
@@ -71,8 +73,8 @@ function once<T>(make: () => T): () => T {
 
 const run = promisify(execFile);
 
-/** The real dependencies for these settings. */
-function realDeps(settings: CliSettings, io: Terminal): CliDeps {
+/** The real dependencies for these settings; every engine made is added to `engines`. */
+function realDeps(settings: CliSettings, io: Terminal, engines: PromoteEngine[]): CliDeps {
     // Loaded when a command needs definitions: the model pulls in the Pulumi SDK (a second of start-up that
     // `--help`, `--version` and argument errors do not pay).
     const catalog: () => Catalog = once(() =>
@@ -81,8 +83,16 @@ function realDeps(settings: CliSettings, io: Terminal): CliDeps {
     const located: () => Promise<EngineLocation> = once(() =>
         locateEngine({ cacheDir: settings.cacheDir, searchPath: settings.searchPath }),
     );
-    const engine: CliDeps["engine"] = async (onProgress) =>
-        (await import("./engine")).createEngine(settings, catalog(), await located(), onProgress);
+    const engine: CliDeps["engine"] = async (onProgress) => {
+        const made = (await import("./engine")).createEngine(
+            settings,
+            catalog(),
+            await located(),
+            onProgress,
+        );
+        engines.push(made);
+        return made;
+    };
     return {
         engine,
         catalog,
@@ -146,6 +156,28 @@ function terminal(streams: Streams, colour: boolean): Terminal {
     };
 }
 
+/**
+ * Bounds the wait for notifications still being delivered when the command is done (a receiver that hangs
+ * must not hold the process), and returns the one line that says what was not delivered, if anything.
+ */
+async function settleNotifications(
+    engines: readonly PromoteEngine[],
+    waitMs: number,
+): Promise<string | undefined> {
+    const left = new Map<string, Undelivered>();
+    for (const u of (await Promise.all(engines.map((e) => e.settleNotifications(waitMs)))).flat()) {
+        const before = left.get(u.notification);
+        left.set(u.notification, { ...u, events: u.events + (before?.events ?? 0) });
+    }
+    if (left.size === 0) {
+        return undefined;
+    }
+    const each = [...left.values()].map(
+        (u) => `"${u.notification}" (${u.receiver}) ${u.events} event${u.events === 1 ? "" : "s"}`,
+    );
+    return `warning: notifications not delivered within ${waitMs / 1000} s of the command's end (PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS): ${each.join("; ")}`;
+}
+
 /** Runs one command line; resolves to the exit code (README, "Exit codes"). */
 export async function main(
     argv: readonly string[],
@@ -175,9 +207,17 @@ export async function main(
         settings = settingsFrom(line.globals, env, cwd, Boolean(streams.stdout.isTTY));
         secrets.add(urlPassword(settings.stateUrl));
         const options = buildOptions(line.command, line.values, line.positionals, settings);
-        const deps = realDeps(settings, terminal(streams, settings.colour));
+        const engines: PromoteEngine[] = [];
+        const deps = realDeps(settings, terminal(streams, settings.colour), engines);
         const command = (await runners[line.command]()) as Run<typeof line.command>;
-        return await command(options as never, deps);
+        try {
+            return await command(options as never, deps);
+        } finally {
+            const unsent = await settleNotifications(engines, settings.notificationsWaitMs);
+            if (unsent) {
+                err(unsent);
+            }
+        }
     } catch (e) {
         const { classifyError } = await import("./errors");
         const { exitCode, message } = classifyError(e, {

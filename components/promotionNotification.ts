@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { nameSchema } from "./common";
 import { definitionOutput } from "./definition";
+import { nonPublicHost } from "../model/networkAddress";
 import { tokens } from "../model/tokens";
 
 /** The CloudEvents `type` of every event a PromotionNotification can ask for. */
@@ -56,6 +57,12 @@ export const promotionNotificationDefinitionSchema = z
          * (`X-Promotions-Signature-256: sha256=<hex>`), never the key itself. Absent: events are not signed.
          */
         secretEnv: z.string().optional(),
+        /**
+         * Deliver to private, loopback, link-local and other non-public addresses (default false: such an
+         * address is refused by `validate` when written in `url`, and by every connection when a name resolves
+         * to one). Set it only for a receiver on your own network.
+         */
+        allowPrivateNetworks: z.boolean().optional(),
     })
     .superRefine((n, ctx) => {
         const issue = (path: (string | number)[], message: string) =>
@@ -73,6 +80,14 @@ export const promotionNotificationDefinitionSchema = z
             );
         } else if (url.username || url.password) {
             issue(["url"], "must not carry credentials: sign the events with secretEnv instead");
+        } else if (n.allowPrivateNetworks !== true) {
+            const host = nonPublicHost(url.hostname);
+            if (host) {
+                issue(
+                    ["url"],
+                    `points at ${host.address}, which is not a public address (${host.kind}): events (signed, with release details) would go to this machine or its network, not to a receiver on the internet; give the receiver's public address, or set allowPrivateNetworks: true if it is on your network on purpose`,
+                );
+            }
         }
         n.events.forEach((filter, i) => {
             if (eventTypesOf(filter).length === 0) {
@@ -120,6 +135,8 @@ export interface PromotionNotificationArgs {
     readonly products?: pulumi.Input<PromotionNotificationInput["products"]>;
     /** The NAME of the environment variable holding the signing secret. */
     readonly secretEnv?: pulumi.Input<string>;
+    /** Deliver to private, loopback and link-local addresses (default false: refused). */
+    readonly allowPrivateNetworks?: pulumi.Input<boolean>;
 }
 
 /** Where release and environment events are posted (CloudEvents 1.0 JSON, HMAC-SHA256 signed). */

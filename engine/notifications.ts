@@ -2,13 +2,15 @@
  * Outbound notifications (PromotionNotification): release and environment events posted as CloudEvents 1.0
  * structured JSON, signed with HMAC-SHA256 of the raw body (`X-Promotions-Signature-256: sha256=<hex>`, GitHub's
  * convention), retried with exponential backoff and full jitter, one bounded queue per notification. Nothing
- * here can block or fail a release: a delivery that never succeeds is a warning line, nothing more.
+ * here can block or fail a release: a delivery that never succeeds is a warning line, nothing more. Events
+ * go only to public addresses unless the notification sets `allowPrivateNetworks` (signed release details must
+ * not reach this machine's or its network's services, nor the cloud metadata endpoint), and a redirect is a
+ * failure, never followed. A process that exits bounds its wait with {@link Notifier.settle}.
  *
  * The engine feeds every progress event of the releases it runs (CLI or server) to {@link Notifier.progress};
  * {@link NotificationEvents} turns them into the events a receiver wants (one per status change).
  */
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
-import { backOff } from "exponential-backoff";
 import type { CatalogProduct } from "../components/catalog";
 import type {
     NotificationEventType,
@@ -16,10 +18,13 @@ import type {
 } from "../components/promotionNotification";
 import { notificationCoversProduct, notificationWants } from "../components/promotionNotification";
 import { messageOf } from "../model/errors";
+import { nonPublicHost } from "../model/networkAddress";
 import type { EnvironmentStatus, ReleaseStatus } from "../model/status";
 import { redact, redactDeep, secrets } from "../model/redact";
 import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
 import { summary } from "./releaseRecord";
+import type { PostInit } from "./notifications.http";
+import { nonPublicAddressCode, post } from "./notifications.http";
 import type { NotificationOptions } from "./options";
 import type { ProgressEvent } from "./releaseRun";
 
@@ -213,6 +218,12 @@ export const defaultRetryPolicy: RetryPolicy = {
     timeoutMs: 5_000,
 };
 
+/** Sends one POST and resolves with the answer's status and `Location`; never follows a redirect. */
+export type HttpSend = (
+    url: string,
+    init: PostInit & { readonly allowPrivateNetworks: boolean },
+) => Promise<{ status: number; location?: string }>;
+
 export interface NotifierOptions {
     readonly notifications: readonly PromotionNotificationDefinition[];
     readonly products: readonly Pick<CatalogProduct, "name" | "tags">[];
@@ -223,8 +234,19 @@ export interface NotifierOptions {
     readonly retry?: Partial<RetryPolicy>;
     /** Events waiting per notification before new ones are dropped (default 200). */
     readonly queueLimit?: number;
-    /** The HTTP client (default: the global fetch). */
-    readonly fetch?: typeof fetch;
+    /**
+     * The HTTP client (default: node:http(s), refusing names that resolve to non-public addresses unless the
+     * notification allows private networks). Literal addresses in the URL are refused before it is called.
+     */
+    readonly send?: HttpSend;
+}
+
+/** Events a notification had not delivered when its notifier stopped. */
+export interface Undelivered {
+    readonly notification: string;
+    /** The receiver as it may be shown (see {@link shownUrl}). */
+    readonly receiver: string;
+    readonly events: number;
 }
 
 class DeliveryError extends Error {
@@ -237,9 +259,9 @@ class DeliveryError extends Error {
 }
 
 /** The URL as it may be shown: scheme, host and port only (a webhook path often is a secret). */
-export function shownUrl(url: string): string {
+export function shownUrl(url: string, base?: string): string {
     try {
-        return `${new URL(url).origin}/…`;
+        return `${new URL(url, base).origin}/…`;
     } catch {
         return "(invalid URL)";
     }
@@ -250,6 +272,8 @@ interface Target {
     readonly secret?: string;
     readonly queue: CloudEvent[];
     draining?: Promise<void>;
+    /** The event being delivered. */
+    current?: CloudEvent;
     /** The last event was given up: later ones get one attempt each until one is delivered. */
     down?: boolean;
 }
@@ -265,12 +289,16 @@ export class Notifier {
     private readonly targets: Target[] = [];
     private readonly retry: RetryPolicy;
     private readonly queueLimit: number;
-    private readonly fetch: typeof fetch;
+    private readonly send: HttpSend;
+    /** Aborted by {@link stop}: ends every request and every wait between attempts. */
+    private readonly stopping = new AbortController();
 
     constructor(private readonly opts: NotifierOptions) {
         this.retry = { ...defaultRetryPolicy, ...opts.retry };
         this.queueLimit = opts.queueLimit ?? 200;
-        this.fetch = opts.fetch ?? fetch;
+        this.send =
+            opts.send ??
+            ((url, init) => post(url, init, { allowPrivateNetworks: init.allowPrivateNetworks }));
         for (const definition of opts.notifications) {
             let secret: string | undefined;
             if (definition.secretEnv !== undefined) {
@@ -305,7 +333,36 @@ export class Notifier {
         }
     }
 
+    /**
+     * Waits up to `withinMs` for every queued event to be delivered or given up, then stops: requests in flight
+     * are aborted, nothing more is sent, and what was not delivered is returned (one entry per notification).
+     * A process about to exit calls this so a receiver that hangs cannot hold it.
+     */
+    async settle(withinMs: number): Promise<Undelivered[]> {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+            this.idle(),
+            new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, withinMs)))),
+        ]);
+        clearTimeout(timer);
+        const undelivered = this.targets.flatMap((t) => {
+            const events = t.queue.length + (t.current ? 1 : 0);
+            return events > 0
+                ? [{ notification: t.definition.name, receiver: shownUrl(t.definition.url), events }]
+                : [];
+        });
+        this.stopping.abort();
+        for (const t of this.targets) {
+            t.queue.length = 0;
+        }
+        await this.idle();
+        return undelivered;
+    }
+
     private enqueue(e: NotificationEvent): void {
+        if (this.stopping.signal.aborted) {
+            return;
+        }
         const product = this.opts.products.find((p) => p.name === e.product) ?? { name: e.product };
         let ce: CloudEvent | undefined;
         for (const t of this.targets) {
@@ -329,10 +386,13 @@ export class Notifier {
 
     private async drain(t: Target): Promise<void> {
         try {
-            for (let next = t.queue.shift(); next; next = t.queue.shift()) {
+            for (let next = t.queue.shift(); next && !this.stopping.signal.aborted; next = t.queue.shift()) {
+                t.current = next;
                 await this.deliver(t, next);
+                t.current = undefined;
             }
         } finally {
+            t.current = undefined;
             t.draining = undefined;
         }
     }
@@ -343,55 +403,105 @@ export class Notifier {
         if (t.secret) {
             headers[signatureHeader] = signBody(t.secret, body);
         }
-        let attempts = 0;
-        try {
-            await backOff(
-                async () => {
-                    attempts += 1;
-                    await this.post(t.definition.url, body, headers);
-                },
-                {
-                    // A receiver that just failed every attempt is not retried at length again: a CLI run
-                    // waits for its deliveries before it exits, and a burst of events must not make that long.
-                    numOfAttempts: t.down ? 1 : this.retry.attempts,
-                    startingDelay: this.retry.startingDelayMs,
-                    maxDelay: this.retry.maxDelayMs,
-                    timeMultiple: 2,
-                    jitter: "full",
-                    retry: (e: unknown) => !(e instanceof DeliveryError) || e.retryable,
-                },
-            );
-            t.down = false;
-        } catch (e) {
-            t.down = true;
-            this.opts.warn(
-                redact(
-                    `PromotionNotification "${t.definition.name}": ${event.type} of release ${event.subject} not delivered to ${shownUrl(t.definition.url)} after ${attempts} attempt(s): ${messageOf(e)}`,
-                ),
-            );
+        // A receiver that just failed every attempt is not retried at length again: a burst of events to a
+        // receiver that is down must not keep a process busy (or a CLI from exiting) for each of them.
+        const attempts = t.down ? 1 : this.retry.attempts;
+        let attempt = 0;
+        for (;;) {
+            attempt += 1;
+            try {
+                await this.post(t.definition, body, headers);
+                t.down = false;
+                return;
+            } catch (e) {
+                if (this.stopping.signal.aborted) {
+                    // Counted by settle(), which says in one line what was not delivered.
+                    return;
+                }
+                const retryable = !(e instanceof DeliveryError) || e.retryable;
+                if (!retryable || attempt >= attempts) {
+                    t.down = true;
+                    this.opts.warn(
+                        redact(
+                            `PromotionNotification "${t.definition.name}": ${event.type} of release ${event.subject} not delivered to ${shownUrl(t.definition.url)} after ${attempt} attempt(s): ${messageOf(e)}`,
+                        ),
+                    );
+                    return;
+                }
+            }
+            // Exponential backoff with full jitter.
+            const ceiling = Math.min(this.retry.maxDelayMs, this.retry.startingDelayMs * 2 ** (attempt - 1));
+            await this.pause(Math.random() * ceiling);
         }
     }
 
-    private async post(url: string, body: string, headers: Record<string, string>): Promise<void> {
-        let res: Response;
+    /** Sleeps, unless the notifier stops first. */
+    private pause(ms: number): Promise<void> {
+        const signal = this.stopping.signal;
+        return new Promise((resolve) => {
+            if (signal.aborted) {
+                resolve();
+                return;
+            }
+            const done = () => {
+                clearTimeout(timer);
+                signal.removeEventListener("abort", done);
+                resolve();
+            };
+            const timer = setTimeout(done, ms);
+            signal.addEventListener("abort", done);
+        });
+    }
+
+    private async post(
+        definition: PromotionNotificationDefinition,
+        body: string,
+        headers: Record<string, string>,
+    ): Promise<void> {
+        const allowPrivateNetworks = definition.allowPrivateNetworks === true;
+        if (!allowPrivateNetworks) {
+            // Definitions are validated when they load; this holds for catalogs built any other way too.
+            const host = nonPublicHost(new URL(definition.url).hostname);
+            if (host) {
+                throw new DeliveryError(
+                    `${host.address} is not a public address (${host.kind}): not sent; set allowPrivateNetworks: true on the notification if this receiver is on your network on purpose`,
+                    false,
+                );
+            }
+        }
+        let answer: { status: number; location?: string };
         try {
-            res = await this.fetch(url, {
-                method: "POST",
+            answer = await this.send(definition.url, {
                 body,
                 headers,
-                redirect: "error",
-                signal: AbortSignal.timeout(this.retry.timeoutMs),
+                allowPrivateNetworks,
+                signal: AbortSignal.any([AbortSignal.timeout(this.retry.timeoutMs), this.stopping.signal]),
             });
         } catch (e) {
+            if ((e as { code?: unknown }).code === nonPublicAddressCode) {
+                throw new DeliveryError(messageOf(e), false);
+            }
+            const timedOut = (x: unknown) => (x as { name?: unknown } | undefined)?.name === "TimeoutError";
+            if (timedOut(e) || timedOut((e as { cause?: unknown }).cause)) {
+                throw new DeliveryError(`no answer within ${this.retry.timeoutMs} ms`, true);
+            }
             const cause = (e as { cause?: unknown }).cause;
             throw new DeliveryError(cause ? `${messageOf(e)} (${messageOf(cause)})` : messageOf(e), true);
         }
-        await res.body?.cancel().catch(() => undefined);
-        if (res.status >= 200 && res.status < 300) {
+        const { status, location } = answer;
+        if (status >= 200 && status < 300) {
             return;
         }
-        const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
-        throw new DeliveryError(`HTTP ${res.status}`, retryable);
+        if (status >= 300 && status < 400) {
+            // Following it would send the signed event somewhere the definition does not name (perhaps a
+            // private address), and retrying it gets the same answer.
+            throw new DeliveryError(
+                `HTTP ${status} redirect to ${location ? shownUrl(location, definition.url) : "(no Location)"}: redirects are not followed; set url to where the receiver is`,
+                false,
+            );
+        }
+        const retryable = status === 408 || status === 429 || status >= 500;
+        throw new DeliveryError(`HTTP ${status}`, retryable);
     }
 }
 
@@ -413,6 +523,6 @@ export function notifierFor(
         secretOf: (name) => o.env?.[name],
         warn: o.warn ?? ((line) => void process.stderr.write(redact(`warning: ${line}\n`))),
         ...(o.retry ? { retry: o.retry } : {}),
-        ...(o.fetch ? { fetch: o.fetch } : {}),
+        ...(o.send ? { send: o.send } : {}),
     });
 }

@@ -4,7 +4,7 @@ import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { ScmConfig } from "../provider/scm/scm";
 import type { ArgoServerConfig } from "../provider/workflows/argo";
 import type { EngineLocation } from "./engineLocator";
-import type { RetryPolicy } from "./notifications";
+import type { HttpSend, RetryPolicy } from "./notifications";
 import type { ReleaseTarget } from "./planRelease";
 import type { ReleaseRecord } from "./releaseRecord";
 import type { ProgressEvent } from "./releaseRun";
@@ -59,8 +59,11 @@ export interface NotificationOptions {
     /** Delivery warnings (default: a `warning:` line on stderr). */
     readonly warn?: (line: string) => void;
     readonly retry?: Partial<RetryPolicy>;
-    /** The HTTP client (default: the global fetch). */
-    readonly fetch?: typeof fetch;
+    /**
+     * The HTTP client (default: node:http(s), refusing names that resolve to non-public addresses unless the
+     * notification allows private networks).
+     */
+    readonly send?: HttpSend;
 }
 
 /** `--no-wait`: return as soon as the release is Suspended (see ReleaseRunContext.park). */

@@ -49,6 +49,7 @@ import type { ReleaseRecord } from "./releaseRecord";
 import { audited, newReleaseId, newReleaseRecord } from "./releaseRecord";
 import type { ProgressEvent } from "./releaseRun";
 import { runRelease } from "./releaseRun";
+import type { Undelivered } from "./notifications";
 import { notifierFor } from "./notifications";
 import { downstreamOf, newerDownstream, rollbackTarget } from "./rollback";
 import type { Keep, PrunedPage } from "./releaseStore";
@@ -101,6 +102,14 @@ export class PromoteEngine {
     /** Resolves once the notifications queued so far are delivered or given up (they never block a release). */
     async notificationsSettled(): Promise<void> {
         await this.notifier?.idle();
+    }
+
+    /**
+     * For a process about to exit: waits up to `withinMs` for pending notifications, then abandons the rest and
+     * returns what was not delivered (nothing is sent afterwards).
+     */
+    async settleNotifications(withinMs: number): Promise<Undelivered[]> {
+        return (await this.notifier?.settle(withinMs)) ?? [];
     }
 
     static create(opts: PromoteEngineOptions): PromoteEngine {

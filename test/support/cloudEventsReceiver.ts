@@ -18,10 +18,17 @@ export interface CloudEventsReceiverOptions {
     readonly downFor?: number;
     /** Answer every request 503 (a receiver that is always down). */
     readonly alwaysDown?: boolean;
+    /** Answer every request 302 with this Location. */
+    readonly redirectTo?: string;
+    /** Never answer (a receiver that hangs). */
+    readonly hang?: boolean;
+    /** The address to listen on (default 127.0.0.1). */
+    readonly host?: string;
 }
 
 /**
- * A stand-in for a notification receiver: accepts CloudEvents POSTs on 127.0.0.1, checks each signature the
+ * A stand-in for a notification receiver: accepts CloudEvents POSTs on 127.0.0.1 (a loopback address: the
+ * notifications that post to it need `allowPrivateNetworks: true`), checks each signature the
  * way a real receiver would (HMAC-SHA256 of the raw body), and keeps what it got.
  */
 export class CloudEventsReceiver {
@@ -30,12 +37,20 @@ export class CloudEventsReceiver {
     requests = 0;
     private server?: http.Server;
     private waiters: { count: number; resolve: () => void }[] = [];
+    private requestWaiters: { count: number; resolve: () => void }[] = [];
 
     constructor(private readonly opts: CloudEventsReceiverOptions = {}) {}
 
     async start(): Promise<string> {
         const server = http.createServer((req, res) => {
             this.requests += 1;
+            this.requestWaiters = this.requestWaiters.filter((w) => {
+                if (this.requests >= w.count) {
+                    w.resolve();
+                    return false;
+                }
+                return true;
+            });
             const chunks: Buffer[] = [];
             req.on("data", (c: Buffer) => chunks.push(c));
             req.on("end", () => {
@@ -45,6 +60,13 @@ export class CloudEventsReceiver {
                 }
                 if (this.opts.alwaysDown) {
                     res.writeHead(503).end();
+                    return;
+                }
+                if (this.opts.redirectTo !== undefined) {
+                    res.writeHead(302, { location: this.opts.redirectTo }).end();
+                    return;
+                }
+                if (this.opts.hang) {
                     return;
                 }
                 const body = Buffer.concat(chunks).toString("utf8");
@@ -70,9 +92,10 @@ export class CloudEventsReceiver {
                 });
             });
         });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const host = this.opts.host ?? "127.0.0.1";
+        await new Promise<void>((resolve) => server.listen(0, host, resolve));
         this.server = server;
-        return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/promotions`;
+        return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${(server.address() as AddressInfo).port}/hooks/promotions`;
     }
 
     /** Resolves once `count` events have been accepted. */
@@ -81,6 +104,14 @@ export class CloudEventsReceiver {
             return Promise.resolve();
         }
         return new Promise((resolve) => this.waiters.push({ count, resolve }));
+    }
+
+    /** Resolves once `count` requests have arrived, accepted or not. */
+    waitForRequests(count: number): Promise<void> {
+        if (this.requests >= count) {
+            return Promise.resolve();
+        }
+        return new Promise((resolve) => this.requestWaiters.push({ count, resolve }));
     }
 
     /** The accepted events' types, in order of arrival. */

@@ -47,12 +47,14 @@ describe("outbound notifications (real engine, local receivers)", function () {
         const { catalog, issues } = buildCatalog({
             ...defs,
             promotionNotifications: [
-                { name: "ok", url: urls.ok, secretEnv: "NOTIFY_SECRET" },
+                // The receivers listen on loopback: these notifications opt in to private networks.
+                { name: "ok", url: urls.ok, secretEnv: "NOTIFY_SECRET", allowPrivateNetworks: true },
                 {
                     name: "flaky",
                     url: urls.flaky,
                     events: ["promotions.release.*"],
                     secretEnv: "NOTIFY_SECRET",
+                    allowPrivateNetworks: true,
                 },
                 {
                     name: "down",
@@ -60,9 +62,15 @@ describe("outbound notifications (real engine, local receivers)", function () {
                     events: ["promotions.release.*"],
                     products: { names: ["web"] },
                     secretEnv: "NOTIFY_SECRET",
+                    allowPrivateNetworks: true,
                 },
                 // Another product's notification hears nothing of this one.
-                { name: "elsewhere", url: urls.ok, products: { tags: ["other-team"] } },
+                {
+                    name: "elsewhere",
+                    url: urls.ok,
+                    products: { tags: ["other-team"] },
+                    allowPrivateNetworks: true,
+                },
             ],
         });
         assert.deepStrictEqual(issues.map(formatIssue), []);

@@ -183,6 +183,25 @@ describe("settingsFrom", () => {
         );
     });
 
+    it("PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS bounds the wait for notifications at exit: 5 s by default, 0 allowed, a bad value named", () => {
+        const wait = (v?: string) =>
+            settingsFrom(
+                { noColor: true },
+                v === undefined ? {} : { PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS: v },
+                "/work",
+                false,
+            ).notificationsWaitMs;
+        assert.strictEqual(wait(), 5000);
+        assert.strictEqual(wait("0"), 0);
+        assert.strictEqual(wait("1.5"), 1500);
+        for (const bad of ["-1", "soon"]) {
+            assert.throws(
+                () => wait(bad),
+                /PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS must be a number of seconds, 0 or more \(got "[^"]+"\): how long a command waits at exit for notifications \(default 5\)/,
+            );
+        }
+    });
+
     it("maps flags and the environment once: flags first, then PROMOTIONS_*, then defaults", () => {
         const s = settingsFrom(
             { config: "defs", noColor: false },

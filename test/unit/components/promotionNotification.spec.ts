@@ -30,7 +30,7 @@ describe("PromotionNotification validation", () => {
                     products: { names: ["trioapp"] },
                     secretEnv: "CHAT_SECRET",
                 },
-                { name: "audit", url: "http://127.0.0.1:9000/" },
+                { name: "audit", url: "http://127.0.0.1:9000/", allowPrivateNetworks: true },
             ],
         });
         assert.deepStrictEqual(issues.map(formatIssue), []);
@@ -80,6 +80,37 @@ describe("PromotionNotification validation", () => {
         });
     }
 
+    for (const url of [
+        "http://127.0.0.1:9000/hooks",
+        "http://localhost:9000/hooks",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.7/hooks",
+        "http://172.20.1.1/hooks",
+        "http://192.168.0.10/hooks",
+        "http://[::1]:9000/hooks",
+        "http://[fe80::1]/hooks",
+        "http://[fd00::1]/hooks",
+        "http://0.0.0.0:9000/hooks",
+        "http://2130706433/hooks",
+        "http://[::ffff:127.0.0.1]/hooks",
+    ]) {
+        it(`refuses a non-public address without allowPrivateNetworks, and accepts it with it: ${url}`, () => {
+            const found = issuesOf({ url });
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.match(
+                found[0],
+                /^PromotionNotification "chat": url: points at \S+, which is not a public address \((loopback|link-local|private|unspecified)\): .*set allowPrivateNetworks: true if it is on your network on purpose$/,
+            );
+            assert.deepStrictEqual(issuesOf({ url, allowPrivateNetworks: true }), []);
+        });
+    }
+
+    it("accepts public addresses and names without allowPrivateNetworks", () => {
+        for (const url of ["https://hooks.example.com/p", "http://8.8.8.8/p", "http://172.32.0.1/p"]) {
+            assert.deepStrictEqual(issuesOf({ url }), [], url);
+        }
+    });
+
     it("refuses a secret written where its variable's name belongs, without repeating it", () => {
         const found = issuesOf({ url: "https://x.example", secretEnv: "s3cr3t-v@lue!" });
         assert.ok(
@@ -112,6 +143,13 @@ describe("PromotionNotification validation", () => {
                     "  url: https://hooks.example.com/promotions",
                     '  events: ["promotions.release.*"]',
                     "  secretEnv: CHAT_SECRET",
+                    "---",
+                    "apiVersion: promotions/v1alpha1",
+                    "kind: PromotionNotification",
+                    "metadata: { name: local }",
+                    "spec:",
+                    "  url: http://10.0.0.7:8080/promotions",
+                    "  allowPrivateNetworks: true",
                 ].join("\n"),
             );
             const { definitions, issues } = loadManifests(dir);
@@ -124,6 +162,12 @@ describe("PromotionNotification validation", () => {
                     url: "https://hooks.example.com/promotions",
                     events: ["promotions.release.*"],
                     secretEnv: "CHAT_SECRET",
+                },
+                {
+                    name: "local",
+                    url: "http://10.0.0.7:8080/promotions",
+                    events: ["promotions.*"],
+                    allowPrivateNetworks: true,
                 },
             ]);
         } finally {

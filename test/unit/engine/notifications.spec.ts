@@ -1,6 +1,8 @@
 import * as assert from "assert";
+import * as dns from "node:dns/promises";
+import * as os from "node:os";
 import type { PromotionNotificationDefinition } from "../../../components/promotionNotification";
-import type { CloudEvent, NotifierOptions } from "../../../engine/notifications";
+import type { CloudEvent, HttpSend, NotifierOptions } from "../../../engine/notifications";
 import {
     cloudEvent,
     NotificationEvents,
@@ -11,6 +13,7 @@ import {
 } from "../../../engine/notifications";
 import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/releaseRecord";
 import type { ProgressEvent } from "../../../engine/releaseRun";
+import { nonPublicAddress } from "../../../model/networkAddress";
 import { redact, secrets } from "../../../model/redact";
 import type { EnvironmentStatus, ReleaseStatus } from "../../../model/status";
 import { CloudEventsReceiver } from "../../support/cloudEventsReceiver";
@@ -160,18 +163,18 @@ interface Post {
     headers: Record<string, string>;
 }
 
-/** A fetch that answers from a script of statuses (a number) or network errors ("down"), then 204. */
-function fakeFetch(script: (number | "down")[]): { fetch: typeof fetch; posts: Post[] } {
+/** A client that answers from a script of statuses (a number) or network errors ("down"), then 204. */
+function fakeSend(script: (number | "down")[]): { send: HttpSend; posts: Post[] } {
     const posts: Post[] = [];
-    const f = (async (url: string, init: RequestInit) => {
-        posts.push({ url, body: String(init.body), headers: init.headers as Record<string, string> });
+    const send: HttpSend = async (url, init) => {
+        posts.push({ url, body: init.body, headers: { ...init.headers } });
         const next = script.shift() ?? 204;
         if (next === "down") {
-            throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:1") });
+            throw Object.assign(new Error("connect ECONNREFUSED 203.0.113.1:443"), { code: "ECONNREFUSED" });
         }
-        return new Response(null, { status: next });
-    }) as unknown as typeof fetch;
-    return { fetch: f, posts };
+        return { status: next };
+    };
+    return { send, posts };
 }
 
 const chat: PromotionNotificationDefinition = {
@@ -183,7 +186,7 @@ const chat: PromotionNotificationDefinition = {
 const secret = "notify-signing-secret-1234";
 
 function notifier(
-    f: typeof fetch,
+    send: HttpSend | undefined,
     more: Partial<NotifierOptions> = {},
 ): { notifier: Notifier; warnings: string[] } {
     const warnings: string[] = [];
@@ -193,7 +196,7 @@ function notifier(
         secretOf: (name) => (name === "CHAT_SECRET" ? secret : undefined),
         warn: (line) => warnings.push(line),
         retry: { attempts: 4, startingDelayMs: 1, maxDelayMs: 2, timeoutMs: 1000 },
-        fetch: f,
+        ...(send ? { send } : {}),
         ...more,
     });
     return { notifier: n, warnings };
@@ -212,8 +215,8 @@ describe("notifications: delivery", function () {
     afterEach(() => secrets.forget(secret));
 
     it("posts the wanted events in order, as signed CloudEvents, and registers the secret with the redactor", async () => {
-        const { fetch, posts } = fakeFetch([]);
-        const { notifier: n, warnings } = notifier(fetch);
+        const { send, posts } = fakeSend([]);
+        const { notifier: n, warnings } = notifier(send);
         run.forEach(n.progress);
         await n.idle();
         assert.deepStrictEqual(warnings, []);
@@ -233,8 +236,8 @@ describe("notifications: delivery", function () {
     });
 
     it("retries network errors and 5xx, then delivers", async () => {
-        const { fetch, posts } = fakeFetch(["down", 503, 429]);
-        const { notifier: n, warnings } = notifier(fetch);
+        const { send, posts } = fakeSend(["down", 503, 429]);
+        const { notifier: n, warnings } = notifier(send);
         n.progress(run[0]);
         await n.idle();
         assert.strictEqual(posts.length, 4);
@@ -247,23 +250,23 @@ describe("notifications: delivery", function () {
     });
 
     it("gives up after its attempts with one warning that shows no path of the URL, and goes on with the next event", async () => {
-        const { fetch, posts } = fakeFetch(["down", "down", "down", "down"]);
-        const { notifier: n, warnings } = notifier(fetch);
+        const { send, posts } = fakeSend(["down", "down", "down", "down"]);
+        const { notifier: n, warnings } = notifier(send);
         run.forEach(n.progress);
         await n.idle();
         assert.strictEqual(posts.length, 5);
         assert.strictEqual(warnings.length, 1, warnings.join("\n"));
         assert.match(
             warnings[0],
-            /PromotionNotification "chat": promotions\.release\.started of release r1 not delivered to https:\/\/hooks\.example\.com\/… after 4 attempt\(s\): fetch failed \(connect ECONNREFUSED/,
+            /PromotionNotification "chat": promotions\.release\.started of release r1 not delivered to https:\/\/hooks\.example\.com\/… after 4 attempt\(s\): connect ECONNREFUSED/,
         );
         assert.ok(!warnings[0].includes("secret-path"));
         assert.strictEqual(JSON.parse(posts[4].body).type, "promotions.release.succeeded");
     });
 
     it("after giving up, tries later events once each until the receiver answers again", async () => {
-        const { fetch, posts } = fakeFetch(["down", "down", "down", "down", "down", 204]);
-        const { notifier: n, warnings } = notifier(fetch);
+        const { send, posts } = fakeSend(["down", "down", "down", "down", "down", 204]);
+        const { notifier: n, warnings } = notifier(send);
         const second = { ...(run[0] as { release: ReleaseRecord }).release, id: "r2" };
         const third = { ...(run[0] as { release: ReleaseRecord }).release, id: "r3" };
         n.progress(run[0]);
@@ -279,8 +282,8 @@ describe("notifications: delivery", function () {
     });
 
     it("does not retry a 4xx refusal", async () => {
-        const { fetch, posts } = fakeFetch([400]);
-        const { notifier: n, warnings } = notifier(fetch);
+        const { send, posts } = fakeSend([400]);
+        const { notifier: n, warnings } = notifier(send);
         n.progress(run[0]);
         await n.idle();
         assert.strictEqual(posts.length, 1);
@@ -288,8 +291,8 @@ describe("notifications: delivery", function () {
     });
 
     it("drops events beyond its bounded queue with a warning", async () => {
-        const { fetch, posts } = fakeFetch([]);
-        const { notifier: n, warnings } = notifier(fetch, { queueLimit: 1 });
+        const { send, posts } = fakeSend([]);
+        const { notifier: n, warnings } = notifier(send, { queueLimit: 1 });
         const releases = ["a", "b", "c"].map((id) => ({
             ...(run[0] as { release: ReleaseRecord }).release,
             id,
@@ -308,8 +311,8 @@ describe("notifications: delivery", function () {
     });
 
     it("filters by product; without its secret a notification is not sent, with a warning naming the variable", async () => {
-        const { fetch, posts } = fakeFetch([]);
-        const { notifier: n, warnings } = notifier(fetch, {
+        const { send, posts } = fakeSend([]);
+        const { notifier: n, warnings } = notifier(send, {
             notifications: [
                 { ...chat, name: "other", secretEnv: undefined, products: { names: ["other"] } },
                 { ...chat, name: "unset", secretEnv: "UNSET_SECRET" },
@@ -327,7 +330,9 @@ describe("notifications: delivery", function () {
         const receiver = new CloudEventsReceiver({ secret, downFor: 2 });
         const url = await receiver.start();
         try {
-            const { notifier: n, warnings } = notifier(fetch, { notifications: [{ ...chat, url }] });
+            const { notifier: n, warnings } = notifier(undefined, {
+                notifications: [{ ...chat, url, allowPrivateNetworks: true }],
+            });
             run.forEach(n.progress);
             await n.idle();
             assert.deepStrictEqual(warnings, []);
@@ -338,6 +343,137 @@ describe("notifications: delivery", function () {
             assert.ok(receiver.received.every((x) => x.signatureValid));
             assert.ok(receiver.received.every((x) => x.contentType === "application/cloudevents+json"));
             assert.strictEqual(receiver.requests, 4);
+        } finally {
+            await receiver.close();
+        }
+    });
+});
+
+describe("notifications: where events may go", function () {
+    this.timeout(20_000);
+    afterEach(() => secrets.forget(secret));
+
+    it("refuses a literal non-public address at delivery too (a catalog built without validation): nothing reaches the receiver", async () => {
+        const receiver = new CloudEventsReceiver({ secret });
+        const url = await receiver.start();
+        try {
+            const { notifier: n, warnings } = notifier(undefined, { notifications: [{ ...chat, url }] });
+            run.forEach(n.progress);
+            await n.idle();
+            assert.strictEqual(receiver.requests, 0);
+            assert.match(
+                warnings[0],
+                /PromotionNotification "chat": promotions\.release\.started of release r1 not delivered to http:\/\/127\.0\.0\.1:\d+\/… after 1 attempt\(s\): 127\.0\.0\.1 is not a public address \(loopback\): not sent; set allowPrivateNetworks: true/,
+            );
+        } finally {
+            await receiver.close();
+        }
+    });
+
+    it("refuses a name that resolves to a non-public address when connecting: nothing reaches the receiver", async () => {
+        // This machine's name resolves (in /etc/hosts, as on most machines) to a loopback or private address;
+        // the receiver listens on every address so that, unguarded, the POST would reach it.
+        const name = os.hostname();
+        const resolved = await dns.lookup(name, { all: true });
+        assert.ok(
+            resolved.length > 0 && resolved.every((a) => nonPublicAddress(a.address) !== undefined),
+            `this test needs ${name} to resolve to non-public addresses only: ${JSON.stringify(resolved)}`,
+        );
+        const receiver = new CloudEventsReceiver({ secret, host: "0.0.0.0" });
+        const port = new URL(await receiver.start()).port;
+        try {
+            const url = `http://${name}:${port}/hooks/promotions`;
+            const { notifier: n, warnings } = notifier(undefined, { notifications: [{ ...chat, url }] });
+            run.forEach(n.progress);
+            await n.idle();
+            assert.strictEqual(receiver.requests, 0);
+            assert.match(
+                warnings[0],
+                new RegExp(
+                    `not delivered to http://${name}:${port}/… after 1 attempt\\(s\\): ${name} resolves to \\S+, which is not a public address \\(\\S+\\): not connected; set allowPrivateNetworks: true`,
+                ),
+            );
+
+            // With the opt-in, the same name is delivered to.
+            const allowed = notifier(undefined, {
+                notifications: [{ ...chat, url, allowPrivateNetworks: true }],
+            });
+            run.forEach(allowed.notifier.progress);
+            await allowed.notifier.idle();
+            assert.deepStrictEqual(allowed.warnings, []);
+            assert.deepStrictEqual(receiver.types(), [
+                "promotions.release.started",
+                "promotions.release.succeeded",
+            ]);
+        } finally {
+            await receiver.close();
+        }
+    });
+
+    it("fails a redirect at once, naming its status and where it points (host only), and does not follow it", async () => {
+        const target = new CloudEventsReceiver({ secret });
+        const targetUrl = await target.start();
+        const receiver = new CloudEventsReceiver({ secret, redirectTo: `${targetUrl}/secret-path` });
+        const url = await receiver.start();
+        try {
+            const { notifier: n, warnings } = notifier(undefined, {
+                notifications: [
+                    { ...chat, url, events: ["promotions.release.started"], allowPrivateNetworks: true },
+                ],
+            });
+            n.progress(run[0]);
+            await n.idle();
+            assert.strictEqual(receiver.requests, 1, "one attempt");
+            assert.strictEqual(target.requests, 0, "not followed");
+            assert.strictEqual(warnings.length, 1, warnings.join("\n"));
+            assert.match(
+                warnings[0],
+                /not delivered to http:\/\/127\.0\.0\.1:\d+\/… after 1 attempt\(s\): HTTP 302 redirect to http:\/\/127\.0\.0\.1:\d+\/…: redirects are not followed; set url to where the receiver is$/,
+            );
+            assert.ok(!warnings[0].includes("secret-path"), warnings[0]);
+        } finally {
+            await Promise.all([receiver.close(), target.close()]);
+        }
+    });
+
+    it("a receiver that does not answer in time: the warning says so", async () => {
+        const receiver = new CloudEventsReceiver({ secret, hang: true });
+        const url = await receiver.start();
+        try {
+            const { notifier: n, warnings } = notifier(undefined, {
+                notifications: [
+                    { ...chat, url, events: ["promotions.release.started"], allowPrivateNetworks: true },
+                ],
+                retry: { attempts: 2, startingDelayMs: 1, maxDelayMs: 2, timeoutMs: 100 },
+            });
+            n.progress(run[0]);
+            await n.idle();
+            assert.strictEqual(receiver.requests, 2);
+            assert.match(warnings.join("\n"), /after 2 attempt\(s\): no answer within 100 ms$/);
+        } finally {
+            await receiver.close();
+        }
+    });
+
+    it("settle: bounds the wait for a receiver that hangs, then stops and says what was not delivered", async () => {
+        const receiver = new CloudEventsReceiver({ secret, hang: true });
+        const url = await receiver.start();
+        try {
+            const { notifier: n, warnings } = notifier(undefined, {
+                notifications: [{ ...chat, url, allowPrivateNetworks: true }],
+                retry: { attempts: 6, startingDelayMs: 1, maxDelayMs: 2, timeoutMs: 600_000 },
+            });
+            run.forEach(n.progress);
+            await receiver.waitForRequests(1);
+            const undelivered = await n.settle(50);
+            assert.deepStrictEqual(undelivered, [
+                { notification: "chat", receiver: `${new URL(url).origin}/…`, events: 2 },
+            ]);
+            assert.deepStrictEqual(warnings, [], "one summary, no warning per event");
+            // Stopped: later events are not sent.
+            run.forEach(n.progress);
+            await n.idle();
+            assert.strictEqual(receiver.requests, 1);
         } finally {
             await receiver.close();
         }
