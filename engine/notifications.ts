@@ -19,6 +19,7 @@ import type {
 import { notificationCoversProduct, notificationWants } from "../components/promotionNotification";
 import { messageOf } from "../model/errors";
 import { nonPublicHost } from "../model/networkAddress";
+import { retry } from "../provider/git/retry";
 import type { EnvironmentStatus, ReleaseStatus } from "../model/status";
 import { redact, redactDeep, secrets } from "../model/redact";
 import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
@@ -406,51 +407,34 @@ export class Notifier {
         // A receiver that just failed every attempt is not retried at length again: a burst of events to a
         // receiver that is down must not keep a process busy (or a CLI from exiting) for each of them.
         const attempts = t.down ? 1 : this.retry.attempts;
-        let attempt = 0;
-        for (;;) {
-            attempt += 1;
-            try {
-                await this.post(t.definition, body, headers);
-                t.down = false;
+        let tried = 0;
+        try {
+            await retry(
+                async (attempt) => {
+                    tried = attempt;
+                    await this.post(t.definition, body, headers);
+                },
+                {
+                    attempts,
+                    baseMs: this.retry.startingDelayMs,
+                    maxMs: this.retry.maxDelayMs,
+                    signal: this.stopping.signal,
+                    retryIf: (e) => !(e instanceof DeliveryError) || e.retryable,
+                },
+            );
+            t.down = false;
+        } catch (e) {
+            if (this.stopping.signal.aborted) {
+                // Counted by settle(), which says in one line what was not delivered.
                 return;
-            } catch (e) {
-                if (this.stopping.signal.aborted) {
-                    // Counted by settle(), which says in one line what was not delivered.
-                    return;
-                }
-                const retryable = !(e instanceof DeliveryError) || e.retryable;
-                if (!retryable || attempt >= attempts) {
-                    t.down = true;
-                    this.opts.warn(
-                        redact(
-                            `PromotionNotification "${t.definition.name}": ${event.type} of release ${event.subject} not delivered to ${shownUrl(t.definition.url)} after ${attempt} attempt(s): ${messageOf(e)}`,
-                        ),
-                    );
-                    return;
-                }
             }
-            // Exponential backoff with full jitter.
-            const ceiling = Math.min(this.retry.maxDelayMs, this.retry.startingDelayMs * 2 ** (attempt - 1));
-            await this.pause(Math.random() * ceiling);
+            t.down = true;
+            this.opts.warn(
+                redact(
+                    `PromotionNotification "${t.definition.name}": ${event.type} of release ${event.subject} not delivered to ${shownUrl(t.definition.url)} after ${tried} attempt(s): ${messageOf(e)}`,
+                ),
+            );
         }
-    }
-
-    /** Sleeps, unless the notifier stops first. */
-    private pause(ms: number): Promise<void> {
-        const signal = this.stopping.signal;
-        return new Promise((resolve) => {
-            if (signal.aborted) {
-                resolve();
-                return;
-            }
-            const done = () => {
-                clearTimeout(timer);
-                signal.removeEventListener("abort", done);
-                resolve();
-            };
-            const timer = setTimeout(done, ms);
-            signal.addEventListener("abort", done);
-        });
     }
 
     private async post(
