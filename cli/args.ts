@@ -316,7 +316,8 @@ export interface ServeCommandOptions {
     readonly intervalMs?: number;
     readonly port: number;
     readonly host: string;
-    readonly secret: string;
+    /** PROMOTIONS_WEBHOOK_SECRET; without it the server takes no webhooks (the API and console work alike). */
+    readonly secret?: string;
     /** `--insecure-no-auth`: listen on a non-loopback host without permission rules; requests need no credentials. */
     readonly insecureNoAuth?: true;
     /** `--oidc-issuer URL --oidc-audience AUD [--oidc-groups-claim NAME]`: accept the issuer's bearer JWTs. */
@@ -397,6 +398,8 @@ function tokenOptions(v: Values, positionals: readonly string[], s: CliSettings)
 
 export interface DoctorCommandOptions {
     readonly configPath: string;
+    /** `--config` or PROMOTIONS_CONFIG named the definitions (else the default ./promotions). */
+    readonly configNamed: boolean;
     readonly stateUrl: string;
     readonly passphrase: string;
     readonly cacheDir: string;
@@ -827,7 +830,8 @@ export const commandSpecs = {
         }),
     },
     serve: {
-        summary: "the server: JSON API and event stream under /api/v1, GitHub push webhooks (HMAC-verified)",
+        summary:
+            "the server: JSON API and event stream under /api/v1, the console, GitHub push webhooks (HMAC-verified, with PROMOTIONS_WEBHOOK_SECRET)",
         usage:
             "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
             "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D]",
@@ -856,13 +860,7 @@ export const commandSpecs = {
                 ...(s.argocd ? { argocd: s.argocd } : {}),
                 git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
             };
-            if (!s.webhookSecret) {
-                throw new InvalidInputError(
-                    "set PROMOTIONS_WEBHOOK_SECRET to the webhook's secret (the same value as in GitHub's settings)",
-                    { path: "PROMOTIONS_WEBHOOK_SECRET" },
-                );
-            }
-            return { ...options, secret: s.webhookSecret };
+            return { ...options, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) };
         },
     },
     token: {
@@ -886,6 +884,7 @@ export const commandSpecs = {
         options: {},
         build: (_v, _p, s): DoctorCommandOptions => ({
             configPath: s.configPath,
+            configNamed: s.configNamed,
             stateUrl: s.stateUrl,
             passphrase: s.passphrase,
             cacheDir: s.cacheDir,
