@@ -90,7 +90,7 @@ function texts(values: Values, name: string): string[] {
           : [];
 }
 
-/** `--as USER`: who acts when the CLI writes the state directly (else the CI's actor, else the login). */
+/** `--as USER`: who acts when the CLI writes the state directly (else as cli/actor.ts resolves it). */
 const asOption = { as: { type: "string" } } as const;
 const actorOf = (v: Values, s: CliSettings) => text(v, "as") || s.actor;
 
@@ -293,7 +293,7 @@ export interface DecisionCommandOptions {
     readonly id: string;
     readonly environment: string;
     readonly comment?: string;
-    /** Who decides: `--as`, else the CI's actor. */
+    /** Who decides: `--as`, else the CI's actor, git's identity or the OS user (cli/actor.ts). */
     readonly by: string;
     /** `--group G[,H]`: the groups the local identity claims (direct state access is only as strong as the backend's). */
     readonly groups: readonly string[];
