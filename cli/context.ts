@@ -3,12 +3,13 @@ import * as path from "path";
 import { scmConfigFrom } from "../provider/dynamic/processEnv";
 import type { Catalog } from "../components/catalog";
 import { defaultCacheDir } from "../engine/engineLocator";
-import { actorFrom } from "../engine/holds";
 import type { EngineLocation } from "../engine/engineLocator";
 import type { TokenStore } from "../engine/accessTokens";
 import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
 import type { TriggerWatcher } from "../engine/triggers/triggerWatcher";
 import { InvalidInputError } from "../model/errors";
+import type { ActorSources } from "./actor";
+import { resolveActor, systemActorSources } from "./actor";
 import type { GlobalOptions } from "./args";
 import type { RemoteServer } from "./remote";
 
@@ -61,6 +62,8 @@ function passphraseFrom(env: NodeJS.ProcessEnv): string {
 export interface CliSettings {
     /** `--config` (or PROMOTIONS_CONFIG): a directory of YAML manifests or a JS/TS module (default ./promotions). */
     readonly configPath: string;
+    /** `--config` or PROMOTIONS_CONFIG named the definitions (not the default). */
+    readonly configNamed: boolean;
     /** The directory of the definitions (local workflow commands run there). */
     readonly configDir: string;
     /** `--state` (or PROMOTIONS_STATE): a Pulumi backend URL (default file://<config dir>/.promotions/state). */
@@ -89,7 +92,10 @@ export interface CliSettings {
     readonly colour: boolean;
     /** PROMOTIONS_DEBUG=1: stack traces for unexpected errors. */
     readonly debug: boolean;
-    /** Who acts (holds, rollbacks) without `--as`: GITHUB_ACTOR, GITLAB_USER_LOGIN, else USER. */
+    /**
+     * Who acts without `--as` (releases, holds, approvals, tokens): the CI's actor, else git's user.name and
+     * user.email, else the OS user (cli/actor.ts). Read on first use: git is not run for commands that need none.
+     */
     readonly actor: string;
     /** PROMOTIONS_HEARTBEAT_SECONDS: how often a running release says it is alive (default 30). */
     readonly heartbeatMs?: number;
@@ -151,12 +157,17 @@ export function settingsFrom(
     env: NodeJS.ProcessEnv,
     cwd: string,
     stdoutIsTTY: boolean,
+    actorSources: ActorSources = systemActorSources(env, cwd),
 ): CliSettings {
-    const configPath = path.resolve(cwd, globals.config ?? env.PROMOTIONS_CONFIG ?? "promotions");
+    // An empty PROMOTIONS_CONFIG names nothing (not the current directory).
+    const namedConfig = globals.config ?? (env.PROMOTIONS_CONFIG || undefined);
+    const configPath = path.resolve(cwd, namedConfig ?? "promotions");
     const configDir = /\.(js|ts|cjs|mjs)$/.test(configPath) ? path.dirname(configPath) : configPath;
     const cacheDir = defaultCacheDir(env);
+    let actor: string | undefined;
     return {
         configPath,
+        configNamed: namedConfig !== undefined,
         configDir,
         stateUrl:
             globals.state ?? env.PROMOTIONS_STATE ?? `file://${path.join(configDir, ".promotions", "state")}`,
@@ -201,7 +212,10 @@ export function settingsFrom(
             : {}),
         colour: stdoutIsTTY && env.NO_COLOR === undefined && !globals.noColor,
         debug: yes(env.PROMOTIONS_DEBUG),
-        actor: actorFrom(undefined, env),
+        get actor() {
+            actor ??= resolveActor(undefined, actorSources);
+            return actor;
+        },
         ...(env.PROMOTIONS_SERVER
             ? {
                   server: {

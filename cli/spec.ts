@@ -80,7 +80,7 @@ export function texts(values: Values, name: string): string[] {
           : [];
 }
 
-/** `--as USER`: who acts when the CLI writes the state directly (else the CI's actor, else the login). */
+/** `--as USER`: who acts when the CLI writes the state directly (else as cli/actor.ts resolves it). */
 export const asOption = { as: { type: "string" } } as const;
 export const actorOf = (v: Values, s: CliSettings) => text(v, "as") || s.actor;
 

@@ -138,16 +138,3 @@ export function refuseHeld(product: string, to: string, holds: readonly Hold[]):
         );
     }
 }
-
-/**
- * Who is acting: `--as`, else the CI's actor (GITHUB_ACTOR, GITLAB_USER_LOGIN), else the login (USER).
- */
-export function actorFrom(
-    given: string | undefined,
-    env: Readonly<Record<string, string | undefined>>,
-): string {
-    return (
-        [given, env.GITHUB_ACTOR, env.GITLAB_USER_LOGIN, env.USER].find((x) => x !== undefined && x !== "") ??
-        "unknown"
-    );
-}

@@ -160,11 +160,26 @@ function main(): void {
     console.log(`\nprod values.yaml now:\n${ws.git(["show", "main:apps/trioapp/prod/values.yaml"], bare)}`);
 
     ws.heading("the console on this repository and state (they stay in place)");
-    console.log(
-        `PROMOTIONS_GIT_CACHE=${path.join(ws.root, "git-cache")} EXAMPLE_REPO_URL=file://${bare} ` +
-            `PROMOTIONS_WEBHOOK_SECRET=demo ${path.join(packageRoot, "bin", "promote")} --config ${config} serve` +
-            `\nthen open http://127.0.0.1:8080`,
-    );
+    console.log(`${consoleCommand()}\nthen open http://127.0.0.1:8080`);
+}
+
+/** A word as the shell reads it back unchanged (a checkout's path may hold spaces). */
+function shellWord(s: string): string {
+    return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that opens the console on the demo's repository and state, to paste as printed: the console needs
+ * no webhook secret (`serve` then takes no webhooks), and the clone cache is the one the demo filled.
+ */
+function consoleCommand(): string {
+    return [
+        `PROMOTIONS_GIT_CACHE=${shellWord(path.join(ws.root, "git-cache"))}`,
+        shellWord(path.join(packageRoot, "bin", "promote")),
+        "--config",
+        shellWord(config),
+        "serve",
+    ].join(" ");
 }
 
 main();

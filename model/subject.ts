@@ -1,6 +1,6 @@
 /**
  * Who is asking: the identity the server establishes for a request (server/auth/identify.ts), or the one the
- * CLI is given when it acts directly on the state (`--as`, else the CI's actor). Permission rules match
+ * CLI is given when it acts directly on the state (`--as`, else as cli/actor.ts resolves it). Permission rules match
  * `user` and `groups`; releases record `user` and `via` (see {@link Initiator}).
  */
 
@@ -28,7 +28,7 @@ export interface Initiator {
 /** The subject of a request without credentials to a loopback server that has no identity sources. */
 export const loopbackSubject: Subject = { user: "local", groups: [], via: "loopback" };
 
-/** The CLI acting directly on the state as `user` (`--as`, else the CI's actor, else the login). */
+/** The CLI acting directly on the state as `user` (`--as`, else as cli/actor.ts resolves it). */
 export function localSubject(user: string): Subject {
     return { user, groups: [], via: "local" };
 }

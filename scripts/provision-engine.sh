@@ -12,10 +12,15 @@
 #   4. a build from Pulumi's Go modules at the SDK's version (works offline through a Go module proxy).
 # The result lives in $PULUMI_PROMOTIONS_CACHE (default ~/.cache/pulumi-promotions), keyed by version,
 # and is linked as node_modules/.bin/pulumi so `npx pulumi ...` runs it with the right Node.js.
+# Progress lines only: the tools' output (the official installer, `go get`, `go build`) goes to the install's
+# log (scripts/install-steps.sh), whose last lines a failure shows.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 project_dir=$(pwd)
+. scripts/install-steps.sh
+install_log_start "$project_dir"
+log=$PROMOTIONS_INSTALL_LOG
 
 die() {
     printf '\nerror: %s\n' "$*" >&2
@@ -82,12 +87,13 @@ mkdir -p "$bin"
 if [ "${PULUMI_PROMOTIONS_OFFLINE:-}" != "1" ] && command -v curl >/dev/null &&
     curl -fsSL --max-time 10 -o "$root/install.sh" https://get.pulumi.com/install.sh 2>/dev/null; then
     say "installing Pulumi $version with the official installer"
-    if sh "$root/install.sh" --version "$sdk_version" --install-root "$root" --no-edit-path >"$root/install.log" 2>&1 && fits "$bin/pulumi"; then
+    printf '\n=== [engine] the official installer, Pulumi %s\n' "$version" >>"$log"
+    if sh "$root/install.sh" --version "$sdk_version" --install-root "$root" --no-edit-path >>"$log" 2>&1 </dev/null && fits "$bin/pulumi"; then
         install_shims
         link_cli "$bin/pulumi"
         exit 0
     fi
-    say "the official installer failed (see $root/install.log); building from source instead"
+    say "the official installer failed (see $log); building from source instead"
 fi
 
 # --- build from Pulumi's Go modules -------------------------------------------------------------------
@@ -109,26 +115,29 @@ mkdir -p "$src"
 cd "$src"
 ldflags="-w -s -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
 
-# Prints "[engine] building <what>: N/M packages" as `go build -v` reports compiled packages.
+# Prints "[engine] building <what>: N/M packages" as `go build -v` reports compiled packages; everything go
+# prints (package names, compiler errors) goes to the log only. On failure it returns 1 with build_code (go's
+# exit code) and build_took (seconds) set, for the caller to fail or fall back.
 build_with_progress() {
-    local what=$1 out=$2 pkg=$3 total n=0 line
-    total=$(go list -deps "$pkg" 2>/dev/null | wc -l)
+    local what=$1 out=$2 pkg=$3 total n=0 line code=0
+    total=$(go list -deps "$pkg" 2>>"$log" | wc -l)
     local started=$SECONDS
-    go build -v -trimpath -ldflags "$ldflags" -o "$out" "$pkg" 2>&1 | while IFS= read -r line; do
-        case "$line" in
-        *.go:* | *error* | *cannot* | *undefined*) printf '\n%s\n' "$line" >&2 ;;
-        *)
-            n=$((n + 1))
-            if [ -t 1 ]; then
-                printf '\r[engine] building %s: %d/%d packages (%ds)' "$what" "$n" "$total" $((SECONDS - started))
-            elif [ $((n % 100)) -eq 0 ]; then
-                printf '[engine] building %s: %d/%d packages (%ds)\n' "$what" "$n" "$total" $((SECONDS - started))
-            fi
-            ;;
-        esac
-    done
-    [ -t 1 ] && printf '\n'
-    [ -x "$out" ]
+    printf '\n=== [engine] go build %s\n' "$pkg" >>"$log"
+    go build -v -trimpath -ldflags "$ldflags" -o "$out" "$pkg" 2>&1 </dev/null | tee -a "$log" | while IFS= read -r line; do
+        n=$((n + 1))
+        if [ -t 1 ]; then
+            printf '\r[engine] building %s: %d/%d packages (%ds)' "$what" "$n" "$total" $((SECONDS - started))
+        elif [ $((n % 100)) -eq 0 ]; then
+            printf '[engine] building %s: %d/%d packages (%ds)\n' "$what" "$n" "$total" $((SECONDS - started))
+        fi
+    done || code=$?
+    if [ -t 1 ]; then printf '\n'; fi
+    build_code=$code
+    build_took=$((SECONDS - started))
+    if [ "$code" -ne 0 ] || [ ! -x "$out" ]; then
+        return 1
+    fi
+    say "built $what in $(human_seconds "$build_took")"
 }
 
 say "building Pulumi $version from Pulumi's Go modules (first time only; cached in $root)"
@@ -140,10 +149,15 @@ go 1.25.11
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
 EOF
 say "resolving modules"
-go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version" "github.com/pulumi/pulumi/sdk/v3@$version" >"$root/go-get.log" 2>&1 ||
-    die "could not fetch Pulumi's Go modules at $version (see $root/go-get.log). Check GOPROXY ($(go env GOPROXY)), or install the Pulumi CLI $version."
+resolve_started=$SECONDS
+printf '\n=== [engine] go get Pulumi %s\n' "$version" >>"$log"
+go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version" "github.com/pulumi/pulumi/sdk/v3@$version" >>"$log" 2>&1 </dev/null ||
+    step_failed "fetching Pulumi's Go modules at $version" $? $((SECONDS - resolve_started)) \
+        "check GOPROXY ($(go env GOPROXY)) and the network, or install the Pulumi CLI $version on PATH; then run 'bash scripts/install.sh' again"
+say "resolved modules in $(human_seconds $((SECONDS - resolve_started)))"
 build_with_progress "pulumi" "$bin/pulumi.tmp" "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi" ||
-    die "building the Pulumi CLI failed (output above)."
+    step_failed "building the Pulumi CLI" "$build_code" "$build_took" \
+        "check Go ($(go env GOVERSION), >= go1.25.11 needed) and free disk space ('go env GOCACHE'), or install the Pulumi CLI $version on PATH; then run 'bash scripts/install.sh' again"
 mv "$bin/pulumi.tmp" "$bin/pulumi"
 
 # The Node.js language host is its own module without release tags: its version is the pseudo-version of
@@ -152,7 +166,7 @@ langhost_module=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v
 built_langhost=0
 origin=$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@$version" 2>/dev/null |
     node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{try{const j=JSON.parse(s);const info=require("fs").readFileSync(j.Info,"utf8");const o=JSON.parse(info);if(o.Origin&&o.Origin.Hash){const t=o.Time.replace(/[-:TZ]/g,"").slice(0,14);console.log(`v3.0.0-${t}-${o.Origin.Hash.slice(0,12)}`)}}catch{}})') || true
-if [ -n "$origin" ] && go get "$langhost_module@$origin" >>"$root/go-get.log" 2>&1; then
+if [ -n "$origin" ] && go get "$langhost_module@$origin" >>"$log" 2>&1 </dev/null; then
     build_with_progress "pulumi-language-nodejs" "$bin/pulumi-language-nodejs" "$langhost_module" && built_langhost=1
 fi
 if [ "$built_langhost" != 1 ]; then

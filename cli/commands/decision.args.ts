@@ -8,7 +8,7 @@ export interface DecisionCommandOptions {
     readonly id: string;
     readonly environment: string;
     readonly comment?: string;
-    /** Who decides: `--as`, else the CI's actor. */
+    /** Who decides: `--as`, else the CI's actor, git's identity or the OS user (cli/actor.ts). */
     readonly by: string;
     /** `--group G[,H]`: the groups the local identity claims (direct state access is only as strong as the backend's). */
     readonly groups: readonly string[];

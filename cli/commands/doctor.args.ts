@@ -2,6 +2,8 @@ import type { CommandSpec } from "../spec";
 
 export interface DoctorCommandOptions {
     readonly configPath: string;
+    /** `--config` or PROMOTIONS_CONFIG named the definitions (else the default ./promotions). */
+    readonly configNamed: boolean;
     readonly stateUrl: string;
     readonly passphrase: string;
     readonly cacheDir: string;
@@ -15,6 +17,7 @@ export const doctorSpec = {
     help: {},
     build: (_v, _p, s): DoctorCommandOptions => ({
         configPath: s.configPath,
+        configNamed: s.configNamed,
         stateUrl: s.stateUrl,
         passphrase: s.passphrase,
         cacheDir: s.cacheDir,

@@ -16,6 +16,8 @@ interface Check {
     readonly ok: boolean;
     readonly detail: string;
     readonly fix?: string;
+    /** Nothing is wrong, but there is something to do first (shown as `next`, exit 0). */
+    readonly next?: true;
 }
 
 /** How long `pulumi stack ls` may take to reach a remote state backend. */
@@ -124,8 +126,25 @@ async function remoteBackendCheck(
     }
 }
 
-/** The definitions exist and validate. */
-function configCheck(configPath: string): Check {
+/** `dir` as the user would type it from the current directory (`./promotions`). */
+function shownPath(dir: string): string {
+    const rel = path.relative(process.cwd(), dir);
+    return rel === "" ? "." : rel.startsWith("..") || path.isAbsolute(rel) ? dir : `./${rel}`;
+}
+
+/**
+ * The definitions exist and validate. On a fresh checkout the default ./promotions does not exist yet: that is
+ * a next step, not a failure; definitions that --config (or PROMOTIONS_CONFIG) names must exist.
+ */
+function configCheck(configPath: string, configNamed: boolean): Check {
+    if (!configNamed && !fs.existsSync(configPath)) {
+        return {
+            name: "config",
+            ok: true,
+            next: true,
+            detail: `no definitions at ${shownPath(configPath)}: run \`promote init\` or \`npm run demo\``,
+        };
+    }
     try {
         const { definitions, issues } = loadDefinitions(configPath);
         const all = [...issues, ...buildCatalog(definitions).issues];
@@ -150,7 +169,8 @@ function configCheck(configPath: string): Check {
 
 /**
  * `promote doctor`: what this machine has, whether the state backend answers and the definitions validate,
- * and the fix for whatever is missing. Exit code 3 if anything is.
+ * and the fix for whatever is missing. Exit code 3 if anything is; missing default definitions are a next
+ * step, not a failure.
  */
 export async function doctor(
     opts: DoctorCommandOptions,
@@ -192,11 +212,11 @@ export async function doctor(
             ? fileBackendCheck(opts.stateUrl)
             : await remoteBackendCheck(opts, system, engine),
     );
-    checks.push(configCheck(opts.configPath));
+    checks.push(configCheck(opts.configPath, opts.configNamed));
 
     const width = Math.max(...checks.map((c) => c.name.length));
     for (const c of checks) {
-        const mark = c.ok ? io.style.green("ok  ") : io.style.red("FAIL");
+        const mark = c.next ? io.style.yellow("next") : c.ok ? io.style.green("ok  ") : io.style.red("FAIL");
         io.out(`${mark} ${c.name.padEnd(width)}  ${c.detail}`);
         if (!c.ok && c.fix) {
             io.out(`     ${" ".repeat(width)}  fix: ${c.fix}`);
@@ -204,7 +224,10 @@ export async function doctor(
     }
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) {
-        io.err(`error: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
+        // The reasons and fixes are above: name the failed checks only, so each reason is printed once.
+        io.err(
+            `error: ${failed.length} check${failed.length === 1 ? "" : "s"} failed (${failed.map((c) => c.name).join(", ")}): see above`,
+        );
         return 3;
     }
     return 0;

@@ -10,7 +10,8 @@ export interface ServeCommandOptions {
     readonly intervalMs?: number;
     readonly port: number;
     readonly host: string;
-    readonly secret: string;
+    /** PROMOTIONS_WEBHOOK_SECRET; without it the server takes no webhooks (the API and console work alike). */
+    readonly secret?: string;
     /** `--insecure-no-auth`: listen on a non-loopback host without permission rules; requests need no credentials. */
     readonly insecureNoAuth?: true;
     /** `--oidc-issuer URL --oidc-audience AUD [--oidc-groups-claim NAME]`: accept the issuer's bearer JWTs. */
@@ -69,7 +70,8 @@ function host(values: Values): string {
 }
 
 export const serveSpec = {
-    summary: "the server: JSON API and event stream under /api/v1, GitHub push webhooks (HMAC-verified)",
+    summary:
+        "the server: JSON API and event stream under /api/v1, the console, GitHub push webhooks (HMAC-verified, with PROMOTIONS_WEBHOOK_SECRET)",
     usage:
         "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
         "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D]",
@@ -109,12 +111,6 @@ export const serveSpec = {
             ...(s.argocd ? { argocd: s.argocd } : {}),
             git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
         };
-        if (!s.webhookSecret) {
-            throw new InvalidInputError(
-                "set PROMOTIONS_WEBHOOK_SECRET to the webhook's secret (the same value as in GitHub's settings)",
-                { path: "PROMOTIONS_WEBHOOK_SECRET" },
-            );
-        }
-        return { ...options, secret: s.webhookSecret };
+        return { ...options, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) };
     },
 } satisfies CommandSpec<ServeCommandOptions>;

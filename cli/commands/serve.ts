@@ -18,7 +18,8 @@ import { reportOutcomes } from "./watch";
  * [--trusted-proxy CIDR]... [--interval D]`: the one server. The JSON API, its OpenAPI description and the
  * event stream under /api/v1 (server/), every request identified first (server/auth: API tokens, OIDC JWTs,
  * a trusted proxy's headers), and GitHub push webhooks at /webhooks/github (HMAC-verified with
- * PROMOTIONS_WEBHOOK_SECRET), which make the trigger watcher read the trigger branches. It reads them once at
+ * PROMOTIONS_WEBHOOK_SECRET; without a secret, webhooks are off and that path answers 404), which make the
+ * trigger watcher read the trigger branches. It reads them once at
  * start too (a new trigger application starts at its tip, so the first push after start is released; commits
  * that landed while it was down are caught up), and with --interval it keeps polling, so a missed webhook is
  * caught up. Suspended releases whose wait is over (an approval it
@@ -75,22 +76,32 @@ export async function serve(
             ? { git: { cacheDir: opts.git.cacheDir, credentials: { tokens: opts.git.tokens } } }
             : {}),
         log: (line) => io.err(`[serve] ${displayText(line)}`),
-        webhook: {
-            secret: opts.secret,
-            onPush: (delivery) => {
-                io.err(`[serve] push delivery ${delivery}: reading trigger branches`);
-                watcher.prompt();
-            },
-            log: (line) => io.err(`[serve] ${line}`),
-        },
+        ...(opts.secret
+            ? {
+                  webhook: {
+                      secret: opts.secret,
+                      onPush: (delivery: string) => {
+                          io.err(`[serve] push delivery ${delivery}: reading trigger branches`);
+                          watcher.prompt();
+                      },
+                      log: (line: string) => io.err(`[serve] ${line}`),
+                  },
+              }
+            : {}),
     });
     feeds.push(server.progress);
     const url = await server.listen(opts.port, opts.host);
     io.out(`listening on ${url}`);
     io.err(`[serve] ${identitySummary(opts, identity)}`);
     io.err(
-        `[serve] API ${url}/api/v1 (described at ${url}/api/v1/openapi.json), webhooks ${url}/webhooks/github`,
+        `[serve] API ${url}/api/v1 (described at ${url}/api/v1/openapi.json)` +
+            (opts.secret ? `, webhooks ${url}/webhooks/github` : ""),
     );
+    if (!opts.secret) {
+        io.err(
+            `[serve] webhooks off: set PROMOTIONS_WEBHOOK_SECRET to the GitHub webhook's secret to take pushes at ${url}/webhooks/github`,
+        );
+    }
     try {
         await watcher.run({
             signal: deps.stopSignal(),

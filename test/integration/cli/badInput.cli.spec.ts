@@ -127,12 +127,6 @@ describe("promote: bad input is refused", function () {
             message: [/--host 0\.0\.0\.0 would expose the API .* add --insecure-no-auth/],
         },
         {
-            name: "serve without PROMOTIONS_WEBHOOK_SECRET",
-            args: ["serve", "--port", "0"],
-            exitCode: 2,
-            message: [/set PROMOTIONS_WEBHOOK_SECRET/],
-        },
-        {
             name: "--action merge",
             args: ["promote", "--product", "web", "--from", "dev", "--to", "qa", "--action", "merge"],
             exitCode: 2,

@@ -117,6 +117,21 @@ describe("promote validate, graph, doctor", function () {
         assert.strictEqual(r.code, 3, r.stdout + r.stderr);
         assert.match(r.stdout, /FAIL state backend +s3:\/\/no-such-bucket-zz: \S/);
         assert.match(r.stdout, /FAIL config +1 problem: .*\/nonexistent\/defs does not exist/);
-        assert.match(r.stderr, /^error: state backend: s3:\/\/no-such-bucket-zz/m);
+        assert.match(r.stderr, /^error: 2 checks failed \(state backend, config\): see above$/m);
+    });
+
+    it("doctor on a fresh clone (no ./promotions yet) passes, with the next step said once", async () => {
+        const cwd = tempDir("doctor-fresh");
+        const r = await runCli(["doctor"], { cwd });
+        assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+        assert.match(
+            r.stdout,
+            /^next config +no definitions at \.\/promotions: run `promote init` or `npm run demo`$/m,
+        );
+        assert.strictEqual((r.stdout + r.stderr).match(/no definitions/g)?.length, 1);
+        assert.strictEqual(r.stderr, "");
+        const named = await runCli(["--config", "promotions", "doctor"], { cwd });
+        assert.strictEqual(named.code, 3, named.stdout + named.stderr);
+        assert.match(named.stdout, /FAIL config +1 problem: .*promotions does not exist/);
     });
 });

@@ -1091,6 +1091,62 @@ describe("commands", () => {
         assert.strictEqual(await done, 0);
     });
 
+    it("serve without a webhook secret: the API answers, webhooks are off (404), and one line says so", async () => {
+        const io = terminal();
+        let prompts = 0;
+        const controller = new AbortController();
+        let started!: () => void;
+        const running = new Promise<void>((r) => (started = r));
+        const watcher: CliWatcher = {
+            pollOnce: async () => [],
+            run: async (o) => {
+                started();
+                await new Promise((r) => o.signal.addEventListener("abort", r, { once: true }));
+            },
+            prompt: () => void prompts++,
+        };
+        const done = serve(
+            { port: 0, host: "127.0.0.1" },
+            {
+                io,
+                clock,
+                watcher: async () => watcher,
+                stopSignal: () => controller.signal,
+                engine: async () => new FakeEngine(),
+                catalog: () => buildCatalog({}).catalog,
+            },
+        );
+        await running;
+        try {
+            const base = /^listening on (http:\S+)$/.exec(io.stdout[0])![1];
+            assert.strictEqual((await fetch(`${base}/api/v1/products`)).status, 200);
+            const body = "{}";
+            const hook = await fetch(`${base}/webhooks/github`, {
+                method: "POST",
+                body,
+                headers: {
+                    "X-GitHub-Event": "push",
+                    "X-Hub-Signature-256": `sha256=${createHmac("sha256", "").update(body).digest("hex")}`,
+                },
+            });
+            assert.strictEqual(hook.status, 404);
+            assert.strictEqual(prompts, 0);
+            assert.ok(
+                io.stderr.includes(`[serve] API ${base}/api/v1 (described at ${base}/api/v1/openapi.json)`),
+            );
+            assert.deepStrictEqual(
+                io.stderr.filter((l) => /webhooks/.test(l)),
+                [
+                    `[serve] webhooks off: set PROMOTIONS_WEBHOOK_SECRET to the GitHub webhook's secret to take pushes at ${base}/webhooks/github`,
+                ],
+                "one line says so",
+            );
+        } finally {
+            controller.abort();
+        }
+        assert.strictEqual(await done, 0);
+    });
+
     describe("doctor", () => {
         const located: EngineLocation = {
             pulumi: "/opt/pulumi/bin/pulumi",
@@ -1116,6 +1172,7 @@ describe("commands", () => {
         }
         const base = (over: Partial<DoctorCommandOptions>): DoctorCommandOptions => ({
             configPath: fixture,
+            configNamed: true,
             stateUrl: `file://${tempDir("doctor")}/state`,
             passphrase: "p",
             cacheDir: "/cache",
@@ -1155,7 +1212,31 @@ describe("commands", () => {
                 /FAIL state backend +s3:\/\/no-such-bucket-zz: read "\.pulumi\/meta\.yaml": NoSuchBucket/,
             );
             assert.match(out, /FAIL config +1 problem: .*\/nonexistent\/defs does not exist/);
-            assert.match(io.stderr.join("\n"), /^error: state backend: .*; config: /);
+            // Each reason is printed once (above); the last line names what failed.
+            assert.deepStrictEqual(io.stderr, ["error: 2 checks failed (state backend, config): see above"]);
+            assert.strictEqual(out.match(/does not exist/g)?.length, 1);
+        });
+
+        it("no definitions at the default ./promotions is a next step, exit 0; named by --config, a failure", async () => {
+            const fresh = path.join(tempDir("doctor-fresh"), "promotions");
+            const io = terminal();
+            const sys = system(() => Promise.reject(new Error("not for file://")));
+            const opts = base({ configPath: fresh, configNamed: false });
+            assert.strictEqual(await doctor(opts, { io, system: sys }), 0, io.stdout.join("\n"));
+            const out = io.stdout.join("\n");
+            const shown = path.relative(process.cwd(), fresh);
+            const next = /^next config +no definitions at (\S+): run `promote init` or `npm run demo`$/m.exec(
+                out,
+            );
+            assert.strictEqual(next?.[1], shown.startsWith("..") ? fresh : `./${shown}`, out);
+            assert.strictEqual(out.match(/no definitions/g)?.length, 1, "printed once");
+            assert.doesNotMatch(out, /FAIL/);
+            assert.deepStrictEqual(io.stderr, []);
+
+            const named = terminal();
+            assert.strictEqual(await doctor({ ...opts, configNamed: true }, { io: named, system: sys }), 3);
+            assert.match(named.stdout.join("\n"), /FAIL config +1 problem: .*promotions does not exist/);
+            assert.deepStrictEqual(named.stderr, ["error: 1 check failed (config): see above"]);
         });
 
         it("a file:// backend under a file, and a backend that does not answer, fail", async () => {

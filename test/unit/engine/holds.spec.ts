@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import type { Hold } from "../../../engine/holds";
-import { actorFrom, applyHolds, heldBack, holdEffects, refuseHeld } from "../../../engine/holds";
+import { applyHolds, heldBack, holdEffects, refuseHeld } from "../../../engine/holds";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 
@@ -158,16 +158,5 @@ describe("holds: applied to a new release", () => {
                 /--override-hold/.test(e.message),
         );
         refuseHeld("web", "prod", [hold("qa"), hold("prod", { active: false })]);
-    });
-
-    it("the actor: --as, else the CI's, else the login", () => {
-        assert.strictEqual(actorFrom("me", { GITHUB_ACTOR: "gh", USER: "u" }), "me");
-        assert.strictEqual(
-            actorFrom(undefined, { GITHUB_ACTOR: "gh", GITLAB_USER_LOGIN: "gl", USER: "u" }),
-            "gh",
-        );
-        assert.strictEqual(actorFrom("", { GITLAB_USER_LOGIN: "gl", USER: "u" }), "gl");
-        assert.strictEqual(actorFrom(undefined, { USER: "u" }), "u");
-        assert.strictEqual(actorFrom(undefined, {}), "unknown");
     });
 });
