@@ -11,7 +11,7 @@ function options(argv: string[]) {
         c.command,
         c.values,
         c.positionals,
-        settingsFrom({ noColor: false }, { PATH: "/bin" }, "/work", false),
+        settingsFrom({ noColor: false }, { PATH: "/bin", GITHUB_ACTOR: "ci-bot" }, "/work", false),
     );
 }
 
@@ -37,7 +37,7 @@ describe("--policy-pack DIR", () => {
         );
         assert.deepStrictEqual(
             options(["trigger", "--product", "web", "--flow", "seq"]),
-            { product: "web", flow: "seq", json: false, by: "unknown" },
+            { product: "web", flow: "seq", json: false, by: "ci-bot" },
             "absent unless given",
         );
     });
