@@ -46,7 +46,8 @@ import { promoteStackInfo } from "./stackInfo";
 import { openPromoteStack } from "./promoteStack";
 import { ownerAlive, ReleaseQueue, thisProcess } from "./releaseQueue";
 import type { ReleaseRecord } from "./releaseRecord";
-import { audited, newReleaseId, newReleaseRecord } from "./releaseRecord";
+import { audited, checkReleaseId, newReleaseId, newReleaseRecord } from "./releaseRecord";
+import { overridesOf, withPolicyOverrides } from "./policyOverrides";
 import type { ProgressEvent } from "./releaseRun";
 import { runRelease } from "./releaseRun";
 import { notifierFor } from "./notifications";
@@ -201,6 +202,14 @@ export class PromoteEngine {
             this.opts.catalog,
             o.overrideWindow,
         );
+        if ("from" in o.target) {
+            record = withPolicyOverrides(
+                record,
+                o.target.to,
+                overridesOf(this.opts.catalog, o.product, o.target.to, o.target.overrides),
+                o.initiator,
+            );
+        }
         if ("from" in o.target) {
             // The environments after the one promoted to (in the last flow that reached it) stay as they are.
             const to = o.target.to;
@@ -527,6 +536,7 @@ export class PromoteEngine {
 
     /** A release as stored. */
     private async stored(id: string): Promise<ReleaseRecord> {
+        checkReleaseId(id);
         // Looked for twice: a records stack being rewritten that moment can be read without a record it holds.
         for (const attempt of [1, 2]) {
             for (const p of this.opts.catalog.products) {
