@@ -291,7 +291,7 @@ export function publicRecord(r: ReleaseRecord) {
 export function checkReleaseId(id: string): void {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(id) || id.includes("..")) {
         throw new InvalidInputError(
-            `${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not a release id: ids are letters, digits, '.', '_' and '-', like ${newReleaseId(new Date(0))} (see 'promote releases --product P')`,
+            `${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not a release id: ids are letters, digits, '.', '_' and '-', like r20261123-120000-1a2b (see 'promote releases --product P')`,
             { path: "id" },
         );
     }
