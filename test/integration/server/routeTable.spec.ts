@@ -1,4 +1,8 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { chromium } from "playwright-core";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Catalog } from "../../../components/catalog";
 import { buildCatalog } from "../../../components/catalog";
@@ -470,6 +474,71 @@ describe("the API's route table: every route, every method, every kind of caller
             const target = engine.released.at(-1)!.target;
             assert.deepStrictEqual(target, { from: "dev", to: "qa", overrides: { preAction: "noop" } });
             assert.deepStrictEqual(engine.released.at(-1)!.initiator, { user: "keeper", via: "token" });
+        });
+
+        it("the console's promote dialog shows the policy fields read-only to a caller without override-policy", async () => {
+            const chromiumPath = process.env.PROMOTIONS_CHROMIUM ?? "/usr/bin/chromium";
+            if (!fs.existsSync(chromiumPath)) {
+                throw new Error(
+                    `Chromium is not installed at ${chromiumPath}: run 'apt-get install -y chromium'`,
+                );
+            }
+            const fields = async (user: string) => {
+                const profile = fs.mkdtempSync(path.join(os.tmpdir(), "route-table-chromium-"));
+                const browser = await chromium.launchPersistentContext(profile, {
+                    executablePath: chromiumPath,
+                    headless: true,
+                    extraHTTPHeaders: as(user),
+                    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+                });
+                try {
+                    const page = browser.pages()[0] ?? (await browser.newPage());
+                    const errors: string[] = [];
+                    page.on("pageerror", (e) => errors.push(String(e)));
+                    await page.goto(`${base}/`);
+                    const dev = page.locator('.card[data-product="shop"][data-environment="dev"]');
+                    await dev.locator("select.promote-to").selectOption("qa");
+                    const dialog = page.locator("dialog[open]");
+                    await dialog.locator("select[name=action]").waitFor();
+                    const action = dialog.locator("select[name=action]");
+                    const pre = dialog.locator("input[name=preAction]");
+                    const post = dialog.locator("input[name=postAction]");
+                    const got = {
+                        pre: await pre.inputValue(),
+                        actionDisabled: await action.isDisabled(),
+                        preEditable: await pre.isEditable(),
+                        postEditable: await post.isEditable(),
+                        title: (await pre.getAttribute("title")) ?? "",
+                        promoteDisabled: await dialog.getByRole("button", { name: "Promote" }).isDisabled(),
+                    };
+                    assert.deepStrictEqual(errors, []);
+                    return got;
+                } finally {
+                    await browser.close();
+                    fs.rmSync(profile, { recursive: true, force: true });
+                }
+            };
+            const dev = await fields("dev1");
+            assert.deepStrictEqual(
+                { ...dev, title: undefined },
+                {
+                    pre: "qa-checks",
+                    actionDisabled: true,
+                    preEditable: false,
+                    postEditable: false,
+                    title: undefined,
+                    promoteDisabled: false,
+                },
+            );
+            assert.match(dev.title, /user "dev1" .*add a rule with action override-policy covering it/);
+            assert.deepStrictEqual(await fields("keeper"), {
+                pre: "qa-checks",
+                actionDisabled: false,
+                preEditable: true,
+                postEditable: true,
+                title: "",
+                promoteDisabled: false,
+            });
         });
 
         it("GET /permissions tells the console who may override the policy", async () => {
