@@ -47,6 +47,8 @@ describe("promote: read commands write nothing", function () {
         { args: ["releases", "--product", "web"], code: 0 },
         { args: ["holds", "--product", "web"], code: 0 },
         { args: ["preview", "--product", "web", "--flow", "seq"], code: 0 },
+        // A real `pulumi preview`: on a scratch stack, since the product has no promote stack yet.
+        { args: ["preview", "--product", "web", "--flow", "seq", "--engine"], code: 0 },
         {
             args: ["release", "../../../../etc/passwd"],
             code: 2,
@@ -66,10 +68,12 @@ describe("promote: read commands write nothing", function () {
             }
             assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
             assertUnchanged(before, { dirs: [state] }, read.args.join(" "));
-            assert.ok(
-                !fs.existsSync(path.join(state, ".pulumi", "stacks", "promotions-releases")),
-                "a records stack was created",
-            );
+            for (const project of ["promotions-releases", "promotions"]) {
+                assert.ok(
+                    !fs.existsSync(path.join(state, ".pulumi", "stacks", project)),
+                    `a stack of ${project} was created`,
+                );
+            }
         });
     }
 });
