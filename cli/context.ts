@@ -93,7 +93,7 @@ export interface CliSettings {
     readonly actor: string;
     /** PROMOTIONS_HEARTBEAT_SECONDS: how often a running release says it is alive (default 30). */
     readonly heartbeatMs?: number;
-    /** PROMOTIONS_SERVER (and PROMOTIONS_TOKEN): approve and reject act through this server, not the state. */
+    /** PROMOTIONS_SERVER (and PROMOTIONS_TOKEN): approve, reject and promote act through this server, not the state. */
     readonly server?: RemoteServer;
 }
 
