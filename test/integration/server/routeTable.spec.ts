@@ -16,6 +16,7 @@ import { apiBase, createApi } from "../../../server/api";
 import { Identity } from "../../../server/auth/identify";
 import { matchRoute, routePermissions } from "../../../server/permissions";
 import { PromotionsServer } from "../../../server/server";
+import { webhookPath } from "../../../engine/triggers/webhookReceiver";
 import { permissionDefinitions } from "../../support/permissionRules";
 
 /**
@@ -104,6 +105,18 @@ const table: Record<string, Row> = {
         url: "/api/v1/releases/r-qa/resume",
         body: {},
         expect: { POST: started },
+    },
+};
+
+/**
+ * Routes `promote serve` answers before the API app (server/server.ts): the GitHub webhook, whose HMAC signature
+ * is its only credential (a bearer token means nothing there).
+ */
+const rawTable: Record<string, Row> = {
+    [webhookPath]: {
+        url: webhookPath,
+        body: { ref: "refs/heads/main" },
+        expect: { POST: [401, 401, 401, 401, 401] },
     },
 };
 
@@ -268,6 +281,7 @@ describe("the API's route table: every route, every method, every kind of caller
     this.timeout(60_000);
 
     let engine: RecordingEngine;
+    const pushes: string[] = [];
     let server: PromotionsServer;
     let base: string;
     const bearer: Record<(typeof identities)[number], Record<string, string>> = {
@@ -302,6 +316,7 @@ describe("the API's route table: every route, every method, every kind of caller
             csrfToken: "csrf-token-of-the-route-table-spec-00",
             // As `serve` bound beyond loopback with rules: every API call needs a credential.
             identity: new Identity({ loopback: false, tokens: () => store.list() }),
+            webhook: { secret: "route-table-webhook-secret", onPush: (delivery) => pushes.push(delivery) },
         });
         base = await server.listen(0, "127.0.0.1");
     });
@@ -372,7 +387,7 @@ describe("the API's route table: every route, every method, every kind of caller
     it("each row's status, for each method and each caller; a refused call reaches nothing", async () => {
         const got: string[] = [];
         const want: string[] = [];
-        for (const [pattern, row] of Object.entries(table)) {
+        for (const [pattern, row] of Object.entries({ ...table, ...rawTable })) {
             const api = pattern.startsWith(`${apiBase}/`);
             for (const method of methods) {
                 const expected = row.expect[method] ?? (api ? unrouted : noPage);
@@ -394,6 +409,7 @@ describe("the API's route table: every route, every method, every kind of caller
             }
         }
         assert.deepStrictEqual(got, want);
+        assert.deepStrictEqual(pushes, [], "an unsigned webhook delivery was taken");
     });
 
     it("HEAD is refused as GET is: no 200, no preview run, for a caller without view", async () => {
