@@ -7,9 +7,9 @@
 /**
  * How the identity was established: an API token (`promote token create`), an OIDC bearer JWT, a trusted
  * auth proxy's `X-Forwarded-*` headers, no credentials at all on a loopback server without identity sources
- * (or from a loopback address to one started with `--insecure-no-auth`), no credentials from another address to a
- * server started with `--insecure-no-auth` (`network`: only its `address` says who), or the CLI acting directly
- * on the state.
+ * (or from a loopback address to one started with `--insecure-no-auth`), no credentials from another address
+ * to a server started with `--insecure-no-auth` (`network`: only its `address` says who), or the CLI acting
+ * directly on the state.
  */
 export const subjectSources = ["token", "oidc", "proxy", "loopback", "network", "local"] as const;
 export type SubjectSource = (typeof subjectSources)[number];

@@ -209,6 +209,15 @@ export function guardedMethod(method: string): string {
     return m === "HEAD" ? "GET" : m;
 }
 
+/** A path parameter decoded; as it came when it does not decode (the API answers such paths 400 first). */
+function decodeOr(v: string): string {
+    try {
+        return decodeURIComponent(v);
+    } catch {
+        return v;
+    }
+}
+
 /** The row for a call, with its path parameters. */
 export function matchRoute(
     table: readonly RoutePermission[],
@@ -221,7 +230,7 @@ export function matchRoute(
         if (m) {
             const params: Record<string, string> = {};
             for (const [k, v] of Object.entries(m.groups ?? {})) {
-                params[k] = decodeURIComponent(v);
+                params[k] = decodeOr(v);
             }
             return { row, params };
         }
