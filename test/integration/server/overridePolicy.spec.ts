@@ -175,6 +175,10 @@ describe("promote serve: override-policy, and anonymous callers from the network
         assert.ok(!fs.existsSync(marker("qa-checks")), "the policy's gate ran too");
         const stored = JSON.parse((await cli({}, "release", record.id, "--json")).stdout) as ReleaseRecord;
         assert.deepStrictEqual(stored.policyOverrides, record.policyOverrides);
+        assert.match(
+            (await cli({}, "release", record.id)).stdout,
+            /policy overridden: qa preAction "noop" instead of "qa-checks" \(policy "qa-gate"\) by keeper/,
+        );
         await stopServe();
     });
 
