@@ -99,7 +99,7 @@ export interface CliSettings {
     readonly actor: string;
     /** PROMOTIONS_HEARTBEAT_SECONDS: how often a running release says it is alive (default 30). */
     readonly heartbeatMs?: number;
-    /** PROMOTIONS_SERVER (and PROMOTIONS_TOKEN): approve and reject act through this server, not the state. */
+    /** PROMOTIONS_SERVER (and PROMOTIONS_TOKEN): approve, reject and promote act through this server, not the state. */
     readonly server?: RemoteServer;
     /** PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS: how long a command waits at exit for notifications (default 5). */
     readonly notificationsWaitMs: number;

@@ -1,3 +1,4 @@
+import { describeOverrides } from "../components/promotionPolicy.merge";
 import type { Hold } from "../engine/holds";
 import type { PreviewResult } from "../engine/promoteEngine";
 import { describeApprovers } from "../engine/approvals";
@@ -37,6 +38,15 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
         out.push(
             style.yellow(
                 `window overridden: ${displayText(o.environment)} (${o.windows.map(displayText).join(", ")})`,
+            ),
+        );
+    }
+    for (const p of r.policyOverrides ?? []) {
+        const by = r.audit?.find((a) => a.action === "override-policy" && a.environment === p.environment);
+        out.push(
+            style.yellow(
+                `policy overridden: ${displayText(p.environment)} ${displayText(describeOverrides(p.overrides))}` +
+                    (by ? ` by ${displayText(by.user)}` : ""),
             ),
         );
     }

@@ -12,22 +12,41 @@ export interface RemoteServer {
 }
 
 /** POSTs `body` to `/api/v1<path>` on the server; its error answers become the CLI's errors (exit 2 or 3). */
-export async function postToServer<T>(
+export function postToServer<T>(
     server: RemoteServer,
     path: string,
     body: unknown,
     fetchFn: typeof fetch = fetch,
 ): Promise<T> {
+    return callServer<T>(server, "POST", path, body, fetchFn);
+}
+
+/** GETs `/api/v1<path>` from the server, as {@link postToServer}. */
+export function getFromServer<T>(
+    server: RemoteServer,
+    path: string,
+    fetchFn: typeof fetch = fetch,
+): Promise<T> {
+    return callServer<T>(server, "GET", path, undefined, fetchFn);
+}
+
+async function callServer<T>(
+    server: RemoteServer,
+    method: "GET" | "POST",
+    path: string,
+    body: unknown,
+    fetchFn: typeof fetch,
+): Promise<T> {
     const url = `${server.url.replace(/\/+$/, "")}/api/v1${path}`;
     let res: Response;
     try {
         res = await fetchFn(url, {
-            method: "POST",
+            method,
             headers: {
-                "Content-Type": "application/json",
+                ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
                 ...(server.token ? { Authorization: `Bearer ${server.token}` } : {}),
             },
-            body: JSON.stringify(body),
+            ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         });
     } catch (e) {
         throw new EnvironmentError(
@@ -59,4 +78,33 @@ export function decideThroughServer(
     body: { readonly environment: string; readonly comment?: string },
 ): Promise<ReleaseRecord> {
     return postToServer<ReleaseRecord>(server, `/releases/${encodeURIComponent(id)}/${verb}`, body);
+}
+
+/** A manual promotion, through the server: `POST /releases` (an action, pre- or post-action the policy does not set needs `override-policy` there). */
+export interface RemotePromotion {
+    readonly product: string;
+    readonly from: string;
+    readonly to: string;
+    readonly action?: string;
+    readonly preAction?: string;
+    readonly postAction?: string;
+    readonly sourceCommit?: string;
+    readonly message?: string;
+}
+
+/**
+ * Starts a promotion through the server and follows it (GET /releases/{id} every `pollMs`) until it is no longer
+ * Queued or Running: the server runs it; this only watches. With `noWait`, the record as first answered.
+ */
+export async function promoteThroughServer(
+    server: RemoteServer,
+    body: RemotePromotion,
+    o: { readonly noWait?: boolean; readonly pollMs?: number } = {},
+): Promise<ReleaseRecord> {
+    let record = await postToServer<ReleaseRecord>(server, "/releases", body);
+    while (!o.noWait && (record.status === "Queued" || record.status === "Running")) {
+        await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));
+        record = await getFromServer<ReleaseRecord>(server, `/releases/${encodeURIComponent(record.id)}`);
+    }
+    return record;
 }

@@ -168,6 +168,7 @@ const verbs: Readonly<Record<PermissionAction, string>> = {
     rollback: "roll back",
     hold: "place or release holds on",
     "override-window": "override promotion windows of",
+    "override-policy": "choose another action, pre-action or post-action than the policy's for",
     admin: "administer",
 };
 

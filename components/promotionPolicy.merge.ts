@@ -108,3 +108,55 @@ export function resolvePolicy(
         },
     };
 }
+
+/** The fields a promotion to one environment may choose against its policies (`override-policy`). */
+export const overridableFields = ["action", "preAction", "postAction"] as const;
+export type OverridableField = (typeof overridableFields)[number];
+
+/** One field a promotion chose against the policy: what the policies resolve to, and what was chosen. */
+export interface PolicyOverride {
+    readonly field: OverridableField;
+    /** The resolved value (absent: no policy sets it, and for the action the default `commit`). */
+    readonly policy?: string;
+    /** The policy that set the resolved value (absent: the default, or nothing). */
+    readonly source?: string;
+    readonly chosen: string;
+}
+
+/**
+ * The fields of `chosen` that differ from what the policies resolve to for the target (a field given with the
+ * value the policies resolve to is no override). Empty when nothing is overridden.
+ */
+export function policyOverrides(
+    policies: readonly PromotionPolicyDefinition[],
+    target: PolicyTarget,
+    chosen: Pick<PolicyFields, OverridableField>,
+): PolicyOverride[] {
+    const resolved = resolvePolicy(policies, target);
+    const found: PolicyOverride[] = [];
+    for (const field of overridableFields) {
+        const value = chosen[field];
+        if (value === undefined || value === resolved[field]) {
+            continue;
+        }
+        const source = resolved.sources[field];
+        found.push({
+            field,
+            ...(resolved[field] !== undefined ? { policy: resolved[field] } : {}),
+            ...(source && "policy" in source ? { source: source.policy } : {}),
+            chosen: value,
+        });
+    }
+    return found;
+}
+
+/** `preAction "noop" instead of "qa-gate" (policy "qa-checks")`, for refusals and logs. */
+export function describeOverrides(overrides: readonly PolicyOverride[]): string {
+    return overrides
+        .map(
+            (o) =>
+                `${o.field} "${o.chosen}" instead of ${o.policy !== undefined ? `"${o.policy}"` : "none"}` +
+                (o.source !== undefined ? ` (policy "${o.source}")` : ""),
+        )
+        .join(", ");
+}

@@ -1,6 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { urlPassword } from "./stateBackend";
+import { stackSeen, urlPassword } from "./stateBackend";
 import { InvalidInputError } from "../model/errors";
 import { secrets } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
@@ -43,10 +45,11 @@ import { previewRelease } from "./preview";
 import { previewWithEngine, renderEnginePreview } from "./enginePreview";
 import type { PromoteStackInfo } from "./stackInfo";
 import { promoteStackInfo } from "./stackInfo";
-import { openPromoteStack } from "./promoteStack";
+import { openPromoteStack, promoteProject } from "./promoteStack";
 import { ownerAlive, ReleaseQueue, thisProcess } from "./releaseQueue";
 import type { ReleaseRecord } from "./releaseRecord";
-import { audited, newReleaseId, newReleaseRecord } from "./releaseRecord";
+import { audited, checkReleaseId, newReleaseId, newReleaseRecord } from "./releaseRecord";
+import { overridesOf, withPolicyOverrides } from "./policyOverrides";
 import type { ProgressEvent } from "./releaseRun";
 import { runRelease } from "./releaseRun";
 import type { Undelivered } from "./notifications";
@@ -142,12 +145,24 @@ export class PromoteEngine {
      */
     async previewWithEngine(o: PreviewOptions): Promise<PreviewResult> {
         const planned = await this.plan(o);
-        return previewWithEngine(planned, {
-            stack: await this.promoteStack(o.product),
-            cacheDir: this.opts.gitCacheDir,
-            credentials: this.credentials(),
-            scm: this.scm(),
-        });
+        // A product that never released has no promote stack, and a preview must not create one (it writes
+        // nothing): it previews an empty stack in a scratch backend instead, which is where the real one starts.
+        const absent = (await stackSeen(this.opts.backendUrl, promoteProject, o.product)) === "absent";
+        const scratch = absent ? fs.mkdtempSync(path.join(os.tmpdir(), "promotions-preview-")) : undefined;
+        try {
+            return await previewWithEngine(planned, {
+                stack: scratch
+                    ? await this.openPromoteStack(o.product, `file://${scratch}`)
+                    : await this.promoteStack(o.product),
+                cacheDir: this.opts.gitCacheDir,
+                credentials: this.credentials(),
+                scm: this.scm(),
+            });
+        } finally {
+            if (scratch) {
+                fs.rmSync(scratch, { recursive: true, force: true });
+            }
+        }
     }
 
     /**
@@ -210,6 +225,14 @@ export class PromoteEngine {
             this.opts.catalog,
             o.overrideWindow,
         );
+        if ("from" in o.target) {
+            record = withPolicyOverrides(
+                record,
+                o.target.to,
+                overridesOf(this.opts.catalog, o.product, o.target.to, o.target.overrides),
+                o.initiator,
+            );
+        }
         if ("from" in o.target) {
             // The environments after the one promoted to (in the last flow that reached it) stay as they are.
             const to = o.target.to;
@@ -536,6 +559,7 @@ export class PromoteEngine {
 
     /** A release as stored. */
     private async stored(id: string): Promise<ReleaseRecord> {
+        checkReleaseId(id);
         // Looked for twice: a records stack being rewritten that moment can be read without a record it holds.
         for (const attempt of [1, 2]) {
             for (const p of this.opts.catalog.products) {
@@ -676,27 +700,30 @@ export class PromoteEngine {
     private promoteStack(product: string): Promise<Stack> {
         let s = this.stacks.get(product);
         if (!s) {
-            const tokens = this.opts.gitTokens ?? {};
-            const { apiUrl, token } = this.scm();
-            s = openPromoteStack({
-                engine: this.opts.engine,
-                backendUrl: this.opts.backendUrl,
-                passphrase: this.opts.passphrase,
-                product,
-                inheritedPath: this.opts.inheritedPath,
-                // Credentials reach the provider through its environment only, never as inputs (or state).
-                extraEnv: {
-                    ...(Object.keys(tokens).length > 0
-                        ? { PROMOTIONS_GIT_TOKENS: JSON.stringify(tokens) }
-                        : {}),
-                    ...(apiUrl ? { PROMOTIONS_SCM_API_URL: apiUrl, PROMOTIONS_GITHUB_API_URL: apiUrl } : {}),
-                    ...(token ? { PROMOTIONS_SCM_TOKEN: token, PROMOTIONS_GITHUB_TOKEN: token } : {}),
-                },
-            });
+            s = this.openPromoteStack(product, this.opts.backendUrl);
             s.catch(() => undefined);
             this.stacks.set(product, s);
         }
         return s;
+    }
+
+    /** Opens (creating it if needed) the product's promote stack in a backend. */
+    private openPromoteStack(product: string, backendUrl: string): Promise<Stack> {
+        const tokens = this.opts.gitTokens ?? {};
+        const { apiUrl, token } = this.scm();
+        return openPromoteStack({
+            engine: this.opts.engine,
+            backendUrl,
+            passphrase: this.opts.passphrase,
+            product,
+            inheritedPath: this.opts.inheritedPath,
+            // Credentials reach the provider through its environment only, never as inputs (or state).
+            extraEnv: {
+                ...(Object.keys(tokens).length > 0 ? { PROMOTIONS_GIT_TOKENS: JSON.stringify(tokens) } : {}),
+                ...(apiUrl ? { PROMOTIONS_SCM_API_URL: apiUrl, PROMOTIONS_GITHUB_API_URL: apiUrl } : {}),
+                ...(token ? { PROMOTIONS_SCM_TOKEN: token, PROMOTIONS_GITHUB_TOKEN: token } : {}),
+            },
+        });
     }
 
     private credentials(): GitCredentials {

@@ -1,7 +1,10 @@
+import { InvalidInputError } from "../model/errors";
 import type { HealthResult } from "../provider/health/argoCd";
 import type { ActionKind } from "../model/kinds";
 import type { EnvironmentStatus, ReleaseStatus, WaitKind, WorkflowRunStatus } from "../model/status";
 import type { Initiator } from "../model/subject";
+import { initiatorOf } from "../model/subject";
+import type { PolicyOverride } from "../components/promotionPolicy.merge";
 import type { ApprovalState, PlannedApproval } from "./approvals";
 import type { WindowSpec } from "./windows";
 import type { Change, ReleaseCandidate } from "../provider/promotion";
@@ -70,7 +73,7 @@ export interface EnvironmentRecord {
 }
 
 /** What people did to a release (who started it, who retried or terminated it), in the order they did it. */
-export type AuditAction = "trigger" | "promote" | "rollback" | "retry" | "terminate";
+export type AuditAction = "trigger" | "promote" | "rollback" | "retry" | "terminate" | "override-policy";
 
 /** One entry of a release's audit list. */
 export interface AuditEntry extends Initiator {
@@ -80,6 +83,8 @@ export interface AuditEntry extends Initiator {
     /** The environment acted on, for actions about one environment (a promotion, a rollback). */
     readonly environment?: string;
     readonly comment?: string;
+    /** `override-policy`: the fields chosen against the environment's policy. */
+    readonly overrides?: readonly PolicyOverride[];
 }
 
 /** Who is running a release: lets another process tell a live release from one whose process died. */
@@ -147,6 +152,15 @@ export interface ReleaseRecord {
     readonly waitKind?: WaitKind;
     /** While Suspended on a window or a soak: when it resumes (ISO, the earliest). */
     readonly resumesAt?: string;
+    /**
+     * The action, pre-action or post-action a promotion to one environment chose against what its policies
+     * resolve to (`--action`/`--pre-action`/`--post-action`, the API's `action`/`preAction`/`postAction`), per
+     * environment; through the server this needs the `override-policy` permission.
+     */
+    readonly policyOverrides?: readonly {
+        readonly environment: string;
+        readonly overrides: readonly PolicyOverride[];
+    }[];
     /** Promotion windows this release ran through (`--override-window`), per environment. */
     readonly overriddenWindows?: readonly {
         readonly environment: string;
@@ -261,12 +275,26 @@ export function publicRecord(r: ReleaseRecord) {
         ...(r.overriddenWindows && r.overriddenWindows.length > 0
             ? { overriddenWindows: r.overriddenWindows }
             : {}),
+        ...(r.policyOverrides && r.policyOverrides.length > 0 ? { policyOverrides: r.policyOverrides } : {}),
         ...(r.waitKind ? { waitKind: r.waitKind } : {}),
         ...(r.resumesAt ? { resumesAt: r.resumesAt } : {}),
         ...(r.initiator ? { initiator: r.initiator } : {}),
         ...(r.audit && r.audit.length > 0 ? { audit: r.audit } : {}),
         environments: r.environments,
     };
+}
+
+/**
+ * Refuses what cannot be a release id (a path, a control character, a blank) as bad input before anything reads
+ * or writes the state for it. Ids are made by {@link newReleaseId}: letters, digits, `.`, `_` and `-`.
+ */
+export function checkReleaseId(id: string): void {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(id) || id.includes("..")) {
+        throw new InvalidInputError(
+            `${JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id)} is not a release id: ids are letters, digits, '.', '_' and '-', like r20261123-120000-1a2b (see 'promote releases --product P')`,
+            { path: "id" },
+        );
+    }
 }
 
 /** A new, sortable release id: `r` + UTC time + random suffix. */
@@ -280,10 +308,21 @@ export function audited(
     r: ReleaseRecord,
     action: AuditAction,
     who: Initiator,
-    extra: { readonly environment?: string; readonly comment?: string } = {},
+    extra: {
+        readonly environment?: string;
+        readonly comment?: string;
+        readonly overrides?: readonly PolicyOverride[];
+    } = {},
     now: Date = new Date(),
 ): ReleaseRecord {
-    const entry: AuditEntry = { action, user: who.user, via: who.via, at: now.toISOString(), ...extra };
+    const entry: AuditEntry = {
+        action,
+        user: who.user,
+        via: who.via,
+        ...(who.address !== undefined ? { address: who.address } : {}),
+        at: now.toISOString(),
+        ...extra,
+    };
     return { ...r, audit: [...(r.audit ?? []), entry] };
 }
 
@@ -348,7 +387,7 @@ export function newReleaseRecord(
         plan: planned.plan,
         owner,
         attempts: 0,
-        ...(initiator ? { initiator: { user: initiator.user, via: initiator.via } } : {}),
+        ...(initiator ? { initiator: initiatorOf(initiator) } : {}),
     };
     if (!initiator) {
         return record;

@@ -12,7 +12,7 @@ import type { Hold } from "./holds";
 import type { EngineLocation } from "./engineLocator";
 import type { ReleaseRecord } from "./releaseRecord";
 import type { StoredResource } from "./stateBackend";
-import { readStackResources } from "./stateBackend";
+import { readStackResources, stackSeen } from "./stateBackend";
 import { clearDeadLocks, listStackNames, openStack } from "./workspace";
 
 export const recordsProject = "promotions-releases";
@@ -417,6 +417,10 @@ export class ReleaseStore {
         const read = await readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
         if (read !== undefined) {
             return read;
+        }
+        // A product without a records stack has no records: a read must not create one (it writes nothing).
+        if ((await stackSeen(this.opts.backendUrl, recordsProject, this.opts.product)) === "absent") {
+            return [];
         }
         const stack = await this.open();
         // A stack this just created (a product's first release) is in the backend now: no export.

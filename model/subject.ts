@@ -7,9 +7,11 @@
 /**
  * How the identity was established: an API token (`promote token create`), an OIDC bearer JWT, a trusted
  * auth proxy's `X-Forwarded-*` headers, no credentials at all on a loopback server without identity sources
- * (or one started with `--insecure-no-auth`), or the CLI acting directly on the state.
+ * (or from a loopback address to one started with `--insecure-no-auth`), no credentials from another address
+ * to a server started with `--insecure-no-auth` (`network`: only its `address` says who), or the CLI acting
+ * directly on the state.
  */
-export const subjectSources = ["token", "oidc", "proxy", "loopback", "local"] as const;
+export const subjectSources = ["token", "oidc", "proxy", "loopback", "network", "local"] as const;
 export type SubjectSource = (typeof subjectSources)[number];
 
 export interface Subject {
@@ -17,12 +19,16 @@ export interface Subject {
     readonly email?: string;
     readonly groups: readonly string[];
     readonly via: SubjectSource;
+    /** The caller's network address, where nothing else identifies it (`--insecure-no-auth`). */
+    readonly address?: string;
 }
 
 /** What a release records about who started or changed it. */
 export interface Initiator {
     readonly user: string;
     readonly via: SubjectSource;
+    /** Where an anonymous caller came from (see {@link Subject.address}). */
+    readonly address?: string;
 }
 
 /** The subject of a request without credentials to a loopback server that has no identity sources. */
@@ -39,6 +45,6 @@ export function localInitiator(user: string): Initiator {
 }
 
 /** The part of a subject a release records. */
-export function initiatorOf(s: Pick<Subject, "user" | "via">): Initiator {
-    return { user: s.user, via: s.via };
+export function initiatorOf(s: Pick<Subject, "user" | "via" | "address">): Initiator {
+    return { user: s.user, via: s.via, ...(s.address !== undefined ? { address: s.address } : {}) };
 }

@@ -95,3 +95,19 @@ export function checkBind(host: string, insecureNoAuth: boolean): string | undef
         "this port can read releases and start, retry or terminate them"
     );
 }
+
+/**
+ * The first segment of a request path that is not valid percent-encoding (`%ZZ`, a `%` cut short, bytes that
+ * are not UTF-8), or undefined when every segment decodes. Such a path is bad input (400), never an
+ * internal error.
+ */
+export function malformedSegment(path: string): string | undefined {
+    for (const segment of path.split("/")) {
+        try {
+            decodeURIComponent(segment);
+        } catch {
+            return segment;
+        }
+    }
+    return undefined;
+}

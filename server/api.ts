@@ -18,7 +18,7 @@ import type { GitCredentials } from "../provider/git/git";
 import { Repository } from "../provider/git/repository";
 import { readCandidate } from "../provider/promotion";
 import { selectTemplate } from "../components/promotionTemplate.select";
-import { accessRefusal } from "./access";
+import { accessRefusal, malformedSegment } from "./access";
 import { Identity, identifyMiddleware } from "./auth/identify";
 import { addConsoleRoutes } from "./console";
 import type { Classifier } from "./errors";
@@ -258,6 +258,22 @@ export function createApi(o: ApiOptions): Api {
         return c.json(body, status);
     });
 
+    // A path that does not decode names nothing: 400 before anything reads its parameters.
+    app.use(`${apiBase}/*`, async (c, next) => {
+        const bad = malformedSegment(new URL(c.req.url).pathname);
+        if (bad !== undefined) {
+            const { status, body } = apiError(
+                new ApiRefusal(
+                    400,
+                    "invalid_input",
+                    `path segment ${JSON.stringify(bad)} is not valid percent-encoding: each % must start a UTF-8 byte as two hex digits (encode names with encodeURIComponent)`,
+                ),
+            );
+            return c.json(body, status);
+        }
+        await next();
+        return undefined;
+    });
     // Same-origin and CSRF rules for every mutating call under /api (not the webhook: its HMAC is its auth).
     app.use(`${apiBase}/*`, async (c, next) => {
         const why = accessRefusal(

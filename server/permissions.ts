@@ -4,6 +4,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { Catalog } from "../components/catalog";
 import type { Authorization, PermissionScope } from "../components/promotionPermission.authorize";
 import { authorize, authorizeAll } from "../components/promotionPermission.authorize";
+import type { PolicyFields } from "../components/promotionPolicy";
+import { describeOverrides } from "../components/promotionPolicy.merge";
+import { overridesOf } from "../engine/policyOverrides";
 import type { ReleaseRecord } from "../engine/releaseRecord";
 import type { PermissionAction } from "../model/permissions";
 import type { Subject } from "../model/subject";
@@ -37,6 +40,14 @@ export function subjectOf(c: Context, identify?: Identify): Subject {
 export interface Requirement {
     readonly action: PermissionAction;
     readonly scopes: readonly PermissionScope[];
+    /** What the call asks that needs it, appended to a refusal (the overridden fields). */
+    readonly detail?: string;
+}
+
+/** The policy fields a POST /releases body chooses (only strings count: the route refuses anything else). */
+function chosenFields(body: Record<string, unknown>): PolicyFields {
+    const pick = (k: string) => (typeof body[k] === "string" ? { [k]: body[k] } : {});
+    return { ...pick("action"), ...pick("preAction"), ...pick("postAction") } as PolicyFields;
 }
 
 /** What a row reads to work out what a call needs. */
@@ -150,7 +161,21 @@ export const routePermissions: RoutePermission[] = [
                 return [{ action: "trigger", scopes: flowScopes(g.catalog, product, body.flow) }];
             }
             if (typeof body?.to === "string") {
-                return [{ action: "promote", scopes: [{ product, environment: body.to }] }];
+                const scopes = [{ product, environment: body.to }];
+                const overrides = overridesOf(g.catalog, product, body.to, chosenFields(body));
+                return [
+                    { action: "promote", scopes },
+                    // Choosing another gate than the environment's policy is a permission of its own.
+                    ...(overrides.length > 0
+                        ? [
+                              {
+                                  action: "override-policy" as const,
+                                  scopes,
+                                  detail: describeOverrides(overrides),
+                              },
+                          ]
+                        : []),
+                ];
             }
             return undefined;
         },
@@ -175,18 +200,37 @@ function patternOf(path: string): RegExp {
     return new RegExp(`^${escaped}/?$`);
 }
 
+/**
+ * The method whose row guards a call: HEAD is answered by the GET handler (it runs the GET route and drops the
+ * body), so it needs exactly what GET needs.
+ */
+export function guardedMethod(method: string): string {
+    const m = method.toUpperCase();
+    return m === "HEAD" ? "GET" : m;
+}
+
+/** A path parameter decoded; as it came when it does not decode (the API answers such paths 400 first). */
+function decodeOr(v: string): string {
+    try {
+        return decodeURIComponent(v);
+    } catch {
+        return v;
+    }
+}
+
 /** The row for a call, with its path parameters. */
 export function matchRoute(
     table: readonly RoutePermission[],
     method: string,
     path: string,
 ): { row: RoutePermission; params: Record<string, string> } | undefined {
+    const asked = guardedMethod(method);
     for (const row of table) {
-        const m = row.method === method.toUpperCase() ? patternOf(row.path).exec(path) : null;
+        const m = row.method === asked ? patternOf(row.path).exec(path) : null;
         if (m) {
             const params: Record<string, string> = {};
             for (const [k, v] of Object.entries(m.groups ?? {})) {
-                params[k] = decodeURIComponent(v);
+                params[k] = decodeOr(v);
             }
             return { row, params };
         }
@@ -204,7 +248,9 @@ export function check(catalog: Catalog, subject: Subject, needs: readonly Requir
     for (const n of needs) {
         const a = authorizeAll(catalog, subject, n.action, n.scopes);
         if (!a.allowed) {
-            return a;
+            return n.detail !== undefined
+                ? { allowed: false, reason: `${a.reason} (asked: ${n.detail})` }
+                : a;
         }
     }
     return { allowed: true };
@@ -237,7 +283,7 @@ export function permissionGuard(o: GuardOptions): MiddlewareHandler {
         if (!found) {
             const exists = o.app.routes.some(
                 (r) =>
-                    r.method === c.req.method &&
+                    r.method === guardedMethod(c.req.method) &&
                     r.path !== `${o.base}/*` &&
                     patternOf(r.path).test(c.req.path),
             );
@@ -281,6 +327,7 @@ export const environmentActions = [
     "hold",
     "rollback",
     "override-window",
+    "override-policy",
 ] as const satisfies readonly PermissionAction[];
 export const flowActions = ["trigger"] as const satisfies readonly PermissionAction[];
 export const releaseActions = [

@@ -84,7 +84,7 @@ export const ApprovalDecision = z
         user: name,
         email: z.string().optional(),
         groups: z.array(z.string()),
-        via: z.enum(["token", "oidc", "proxy", "loopback", "local"]),
+        via: z.enum(subjectSources),
         at: time,
         comment: z.string().optional(),
     })
@@ -134,15 +134,31 @@ export const EnvironmentRecord = z
     })
     .openapi("EnvironmentRecord");
 
+const address = z.string().optional().openapi({
+    description: "The caller's network address, where nothing else identifies it (--insecure-no-auth)",
+});
+
 export const Initiator = z
-    .object({ user: name, via: z.enum(subjectSources) })
+    .object({ user: name, via: z.enum(subjectSources), address })
     .openapi("Initiator", { description: "Who acted, and how that was established" });
 
+export const PolicyOverride = z
+    .object({
+        field: z.enum(["action", "preAction", "postAction"]),
+        policy: z.string().optional().openapi({ description: "What the policies resolve to (absent: none)" }),
+        source: z.string().optional().openapi({ description: "The policy that sets it" }),
+        chosen: z.string(),
+    })
+    .openapi("PolicyOverride", {
+        description: "A field a promotion chose against its policy (override-policy)",
+    });
+
 export const AuditEntry = Initiator.extend({
-    action: name.openapi({ description: "trigger, promote, rollback, retry, terminate, …" }),
+    action: name.openapi({ description: "trigger, promote, rollback, retry, terminate, override-policy, …" }),
     at: time,
     environment: name.optional(),
     comment: z.string().optional(),
+    overrides: z.array(PolicyOverride).optional(),
 }).openapi("AuditEntry");
 
 export const Release = z
@@ -161,6 +177,12 @@ export const Release = z
         stale: z.string().optional(),
         warnings: z.array(z.string()).optional(),
         hooks: z.array(WorkflowRun).optional(),
+        policyOverrides: z
+            .array(z.object({ environment: name, overrides: z.array(PolicyOverride) }))
+            .optional()
+            .openapi({
+                description: "The action, pre- or post-action chosen against the environment's policy",
+            }),
         initiator: Initiator.optional(),
         audit: z.array(AuditEntry).optional(),
         environments: z.array(EnvironmentRecord),
@@ -425,7 +447,7 @@ export const Permissions = z
         subject: z.object({
             user: z.string(),
             groups: z.array(z.string()),
-            via: z.enum(["token", "oidc", "proxy", "loopback", "local"]),
+            via: z.enum(subjectSources),
         }),
         rules: z
             .number()
@@ -453,7 +475,8 @@ export const Subject = z
         groups: z.array(z.string()),
         via: z.enum(subjectSources).openapi({
             description:
-                "token (an API token), oidc (a JWT), proxy (a trusted proxy's headers), loopback (no credentials, allowed by the server's binding), local (the CLI on the state)",
+                "token (an API token), oidc (a JWT), proxy (a trusted proxy's headers), loopback (no credentials, allowed by the server's binding), network (no credentials from another address, --insecure-no-auth), local (the CLI on the state)",
         }),
+        address,
     })
     .openapi("Subject", { description: "Who the server takes the request to be" });

@@ -3,6 +3,7 @@ import type { AccessToken } from "../../engine/accessTokens";
 import { matchToken, tokenCacheMs, tokenPrefix } from "../../engine/accessTokens";
 import type { Subject } from "../../model/subject";
 import { loopbackSubject } from "../../model/subject";
+import { isLoopback } from "../access";
 import { apiError, ApiRefusal } from "../errors";
 import type { OidcVerifier } from "./oidc";
 import { JwtRefused } from "./oidc";
@@ -20,6 +21,19 @@ export const tokenRereadMs = 1_000;
 
 /** The subject of a request without credentials on a server started with `--insecure-no-auth`. */
 export const anonymousSubject: Subject = { user: "anonymous", groups: [], via: "loopback" };
+
+/**
+ * An anonymous caller (`--insecure-no-auth`) as releases record it: `via: loopback` only from a loopback
+ * address, else `via: network`; the address either way, the one thing known about who it was.
+ */
+export function anonymousFrom(peer: string | undefined): Subject {
+    const address = peer?.replace(/^::ffff:(?=\d+\.)/, "");
+    return {
+        ...anonymousSubject,
+        via: address !== undefined && isLoopback(address) ? "loopback" : "network",
+        ...(address !== undefined ? { address } : {}),
+    };
+}
 
 export interface IdentityOptions {
     /** The server listens on loopback only. */
@@ -141,7 +155,7 @@ export class Identity {
             return subject;
         }
         if (this.anonymous) {
-            return this.anonymous;
+            return this.opts.insecureNoAuth ? anonymousFrom(peer) : this.anonymous;
         }
         throw unauthenticated(
             "no credentials: send Authorization: Bearer <token> (an API token from 'promote token create'" +

@@ -451,13 +451,27 @@ async function promoteDialog(productName, from, to) {
         const s = policy.sources?.[field];
         return s ? (s.policy ? `policy ${s.policy}` : s.inline ? "inline" : "default") : "";
     };
+    // Choosing another gate than the policy's needs override-policy: without it the fields only show the policy.
+    const overrideRefused = refused(perms, "environments", to, "override-policy");
+    const locked = overrideRefused !== undefined ? { disabled: true, title: overrideRefused } : {};
     const action = h(
         "select",
-        { name: "action" },
+        { name: "action", ...locked },
         actionKinds.map((k) => h("option", { value: k, selected: k === policy.action }, k)),
     );
-    const pre = h("input", { name: "preAction", value: policy.preAction ?? "", placeholder: "none" });
-    const post = h("input", { name: "postAction", value: policy.postAction ?? "", placeholder: "none" });
+    const fixed = overrideRefused !== undefined ? { readonly: true, title: overrideRefused } : {};
+    const pre = h("input", {
+        name: "preAction",
+        value: policy.preAction ?? "",
+        placeholder: "none",
+        ...fixed,
+    });
+    const post = h("input", {
+        name: "postAction",
+        value: policy.postAction ?? "",
+        placeholder: "none",
+        ...fixed,
+    });
     const changes = (target?.applications ?? []).flatMap((a) =>
         a.changes.map((c) =>
             h(

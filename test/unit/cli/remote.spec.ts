@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { approve } from "../../../cli/commands/approve";
+import { promote } from "../../../cli/commands/promote";
 import { reject } from "../../../cli/commands/reject";
 import type { CliDeps, Terminal } from "../../../cli/context";
 import { makeStyle, settingsFrom } from "../../../cli/context";
@@ -102,5 +103,77 @@ describe("approve and reject through a server (PROMOTIONS_SERVER, PROMOTIONS_TOK
         } finally {
             server.close();
         }
+    });
+});
+
+describe("promote through a server (PROMOTIONS_SERVER, PROMOTIONS_TOKEN)", () => {
+    const opts = {
+        product: "web",
+        from: "dev",
+        to: "qa",
+        overrides: { preAction: "noop" },
+        message: "OPS-1",
+        json: true,
+    };
+
+    it("posts the promotion with its policy fields, then follows the release until it ends", async () => {
+        const seen: string[] = [];
+        const bodies: unknown[] = [];
+        let polls = 0;
+        const server = http.createServer((req, res) => {
+            let raw = "";
+            req.on("data", (d: Buffer) => (raw += d.toString()));
+            req.on("end", () => {
+                seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+                if (raw) {
+                    bodies.push(JSON.parse(raw));
+                }
+                res.setHeader("Content-Type", "application/json");
+                res.statusCode = req.method === "POST" ? 202 : 200;
+                const status = req.method === "POST" ? "Running" : ++polls < 2 ? "Running" : "Succeeded";
+                res.end(
+                    JSON.stringify({ id: "r1", product: "web", flow: "manual", status, environments: [] }),
+                );
+            });
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        try {
+            const io = terminal();
+            const deps = {
+                io,
+                clock: { now: () => Date.now() },
+                engine: () => Promise.reject(new Error("the state is not used through a server")),
+                server: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: "pp_k" },
+            } as unknown as CliDeps;
+            assert.strictEqual(await promote(opts, deps), 0);
+            assert.deepStrictEqual(bodies, [
+                { product: "web", from: "dev", to: "qa", preAction: "noop", message: "OPS-1" },
+            ]);
+            assert.deepStrictEqual(seen, [
+                "POST /api/v1/releases Bearer pp_k",
+                "GET /api/v1/releases/r1 Bearer pp_k",
+                "GET /api/v1/releases/r1 Bearer pp_k",
+            ]);
+            assert.strictEqual((JSON.parse(io.stdout.join("\n")) as { status: string }).status, "Succeeded");
+        } finally {
+            server.close();
+        }
+    });
+
+    it("refuses what the API cannot carry instead of dropping it", async () => {
+        const deps = {
+            io: terminal(),
+            clock: { now: () => Date.now() },
+            engine: () => Promise.reject(new Error("unused")),
+            server: { url: "http://127.0.0.1:9" },
+        } as unknown as CliDeps;
+        await assert.rejects(
+            promote({ ...opts, overrideHold: true, overrideWindow: true }, deps),
+            (e: unknown) =>
+                e instanceof InvalidInputError &&
+                /^--override-hold, --override-window cannot be sent through the server \(PROMOTIONS_SERVER\)/.test(
+                    e.message,
+                ),
+        );
     });
 });

@@ -38,7 +38,7 @@ describe("PromotionPermission validation", () => {
             name: "an unknown action, by name, with the list",
             rule: { ...rule, actions: ["promote", "deploy"] },
             want: [
-                /PromotionPermission "r": actions\[1\]: unknown action "deploy": use one of view, promote, trigger, retry, resume, terminate, approve, rollback, hold, override-window, admin/,
+                /PromotionPermission "r": actions\[1\]: unknown action "deploy": use one of view, promote, trigger, retry, resume, terminate, approve, rollback, hold, override-window, override-policy, admin/,
             ],
         },
         {

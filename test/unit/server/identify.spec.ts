@@ -149,6 +149,26 @@ describe("identify: who sends a request", () => {
             (await new Identity({ loopback: false, insecureNoAuth: true }).identify({}, "10.0.0.1")).user,
             "anonymous",
         );
+        // A caller from the network is recorded by its address, never as loopback (issue 23, item 11).
+        const insecure = new Identity({ loopback: false, insecureNoAuth: true });
+        assert.deepStrictEqual(await insecure.identify({}, "10.0.0.1"), {
+            user: "anonymous",
+            groups: [],
+            via: "network",
+            address: "10.0.0.1",
+        });
+        assert.deepStrictEqual(await insecure.identify({}, "::ffff:192.0.2.7"), {
+            user: "anonymous",
+            groups: [],
+            via: "network",
+            address: "192.0.2.7",
+        });
+        assert.deepStrictEqual(await insecure.identify({}, "::ffff:127.0.0.1"), {
+            user: "anonymous",
+            groups: [],
+            via: "loopback",
+            address: "127.0.0.1",
+        });
         assert.match(
             await refusal(new Identity({ loopback: false }).identify({}, "10.0.0.1")),
             /no credentials: send Authorization: Bearer <token>/,
