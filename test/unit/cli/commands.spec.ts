@@ -53,6 +53,7 @@ import type { RunOptions, TriggerOutcome } from "../../../engine/triggers/trigge
 import { EnvironmentError, InvalidInputError } from "../../../model/errors";
 import { scenario } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
+import { scenarioDefinitions, writeConfigModule } from "../../support/scenario";
 
 const fixture = path.join(packageRoot, "test", "fixtures", "codefresh-published");
 const t0 = Date.parse("2026-11-23T12:00:00Z");
@@ -314,6 +315,38 @@ describe("commands", () => {
         const broken = terminal();
         assert.strictEqual(await validate({ configPath: "/nonexistent/defs" }, { io: broken }), 2);
         assert.match(broken.stderr.join("\n"), /1 problem in \/nonexistent\/defs:\n {2}- .*does not exist/);
+    });
+
+    it("validate: an approval timeout beyond the flow's promotionTimeoutLimit is a warning (still 0)", async () => {
+        const defs = scenarioDefinitions({
+            product: "web",
+            repoURL: "file:///nowhere",
+            environments: [{ name: "dev" }, { name: "prod", kind: "production" }],
+            flows: [
+                {
+                    name: "seq",
+                    triggerEnvironment: "dev",
+                    promotionTimeoutLimit: "2h",
+                    steps: [
+                        {
+                            environment: "prod",
+                            dependsOn: ["dev"],
+                            policy: { approval: { approvers: [{ user: "a" }], timeout: "3h" } },
+                        },
+                    ],
+                },
+            ],
+        });
+        const io = terminal();
+        assert.strictEqual(
+            await validate({ configPath: writeConfigModule(tempDir("validate"), defs) }, { io }),
+            0,
+        );
+        assert.match(io.stdout[0], /^valid: 2 environments/);
+        assert.match(
+            io.stderr.join("\n"),
+            /^warning: PromotionFlow "seq": steps\[0\]: the approval of environment "prod" \(steps\[0\]\.policy\.approval\) has timeout 3h, longer than the flow's promotionTimeoutLimit 2h/m,
+        );
     });
 
     it("graph: layers and critical path; an unknown flow or product names the flag", async () => {
