@@ -2,7 +2,7 @@ import { spawn } from "child_process";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
+import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { redactDeep } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
 import { EnvironmentError } from "../model/errors";
@@ -70,7 +70,18 @@ class HoldResource extends pulumi.ComponentResource {
 }
 
 /**
- * Retries an update that found the stack locked by another writer (records are written in a second or two).
+ * A `file://` backend read that met another process's write half done: the blob library Pulumi uses
+ * (gocloud.dev fileblob) rewrites a checkpoint's `.attrs` sidecar in place (create, then write), so a reader
+ * at that moment decodes an empty file (`failed to load checkpoint: EOF`). Gone a moment later; a damaged
+ * file (an `unexpected end of JSON input`) is not this, and is not retried.
+ */
+function tornRead(e: unknown): boolean {
+    return e instanceof CommandError && /failed to load checkpoint: (unexpected )?EOF\b/.test(e.message);
+}
+
+/**
+ * Retries an update that found the stack locked by another writer (records are written in a second or two),
+ * and, a few times, one that met another writer's half-done file (see {@link tornRead}).
  * `clearDead`, when given, is asked each time first: it removes a lock whose `pulumi` process is known dead
  * (a process killed mid-update leaves its lock behind), so the retry goes straight through.
  */
@@ -79,10 +90,15 @@ export async function withLockRetry<T>(
     o: { readonly timeoutMs?: number; readonly clearDead?: () => Promise<boolean> } = {},
 ): Promise<T> {
     const deadline = Date.now() + (o.timeoutMs ?? 180_000);
+    let torn = 0;
     for (let attempt = 1; ; attempt++) {
         try {
             return await fn();
         } catch (e) {
+            if (tornRead(e) && ++torn <= 5) {
+                await new Promise((r) => setTimeout(r, 100 * torn));
+                continue;
+            }
             if (!(e instanceof ConcurrentUpdateError) || Date.now() > deadline) {
                 throw e;
             }

@@ -152,35 +152,15 @@ describe("promote serve: decisions at once, and who is one person", function () 
             assert.strictEqual(first.status, 200, first.text);
         }
 
-        // One person as the token's user `rm2` and as the OIDC email or the proxy's email rm2@example.com:
-        // counted once, the second decision refused naming the first.
-        const first = await decide("approve", rm2, solo);
-        assert.strictEqual(first.status, 200, first.text);
-        const jwt = await issuer.sign({
-            sub: "u-rm2",
-            email: "rm2@example.com",
-            groups: ["release-managers"],
-        });
-        const asEmail = await decide("approve", { Authorization: `Bearer ${jwt}` }, solo);
-        assert.strictEqual(asEmail.status, 403, asEmail.text);
-        assert.match(asEmail.body.error?.message ?? "", /rm2@example\.com already approved .* \(as rm2\)/);
-        const viaProxy = await decide(
-            "reject",
-            { "X-Forwarded-Email": "RM2@example.com", "X-Forwarded-Groups": "release-managers" },
-            solo,
-        );
-        assert.strictEqual(viaProxy.status, 403, viaProxy.text);
-
-        // The races, through the API: a second approval and a rejection sent together.
-        const answers = await Promise.all(
-            rounds.map(async (e) => {
-                const [approved, rejected] = await Promise.all([
-                    decide("approve", rm2, e),
-                    decide("reject", rm3, e),
-                ]);
-                return { e, approved, rejected };
-            }),
-        );
+        // The races, through the API, one round per environment: a second approval and a rejection sent together.
+        const answers: { e: string; approved: Answer; rejected: Answer }[] = [];
+        for (const e of rounds) {
+            const [approved, rejected] = await Promise.all([
+                decide("approve", rm2, e),
+                decide("reject", rm3, e),
+            ]);
+            answers.push({ e, approved, rejected });
+        }
         for (const { e, approved, rejected } of answers) {
             const statuses = [approved.status, rejected.status].sort();
             assert.deepStrictEqual(statuses, [200, 409], `${e}: ${approved.text} / ${rejected.text}`);
@@ -219,6 +199,25 @@ describe("promote serve: decisions at once, and who is one person", function () 
             const lost = approved.code === 2 ? approved : rejected;
             assert.match(lost.stderr, /was already (rejected|approved).*was not recorded/);
         }
+
+        // One person as the token's user `rm2` and as the OIDC email or the proxy's email rm2@example.com:
+        // counted once, the second decision refused naming the first.
+        const first = await decide("approve", rm2, solo);
+        assert.strictEqual(first.status, 200, first.text);
+        const jwt = await issuer.sign({
+            sub: "u-rm2",
+            email: "rm2@example.com",
+            groups: ["release-managers"],
+        });
+        const asEmail = await decide("approve", { Authorization: `Bearer ${jwt}` }, solo);
+        assert.strictEqual(asEmail.status, 403, asEmail.text);
+        assert.match(asEmail.body.error?.message ?? "", /rm2@example\.com already approved .* \(as rm2\)/);
+        const viaProxy = await decide(
+            "reject",
+            { "X-Forwarded-Email": "RM2@example.com", "X-Forwarded-Groups": "release-managers" },
+            solo,
+        );
+        assert.strictEqual(viaProxy.status, 403, viaProxy.text);
 
         // The last gate: another person's approval counts. Then serve resumes the release.
         const rm3solo = await decide("approve", rm3, solo);
