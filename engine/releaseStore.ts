@@ -219,7 +219,7 @@ export class ReleaseStore {
             child.on("error", reject);
             child.on("close", (code) =>
                 code === 0
-                    ? resolve(stdout.trim() ? (JSON.parse(stdout) as DecisionWrite) : undefined)
+                    ? resolve(answerOf(stdout))
                     : reject(
                           new EnvironmentError(
                               `writing to the records stack of ${this.opts.product} (in a separate process) failed: ${stderr.trim() || `exit ${code}`}`,
@@ -532,6 +532,12 @@ export class ReleaseStore {
 }
 
 const pageMark = ".archive-";
+
+/** A writer process's answer: its last line of output (anything a library printed comes before it). */
+function answerOf(stdout: string): DecisionWrite | undefined {
+    const last = stdout.trim().split("\n").pop();
+    return last ? (JSON.parse(last) as DecisionWrite) : undefined;
+}
 
 /** A value as stored: a plain copy with every secret the process knows replaced. */
 function redacted<T>(value: T): T {

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     });
     const answer = await store.apply(write);
     if (answer) {
-        await new Promise<void>((resolve) => process.stdout.write(JSON.stringify(answer), () => resolve()));
+        await new Promise<void>((resolve) =>
+            process.stdout.write(`\n${JSON.stringify(answer)}\n`, () => resolve()),
+        );
     }
 }
 
