@@ -3,6 +3,8 @@ import type { RunningCli } from "../../support/cli";
 import { runCli, startCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";
 import { OidcIssuer } from "../../support/oidcIssuer";
+import type { PostgresServer } from "../../support/postgres";
+import { startPostgres } from "../../support/postgres";
 import { cliScenario } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
@@ -258,5 +260,80 @@ describe("promote serve: decisions at once, and who is one person", function () 
         const soloDecisions = byName.get(solo)!.approval?.decisions.map((d) => d.user);
         assert.deepStrictEqual(soloDecisions, ["rm2", "rm3"], "one decision per person");
         assert.strictEqual(byName.get(solo)!.status, "Succeeded");
+    });
+});
+
+/**
+ * The same races between CLI processes acting on a `postgres://` state directly: the stored record is read
+ * under Pulumi's lock there too, so one decision of each pair is recorded and the other exits 2.
+ */
+describe("decisions at once on a postgres:// state (CLI processes)", function () {
+    this.timeout(900_000);
+    let pg: PostgresServer;
+
+    before(async () => {
+        pg = await startPostgres();
+    });
+    after(async () => {
+        await pg?.stop();
+        removeTempDirs();
+    });
+
+    it("of an approval and a rejection from two processes at once, one is recorded and the other exits 2", async () => {
+        const dir = tempDir("pg-decisions");
+        const gated = ["g1", "g2", "g3"];
+        const s = cliScenario(dir, {
+            environments: [{ name: "dev" }, ...gated.map((name) => ({ name, kind: "production" as const }))],
+            flows: [
+                {
+                    name: "gates",
+                    triggerEnvironment: "dev",
+                    steps: gated.map((environment) => ({
+                        environment,
+                        dependsOn: ["dev"],
+                        policy: {
+                            approval: { approvers: [{ group: "release-managers" }], minApprovals: 2 },
+                        },
+                    })),
+                },
+            ],
+        });
+        const args = [...s.args.slice(0, s.args.indexOf("--state")), "--state", pg.url];
+        const run = (...rest: string[]) => runCli([...args, ...rest], { env: s.env });
+        s.repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "2.0.0"'));
+        s.repo.edit("apps/web/dev/Chart.yaml", (t) =>
+            t.replace('appVersion: "1.0.0"', 'appVersion: "2.0.0"'),
+        );
+        const trigger = await run("trigger", "--product", "web", "--flow", "gates", "--no-wait", "--json");
+        assert.strictEqual(trigger.code, 4, trigger.stderr);
+        const id = (JSON.parse(trigger.stdout) as { id: string }).id;
+        const as = (user: string) => ["--as", user, "--group", "release-managers"];
+        for (const e of gated) {
+            const first = await run("approve", id, "--environment", e, ...as("rm1"));
+            assert.strictEqual(first.code, 0, first.stderr);
+            const [approved, rejected] = await Promise.all([
+                run("approve", id, "--environment", e, ...as("rm2")),
+                run("reject", id, "--environment", e, ...as("rm3")),
+            ]);
+            assert.deepStrictEqual(
+                [approved.code, rejected.code].sort(),
+                [0, 2],
+                `${e}: ${approved.stderr} / ${rejected.stderr}`,
+            );
+            const lost = approved.code === 2 ? approved : rejected;
+            assert.match(
+                lost.stderr,
+                /was already (rejected by rm3|approved \(2\/2: rm1, rm2\)).*was not recorded/,
+            );
+            const shown = await run("release", id, "--json");
+            const env = (JSON.parse(shown.stdout) as { environments: Env[] }).environments.find(
+                (x) => x.name === e,
+            );
+            assert.deepStrictEqual(
+                env?.approval?.decisions.map((d) => `${d.user} ${d.decision}`),
+                rejected.code === 0 ? ["rm1 approved", "rm3 rejected"] : ["rm1 approved", "rm2 approved"],
+                `${e}: the record holds the decision answered 0`,
+            );
+        }
     });
 });
