@@ -5,6 +5,7 @@ import { publicRecord } from "../../../engine/releaseRecord";
 import type { Clock } from "../../../engine/waits";
 import { realClock } from "../../../engine/waits";
 import type { Subject } from "../../../model/subject";
+import { runCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";
 import { cliScenario, testPromoteEngine } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
@@ -106,5 +107,59 @@ describe("promotionTimeoutLimit across waits and resumes (real engine, real git)
             ended.map(show).join("\n"),
         );
         assert.match(repo.read("apps/web/prod/values.yaml"), /tag: "1\.1\.0"/, "prod untouched");
+    });
+
+    it("the CLI: `trigger --no-wait`, approvals, then `promote resume` after the limit: exit 1, Terminated, prod untouched", async () => {
+        const dir = tempDir("timeout-limit-cli");
+        const cli = cliScenario(dir, {
+            environments: [{ name: "dev" }, { name: "prod", kind: "production" }],
+            flows: [
+                {
+                    name: "gate",
+                    triggerEnvironment: "dev",
+                    promotionTimeoutLimit: "40s",
+                    steps: [
+                        {
+                            environment: "prod",
+                            dependsOn: ["dev"],
+                            policy: {
+                                approval: { approvers: [{ group: "release-managers" }], minApprovals: 2 },
+                            },
+                        },
+                    ],
+                },
+            ],
+        });
+        const run = (...rest: string[]) => runCli([...cli.args, ...rest], { env: cli.env });
+        bump(cli.repo, "1.0.0", "1.1.0");
+        const trigger = await run("trigger", "--product", "web", "--flow", "gate", "--no-wait", "--json");
+        assert.strictEqual(trigger.code, 4, trigger.stderr);
+        const parked = JSON.parse(trigger.stdout) as ReleaseRecord;
+        for (const who of ["alice", "bob"]) {
+            const approved = await run(
+                "approve",
+                parked.id,
+                "--environment",
+                "prod",
+                "--as",
+                who,
+                "--group",
+                "release-managers",
+            );
+            assert.strictEqual(approved.code, 0, approved.stderr);
+        }
+        // Real time, as users meet it: the 40 s limit runs out while the approved release waits for a resume.
+        const limitAt = Date.parse(parked.startedAt!) + 40_000;
+        await new Promise((r) => setTimeout(r, Math.max(0, limitAt - Date.now()) + 1000));
+        const resumed = await run("resume", parked.id, "--json");
+        assert.strictEqual(resumed.code, 1, `${resumed.stdout}\n${resumed.stderr}`);
+        const ended = JSON.parse(resumed.stdout) as ReleaseRecord;
+        assert.deepStrictEqual(
+            [ended.status, ended.environments.map((e) => [e.name, e.status])],
+            ["Terminated", [["prod", "Pending"]]],
+            resumed.stdout,
+        );
+        assert.match(ended.error ?? "", /flow timeout exceeded \(promotionTimeoutLimit 40s, reached at /);
+        assert.match(cli.repo.read("apps/web/prod/values.yaml"), /tag: "1\.0\.0"/, "prod untouched");
     });
 });
