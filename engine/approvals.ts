@@ -240,6 +240,31 @@ export function decisionRefusal(record: ReleaseRecord, req: DecisionRequest): st
     if (env.status !== "Suspended" || env.waitKind !== "approval" || !state) {
         return `${where} is not waiting for approval (it is ${env.status}${env.waitKind ? `, waiting for ${env.waitKind}` : ""}): nothing to ${verb}`;
     }
+    const refused = approverRefusal(record, req);
+    if (refused !== undefined) {
+        return refused;
+    }
+    const who = req.subject.user;
+    const earlier = state.decisions.find((d) => samePerson(d, req.subject));
+    if (earlier) {
+        const as = earlier.user === who ? "" : ` (as ${earlier.user})`;
+        return `${who} already ${earlier.decision} ${where}${as} at ${earlier.at}: each approver decides once`;
+    }
+    return undefined;
+}
+
+/**
+ * The part of {@link decisionRefusal} about who decides, whatever the gate's state (undefined: they may): not an
+ * approver, the release's initiator, or refused by the permission rules. Said before a decision is called too
+ * late (see {@link decisionConflict}).
+ */
+export function approverRefusal(record: ReleaseRecord, req: DecisionRequest): string | undefined {
+    const state = record.environments.find((e) => e.name === req.environment)?.approval;
+    if (!state) {
+        return undefined;
+    }
+    const verb = req.decision === "approved" ? "approve" : "reject";
+    const where = `environment "${req.environment}" of release ${record.id}`;
     const who = req.subject.user;
     if (!isApprover(state.approvers, req.subject)) {
         const groups = req.subject.groups.length > 0 ? ` (groups ${req.subject.groups.join(", ")})` : "";
@@ -250,15 +275,7 @@ export function decisionRefusal(record: ReleaseRecord, req: DecisionRequest): st
         return `${who} started release ${record.id} and may not ${verb} it (allowSelfApproval is false): another approver must decide`;
     }
     const refused = req.canApprove?.(req.subject, { product: record.product, environment: req.environment });
-    if (refused !== undefined) {
-        return `${who} may not ${verb} ${where}: ${refused}`;
-    }
-    const earlier = state.decisions.find((d) => samePerson(d, req.subject));
-    if (earlier) {
-        const as = earlier.user === who ? "" : ` (as ${earlier.user})`;
-        return `${who} already ${earlier.decision} ${where}${as} at ${earlier.at}: each approver decides once`;
-    }
-    return undefined;
+    return refused !== undefined ? `${who} may not ${verb} ${where}: ${refused}` : undefined;
 }
 
 /**

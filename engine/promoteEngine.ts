@@ -14,6 +14,7 @@ import type { ApprovalDecision, ApprovalVerdict } from "./approvals";
 import {
     ApprovalConflictError,
     ApprovalRefusedError,
+    approverRefusal,
     decisionConflict,
     decisionRefusal,
     waitOver,
@@ -462,18 +463,24 @@ export class PromoteEngine {
         o: DecisionOptions,
     ): Promise<ReleaseRecord> {
         const record = await this.stored(id);
-        const refusal = decisionRefusal(record, {
+        const request = {
             environment,
             decision: verdict,
             subject: o.subject,
             ...(this.opts.canApprove ? { canApprove: this.opts.canApprove } : {}),
-        });
+        };
         const context = { entity: `release ${id}`, path: `environments.${environment}.approval` };
         const now = this.opts.clock?.now() ?? Date.now();
+        // Who may not decide is told so first; then a gate already decided; then the other refusals.
+        const notYours = approverRefusal(record, request);
+        if (notYours !== undefined) {
+            throw new ApprovalRefusedError(notYours, context);
+        }
         const late = decisionConflict(record, environment, verdict, now);
         if (late !== undefined) {
             throw new ApprovalConflictError(late, context);
         }
+        const refusal = decisionRefusal(record, request);
         if (refusal !== undefined) {
             throw new ApprovalRefusedError(refusal, context);
         }

@@ -3,6 +3,7 @@ import type { ApprovalDecision, ApprovalState } from "../../../engine/approvals"
 import {
     approvalOutcome,
     approvalState,
+    approverRefusal,
     decisionConflict,
     decisionRefusal,
     describeWaits,
@@ -226,6 +227,17 @@ describe("approval gates: the rules", () => {
         const expired = release([env({ approval: gate({ expiresAt: at(60) }) })]);
         assert.match(decisionConflict(expired, "prod", "approved", t0 + 61_000) ?? "", /expired at/);
         assert.strictEqual(decisionConflict(release([env()]), "prod", "approved", t0), undefined);
+        // Who may not decide at all is told that, whatever the gate's state.
+        const req = {
+            environment: "prod",
+            decision: "rejected" as const,
+            subject: person("dave", "developers"),
+        };
+        assert.match(approverRefusal(approved, req) ?? "", /dave \(groups developers\) may not reject/);
+        assert.strictEqual(
+            approverRefusal(approved, { ...req, subject: person("carol", "release-managers") }),
+            undefined,
+        );
     });
 
     describe("who may decide", () => {
