@@ -1055,11 +1055,13 @@ describe("commands", () => {
             prompt: () => undefined,
         };
         const controller = new AbortController();
+        const engine = new FakeEngine();
         const d = {
             io,
             clock,
             watcher: async (o: { products?: readonly string[] }) => ((asked = o), watcher),
             stopSignal: () => controller.signal,
+            engine: async () => engine,
         };
         assert.strictEqual(await watch({ products: ["web"], intervalMs: 30_000, once: true }, d), 0);
         assert.deepStrictEqual(asked?.products, ["web"]);
@@ -1068,7 +1070,10 @@ describe("commands", () => {
             `web-dev dddddddddddd "typo": no flow's trigger selectors match`,
         ]);
         assert.strictEqual(runs, 0, "--once does not loop");
+        assert.deepStrictEqual(engine.calls, [], "--once resumes nothing");
         assert.strictEqual(await watch({ intervalMs: 30_000, once: false }, d), 0);
+        // Running, it also resumes waiting releases whose wait (or flow limit) is over, as serve does.
+        assert.deepStrictEqual(engine.calls, ["resumeReady  --no-wait"]);
         assert.strictEqual(ran?.intervalMs, 30_000);
         assert.strictEqual(ran?.signal, controller.signal);
         assert.match(io.stderr.join("\n"), /polling every 30s/);
