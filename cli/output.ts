@@ -1,7 +1,7 @@
 import { describeOverrides } from "../components/promotionPolicy.merge";
 import type { Hold } from "../engine/holds";
 import type { PreviewResult } from "../engine/promoteEngine";
-import { describeApprovers } from "../engine/approvals";
+import { describeApprovers, distinctPeople } from "../engine/approvals";
 import type {
     EnvironmentRecord,
     ReleaseRecord,
@@ -169,7 +169,8 @@ export function approvalLines(e: EnvironmentRecord, style: Style): string[] {
     if (!a) {
         return [];
     }
-    const approvals = new Set(a.decisions.filter((d) => d.decision === "approved").map((d) => d.user)).size;
+    // Counted as the gate counts them: people, not names (see approvals.ts samePerson).
+    const approvals = distinctPeople(a.decisions.filter((d) => d.decision === "approved"));
     const out = [
         `      approval ${approvals}/${a.minApprovals} by ${displayText(describeApprovers(a.approvers))}`,
         ...a.decisions.map(

@@ -52,6 +52,56 @@ export class ApprovalRefusedError extends InvalidInputError {
     readonly forbidden = true as const;
 }
 
+/**
+ * Not recorded: the gate was decided, or the record changed, before this decision could be written (another
+ * decision got there first). A 409 at the API, exit code 2 at the CLI; the message says what happened.
+ */
+export class ApprovalConflictError extends InvalidInputError {
+    readonly conflict = true as const;
+}
+
+/**
+ * The names one person is known by, compared without case: the user name and the email. A user name that is
+ * an email address is one; a name without `@` also stands for every email whose local part it is, so `rm2` (a
+ * token's user) and `rm2@example.com` (an OIDC email, a proxy's X-Forwarded-Email) are one person. This can
+ * take two people for one (never one for two), which only ever asks for one more approver.
+ */
+export function personKeys(p: { readonly user: string; readonly email?: string }): string[] {
+    return [p.user, p.email]
+        .filter((k): k is string => !!k && k.trim() !== "")
+        .map((k) => k.trim().toLowerCase());
+}
+
+/** Are these two identities one person (see {@link personKeys})? */
+export function samePerson(
+    a: { readonly user: string; readonly email?: string },
+    b: { readonly user: string; readonly email?: string },
+): boolean {
+    const local = (k: string) => (k.includes("@") ? k.slice(0, k.lastIndexOf("@")) : undefined);
+    const bKeys = personKeys(b);
+    return personKeys(a).some((x) =>
+        bKeys.some(
+            (y) => x === y || (!x.includes("@") && local(y) === x) || (!y.includes("@") && local(x) === y),
+        ),
+    );
+}
+
+/** How many distinct people these decisions come from ({@link samePerson} links them, transitively). */
+export function distinctPeople(
+    people: readonly { readonly user: string; readonly email?: string }[],
+): number {
+    const groups: { user: string; email?: string }[][] = [];
+    for (const p of people) {
+        const linked = groups.filter((g) => g.some((q) => samePerson(p, q)));
+        const merged = [p, ...linked.flat()];
+        for (const g of linked) {
+            groups.splice(groups.indexOf(g), 1);
+        }
+        groups.push(merged);
+    }
+    return groups.length;
+}
+
 /** The plan's form of a policy's `approval` (defaults: one approval, no self-approval). */
 export function plannedApproval(a: ApprovalSettings): PlannedApproval {
     const timeoutMs = a.timeout !== undefined ? parseDuration(a.timeout) : undefined;
@@ -97,7 +147,7 @@ export function describeApprovers(approvers: readonly Approver[]): string {
 
 /**
  * Who started a release: its `initiator` (set once identities are recorded; a user name or a Subject), if
- * any. The one place self-approval is decided from.
+ * any. The one place self-approval is decided from (by {@link samePerson}).
  */
 export function initiatorOf(record: ReleaseRecord): string | undefined {
     const i = (record as { readonly initiator?: unknown }).initiator;
@@ -133,8 +183,7 @@ export function approvalOutcome(
             ...(rejection.comment ? { comment: rejection.comment } : {}),
         };
     }
-    const approvals = new Set(state.decisions.filter((d) => d.decision === "approved").map((d) => d.user))
-        .size;
+    const approvals = distinctPeople(state.decisions.filter((d) => d.decision === "approved"));
     if (approvals >= state.minApprovals) {
         return { kind: "approved", approvals, needed: state.minApprovals };
     }
@@ -191,23 +240,75 @@ export function decisionRefusal(record: ReleaseRecord, req: DecisionRequest): st
     if (env.status !== "Suspended" || env.waitKind !== "approval" || !state) {
         return `${where} is not waiting for approval (it is ${env.status}${env.waitKind ? `, waiting for ${env.waitKind}` : ""}): nothing to ${verb}`;
     }
+    const refused = approverRefusal(record, req);
+    if (refused !== undefined) {
+        return refused;
+    }
+    const who = req.subject.user;
+    const earlier = state.decisions.find((d) => samePerson(d, req.subject));
+    if (earlier) {
+        const as = earlier.user === who ? "" : ` (as ${earlier.user})`;
+        return `${who} already ${earlier.decision} ${where}${as} at ${earlier.at}: each approver decides once`;
+    }
+    return undefined;
+}
+
+/**
+ * The part of {@link decisionRefusal} about who decides, whatever the gate's state (undefined: they may): not an
+ * approver, the release's initiator, or refused by the permission rules. Said before a decision is called too
+ * late (see {@link decisionConflict}).
+ */
+export function approverRefusal(record: ReleaseRecord, req: DecisionRequest): string | undefined {
+    const state = record.environments.find((e) => e.name === req.environment)?.approval;
+    if (!state) {
+        return undefined;
+    }
+    const verb = req.decision === "approved" ? "approve" : "reject";
+    const where = `environment "${req.environment}" of release ${record.id}`;
     const who = req.subject.user;
     if (!isApprover(state.approvers, req.subject)) {
         const groups = req.subject.groups.length > 0 ? ` (groups ${req.subject.groups.join(", ")})` : "";
         return `${who}${groups} may not ${verb} ${where}: the approvers are ${describeApprovers(state.approvers)}`;
     }
-    if (!state.allowSelfApproval && initiatorOf(record) === who) {
+    const initiator = initiatorOf(record);
+    if (!state.allowSelfApproval && initiator !== undefined && samePerson({ user: initiator }, req.subject)) {
         return `${who} started release ${record.id} and may not ${verb} it (allowSelfApproval is false): another approver must decide`;
     }
     const refused = req.canApprove?.(req.subject, { product: record.product, environment: req.environment });
-    if (refused !== undefined) {
-        return `${who} may not ${verb} ${where}: ${refused}`;
+    return refused !== undefined ? `${who} may not ${verb} ${where}: ${refused}` : undefined;
+}
+
+/**
+ * Why a decision comes too late (undefined: the gate is still open): the environment's approval was already
+ * decided (rejected, approved by enough people) or expired at `now`. Checked again where the decision is
+ * written, against the record as stored then, so two decisions at once cannot both be recorded on an open gate
+ * and a rejection recorded is never overtaken.
+ */
+export function decisionConflict(
+    record: ReleaseRecord,
+    environment: string,
+    verdict: ApprovalVerdict,
+    now: number,
+): string | undefined {
+    const state = record.environments.find((e) => e.name === environment)?.approval;
+    if (!state) {
+        return undefined;
     }
-    const earlier = state.decisions.find((d) => d.user === who);
-    if (earlier) {
-        return `${who} already ${earlier.decision} ${where} at ${earlier.at}: each approver decides once`;
+    const outcome = approvalOutcome(state, now);
+    const where = `environment "${environment}" of release ${record.id}`;
+    const yours = `your ${verdict === "approved" ? "approval" : "rejection"} was not recorded`;
+    switch (outcome.kind) {
+        case "rejected":
+            return `${where} was already rejected by ${outcome.by}: ${yours}; it fails, left untouched`;
+        case "approved": {
+            const by = state.decisions.filter((d) => d.decision === "approved").map((d) => d.user);
+            return `${where} was already approved (${outcome.approvals}/${outcome.needed}: ${by.join(", ")}): ${yours}; it goes on ('promote terminate ${record.id}' stops the release)`;
+        }
+        case "expired":
+            return `the approval of ${where} expired at ${outcome.expiresAt}: ${yours}; it fails ('promote retry ${record.id}' asks again)`;
+        default:
+            return undefined;
     }
-    return undefined;
 }
 
 /** The record with one more decision on an environment's approval. */
@@ -249,12 +350,15 @@ export function keepDecisions(record: ReleaseRecord, stored: ReleaseRecord | und
 
 /**
  * May a Suspended release be resumed now: every Suspended environment's wait is over (its approval decided or
- * expired, its window or soak past `resumesAt`)? A pull request wait is over only when looked at again, so it
- * counts as over.
+ * expired, its window or soak past `resumesAt`), or the flow's limit has run out (resumed, it ends Terminated)?
+ * A pull request wait is over only when looked at again, so it counts as over.
  */
 export function waitOver(record: ReleaseRecord, now: number): boolean {
     if (record.status !== "Suspended") {
         return false;
+    }
+    if (record.timeoutAt !== undefined && Date.parse(record.timeoutAt) <= now) {
+        return true;
     }
     const suspended = record.environments.filter((e) => e.status === "Suspended");
     return (

@@ -13,7 +13,14 @@ import type { Hold } from "./holds";
 import { applyHolds, refuseHeld } from "./holds";
 import { applyWindows } from "./waits";
 import type { ApprovalDecision, ApprovalVerdict } from "./approvals";
-import { ApprovalRefusedError, decisionRefusal, waitOver, withDecision } from "./approvals";
+import {
+    ApprovalConflictError,
+    ApprovalRefusedError,
+    approverRefusal,
+    decisionConflict,
+    decisionRefusal,
+    waitOver,
+} from "./approvals";
 import type {
     DecisionOptions,
     HoldOptions,
@@ -386,13 +393,22 @@ export class PromoteEngine {
             warnings: _w,
             waitKind: _k,
             resumesAt: _r,
+            timeoutAt: _t,
             ...rest
         } = o.initiator ? audited(record, "retry", o.initiator) : record;
+        // A release that ended starts a new limit; one resumed (Suspended, or its process gone) keeps its own,
+        // which bounds it waits included (a record written before timeoutAt existed: from its start).
+        const limitAt = finalReleaseStatuses.has(record.status)
+            ? undefined
+            : (record.timeoutAt ??
+              (record.startedAt
+                  ? new Date(Date.parse(record.startedAt) + record.plan.timeoutMs).toISOString()
+                  : undefined));
         // Holds placed since the release was created apply to what it has not done yet.
         // So do the promotion windows defined now (unless the release overrode them).
         const held = applyWindows(
             applyHolds(
-                { ...rest, status: "Queued", owner: thisProcess },
+                { ...rest, ...(limitAt ? { timeoutAt: limitAt } : {}), status: "Queued", owner: thisProcess },
                 await this.holds(record.product),
                 (record.overriddenHolds ?? []).length > 0,
             ),
@@ -466,7 +482,10 @@ export class PromoteEngine {
      * Records a decision on an environment waiting for approval (who, groups, how identified, when, comment).
      * Refused ({@link ApprovalRefusedError}, exit code 2, 403 at the API) when the environment is not waiting
      * for approval, the subject is not an approver, approves their own release, the permission rules
-     * (`canApprove`) refuse, or the subject already decided. The process holding the release sees the decision
+     * (`canApprove`) refuse, or the subject already decided. Not recorded ({@link ApprovalConflictError}, exit
+     * code 2, 409 at the API) when the gate was already decided or expired, found so again where the decision
+     * is written (see ReleaseStore.decide): of two decisions at once, one is recorded and the other is told
+     * why not, and a rejection recorded is never overtaken. The process holding the release sees the decision
      * on its next look at the record; a release nobody holds goes on with `resume` (or a running `serve`).
      */
     async decide(
@@ -476,17 +495,26 @@ export class PromoteEngine {
         o: DecisionOptions,
     ): Promise<ReleaseRecord> {
         const record = await this.stored(id);
-        const refusal = decisionRefusal(record, {
+        const request = {
             environment,
             decision: verdict,
             subject: o.subject,
             ...(this.opts.canApprove ? { canApprove: this.opts.canApprove } : {}),
-        });
+        };
+        const context = { entity: `release ${id}`, path: `environments.${environment}.approval` };
+        const now = this.opts.clock?.now() ?? Date.now();
+        // Who may not decide is told so first; then a gate already decided; then the other refusals.
+        const notYours = approverRefusal(record, request);
+        if (notYours !== undefined) {
+            throw new ApprovalRefusedError(notYours, context);
+        }
+        const late = decisionConflict(record, environment, verdict, now);
+        if (late !== undefined) {
+            throw new ApprovalConflictError(late, context);
+        }
+        const refusal = decisionRefusal(record, request);
         if (refusal !== undefined) {
-            throw new ApprovalRefusedError(refusal, {
-                entity: `release ${id}`,
-                path: `environments.${environment}.approval`,
-            });
+            throw new ApprovalRefusedError(refusal, context);
         }
         const decision: ApprovalDecision = {
             decision: verdict,
@@ -494,12 +522,14 @@ export class PromoteEngine {
             ...(o.subject.email ? { email: o.subject.email } : {}),
             groups: o.subject.groups,
             via: o.subject.via,
-            at: new Date(this.opts.clock?.now() ?? Date.now()).toISOString(),
+            at: new Date(now).toISOString(),
             ...(o.comment ? { comment: o.comment } : {}),
         };
-        const updated = withDecision(record, environment, decision);
-        await this.store(record.product).put(updated);
-        return updated;
+        const written = await this.store(record.product).decide(record, environment, decision);
+        if (written.conflict !== undefined) {
+            throw new ApprovalConflictError(written.conflict, context);
+        }
+        return written.record;
     }
 
     /** Asks a release to stop: a Queued one ends at once; a running one ends Terminated when its process sees it. */

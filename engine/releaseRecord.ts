@@ -128,6 +128,13 @@ export interface ReleaseRecord {
      * Running): how a process on another host tells a running release from a dead one.
      */
     readonly heartbeatAt?: string;
+    /**
+     * When the flow's `promotionTimeoutLimit` runs out (ISO): set when the release first runs, kept across its
+     * waits and whoever resumes it (resume, retry of a Suspended release, serve, watch), so the limit bounds the
+     * whole release; a retry of a Failed or Terminated release starts a new limit. Past it the release ends
+     * Terminated.
+     */
+    readonly timeoutAt?: string;
     /** How many times it ran (1, then +1 per retry). */
     readonly attempts: number;
     /**

@@ -17,6 +17,7 @@ import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "./releaseRec
 import { withStoredAudit } from "./releaseRecord";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
 import type { Clock } from "./waits";
+import { realClock } from "./waits";
 import type { ReleaseStore } from "./releaseStore";
 import { runReleaseUpdate } from "./promoteStack";
 
@@ -88,6 +89,9 @@ async function takeTurn(
         ...initial,
         status: "Running",
         startedAt: initial.startedAt ?? startedAt ?? now(),
+        timeoutAt:
+            initial.timeoutAt ??
+            new Date((ctx.clock ?? realClock).now() + initial.plan.timeoutMs).toISOString(),
         attempts: initial.attempts + 1,
         owner: ctx.heartbeatMs ? { ...thisProcess, heartbeatMs: ctx.heartbeatMs } : thisProcess,
     });
@@ -300,14 +304,21 @@ async function attempt(
         reason ??= why;
         controller.abort();
     };
-    // Each attempt gets the flow's whole timeout (a retry of a timed-out release must be able to finish).
-    const timeout = setTimeout(
-        () =>
-            stop(
-                `flow timeout exceeded (promotionTimeoutLimit ${Math.round(record.plan.timeoutMs / 1000)}s)`,
-            ),
-        record.plan.timeoutMs,
-    );
+    // The limit bounds the whole release, its waits and every resume included (see ReleaseRecord.timeoutAt).
+    const limitAt = record.timeoutAt ?? new Date(Date.now() + record.plan.timeoutMs).toISOString();
+    const left = () => Date.parse(limitAt) - (ctx.clock ?? realClock).now();
+    const overdue = `flow timeout exceeded (promotionTimeoutLimit ${Math.round(record.plan.timeoutMs / 1000)}s, reached at ${limitAt})`;
+    let timeout: NodeJS.Timeout | undefined;
+    // setTimeout fires at once beyond 2^31-1 ms (24.8 days): a longer limit is waited out in steps.
+    const arm = () => {
+        const ms = left();
+        if (ms <= 0) {
+            stop(overdue);
+            return;
+        }
+        timeout = setTimeout(arm, Math.min(ms, 2 ** 31 - 1));
+    };
+    arm();
     const stopWatching = ctx.queue.watchForTerminate(record.id, stop);
     const live = new LiveRecord(ctx, record, turn.written);
     const heartbeat = setInterval(() => live.beat(), ctx.heartbeatMs ?? heartbeatMs);
@@ -353,8 +364,9 @@ async function attempt(
     let updateError: string | undefined;
     let gateError: string | undefined;
     try {
-        gateError = await runStartHooks(gates, record);
-        if (!gateError) {
+        // Past its limit already (resumed late): nothing more runs, it ends Terminated with its end hooks.
+        gateError = controller.signal.aborted ? undefined : await runStartHooks(gates, record);
+        if (!gateError && !controller.signal.aborted) {
             // Policy packs, in a preview before the update: a mandatory violation fails that environment only.
             try {
                 const gated = await applyPolicyPacks({
@@ -379,7 +391,7 @@ async function attempt(
                 gateError = messageOf(e);
             }
         }
-        if (!gateError && plan.environments.length > 0) {
+        if (!gateError && !controller.signal.aborted && plan.environments.length > 0) {
             const result = await runReleaseUpdate({
                 engine: ctx.engine,
                 backendUrl: ctx.backendUrl,

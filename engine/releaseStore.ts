@@ -2,12 +2,14 @@ import { spawn } from "child_process";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
+import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { redactDeep } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
 import { EnvironmentError } from "../model/errors";
 import { inlineUpdate, inlineUpdateRunning } from "./inlineUpdates";
 import { tokens } from "../model/tokens";
+import type { ApprovalDecision } from "./approvals";
+import { decisionConflict, decisionRefusal, keepDecisions, withDecision } from "./approvals";
 import type { Hold } from "./holds";
 import type { EngineLocation } from "./engineLocator";
 import type { ReleaseRecord } from "./releaseRecord";
@@ -68,7 +70,18 @@ class HoldResource extends pulumi.ComponentResource {
 }
 
 /**
- * Retries an update that found the stack locked by another writer (records are written in a second or two).
+ * A `file://` backend read that met another process's write half done: the blob library Pulumi uses
+ * (gocloud.dev fileblob) rewrites a checkpoint's `.attrs` sidecar in place (create, then write), so a reader
+ * at that moment decodes an empty file (`failed to load checkpoint: EOF`). Gone a moment later; a damaged
+ * file (an `unexpected end of JSON input`) is not this, and is not retried.
+ */
+function tornRead(e: unknown): boolean {
+    return e instanceof CommandError && /failed to load checkpoint: (unexpected )?EOF\b/.test(e.message);
+}
+
+/**
+ * Retries an update that found the stack locked by another writer (records are written in a second or two),
+ * and, a few times, one that met another writer's half-done file (see {@link tornRead}).
  * `clearDead`, when given, is asked each time first: it removes a lock whose `pulumi` process is known dead
  * (a process killed mid-update leaves its lock behind), so the retry goes straight through.
  */
@@ -77,10 +90,15 @@ export async function withLockRetry<T>(
     o: { readonly timeoutMs?: number; readonly clearDead?: () => Promise<boolean> } = {},
 ): Promise<T> {
     const deadline = Date.now() + (o.timeoutMs ?? 180_000);
+    let torn = 0;
     for (let attempt = 1; ; attempt++) {
         try {
             return await fn();
         } catch (e) {
+            if (tornRead(e) && ++torn <= 5) {
+                await new Promise((r) => setTimeout(r, 100 * torn));
+                continue;
+            }
             if (!(e instanceof ConcurrentUpdateError) || Date.now() > deadline) {
                 throw e;
             }
@@ -136,43 +154,72 @@ export class ReleaseStore {
      * history or its backups, nor a writer process.
      */
     put(record: ReleaseRecord): Promise<void> {
-        return this.write({ op: "put", record: redacted(record) });
+        return this.write({ op: "put", record: redacted(record) }).then(() => undefined);
+    }
+
+    /**
+     * Records one decision on an environment's approval, checked against the record as stored while this
+     * write holds the records stack's update lock (Pulumi's, across processes and hosts): when the gate was
+     * decided, expired, or the same person decided meanwhile, nothing is written and `conflict` says what
+     * happened. `read` is the record the caller checked (used as is where the backend cannot be read directly,
+     * see stateBackend.ts; there only one process at a time decides, see {@link oneAtATime}).
+     */
+    decide(read: ReleaseRecord, environment: string, decision: ApprovalDecision): Promise<DecisionWrite> {
+        return oneAtATime(`${this.opts.backendUrl} ${read.id}`, async () => {
+            // The decision before this one in this process may have closed the gate: no write needed to say so.
+            const current = (await this.get(read.id)) ?? read;
+            const late = lateDecision(current, environment, decision);
+            if (late !== undefined) {
+                return { record: current, conflict: late };
+            }
+            const w: StoreOp = {
+                op: "decide",
+                record: redacted(current),
+                environment,
+                decision: redacted(decision),
+            };
+            return (
+                (await this.write(w)) ?? { record: current, conflict: "the decision's write had no answer" }
+            );
+        });
     }
 
     /** Records where the trigger watcher stopped for an application (its last handled commit). */
     putCursor(application: string, sha: string): Promise<void> {
-        return this.write({ op: "putCursor", application, sha });
+        return this.write({ op: "putCursor", application, sha }).then(() => undefined);
     }
 
     /** Writes (creates or replaces) the hold of one environment: placed (`active`) or released. */
     putHold(hold: Hold): Promise<void> {
-        return this.write({ op: "putHold", hold: redacted(hold) });
+        return this.write({ op: "putHold", hold: redacted(hold) }).then(() => undefined);
     }
 
     /**
      * A write: here, or, while this process runs another inline update (a release's), from a process of its
      * own (engine/storeWriter.ts), since two inline programs cannot run at once in one process.
      */
-    private write(w: StoreOp): Promise<void> {
+    private write(w: StoreOp): Promise<DecisionWrite | void> {
         if (inlineUpdateRunning()) {
             return this.inChild(w);
         }
         return inlineUpdate(() => this.apply(w));
     }
 
-    private inChild(w: StoreOp): Promise<void> {
+    private inChild(w: StoreOp): Promise<DecisionWrite | void> {
         const { passphrase, ...options } = this.opts;
         return new Promise((resolve, reject) => {
             const child = spawn(process.execPath, [path.join(__dirname, "storeWriter.js")], {
                 env: { ...writerEnv(process.env), PULUMI_CONFIG_PASSPHRASE: passphrase },
-                stdio: ["pipe", "ignore", "pipe"],
+                stdio: ["pipe", "pipe", "pipe"],
             });
+            let stdout = "";
             let stderr = "";
+            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
             child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
             child.on("error", reject);
             child.on("close", (code) =>
                 code === 0
-                    ? resolve()
+                    ? resolve(answerOf(stdout))
                     : reject(
                           new EnvironmentError(
                               `writing to the records stack of ${this.opts.product} (in a separate process) failed: ${stderr.trim() || `exit ${code}`}`,
@@ -183,11 +230,13 @@ export class ReleaseStore {
         });
     }
 
-    /** Does one write here (storeWriter.ts calls it in its own process). */
-    async apply(w: StoreOp): Promise<void> {
+    /** Does one write here (storeWriter.ts calls it in its own process); a decision's answer. */
+    async apply(w: StoreOp): Promise<DecisionWrite | void> {
         switch (w.op) {
             case "put":
                 return this.putHere(w.record);
+            case "decide":
+                return this.decideHere(w.record, w.environment, w.decision);
             case "putCursor":
                 return this.putCursorHere(w.application, w.sha);
             case "putHold":
@@ -195,14 +244,27 @@ export class ReleaseStore {
         }
     }
 
+    /**
+     * The record of `id` as stored, read while this process's update holds the stack's lock (so no other
+     * writer can change it until this update ends); undefined where the backend cannot be read directly.
+     */
+    private async underLock(id: string): Promise<ReleaseRecord | undefined> {
+        const read = await readStackResources(this.opts.backendUrl, recordsProject, this.opts.product);
+        return read === undefined ? undefined : recordsOf(read).find((r) => r.id === id);
+    }
+
     private async putHere(record: ReleaseRecord): Promise<void> {
         const stack = await this.open();
+        // Decisions are written by whoever decides, beside the process running the release: a release with an
+        // approval gate keeps those recorded since its writer read the record (merged under the lock).
+        const gated = record.environments.some((e) => e.approval !== undefined);
         await withLockRetry(
             () =>
                 stack.up({
                     program: async () => {
-                        new ReleaseRecordResource(record.id, { record });
-                        return { latest: record };
+                        const kept = gated ? keepDecisions(record, await this.underLock(record.id)) : record;
+                        new ReleaseRecordResource(record.id, { record: kept });
+                        return { latest: kept };
                     },
                     target: [this.urn(record.id)],
                 }),
@@ -211,6 +273,32 @@ export class ReleaseStore {
         if (finalReleaseStatuses.has(record.status)) {
             await this.archive();
         }
+    }
+
+    private async decideHere(
+        read: ReleaseRecord,
+        environment: string,
+        decision: ApprovalDecision,
+    ): Promise<DecisionWrite> {
+        const stack = await this.open();
+        let answer: DecisionWrite = { record: read };
+        await withLockRetry(
+            () =>
+                stack.up({
+                    program: async () => {
+                        const stored = (await this.underLock(read.id)) ?? read;
+                        const conflict = lateDecision(stored, environment, decision);
+                        const record = conflict ? stored : withDecision(stored, environment, decision);
+                        answer = conflict ? { record, conflict } : { record };
+                        // Unchanged on a conflict: the update then writes nothing new.
+                        new ReleaseRecordResource(read.id, { record });
+                        return { latest: record };
+                    },
+                    target: [this.urn(read.id)],
+                }),
+            { clearDead: this.clearDead },
+        );
+        return answer;
     }
 
     /**
@@ -449,6 +537,12 @@ export class ReleaseStore {
 
 const pageMark = ".archive-";
 
+/** A writer process's answer: its last line of output (anything a library printed comes before it). */
+function answerOf(stdout: string): DecisionWrite | undefined {
+    const last = stdout.trim().split("\n").pop();
+    return last ? (JSON.parse(last) as DecisionWrite) : undefined;
+}
+
 /** A value as stored: a plain copy with every secret the process knows replaced. */
 function redacted<T>(value: T): T {
     return redactDeep(JSON.parse(JSON.stringify(value)) as T);
@@ -464,9 +558,57 @@ function writerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     return Object.fromEntries(Object.entries(env).filter(([k]) => wanted.test(k)));
 }
 
+/**
+ * Why a decision checked on an earlier read of the record can no longer be recorded on `stored`: the gate was
+ * decided or expired meanwhile, or the record changed so that the gate's rules now refuse it (the same person
+ * decided meanwhile, under another name).
+ */
+function lateDecision(
+    stored: ReleaseRecord,
+    environment: string,
+    decision: ApprovalDecision,
+): string | undefined {
+    return (
+        decisionConflict(stored, environment, decision.decision, Date.parse(decision.at)) ??
+        decisionRefusal(stored, { environment, decision: decision.decision, subject: decision })
+    );
+}
+
+/** A decision's write: the record as stored after it, and why it was not recorded (if it was not). */
+export interface DecisionWrite {
+    readonly record: ReleaseRecord;
+    readonly conflict?: string;
+}
+
+const running = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `fn` after every earlier call with the same key in this process has settled: decisions on one release
+ * from one process (a `serve` answering many requests) are written one after another even where the
+ * backend's stored record cannot be read under the lock.
+ */
+function oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = running.get(key) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const tail = mine.catch(() => undefined);
+    running.set(key, tail);
+    void tail.then(() => {
+        if (running.get(key) === tail) {
+            running.delete(key);
+        }
+    });
+    return mine;
+}
+
 /** One write of the store (what storeWriter.ts receives). */
 export type StoreOp =
     | { readonly op: "put"; readonly record: ReleaseRecord }
+    | {
+          readonly op: "decide";
+          readonly record: ReleaseRecord;
+          readonly environment: string;
+          readonly decision: ApprovalDecision;
+      }
     | { readonly op: "putCursor"; readonly application: string; readonly sha: string }
     | { readonly op: "putHold"; readonly hold: Hold };
 export type StoreWrite = StoreOp & { readonly options: Omit<ReleaseStoreOptions, "passphrase"> };

@@ -1,7 +1,7 @@
 /**
  * One write of a {@link ReleaseStore} in a process of its own, for a process already running an inline update
  * (see inlineUpdates.ts): `{options, op, args}` as JSON on stdin, the passphrase in PULUMI_CONFIG_PASSPHRASE.
- * Exits 0 once written, else 1 with the reason on stderr.
+ * Exits 0 once written (a decision's answer as JSON on stdout), else 1 with the reason on stderr.
  */
 import { messageOf } from "../model/errors";
 import type { StoreWrite } from "./releaseStore";
@@ -17,7 +17,12 @@ async function main(): Promise<void> {
         ...write.options,
         passphrase: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
     });
-    await store.apply(write);
+    const answer = await store.apply(write);
+    if (answer) {
+        await new Promise<void>((resolve) =>
+            process.stdout.write(`\n${JSON.stringify(answer)}\n`, () => resolve()),
+        );
+    }
 }
 
 main().then(

@@ -28,7 +28,7 @@ import { ReleaseEvents } from "./events";
 import type { Identify } from "./permissions";
 import { addPermissionRoutes, mayView, permissionGuard, subjectOf } from "./permissions";
 import { pageReleases, parseReleaseQuery } from "./query";
-import { ApprovalRefusedError } from "../engine/approvals";
+import { ApprovalConflictError, ApprovalRefusedError } from "../engine/approvals";
 import * as s from "./schemas";
 
 /** A readonly value's type with its fields writable (what the route types expect of a body). */
@@ -710,6 +710,11 @@ export function createApi(o: ApiOptions): Api {
                         content: { "application/json": { schema: s.ErrorBody } },
                     },
                     404: errors[404],
+                    409: {
+                        description:
+                            "Not recorded: the gate was already decided or expired, or another decision got there first",
+                        content: { "application/json": { schema: s.ErrorBody } },
+                    },
                     500: errors[500],
                     503: errors[503],
                 },
@@ -727,6 +732,9 @@ export function createApi(o: ApiOptions): Api {
                 } catch (e) {
                     if (e instanceof ApprovalRefusedError) {
                         throw new ApiRefusal(403, "forbidden", e.message, e.entity);
+                    }
+                    if (e instanceof ApprovalConflictError) {
+                        throw new ApiRefusal(409, "conflict", e.message, e.entity);
                     }
                     throw e;
                 }

@@ -9,6 +9,7 @@ export const errorCodes = [
     "environment",
     "internal",
     "unauthenticated",
+    "conflict",
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -23,7 +24,7 @@ export interface ApiErrorBody {
 }
 
 export interface ApiError {
-    readonly status: 400 | 401 | 403 | 404 | 500 | 503;
+    readonly status: 400 | 401 | 403 | 404 | 409 | 500 | 503;
     readonly body: ApiErrorBody;
 }
 
@@ -42,7 +43,7 @@ const unknownEntity = /^(unknown (product|flow|environment)|no (release|run)) "/
 /** An error the API answers by itself (an unknown route, a refused origin): never from the engine. */
 export class ApiRefusal extends Error {
     constructor(
-        readonly status: 401 | 403 | 404 | 400,
+        readonly status: 401 | 403 | 404 | 400 | 409,
         readonly code: ErrorCode,
         message: string,
         readonly entity?: string,

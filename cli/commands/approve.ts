@@ -54,7 +54,10 @@ export function printDecision(
     }
 }
 
-/** `promote approve ID --environment E [--comment TEXT]`: records an approval (refused: exit code 2). */
+/**
+ * `promote approve ID --environment E [--comment TEXT]`: records an approval (refused, or too late because the
+ * gate was decided meanwhile: exit code 2).
+ */
 export async function approve(
     opts: DecisionCommandOptions,
     deps: Pick<CliDeps, "io" | "engine" | "clock" | "server">,

@@ -1,14 +1,18 @@
 import { buildCatalog } from "../../components/catalog";
 import { loadDefinitions } from "../../components/config";
 import { formatIssue } from "../../components/issues";
-import type { ValidateCommandOptions } from "./validate.args";
+import { approvalTimeoutWarnings } from "../../components/promotionFlow.limit";
 import type { CliDeps } from "../context";
 import { displayText } from "../display";
+import type { ValidateCommandOptions } from "./validate.args";
 
 const plural = (n: number, word: string) =>
     `${n} ${n === 1 ? word : word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
 
-/** `promote validate`: a summary of the catalog, or every problem at once (exit code 2). */
+/**
+ * `promote validate`: a summary of the catalog and its warnings (stderr; still exit code 0), or every problem
+ * at once (exit code 2).
+ */
 export async function validate(opts: ValidateCommandOptions, deps: Pick<CliDeps, "io">): Promise<number> {
     const { io } = deps;
     const { definitions, issues: loadIssues } = loadDefinitions(opts.configPath);
@@ -28,5 +32,8 @@ export async function validate(opts: ValidateCommandOptions, deps: Pick<CliDeps,
             `${plural(catalog.promotionFlows.length, "flow")}, ${plural(catalog.promotionPolicies.length, "policy")}, ` +
             `${plural(catalog.promotionTemplates.length, "template")}, ${plural(catalog.promotionWorkflows.length, "workflow")}`,
     );
+    for (const warning of approvalTimeoutWarnings(catalog)) {
+        io.err(io.style.yellow(`warning: ${displayText(formatIssue(warning))}`));
+    }
     return 0;
 }

@@ -5,6 +5,8 @@ export interface WatchCommandOptions {
     readonly products?: readonly string[];
     readonly intervalMs: number;
     readonly once: boolean;
+    /** How often Suspended releases are checked for a wait that is over (ms; default 30 s). */
+    readonly resumeIntervalMs?: number;
 }
 
 export const watchSpec = {

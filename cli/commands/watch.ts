@@ -5,6 +5,7 @@ import type { CliDeps, Terminal } from "../context";
 import { displayText } from "../display";
 import { formatDuration } from "../../model/duration";
 import { ProgressView } from "../progress";
+import { startResumeLoop } from "./resume";
 
 /** One line per commit the watcher looked at: the release it started, or why none. */
 export function reportOutcomes(io: Terminal, outcomes: readonly TriggerOutcome[]): void {
@@ -18,10 +19,14 @@ export function reportOutcomes(io: Terminal, outcomes: readonly TriggerOutcome[]
     }
 }
 
-/** `promote watch [--product P[,Q]] [--interval D] [--once]`: releases what new trigger commits call for. */
+/**
+ * `promote watch [--product P[,Q]] [--interval D] [--once]`: releases what new trigger commits call for and,
+ * while it runs, resumes every 30 s the Suspended releases whose wait is over or whose promotionTimeoutLimit
+ * ran out (DESIGN 3a.3), as `serve` does.
+ */
 export async function watch(
     opts: WatchCommandOptions,
-    deps: Pick<CliDeps, "io" | "watcher" | "clock" | "stopSignal">,
+    deps: Pick<CliDeps, "io" | "watcher" | "clock" | "stopSignal" | "engine">,
 ): Promise<number> {
     const { io } = deps;
     const view = new ProgressView(io, deps.clock);
@@ -35,11 +40,20 @@ export async function watch(
         return 0;
     }
     io.err(`[watch] polling every ${formatDuration(opts.intervalMs)}; Ctrl-C stops`);
-    await watcher.run({
-        signal: deps.stopSignal(),
-        intervalMs: opts.intervalMs,
-        onOutcomes: (o) => reportOutcomes(io, o),
-        onError: (e) => io.err(`[watch] poll failed: ${displayText(messageOf(e))}`),
+    const resumer = startResumeLoop(await deps.engine(view.handle), {
+        ...(opts.products ? { products: opts.products } : {}),
+        intervalMs: opts.resumeIntervalMs ?? 30_000,
+        log: (line) => io.err(`[watch] ${displayText(line)}`),
     });
+    try {
+        await watcher.run({
+            signal: deps.stopSignal(),
+            intervalMs: opts.intervalMs,
+            onOutcomes: (o) => reportOutcomes(io, o),
+            onError: (e) => io.err(`[watch] poll failed: ${displayText(messageOf(e))}`),
+        });
+    } finally {
+        await resumer.stop();
+    }
     return 0;
 }

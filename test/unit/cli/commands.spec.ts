@@ -53,6 +53,7 @@ import type { RunOptions, TriggerOutcome } from "../../../engine/triggers/trigge
 import { EnvironmentError, InvalidInputError } from "../../../model/errors";
 import { scenario } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
+import { scenarioDefinitions, writeConfigModule } from "../../support/scenario";
 
 const fixture = path.join(packageRoot, "test", "fixtures", "codefresh-published");
 const t0 = Date.parse("2026-11-23T12:00:00Z");
@@ -314,6 +315,38 @@ describe("commands", () => {
         const broken = terminal();
         assert.strictEqual(await validate({ configPath: "/nonexistent/defs" }, { io: broken }), 2);
         assert.match(broken.stderr.join("\n"), /1 problem in \/nonexistent\/defs:\n {2}- .*does not exist/);
+    });
+
+    it("validate: an approval timeout beyond the flow's promotionTimeoutLimit is a warning (still 0)", async () => {
+        const defs = scenarioDefinitions({
+            product: "web",
+            repoURL: "file:///nowhere",
+            environments: [{ name: "dev" }, { name: "prod", kind: "production" }],
+            flows: [
+                {
+                    name: "seq",
+                    triggerEnvironment: "dev",
+                    promotionTimeoutLimit: "2h",
+                    steps: [
+                        {
+                            environment: "prod",
+                            dependsOn: ["dev"],
+                            policy: { approval: { approvers: [{ user: "a" }], timeout: "3h" } },
+                        },
+                    ],
+                },
+            ],
+        });
+        const io = terminal();
+        assert.strictEqual(
+            await validate({ configPath: writeConfigModule(tempDir("validate"), defs) }, { io }),
+            0,
+        );
+        assert.match(io.stdout[0], /^valid: 2 environments/);
+        assert.match(
+            io.stderr.join("\n"),
+            /^warning: PromotionFlow "seq": steps\[0\]: the approval of environment "prod" \(steps\[0\]\.policy\.approval\) has timeout 3h, longer than the flow's promotionTimeoutLimit 2h/m,
+        );
     });
 
     it("graph: layers and critical path; an unknown flow or product names the flag", async () => {
@@ -1022,11 +1055,13 @@ describe("commands", () => {
             prompt: () => undefined,
         };
         const controller = new AbortController();
+        const engine = new FakeEngine();
         const d = {
             io,
             clock,
             watcher: async (o: { products?: readonly string[] }) => ((asked = o), watcher),
             stopSignal: () => controller.signal,
+            engine: async () => engine,
         };
         assert.strictEqual(await watch({ products: ["web"], intervalMs: 30_000, once: true }, d), 0);
         assert.deepStrictEqual(asked?.products, ["web"]);
@@ -1035,7 +1070,10 @@ describe("commands", () => {
             `web-dev dddddddddddd "typo": no flow's trigger selectors match`,
         ]);
         assert.strictEqual(runs, 0, "--once does not loop");
+        assert.deepStrictEqual(engine.calls, [], "--once resumes nothing");
         assert.strictEqual(await watch({ intervalMs: 30_000, once: false }, d), 0);
+        // Running, it also resumes waiting releases whose wait (or flow limit) is over, as serve does.
+        assert.deepStrictEqual(engine.calls, ["resumeReady  --no-wait"]);
         assert.strictEqual(ran?.intervalMs, 30_000);
         assert.strictEqual(ran?.signal, controller.signal);
         assert.match(io.stderr.join("\n"), /polling every 30s/);

@@ -3,12 +3,16 @@ import type { ApprovalDecision, ApprovalState } from "../../../engine/approvals"
 import {
     approvalOutcome,
     approvalState,
+    approverRefusal,
+    decisionConflict,
     decisionRefusal,
     describeWaits,
+    distinctPeople,
     initiatorOf,
     isApprover,
     keepDecisions,
     plannedApproval,
+    samePerson,
     waitOver,
     withDecision,
 } from "../../../engine/approvals";
@@ -149,6 +153,93 @@ describe("approval gates: the rules", () => {
         });
     }
 
+    describe("one person under several names", () => {
+        it("user names and emails link, without case; a bare name is the local part of an email", () => {
+            const table: [{ user: string; email?: string }, { user: string; email?: string }, boolean][] = [
+                [{ user: "rm2" }, { user: "rm2@example.com" }, true],
+                [{ user: "rm2" }, { user: "ann", email: "RM2@Example.com" }, true],
+                [{ user: "Rm2" }, { user: "rm2" }, true],
+                [{ user: "rm2", email: "rm2@example.com" }, { user: "x", email: "rm2@example.com" }, true],
+                [{ user: "rm2@example.com" }, { user: "rm2@other.org" }, false],
+                [{ user: "rm2" }, { user: "rm20@example.com" }, false],
+                [{ user: "alice" }, { user: "bob" }, false],
+            ];
+            for (const [a, b, same] of table) {
+                assert.strictEqual(samePerson(a, b), same, `${JSON.stringify(a)} ${JSON.stringify(b)}`);
+                assert.strictEqual(samePerson(b, a), same, "symmetric");
+            }
+        });
+
+        it("counts distinct people, linking through any shared name", () => {
+            assert.strictEqual(distinctPeople([{ user: "rm2" }, { user: "rm2@example.com" }]), 1);
+            assert.strictEqual(
+                distinctPeople([
+                    { user: "rm2@example.com" },
+                    { user: "carol" },
+                    { user: "rm2", email: "r.m@example.com" },
+                    { user: "r.m@example.com" },
+                ]),
+                2,
+            );
+            const twice = gate({
+                decisions: [decision("rm2"), { ...decision("rm2-oidc"), email: "rm2@example.com" }],
+            });
+            assert.strictEqual(approvalOutcome(twice, t0).kind, "waiting", "one person is one approval");
+        });
+
+        it("refuses a second decision, and self-approval, under another name", () => {
+            const one = release([env({ approval: gate({ decisions: [decision("rm2")] }) })]);
+            assert.match(
+                decisionRefusal(one, {
+                    environment: "prod",
+                    decision: "approved",
+                    subject: { ...person("rm2@example.com", "release-managers"), via: "oidc" },
+                }) ?? "(allowed)",
+                /rm2@example\.com already approved environment "prod" of release r1 \(as rm2\)/,
+            );
+            assert.match(
+                decisionRefusal(release([env()], { initiator: { user: "rm2" } }), {
+                    environment: "prod",
+                    decision: "approved",
+                    subject: {
+                        user: "ann",
+                        email: "rm2@example.com",
+                        groups: ["release-managers"],
+                        via: "proxy",
+                    },
+                }) ?? "(allowed)",
+                /started release r1 and may not approve it/,
+            );
+        });
+    });
+
+    it("decisionConflict: a decided or expired gate takes no more decisions, saying what happened", () => {
+        const approved = release([env({ approval: gate({ decisions: [decision("a"), decision("b")] }) })]);
+        assert.match(
+            decisionConflict(approved, "prod", "rejected", t0) ?? "",
+            /environment "prod" of release r1 was already approved \(2\/2: a, b\): your rejection was not recorded/,
+        );
+        const rejected = release([env({ approval: gate({ decisions: [decision("a", "rejected")] }) })]);
+        assert.match(
+            decisionConflict(rejected, "prod", "approved", t0) ?? "",
+            /was already rejected by a: your approval was not recorded/,
+        );
+        const expired = release([env({ approval: gate({ expiresAt: at(60) }) })]);
+        assert.match(decisionConflict(expired, "prod", "approved", t0 + 61_000) ?? "", /expired at/);
+        assert.strictEqual(decisionConflict(release([env()]), "prod", "approved", t0), undefined);
+        // Who may not decide at all is told that, whatever the gate's state.
+        const req = {
+            environment: "prod",
+            decision: "rejected" as const,
+            subject: person("dave", "developers"),
+        };
+        assert.match(approverRefusal(approved, req) ?? "", /dave \(groups developers\) may not reject/);
+        assert.strictEqual(
+            approverRefusal(approved, { ...req, subject: person("carol", "release-managers") }),
+            undefined,
+        );
+    });
+
     describe("who may decide", () => {
         const cases: [string, ReleaseRecord, Subject, RegExp | undefined][] = [
             ["a release manager approves", release([env()]), person("alice", "release-managers"), undefined],
@@ -274,6 +365,16 @@ describe("approval gates: the rules", () => {
             ["a window until later", release([env({ waitKind: "window", resumesAt: at(600) })]), false],
             ["a soak done", release([env({ waitKind: "soak", resumesAt: at(60) })]), true],
             ["not Suspended", release([env()], { status: "Running" }), false],
+            [
+                "still waiting, but past the flow's limit (resumed, it ends Terminated)",
+                release([env({ approval: gate({ decisions: [decision("a")] }) })], { timeoutAt: at(60) }),
+                true,
+            ],
+            [
+                "still waiting within the flow's limit",
+                release([env({ approval: gate({ decisions: [decision("a")] }) })], { timeoutAt: at(600) }),
+                false,
+            ],
         ];
         for (const [name, r, expected] of table) {
             assert.strictEqual(waitOver(r, now), expected, name);
