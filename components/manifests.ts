@@ -13,9 +13,10 @@ type Manifest = {
     spec?: unknown;
 };
 
-/** The apiVersion of each kind we read. */
-export const apiVersions: Readonly<Record<string, string>> = {
-    Product: "codefresh.io/v1beta1",
+/** The apiVersion of each kind we read (the first is the one to suggest). */
+export const apiVersions: Readonly<Record<string, string | readonly string[]>> = {
+    // Both versions Codefresh's runtime serves: v1beta2 (the one it stores) adds `concurrency`.
+    Product: ["codefresh.io/v1beta1", "codefresh.io/v1beta2"],
     PromotionTemplate: "codefresh.io/v1beta1",
     PromotionPolicy: "codefresh.io/v1beta1",
     PromotionFlow: "codefresh.io/v1beta1",
@@ -30,12 +31,48 @@ export const apiVersions: Readonly<Record<string, string>> = {
 
 const supported = [
     "codefresh.io/v1beta1 Product, PromotionTemplate, PromotionPolicy, PromotionFlow",
+    "codefresh.io/v1beta2 Product",
     "argoproj.io/v1alpha1 Application, WorkflowTemplate",
     "promotions/v1alpha1 Environment, PromotionWorkflow, PromotionWindow, PromotionPermission, PromotionNotification",
 ].join("; ");
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** API groups whose every kind is ours: an unknown kind there is a mistake, not someone else's manifest. */
+const ourGroups = new Set(["codefresh.io", "promotions"]);
+
+/**
+ * A Kubernetes manifest that is not ours (a ServiceAccount, Role or RoleBinding beside a WorkflowTemplate, an
+ * AppProject, a ConfigMap): it names a kind and an apiVersion of another API group, or an Argo kind other than
+ * Application and WorkflowTemplate. Such manifests are skipped and listed, never refused; a document without
+ * kind or apiVersion is not recognisably anyone's and stays refused.
+ */
+export function foreignManifest(m: { apiVersion?: unknown; kind?: unknown }): boolean {
+    if (typeof m.kind !== "string" || typeof m.apiVersion !== "string" || m.kind === "") {
+        return false;
+    }
+    const group = m.apiVersion.includes("/") ? m.apiVersion.split("/")[0] : ""; // "v1": the core group
+    if (ourGroups.has(group)) {
+        return false;
+    }
+    return group !== "argoproj.io" || !["Application", "WorkflowTemplate"].includes(m.kind);
+}
+
+/** A manifest the loader read and left alone, and why (listed by `validate`). */
+export interface SkippedManifest {
+    readonly kind: string;
+    readonly apiVersion: string;
+    readonly name?: string;
+    /** `file.yaml:line`. */
+    readonly origin: string;
+    /**
+     * `foreign`: a kind that is not ours; `no-product`: an Argo CD Application without
+     * `codefresh.io/product`; `not-promotion`: a WorkflowTemplate not annotated
+     * `codefresh.io/workflow-origin: promotion`.
+     */
+    readonly reason: "foreign" | "no-product" | "not-promotion";
+}
 
 /** The YAML files of a definitions directory, skipping hidden directories and node_modules. */
 export function manifestFiles(dir: string): string[] {
@@ -80,11 +117,12 @@ function spec(m: Manifest): Record<string, unknown> {
  * not, an apiVersion we do not read), or undefined.
  */
 function shapeProblem(m: Manifest, kind: string | undefined): { path: string; reason: string } | undefined {
-    const expected = kind !== undefined ? apiVersions[kind] : undefined;
-    if (expected !== undefined && m.apiVersion !== expected) {
+    const known = kind !== undefined ? apiVersions[kind] : undefined;
+    const expected = typeof known === "string" ? [known] : known;
+    if (expected !== undefined && !expected.includes(m.apiVersion as string)) {
         return {
             path: "apiVersion",
-            reason: `unsupported apiVersion ${JSON.stringify(m.apiVersion ?? null)} for ${kind}: use apiVersion: ${expected}`,
+            reason: `unsupported apiVersion ${JSON.stringify(m.apiVersion ?? null)} for ${kind}: use apiVersion: ${expected.join(" or ")}`,
         };
     }
     for (const [field, value] of [
@@ -100,6 +138,13 @@ function shapeProblem(m: Manifest, kind: string | undefined): { path: string; re
         }
     }
     const s = record(m.spec);
+    if (kind === "Product" && m.apiVersion === "codefresh.io/v1beta1" && s.concurrency !== undefined) {
+        // Codefresh's v1beta1 Product has no concurrency (its CRD adds it in v1beta2).
+        return {
+            path: "spec.concurrency",
+            reason: "concurrency is a field of codefresh.io/v1beta2 Product, not v1beta1: use apiVersion: codefresh.io/v1beta2",
+        };
+    }
     for (const field of ["source", "destination"]) {
         if (kind === "Application" && s[field] !== undefined && s[field] !== null && !isRecord(s[field])) {
             return {
@@ -124,12 +169,15 @@ function shapeProblem(m: Manifest, kind: string | undefined): { path: string; re
  * Reads a directory of (multi-document) YAML manifests into definitions: Codefresh's Product,
  * PromotionTemplate, PromotionPolicy and PromotionFlow exactly as published; Argo CD Applications annotated
  * `codefresh.io/product`; Argo WorkflowTemplates annotated `codefresh.io/workflow-origin: promotion`; our
- * Environment and PromotionWorkflow. Manifests of other kinds are reported, never silently dropped.
+ * Environment and PromotionWorkflow. Kubernetes kinds that are not ours (see {@link foreignManifest}), and
+ * Applications and WorkflowTemplates without our annotations, are skipped and listed in `skipped`; an unknown
+ * kind of our own API groups is refused.
  */
 export function loadManifests(dir: string): { definitions: Definitions; issues: Issue[] } {
     const issues: Issue[] = [];
     const origins: Record<string, string> = {};
     const refused: { kind: string; name: string; product?: string }[] = [];
+    const skipped: SkippedManifest[] = [];
     const d = {
         environments: [] as unknown[],
         products: [] as unknown[],
@@ -176,6 +224,20 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                 continue;
             }
             const m = doc.value as Manifest;
+            const skip = (reason: SkippedManifest["reason"]) => {
+                const name = isRecord(m.metadata) ? m.metadata.name : undefined;
+                skipped.push({
+                    kind: String(m.kind),
+                    apiVersion: String(m.apiVersion),
+                    ...(typeof name === "string" ? { name } : {}),
+                    origin,
+                    reason,
+                });
+            };
+            if (foreignManifest(m)) {
+                skip("foreign");
+                continue;
+            }
             if (m.metadata !== undefined && m.metadata !== null && !isRecord(m.metadata)) {
                 issues.push({
                     entity: typeof m.kind === "string" ? m.kind : "manifest",
@@ -200,11 +262,13 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                 continue;
             }
             const annotated = record(m.metadata?.annotations);
-            const notOurs =
-                (kind === "Application" && annotated["codefresh.io/product"] === undefined) ||
-                (kind === "WorkflowTemplate" && annotated["codefresh.io/workflow-origin"] !== "promotion");
-            if (notOurs) {
-                continue; // an Argo CD application of no product, or an ordinary workflow template
+            if (kind === "Application" && annotated["codefresh.io/product"] === undefined) {
+                skip("no-product");
+                continue;
+            }
+            if (kind === "WorkflowTemplate" && annotated["codefresh.io/workflow-origin"] !== "promotion") {
+                skip("not-promotion");
+                continue;
             }
             const shape = shapeProblem(m, kind);
             if (shape) {
@@ -352,7 +416,12 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
         });
     }
     return {
-        definitions: { ...(d as Definitions), origins, ...(refused.length > 0 ? { refused } : {}) },
+        definitions: {
+            ...(d as Definitions),
+            origins,
+            ...(refused.length > 0 ? { refused } : {}),
+            ...(skipped.length > 0 ? { skipped } : {}),
+        },
         issues,
     };
 }

@@ -29,6 +29,10 @@ export interface GatesOptions {
     readonly pullRequestPollMs?: number;
     /** Called whenever a run starts or ends, for live progress. */
     readonly onRun?: (key: string, run: WorkflowRunRecord) => void;
+    /** The release in the console: `RELEASE_URL` (see engine/options.ts releaseUrl). */
+    readonly releaseUrl?: string;
+    /** This runner's name: `RUNTIME`. */
+    readonly runtime?: string;
 }
 
 /** Keys of recorded runs: `<env>/<app>/pre`, `<env>/<app>/post`, `<env>/hooks/<hook>`, `release/<hook>`, `trigger`. */
@@ -51,7 +55,9 @@ export class GateFailedError extends Error {
 
 /**
  * Runs the workflows of one release attempt, in this process (Pulumi resource hooks call into it), and keeps
- * what each run did for the release record. Parameters follow DESIGN.md section 3 item 6; a hook's
+ * what each run did for the release record. Parameters follow DESIGN.md section 3 item 6 and Codefresh's
+ * default-parameter tables (every workflow also gets `RELEASE_URL` and `RUNTIME`: an Argo WorkflowTemplate is
+ * given only the parameters it declares, and Argo refuses a submission lacking a declared one); a hook's
  * `PROMOTION_CONTEXT` output (a JSON object) is merged into the parameters of every later hook, and a
  * pre-action's outputs reach the same application's post-action.
  */
@@ -78,8 +84,10 @@ export class Gates {
         return {
             PRODUCT_NAME: this.opts.product,
             RELEASE_ID: this.opts.releaseId,
+            RELEASE_URL: this.opts.releaseUrl ?? "",
             PROMOTION_FLOW_NAME: this.opts.flow,
             VERSION: this.opts.version ?? "",
+            RUNTIME: this.opts.runtime ?? "",
         };
     }
 
@@ -251,26 +259,15 @@ export class Gates {
         if (!env.postAction) {
             return;
         }
-        const commit: Record<string, string> = { COMMIT_SHA: commitSha ?? "" };
-        if (commitSha) {
-            const repo = await Repository.open(app.repoURL, this.opts.gitCacheDir, this.opts.credentials);
-            const info = await repo.commitInfo(commitSha).catch(async () => {
-                await repo.fetch();
-                return repo.commitInfo(commitSha);
-            });
-            Object.assign(commit, {
-                COMMIT_AUTHOR: info.author,
-                COMMIT_MESSAGE: info.message,
-                COMMIT_DATE: info.date,
-            });
-        }
+        const commit = await this.commitParameters(app.repoURL, commitSha);
         const key = `${env.name}/${app.name}/post`;
         const result = await this.execute(
             key,
             env.postAction,
             {
                 ...this.preOutputs.get(`${env.name}/${app.name}`),
-                ...this.appParameters(env, app, branch),
+                // BRANCH is spec.source.targetRevision as written (HEAD stays HEAD), as Codefresh passes it.
+                ...this.appParameters(env, app, branch === app.targetRevision ? branch : app.targetRevision),
                 ...commit,
             },
             { environment: env.name, application: app.name },
@@ -282,6 +279,49 @@ export class Gates {
                 result.message,
             );
         }
+    }
+
+    /** `COMMIT_SHA`, and `COMMIT_AUTHOR`, `COMMIT_MESSAGE`, `COMMIT_DATE` of that commit when there is one. */
+    private async commitParameters(repoURL: string, commitSha: string | undefined): Promise<Record<string, string>> {
+        const commit: Record<string, string> = { COMMIT_SHA: commitSha ?? "" };
+        if (commitSha) {
+            const repo = await Repository.open(repoURL, this.opts.gitCacheDir, this.opts.credentials);
+            const info = await repo.commitInfo(commitSha).catch(async () => {
+                await repo.fetch();
+                return repo.commitInfo(commitSha);
+            });
+            Object.assign(commit, {
+                COMMIT_AUTHOR: info.author,
+                COMMIT_MESSAGE: info.message,
+                COMMIT_DATE: info.date,
+            });
+        }
+        return commit;
+    }
+
+    /**
+     * The trigger environment's workflow (Codefresh's "Trigger Workflow", a post-action of the trigger
+     * environment): a post-action's parameters for the source application and the source commit, plus the
+     * hooks' (it runs as one). `source` is absent in records planned before it was kept: name only.
+     */
+    async triggerWorkflow(
+        key: RunKey,
+        workflow: string,
+        environment: string,
+        application: string,
+        source: PlannedApplication | undefined,
+    ): Promise<void> {
+        const env = { name: environment } as PlannedEnvironment;
+        await this.hook(key, workflow, {
+            ENVIRONMENT: environment,
+            APP_NAME: application,
+            ...(source
+                ? {
+                      ...this.appParameters(env, source, source.targetRevision),
+                      ...(await this.commitParameters(source.repoURL, this.opts.sourceCommit)),
+                  }
+                : {}),
+        });
     }
 
     /**

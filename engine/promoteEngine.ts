@@ -120,7 +120,7 @@ export class PromoteEngine {
 
     /** What a release would change in every environment, read from the live repositories; writes nothing. */
     async preview(o: PreviewOptions): Promise<PreviewResult> {
-        return previewRelease(await this.plan(o), {
+        return previewRelease(await this.plan(o, { runsNothing: true }), {
             cacheDir: this.opts.gitCacheDir,
             credentials: this.credentials(),
             scm: this.scm(),
@@ -132,7 +132,7 @@ export class PromoteEngine {
      * product's promote stack (the provider's `diff` reads each live branch); writes nothing.
      */
     async previewWithEngine(o: PreviewOptions): Promise<PreviewResult> {
-        const planned = await this.plan(o);
+        const planned = await this.plan(o, { runsNothing: true });
         return previewWithEngine(planned, {
             stack: await this.promoteStack(o.product),
             cacheDir: this.opts.gitCacheDir,
@@ -146,7 +146,8 @@ export class PromoteEngine {
      * fixed) with the files it would change as read now; {@link release} with `planFile` applies exactly it.
      */
     async savePlan(o: SavePlanOptions): Promise<{ plan: SavedPlan; preview: PreviewResult }> {
-        const planned = await this.plan(o);
+        // Applying the plan plans again, and then demands what its workflows need.
+        const planned = await this.plan(o, { runsNothing: true });
         const read = { cacheDir: this.opts.gitCacheDir, credentials: this.credentials(), scm: this.scm() };
         const { plan, steps } = await savePlan(planned, o.target, await this.promoteStack(o.product), {
             ...read,
@@ -551,10 +552,12 @@ export class PromoteEngine {
         return records.map((r) => (isStale(r) ? markStale(r, checkpoint) : r));
     }
 
-    private async plan(o: PreviewOptions): Promise<PlannedRelease> {
+    /** `runsNothing`: a preview, which needs no Argo Server or Argo CD (see PlanReleaseOptions). */
+    private async plan(o: PreviewOptions, how: { runsNothing?: boolean } = {}): Promise<PlannedRelease> {
         return this.withPacks(
             await planRelease({
                 ...this.planOptions(o.product),
+                ...how,
                 target: o.target,
                 sourceCommit: o.sourceCommit,
                 ...(o.message ? { note: o.message } : {}),
@@ -619,6 +622,8 @@ export class PromoteEngine {
             credentials: this.credentials(),
             scm: this.scm(),
             services: { argo: this.opts.argo, argocd: this.opts.argocd },
+            ...(this.opts.publicUrl ? { publicUrl: this.opts.publicUrl } : {}),
+            ...(this.opts.runtime ? { runtime: this.opts.runtime } : {}),
             workflows: this.opts.catalog.promotionWorkflows,
             workflowDir: this.opts.workflowDir ?? process.cwd(),
             pullRequestPollMs: scm?.pollIntervalMs,
