@@ -275,7 +275,9 @@ export function productApplications(
         const env = placed.env;
         if (!env && placed.unplaced) {
             const dest = a.destination;
-            const where = dest ? ` (destination ${dest.name ?? dest.server ?? "?"}/${dest.namespace ?? ""})` : "";
+            const where = dest
+                ? ` (destination ${dest.name ?? dest.server ?? "?"}/${dest.namespace ?? ""})`
+                : "";
             const at = path ? issue(ctx, "Product", product.name, `${path}.environment`, "") : undefined;
             unplaced.push({
                 application: a.name,

@@ -23,7 +23,13 @@ import { promotionWindowDefinitionSchema } from "./promotionWindow";
 import type { PromotionWorkflowDefinition, PromotionWorkflowInput } from "./promotionWorkflow";
 import { promotionWorkflowDefinitionSchema } from "./promotionWorkflow";
 import type { CatalogContext } from "./catalog.rules";
-import { catalogNotes, catalogRules, catalogWarnings, declaredNames, productApplications } from "./catalog.rules";
+import {
+    catalogNotes,
+    catalogRules,
+    catalogWarnings,
+    declaredNames,
+    productApplications,
+} from "./catalog.rules";
 import { describeValue } from "./issues";
 import type { SkippedManifest } from "./manifests";
 

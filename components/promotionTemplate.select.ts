@@ -53,7 +53,9 @@ export function selectTemplate(
         return { body: product.promotionTemplate, source: "inline" };
     }
     const labels = selectorLabels(subject);
-    const matching = templates.filter((t) => matchesSelector(t.applicationSourceSelector, labels)).sort(byPriority);
+    const matching = templates
+        .filter((t) => matchesSelector(t.applicationSourceSelector, labels))
+        .sort(byPriority);
     if (matching.length > 0) {
         return {
             body: mergeTemplates(matching),

@@ -282,7 +282,10 @@ export class Gates {
     }
 
     /** `COMMIT_SHA`, and `COMMIT_AUTHOR`, `COMMIT_MESSAGE`, `COMMIT_DATE` of that commit when there is one. */
-    private async commitParameters(repoURL: string, commitSha: string | undefined): Promise<Record<string, string>> {
+    private async commitParameters(
+        repoURL: string,
+        commitSha: string | undefined,
+    ): Promise<Record<string, string>> {
         const commit: Record<string, string> = { COMMIT_SHA: commitSha ?? "" };
         if (commitSha) {
             const repo = await Repository.open(repoURL, this.opts.gitCacheDir, this.opts.credentials);

@@ -12,7 +12,11 @@ import type { CliDeps } from "../context";
  * one grouped: where it comes from (a reference, the inline template, or the composite of every matching
  * PromotionTemplate in priority order) and what it promotes.
  */
-export function templateLines(catalog: Catalog, product: CatalogProduct, environments: readonly string[]): string[] {
+export function templateLines(
+    catalog: Catalog,
+    product: CatalogProduct,
+    environments: readonly string[],
+): string[] {
     const groups = new Map<string, { apps: string[]; lines: string[] }>();
     for (const app of product.applications.filter((a) => environments.includes(a.environment))) {
         const choice = selectTemplate({ product, application: app }, catalog.promotionTemplates);
@@ -30,7 +34,9 @@ export function templateLines(catalog: Catalog, product: CatalogProduct, environ
         const body = choice.body;
         const lines = [
             head,
-            ...(body.versionSource ? [`version: ${body.versionSource.file} ${body.versionSource.jsonPath}`] : []),
+            ...(body.versionSource
+                ? [`version: ${body.versionSource.file} ${body.versionSource.jsonPath}`]
+                : []),
             ...(choice.source !== "none" && body.promotion === undefined
                 ? ["every file under the application path"]
                 : Object.entries(body.promotion ?? {}).map(

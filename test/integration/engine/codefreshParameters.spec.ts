@@ -68,9 +68,7 @@ describe("Codefresh's default parameters, given to Codefresh's published Workflo
         const argoWorkflow = (n: string) => ({
             name: n,
             kind: "argo" as const,
-            parameters: templates[n].map((p) =>
-                typeof p === "string" ? p : p.name,
-            ),
+            parameters: templates[n].map((p) => (typeof p === "string" ? p : p.name)),
         });
         const { catalog, issues } = buildCatalog(
             scenarioDefinitions({

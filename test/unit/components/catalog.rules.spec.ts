@@ -353,9 +353,7 @@ const cases: RuleCase[] = [
                 { name: "web-x", product: "web", repoURL: "file:///r.git", destination: { name: "nowhere" } },
             ],
         }),
-        expected: [
-            'Application "web-dev": name: duplicate application "web-dev" in product "web"',
-        ],
+        expected: ['Application "web-dev": name: duplicate application "web-dev" in product "web"'],
     },
 ];
 
