@@ -20,7 +20,7 @@ export function skippedLines(skipped: Definitions["skipped"]): string[] {
     if (foreign.length > 0) {
         const kinds = [...new Set(foreign.map((s) => s.kind))];
         lines.push(
-            `skipped: ${plural(foreign.length, "manifest")} of ${kinds.length === 1 ? "kind" : "kinds"} ${kinds.join(", ")} (not promotion kinds)`,
+            `skipped: ${plural(foreign.length, "manifest")} of ${kinds.length === 1 ? "kind" : "kinds"} ${kinds.join(", ")}`,
         );
     }
     const named = (reason: string, what: string, why: string) => {

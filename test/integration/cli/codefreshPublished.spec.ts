@@ -80,7 +80,7 @@ describe("Codefresh's published files through the promote CLI", function () {
         assert.strictEqual(r.code, 0, r.stderr);
         const lines = r.stdout.trim().split("\n");
         assert.deepStrictEqual(lines.slice(0, 3), [
-            "skipped: 6 manifests of kinds ServiceAccount, Role, RoleBinding (not promotion kinds)",
+            "skipped: 6 manifests of kinds ServiceAccount, Role, RoleBinding",
             "skipped: 1 Application without annotation codefresh.io/product (cert-manager)",
             "skipped: 1 WorkflowTemplate not annotated codefresh.io/workflow-origin: promotion (nightly-backup)",
         ]);

@@ -309,7 +309,7 @@ describe("commands", () => {
         assert.strictEqual(await validate({ configPath: fixture }, { io }), 0);
         // Codefresh's published examples with their RBAC siblings (see test/fixtures/codefresh-published/README.md).
         assert.deepStrictEqual(io.stdout.slice(0, 3), [
-            "skipped: 6 manifests of kinds ServiceAccount, Role, RoleBinding (not promotion kinds)",
+            "skipped: 6 manifests of kinds ServiceAccount, Role, RoleBinding",
             "skipped: 1 Application without annotation codefresh.io/product (cert-manager)",
             "skipped: 1 WorkflowTemplate not annotated codefresh.io/workflow-origin: promotion (nightly-backup)",
         ]);

@@ -83,7 +83,7 @@ describe("Codefresh parity: Codefresh's published YAML", () => {
             assert.strictEqual(await validate({ configPath: dir }, { io }), 0, io.stderr.join("\n"));
             assert.strictEqual(
                 io.stdout[0],
-                "skipped: 3 manifests of kinds ServiceAccount, Role, RoleBinding (not promotion kinds)",
+                "skipped: 3 manifests of kinds ServiceAccount, Role, RoleBinding",
             );
             assert.match(io.stdout[io.stdout.length - 1], /^valid: .*, 1 workflow$/);
             const { definitions } = loadDefinitions(dir);
@@ -124,7 +124,7 @@ spec:
             const io = terminal();
             assert.strictEqual(await validate({ configPath: dir }, { io }), 2);
             assert.deepStrictEqual(io.stdout, [
-                "skipped: 3 manifests of kinds ServiceAccount, Role, RoleBinding (not promotion kinds)",
+                "skipped: 3 manifests of kinds ServiceAccount, Role, RoleBinding",
             ]);
             const err = io.stderr.join("\n");
             assert.match(err, /^1 problem in /);
