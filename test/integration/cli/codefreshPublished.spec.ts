@@ -91,6 +91,23 @@ describe("Codefresh's published files through the promote CLI", function () {
         assert.match(lines[lines.length - 1], /^valid: 5 environments, 2 products \(7 applications\)/);
     });
 
+    it("a malformed promotion kind beside them is still exit 2, naming file, line, entity and field; the others are only listed", async () => {
+        const { args, env, config } = setup("cf-bad");
+        fs.writeFileSync(
+            path.join(config, "zz-broken.yaml"),
+            "# a policy with its priority as a word\napiVersion: codefresh.io/v1beta1\nkind: PromotionPolicy\n" +
+                "metadata: { name: broken }\nspec:\n    priority: high\n    policy: { action: commit }\n",
+        );
+        const r = await runCli([...args, "validate"], { env });
+        assert.strictEqual(r.code, 2, r.stdout + r.stderr);
+        assert.match(r.stdout, /^skipped: 6 manifests of kinds ServiceAccount, Role, RoleBinding$/m);
+        assert.match(
+            r.stderr,
+            /^1 problem in .*:\n {2}- \S*zz-broken\.yaml:2: PromotionPolicy "broken": priority: expected a number, got a string \("high"\)/,
+        );
+        assert.doesNotMatch(r.stderr, /ServiceAccount|Role/);
+    });
+
     it("preview of a flow whose gates are Argo WorkflowTemplates needs no PROMOTIONS_ARGO_URL (it runs nothing); trigger does", async () => {
         assert.strictEqual(process.env.PROMOTIONS_ARGO_URL, undefined);
         const { args, env, repo } = setup("cf-preview");
