@@ -128,17 +128,17 @@ export class Gates {
         this.opts.onRun?.(key, run);
     }
 
+    /** A pre- or post-action's application parameters (BRANCH: `targetRevision` as written, as Codefresh). */
     private appParameters(
-        env: PlannedEnvironment,
+        env: Pick<PlannedEnvironment, "name">,
         app: PlannedApplication,
-        branch: string,
     ): Record<string, string> {
         return {
             ...this.base(),
             APP_NAME: app.name,
             APP_NAMESPACE: app.namespace,
             REPO_URL: app.repoURL,
-            BRANCH: branch,
+            BRANCH: app.targetRevision,
             PATH: app.path,
             ENVIRONMENT: env.name,
         };
@@ -151,15 +151,10 @@ export class Gates {
         }
         for (const app of apps) {
             const key = `${env.name}/${app.name}/pre`;
-            const result = await this.execute(
-                key,
-                env.preAction,
-                this.appParameters(env, app, app.targetRevision),
-                {
-                    environment: env.name,
-                    application: app.name,
-                },
-            );
+            const result = await this.execute(key, env.preAction, this.appParameters(env, app), {
+                environment: env.name,
+                application: app.name,
+            });
             this.preOutputs.set(`${env.name}/${app.name}`, { ...result.outputs });
             if (result.status !== "Succeeded") {
                 throw new GateFailedError(
@@ -249,12 +244,15 @@ export class Gates {
         }
     }
 
-    /** The post-action of one application, after its commit (COMMIT_* describe the pushed commit). */
+    /**
+     * The post-action of one application, after its commit (COMMIT_* describe the pushed commit). BRANCH is
+     * `spec.source.targetRevision` as written (`HEAD` stays `HEAD`), as Codefresh passes it, not the branch it
+     * resolved to.
+     */
     async postAction(
         env: PlannedEnvironment,
         app: PlannedApplication,
         commitSha: string | undefined,
-        branch: string,
     ): Promise<void> {
         if (!env.postAction) {
             return;
@@ -266,8 +264,7 @@ export class Gates {
             env.postAction,
             {
                 ...this.preOutputs.get(`${env.name}/${app.name}`),
-                // BRANCH is spec.source.targetRevision as written (HEAD stays HEAD), as Codefresh passes it.
-                ...this.appParameters(env, app, branch === app.targetRevision ? branch : app.targetRevision),
+                ...this.appParameters(env, app),
                 ...commit,
             },
             { environment: env.name, application: app.name },
@@ -314,13 +311,12 @@ export class Gates {
         application: string,
         source: PlannedApplication | undefined,
     ): Promise<void> {
-        const env = { name: environment } as PlannedEnvironment;
         await this.hook(key, workflow, {
             ENVIRONMENT: environment,
             APP_NAME: application,
             ...(source
                 ? {
-                      ...this.appParameters(env, source, source.targetRevision),
+                      ...this.appParameters({ name: environment }, source),
                       ...(await this.commitParameters(source.repoURL, this.opts.sourceCommit)),
                   }
                 : {}),
