@@ -8,7 +8,9 @@ import * as path from "path";
 import { graph } from "../../../cli/commands/graph";
 import { validate } from "../../../cli/commands/validate";
 import type { Terminal } from "../../../cli/context";
-import { makeStyle } from "../../../cli/context";
+import { makeStyle, settingsFrom } from "../../../cli/context";
+import { engineOptions } from "../../../cli/engine";
+import { releaseUrl } from "../../../engine/options";
 import type { Definitions } from "../../../components/catalog";
 import { buildCatalog } from "../../../components/catalog";
 import { applicationInEveryFlowEnvironment } from "../../../components/catalog.rules";
@@ -403,6 +405,49 @@ spec:
             assert.deepStrictEqual(ns(set, "demo-trioapp"), ["gitops", "gitops", "gitops", "gitops"]);
             // helm-guestbook's Applications say metadata.namespace: argocd themselves.
             assert.deepStrictEqual(ns(set, "helm-guestbook"), ["argocd", "argocd", "argocd"]);
+        });
+    });
+
+    describe("the settings behind RELEASE_URL, RUNTIME and APP_NAMESPACE (reference §5.1, §5.2)", () => {
+        const settings = (env: NodeJS.ProcessEnv) => settingsFrom({ noColor: true }, env, "/w", false);
+
+        it("PROMOTIONS_PUBLIC_URL, PROMOTIONS_RUNTIME and PROMOTIONS_ARGOCD_NAMESPACE reach the engine", () => {
+            const s = settings({
+                PROMOTIONS_PUBLIC_URL: "https://promotions.example.com/",
+                PROMOTIONS_RUNTIME: "runner-eu-1",
+                PROMOTIONS_ARGOCD_NAMESPACE: "gitops",
+            });
+            assert.deepStrictEqual(
+                [s.publicUrl, s.runtime, s.applicationNamespace],
+                ["https://promotions.example.com", "runner-eu-1", "gitops"],
+            );
+            const o = engineOptions(s, loadCatalog(published), { pulumi: "/bin/pulumi" } as never);
+            assert.deepStrictEqual(
+                [o.publicUrl, o.runtime],
+                ["https://promotions.example.com", "runner-eu-1"],
+            );
+            assert.strictEqual(
+                releaseUrl(o.publicUrl, "r 1"),
+                "https://promotions.example.com/#/releases/r%201",
+            );
+        });
+
+        it("unset, RELEASE_URL is the console promote serve listens on by default", () => {
+            const s = settings({});
+            assert.deepStrictEqual(
+                [s.publicUrl, s.runtime, s.applicationNamespace],
+                [undefined, undefined, undefined],
+            );
+            assert.strictEqual(releaseUrl(undefined, "abc"), "http://127.0.0.1:8080/#/releases/abc");
+        });
+
+        it("a PROMOTIONS_PUBLIC_URL that is not an http(s) URL is refused, naming the setting", () => {
+            for (const bad of ["promotions.example.com", "ftp://promotions.example.com"]) {
+                assert.throws(
+                    () => settings({ PROMOTIONS_PUBLIC_URL: bad }),
+                    /PROMOTIONS_PUBLIC_URL must be/,
+                );
+            }
         });
     });
 
