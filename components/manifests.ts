@@ -39,24 +39,58 @@ const supported = [
 const isRecord = (v: unknown): v is Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** API groups whose every kind is ours: an unknown kind there is a mistake, not someone else's manifest. */
-const ourGroups = new Set(["codefresh.io", "promotions"]);
+/** Edits (insert, delete, replace) between two short strings, case ignored. */
+function distance(a: string, b: string): number {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    let row = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= y.length; j++) {
+            next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+        }
+        row = next;
+    }
+    return row[y.length];
+}
 
 /**
  * A Kubernetes manifest that is not ours (a ServiceAccount, Role or RoleBinding beside a WorkflowTemplate, an
- * AppProject, a ConfigMap): it names a kind and an apiVersion of another API group, or an Argo kind other than
- * Application and WorkflowTemplate. Such manifests are skipped and listed, never refused; a document without
- * kind or apiVersion is not recognisably anyone's and stays refused.
+ * AppProject, a CustomResourceDefinition, Codefresh's own RestrictedGitSource): it names a kind and an
+ * apiVersion of another API group, an Argo kind other than Application and WorkflowTemplate, or a
+ * `codefresh.io` kind that is not one we read nor one letter or two off one (`PromotionFlows` is a typo of
+ * ours, and refused). Such manifests are skipped and listed, never refused. Every kind of the `promotions`
+ * group is ours; a document without kind or apiVersion is not recognisably anyone's and stays refused.
  */
 export function foreignManifest(m: { apiVersion?: unknown; kind?: unknown }): boolean {
     if (typeof m.kind !== "string" || typeof m.apiVersion !== "string" || m.kind === "") {
         return false;
     }
+    const kind = m.kind;
     const group = m.apiVersion.includes("/") ? m.apiVersion.split("/")[0] : ""; // "v1": the core group
-    if (ourGroups.has(group)) {
-        return false;
+    switch (group) {
+        case "promotions":
+            return false;
+        case "codefresh.io":
+            return !Object.keys(apiVersions).some(
+                (ours) =>
+                    apiVersionsOf(ours).some((v) => v.startsWith("codefresh.io/")) &&
+                    distance(kind, ours) <= 2,
+            );
+        case "argoproj.io":
+            return !["Application", "WorkflowTemplate"].includes(kind);
+        default:
+            return true;
     }
-    return group !== "argoproj.io" || !["Application", "WorkflowTemplate"].includes(m.kind);
+}
+
+/** The apiVersions a kind of ours is read under. */
+function apiVersionsOf(kind: string): readonly string[] {
+    if (!Object.prototype.hasOwnProperty.call(apiVersions, kind)) {
+        return [];
+    }
+    const v = apiVersions[kind];
+    return typeof v === "string" ? [v] : v;
 }
 
 /** A manifest the loader read and left alone, and why (listed by `validate`). */
@@ -117,9 +151,8 @@ function spec(m: Manifest): Record<string, unknown> {
  * not, an apiVersion we do not read), or undefined.
  */
 function shapeProblem(m: Manifest, kind: string | undefined): { path: string; reason: string } | undefined {
-    const known = kind !== undefined ? apiVersions[kind] : undefined;
-    const expected = typeof known === "string" ? [known] : known;
-    if (expected !== undefined && !expected.includes(m.apiVersion as string)) {
+    const expected = kind !== undefined ? apiVersionsOf(kind) : [];
+    if (expected.length > 0 && !expected.includes(m.apiVersion as string)) {
         return {
             path: "apiVersion",
             reason: `unsupported apiVersion ${JSON.stringify(m.apiVersion ?? null)} for ${kind}: use apiVersion: ${expected.join(" or ")}`,

@@ -155,6 +155,39 @@ metadata: { name: seq }
                 ),
             );
         });
+
+        it("Codefresh's other kinds and the runtime chart's CRDs are skipped; every promotions/ kind is ours", () => {
+            const text = `${environments}---
+apiVersion: codefresh.io/v1beta1
+kind: RestrictedGitSource
+metadata: { name: isc }
+---
+apiVersion: codefresh.io/v1beta1
+kind: PromotionTask
+metadata: { name: t1 }
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: products.codefresh.io }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: { name: default }
+---
+apiVersion: promotions/v1alpha1
+kind: Enviroment
+metadata: { name: typo }
+`;
+            const { definitions, issues } = loadDefinitions(dirWith("foreign-mix", [], { "x.yaml": text }));
+            assert.deepStrictEqual(
+                definitions.skipped?.map((s) => s.kind),
+                ["RestrictedGitSource", "PromotionTask", "CustomResourceDefinition", "AppProject"],
+            );
+            assert.deepStrictEqual(
+                issues.map((i) => `${i.entity}: ${i.path}`),
+                ['Enviroment "typo": kind'],
+            );
+        });
     });
 
     describe("Product in both served versions (reference §1.2, [crd:product.yaml]: v1beta1 served, v1beta2 stored, concurrency in v1beta2 only)", () => {
