@@ -74,7 +74,7 @@ describe("Codefresh's published files through the promote CLI", function () {
     this.timeout(300_000);
     after(removeTempDirs);
 
-    it("validate accepts them, listing the RBAC siblings and what else it skips (exit 0)", async () => {
+    it("validate accepts them, listing the RBAC siblings and what else it skips (exit 0) (reference §1.6, _docs/promotions/service-accounts-promotion-workflows.md)", async () => {
         const { args, env } = setup("cf-validate");
         const r = await runCli([...args, "validate"], { env });
         assert.strictEqual(r.code, 0, r.stderr);
@@ -108,7 +108,7 @@ describe("Codefresh's published files through the promote CLI", function () {
         assert.doesNotMatch(r.stderr, /ServiceAccount|Role/);
     });
 
-    it("preview of a flow whose gates are Argo WorkflowTemplates needs no PROMOTIONS_ARGO_URL (it runs nothing); trigger does", async () => {
+    it("preview of a flow whose gates are Argo WorkflowTemplates needs no PROMOTIONS_ARGO_URL (it runs nothing); trigger does (reference §1.6 Promotion Workflow; the quick start's multi-env-sequential-promotion, _docs/gitops-quick-start/dependency-multi-env-promotion.md)", async () => {
         assert.strictEqual(process.env.PROMOTIONS_ARGO_URL, undefined);
         const { args, env, repo } = setup("cf-preview");
         const flow = ["--product", "demo-trioapp", "--flow", "multi-env-sequential-promotion"];
@@ -150,7 +150,7 @@ describe("Codefresh's published files through the promote CLI", function () {
         );
     });
 
-    it("graph --product shows the composite template of the quick-start product", async () => {
+    it("graph --product shows the composite template of the quick-start product (reference §1.3 spec.priority)", async () => {
         const { args, env } = setup("cf-graph");
         const r = await runCli(
             [...args, "graph", "--flow", "multi-env-sequential-promotion", "--product", "demo-trioapp"],
