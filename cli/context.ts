@@ -103,6 +103,15 @@ export interface CliSettings {
     readonly server?: RemoteServer;
     /** PROMOTIONS_NOTIFICATIONS_WAIT_SECONDS: how long a command waits at exit for notifications (default 5). */
     readonly notificationsWaitMs: number;
+    /** PROMOTIONS_PUBLIC_URL: where people reach the console (hooks' `RELEASE_URL` links into it). */
+    readonly publicUrl?: string;
+    /** PROMOTIONS_RUNTIME: this runner's name, the gates' `RUNTIME` (default: the host name). */
+    readonly runtime?: string;
+    /**
+     * PROMOTIONS_ARGOCD_NAMESPACE: the namespace of an Argo CD Application without `metadata.namespace`, as
+     * Argo CD gives it (default `argocd`): `APP_NAMESPACE` and the Argo CD API read it.
+     */
+    readonly applicationNamespace?: string;
 }
 
 /** Tokens for http(s) Git remotes. They reach git as an HTTP header through the environment, never a URL. */
@@ -148,6 +157,26 @@ function notificationsWaitMs(raw: string | undefined): number {
         );
     }
     return n * 1000;
+}
+
+/** PROMOTIONS_PUBLIC_URL: an http(s) URL, without a trailing slash. */
+function publicUrlFrom(raw: string): string {
+    let url: URL;
+    try {
+        url = new URL(raw);
+    } catch {
+        throw new InvalidInputError(
+            `PROMOTIONS_PUBLIC_URL must be the console's http(s) URL, e.g. https://promotions.example.com (got "${raw}")`,
+            { path: "PROMOTIONS_PUBLIC_URL" },
+        );
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+        throw new InvalidInputError(
+            `PROMOTIONS_PUBLIC_URL must be an http(s) URL (got the scheme ${url.protocol})`,
+            { path: "PROMOTIONS_PUBLIC_URL" },
+        );
+    }
+    return raw.replace(/\/+$/, "");
 }
 
 const yes = (v: string | undefined) => ["1", "true", "yes"].includes((v ?? "").toLowerCase());
@@ -210,6 +239,9 @@ export function settingsFrom(
                       seconds("PROMOTIONS_HEARTBEAT_SECONDS", env.PROMOTIONS_HEARTBEAT_SECONDS) * 1000,
               }
             : {}),
+        ...(env.PROMOTIONS_PUBLIC_URL ? { publicUrl: publicUrlFrom(env.PROMOTIONS_PUBLIC_URL) } : {}),
+        ...(env.PROMOTIONS_RUNTIME ? { runtime: env.PROMOTIONS_RUNTIME } : {}),
+        ...(env.PROMOTIONS_ARGOCD_NAMESPACE ? { applicationNamespace: env.PROMOTIONS_ARGOCD_NAMESPACE } : {}),
         colour: stdoutIsTTY && env.NO_COLOR === undefined && !globals.noColor,
         debug: yes(env.PROMOTIONS_DEBUG),
         get actor() {

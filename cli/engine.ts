@@ -27,6 +27,8 @@ export function engineOptions(
         ...(settings.argocd ? { argocd: settings.argocd } : {}),
         scm: settings.scm,
         ...(settings.heartbeatMs ? { heartbeatMs: settings.heartbeatMs } : {}),
+        ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
+        ...(settings.runtime ? { runtime: settings.runtime } : {}),
         notifications: { env: process.env },
         // An approval needs the `approve` permission on that environment (no rules: everyone may).
         canApprove: (subject, { product, environment }) => {

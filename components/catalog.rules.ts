@@ -1,4 +1,5 @@
 import type { ApplicationDefinition } from "./application";
+import { defaultApplicationNamespace } from "./application";
 import type { CatalogApplication, Definitions } from "./catalog";
 import type { EnvironmentDefinition } from "./environment";
 import type { Issue } from "./issues";
@@ -57,6 +58,8 @@ export interface CatalogContext {
     readonly productsWithInvalidApplications: ReadonlySet<string>;
     /** `Kind/name` to `file.yaml:line`. */
     readonly origins: Readonly<Record<string, string>>;
+    /** The namespace of an application without one (see CatalogOptions; absent: `argocd`). */
+    readonly applicationNamespace?: string;
 }
 
 /** The names in a list of raw inputs, valid or not. */
@@ -124,8 +127,17 @@ export interface ProductShape {
 export function applicationInEveryFlowEnvironment(
     product: ProductShape,
     flow: FlowShape,
-    opts: { readonly path?: string; readonly knownEnvironments?: ReadonlySet<string> } = {},
+    opts: {
+        readonly path?: string;
+        readonly knownEnvironments?: ReadonlySet<string>;
+        /** The product's applications that map to no Environment: named, as one of them may be the one meant. */
+        readonly unplaced?: readonly string[];
+    } = {},
 ): Issue[] {
+    const hint =
+        opts.unplaced && opts.unplaced.length > 0
+            ? ` (${opts.unplaced.map((n) => `"${n}"`).join(", ")} map${opts.unplaced.length === 1 ? "s" : ""} to no Environment: annotate promotions/environment, or map the destination in an Environment)`
+            : "";
     return [flow.triggerEnvironment, ...flow.steps.map((s) => s.environment)]
         .filter((env) => opts.knownEnvironments === undefined || opts.knownEnvironments.has(env))
         .filter((env) => !product.applications.some((a) => a.environment === env))
@@ -135,7 +147,7 @@ export function applicationInEveryFlowEnvironment(
                 "Product",
                 product.name,
                 opts.path ?? "",
-                `flow "${flow.name}" needs an application of product "${product.name}" in environment "${env}"`,
+                `flow "${flow.name}" needs an application of product "${product.name}" in environment "${env}"${hint}`,
             ),
         );
 }
@@ -197,7 +209,7 @@ export function environmentOf(
     app: ApplicationDefinition,
     environments: readonly EnvironmentDefinition[],
     declaredEnvironments: ReadonlySet<string>,
-): { env?: string; reason?: string } {
+): { env?: string; reason?: string; unplaced?: true } {
     if (app.environment) {
         return declaredEnvironments.has(app.environment)
             ? { env: app.environment }
@@ -214,24 +226,29 @@ export function environmentOf(
     if (matches.length === 1) {
         return { env: matches[0].name };
     }
-    return {
-        reason:
-            matches.length > 1
-                ? `its destination maps to several environments (${matches.map((m) => m.name).join(", ")}): annotate it promotions/environment`
-                : "no environment: set environment (YAML: annotation promotions/environment) or map its destination cluster/namespace in an Environment",
-    };
+    return matches.length > 1
+        ? {
+              reason: `its destination maps to several environments (${matches.map((m) => m.name).join(", ")}): annotate it promotions/environment`,
+          }
+        : {
+              reason: "no environment: set environment (YAML: annotation promotions/environment) or map its destination cluster/namespace in an Environment",
+              unplaced: true,
+          };
 }
 
 /**
  * A product's applications, from the product itself and from stand-alone applications naming it, with their
- * environments resolved; those that cannot be placed (a duplicate name, no environment) are issues instead.
+ * environments resolved. Those whose destination maps to no Environment are `unplaced` (a warning: Codefresh
+ * lets applications live outside every environment, and only a flow that needs one refuses); the others that
+ * cannot be placed (a duplicate name, an unknown or ambiguous environment) are issues.
  */
 export function productApplications(
     ctx: CatalogContext,
     product: ProductDefinition,
-): { apps: CatalogApplication[]; issues: Issue[] } {
+): { apps: CatalogApplication[]; issues: Issue[]; unplaced: { application: string; warning: Issue }[] } {
     const apps: CatalogApplication[] = [];
     const issues: Issue[] = [];
+    const unplaced: { application: string; warning: Issue }[] = [];
     const seen = new Set<string>();
     const all: [ApplicationDefinition, string][] = [
         ...product.applications.map((a, i): [ApplicationDefinition, string] => [
@@ -254,20 +271,41 @@ export function productApplications(
             continue;
         }
         seen.add(a.name);
-        const { env, reason } = environmentOf(a, ctx.environments, ctx.declared.environments);
-        if (!env) {
-            report("environment", reason ?? "no environment");
+        const placed = environmentOf(a, ctx.environments, ctx.declared.environments);
+        const env = placed.env;
+        if (!env && placed.unplaced) {
+            const dest = a.destination;
+            const where = dest
+                ? ` (destination ${dest.name ?? dest.server ?? "?"}/${dest.namespace ?? ""})`
+                : "";
+            const at = path ? issue(ctx, "Product", product.name, `${path}.environment`, "") : undefined;
+            unplaced.push({
+                application: a.name,
+                warning: {
+                    ...(at ?? issue(ctx, "Application", a.name, "environment", "")),
+                    reason: `maps to no Environment${where}: no release of product "${product.name}" includes it; annotate promotions/environment or map its destination in an Environment to include it`,
+                },
+            });
             continue;
         }
-        const { destination, ...rest } = a;
+        if (!env) {
+            report("environment", placed.reason ?? "no environment");
+            continue;
+        }
+        const { destination, namespace, ...rest } = a;
         apps.push({
             ...rest,
+            namespace: namespace ?? ctx.applicationNamespace ?? defaultApplicationNamespace,
             ...(destination ? { destination } : {}),
             product: product.name,
             environment: env,
         });
     }
-    return { apps: apps.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)), issues };
+    return {
+        apps: apps.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
+        issues,
+        unplaced,
+    };
 }
 
 export const applicationsNameTheirProduct: CatalogRule = (ctx) =>
@@ -574,9 +612,16 @@ export const productFlowsHaveApplications: CatalogRule = (ctx) =>
                 applicationInEveryFlowEnvironment(apps, flow, {
                     path,
                     knownEnvironments: ctx.declared.environments,
+                    unplaced: unplacedNames(ctx, apps.name),
                 }),
             ),
         );
+
+/** The names of a product's applications that map to no Environment. */
+function unplacedNames(ctx: CatalogContext, product: string): string[] {
+    const p = ctx.products.find((x) => x.name === product);
+    return p ? productApplications(ctx, p).unplaced.map((u) => u.application) : [];
+}
 
 export const productFlowsHaveOneTriggerApplication: CatalogRule = (ctx) =>
     productFlows(ctx).flatMap(({ apps, flow, path }) =>
@@ -695,6 +740,44 @@ function notificationProductsExist(ctx: CatalogContext): Issue[] {
             })),
     );
 }
+
+/** Applications of a product that map to no Environment (Codefresh lets them be): a warning each. */
+export const applicationsOutsideEnvironments: CatalogRule = (ctx) =>
+    ctx.products.flatMap((p) => productApplications(ctx, p).unplaced.map((u) => u.warning));
+
+/**
+ * A `commitMessage` trigger value without `*` must equal the whole (trimmed) commit message, our documented
+ * rule where Codefresh's pages disagree ("contains" on the flow-trigger page, "exact, or partial with `*`" on
+ * the CRD page): noted, so a value meant as "contains" is seen before a commit is missed.
+ */
+export const commitMessageValuesMatchWholeMessage: CatalogRule = (ctx) =>
+    ctx.products.flatMap((p) =>
+        p.promotionFlows.flatMap((f, i) =>
+            (f.gitTriggerSelectors ?? []).flatMap((sel, j) =>
+                sel.key !== "commitMessage"
+                    ? []
+                    : sel.values.flatMap((v, k) =>
+                          v.includes("*")
+                              ? []
+                              : [
+                                    issue(
+                                        ctx,
+                                        "Product",
+                                        p.name,
+                                        `promotionFlows[${i}].gitTriggerSelectors[${j}].values[${k}]`,
+                                        `commitMessage value ${JSON.stringify(v)} has no "*": it must match the whole commit message; write ${JSON.stringify(`*${v}*`)} to match it anywhere in the message`,
+                                    ),
+                                ],
+                      ),
+            ),
+        ),
+    );
+
+/** What `validate` warns of without refusing: the definitions work, but perhaps not as meant. */
+export const catalogWarnings: readonly CatalogRule[] = [applicationsOutsideEnvironments];
+
+/** What `validate` notes: a rule of ours a Codefresh user may read otherwise. */
+export const catalogNotes: readonly CatalogRule[] = [commitMessageValuesMatchWholeMessage];
 
 export const catalogRules: readonly CatalogRule[] = [
     templatesPromoteSomething,

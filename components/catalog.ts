@@ -1,5 +1,5 @@
 import type { ApplicationDefinition, ApplicationInput } from "./application";
-import { applicationDefinitionSchema } from "./application";
+import { applicationDefinitionSchema, defaultApplicationNamespace } from "./application";
 import { parseDuration } from "../model/duration";
 import { parseDefinition } from "./definition";
 import type { EnvironmentDefinition, EnvironmentInput } from "./environment";
@@ -23,8 +23,15 @@ import { promotionWindowDefinitionSchema } from "./promotionWindow";
 import type { PromotionWorkflowDefinition, PromotionWorkflowInput } from "./promotionWorkflow";
 import { promotionWorkflowDefinitionSchema } from "./promotionWorkflow";
 import type { CatalogContext } from "./catalog.rules";
-import { catalogRules, declaredNames, productApplications } from "./catalog.rules";
+import {
+    catalogNotes,
+    catalogRules,
+    catalogWarnings,
+    declaredNames,
+    productApplications,
+} from "./catalog.rules";
 import { describeValue } from "./issues";
+import type { SkippedManifest } from "./manifests";
 
 /** Everything a user defines, as plain values: what a YAML directory or a TS module gives. */
 export interface Definitions {
@@ -49,13 +56,26 @@ export interface Definitions {
      * reported: they still count as defined, so references to them are not reported again.
      */
     readonly refused?: readonly { readonly kind: string; readonly name: string; readonly product?: string }[];
+    /** Manifests read and left alone (kinds that are not ours, Applications of no product), for `validate`. */
+    readonly skipped?: readonly SkippedManifest[];
 }
 
 /** An application with its product and environment resolved. */
-export type CatalogApplication = Omit<ApplicationDefinition, "product" | "environment"> & {
+export type CatalogApplication = Omit<ApplicationDefinition, "product" | "environment" | "namespace"> & {
     readonly product: string;
     readonly environment: string;
+    /** `metadata.namespace`, else the namespace Argo CD gives it (see {@link CatalogOptions}). */
+    readonly namespace: string;
 };
+
+/** How definitions become a catalog where they leave something to the installation. */
+export interface CatalogOptions {
+    /**
+     * The namespace of an Application without `metadata.namespace`: the one Argo CD runs in, as Argo CD would
+     * give it (`PROMOTIONS_ARGOCD_NAMESPACE`; default `argocd`).
+     */
+    readonly applicationNamespace?: string;
+}
 
 export type CatalogProduct = Omit<ProductDefinition, "applications"> & {
     readonly applications: readonly CatalogApplication[];
@@ -141,7 +161,10 @@ function parseAll<T extends { name: string }>(
  * entities (or lists) that did not parse. An application naming an undefined product creates it, as
  * Codefresh does.
  */
-export function catalogContext(defs: Definitions): { ctx: CatalogContext; issues: Issue[] } {
+export function catalogContext(
+    defs: Definitions,
+    opts: CatalogOptions = {},
+): { ctx: CatalogContext; issues: Issue[] } {
     const issues: Issue[] = [];
     const origins = defs.origins ?? {};
     const list = (field: keyof Definitions) => listOf(defs, field, issues);
@@ -208,6 +231,7 @@ export function catalogContext(defs: Definitions): { ctx: CatalogContext; issues
             ),
             flows: refusedToo("PromotionFlow", declaredNames(flows as Definitions["promotionFlows"])),
         },
+        applicationNamespace: opts.applicationNamespace ?? defaultApplicationNamespace,
         productsWithInvalidApplications: new Set(
             (defs.refused ?? []).flatMap((r) => (r.kind === "Application" && r.product ? [r.product] : [])),
         ),
@@ -258,11 +282,23 @@ function catalogFlow(f: PromotionFlowDefinition): CatalogFlow {
  * {@link catalogRules} rule. Returns the catalog and every problem found; callers refuse to act on a
  * catalog with issues.
  */
-export function buildCatalog(defs: Definitions): { catalog: Catalog; issues: Issue[] } {
-    const { ctx, issues } = catalogContext(defs);
+export function buildCatalog(
+    defs: Definitions,
+    opts: CatalogOptions = {},
+): {
+    catalog: Catalog;
+    issues: Issue[];
+    /** What works but perhaps not as meant (an application outside every environment). */
+    warnings: Issue[];
+    /** Our rules where a Codefresh user may expect otherwise (a commitMessage value without `*`). */
+    notes: Issue[];
+} {
+    const { ctx, issues } = catalogContext(defs, opts);
     for (const rule of catalogRules) {
         issues.push(...rule(ctx));
     }
+    const warnings = catalogWarnings.flatMap((rule) => rule(ctx));
+    const notes = catalogNotes.flatMap((rule) => rule(ctx));
     return {
         catalog: {
             environments: ctx.environments,
@@ -279,5 +315,7 @@ export function buildCatalog(defs: Definitions): { catalog: Catalog; issues: Iss
             promotionNotifications: ctx.notifications,
         },
         issues,
+        warnings,
+        notes,
     };
 }

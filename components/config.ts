@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { Catalog, Definitions } from "./catalog";
+import type { Catalog, CatalogOptions, Definitions } from "./catalog";
 import { buildCatalog } from "./catalog";
 import type { Issue } from "./issues";
 import { describeValue, InvalidDefinitionsError } from "./issues";
@@ -76,9 +76,9 @@ export function loadDefinitions(configPath: string): { definitions: Definitions;
 }
 
 /** Loads and validates; throws {@link InvalidDefinitionsError} listing every problem. */
-export function loadCatalog(configPath: string): Catalog {
+export function loadCatalog(configPath: string, opts: CatalogOptions = {}): Catalog {
     const { definitions, issues } = loadDefinitions(configPath);
-    const built = buildCatalog(definitions);
+    const built = buildCatalog(definitions, opts);
     const all = [...issues, ...built.issues];
     if (all.length > 0) {
         throw new InvalidDefinitionsError(all);

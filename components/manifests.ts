@@ -13,9 +13,10 @@ type Manifest = {
     spec?: unknown;
 };
 
-/** The apiVersion of each kind we read. */
-export const apiVersions: Readonly<Record<string, string>> = {
-    Product: "codefresh.io/v1beta1",
+/** The apiVersion of each kind we read (the first is the one to suggest). */
+export const apiVersions: Readonly<Record<string, string | readonly string[]>> = {
+    // Both versions Codefresh's runtime serves: v1beta2 (the one it stores) adds `concurrency`.
+    Product: ["codefresh.io/v1beta1", "codefresh.io/v1beta2"],
     PromotionTemplate: "codefresh.io/v1beta1",
     PromotionPolicy: "codefresh.io/v1beta1",
     PromotionFlow: "codefresh.io/v1beta1",
@@ -30,12 +31,82 @@ export const apiVersions: Readonly<Record<string, string>> = {
 
 const supported = [
     "codefresh.io/v1beta1 Product, PromotionTemplate, PromotionPolicy, PromotionFlow",
+    "codefresh.io/v1beta2 Product",
     "argoproj.io/v1alpha1 Application, WorkflowTemplate",
     "promotions/v1alpha1 Environment, PromotionWorkflow, PromotionWindow, PromotionPermission, PromotionNotification",
 ].join("; ");
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Edits (insert, delete, replace) between two short strings, case ignored. */
+function distance(a: string, b: string): number {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    let row = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= y.length; j++) {
+            next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+        }
+        row = next;
+    }
+    return row[y.length];
+}
+
+/**
+ * A Kubernetes manifest that is not ours (a ServiceAccount, Role or RoleBinding beside a WorkflowTemplate, an
+ * AppProject, a CustomResourceDefinition, Codefresh's own RestrictedGitSource): it names a kind and an
+ * apiVersion of another API group, an Argo kind other than Application and WorkflowTemplate, or a
+ * `codefresh.io` kind that is not one we read nor one letter or two off one (`PromotionFlows` is a typo of
+ * ours, and refused). Such manifests are skipped and listed, never refused. Every kind of the `promotions`
+ * group is ours; a document without kind or apiVersion is not recognisably anyone's and stays refused.
+ */
+export function foreignManifest(m: { apiVersion?: unknown; kind?: unknown }): boolean {
+    if (typeof m.kind !== "string" || typeof m.apiVersion !== "string" || m.kind === "") {
+        return false;
+    }
+    const kind = m.kind;
+    const group = m.apiVersion.includes("/") ? m.apiVersion.split("/")[0] : ""; // "v1": the core group
+    switch (group) {
+        case "promotions":
+            return false;
+        case "codefresh.io":
+            return !Object.keys(apiVersions).some(
+                (ours) =>
+                    apiVersionsOf(ours).some((v) => v.startsWith("codefresh.io/")) &&
+                    distance(kind, ours) <= 2,
+            );
+        case "argoproj.io":
+            return !["Application", "WorkflowTemplate"].includes(kind);
+        default:
+            return true;
+    }
+}
+
+/** The apiVersions a kind of ours is read under. */
+function apiVersionsOf(kind: string): readonly string[] {
+    if (!Object.prototype.hasOwnProperty.call(apiVersions, kind)) {
+        return [];
+    }
+    const v = apiVersions[kind];
+    return typeof v === "string" ? [v] : v;
+}
+
+/** A manifest the loader read and left alone, and why (listed by `validate`). */
+export interface SkippedManifest {
+    readonly kind: string;
+    readonly apiVersion: string;
+    readonly name?: string;
+    /** `file.yaml:line`. */
+    readonly origin: string;
+    /**
+     * `foreign`: a kind that is not ours; `no-product`: an Argo CD Application without
+     * `codefresh.io/product`; `not-promotion`: a WorkflowTemplate not annotated
+     * `codefresh.io/workflow-origin: promotion`.
+     */
+    readonly reason: "foreign" | "no-product" | "not-promotion";
+}
 
 /** The YAML files of a definitions directory, skipping hidden directories and node_modules. */
 export function manifestFiles(dir: string): string[] {
@@ -80,11 +151,11 @@ function spec(m: Manifest): Record<string, unknown> {
  * not, an apiVersion we do not read), or undefined.
  */
 function shapeProblem(m: Manifest, kind: string | undefined): { path: string; reason: string } | undefined {
-    const expected = kind !== undefined ? apiVersions[kind] : undefined;
-    if (expected !== undefined && m.apiVersion !== expected) {
+    const expected = kind !== undefined ? apiVersionsOf(kind) : [];
+    if (expected.length > 0 && !expected.includes(m.apiVersion as string)) {
         return {
             path: "apiVersion",
-            reason: `unsupported apiVersion ${JSON.stringify(m.apiVersion ?? null)} for ${kind}: use apiVersion: ${expected}`,
+            reason: `unsupported apiVersion ${JSON.stringify(m.apiVersion ?? null)} for ${kind}: use apiVersion: ${expected.join(" or ")}`,
         };
     }
     for (const [field, value] of [
@@ -100,6 +171,13 @@ function shapeProblem(m: Manifest, kind: string | undefined): { path: string; re
         }
     }
     const s = record(m.spec);
+    if (kind === "Product" && m.apiVersion === "codefresh.io/v1beta1" && s.concurrency !== undefined) {
+        // Codefresh's v1beta1 Product has no concurrency (its CRD adds it in v1beta2).
+        return {
+            path: "spec.concurrency",
+            reason: "concurrency is a field of codefresh.io/v1beta2 Product, not v1beta1: use apiVersion: codefresh.io/v1beta2",
+        };
+    }
     for (const field of ["source", "destination"]) {
         if (kind === "Application" && s[field] !== undefined && s[field] !== null && !isRecord(s[field])) {
             return {
@@ -124,12 +202,15 @@ function shapeProblem(m: Manifest, kind: string | undefined): { path: string; re
  * Reads a directory of (multi-document) YAML manifests into definitions: Codefresh's Product,
  * PromotionTemplate, PromotionPolicy and PromotionFlow exactly as published; Argo CD Applications annotated
  * `codefresh.io/product`; Argo WorkflowTemplates annotated `codefresh.io/workflow-origin: promotion`; our
- * Environment and PromotionWorkflow. Manifests of other kinds are reported, never silently dropped.
+ * Environment and PromotionWorkflow. Kubernetes kinds that are not ours (see {@link foreignManifest}), and
+ * Applications and WorkflowTemplates without our annotations, are skipped and listed in `skipped`; an unknown
+ * kind of our own API groups is refused.
  */
 export function loadManifests(dir: string): { definitions: Definitions; issues: Issue[] } {
     const issues: Issue[] = [];
     const origins: Record<string, string> = {};
     const refused: { kind: string; name: string; product?: string }[] = [];
+    const skipped: SkippedManifest[] = [];
     const d = {
         environments: [] as unknown[],
         products: [] as unknown[],
@@ -176,6 +257,20 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                 continue;
             }
             const m = doc.value as Manifest;
+            const skip = (reason: SkippedManifest["reason"]) => {
+                const name = isRecord(m.metadata) ? m.metadata.name : undefined;
+                skipped.push({
+                    kind: String(m.kind),
+                    apiVersion: String(m.apiVersion),
+                    ...(typeof name === "string" ? { name } : {}),
+                    origin,
+                    reason,
+                });
+            };
+            if (foreignManifest(m)) {
+                skip("foreign");
+                continue;
+            }
             if (m.metadata !== undefined && m.metadata !== null && !isRecord(m.metadata)) {
                 issues.push({
                     entity: typeof m.kind === "string" ? m.kind : "manifest",
@@ -200,11 +295,13 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
                 continue;
             }
             const annotated = record(m.metadata?.annotations);
-            const notOurs =
-                (kind === "Application" && annotated["codefresh.io/product"] === undefined) ||
-                (kind === "WorkflowTemplate" && annotated["codefresh.io/workflow-origin"] !== "promotion");
-            if (notOurs) {
-                continue; // an Argo CD application of no product, or an ordinary workflow template
+            if (kind === "Application" && annotated["codefresh.io/product"] === undefined) {
+                skip("no-product");
+                continue;
+            }
+            if (kind === "WorkflowTemplate" && annotated["codefresh.io/workflow-origin"] !== "promotion") {
+                skip("not-promotion");
+                continue;
             }
             const shape = shapeProblem(m, kind);
             if (shape) {
@@ -352,7 +449,12 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
         });
     }
     return {
-        definitions: { ...(d as Definitions), origins, ...(refused.length > 0 ? { refused } : {}) },
+        definitions: {
+            ...(d as Definitions),
+            origins,
+            ...(refused.length > 0 ? { refused } : {}),
+            ...(skipped.length > 0 ? { skipped } : {}),
+        },
         issues,
     };
 }

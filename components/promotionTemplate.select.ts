@@ -5,7 +5,10 @@ export interface TemplateChoice {
     readonly body: TemplateBody;
     /** `inline` (the product's own), `ref` (promotionTemplateRef), `selector` (matched by labels), or `none`. */
     readonly source: "inline" | "ref" | "selector" | "none";
+    /** The referenced template, or the matching template that wins conflicts (the lowest priority number). */
     readonly templateName?: string;
+    /** `selector`: every matching template, in priority order; `body` is their composite. */
+    readonly templateNames?: readonly string[];
 }
 
 export interface TemplateSubject {
@@ -26,9 +29,13 @@ export function selectorLabels(subject: TemplateSubject): Record<string, string>
     };
 }
 
+const byPriority = (a: PromotionTemplateDefinition, b: PromotionTemplateDefinition) =>
+    a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /**
- * The template for an application: the product's promotionTemplateRef, else its inline template, else the
- * matching stand-alone template with the lowest priority number (ties by name), else none (every file).
+ * The template for an application: the product's promotionTemplateRef, else its inline template, else every
+ * matching stand-alone template merged into one composite in priority order (see {@link mergeTemplates}),
+ * else none (every file).
  */
 export function selectTemplate(
     subject: TemplateSubject,
@@ -48,11 +55,63 @@ export function selectTemplate(
     const labels = selectorLabels(subject);
     const matching = templates
         .filter((t) => matchesSelector(t.applicationSourceSelector, labels))
-        .sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        .sort(byPriority);
     if (matching.length > 0) {
-        return { body: bodyOf(matching[0]), source: "selector", templateName: matching[0].name };
+        return {
+            body: mergeTemplates(matching),
+            source: "selector",
+            templateName: matching[0].name,
+            templateNames: matching.map((t) => t.name),
+        };
     }
     return { body: {}, source: "none" };
+}
+
+/**
+ * Several templates matching one application, as one composite (Codefresh applies every matching template in
+ * priority order): a file and JSONPath promoted by any of them is promoted; a template without `promotion`
+ * (every file) makes the composite promote every file. On a conflict the lower `priority` number wins: the
+ * version source is the first one set; a JSONPath one template excludes (`excludeJsonPaths`, ours) and another
+ * lists, path for path as written, stays as the template of lower number has it.
+ */
+export function mergeTemplates(templates: readonly PromotionTemplateDefinition[]): TemplateBody {
+    const ordered = [...templates].sort(byPriority);
+    const versionSource = ordered.find((t) => t.versionSource)?.versionSource;
+    if (ordered.some((t) => t.promotion === undefined)) {
+        return versionSource ? { versionSource } : {};
+    }
+    const files = new Map<string, { include: string[]; exclude: string[]; decided: Set<string> }>();
+    for (const t of ordered) {
+        for (const [file, spec] of Object.entries(t.promotion ?? {})) {
+            const f = files.get(file) ?? { include: [], exclude: [], decided: new Set<string>() };
+            files.set(file, f);
+            // `decided`: paths a template of lower number already included or excluded; later ones cannot flip them.
+            for (const p of spec.jsonPaths) {
+                if (!f.decided.has(p)) {
+                    f.include.push(p);
+                }
+            }
+            for (const p of spec.excludeJsonPaths ?? []) {
+                if (!f.decided.has(p)) {
+                    f.exclude.push(p);
+                }
+            }
+            spec.jsonPaths.forEach((p) => f.decided.add(p));
+            (spec.excludeJsonPaths ?? []).forEach((p) => f.decided.add(p));
+        }
+    }
+    const promotion: NonNullable<TemplateBody["promotion"]> = {};
+    for (const [file, f] of files) {
+        const include = [...new Set(f.include)].filter((p) => !f.exclude.includes(p));
+        if (include.length === 0) {
+            continue; // every path of the file was excluded by a template of lower number
+        }
+        promotion[file] = {
+            jsonPaths: include,
+            ...(f.exclude.length > 0 ? { excludeJsonPaths: [...new Set(f.exclude)] } : {}),
+        };
+    }
+    return { ...(versionSource ? { versionSource } : {}), promotion };
 }
 
 function bodyOf(t: PromotionTemplateDefinition): TemplateBody {

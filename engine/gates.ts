@@ -29,6 +29,10 @@ export interface GatesOptions {
     readonly pullRequestPollMs?: number;
     /** Called whenever a run starts or ends, for live progress. */
     readonly onRun?: (key: string, run: WorkflowRunRecord) => void;
+    /** The release in the console: `RELEASE_URL` (see engine/options.ts releaseUrl). */
+    readonly releaseUrl?: string;
+    /** This runner's name: `RUNTIME`. */
+    readonly runtime?: string;
 }
 
 /** Keys of recorded runs: `<env>/<app>/pre`, `<env>/<app>/post`, `<env>/hooks/<hook>`, `release/<hook>`, `trigger`. */
@@ -51,7 +55,9 @@ export class GateFailedError extends Error {
 
 /**
  * Runs the workflows of one release attempt, in this process (Pulumi resource hooks call into it), and keeps
- * what each run did for the release record. Parameters follow DESIGN.md section 3 item 6; a hook's
+ * what each run did for the release record. Parameters follow DESIGN.md section 3 item 6 and Codefresh's
+ * default-parameter tables (every workflow also gets `RELEASE_URL` and `RUNTIME`: an Argo WorkflowTemplate is
+ * given only the parameters it declares, and Argo refuses a submission lacking a declared one); a hook's
  * `PROMOTION_CONTEXT` output (a JSON object) is merged into the parameters of every later hook, and a
  * pre-action's outputs reach the same application's post-action.
  */
@@ -78,8 +84,10 @@ export class Gates {
         return {
             PRODUCT_NAME: this.opts.product,
             RELEASE_ID: this.opts.releaseId,
+            RELEASE_URL: this.opts.releaseUrl ?? "",
             PROMOTION_FLOW_NAME: this.opts.flow,
             VERSION: this.opts.version ?? "",
+            RUNTIME: this.opts.runtime ?? "",
         };
     }
 
@@ -120,17 +128,17 @@ export class Gates {
         this.opts.onRun?.(key, run);
     }
 
+    /** A pre- or post-action's application parameters (BRANCH: `targetRevision` as written, as Codefresh). */
     private appParameters(
-        env: PlannedEnvironment,
+        env: Pick<PlannedEnvironment, "name">,
         app: PlannedApplication,
-        branch: string,
     ): Record<string, string> {
         return {
             ...this.base(),
             APP_NAME: app.name,
             APP_NAMESPACE: app.namespace,
             REPO_URL: app.repoURL,
-            BRANCH: branch,
+            BRANCH: app.targetRevision,
             PATH: app.path,
             ENVIRONMENT: env.name,
         };
@@ -143,15 +151,10 @@ export class Gates {
         }
         for (const app of apps) {
             const key = `${env.name}/${app.name}/pre`;
-            const result = await this.execute(
-                key,
-                env.preAction,
-                this.appParameters(env, app, app.targetRevision),
-                {
-                    environment: env.name,
-                    application: app.name,
-                },
-            );
+            const result = await this.execute(key, env.preAction, this.appParameters(env, app), {
+                environment: env.name,
+                application: app.name,
+            });
             this.preOutputs.set(`${env.name}/${app.name}`, { ...result.outputs });
             if (result.status !== "Succeeded") {
                 throw new GateFailedError(
@@ -241,36 +244,27 @@ export class Gates {
         }
     }
 
-    /** The post-action of one application, after its commit (COMMIT_* describe the pushed commit). */
+    /**
+     * The post-action of one application, after its commit (COMMIT_* describe the pushed commit). BRANCH is
+     * `spec.source.targetRevision` as written (`HEAD` stays `HEAD`), as Codefresh passes it, not the branch it
+     * resolved to.
+     */
     async postAction(
         env: PlannedEnvironment,
         app: PlannedApplication,
         commitSha: string | undefined,
-        branch: string,
     ): Promise<void> {
         if (!env.postAction) {
             return;
         }
-        const commit: Record<string, string> = { COMMIT_SHA: commitSha ?? "" };
-        if (commitSha) {
-            const repo = await Repository.open(app.repoURL, this.opts.gitCacheDir, this.opts.credentials);
-            const info = await repo.commitInfo(commitSha).catch(async () => {
-                await repo.fetch();
-                return repo.commitInfo(commitSha);
-            });
-            Object.assign(commit, {
-                COMMIT_AUTHOR: info.author,
-                COMMIT_MESSAGE: info.message,
-                COMMIT_DATE: info.date,
-            });
-        }
+        const commit = await this.commitParameters(app.repoURL, commitSha);
         const key = `${env.name}/${app.name}/post`;
         const result = await this.execute(
             key,
             env.postAction,
             {
                 ...this.preOutputs.get(`${env.name}/${app.name}`),
-                ...this.appParameters(env, app, branch),
+                ...this.appParameters(env, app),
                 ...commit,
             },
             { environment: env.name, application: app.name },
@@ -282,6 +276,51 @@ export class Gates {
                 result.message,
             );
         }
+    }
+
+    /** `COMMIT_SHA`, and `COMMIT_AUTHOR`, `COMMIT_MESSAGE`, `COMMIT_DATE` of that commit when there is one. */
+    private async commitParameters(
+        repoURL: string,
+        commitSha: string | undefined,
+    ): Promise<Record<string, string>> {
+        const commit: Record<string, string> = { COMMIT_SHA: commitSha ?? "" };
+        if (commitSha) {
+            const repo = await Repository.open(repoURL, this.opts.gitCacheDir, this.opts.credentials);
+            const info = await repo.commitInfo(commitSha).catch(async () => {
+                await repo.fetch();
+                return repo.commitInfo(commitSha);
+            });
+            Object.assign(commit, {
+                COMMIT_AUTHOR: info.author,
+                COMMIT_MESSAGE: info.message,
+                COMMIT_DATE: info.date,
+            });
+        }
+        return commit;
+    }
+
+    /**
+     * The trigger environment's workflow (Codefresh's "Trigger Workflow", a post-action of the trigger
+     * environment): a post-action's parameters for the source application and the source commit, plus the
+     * hooks' (it runs as one). `source` is absent in records planned before it was kept: name only.
+     */
+    async triggerWorkflow(
+        key: RunKey,
+        workflow: string,
+        environment: string,
+        application: string,
+        source: PlannedApplication | undefined,
+    ): Promise<void> {
+        await this.hook(key, workflow, {
+            ENVIRONMENT: environment,
+            APP_NAME: application,
+            ...(source
+                ? {
+                      ...this.appParameters({ name: environment }, source),
+                      ...(await this.commitParameters(source.repoURL, this.opts.sourceCommit)),
+                  }
+                : {}),
+        });
     }
 
     /**

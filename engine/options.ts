@@ -35,6 +35,13 @@ export interface PromoteEngineOptions {
     readonly argo?: ArgoServerConfig;
     /** Argo CD, for health waits. */
     readonly argocd?: ArgoCdConfig;
+    /**
+     * Where people reach the console (`PROMOTIONS_PUBLIC_URL`): hooks' `RELEASE_URL` is
+     * `<publicUrl>/#/releases/<id>` (default {@link defaultPublicUrl}, what `promote serve` listens on).
+     */
+    readonly publicUrl?: string;
+    /** This runner's name, the gates' `RUNTIME` (`PROMOTIONS_RUNTIME`; default: the host name). */
+    readonly runtime?: string;
     /** The code host's API (GitHub or GitHub Enterprise): pull requests (action `pr`) and commit statuses. */
     readonly scm?: ScmOptions;
     /** @deprecated the former name of `scm`. */
@@ -51,6 +58,14 @@ export interface PromoteEngineOptions {
         subject: Subject,
         target: { readonly product: string; readonly environment: string },
     ) => string | undefined;
+}
+
+/** The console `promote serve` serves by default, for `RELEASE_URL` when no public URL is set. */
+export const defaultPublicUrl = "http://127.0.0.1:8080";
+
+/** The release in the console: what hooks get as `RELEASE_URL`. */
+export function releaseUrl(publicUrl: string | undefined, releaseId: string): string {
+    return `${(publicUrl ?? defaultPublicUrl).replace(/\/+$/, "")}/#/releases/${encodeURIComponent(releaseId)}`;
 }
 
 export interface NotificationOptions {

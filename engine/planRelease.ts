@@ -42,6 +42,11 @@ export interface PlanReleaseOptions {
     readonly credentials?: GitCredentials;
     /** What workflows can reach (an Argo Server); a release needing more is refused up front. */
     readonly services?: WorkflowServices;
+    /**
+     * A preview: nothing will run, so the servers the workflows and health waits need (an Argo Server, Argo
+     * CD) are not demanded; every workflow must still exist.
+     */
+    readonly runsNothing?: boolean;
     /** The candidate to release as it is (a rollback): the source is not read again. */
     readonly candidate?: ReleaseCandidate;
     /** A message for the promotion commits (see ReleaseCandidate.note). */
@@ -61,13 +66,13 @@ function checkRunnable(
     catalog: Catalog,
     name: string,
     where: string,
-    services: WorkflowServices | undefined,
+    services: WorkflowServices | undefined | "not needed",
 ): void {
     const wf = catalog.promotionWorkflows.find((w) => w.name === name);
     if (!wf) {
         throw new InvalidInputError(`${where}: unknown workflow "${name}": define it as a PromotionWorkflow`);
     }
-    const why = cannotRun(wf, services);
+    const why = services === "not needed" ? undefined : cannotRun(wf, services);
     if (why) {
         throw new InvalidInputError(`${where}: ${why}`);
     }
@@ -77,13 +82,13 @@ function checkRunnable(
 function healthWait(
     app: CatalogApplication,
     environment: Catalog["environments"][number],
-    services: WorkflowServices | undefined,
+    services: WorkflowServices | undefined | "not needed",
 ): { healthWaitMs?: number } {
     const setting = app.healthWait === false ? undefined : (app.healthWait ?? environment.healthWait);
     if (!setting) {
         return {};
     }
-    if (!services?.argocd) {
+    if (services !== "not needed" && !services?.argocd) {
         throw new InvalidInputError(
             `application "${app.name}" in "${environment.name}" waits for Argo CD health and no Argo CD is configured: set PROMOTIONS_ARGOCD_URL (and PROMOTIONS_ARGOCD_TOKEN)`,
         );
@@ -185,6 +190,7 @@ function refuse(issues: readonly Issue[], hint = ""): void {
 
 export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRelease> {
     const { catalog } = opts;
+    const services = opts.runsNothing ? "not needed" : opts.services;
     const product = findProduct(catalog, opts.product);
     const flow = findFlow(catalog, product, opts.target);
     refuse([...applicationInEveryFlowEnvironment(product, flow), ...singleTriggerApplication(product, flow)]);
@@ -209,7 +215,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         }
         const needed = [policy.preAction, policy.postAction, ...Object.values(step?.hooks ?? {})];
         for (const name of needed.filter((n): n is string => typeof n === "string")) {
-            checkRunnable(catalog, name, `environment "${envName}"`, opts.services);
+            checkRunnable(catalog, name, `environment "${envName}"`, services);
         }
         const apps = product.applications.filter((a) => a.environment === envName);
         if (apps.length === 0) {
@@ -232,7 +238,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
             applications: apps.map((a) => ({
                 name: a.name,
                 namespace: a.namespace,
-                ...healthWait(a, environment, opts.services),
+                ...healthWait(a, environment, services),
                 repoURL: a.repoURL,
                 targetRevision: a.targetRevision,
                 path: a.path,
@@ -243,7 +249,7 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
     for (const name of [flow.triggerWorkflow, ...Object.values(flow.hooks ?? {})].filter(
         (n): n is string => typeof n === "string",
     )) {
-        checkRunnable(catalog, name, `flow "${flow.name}"`, opts.services);
+        checkRunnable(catalog, name, `flow "${flow.name}"`, services);
     }
 
     const { note: _earlier, ...read } = opts.candidate ?? (await readSourceCandidate(opts, product, source));
@@ -257,7 +263,18 @@ export async function planRelease(opts: PlanReleaseOptions): Promise<PlannedRele
         plan: {
             trigger: flow.triggerEnvironment,
             ...(flow.hooks && Object.keys(flow.hooks).length > 0 ? { hooks: flow.hooks } : {}),
-            ...(flow.triggerWorkflow ? { triggerWorkflow: flow.triggerWorkflow } : {}),
+            ...(flow.triggerWorkflow
+                ? {
+                      triggerWorkflow: flow.triggerWorkflow,
+                      source: {
+                          name: source.name,
+                          namespace: source.namespace,
+                          repoURL: source.repoURL,
+                          targetRevision: source.targetRevision,
+                          path: source.path,
+                      },
+                  }
+                : {}),
             timeoutMs: flow.timeoutMs,
             concurrency: product.concurrency,
             environments,

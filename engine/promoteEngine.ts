@@ -139,7 +139,7 @@ export class PromoteEngine {
 
     /** What a release would change in every environment, read from the live repositories; writes nothing. */
     async preview(o: PreviewOptions): Promise<PreviewResult> {
-        return previewRelease(await this.plan(o), {
+        return previewRelease(await this.plan(o, { runsNothing: true }), {
             cacheDir: this.opts.gitCacheDir,
             credentials: this.credentials(),
             scm: this.scm(),
@@ -151,7 +151,7 @@ export class PromoteEngine {
      * product's promote stack (the provider's `diff` reads each live branch); writes nothing.
      */
     async previewWithEngine(o: PreviewOptions): Promise<PreviewResult> {
-        const planned = await this.plan(o);
+        const planned = await this.plan(o, { runsNothing: true });
         // A product that never released has no promote stack, and a preview must not create one (it writes
         // nothing): it previews an empty stack in a scratch backend instead, which is where the real one starts.
         const absent = (await stackSeen(this.opts.backendUrl, promoteProject, o.product)) === "absent";
@@ -177,7 +177,8 @@ export class PromoteEngine {
      * fixed) with the files it would change as read now; {@link release} with `planFile` applies exactly it.
      */
     async savePlan(o: SavePlanOptions): Promise<{ plan: SavedPlan; preview: PreviewResult }> {
-        const planned = await this.plan(o);
+        // Applying the plan plans again, and then demands what its workflows need.
+        const planned = await this.plan(o, { runsNothing: true });
         const read = { cacheDir: this.opts.gitCacheDir, credentials: this.credentials(), scm: this.scm() };
         const { plan, steps } = await savePlan(planned, o.target, await this.promoteStack(o.product), {
             ...read,
@@ -614,10 +615,12 @@ export class PromoteEngine {
         return records.map((r) => (isStale(r) ? markStale(r, checkpoint) : r));
     }
 
-    private async plan(o: PreviewOptions): Promise<PlannedRelease> {
+    /** `runsNothing`: a preview, which needs no Argo Server or Argo CD (see PlanReleaseOptions). */
+    private async plan(o: PreviewOptions, how: { runsNothing?: boolean } = {}): Promise<PlannedRelease> {
         return this.withPacks(
             await planRelease({
                 ...this.planOptions(o.product),
+                ...how,
                 target: o.target,
                 sourceCommit: o.sourceCommit,
                 ...(o.message ? { note: o.message } : {}),
@@ -682,6 +685,8 @@ export class PromoteEngine {
             credentials: this.credentials(),
             scm: this.scm(),
             services: { argo: this.opts.argo, argocd: this.opts.argocd },
+            ...(this.opts.publicUrl ? { publicUrl: this.opts.publicUrl } : {}),
+            ...(this.opts.runtime ? { runtime: this.opts.runtime } : {}),
             workflows: this.opts.catalog.promotionWorkflows,
             workflowDir: this.opts.workflowDir ?? process.cwd(),
             pullRequestPollMs: scm?.pollIntervalMs,

@@ -148,9 +148,9 @@ function programGates(opts: ReleaseUpdateOptions, gates: Gates, waits: Environme
             await gates.preActions(env, group.applications);
         },
         awaitPullRequest: (env, repoURL, number) => gates.awaitMerge(env, repoURL, number),
-        async afterPromotion(env, app, commitSha, branch) {
+        async afterPromotion(env, app, commitSha) {
             await gates.healthWait(env, app, commitSha || undefined);
-            await gates.postAction(env, app, commitSha || undefined, branch);
+            await gates.postAction(env, app, commitSha || undefined);
         },
     };
 }

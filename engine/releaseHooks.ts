@@ -39,10 +39,13 @@ export function runStartHooks(gates: Gates, record: ReleaseRecord): Promise<stri
             await gates.hook(runKeys.releaseHook("onStart"), hooks.onStart);
         }
         if (triggerWorkflow && !passed(triggerWorkflow)) {
-            await gates.hook(runKeys.trigger, triggerWorkflow, {
-                ENVIRONMENT: trigger,
-                APP_NAME: record.sourceApplication,
-            });
+            await gates.triggerWorkflow(
+                runKeys.trigger,
+                triggerWorkflow,
+                trigger,
+                record.sourceApplication,
+                record.plan.source,
+            );
         }
     });
 }

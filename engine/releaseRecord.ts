@@ -223,6 +223,11 @@ export interface ReleasePlan {
     /** The flow's hooks and trigger workflow. */
     readonly hooks?: { readonly onStart?: string; readonly onSuccess?: string; readonly onFail?: string };
     readonly triggerWorkflow?: string;
+    /**
+     * The source application (in the trigger environment), kept when the flow has a trigger workflow: its APP_*
+     * parameters. Absent otherwise, and in records planned before it was kept.
+     */
+    readonly source?: PlannedApplication;
     readonly timeoutMs: number;
     readonly concurrency: "queue" | "terminate";
     /** Target environments in DAG order. */

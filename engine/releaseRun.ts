@@ -1,3 +1,4 @@
+import * as os from "os";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { EnvironmentError, messageOf } from "../model/errors";
 import type { ReleaseStatus } from "../model/status";
@@ -7,6 +8,7 @@ import type { ScmConfig } from "../provider/scm/scm";
 import type { WorkflowServices } from "../provider/workflows/registry";
 import type { EngineLocation } from "./engineLocator";
 import { Gates } from "./gates";
+import { releaseUrl } from "./options";
 import { heldBack } from "./holds";
 import { applyPolicyPacks } from "./policyPacks";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
@@ -60,6 +62,10 @@ export interface ReleaseRunContext {
     readonly park?: boolean;
     /** How often a waiting approval reads the record for decisions (ms, default 2 s). */
     readonly approvalPollMs?: number;
+    /** The console's public URL, for hooks' `RELEASE_URL` (see PromoteEngineOptions.publicUrl). */
+    readonly publicUrl?: string;
+    /** This runner's name, the gates' `RUNTIME`. */
+    readonly runtime?: string;
 }
 
 /**
@@ -359,6 +365,8 @@ async function attempt(
         services: ctx.services,
         scm: ctx.scm,
         pullRequestPollMs: ctx.pullRequestPollMs,
+        releaseUrl: releaseUrl(ctx.publicUrl, record.id),
+        runtime: ctx.runtime ?? os.hostname(),
     });
     let environments: readonly EnvironmentRecord[] = record.environments;
     let updateError: string | undefined;

@@ -1,13 +1,64 @@
 import { formatDuration } from "../../model/duration";
 import { InvalidInputError } from "../../model/errors";
 import { flowGraph, toDot, toMermaid } from "../../components/promotionFlow.graph";
+import type { Catalog, CatalogProduct } from "../../components/catalog";
 import { resolvePolicy } from "../../components/promotionPolicy.merge";
+import { selectTemplate } from "../../components/promotionTemplate.select";
 import type { GraphCommandOptions } from "./graph.args";
 import type { CliDeps } from "../context";
 
 /**
+ * The template each of the product's applications in these environments promotes with, applications sharing
+ * one grouped: where it comes from (a reference, the inline template, or the composite of every matching
+ * PromotionTemplate in priority order) and what it promotes.
+ */
+export function templateLines(
+    catalog: Catalog,
+    product: CatalogProduct,
+    environments: readonly string[],
+): string[] {
+    const groups = new Map<string, { apps: string[]; lines: string[] }>();
+    for (const app of product.applications.filter((a) => environments.includes(a.environment))) {
+        const choice = selectTemplate({ product, application: app }, catalog.promotionTemplates);
+        const priority = (n: string) => catalog.promotionTemplates.find((t) => t.name === n)?.priority;
+        const head =
+            choice.source === "ref"
+                ? `promotionTemplateRef ${choice.templateName}`
+                : choice.source === "inline"
+                  ? "inline promotionTemplate"
+                  : choice.source === "none"
+                    ? "none (every file under the application path)"
+                    : (choice.templateNames ?? []).length > 1
+                      ? `composite of ${(choice.templateNames ?? []).map((n) => `${n} (priority ${priority(n)})`).join(", ")}`
+                      : `PromotionTemplate ${choice.templateName} (priority ${priority(choice.templateName!)})`;
+        const body = choice.body;
+        const lines = [
+            head,
+            ...(body.versionSource
+                ? [`version: ${body.versionSource.file} ${body.versionSource.jsonPath}`]
+                : []),
+            ...(choice.source !== "none" && body.promotion === undefined
+                ? ["every file under the application path"]
+                : Object.entries(body.promotion ?? {}).map(
+                      ([file, spec]) =>
+                          `${file}: ${spec.jsonPaths.join(", ")}${spec.excludeJsonPaths?.length ? ` (excluding ${spec.excludeJsonPaths.join(", ")})` : ""}`,
+                  )),
+        ];
+        const key = JSON.stringify(lines);
+        const g = groups.get(key) ?? { apps: [], lines };
+        g.apps.push(app.name);
+        groups.set(key, g);
+    }
+    return [...groups.values()].flatMap((g) => [
+        `template for ${g.apps.join(", ")}: ${g.lines[0]}`,
+        ...g.lines.slice(1).map((l) => `    ${l}`),
+    ]);
+}
+
+/**
  * `promote graph --flow F [--format text|mermaid|dot] [--product P]`: the flow as a picture. With a product,
- * each environment shows its resolved action and workflows.
+ * each environment shows its resolved action and workflows, and the text format the (merged) template of
+ * each application.
  */
 export async function graph(
     opts: GraphCommandOptions,
@@ -64,6 +115,10 @@ export async function graph(
             io.out(`  ${String(i).padStart(2)} │ ${cells.join("   ")}`);
         });
         io.out(`  critical path: ${g.criticalPath.join(" → ")}`);
+        if (product) {
+            const envs = [flow.triggerEnvironment, ...flow.steps.map((s) => s.environment)];
+            templateLines(catalog, product, envs).forEach((l) => io.out(`  ${l}`));
+        }
     }
     return 0;
 }

@@ -22,7 +22,9 @@ async function nextRelease(): Promise<Record<string, unknown>> {
         );
     }
     const settings = settingsFrom({ noColor: true }, process.env, process.cwd(), false);
-    const catalog = loadCatalog(settings.configPath);
+    const catalog = loadCatalog(settings.configPath, {
+        ...(settings.applicationNamespace ? { applicationNamespace: settings.applicationNamespace } : {}),
+    });
     const product = pulumi.getStack();
     const flow =
         process.env.PROMOTIONS_FLOW ??
@@ -39,6 +41,7 @@ async function nextRelease(): Promise<Record<string, unknown>> {
         cacheDir: settings.gitCacheDir,
         credentials: { tokens: settings.gitTokens },
         services: { argo: settings.argo, argocd: settings.argocd },
+        runsNothing: true, // a preview: hooks do not run
     });
     return previewProgram(planned, settings.gitCacheDir)();
 }

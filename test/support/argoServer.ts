@@ -16,10 +16,17 @@ export interface SubmittedWorkflow {
 }
 
 /**
+ * A parameter a WorkflowTemplate declares in `spec.arguments.parameters`: a name alone (`- name: X`, no
+ * value: every submission must supply it), or with the default `value` it takes when not supplied.
+ */
+export type DeclaredParameter = string | { readonly name: string; readonly value?: string };
+
+/**
  * A stand-in Argo Server: the REST subset the runner calls (submit from a WorkflowTemplate, get, terminate),
  * in Argo's shapes, with bearer-token auth. Workflows go Pending → Running → the outcome the test chose for
  * their template (after `pollsToFinish` polls); "Running" never finishes until terminated. Submissions
- * naming unknown templates or undeclared parameters are refused as the real server does.
+ * naming unknown templates or undeclared parameters, or lacking a declared parameter without a default value,
+ * are refused as the real server does.
  */
 export class ArgoServerStandIn {
     readonly workflows: SubmittedWorkflow[] = [];
@@ -30,15 +37,15 @@ export class ArgoServerStandIn {
         private readonly server: http.Server,
         readonly token: string,
         readonly namespace: string,
-        /** Template name to declared parameter names. */
-        readonly templates: Map<string, string[]>,
+        /** Template name to its declared parameters. */
+        readonly templates: Map<string, readonly DeclaredParameter[]>,
         readonly pollsToFinish: number,
     ) {}
 
     static async start(opts: {
         token: string;
         namespace?: string;
-        templates: Record<string, string[]>;
+        templates: Record<string, readonly DeclaredParameter[]>;
         pollsToFinish?: number;
     }): Promise<ArgoServerStandIn> {
         const server = http.createServer();
@@ -116,17 +123,29 @@ export class ArgoServerStandIn {
                     message: `workflowtemplates.argoproj.io "${body.resourceName}" not found`,
                 });
             }
+            const params = declared.map((d) => (typeof d === "string" ? { name: d } : d));
             const parameters: Record<string, string> = {};
             for (const p of body.submitOptions?.parameters ?? []) {
                 const i = p.indexOf("=");
                 const key = p.slice(0, i);
-                if (!declared.includes(key)) {
+                if (!params.some((d) => d.name === key)) {
                     return send(400, {
                         code: 3,
                         message: `spec.arguments.${key} was not supplied by the template`,
                     });
                 }
                 parameters[key] = p.slice(i + 1);
+            }
+            for (const d of params) {
+                if (parameters[d.name] === undefined) {
+                    if (d.value === undefined) {
+                        return send(400, {
+                            code: 3,
+                            message: `spec.arguments.${d.name}.value is required`,
+                        });
+                    }
+                    parameters[d.name] = d.value;
+                }
             }
             const labels = Object.fromEntries(
                 (body.submitOptions?.labels ?? "")

@@ -122,6 +122,8 @@ export async function testPromoteEngine(
             | "github"
             | "clock"
             | "notifications"
+            | "publicUrl"
+            | "runtime"
         >
     > = {},
 ): Promise<PromoteEngine> {

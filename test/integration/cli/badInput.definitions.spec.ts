@@ -243,9 +243,15 @@ const yamlCases: YamlCase[] = [
         message: [/flow\.yaml:1: PromotionFlow "f": unknown field "colour": remove it or check the spelling/],
     },
     {
-        name: "an unknown kind",
-        files: added("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: stray }\n"),
-        message: [/cm\.yaml:1: ConfigMap "stray": kind: unsupported apiVersion\/kind v1 ConfigMap/],
+        // A kind of another API group (a ConfigMap, a Role) is skipped and listed; one of ours is a typo.
+        name: "an unknown kind of our API group",
+        files: added(
+            "cm.yaml",
+            "apiVersion: codefresh.io/v1beta1\nkind: PromotionFlows\nmetadata: { name: stray }\n",
+        ),
+        message: [
+            /cm\.yaml:1: PromotionFlows "stray": kind: unsupported apiVersion\/kind codefresh\.io\/v1beta1 PromotionFlows/,
+        ],
     },
     {
         name: "a step in an unknown environment",

@@ -16,7 +16,7 @@ describe("promote validate, graph, doctor", function () {
         assert.strictEqual(r.code, 0, r.stderr);
         assert.match(
             r.stdout,
-            /valid: 5 environments, 1 product \(3 applications\), 4 flows, 1 policy, 2 templates, 9 workflows/,
+            /valid: 5 environments, 2 products \(7 applications\), 4 flows, 1 policy, 4 templates, 11 workflows/,
         );
     });
 

@@ -45,7 +45,7 @@ describe("the definitions program (pulumi up at the repository root)", function 
         const count = (type: string) => state.resources.filter((r) => r.type === type).length;
         assert.deepStrictEqual(
             [tokens.Environment, tokens.Product, tokens.PromotionFlow, tokens.PromotionWorkflow].map(count),
-            [5, 1, 4, 9],
+            [5, 2, 4, 11],
         );
     });
 

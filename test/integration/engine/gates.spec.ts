@@ -66,6 +66,10 @@ echo "$1 passed"
     const env = {
         PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
         PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
+        // Codefresh's RELEASE_URL, RUNTIME and APP_NAMESPACE (of Applications without one), as configured.
+        PROMOTIONS_PUBLIC_URL: "https://promotions.example.com/",
+        PROMOTIONS_RUNTIME: "runner-1",
+        PROMOTIONS_ARGOCD_NAMESPACE: "gitops",
     };
     repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "9.0.0"'));
     repo.edit("apps/web/dev/Chart.yaml", (t) => t.replace('appVersion: "1.0.0"', 'appVersion: "9.0.0"'));
@@ -108,10 +112,12 @@ describe("gates: pre- and post-action workflows", function () {
             {
                 PRODUCT_NAME: "web",
                 RELEASE_ID: record.id,
+                RELEASE_URL: `https://promotions.example.com/#/releases/${record.id}`,
+                RUNTIME: "runner-1",
                 PROMOTION_FLOW_NAME: "gated",
                 VERSION: "9.0.0",
                 APP_NAME: "web-qa",
-                APP_NAMESPACE: "argocd",
+                APP_NAMESPACE: "gitops",
                 REPO_URL: repo.url,
                 BRANCH: "main",
                 PATH: "apps/web/qa",

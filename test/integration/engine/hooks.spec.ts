@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { publicRecord } from "../../../engine/releaseRecord";
 import { gitopsRepoFor } from "../../support/gitops";
@@ -80,6 +81,9 @@ exit 0
         assert.deepStrictEqual(read("start"), {
             PRODUCT_NAME: "web",
             RELEASE_ID: ok.id,
+            // No public URL configured: the console `promote serve` serves by default; the host's name.
+            RELEASE_URL: `http://127.0.0.1:8080/#/releases/${ok.id}`,
+            RUNTIME: os.hostname(),
             PROMOTION_FLOW_NAME: "hooked",
             VERSION: "1.0.0",
             COMMIT_SHA: ok.sourceCommit,

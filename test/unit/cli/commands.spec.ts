@@ -308,9 +308,15 @@ describe("commands", () => {
     it("validate: a summary (0), or every problem on stderr (2)", async () => {
         const io = terminal();
         assert.strictEqual(await validate({ configPath: fixture }, { io }), 0);
+        // Codefresh's published examples with their RBAC siblings (see test/fixtures/codefresh-published/README.md).
+        assert.deepStrictEqual(io.stdout.slice(0, 3), [
+            "skipped: 6 manifests of kinds ServiceAccount, Role, RoleBinding",
+            "skipped: 1 Application without annotation codefresh.io/product (cert-manager)",
+            "skipped: 1 WorkflowTemplate not annotated codefresh.io/workflow-origin: promotion (nightly-backup)",
+        ]);
         assert.match(
-            io.stdout[0],
-            /^valid: 5 environments, 1 product \(3 applications\), 4 flows, 1 policy,/,
+            io.stdout[io.stdout.length - 1],
+            /^valid: 5 environments, 2 products \(7 applications\), 4 flows, 1 policy, 4 templates, 11 workflows$/,
         );
         const broken = terminal();
         assert.strictEqual(await validate({ configPath: "/nonexistent/defs" }, { io: broken }), 2);

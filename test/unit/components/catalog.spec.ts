@@ -31,8 +31,7 @@ describe("the catalog", () => {
                 ["to-prod", 86_400_000, undefined],
             ],
         );
-        const product = c.products[0];
-        assert.strictEqual(product.name, "helm-guestbook");
+        const product = c.products.find((p) => p.name === "helm-guestbook")!;
         assert.deepStrictEqual(
             product.applications.map((a) => [a.name, a.environment]),
             [
@@ -142,7 +141,6 @@ metadata: { name: stray }
         const { definitions, issues } = loadDefinitions(dir);
         const all = [...issues, ...buildCatalog(definitions).issues].map(formatIssue);
         const expected = [
-            /broken\.yaml:66: ConfigMap "stray": kind: unsupported apiVersion\/kind v1 ConfigMap/,
             /broken\.yaml:1: Environment "dev": spec\.colour|broken\.yaml:1: Environment "dev": unknown field "colour"/,
             /broken\.yaml:\d+: Environment "qa": name: duplicate Environment name/,
             /PromotionFlow "loop": steps\[3\]\.dependsOn: list at least one environment/,
@@ -169,6 +167,17 @@ metadata: { name: stray }
             !all.some((l) => /unknown environment "dev"/.test(l)),
             "an invalid entity still counts as defined",
         );
+        // A kind that is not ours is left alone and listed (DESIGN.md section 1), never refused.
+        assert.ok(!all.some((l) => /ConfigMap/.test(l)), all.join("\n"));
+        assert.deepStrictEqual(definitions.skipped, [
+            {
+                kind: "ConfigMap",
+                apiVersion: "v1",
+                name: "stray",
+                origin: `${path.join(dir, "broken.yaml")}:66`,
+                reason: "foreign",
+            },
+        ]);
     });
 
     it("flags action none without a pre-action after merging policies", () => {
