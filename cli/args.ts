@@ -880,6 +880,34 @@ export const commandSpecs = {
         positionals: ["ACTION", "ID"],
         build: tokenOptions,
     },
+    init: {
+        summary:
+            "propose definitions from your GitOps repository (Argo CD Applications, Helm and Kustomize folders)",
+        usage: "promote init --repo URL|DIR [--branch B] [--out DIR] [--force]",
+        options: {
+            repo: { type: "string" },
+            branch: { type: "string" },
+            out: { type: "string" },
+            force: { type: "boolean" },
+        },
+        /** `out` is absolute; `force` writes over existing definitions. */
+        build: (
+            v,
+            _p,
+            s,
+        ): {
+            readonly repo: string;
+            readonly branch?: string;
+            readonly out: string;
+            readonly force: boolean;
+        } => ({
+            repo: required(v, "repo", "the GitOps repository to read: a Git URL or a directory"),
+            ...(text(v, "branch") ? { branch: text(v, "branch") } : {}),
+            // By default where the other commands look for definitions (--config, else ./promotions).
+            out: text(v, "out") ? path.resolve(text(v, "out")!) : s.configDir,
+            force: flag(v, "force"),
+        }),
+    },
     doctor: {
         summary: "check Node.js, git, the Pulumi engine, the state backend and the definitions",
         usage: "promote [--config DIR|MODULE] [--state URL] doctor",
