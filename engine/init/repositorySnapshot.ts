@@ -229,7 +229,9 @@ export async function readRepository(opts: ReadRepositoryOptions): Promise<Repos
     }
     const { branches, defaultBranch } = await refs(gitDir);
     const origin = await git(["remote", "get-url", "origin"], { cwd: dir, okCodes: [2, 128] });
-    const originUrl = origin.code === 0 ? origin.stdout.trim() : undefined;
+    const remote = origin.code === 0 ? origin.stdout.trim() : undefined;
+    // A remote that is a plain path (a clone of a local repository) is written as the file:// URL it means.
+    const originUrl = remote && !looksLikeUrl(remote) ? `file://${path.resolve(dir, remote)}` : remote;
     const bare = (await git(["rev-parse", "--is-bare-repository"], { cwd: dir })).stdout.trim() === "true";
     const url = originUrl ?? `file://${bare ? gitDir : dir}`;
     const aliases = new Set([normalizeRepoUrl(url), normalizeRepoUrl(`file://${dir}`)]);

@@ -176,6 +176,44 @@ describe("promote init on public GitOps layouts", function () {
         }
     });
 
+    it("reads a directory as it lies, or at --branch; the Applications name its origin", async () => {
+        const dir = tempDir("init-dir");
+        const repo = GitopsRepo.create(dir, "kargo-simple", filesOf(path.join(fixtures, "kargo-simple")));
+        // An overlay not committed yet: there in the directory, not on the branch.
+        fs.mkdirSync(path.join(repo.work, "env", "qa"));
+        fs.writeFileSync(
+            path.join(repo.work, "env", "qa", "kustomization.yaml"),
+            fs.readFileSync(path.join(repo.work, "env", "dev", "kustomization.yaml"), "utf8"),
+        );
+        const asItLies = await runCli(["init", "--repo", repo.work, "--out", path.join(dir, "a")]);
+        assert.strictEqual(asItLies.code, 0, asItLies.stderr);
+        assert.match(asItLies.stdout, /environments: dev, qa, staging, prod/);
+        const apps = fs.readFileSync(path.join(dir, "a", "applications.yaml"), "utf8");
+        assert.match(apps, new RegExp(`repoURL: ${repo.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`));
+        const atBranch = await runCli([
+            "init",
+            "--repo",
+            repo.work,
+            "--branch",
+            "main",
+            "--out",
+            path.join(dir, "b"),
+        ]);
+        assert.strictEqual(atBranch.code, 0, atBranch.stderr);
+        assert.match(atBranch.stdout, /environments: dev, staging, prod \(/);
+        const noBranch = await runCli([
+            "init",
+            "--repo",
+            repo.work,
+            "--branch",
+            "nope",
+            "--out",
+            path.join(dir, "c"),
+        ]);
+        assert.strictEqual(noBranch.code, 2);
+        assert.match(noBranch.stderr, /it has no branch "nope" \(branches: main\)/);
+    });
+
     it("refuses to write over existing definitions without --force", async () => {
         const dir = tempDir("init-force");
         const repo = GitopsRepo.create(dir, "kargo-simple", filesOf(path.join(fixtures, "kargo-simple")));
