@@ -1,5 +1,6 @@
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
+import { stageRank } from "./environmentNames";
 import type { RepositorySnapshot } from "./repositorySnapshot";
 
 /** An Argo CD Application found in the repository, or made from an ApplicationSet's generator. */
@@ -255,10 +256,14 @@ function expandApplicationSet(
         // The parameter whose value differs between elements is what tells the applications apart.
         const keys = [...new Set(elements.flatMap((e) => Object.keys(e)))];
         const varies = keys.filter((k) => new Set(elements.map((e) => e[k])).size > 1);
+        // Prefer one whose values are stage names, then the folder, then what the source path uses; never a URL.
+        const templatePath = JSON.stringify(isObj(template.spec) ? template.spec.source : "");
+        const notUrl = (k: string) => !/:\/\//.test(elements[0][k] ?? "");
         const varying =
+            varies.find((k) => elements.every((e) => e[k] !== undefined && stageRank(e[k]) !== undefined)) ??
             varies.find((k) => k === "path.basename") ??
-            varies.find((k) => !k.startsWith("path")) ??
-            varies[0];
+            varies.find((k) => templatePath.includes(k) && notUrl(k)) ??
+            varies.find((k) => !k.startsWith("path") && notUrl(k));
         for (const params of elements) {
             const missing = new Set<string>();
             const rendered = render(

@@ -1,6 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { buildCatalog } from "../../components/catalog";
+import { loadDefinitions } from "../../components/config";
+import { formatIssue } from "../../components/issues";
 import { InvalidInputError } from "../../model/errors";
 import { discover } from "./discover";
 import type { Proposal } from "./propose";
@@ -32,6 +35,29 @@ export interface InitResult {
 export const lookedFor =
     "Argo CD Applications and ApplicationSets (list and git generators) in *.yaml files, Kargo Stages, and " +
     "Kustomize (kustomization.yaml) or Helm (Chart.yaml) folders named after environments (envs/dev, overlays/prod, app-qa)";
+
+/**
+ * Loads the written files as `promote validate` would. A proposal that does not validate is never written:
+ * the problems are named, so what init got wrong is said instead of left for the user to find.
+ */
+function checkValid(files: readonly WrittenFile[], dir: string, source: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of files) {
+        fs.writeFileSync(path.join(dir, f.name), f.text);
+    }
+    const { definitions, issues: loadIssues } = loadDefinitions(dir);
+    const issues = [...loadIssues, ...buildCatalog(definitions).issues];
+    if (issues.length > 0) {
+        throw new InvalidInputError(
+            [
+                `the definitions proposed for ${source} do not validate, so nothing was written:`,
+                ...issues.map((i) => `  - ${formatIssue(i).replace(`${dir}/`, "")}`),
+                "Write the definitions for what is named above by hand (README, YAML), or annotate those Applications (codefresh.io/product, promotions/environment).",
+            ].join("\n"),
+            { path: "--repo" },
+        );
+    }
+}
 
 /**
  * Reads a GitOps repository and proposes definitions for it: environments, applications, products with
@@ -69,9 +95,11 @@ export async function initDefinitions(opts: InitOptions): Promise<InitResult> {
                 { path: "--repo" },
             );
         }
+        const files = renderProposal(proposal, { source });
+        checkValid(files, path.join(scratch, "proposal"), source);
         return {
             proposal,
-            files: renderProposal(proposal, { source }),
+            files,
             source,
             scanned: {
                 files: snapshot.paths.length,

@@ -182,7 +182,7 @@ function productOf(app: FoundApplication, environment: string): { key: string; n
     }
     if (app.generated) {
         return {
-            key: `appset:${app.generated.applicationSet}`,
+            key: `appset:${app.file}:${app.generated.applicationSet}`,
             name: dnsName(app.generated.applicationSet),
             why: `ApplicationSet "${app.generated.applicationSet}" made it`,
         };
@@ -452,6 +452,7 @@ export async function propose({ snapshot, discovery }: ProposeOptions): Promise<
     }
 
     const applications: ProposedApplication[] = [];
+    const takenNames = new Set<string>();
     const groups = new Map<string, { name: string; why: string; apps: ProposedApplication[] }>();
     for (const app of candidates) {
         const placed = environmentOf(app, stageNames);
@@ -463,8 +464,14 @@ export async function propose({ snapshot, discovery }: ProposeOptions): Promise<
             continue;
         }
         const product = productOf(app, placed.environment);
+        // Two manifests may name one application (copies for two clusters): names stay unique.
+        let appName = dnsName(app.name);
+        for (let i = 2; takenNames.has(appName); i++) {
+            appName = `${dnsName(app.name)}-${i}`;
+        }
+        takenNames.add(appName);
         const proposed: ProposedApplication = {
-            name: dnsName(app.name),
+            name: appName,
             namespace: app.namespace,
             ...(app.project ? { project: app.project } : {}),
             repoURL: snapshot.url,

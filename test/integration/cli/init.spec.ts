@@ -264,6 +264,33 @@ describe("promote init on public GitOps layouts", function () {
         assert.match(k.stderr, /product kargo-advanced .*: nothing to promote was found in env\/dev/);
     });
 
+    it("never writes a proposal that does not validate: it names each problem instead", async () => {
+        const dir = tempDir("init-invalid");
+        const repoDir = path.join(dir, "plain");
+        for (const [env, declared] of [
+            ["dev", "dev"],
+            ["prod", "Prod_EU"],
+        ]) {
+            fs.mkdirSync(path.join(repoDir, "apps", env), { recursive: true });
+            fs.writeFileSync(path.join(repoDir, "apps", env, "values.yaml"), "image:\n  tag: v1\n");
+            fs.writeFileSync(
+                path.join(repoDir, `web-${env}.yaml`),
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\n" +
+                    `metadata: { name: web-${env}, annotations: { promotions/environment: ${declared} } }\n` +
+                    `spec: { source: { repoURL: https://github.com/acme/gitops.git, path: apps/${env} } }\n`,
+            );
+        }
+        const out = path.join(dir, "o");
+        const r = await runCli(["init", "--repo", repoDir, "--out", out]);
+        assert.strictEqual(r.code, 2, r.stdout + r.stderr);
+        assert.match(
+            r.stderr,
+            /the definitions proposed for file:\/\/.*plain do not validate, so nothing was written:/,
+        );
+        assert.match(r.stderr, /environments\.yaml:\d+: Environment "Prod_EU": name: must be lower-case/);
+        assert.ok(!fs.existsSync(out));
+    });
+
     it("explains an unreadable or empty repository (exit 2, with what it looked for)", async () => {
         const dir = tempDir("init-empty");
         const missing = await runCli(["init", "--repo", path.join(dir, "nope")]);
