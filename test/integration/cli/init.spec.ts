@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../../../engine/engineLocator";
 import { runCli } from "../../support/cli";
-import { GitopsRepo } from "../../support/gitops";
+import { gitSync, GitopsRepo } from "../../support/gitops";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const fixtures = path.join(packageRoot, "test", "fixtures", "init");
@@ -212,6 +212,49 @@ describe("promote init on public GitOps layouts", function () {
         ]);
         assert.strictEqual(noBranch.code, 2);
         assert.match(noBranch.stderr, /it has no branch "nope" \(branches: main\)/);
+    });
+
+    it("reads each application at its own branch (a branch per environment)", async () => {
+        const dir = tempDir("init-branches");
+        // main holds no tag at all: the values exist only on the environments' branches.
+        const files: Record<string, string> = { "app/values.yaml": "replicaCount: 1\n" };
+        for (const env of ["dev", "prod"]) {
+            files[`argocd/web-${env}.yaml`] =
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\n" +
+                `metadata: { name: web-${env} }\n` +
+                `spec: { source: { repoURL: https://github.com/acme/gitops.git, path: app, targetRevision: ${env} } }\n`;
+        }
+        const repo = GitopsRepo.create(dir, "branches", files);
+        for (const [env, tag] of [
+            ["dev", "v2"],
+            ["prod", "v1"],
+        ]) {
+            gitSync(["checkout", "--quiet", "-b", env, "main"], repo.work);
+            fs.writeFileSync(
+                path.join(repo.work, "app", "values.yaml"),
+                `replicaCount: 1\nimage:\n  tag: ${tag}\n`,
+            );
+            gitSync(["commit", "--quiet", "-am", `${tag} in ${env}`], repo.work);
+            gitSync(["push", "--quiet", "origin", env], repo.work);
+        }
+        const out = path.join(dir, "promotions");
+        const env = {
+            PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+            PULUMI_CONFIG_PASSPHRASE: "init-test",
+        };
+        const init = await runCli(["init", "--repo", repo.url, "--out", out], { env });
+        assert.strictEqual(init.code, 0, init.stderr);
+        assert.match(
+            init.stdout,
+            /product web: 2 applications \(web-dev, web-prod\)\n {2}flow dev-to-prod: dev → prod/,
+        );
+        assert.match(init.stdout, /promotes values\.yaml \$\.image\.tag/);
+        const config = ["--config", out, "--state", `file://${path.join(dir, "state")}`];
+        const preview = await runCli([...config, "preview", "--product", "web", "--flow", "dev-to-prod"], {
+            env,
+        });
+        assert.strictEqual(preview.code, 0, preview.stderr);
+        assert.match(preview.stdout, /web-prod {2}file:\/\/.* prod\n\s+values\.yaml \$\.image\.tag: v1 → v2/);
     });
 
     it("refuses to write over existing definitions without --force", async () => {
