@@ -900,8 +900,11 @@ export const commandSpecs = {
             readonly branch?: string;
             readonly out: string;
             readonly force: boolean;
+            readonly credentials?: { readonly tokens: Readonly<Record<string, string>> };
         } => ({
             repo: required(v, "repo", "the GitOps repository to read: a Git URL or a directory"),
+            // A private repository is cloned with PROMOTIONS_GIT_TOKEN(S), as releases clone it.
+            ...(Object.keys(s.gitTokens).length > 0 ? { credentials: { tokens: s.gitTokens } } : {}),
             ...(text(v, "branch") ? { branch: text(v, "branch") } : {}),
             // By default where the other commands look for definitions (--config, else ./promotions).
             out: text(v, "out") ? path.resolve(text(v, "out")!) : s.configDir,

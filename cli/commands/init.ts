@@ -37,6 +37,7 @@ export async function init(opts: CommandOptions<"init">, deps: Pick<CliDeps, "io
     const result = await initDefinitions({
         repo: opts.repo,
         ...(opts.branch ? { branch: opts.branch } : {}),
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
     });
     const { proposal: p } = result;
     io.out(

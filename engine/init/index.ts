@@ -5,6 +5,7 @@ import { buildCatalog } from "../../components/catalog";
 import { loadDefinitions } from "../../components/config";
 import { formatIssue } from "../../components/issues";
 import { InvalidInputError } from "../../model/errors";
+import type { GitCredentials } from "../../provider/git/git";
 import { discover } from "./discover";
 import type { Proposal } from "./propose";
 import { propose } from "./propose";
@@ -20,6 +21,8 @@ export interface InitOptions {
     readonly repo: string;
     /** `--branch`: the branch to read. */
     readonly branch?: string;
+    /** Tokens for http(s) remotes, by host (`*`: any). */
+    readonly credentials?: GitCredentials;
 }
 
 export interface InitResult {
@@ -70,12 +73,13 @@ export async function initDefinitions(opts: InitOptions): Promise<InitResult> {
         const snapshot = await readRepository({
             repo: opts.repo,
             ...(opts.branch ? { branch: opts.branch } : {}),
+            ...(opts.credentials ? { credentials: opts.credentials } : {}),
             scratchDir: scratch,
         });
         const source = `${snapshot.url}${snapshot.revision ? ` at ${snapshot.revision}` : ""}${snapshot.commit ? ` (${snapshot.commit.slice(0, 12)})` : ""}`;
         if (snapshot.paths.length === 0) {
             throw new InvalidInputError(
-                `the repository ${JSON.stringify(opts.repo)} is empty${snapshot.revision ? ` at ${snapshot.revision}` : " (no commit)"}: nothing to read. init looks for ${lookedFor}`,
+                `the repository ${JSON.stringify(snapshot.given)} is empty${snapshot.revision ? ` at ${snapshot.revision}` : " (no commit)"}: nothing to read. init looks for ${lookedFor}`,
                 { path: "--repo" },
             );
         }

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { git, gitBytes } from "../../provider/git/git";
+import type { GitCredentials } from "../../provider/git/git";
+import { git, gitBytes, gitEnv } from "../../provider/git/git";
 import { InvalidInputError, messageOf } from "../../model/errors";
 
 /**
@@ -155,6 +156,13 @@ export interface ReadRepositoryOptions {
     readonly branch?: string;
     /** Where a URL is cloned (removed by the caller). */
     readonly scratchDir?: string;
+    /** Tokens for http(s) remotes, by host (PROMOTIONS_GIT_TOKENS): sent as a header, never written. */
+    readonly credentials?: GitCredentials;
+}
+
+/** The URL without a password written into it: what init prints and writes into Applications. */
+export function withoutPassword(url: string): string {
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1");
 }
 
 /**
@@ -163,17 +171,21 @@ export interface ReadRepositoryOptions {
  * (exit 2) saying why when it cannot be read.
  */
 export async function readRepository(opts: ReadRepositoryOptions): Promise<RepositorySnapshot> {
-    const given = opts.repo;
+    const given = withoutPassword(opts.repo);
     if (looksLikeUrl(given)) {
         const scratch = opts.scratchDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "promote-init-"));
         const gitDir = path.join(scratch, "repo.git");
         try {
-            await git(["clone", "--bare", "--quiet", "--", given, gitDir], {
-                env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
-                repoURL: given,
+            await git(["clone", "--bare", "--quiet", "--", opts.repo, gitDir], {
+                env: gitEnv(opts.repo, opts.credentials),
+                repoURL: opts.repo,
+                ...(opts.credentials ? { credentials: opts.credentials } : {}),
             });
         } catch (e) {
-            throw unreadable(given, `git clone failed: ${messageOf(e)}`);
+            const hint = /^https?:\/\//i.test(given)
+                ? " (a private repository: set PROMOTIONS_GIT_TOKEN, or PROMOTIONS_GIT_TOKENS for several hosts)"
+                : "";
+            throw unreadable(given, `git clone failed${hint}: ${messageOf(e)}`);
         }
         const { branches, defaultBranch } = await refs(gitDir);
         const revision = opts.branch ?? defaultBranch;
@@ -231,7 +243,10 @@ export async function readRepository(opts: ReadRepositoryOptions): Promise<Repos
     const origin = await git(["remote", "get-url", "origin"], { cwd: dir, okCodes: [2, 128] });
     const remote = origin.code === 0 ? origin.stdout.trim() : undefined;
     // A remote that is a plain path (a clone of a local repository) is written as the file:// URL it means.
-    const originUrl = remote && !looksLikeUrl(remote) ? `file://${path.resolve(dir, remote)}` : remote;
+    const originUrl =
+        remote && !looksLikeUrl(remote)
+            ? `file://${path.resolve(dir, remote)}`
+            : remote && withoutPassword(remote);
     const bare = (await git(["rev-parse", "--is-bare-repository"], { cwd: dir })).stdout.trim() === "true";
     const url = originUrl ?? `file://${bare ? gitDir : dir}`;
     const aliases = new Set([normalizeRepoUrl(url), normalizeRepoUrl(`file://${dir}`)]);

@@ -4,7 +4,8 @@ import * as path from "path";
 import { packageRoot } from "../../../engine/engineLocator";
 import { runCli } from "../../support/cli";
 import { gitSync, GitopsRepo } from "../../support/gitops";
-import { removeTempDirs, tempDir } from "../../support/tmp";
+import { GitHttpServer } from "../../support/gitHttpServer";
+import { filesContaining, removeTempDirs, tempDir } from "../../support/tmp";
 
 const fixtures = path.join(packageRoot, "test", "fixtures", "init");
 
@@ -255,6 +256,43 @@ describe("promote init on public GitOps layouts", function () {
         });
         assert.strictEqual(preview.code, 0, preview.stderr);
         assert.match(preview.stdout, /web-prod {2}file:\/\/.* prod\n\s+values\.yaml \$\.image\.tag: v1 → v2/);
+    });
+
+    it("clones a private repository with PROMOTIONS_GIT_TOKEN; no token or password is printed or written", async () => {
+        const dir = tempDir("init-private");
+        const token = "init-secret-token-5f2c";
+        GitopsRepo.create(dir, "kargo-simple", filesOf(path.join(fixtures, "kargo-simple")));
+        const server = await GitHttpServer.start(dir, token);
+        try {
+            const url = server.url("kargo-simple.git");
+            const refused = await runCli(["init", "--repo", url, "--out", path.join(dir, "a")]);
+            assert.strictEqual(refused.code, 2, refused.stdout + refused.stderr);
+            assert.match(
+                refused.stderr,
+                /cannot read the repository "http:\/\/127\.0\.0\.1:\d+\/kargo-simple\.git": git clone failed/,
+            );
+            const out = path.join(dir, "b");
+            const ok = await runCli(["init", "--repo", url, "--out", out], {
+                env: { PROMOTIONS_GIT_TOKEN: token },
+            });
+            assert.strictEqual(ok.code, 0, ok.stderr);
+            assert.match(
+                fs.readFileSync(path.join(out, "applications.yaml"), "utf8"),
+                new RegExp(`repoURL: ${url}\n`),
+            );
+            // A password written into the URL is used for the clone and nowhere else.
+            const withPassword = url.replace("http://", `http://x-access-token:${token}@`);
+            const out2 = path.join(dir, "c");
+            const ok2 = await runCli(["init", "--repo", withPassword, "--out", out2]);
+            assert.strictEqual(ok2.code, 0, ok2.stderr);
+            for (const r of [ok, ok2]) {
+                assert.ok(!(r.stdout + r.stderr).includes(token), "the token is not printed");
+            }
+            assert.deepStrictEqual(filesContaining(out, token), []);
+            assert.deepStrictEqual(filesContaining(out2, token), []);
+        } finally {
+            await server.stop();
+        }
     });
 
     it("refuses to write over existing definitions without --force", async () => {
