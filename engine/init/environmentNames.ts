@@ -20,6 +20,8 @@ const stages: readonly (readonly [rank: number, words: readonly string[]])[] = [
 
 const rankOfWord = new Map(stages.flatMap(([rank, words]) => words.map((w) => [w, rank] as const)));
 
+const platformWords = new Set(["cluster", "k8s", "kube", "eks", "gke", "aks", "ocp", "ns", "namespace"]);
+
 /** Folders whose children are environments whatever their names (`envs/eu-1`, `overlays/blue`). */
 export const environmentContainers: ReadonlySet<string> = new Set([
     "env",
@@ -77,7 +79,12 @@ export function environmentIn(
             rankOfWord.has(words[i]) ||
             (i + 1 < words.length && rankOfWord.has(`${words[i]}-${words[i + 1]}`))
         ) {
-            return { environment: words.slice(i).join("-"), rest: words.slice(0, i).join("-") };
+            // `dev-cluster`, `prod-eks`: what the environment runs on is not part of its name.
+            let end = words.length;
+            while (end > i + 1 && platformWords.has(words[end - 1])) {
+                end--;
+            }
+            return { environment: words.slice(i, end).join("-"), rest: words.slice(0, i).join("-") };
         }
     }
     return undefined;

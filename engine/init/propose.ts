@@ -157,6 +157,8 @@ function environmentOf(app: FoundApplication, stages: ReadonlySet<string>): Plac
     for (const [what, value] of [
         ["name", app.name],
         ["destination namespace", app.destination?.namespace],
+        ["destination cluster", app.destination?.name],
+        ["destination server", /^[a-z]+:\/\/([^/:.]+)/i.exec(app.destination?.server ?? "")?.[1]],
         ["targetRevision", app.targetRevision.split("/").pop()],
     ] as const) {
         if (!value) {

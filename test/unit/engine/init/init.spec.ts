@@ -160,6 +160,25 @@ spec:
         assert.match(d.skipped[0].why, /clusters generator reads a live Argo CD/);
     });
 
+    it("reads environments from destinations when names and paths say nothing", async () => {
+        const files: Record<string, string> = { "web/values.yaml": "image: { tag: '1' }\n" };
+        for (const [name, cluster] of [
+            ["web-a", "name: dev-cluster"],
+            ["web-b", "server: https://prod.k8s.example.com"],
+        ]) {
+            files[`argocd/${name}.yaml`] = app(name, "web").replace(
+                /destination: .*/,
+                `destination: { ${cluster} }`,
+            );
+        }
+        const snap = snapshot(files);
+        const p = await propose({ snapshot: snap, discovery: discover(snap) });
+        assert.deepStrictEqual(
+            p.applications.map((a) => `${a.name} ${a.environment} (${a.environmentWhy})`),
+            ["web-a dev (its destination cluster dev-cluster)", "web-b prod (its destination server prod)"],
+        );
+    });
+
     it("leaves out apps of apps, other repositories and Helm repository charts, and proposes the rest", async () => {
         const files: Record<string, string> = {
             "argocd/root.yaml": app("root", "argocd/apps"),
