@@ -381,15 +381,13 @@ export async function propose({ snapshot, discovery }: ProposeOptions): Promise<
         }
     }
     for (const [url, apps] of foreign) {
-        const exists = (a: FoundApplication) =>
-            a.path === "." || snapshot.paths.some((p) => p.startsWith(`${a.path}/`));
-        if (
-            apps.some((a) => !a.unsupportedSource) &&
-            apps.filter((a) => !a.unsupportedSource).every(exists)
-        ) {
+        // A folder of this repository named by the Application is the evidence; the root proves nothing.
+        const git = apps.filter((a) => !a.unsupportedSource && a.path !== ".");
+        const found = git.filter((a) => snapshot.paths.some((p) => p.startsWith(`${a.path}/`)));
+        if (found.length > 0) {
             selfUrls.add(url);
             guesses.push(
-                `The Applications name ${apps[0].repoURL}; their paths exist in the repository read, so it is taken to be that repository and the definitions name ${snapshot.url}. If it is another repository, run init on it.`,
+                `${found.length} of the ${git.length} Applications naming ${apps[0].repoURL} deploy folders of the repository read, so it is taken to be that repository and the definitions name ${snapshot.url}. If it is another repository, run init on it.`,
             );
         }
     }
@@ -461,19 +459,13 @@ export async function propose({ snapshot, discovery }: ProposeOptions): Promise<
         if (!placed) {
             skipped.push({
                 what: `Application "${app.name}" (${app.origin})`,
-                why: "no environment in its annotations, path, name, destination namespace or branch: annotate it promotions/environment: <env>",
+                why: "no environment in its annotations, path, name, destination (namespace, cluster, server) or branch: annotate it promotions/environment: <env>",
             });
             continue;
         }
         const product = productOf(app, placed.environment);
-        // Two manifests may name one application (copies for two clusters): names stay unique.
-        let appName = dnsName(app.name);
-        for (let i = 2; takenNames.has(appName); i++) {
-            appName = `${dnsName(app.name)}-${i}`;
-        }
-        takenNames.add(appName);
         const proposed: ProposedApplication = {
-            name: appName,
+            name: dnsName(app.name),
             namespace: app.namespace,
             ...(app.project ? { project: app.project } : {}),
             repoURL: snapshot.url,
@@ -495,6 +487,7 @@ export async function propose({ snapshot, discovery }: ProposeOptions): Promise<
     const names = new Set<string>();
     const products: ProposedProduct[] = [];
     const flows = new Map<string, ProposedFlow>();
+    const seen = new Map<string, string>();
     for (const group of groups.values()) {
         const envs = ordered(group.apps.map((a) => a.environment));
         if (envs.length < 2) {
@@ -504,12 +497,33 @@ export async function propose({ snapshot, discovery }: ProposeOptions): Promise<
             });
             continue;
         }
+        // Copies of one ApplicationSet (examples in several spellings) deploy the very same folders.
+        const signature = JSON.stringify(
+            group.apps.map((a) => `${a.environment} ${a.path}@${a.targetRevision}`).sort(),
+        );
+        const twin = seen.get(signature);
+        if (twin) {
+            skipped.push({
+                what: `product ${group.name} (${group.apps.map((a) => a.origin).join("; ")})`,
+                why: `its applications deploy the same folders in the same environments as product ${twin}, which is proposed once`,
+            });
+            continue;
+        }
         let name = group.name;
         for (let i = 2; names.has(name); i++) {
             name = `${group.name}-${i}`;
         }
         names.add(name);
-        const apps = group.apps.map((a) => ({ ...a, product: name }));
+        seen.set(signature, name);
+        // Two manifests may name one application (copies for two clusters): names stay unique.
+        const apps = group.apps.map((a) => {
+            let appName = a.name;
+            for (let i = 2; takenNames.has(appName); i++) {
+                appName = `${a.name}-${i}`;
+            }
+            takenNames.add(appName);
+            return { ...a, name: appName, product: name };
+        });
         const shape = flowFor(envs, discovery.stages);
         const flowName = `${shape.trigger}-to-${lastStage(shape)}`;
         const key = JSON.stringify([shape.trigger, shape.steps]);
