@@ -384,10 +384,11 @@ export async function propose({ snapshot, discovery }: ProposeOptions): Promise<
         // A folder of this repository named by the Application is the evidence; the root proves nothing.
         const git = apps.filter((a) => !a.unsupportedSource && a.path !== ".");
         const found = git.filter((a) => snapshot.paths.some((p) => p.startsWith(`${a.path}/`)));
-        if (found.length > 0) {
+        const sameName = dnsName(path.posix.basename(url)) === repoName(snapshot);
+        if (found.length > 0 || sameName) {
             selfUrls.add(url);
             guesses.push(
-                `${found.length} of the ${git.length} Applications naming ${apps[0].repoURL} deploy folders of the repository read, so it is taken to be that repository and the definitions name ${snapshot.url}. If it is another repository, run init on it.`,
+                `${found.length > 0 ? `${found.length} of the ${git.length} Applications naming ${apps[0].repoURL} deploy folders of the repository read` : `${apps[0].repoURL} has the name of the repository read`}, so it is taken to be that repository and the definitions name ${snapshot.url}. If it is another repository, run init on it.`,
             );
         }
     }
