@@ -1,15 +1,11 @@
 import * as path from "path";
-import type { Discovery, FoundApplication, KargoStage, Note } from "./discover";
-import {
-    dnsName,
-    environmentContainers,
-    environmentIn,
-    isProduction,
-    leadingStageRank,
-    stageRank,
-} from "./environmentNames";
+import type { Discovery, FoundApplication, Note } from "./discover";
+import { dnsName, environmentIn, isProduction } from "./environmentNames";
+import type { FlowShape } from "./flowOrder";
+import { flowFor, lastStage, ordered } from "./flowOrder";
+import { applicationsFromFolders, environmentInPath, repoName } from "./folders";
 import type { PromotedValue } from "./promotedValues";
-import { candidatesIn, singleDocument, valueAt } from "./promotedValues";
+import { candidatesIn, valueAt } from "./promotedValues";
 import type { RepositorySnapshot } from "./repositorySnapshot";
 import { normalizeRepoUrl, readBranch } from "./repositorySnapshot";
 
@@ -50,11 +46,9 @@ export interface ProposedProduct {
     readonly remarks: readonly string[];
 }
 
-export interface ProposedFlow {
+/** A flow's shape, named (products with the same environments in the same order share it). */
+export interface ProposedFlow extends FlowShape {
     readonly name: string;
-    readonly trigger: string;
-    readonly steps: readonly { readonly environment: string; readonly dependsOn: readonly string[] }[];
-    readonly why: string;
 }
 
 export interface Proposal {
@@ -71,60 +65,6 @@ export interface Proposal {
 }
 
 type Files = Pick<RepositorySnapshot, "paths" | "files">;
-
-const genericFolders = new Set([
-    "apps",
-    "applications",
-    "app",
-    "deploy",
-    "deployments",
-    "k8s",
-    "kubernetes",
-    "manifests",
-    "charts",
-    "helm",
-    "kustomize",
-    "gitops",
-    "argocd",
-    "argo-cd",
-    "clusters",
-    "demo-applications",
-    ...environmentContainers,
-]);
-const baseFolders = new Set([
-    "base",
-    "bases",
-    "common",
-    "components",
-    "variants",
-    "mixins",
-    "templates",
-    "crds",
-    "charts",
-]);
-
-function repoName(snapshot: RepositorySnapshot): string {
-    return dnsName(path.posix.basename(snapshot.url.replace(/\/+$/, "").replace(/\.git$/, ""))) || "app";
-}
-
-/** The environment an application's path holds: a child of `envs/`, a folder named `prod-eu`, or a suffix. */
-function environmentInPath(p: string): { environment: string; index: number; suffixOf?: string } | undefined {
-    const segments = p.split("/");
-    for (let i = segments.length - 1; i >= 0; i--) {
-        const s = segments[i].toLowerCase();
-        if (i > 0 && environmentContainers.has(segments[i - 1].toLowerCase()) && !baseFolders.has(s)) {
-            return { environment: dnsName(s), index: i };
-        }
-        if (leadingStageRank(s) !== undefined) {
-            return { environment: dnsName(s), index: i };
-        }
-        const inside = environmentIn(s);
-        if (inside && inside.rest) {
-            return { environment: dnsName(inside.environment), index: i, suffixOf: inside.rest };
-        }
-    }
-    return undefined;
-}
 
 interface Placed {
     readonly environment: string;
@@ -213,65 +153,6 @@ function productOf(app: FoundApplication, environment: string): { key: string; n
     };
 }
 
-/** Applications made up from folders, for repositories without Argo CD manifests (Kustomize overlays, charts). */
-function applicationsFromFolders(snapshot: RepositorySnapshot, skipped: Note[]): FoundApplication[] {
-    const marker = /(^|\/)(kustomization\.ya?ml|Kustomization|Chart\.yaml)$/;
-    const dirs = [
-        ...new Set(snapshot.paths.filter((p) => marker.test(p)).map((p) => path.posix.dirname(p))),
-    ].sort();
-    const found: FoundApplication[] = [];
-    const chosen: string[] = [];
-    for (const dir of dirs) {
-        if (dir === "." || dir.split("/").some((s) => baseFolders.has(s.toLowerCase()))) {
-            continue;
-        }
-        if (chosen.some((c) => dir.startsWith(`${c}/`))) {
-            continue;
-        }
-        const env = environmentInPath(dir);
-        if (!env) {
-            const perEnvironment = snapshot.paths.filter(
-                (p) =>
-                    path.posix.dirname(p) === dir &&
-                    /^values[-.][\w-]+\.ya?ml$/.test(path.posix.basename(p)) &&
-                    stageRank(path.posix.basename(p).replace(/^values[-.]|\.ya?ml$/g, "")) !== undefined,
-            );
-            skipped.push({
-                what: `folder ${dir}`,
-                why:
-                    "no environment in its path (a folder per environment such as envs/dev or overlays/prod)" +
-                    (perEnvironment.length > 0
-                        ? `; it holds values files per environment (${perEnvironment.map((p) => path.posix.basename(p)).join(", ")}) in one folder, while promotions copy values between the paths of applications: give each environment its own folder`
-                        : ""),
-            });
-            continue;
-        }
-        chosen.push(dir);
-        const segments = dir.split("/");
-        const before = segments.slice(0, env.index).filter((s) => !genericFolders.has(s.toLowerCase()));
-        const product = dnsName(env.suffixOf ?? before[before.length - 1] ?? repoName(snapshot));
-        const kustomization = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
-            .map((f) => snapshot.files.get(`${dir}/${f}`))
-            .find((t) => t !== undefined);
-        const namespace = kustomization ? singleDocument(kustomization)?.namespace : undefined;
-        found.push({
-            name: `${product}-${env.environment}`,
-            namespace: "argocd",
-            repoURL: snapshot.url,
-            path: dir,
-            targetRevision: snapshot.revision ?? "HEAD",
-            ...(typeof namespace === "string"
-                ? { destination: { server: "https://kubernetes.default.svc", namespace } }
-                : {}),
-            annotations: {},
-            labels: {},
-            origin: `folder ${dir} (no Argo CD Application deploys it in this repository)`,
-            file: dir,
-        });
-    }
-    return found;
-}
-
 function filesUnder(files: Files, dir: string): Map<string, string> {
     const prefix = dir === "." ? "" : `${dir}/`;
     return new Map(
@@ -279,74 +160,6 @@ function filesUnder(files: Files, dir: string): Map<string, string> {
             .filter(([p]) => p.startsWith(prefix))
             .map(([p, t]) => [p.slice(prefix.length), t] as const),
     );
-}
-
-const rankOf = (env: string) => stageRank(env) ?? 45;
-
-/** Environments in the order a flow crosses them: by stage word, then by name. */
-function ordered(envs: Iterable<string>): string[] {
-    return [...new Set(envs)].sort((a, b) => rankOf(a) - rankOf(b) || a.localeCompare(b));
-}
-
-function flowFor(envs: readonly string[], stages: readonly KargoStage[]): Omit<ProposedFlow, "name"> {
-    const byName = new Map(stages.map((s) => [s.name, s]));
-    if (envs.every((e) => byName.has(e))) {
-        const roots = envs.filter(
-            (e) => byName.get(e)!.direct || !byName.get(e)!.upstream.some((u) => envs.includes(u)),
-        );
-        const trigger = ordered(roots)[0];
-        return {
-            trigger,
-            steps: envs
-                .filter((e) => e !== trigger)
-                .map((e) => {
-                    const up = byName.get(e)!.upstream.filter((u) => envs.includes(u));
-                    return { environment: e, dependsOn: up.length > 0 ? up : [trigger] };
-                }),
-            why: "the Kargo Stages' requestedFreight sources (the pipeline already written down in this repository)",
-        };
-    }
-    const groups: string[][] = [];
-    for (const env of ordered(envs)) {
-        const last = groups[groups.length - 1];
-        if (last && rankOf(last[0]) === rankOf(env)) {
-            last.push(env);
-        } else {
-            groups.push([env]);
-        }
-    }
-    const trigger = groups[0][0];
-    const steps = groups.flatMap((group, i) =>
-        group
-            .filter((e) => e !== trigger)
-            .map((environment) => ({ environment, dependsOn: i === 0 ? [trigger] : groups[i - 1] })),
-    );
-    const unknown = envs.filter((e) => stageRank(e) === undefined);
-    return {
-        trigger,
-        steps,
-        why:
-            "the usual order of stage names (dev, int, test, qa, uat, load, staging, canary, prod); environments of one stage (regions) run side by side" +
-            (unknown.length > 0
-                ? `; ${unknown.join(", ")} name no stage and were placed between qa and uat`
-                : ""),
-    };
-}
-
-/** What a flow ends in: its one last environment, or what its last ones share (`prod` for prod-eu and prod-us). */
-function lastStage(flow: Omit<ProposedFlow, "name">): string {
-    const ends = flow.steps
-        .map((s) => s.environment)
-        .filter((e) => !flow.steps.some((s) => s.dependsOn.includes(e)));
-    if (ends.length === 1) {
-        return ends[0];
-    }
-    const split = ends.map((e) => e.split("-"));
-    const common: string[] = [];
-    for (let i = 0; split.every((w) => w[i] !== undefined && w[i] === split[0][i]); i++) {
-        common.push(split[0][i]);
-    }
-    return common.length > 0 ? common.join("-") : "all";
 }
 
 export interface ProposeOptions {
