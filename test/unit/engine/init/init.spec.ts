@@ -113,7 +113,7 @@ describe("promote init: promoted values", () => {
 });
 
 describe("promote init: discovery and proposal", () => {
-    it("expands ApplicationSets (list with goTemplate, git directories with exclude) and says what it cannot", () => {
+    it("expands ApplicationSets (list with goTemplate, git directories with exclude, git files) and says what it cannot", () => {
         const d = discover(
             snapshot({
                 "sets/list.yaml": `apiVersion: argoproj.io/v1alpha1
@@ -141,6 +141,19 @@ spec:
     spec:
       source: { repoURL: x, path: '{{path}}', targetRevision: main }
 `,
+                "sets/files.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: { name: db }
+spec:
+  generators:
+    - git: { repoURL: x, revision: HEAD, files: [ { path: 'config/*/db.json' } ] }
+  template:
+    metadata: { name: 'db-{{stage.name}}' }
+    spec:
+      source: { repoURL: x, path: 'db/{{path.basename}}', targetRevision: main }
+`,
+                "config/uat/db.json": '{ "stage": { "name": "uat" } }',
+                "config/prod/db.json": '{ "stage": { "name": "prod" } }',
                 "api/qa/kustomization.yaml": "images: []\n",
                 "api/prod/kustomization.yaml": "images: []\n",
                 "api/old/kustomization.yaml": "images: []\n",
@@ -153,6 +166,8 @@ spec:
             [
                 "api-prod api/prod path.basename=prod",
                 "api-qa api/qa path.basename=qa",
+                "db-prod db/prod stage.name=prod",
+                "db-uat db/uat stage.name=uat",
                 "web-dev web/dev env=dev",
                 "web-prod web/prod env=prod",
             ],
