@@ -5,6 +5,7 @@ import { approveSpec, rejectSpec } from "./commands/decision.args";
 import { doctorSpec } from "./commands/doctor.args";
 import { graphSpec } from "./commands/graph.args";
 import { holdSpec, holdsSpec, releaseHoldSpec } from "./commands/hold.args";
+import { initSpec } from "./commands/init.args";
 import { previewSpec } from "./commands/preview.args";
 import { promoteSpec } from "./commands/promote.args";
 import { pruneSpec } from "./commands/prune.args";
@@ -36,6 +37,7 @@ export type { DecisionCommandOptions } from "./commands/decision.args";
 export type { DoctorCommandOptions } from "./commands/doctor.args";
 export type { GraphCommandOptions } from "./commands/graph.args";
 export type { HoldCommandOptions, HoldsCommandOptions } from "./commands/hold.args";
+export type { InitCommandOptions } from "./commands/init.args";
 export type { PreviewCommandOptions } from "./commands/preview.args";
 export type { PromoteCommandOptions } from "./commands/promote.args";
 export type { PruneCommandOptions } from "./commands/prune.args";
@@ -99,6 +101,7 @@ export const commandSpecs = {
     watch: watchSpec,
     serve: serveSpec,
     token: tokenSpec,
+    init: initSpec,
     doctor: doctorSpec,
     completion: completionSpec,
 } satisfies Record<string, CommandSpec>;

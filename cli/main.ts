@@ -48,6 +48,7 @@ const runners: { readonly [C in CommandName]: () => Promise<Run<C>> } = {
     watch: async () => (await import("./commands/watch")).watch,
     serve: async () => (await import("./commands/serve")).serve,
     token: async () => (await import("./commands/token")).token,
+    init: async () => (await import("./commands/init")).init,
     doctor: async () => (await import("./commands/doctor")).doctor,
     completion: async () => (await import("./commands/completion")).completion,
 };

@@ -273,3 +273,27 @@ describe("releases and prune options", () => {
         refused(["prune", "--product", "web"], /missing --keep/, /promote prune/);
     });
 });
+
+describe("init options", () => {
+    it("needs --repo; writes where the other commands read definitions unless --out says otherwise", () => {
+        refused(["init"], /missing --repo: the GitOps repository to read/, /promote init --repo URL\|DIR/);
+        assert.deepStrictEqual(options(["init", "--repo", "https://h/o/r.git"]), {
+            repo: "https://h/o/r.git",
+            out: "/work/promotions",
+            force: false,
+        });
+        assert.deepStrictEqual(
+            options(["init", "--repo", "d", "--branch", "b", "--force"], { PROMOTIONS_CONFIG: "defs" }),
+            {
+                repo: "d",
+                branch: "b",
+                out: "/work/defs",
+                force: true,
+            },
+        );
+        assert.strictEqual(
+            (options(["init", "--repo", "d", "--out", "elsewhere"]) as { out: string }).out,
+            path.resolve("elsewhere"),
+        );
+    });
+});
