@@ -5,9 +5,18 @@ import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver"
 import type { Api, ApiOptions } from "./api";
 import { createApi } from "./api";
 import { isLoopback } from "./access";
+import type { ServerLimits } from "./limits";
+import {
+    answerUnread,
+    applyLimits,
+    defaultServerLimits,
+    readBody,
+    serverLimits,
+    serverOptions,
+} from "./limits";
 
-/** The largest API request body (JSON requests are small; the webhook has limits of its own). */
-export const maxApiBodyBytes = 64 * 1024;
+/** The largest API request body by default (JSON requests are small; the webhook has limits of its own). */
+export const maxApiBodyBytes = defaultServerLimits.maxBodyBytes;
 
 /**
  * Refuses, before routing: on a loopback server, a request whose Host is not a loopback name (a web page
@@ -17,6 +26,7 @@ export const maxApiBodyBytes = 64 * 1024;
 export function refuseRequest(
     req: Pick<http.IncomingMessage, "headers">,
     loopbackOnly: boolean,
+    maxBodyBytes = maxApiBodyBytes,
 ): { status: number; code: string; message: string } | undefined {
     const host = (req.headers.host ?? "").replace(/:\d+$/, "");
     if (loopbackOnly && !isLoopback(host)) {
@@ -27,11 +37,11 @@ export function refuseRequest(
         };
     }
     const length = Number(req.headers["content-length"] ?? "0");
-    if (length > maxApiBodyBytes) {
+    if (length > maxBodyBytes) {
         return {
             status: 413,
             code: "invalid_input",
-            message: `request body of ${length} bytes refused: at most ${maxApiBodyBytes}`,
+            message: `request body of ${length} bytes refused: at most ${maxBodyBytes}`,
         };
     }
     return undefined;
@@ -40,6 +50,8 @@ export function refuseRequest(
 export interface PromotionsServerOptions extends ApiOptions {
     /** GitHub push webhooks at POST /webhooks/github; none: that path answers 404. */
     readonly webhook?: WebhookReceiverOptions;
+    /** Body size, timeouts and the connection cap (defaults: {@link defaultServerLimits}). */
+    readonly limits?: Partial<ServerLimits>;
 }
 
 /**
@@ -48,12 +60,16 @@ export interface PromotionsServerOptions extends ApiOptions {
  */
 export class PromotionsServer {
     readonly api: Api;
+    readonly limits: ServerLimits;
     private readonly receiver?: GitHubWebhookReceiver;
     private server?: http.Server;
+    private readonly log?: (line: string) => void;
 
     constructor(opts: PromotionsServerOptions) {
+        this.limits = serverLimits(opts.limits);
         this.api = createApi(opts);
         this.receiver = opts.webhook ? new GitHubWebhookReceiver(opts.webhook) : undefined;
+        this.log = opts.log;
     }
 
     /** The engine's `onProgress`: feeds the event stream. */
@@ -65,28 +81,39 @@ export class PromotionsServer {
     async listen(port: number, host: string): Promise<string> {
         const apiListener = getRequestListener(this.api.app.fetch);
         const loopbackOnly = isLoopback(host);
-        const server = http.createServer((req, res) => {
-            const path = new URL(req.url ?? "/", "http://x").pathname;
+        const limits = this.limits;
+        const server = http.createServer(serverOptions(limits), (req, res) => {
+            // Not `new URL`: it throws on request targets such as `//`, and a throw here would end the process.
+            const path = (req.url ?? "/").replace(/[?#][^]*$/, "");
             if (path === webhookPath && this.receiver) {
                 this.receiver.handle(req, res);
                 return;
             }
-            const refused = refuseRequest(req, loopbackOnly);
+            const refused = refuseRequest(req, loopbackOnly, limits.maxBodyBytes);
             if (refused) {
-                res.writeHead(refused.status, { "content-type": "application/json" });
-                res.end(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
-                req.resume();
+                answerUnread(req, res, refused.status, {
+                    error: { code: refused.code, message: refused.message },
+                });
                 return;
             }
-            void apiListener(req, res);
+            // The body is read (bounded in size and time) before the API parses it.
+            readBody(req, res, limits, () => void apiListener(req, res));
         });
-        // Headers are small; bodies have their own limits (the webhook's) or are small JSON.
-        server.headersTimeout = 20_000;
-        // The event stream stays open: no overall request timeout.
-        server.requestTimeout = 0;
+        applyLimits(server, limits, this.log);
         const url = await listenOn(server, port, host);
         this.server = server;
         return url;
+    }
+
+    /** How many connections are open now (event streams included). */
+    async openConnections(): Promise<number> {
+        const server = this.server;
+        if (!server) {
+            return 0;
+        }
+        return new Promise<number>((resolve, reject) =>
+            server.getConnections((e, n) => (e ? reject(e) : resolve(n))),
+        );
     }
 
     /** Stops listening, ends the event streams and closes the open connections (running releases go on). */
