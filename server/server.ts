@@ -4,6 +4,7 @@ import { GitHubWebhookReceiver, listenOn, webhookPath } from "../engine/triggers
 import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver";
 import type { Api, ApiOptions } from "./api";
 import { createApi } from "./api";
+import { redact } from "../model/redact";
 import { isLoopback } from "./access";
 import type { ServerLimits } from "./limits";
 import {
@@ -18,13 +19,26 @@ import {
 /** The largest API request body by default (JSON requests are small; the webhook has limits of its own). */
 export const maxApiBodyBytes = defaultServerLimits.maxBodyBytes;
 
+/** The first segment of a request target's path that does not percent-decode (`%ZZ`, a cut UTF-8 sequence). */
+export function malformedSegment(url: string): string | undefined {
+    const path = url.replace(/[?#][^]*$/, "");
+    return path.split("/").find((segment) => {
+        try {
+            decodeURIComponent(segment);
+            return false;
+        } catch {
+            return true;
+        }
+    });
+}
+
 /**
  * Refuses, before routing: on a loopback server, a request whose Host is not a loopback name (a web page
- * whose DNS name was rebound to 127.0.0.1 must not read or drive the API), and a body declared larger than
- * {@link maxApiBodyBytes}.
+ * whose DNS name was rebound to 127.0.0.1 must not read or drive the API), a path with a segment that does not
+ * percent-decode, and a body declared larger than {@link maxApiBodyBytes}.
  */
 export function refuseRequest(
-    req: Pick<http.IncomingMessage, "headers">,
+    req: Pick<http.IncomingMessage, "headers"> & { readonly url?: string },
     loopbackOnly: boolean,
     maxBodyBytes = maxApiBodyBytes,
 ): { status: number; code: string; message: string } | undefined {
@@ -34,6 +48,18 @@ export function refuseRequest(
             status: 403,
             code: "forbidden",
             message: `Host ${JSON.stringify(req.headers.host ?? "")} refused: this server listens on loopback; use http://127.0.0.1 or http://localhost`,
+        };
+    }
+    const malformed = malformedSegment(req.url ?? "/");
+    if (malformed !== undefined) {
+        const shown = malformed.length > 80 ? `${malformed.slice(0, 80)}…` : malformed;
+        return {
+            status: 400,
+            code: "invalid_input",
+            message: redact(
+                `path segment ${JSON.stringify(shown)} is not valid percent-encoding: write "%" as %25, ` +
+                    "and other bytes as %XX of their UTF-8 encoding",
+            ),
         };
     }
     const length = Number(req.headers["content-length"] ?? "0");
