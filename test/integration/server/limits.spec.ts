@@ -128,6 +128,18 @@ describe("promote serve: slow, stalled and oversized requests (issue 23, items 5
         assert.strictEqual(stream.closed, false);
     });
 
+    it("keeps an event stream open past the idle timeout: its keep-alive comments are activity", async () => {
+        // 16 s: just over the stream's 15 s keep-alive (serve itself takes at least 30 s).
+        const { server, port } = await serve({ idleTimeoutMs: 16_000 });
+        const stream = await connect(port);
+        await stream.write(head("GET", "/api/v1/events", ""));
+        assert.ok(await waitUntil(() => stream.received.includes(": connected"), 10_000), stream.received);
+        assert.ok(await waitUntil(() => /\n: keep-alive\n/.test(stream.received), 20_000), stream.received);
+        await new Promise((r) => setTimeout(r, 3_000));
+        assert.strictEqual(stream.closed, false);
+        assert.strictEqual(await server.openConnections(), 1);
+    });
+
     it("closes connections beyond the cap as they arrive, and takes new ones once others closed", async () => {
         const { server, port } = await serve({ maxConnections: 10, requestTimeoutMs: 1_000 });
         const held = await Promise.all(Array.from({ length: 10 }, () => connect(port)));
