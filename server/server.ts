@@ -73,6 +73,27 @@ export function refuseRequest(
     return undefined;
 }
 
+/**
+ * The API's fetch handler as `serve` calls it. A HEAD request is answered as its GET (authorised as the GET),
+ * with the body cancelled and dropped: Hono answers HEAD by running the GET handler and discarding its body
+ * without cancelling it, so each HEAD of the event stream left a subscription behind for good.
+ */
+export function apiFetch(app: Api["app"]): Api["app"]["fetch"] {
+    return async (req, env, ctx) => {
+        if (req.method !== "HEAD") {
+            return app.fetch(req, env, ctx);
+        }
+        const res = await app.fetch(new Request(req, { method: "GET" }), env, ctx);
+        await res.body?.cancel();
+        const headers = new Headers(res.headers);
+        // Hop-by-hop fields of the stream's answer (`Connection: keep-alive`) do not describe this one.
+        for (const name of ["connection", "keep-alive", "transfer-encoding"]) {
+            headers.delete(name);
+        }
+        return new Response(null, { status: res.status, statusText: res.statusText, headers });
+    };
+}
+
 export interface PromotionsServerOptions extends ApiOptions {
     /** GitHub push webhooks at POST /webhooks/github; none: that path answers 404. */
     readonly webhook?: WebhookReceiverOptions;
@@ -105,7 +126,7 @@ export class PromotionsServer {
 
     /** Listens on `host:port` (port 0: any free port); returns the base URL, e.g. `http://127.0.0.1:8080`. */
     async listen(port: number, host: string): Promise<string> {
-        const apiListener = getRequestListener(this.api.app.fetch);
+        const apiListener = getRequestListener(apiFetch(this.api.app));
         const loopbackOnly = isLoopback(host);
         const limits = this.limits;
         const server = http.createServer(serverOptions(limits), (req, res) => {

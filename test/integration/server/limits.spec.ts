@@ -140,6 +140,28 @@ describe("promote serve: slow, stalled and oversized requests (issue 23, items 5
         assert.strictEqual(await server.openConnections(), 1);
     });
 
+    it("answers HEAD of the event stream without leaving its subscription behind", async () => {
+        const { server, port } = await serve({});
+        const heads = await Promise.all(Array.from({ length: 50 }, () => connect(port)));
+        for (const c of heads) {
+            await c.write(head("HEAD", "/api/v1/events", "Connection: close\r\n"));
+        }
+        assert.ok(await waitUntil(() => heads.every((c) => c.closed), 10_000), "HEAD requests unanswered");
+        assert.deepStrictEqual([...new Set(heads.map((c) => c.status))], [200]);
+        assert.match(heads[0].received, /content-type: text\/event-stream/i);
+        // Subscriptions are released as the answers go (the check is bounded, not timed).
+        assert.ok(
+            await waitUntil(() => server.api.events.listening === 0, 5_000),
+            `${server.api.events.listening} listen`,
+        );
+        const stream = await connect(port);
+        await stream.write(head("GET", "/api/v1/events", ""));
+        assert.ok(
+            await waitUntil(() => server.api.events.listening === 1, 5_000),
+            "the stream does not listen",
+        );
+    });
+
     it("closes connections beyond the cap as they arrive, and takes new ones once others closed", async () => {
         const { server, port } = await serve({ maxConnections: 10, requestTimeoutMs: 1_000 });
         const held = await Promise.all(Array.from({ length: 10 }, () => connect(port)));
