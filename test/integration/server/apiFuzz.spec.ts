@@ -6,7 +6,7 @@ import { secrets } from "../../../model/redact";
 import type { Api } from "../../../server/api";
 import { createApi } from "../../../server/api";
 import { Identity } from "../../../server/auth/identify";
-import { PromotionsServer, refuseRequest } from "../../../server/server";
+import { apiFetch, PromotionsServer, refuseRequest } from "../../../server/server";
 import type { OpenApiDoc } from "../../support/apiSchema";
 import { FakeTokenStore } from "../../support/fakeTokenStore";
 import { MemoryEngine } from "../../support/memoryEngine";
@@ -125,8 +125,9 @@ async function credentials(store: FakeTokenStore): Promise<Credentials> {
     };
 }
 
-/** One drawn request: a request target (already encoded), headers, and a body. */
+/** One drawn request: a method, a request target (already encoded), headers, and a body. */
 interface Drawn {
+    readonly method: string;
     readonly target: string;
     readonly headers: Record<string, string>;
     readonly body?: string;
@@ -324,16 +325,33 @@ function arbitraries(known: { ids: readonly string[] }, creds: Credentials) {
                     ),
                     { maxLength: 5 },
                 ),
+                // Mostly the route's own method; any other one now and then (HEAD, OPTIONS included).
+                method: fc.oneof(
+                    { weight: 8, arbitrary: fc.constant(route.method) },
+                    {
+                        weight: 2,
+                        arbitrary: fc.constantFrom(
+                            "GET",
+                            "HEAD",
+                            "POST",
+                            "PUT",
+                            "PATCH",
+                            "DELETE",
+                            "OPTIONS",
+                        ),
+                    },
+                ),
                 body: body(route.body),
                 contentType,
                 identity,
                 origin,
             })
-            .map(({ params, query, body: b, contentType: type, identity: id, origin: o }) => {
+            .map(({ method, params, query, body: b, contentType: type, identity: id, origin: o }) => {
                 let i = 0;
                 const path = route.path.replace(/:\w+/g, () => params[i++]);
                 const qs = query.map(([k, v]) => `${k}=${v}`).join("&");
                 return {
+                    method,
                     target: qs ? `${path}?${qs}` : path,
                     headers: { ...id, ...o, ...(type && b !== undefined ? { "content-type": type } : {}) },
                     ...(b !== undefined ? { body: b } : {}),
@@ -432,13 +450,13 @@ describe("the API under a property-based fuzz: no 5xx, no stack trace, no secret
             const started = Date.now();
             await fc.assert(
                 fc.asyncProperty(gen.request(route), fc.boolean(), async (d, loopback) => {
-                    const { status, text } = await inProcess(apis[loopback ? 0 : 1], route.method, d);
+                    const { status, text } = await inProcess(apis[loopback ? 0 : 1], d);
                     statuses[status] = (statuses[status] ?? 0) + 1;
                     const why = problem(d, status, text, creds);
                     assert.strictEqual(
                         why,
                         undefined,
-                        `${route.method} ${d.target}: ${why}\n${text.slice(0, 600)}`,
+                        `${d.method} ${d.target}: ${why}\n${text.slice(0, 600)}`,
                     );
                 }),
                 { numRuns, ...(seed !== undefined ? { seed } : {}) },
@@ -469,17 +487,12 @@ describe("the API under a property-based fuzz: no 5xx, no stack trace, no secret
                         gen.request(route),
                         fc.constantFrom("", "/", "//", "/."),
                         async (d, prefix) => {
-                            const { status, text } = await rawExchange(
-                                port,
-                                route.method,
-                                prefix + d.target,
-                                d,
-                            );
+                            const { status, text } = await rawExchange(port, d.method, prefix + d.target, d);
                             const why = problem(d, status, text, creds);
                             assert.strictEqual(
                                 why,
                                 undefined,
-                                `${route.method} ${prefix}${d.target}: ${why}\n${text.slice(0, 600)}`,
+                                `${d.method} ${prefix}${d.target}: ${why}\n${text.slice(0, 600)}`,
                             );
                         },
                     ),
@@ -497,7 +510,8 @@ describe("the API under a property-based fuzz: no 5xx, no stack trace, no secret
  * One request the way `serve` handles it, without the sockets: its checks before routing (server/server.ts
  * refuseRequest), then the app's fetch handler.
  */
-async function inProcess(api: Api, method: string, d: Drawn): Promise<{ status: number; text: string }> {
+async function inProcess(api: Api, d: Drawn): Promise<{ status: number; text: string }> {
+    const method = d.method;
     const headers = {
         host: "127.0.0.1:8080",
         ...d.headers,
@@ -510,7 +524,7 @@ async function inProcess(api: Api, method: string, d: Drawn): Promise<{ status: 
             text: JSON.stringify({ error: { code: refused.code, message: refused.message } }),
         };
     }
-    const res = await api.app.fetch(
+    const res = await apiFetch(api.app)(
         new Request(`http://127.0.0.1:8080${d.target}`, {
             method,
             headers: d.headers,
@@ -522,10 +536,13 @@ async function inProcess(api: Api, method: string, d: Drawn): Promise<{ status: 
 
 /** The answer's text; an event stream's first event only (it stays open otherwise). */
 async function answerText(res: Response): Promise<string> {
+    if (!res.body) {
+        return "";
+    }
     if (!res.headers.get("content-type")?.startsWith("text/event-stream")) {
         return res.text();
     }
-    const reader = res.body!.getReader();
+    const reader = res.body.getReader();
     const first = await reader.read();
     await reader.cancel();
     return new TextDecoder().decode(first.value);
