@@ -2,9 +2,9 @@ import * as http from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { GitHubWebhookReceiver, listenOn, webhookPath } from "../engine/triggers/webhookReceiver";
 import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver";
+import { redact } from "../model/redact";
 import type { Api, ApiOptions } from "./api";
 import { createApi } from "./api";
-import { redact } from "../model/redact";
 import { isLoopback } from "./access";
 import type { ServerLimits } from "./limits";
 import {
