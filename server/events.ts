@@ -139,6 +139,11 @@ export class ReleaseEvents {
 
     constructor(private readonly opts: ReleaseEventsOptions) {}
 
+    /** How many listen now (each open event stream is one). */
+    get listening(): number {
+        return this.listeners.size;
+    }
+
     /** The engine's progress callback. */
     readonly progress = (e: ProgressEvent): void => {
         this.emit(progressChanges(this.seen, e));

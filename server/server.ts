@@ -2,21 +2,45 @@ import * as http from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { GitHubWebhookReceiver, listenOn, webhookPath } from "../engine/triggers/webhookReceiver";
 import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver";
+import { redact } from "../model/redact";
 import type { Api, ApiOptions } from "./api";
 import { createApi } from "./api";
 import { isLoopback } from "./access";
+import type { ServerLimits } from "./limits";
+import {
+    answerUnread,
+    applyLimits,
+    defaultServerLimits,
+    readBody,
+    serverLimits,
+    serverOptions,
+} from "./limits";
 
-/** The largest API request body (JSON requests are small; the webhook has limits of its own). */
-export const maxApiBodyBytes = 64 * 1024;
+/** The largest API request body by default (JSON requests are small; the webhook has limits of its own). */
+export const maxApiBodyBytes = defaultServerLimits.maxBodyBytes;
+
+/** The first segment of a request target's path that does not percent-decode (`%ZZ`, a cut UTF-8 sequence). */
+export function malformedSegment(url: string): string | undefined {
+    const path = url.replace(/[?#][^]*$/, "");
+    return path.split("/").find((segment) => {
+        try {
+            decodeURIComponent(segment);
+            return false;
+        } catch {
+            return true;
+        }
+    });
+}
 
 /**
  * Refuses, before routing: on a loopback server, a request whose Host is not a loopback name (a web page
- * whose DNS name was rebound to 127.0.0.1 must not read or drive the API), and a body declared larger than
- * {@link maxApiBodyBytes}.
+ * whose DNS name was rebound to 127.0.0.1 must not read or drive the API), a path with a segment that does not
+ * percent-decode, and a body declared larger than {@link maxApiBodyBytes}.
  */
 export function refuseRequest(
-    req: Pick<http.IncomingMessage, "headers">,
+    req: Pick<http.IncomingMessage, "headers"> & { readonly url?: string },
     loopbackOnly: boolean,
+    maxBodyBytes = maxApiBodyBytes,
 ): { status: number; code: string; message: string } | undefined {
     const host = (req.headers.host ?? "").replace(/:\d+$/, "");
     if (loopbackOnly && !isLoopback(host)) {
@@ -26,20 +50,55 @@ export function refuseRequest(
             message: `Host ${JSON.stringify(req.headers.host ?? "")} refused: this server listens on loopback; use http://127.0.0.1 or http://localhost`,
         };
     }
+    const malformed = malformedSegment(req.url ?? "/");
+    if (malformed !== undefined) {
+        const shown = malformed.length > 80 ? `${malformed.slice(0, 80)}…` : malformed;
+        return {
+            status: 400,
+            code: "invalid_input",
+            message: redact(
+                `path segment ${JSON.stringify(shown)} is not valid percent-encoding: write "%" as %25, ` +
+                    "and other bytes as %XX of their UTF-8 encoding",
+            ),
+        };
+    }
     const length = Number(req.headers["content-length"] ?? "0");
-    if (length > maxApiBodyBytes) {
+    if (length > maxBodyBytes) {
         return {
             status: 413,
             code: "invalid_input",
-            message: `request body of ${length} bytes refused: at most ${maxApiBodyBytes}`,
+            message: `request body of ${length} bytes refused: at most ${maxBodyBytes}`,
         };
     }
     return undefined;
 }
 
+/**
+ * The API's fetch handler as `serve` calls it. A HEAD request is answered as its GET (authorised as the GET),
+ * with the body cancelled and dropped: Hono answers HEAD by running the GET handler and discarding its body
+ * without cancelling it, so each HEAD of the event stream left a subscription behind for good.
+ */
+export function apiFetch(app: Api["app"]): Api["app"]["fetch"] {
+    return async (req, env, ctx) => {
+        if (req.method !== "HEAD") {
+            return app.fetch(req, env, ctx);
+        }
+        const res = await app.fetch(new Request(req, { method: "GET" }), env, ctx);
+        await res.body?.cancel();
+        const headers = new Headers(res.headers);
+        // Hop-by-hop fields of the stream's answer (`Connection: keep-alive`) do not describe this one.
+        for (const name of ["connection", "keep-alive", "transfer-encoding"]) {
+            headers.delete(name);
+        }
+        return new Response(null, { status: res.status, statusText: res.statusText, headers });
+    };
+}
+
 export interface PromotionsServerOptions extends ApiOptions {
     /** GitHub push webhooks at POST /webhooks/github; none: that path answers 404. */
     readonly webhook?: WebhookReceiverOptions;
+    /** Body size, timeouts and the connection cap (defaults: {@link defaultServerLimits}). */
+    readonly limits?: Partial<ServerLimits>;
 }
 
 /**
@@ -48,12 +107,16 @@ export interface PromotionsServerOptions extends ApiOptions {
  */
 export class PromotionsServer {
     readonly api: Api;
+    readonly limits: ServerLimits;
     private readonly receiver?: GitHubWebhookReceiver;
     private server?: http.Server;
+    private readonly log?: (line: string) => void;
 
     constructor(opts: PromotionsServerOptions) {
+        this.limits = serverLimits(opts.limits);
         this.api = createApi(opts);
         this.receiver = opts.webhook ? new GitHubWebhookReceiver(opts.webhook) : undefined;
+        this.log = opts.log;
     }
 
     /** The engine's `onProgress`: feeds the event stream. */
@@ -63,30 +126,41 @@ export class PromotionsServer {
 
     /** Listens on `host:port` (port 0: any free port); returns the base URL, e.g. `http://127.0.0.1:8080`. */
     async listen(port: number, host: string): Promise<string> {
-        const apiListener = getRequestListener(this.api.app.fetch);
+        const apiListener = getRequestListener(apiFetch(this.api.app));
         const loopbackOnly = isLoopback(host);
-        const server = http.createServer((req, res) => {
-            const path = new URL(req.url ?? "/", "http://x").pathname;
+        const limits = this.limits;
+        const server = http.createServer(serverOptions(limits), (req, res) => {
+            // Not `new URL`: it throws on request targets such as `//`, and a throw here would end the process.
+            const path = (req.url ?? "/").replace(/[?#][^]*$/, "");
             if (path === webhookPath && this.receiver) {
                 this.receiver.handle(req, res);
                 return;
             }
-            const refused = refuseRequest(req, loopbackOnly);
+            const refused = refuseRequest(req, loopbackOnly, limits.maxBodyBytes);
             if (refused) {
-                res.writeHead(refused.status, { "content-type": "application/json" });
-                res.end(JSON.stringify({ error: { code: refused.code, message: refused.message } }));
-                req.resume();
+                answerUnread(req, res, refused.status, {
+                    error: { code: refused.code, message: refused.message },
+                });
                 return;
             }
-            void apiListener(req, res);
+            // The body is read (bounded in size and time) before the API parses it.
+            readBody(req, res, limits, () => void apiListener(req, res));
         });
-        // Headers are small; bodies have their own limits (the webhook's) or are small JSON.
-        server.headersTimeout = 20_000;
-        // The event stream stays open: no overall request timeout.
-        server.requestTimeout = 0;
+        applyLimits(server, limits, this.log);
         const url = await listenOn(server, port, host);
         this.server = server;
         return url;
+    }
+
+    /** How many connections are open now (event streams included). */
+    async openConnections(): Promise<number> {
+        const server = this.server;
+        if (!server) {
+            return 0;
+        }
+        return new Promise<number>((resolve, reject) =>
+            server.getConnections((e, n) => (e ? reject(e) : resolve(n))),
+        );
     }
 
     /** Stops listening, ends the event streams and closes the open connections (running releases go on). */

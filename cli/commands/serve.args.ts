@@ -1,5 +1,7 @@
 import { InvalidInputError } from "../../model/errors";
 import { TrustedProxies } from "../../server/auth/proxy";
+import type { ServerLimits } from "../../server/limits";
+import { defaultServerLimits, minIdleTimeoutMs } from "../../server/limits";
 import type { CliSettings } from "../context";
 import type { CommandSpec, Values } from "../spec";
 import { duration, flag, products, text, texts } from "../spec";
@@ -24,6 +26,8 @@ export interface ServeCommandOptions {
     readonly argocd?: CliSettings["argocd"];
     /** The clone cache and tokens, for the versions in Git the API shows. */
     readonly git?: { readonly cacheDir: string; readonly tokens: Readonly<Record<string, string>> };
+    /** `--max-connections N`, `--request-timeout D`, `--idle-timeout D` (server/limits.ts). */
+    readonly limits?: Partial<ServerLimits>;
 }
 
 function port(values: Values): number {
@@ -69,12 +73,38 @@ function host(values: Values): string {
     return h;
 }
 
+/** `--max-connections N --request-timeout D --idle-timeout D`: what serve allows a connection (server/limits.ts). */
+function serverLimitOptions(v: Values): Partial<ServerLimits> {
+    const max = text(v, "max-connections");
+    if (max !== undefined && (!/^\d+$/.test(max) || Number(max) < 1 || !Number.isSafeInteger(Number(max)))) {
+        throw new InvalidInputError(
+            `--max-connections "${max}": a positive number of connections (default ${defaultServerLimits.maxConnections})`,
+            { path: "--max-connections" },
+        );
+    }
+    const idle = duration(v, "idle-timeout");
+    if (idle !== undefined && idle < minIdleTimeoutMs) {
+        throw new InvalidInputError(
+            `--idle-timeout "${text(v, "idle-timeout")}": at least ${minIdleTimeoutMs / 1000}s, ` +
+                "so event streams (a comment every 15 s) stay open",
+            { path: "--idle-timeout" },
+        );
+    }
+    const request = duration(v, "request-timeout");
+    return {
+        ...(max !== undefined ? { maxConnections: Number(max) } : {}),
+        ...(request !== undefined ? { requestTimeoutMs: request } : {}),
+        ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
+    };
+}
+
 export const serveSpec = {
     summary:
         "the server: JSON API and event stream under /api/v1, the console, GitHub push webhooks (HMAC-verified, with PROMOTIONS_WEBHOOK_SECRET)",
     usage:
         "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
-        "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D]",
+        "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D] " +
+        "[--max-connections N] [--request-timeout D] [--idle-timeout D]",
     options: {
         port: { type: "string" },
         host: { type: "string" },
@@ -85,6 +115,9 @@ export const serveSpec = {
         "trusted-proxy": { type: "string", multiple: true },
         product: { type: "string" },
         interval: { type: "string" },
+        "max-connections": { type: "string" },
+        "request-timeout": { type: "string" },
+        "idle-timeout": { type: "string" },
     },
     help: {
         port: "the port to listen on (default 8080; 0: any free port)",
@@ -96,10 +129,14 @@ export const serveSpec = {
         "trusted-proxy": "believe X-Forwarded-User/Email/Groups from peers in this CIDR; repeatable",
         product: "serve only these products (comma-separated; default: every product)",
         interval: "also poll the trigger branches this often (default: only when a webhook arrives)",
+        "max-connections": "the most connections open at once, event streams included (default 4096)",
+        "request-timeout": "how long a request body may take after its headers: 408 after (default 30s)",
+        "idle-timeout": "close a connection silent this long (default 2m, at least 30s)",
     },
     build: (v, _p, s): ServeCommandOptions => {
         const trustedProxies = texts(v, "trusted-proxy");
         new TrustedProxies(trustedProxies);
+        const limits = serverLimitOptions(v);
         const options = {
             ...(products(v) ? { products: products(v) } : {}),
             ...(text(v, "interval") ? { intervalMs: duration(v, "interval") } : {}),
@@ -110,6 +147,7 @@ export const serveSpec = {
             ...(trustedProxies.length > 0 ? { trustedProxies } : {}),
             ...(s.argocd ? { argocd: s.argocd } : {}),
             git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
+            ...(Object.keys(limits).length > 0 ? { limits } : {}),
         };
         return { ...options, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) };
     },

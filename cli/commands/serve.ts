@@ -15,7 +15,8 @@ import { reportOutcomes } from "./watch";
 
 /**
  * `promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD]
- * [--trusted-proxy CIDR]... [--interval D]`: the one server. The JSON API, its OpenAPI description and the
+ * [--trusted-proxy CIDR]... [--interval D] [--max-connections N] [--request-timeout D] [--idle-timeout D]`: the
+ * one server. The JSON API, its OpenAPI description and the
  * event stream under /api/v1 (server/), every request identified first (server/auth: API tokens, OIDC JWTs,
  * a trusted proxy's headers), and GitHub push webhooks at /webhooks/github (HMAC-verified with
  * PROMOTIONS_WEBHOOK_SECRET; without a secret, webhooks are off and that path answers 404), which make the
@@ -76,6 +77,7 @@ export async function serve(
             ? { git: { cacheDir: opts.git.cacheDir, credentials: { tokens: opts.git.tokens } } }
             : {}),
         log: (line) => io.err(`[serve] ${displayText(line)}`),
+        ...(opts.limits ? { limits: opts.limits } : {}),
         ...(opts.secret
             ? {
                   webhook: {

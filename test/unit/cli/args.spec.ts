@@ -147,6 +147,15 @@ describe("command options", () => {
             "no secret: webhooks off",
         );
         assert.deepStrictEqual(git?.tokens, { "*": "tok-en" });
+        const limited = options(
+            ["serve", "--max-connections", "100", "--request-timeout", "10s", "--idle-timeout", "2m"],
+            { PROMOTIONS_WEBHOOK_SECRET: "s" },
+        ) as ServeCommandOptions;
+        assert.deepStrictEqual(limited.limits, {
+            maxConnections: 100,
+            requestTimeoutMs: 10_000,
+            idleTimeoutMs: 120_000,
+        });
         assert.deepStrictEqual(options(["graph", "--flow", "f"]), { flow: "f", format: "text" });
     });
 
@@ -162,6 +171,20 @@ describe("command options", () => {
             PROMOTIONS_WEBHOOK_SECRET: "s",
         });
         refused(["serve", "--port", "http"], /--port "http"/, /serve/, { PROMOTIONS_WEBHOOK_SECRET: "s" });
+        const secret = { PROMOTIONS_WEBHOOK_SECRET: "s" };
+        refused(
+            ["serve", "--max-connections", "0"],
+            /--max-connections "0": a positive number/,
+            /serve/,
+            secret,
+        );
+        refused(["serve", "--idle-timeout", "5s"], /--idle-timeout "5s": at least 30s/, /serve/, secret);
+        refused(
+            ["serve", "--request-timeout", "soon"],
+            /--request-timeout "soon": a positive duration/,
+            /serve/,
+            secret,
+        );
         refused(
             ["promote", "--product", "w", "--from", "qa", "--to", "qa"],
             /--from and --to are both "qa"/,
