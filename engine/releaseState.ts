@@ -275,6 +275,7 @@ function applicationRecord(
         ...(promotion.phase === "done" && promotion.outputs?.attempts
             ? { pushAttempts: promotion.outputs.attempts }
             : {}),
+        ...(promotion.phase === "done" && promotion.outputs?.adopted && commitSha ? { adopted: true } : {}),
         ...(pullRequest ? { pullRequest } : {}),
         changes: promotion.phase === "done" ? (result?.changes ?? []) : keepBefore ? before.changes : [],
         ...(pre ? { preAction: pre } : {}),
