@@ -190,17 +190,6 @@ async function checkpoint(
     return undefined;
 }
 
-/** The file of the stack's checkpoint in a `file://` backend, when there is one. */
-export async function checkpointFile(
-    backendUrl: string,
-    project: string,
-    stack: string,
-): Promise<string | undefined> {
-    const objects = backendUrl.startsWith("file://") ? backendObjects(backendUrl) : undefined;
-    const found = objects && (await checkpoint(objects, project, stack).catch(() => undefined));
-    return found && objects?.file?.(found.key);
-}
-
 /** An update's lock on a stack, as the DIY backend writes it (`.pulumi/locks/organization/<project>/<stack>/`). */
 export interface StackLock {
     /** The `pulumi` process holding it, on `hostname`. */
@@ -381,43 +370,51 @@ export function newestReadable(files: readonly string[]): string | undefined {
     return undefined;
 }
 
-/** Why the stack's checkpoint cannot be read and where a good copy is, or undefined when it reads (or is absent). */
-async function damageOf(
+/** The stack's checkpoint read, or why it cannot be read and where a good copy is. */
+function readCheckpoint(
     objects: BackendObjects,
     project: string,
     stack: string,
     found: { key: string; bytes: Buffer },
-): Promise<DamagedState | undefined> {
+): { checkpoint: StoredCheckpoint } | { damage: DamagedState } {
     try {
-        parseCheckpoint(found.key, found.bytes);
-        return undefined;
+        return { checkpoint: parseCheckpoint(found.key, found.bytes) };
     } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
         const root = objects.file?.("");
         const copies = root === undefined ? undefined : checkpointCopies(root, found.key, project, stack);
         const goodCopy = copies && newestReadable(copies.files);
         return {
-            stack: `${project}/${stack}`,
-            where: objects.where(found.key),
-            reason,
-            ...(goodCopy ? { goodCopy } : {}),
-            searched: copies?.dirs ?? [],
+            damage: {
+                stack: `${project}/${stack}`,
+                where: objects.where(found.key),
+                reason,
+                ...(goodCopy ? { goodCopy } : {}),
+                searched: copies?.dirs ?? [],
+            },
         };
     }
 }
 
 /**
- * The stack's checkpoint when it is damaged (there, but unreadable), else undefined: absent, readable, or a
- * backend we do not read (the engine then says what it finds).
+ * The stack's checkpoint in a `file://` backend: its file (undefined when there is none yet) and, when it cannot be
+ * read, why and where its good copy is. Undefined for any other backend.
  */
-export async function stackDamage(
+export async function inspectCheckpoint(
     backendUrl: string,
     project: string,
     stack: string,
-): Promise<DamagedState | undefined> {
-    const objects = backendObjects(backendUrl);
-    const found = objects && (await checkpoint(objects, project, stack).catch(() => undefined));
-    return found ? damageOf(objects, project, stack, found) : undefined;
+): Promise<{ readonly file?: string; readonly damage?: DamagedState } | undefined> {
+    const objects = backendUrl.startsWith("file://") ? backendObjects(backendUrl) : undefined;
+    if (objects?.file === undefined) {
+        return undefined;
+    }
+    const found = await checkpoint(objects, project, stack).catch(() => undefined);
+    if (found === undefined) {
+        return {};
+    }
+    const read = readCheckpoint(objects, project, stack, found);
+    return { file: objects.file(found.key), ...("damage" in read ? { damage: read.damage } : {}) };
 }
 
 /**
@@ -437,10 +434,10 @@ export async function checkStacks(
     for (const project of projects) {
         for (const stack of (await storedStackNames(backendUrl, project)) ?? []) {
             const found = await checkpoint(objects, project, stack);
-            const damage = found && (await damageOf(objects, project, stack, found));
-            if (damage) {
-                damaged.push(damage);
-            } else if (found) {
+            const result = found && readCheckpoint(objects, project, stack, found);
+            if (result && "damage" in result) {
+                damaged.push(result.damage);
+            } else if (result) {
                 read++;
             }
         }
@@ -470,10 +467,10 @@ export async function readStackResources(
     if (!objects || !found) {
         return undefined;
     }
-    const damage = await damageOf(objects, project, stack, found);
-    if (damage) {
-        throw new DamagedStateError(damage);
+    const read = readCheckpoint(objects, project, stack, found);
+    if ("damage" in read) {
+        throw new DamagedStateError(read.damage);
     }
-    const parsed = parseCheckpoint(found.key, found.bytes);
+    const parsed = read.checkpoint;
     return parsed.version === 3 ? (parsed.checkpoint?.latest?.resources ?? []) : undefined;
 }

@@ -1,8 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { processAlive } from "../provider/dirLock";
-import { checkpointFile, DamagedStateError, newestReadable, stackDamage } from "./stateBackend";
+import { DamagedStateError, inspectCheckpoint, newestReadable } from "./stateBackend";
 
 /**
  * Runs `write` (an update of one stack) so that a write that fails leaves the stack's previous good checkpoint
@@ -28,19 +29,26 @@ export async function guardedWrite<T>(
     stack: string,
     write: () => Promise<T>,
 ): Promise<T> {
-    if (!backendUrl.startsWith("file://")) {
-        return write();
+    let before = await inspectCheckpoint(backendUrl, project, stack);
+    // Another process of this host whose write just failed may be putting the good copy back: a moment for it.
+    for (
+        let waited = 0;
+        before?.damage && before.file && keptByOthers(before.file) && waited < 10_000;
+        waited += 200
+    ) {
+        await sleep(200);
+        before = await inspectCheckpoint(backendUrl, project, stack);
     }
-    const damage = await stackDamage(backendUrl, project, stack);
-    if (damage) {
-        throw new DamagedStateError(damage);
+    if (before?.damage) {
+        throw new DamagedStateError(before.damage);
     }
-    const file = await checkpointFile(backendUrl, project, stack);
+    const file = before?.file;
     const kept = file === undefined ? undefined : keep(file);
     try {
         return await write();
     } catch (e) {
-        const left = file === undefined ? undefined : await stackDamage(backendUrl, project, stack);
+        const left =
+            file === undefined ? undefined : (await inspectCheckpoint(backendUrl, project, stack))?.damage;
         if (file !== undefined && left !== undefined && !restore(file, kept)) {
             throw new DamagedStateError(left);
         }
@@ -53,6 +61,15 @@ export async function guardedWrite<T>(
 }
 
 let counter = 0;
+
+/** Whether a live process of this host keeps a copy of `file` (its write runs, or is being undone). */
+function keptByOthers(file: string): boolean {
+    const prefix = `${path.basename(file)}.keep-${os.hostname()}-`;
+    return readdir(path.dirname(file)).some((name) => {
+        const pid = Number(name.startsWith(prefix) ? name.slice(prefix.length).split("-")[0] : NaN);
+        return Number.isInteger(pid) && pid !== process.pid && processAlive(pid);
+    });
+}
 
 /** A second name for `file` while a write runs (`<file>.keep-<host>-<pid>-<n>`); stale ones of this host go. */
 function keep(file: string): string | undefined {
