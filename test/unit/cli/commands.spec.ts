@@ -1158,6 +1158,44 @@ describe("commands", () => {
             assert.match(io.stderr.join("\n"), /^error: state backend: .*; config: /);
         });
 
+        it("reads every stack it owns, and fails naming a damaged one with the command restoring its good copy", async () => {
+            const state = path.join(tempDir("doctor-damaged"), "state");
+            const stacks = path.join(state, ".pulumi", "stacks");
+            const checkpoint = JSON.stringify({ version: 3, checkpoint: { latest: { resources: [] } } });
+            for (const project of ["promotions", "promotions-releases", "promotions-access"]) {
+                fs.mkdirSync(path.join(stacks, project), { recursive: true });
+                fs.writeFileSync(path.join(stacks, project, "web.json"), checkpoint);
+            }
+            fs.writeFileSync(path.join(state, ".pulumi", "meta.yaml"), "version: 1\n");
+            const healthy = terminal();
+            const opts = base({ stateUrl: `file://${state}` });
+            assert.strictEqual(
+                await doctor(opts, { io: healthy, system: system(() => Promise.reject(new Error("x"))) }),
+                0,
+            );
+            assert.match(
+                healthy.stdout.join("\n"),
+                /ok +state files +3 stacks of promotions, promotions-releases, promotions-access read/,
+            );
+
+            const damaged = path.join(stacks, "promotions-releases", "web.json");
+            fs.writeFileSync(`${damaged}.bak`, checkpoint);
+            fs.writeFileSync(damaged, checkpoint.slice(0, 25));
+            const io = terminal();
+            assert.strictEqual(
+                await doctor(opts, { io, system: system(() => Promise.reject(new Error("x"))) }),
+                3,
+            );
+            const out = io.stdout.join("\n");
+            assert.ok(
+                out.includes(`FAIL state files`) &&
+                    out.includes(`1 of 3 stacks cannot be read`) &&
+                    out.includes(`${damaged} is damaged`),
+                out,
+            );
+            assert.ok(out.includes(`fix: cp '${damaged}.bak' '${damaged}'`), out);
+        });
+
         it("a file:// backend under a file, and a backend that does not answer, fail", async () => {
             const dir = tempDir("doctor-file");
             fs.writeFileSync(path.join(dir, "plain"), "");
