@@ -243,6 +243,39 @@ describe("faults of the state's file system mid-release", function () {
         await recoversWithNothingLost(o, earlier, failed);
     });
 
+    it("a state file cut short outside our writes: releases and doctor name it and say how to recover", async () => {
+        const o = setup("damaged", "fill");
+        const earlier = await firstRelease(o);
+        // Every file that holds the release's record, wherever the store keeps it, cut to half its size.
+        const cut: string[] = [];
+        const walk = (d: string) => {
+            for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+                const f = path.join(d, e.name);
+                if (e.isDirectory()) {
+                    walk(f);
+                } else if (fs.readFileSync(f, "utf8").includes(earlier.id)) {
+                    fs.truncateSync(f, Math.floor(fs.statSync(f).size / 2));
+                    cut.push(f);
+                }
+            }
+        };
+        walk(o.state);
+        assert.ok(cut.length > 0, "the record is in the state directory");
+        const listed = await runCli([...o.args, "releases", "--product", "web"], { env: o.env });
+        assert.strictEqual(listed.code, 3, listed.stdout + listed.stderr);
+        const named = cut.filter((f) => listed.stderr.includes(f));
+        assert.ok(named.length > 0, `the error names a damaged file:\n${listed.stderr}`);
+        assert.match(listed.stderr, /To recover, .*restore/);
+        assert.doesNotMatch(listed.stderr, /\n\s+at /, "no stack trace");
+        const doctor = await runCli([...o.args, "doctor"], { env: o.env });
+        assert.strictEqual(doctor.code, 3, doctor.stdout);
+        assert.match(doctor.stdout, /FAIL\s+state files/);
+        assert.ok(
+            named.every((f) => doctor.stdout.includes(f)),
+            doctor.stdout,
+        );
+    });
+
     it("a read-only state: the whole error with its path, no success taken back, the pushed commit accounted for", async () => {
         const o = setup("read-only", "read-only");
         const earlier = await firstRelease(o);
