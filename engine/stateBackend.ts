@@ -261,7 +261,15 @@ export async function storedStackNames(backendUrl: string, project: string): Pro
 /** A checkpoint as the DIY backend stores it (`pulumi stack export` shows its `checkpoint.latest`). */
 interface StoredCheckpoint {
     readonly version?: number;
-    readonly checkpoint?: { readonly latest?: { readonly resources?: StoredResource[] } };
+    readonly checkpoint?: {
+        readonly latest?: {
+            readonly resources?: StoredResource[];
+            readonly secrets_providers?: {
+                readonly type?: string;
+                readonly state?: { readonly salt?: string };
+            };
+        };
+    };
 }
 
 /** The checkpoint in `bytes` (the object `key`), or an error saying why it cannot be read. */
@@ -417,6 +425,16 @@ export async function inspectCheckpoint(
     return { file: objects.file(found.key), ...("damage" in read ? { damage: read.damage } : {}) };
 }
 
+/** The stacks of a backend read one by one (see {@link checkStacks}). */
+export interface StacksChecked {
+    /** How many read. */
+    readonly read: number;
+    /** Each that does not. */
+    readonly damaged: DamagedState[];
+    /** The passphrase salt each readable stack's checkpoint records (its settings file must hold the same). */
+    readonly salts: { readonly project: string; readonly stack: string; readonly salt: string }[];
+}
+
 /**
  * Every stack of `projects` read from the backend: how many read, and each that does not. Undefined for a
  * backend we do not read directly.
@@ -424,13 +442,14 @@ export async function inspectCheckpoint(
 export async function checkStacks(
     backendUrl: string,
     projects: readonly string[],
-): Promise<{ readonly read: number; readonly damaged: DamagedState[] } | undefined> {
+): Promise<StacksChecked | undefined> {
     const objects = backendObjects(backendUrl);
     if (objects === undefined || (await stacksDir(objects)) === undefined) {
         return undefined;
     }
     let read = 0;
     const damaged: DamagedState[] = [];
+    const salts: StacksChecked["salts"][number][] = [];
     for (const project of projects) {
         for (const stack of (await storedStackNames(backendUrl, project)) ?? []) {
             const found = await checkpoint(objects, project, stack);
@@ -439,10 +458,14 @@ export async function checkStacks(
                 damaged.push(result.damage);
             } else if (result) {
                 read++;
+                const salt = result.checkpoint.checkpoint?.latest?.secrets_providers?.state?.salt;
+                if (salt) {
+                    salts.push({ project, stack, salt });
+                }
             }
         }
     }
-    return { read, damaged };
+    return { read, damaged, salts };
 }
 
 /**

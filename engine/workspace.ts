@@ -256,6 +256,14 @@ function commandFor(engine: EngineLocation): PulumiCommand {
 }
 
 /**
+ * The settings file of a stack opened by {@link openStack} (without a `workDir` of its own): it holds the salt
+ * of the stack's passphrase (`encryptionsalt`), which the stack's checkpoint records too.
+ */
+export function stackSettingsFile(backendUrl: string, project: string, stack: string): string {
+    return path.join(defaultWorkDir(backendUrl, project), `Pulumi.${stack}.yaml`);
+}
+
+/**
  * A file:// backend keeps its workspaces beside its files; any other backend gets a directory of its own
  * (named by a hash of its URL without the password), so two backends never share a stack's settings.
  */

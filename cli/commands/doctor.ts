@@ -148,6 +148,19 @@ async function stateFilesCheck(stateUrl: string): Promise<Check | undefined> {
             return undefined;
         }
         const { read, damaged } = checked;
+        const settings = await settingsDamage(stateUrl, checked.salts);
+        if (damaged.length === 0 && settings.length > 0) {
+            return {
+                name,
+                ok: false,
+                detail: settings
+                    .map((s) => `${s.file} does not hold the salt of stack ${s.stack}'s passphrase`)
+                    .join("; "),
+                fix: settings
+                    .map((s) => `printf 'encryptionsalt: %s\\n' '${s.salt}' > '${s.file}'`)
+                    .join(" && "),
+            };
+        }
         if (damaged.length === 0) {
             return {
                 name,
@@ -166,6 +179,32 @@ async function stateFilesCheck(stateUrl: string): Promise<Check | undefined> {
     } catch (e) {
         return { name, ok: false, detail: `${displayBackendUrl(stateUrl)}: ${displayText(messageOf(e))}` };
     }
+}
+
+/**
+ * The settings files of the stacks whose checkpoint records a passphrase salt, when they hold another or none (a
+ * write cut short): Pulumi would then take the passphrase for a wrong one. A missing file is not counted.
+ */
+async function settingsDamage(
+    stateUrl: string,
+    salts: readonly { readonly project: string; readonly stack: string; readonly salt: string }[],
+): Promise<{ file: string; stack: string; salt: string }[]> {
+    const { stackSettingsFile } = await import("../../engine/workspace");
+    const damaged: { file: string; stack: string; salt: string }[] = [];
+    for (const { project, stack, salt } of salts) {
+        const file = stackSettingsFile(stateUrl, project, stack);
+        let text: string;
+        try {
+            text = fs.readFileSync(file, "utf8");
+        } catch {
+            continue;
+        }
+        const held = /^encryptionsalt:\s*"?([^"\s]+)"?\s*$/m.exec(text)?.[1];
+        if (held !== salt) {
+            damaged.push({ file, stack: `${project}/${stack}`, salt });
+        }
+    }
+    return damaged;
 }
 
 /** The definitions exist and validate. */

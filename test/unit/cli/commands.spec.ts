@@ -1196,6 +1196,43 @@ describe("commands", () => {
             assert.ok(out.includes(`fix: cp '${damaged}.bak' '${damaged}'`), out);
         });
 
+        it("fails when a stack's settings file lost the salt its checkpoint records (a write cut short)", async () => {
+            const state = path.join(tempDir("doctor-settings"), "state");
+            const stacks = path.join(state, ".pulumi", "stacks", "promotions-releases");
+            fs.mkdirSync(stacks, { recursive: true });
+            fs.writeFileSync(path.join(state, ".pulumi", "meta.yaml"), "version: 1\n");
+            const salt = "v1:OTusOaO18iU=:v1:Mx5ohScynWecGd4J:m9ZWzLKNrtoS5U25AXxS0uULFtFROw==";
+            fs.writeFileSync(
+                path.join(stacks, "web.json"),
+                JSON.stringify({
+                    version: 3,
+                    checkpoint: {
+                        latest: { resources: [], secrets_providers: { type: "passphrase", state: { salt } } },
+                    },
+                }),
+            );
+            const settings = path.join(state, "workspaces", "promotions-releases", "Pulumi.web.yaml");
+            fs.mkdirSync(path.dirname(settings), { recursive: true });
+            const opts = base({ stateUrl: `file://${state}` });
+            const run = async () => {
+                const io = terminal();
+                const code = await doctor(opts, { io, system: system(() => Promise.reject(new Error("x"))) });
+                return { code, out: io.stdout.join("\n") };
+            };
+            fs.writeFileSync(settings, `encryptionsalt: ${salt}\n`);
+            assert.strictEqual((await run()).code, 0);
+            fs.writeFileSync(settings, "");
+            const { code, out } = await run();
+            assert.strictEqual(code, 3, out);
+            assert.ok(
+                out.includes(
+                    `${settings} does not hold the salt of stack promotions-releases/web's passphrase`,
+                ),
+                out,
+            );
+            assert.ok(out.includes(`fix: printf 'encryptionsalt: %s\\n' '${salt}' > '${settings}'`), out);
+        });
+
         it("a file:// backend under a file, and a backend that does not answer, fail", async () => {
             const dir = tempDir("doctor-file");
             fs.writeFileSync(path.join(dir, "plain"), "");
