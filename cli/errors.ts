@@ -1,5 +1,5 @@
 import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
-import { exitCodes, PromotionError } from "../model/errors";
+import { engineErrors, exitCodes, PromotionError } from "../model/errors";
 import { displayText } from "./display";
 
 export interface Classified {
@@ -18,14 +18,11 @@ export interface ClassifyContext {
 /** The `error: ...` lines of Pulumi's stderr inside a CommandError (its message also holds stdout and more). */
 function pulumiErrors(e: CommandError): string[] {
     const result = (e as unknown as { commandResult?: { stderr?: string } }).commandResult;
-    const stderr = result?.stderr ?? e.message;
-    const lines = stderr
-        .split("\n")
-        .map((l) => l.trim())
-        .filter((l) => l.startsWith("error:"))
-        .map((l) => l.replace(/^error:\s*/, ""));
-    return [...new Set(lines)];
+    return engineErrors(result?.stderr ?? e.message);
 }
+
+/** The state backend's storage refused a write: its disk is full, or it is read-only. */
+const storageTrouble = /no space left on device|read-only file system|disk quota exceeded/i;
 
 const backendTrouble =
     /PULUMI_ACCESS_TOKEN|unable to open state directory|blob \(key|meta\.yaml|NoSuchBucket|failed to log ?in|login|credentials|no such host|connection refused/i;
@@ -46,6 +43,15 @@ function commandError(e: CommandError, ctx: ClassifyContext): Classified {
                 : `Pulumi cannot use ${state}: it is not a file://, s3://, azblob://, gs:// or Pulumi Cloud URL ` +
                   "(Pulumi takes it for Pulumi Cloud and asks for PULUMI_ACCESS_TOKEN). " +
                   "Pass --state file://DIR or a bucket URL such as s3://BUCKET?region=REGION",
+        };
+    }
+    if (errors.some((l) => storageTrouble.test(l))) {
+        return {
+            exitCode: exitCodes.environment,
+            message:
+                `the storage of ${state} refused a write: ${detail}. Free space on it or make it writable, then ` +
+                "run 'promote retry ID' for the release (a write that failed left the previous state readable; " +
+                "'promote doctor' checks every state file)",
         };
     }
     if (errors.some((l) => backendTrouble.test(l))) {

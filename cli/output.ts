@@ -91,7 +91,9 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
             out.push(style.red(`      ${multiline(e.error, "      ")}`));
         }
         for (const a of e.applications) {
-            const commit = a.commitSha ? `  commit ${a.commitSha.slice(0, 12)}` : "";
+            const commit = a.commitSha
+                ? `  commit ${a.commitSha.slice(0, 12)}${a.adopted ? " (pushed by an earlier attempt, adopted)" : ""}`
+                : "";
             out.push(`      ${a.name}  ${a.action}  ${paintStatus(style, a.status)}${commit}`);
             if (a.pullRequest) {
                 out.push(

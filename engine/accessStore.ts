@@ -5,6 +5,7 @@ import { tokens } from "../model/tokens";
 import type { AccessToken, TokenStore } from "./accessTokens";
 import type { EngineLocation } from "./engineLocator";
 import { withLockRetry } from "./releaseStore";
+import { readStackResources } from "./stateBackend";
 import { openStack } from "./workspace";
 
 /**
@@ -68,13 +69,20 @@ export class AccessStore implements TokenStore {
     }
 
     async list(): Promise<AccessToken[]> {
-        const stack = await this.open();
-        const state = await stack.exportStack();
+        // Read from the backend where it can be (a damaged checkpoint is then named, with its good copy).
         const resources =
-            (state.deployment as { resources?: { type: string; outputs?: { token?: AccessToken } }[] })
-                .resources ?? [];
+            ((await readStackResources(this.opts.backendUrl, accessProject, accessStack)) as
+                { type: string; outputs?: { token?: AccessToken } }[] | undefined) ?? (await this.exported());
         return resources
             .filter((r) => r.type === tokenType && r.outputs?.token)
             .map((r) => r.outputs!.token!);
+    }
+
+    private async exported(): Promise<{ type: string; outputs?: { token?: AccessToken } }[]> {
+        const state = await (await this.open()).exportStack();
+        return (
+            (state.deployment as { resources?: { type: string; outputs?: { token?: AccessToken } }[] })
+                .resources ?? []
+        );
     }
 }

@@ -1,4 +1,5 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { engineErrors } from "../model/errors";
 import type { GitCredentials } from "../provider/git/git";
 import { afterGate, inlineUpdate } from "./inlineUpdates";
 import { withExperimental } from "./plans";
@@ -274,7 +275,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()), { clearDead }),
         );
     } catch (e) {
-        error = cleanError(e instanceof Error ? e.message : String(e));
+        error = e instanceof Error ? e.message : String(e);
     }
     const aborted = opts.signal?.aborted ?? false;
     settleUnfinished(states.values(), aborted);
@@ -287,10 +288,11 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     };
 }
 
-/** The useful lines of a failed `pulumi up` (the Automation API error carries the whole output). */
+/**
+ * The errors of a failed `pulumi up` (the Automation API error carries the whole output), each whole (a
+ * multi-error with its list, the file it could not write).
+ */
 function summarizeUpdateError(message: string): string {
-    const lines = message.split("\n").filter((l) => /error:/i.test(l));
-    return (
-        lines.length > 0 ? lines.slice(0, 4).join("\n") : message.split("\n").slice(0, 4).join("\n")
-    ).trim();
+    const errors = engineErrors(message.replace(/^\s*stderr:\s*/m, ""));
+    return (errors.length > 0 ? errors.slice(0, 4).join("\n") : cleanError(message)).trim();
 }

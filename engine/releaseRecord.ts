@@ -35,6 +35,11 @@ export interface ApplicationRecord {
     readonly commitSha?: string;
     /** Pushes it took (more than one when another writer moved the branch first). */
     readonly pushAttempts?: number;
+    /**
+     * The commit was pushed by an earlier attempt of this release that could not record it (killed, or its state
+     * not writable): adopted by this attempt, not pushed twice.
+     */
+    readonly adopted?: boolean;
     /** For `pr`: the pull request that carries the change (`state`: open, merged or closed). */
     readonly pullRequest?: { readonly url: string; readonly number: number; readonly state: string };
     readonly changes: readonly Change[];

@@ -116,6 +116,16 @@ export function applyEvent(
                 st.phase = st.phase === "done" ? "done" : "pending";
                 return;
             }
+            if (st.phase === "done") {
+                // Its work is done (the commit pushed, the gate passed): the engine could not record that in the
+                // promote stack's state (a full or read-only disk). It stays done, and says so; a retry adopts it.
+                if (e.kind === "diagnostic") {
+                    st.error = [st.error, `done, but not recorded in the state: ${cleanError(e.message)}`]
+                        .filter(Boolean)
+                        .join("\n");
+                }
+                return;
+            }
             st.phase = "failed";
             st.finishedAt ??= ctx.now;
             if (e.kind === "diagnostic") {
@@ -265,6 +275,7 @@ function applicationRecord(
         ...(promotion.phase === "done" && promotion.outputs?.attempts
             ? { pushAttempts: promotion.outputs.attempts }
             : {}),
+        ...(promotion.phase === "done" && promotion.outputs?.adopted && commitSha ? { adopted: true } : {}),
         ...(pullRequest ? { pullRequest } : {}),
         changes: promotion.phase === "done" ? (result?.changes ?? []) : keepBefore ? before.changes : [],
         ...(pre ? { preAction: pre } : {}),

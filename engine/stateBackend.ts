@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import type { Pool } from "pg";
+import { EnvironmentError } from "../model/errors";
 
 /**
  * Read access to the objects a Pulumi DIY backend stores (`.pulumi/meta.yaml`, `.pulumi/stacks/<project>/
@@ -14,6 +15,10 @@ export interface BackendObjects {
     get(key: string): Promise<Buffer | undefined>;
     /** The keys directly below `prefix` (a "directory", ending with `/`). */
     list(prefix: string): Promise<string[]>;
+    /** Where the object lives, as a person finds it: a file's absolute path, or the key and its table. */
+    where(key: string): string;
+    /** The file of a `file://` backend's object (absent for other backends). */
+    readonly file?: (key: string) => string;
 }
 
 export function backendObjects(backendUrl: string): BackendObjects | undefined {
@@ -61,6 +66,8 @@ export function fileUrlPath(url: string): string {
 
 function fileObjects(root: string): BackendObjects {
     return {
+        where: (key) => path.join(root, key),
+        file: (key) => path.join(root, key),
         get: (key) => {
             try {
                 return Promise.resolve(fs.readFileSync(path.join(root, key)));
@@ -115,6 +122,7 @@ function postgresObjects(backendUrl: string): BackendObjects {
         return p;
     };
     return {
+        where: (key) => `the object "${prefix + key}" of the table ${table}`,
         get: async (key) => {
             const rows = await (
                 await pool()
@@ -250,10 +258,222 @@ export async function storedStackNames(backendUrl: string, project: string): Pro
     }
 }
 
+/** A checkpoint as the DIY backend stores it (`pulumi stack export` shows its `checkpoint.latest`). */
+interface StoredCheckpoint {
+    readonly version?: number;
+    readonly checkpoint?: {
+        readonly latest?: {
+            readonly resources?: StoredResource[];
+            readonly secrets_providers?: {
+                readonly type?: string;
+                readonly state?: { readonly salt?: string };
+            };
+        };
+    };
+}
+
+/** The checkpoint in `bytes` (the object `key`), or an error saying why it cannot be read. */
+function parseCheckpoint(key: string, bytes: Buffer): StoredCheckpoint {
+    const text = key.endsWith(".gz") ? zlib.gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
+    const parsed = JSON.parse(text) as unknown;
+    if (
+        typeof parsed !== "object" ||
+        parsed === null ||
+        typeof (parsed as StoredCheckpoint).version !== "number"
+    ) {
+        throw new Error("it is not a Pulumi checkpoint (no version)");
+    }
+    return parsed as StoredCheckpoint;
+}
+
+/** A stack's checkpoint that is there but cannot be read, and where its newest good copy is. */
+export interface DamagedState {
+    /** `project/stack`. */
+    readonly stack: string;
+    /** The file (or the object and its table). */
+    readonly where: string;
+    /** Why it cannot be read (`Unexpected end of JSON input`, ...). */
+    readonly reason: string;
+    /** The newest copy of it that reads (a `file://` backend's `.bak`, backups or history), if any. */
+    readonly goodCopy?: string;
+    /** Where copies were looked for. */
+    readonly searched: readonly string[];
+}
+
+/** What a damaged state file is and how to recover it, in one sentence a person can act on. */
+export function damageMessage(d: DamagedState): string {
+    const fix = d.goodCopy
+        ? `restore its newest good copy: cp '${d.goodCopy}' '${d.where}'`
+        : d.searched.length > 0
+          ? `no good copy of it was found (looked in ${d.searched.join(", ")}): restore it from a backup of the state`
+          : "restore it from a backup of the state backend";
+    return (
+        `the state of stack ${d.stack} cannot be read: ${d.where} is damaged (${d.reason}), as a write cut short ` +
+        `leaves it (a full disk, a crash). To recover, ${fix}; then 'promote doctor' checks every state file`
+    );
+}
+
+/** A state file of ours that cannot be read (exit code 3): which file, and how to recover it. */
+export class DamagedStateError extends EnvironmentError {
+    constructor(readonly damage: DamagedState) {
+        super(damageMessage(damage), { entity: `stack ${damage.stack}`, path: damage.where });
+    }
+}
+
+/**
+ * Copies of a stack's checkpoint a `file://` backend keeps: Pulumi's `<stack>.json.bak` (the checkpoint before
+ * its latest write), its backups and history (one per update), and the copies our writes keep while they run
+ * (see stateGuard.ts). The directories searched are returned too, for a message.
+ */
+function checkpointCopies(
+    root: string,
+    key: string,
+    project: string,
+    stack: string,
+): { files: string[]; dirs: string[] } {
+    const stacksDir = path.dirname(path.join(root, key));
+    const base = path.basename(key);
+    const dirs = [
+        path.join(root, ".pulumi", "backups", project, stack),
+        path.join(root, ".pulumi", "history", project, stack),
+    ];
+    const list = (dir: string) => {
+        try {
+            return fs.readdirSync(dir).map((f) => path.join(dir, f));
+        } catch {
+            return [];
+        }
+    };
+    const files = [
+        ...list(stacksDir).filter((f) => {
+            const name = path.basename(f);
+            return name === `${base}.bak` || name.startsWith(`${base}.keep-`);
+        }),
+        ...list(dirs[0]).filter((f) => /\.json(\.gz)?$/.test(f)),
+        ...list(dirs[1]).filter((f) => /\.checkpoint\.json(\.gz)?$/.test(f)),
+    ];
+    return { files, dirs: [path.join(stacksDir, `${base}.bak`), ...dirs] };
+}
+
+/** The newest (by the time it was written) of `files` that reads as a checkpoint. */
+export function newestReadable(files: readonly string[]): string | undefined {
+    const dated = files
+        .map((f) => {
+            try {
+                return { f, at: fs.statSync(f).mtimeMs };
+            } catch {
+                return undefined;
+            }
+        })
+        .filter((d) => d !== undefined)
+        .sort((a, b) => b.at - a.at);
+    for (const { f } of dated) {
+        try {
+            parseCheckpoint(f.replace(/\.(bak|keep-[^/]*)$/, ""), fs.readFileSync(f));
+            return f;
+        } catch {
+            // damaged too: an older one
+        }
+    }
+    return undefined;
+}
+
+/** The stack's checkpoint read, or why it cannot be read and where a good copy is. */
+function readCheckpoint(
+    objects: BackendObjects,
+    project: string,
+    stack: string,
+    found: { key: string; bytes: Buffer },
+): { checkpoint: StoredCheckpoint } | { damage: DamagedState } {
+    try {
+        return { checkpoint: parseCheckpoint(found.key, found.bytes) };
+    } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        const root = objects.file?.("");
+        const copies = root === undefined ? undefined : checkpointCopies(root, found.key, project, stack);
+        const goodCopy = copies && newestReadable(copies.files);
+        return {
+            damage: {
+                stack: `${project}/${stack}`,
+                where: objects.where(found.key),
+                reason,
+                ...(goodCopy ? { goodCopy } : {}),
+                searched: copies?.dirs ?? [],
+            },
+        };
+    }
+}
+
+/**
+ * The stack's checkpoint in a `file://` backend: its file (undefined when there is none yet) and, when it cannot be
+ * read, why and where its good copy is. Undefined for any other backend.
+ */
+export async function inspectCheckpoint(
+    backendUrl: string,
+    project: string,
+    stack: string,
+): Promise<{ readonly file?: string; readonly damage?: DamagedState } | undefined> {
+    const objects = backendUrl.startsWith("file://") ? backendObjects(backendUrl) : undefined;
+    if (objects?.file === undefined) {
+        return undefined;
+    }
+    const found = await checkpoint(objects, project, stack).catch(() => undefined);
+    if (found === undefined) {
+        return {};
+    }
+    const read = readCheckpoint(objects, project, stack, found);
+    return { file: objects.file(found.key), ...("damage" in read ? { damage: read.damage } : {}) };
+}
+
+/** The stacks of a backend read one by one (see {@link checkStacks}). */
+export interface StacksChecked {
+    /** How many read. */
+    readonly read: number;
+    /** Each that does not. */
+    readonly damaged: DamagedState[];
+    /** The passphrase salt each readable stack's checkpoint records (its settings file must hold the same). */
+    readonly salts: { readonly project: string; readonly stack: string; readonly salt: string }[];
+}
+
+/**
+ * Every stack of `projects` read from the backend: how many read, and each that does not. Undefined for a
+ * backend we do not read directly.
+ */
+export async function checkStacks(
+    backendUrl: string,
+    projects: readonly string[],
+): Promise<StacksChecked | undefined> {
+    const objects = backendObjects(backendUrl);
+    if (objects === undefined || (await stacksDir(objects)) === undefined) {
+        return undefined;
+    }
+    let read = 0;
+    const damaged: DamagedState[] = [];
+    const salts: StacksChecked["salts"][number][] = [];
+    for (const project of projects) {
+        for (const stack of (await storedStackNames(backendUrl, project)) ?? []) {
+            const found = await checkpoint(objects, project, stack);
+            const result = found && readCheckpoint(objects, project, stack, found);
+            if (result && "damage" in result) {
+                damaged.push(result.damage);
+            } else if (result) {
+                read++;
+                const salt = result.checkpoint.checkpoint?.latest?.secrets_providers?.state?.salt;
+                if (salt) {
+                    salts.push({ project, stack, salt });
+                }
+            }
+        }
+    }
+    return { read, damaged, salts };
+}
+
 /**
  * The resources of a stack's latest checkpoint, read straight from the backend (which writes each checkpoint
  * whole: a file by rename, a row in one statement), instead of a `pulumi stack export` process. `undefined`
- * where that is not possible (another backend or layout, no such stack yet, unreadable): ask the engine.
+ * where that is not possible (another backend or layout, no such stack yet, unreadable backend): ask the engine.
+ * A checkpoint that is there but damaged throws a {@link DamagedStateError} naming the file and its good copy
+ * (the engine would only say "failed to load checkpoint").
  */
 export async function readStackResources(
     backendUrl: string,
@@ -261,20 +481,19 @@ export async function readStackResources(
     stack: string,
 ): Promise<StoredResource[] | undefined> {
     const objects = backendObjects(backendUrl);
+    let found: { key: string; bytes: Buffer } | undefined;
     try {
-        const found = objects && (await checkpoint(objects, project, stack));
-        if (!found) {
-            return undefined;
-        }
-        const text = found.key.endsWith(".gz")
-            ? zlib.gunzipSync(found.bytes).toString("utf8")
-            : found.bytes.toString("utf8");
-        const parsed = JSON.parse(text) as {
-            version?: number;
-            checkpoint?: { latest?: { resources?: StoredResource[] } };
-        };
-        return parsed.version === 3 ? (parsed.checkpoint?.latest?.resources ?? []) : undefined;
+        found = objects && (await checkpoint(objects, project, stack));
     } catch {
         return undefined;
     }
+    if (!objects || !found) {
+        return undefined;
+    }
+    const read = readCheckpoint(objects, project, stack, found);
+    if ("damage" in read) {
+        throw new DamagedStateError(read.damage);
+    }
+    const parsed = read.checkpoint;
+    return parsed.version === 3 ? (parsed.checkpoint?.latest?.resources ?? []) : undefined;
 }

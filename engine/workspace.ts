@@ -24,6 +24,7 @@ import {
     urlPassword,
 } from "./stateBackend";
 import type { StackLock } from "./stateBackend";
+import { guardedWrite } from "./stateGuard";
 
 /** How to reach one stack of an inline program. */
 export interface StackOptions {
@@ -70,7 +71,13 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
     // selected, not created twice.
     return withDirLock(path.join(workDir, ".open-lock"), () =>
         retry(async () => {
-            const finish = (stack: Stack) => (opts.updateResults ? stack : lean(stack));
+            const finish = (stack: Stack) =>
+                guarded(
+                    opts.updateResults ? stack : lean(stack),
+                    opts.backendUrl,
+                    opts.projectName,
+                    opts.stackName,
+                );
             // Other processes' `pulumi` commands read this Pulumi.yaml while they run: it is written only when
             // it changes, whole (the Automation API would rewrite it in place on every open).
             writeIfChanged(
@@ -129,14 +136,33 @@ function lean(stack: Stack): Stack {
     });
 }
 
-/** Writes `text` to `file` through a temporary file and a rename, unless the file already holds it. */
+/**
+ * The stack whose updates leave its previous checkpoint readable when they fail part-way (see
+ * {@link guardedWrite}: a full disk would otherwise leave it cut short).
+ */
+function guarded(stack: Stack, backendUrl: string, project: string, stackName: string): Stack {
+    const up = stack.up.bind(stack);
+    return Object.assign(stack, {
+        up: (o?: Parameters<Stack["up"]>[0]) => guardedWrite(backendUrl, project, stackName, () => up(o)),
+    });
+}
+
+/**
+ * Writes `text` to `file` through a temporary file and a rename, unless the file already holds it. A write that
+ * fails (a full disk) leaves the file as it was and no temporary file behind.
+ */
 function writeIfChanged(file: string, text: string): void {
     if (readOr(file, "") === text) {
         return;
     }
     const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, text);
-    fs.renameSync(temp, file);
+    try {
+        fs.writeFileSync(temp, text);
+        fs.renameSync(temp, file);
+    } catch (e) {
+        fs.rmSync(temp, { force: true });
+        throw e;
+    }
 }
 
 /**
@@ -227,6 +253,14 @@ function commandFor(engine: EngineLocation): PulumiCommand {
         commands.set(engine.pulumi, command);
     }
     return command;
+}
+
+/**
+ * The settings file of a stack opened by {@link openStack} (without a `workDir` of its own): it holds the salt
+ * of the stack's passphrase (`encryptionsalt`), which the stack's checkpoint records too.
+ */
+export function stackSettingsFile(backendUrl: string, project: string, stack: string): string {
+    return path.join(defaultWorkDir(backendUrl, project), `Pulumi.${stack}.yaml`);
 }
 
 /**

@@ -61,3 +61,37 @@ export function entityName(kind: string, name: string | undefined): string {
 export function messageOf(e: unknown): string {
     return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * The errors in a Pulumi command's output: each `error: ...` line with the lines that continue it (a multi-error
+ * such as `error: 2 errors occurred:` lists its errors below it, indented further as `\t* ...`), as one line each:
+ * `2 errors occurred: * first; * second`. Repeated errors once.
+ */
+export function engineErrors(output: string): string[] {
+    const errors: string[] = [];
+    let head: string | undefined;
+    let indent = 0;
+    let items: string[] = [];
+    const close = () => {
+        if (head !== undefined) {
+            errors.push(items.length > 0 ? `${head} ${items.join("; ")}` : head);
+        }
+        head = undefined;
+        items = [];
+    };
+    for (const line of output.split("\n")) {
+        const trimmed = line.trim();
+        const depth = line.length - line.trimStart().length;
+        if (/^error:/i.test(trimmed)) {
+            close();
+            head = trimmed.replace(/^error:\s*/i, "");
+            indent = depth;
+        } else if (head !== undefined && depth > indent && trimmed !== "") {
+            items.push(trimmed);
+        } else {
+            close();
+        }
+    }
+    close();
+    return [...new Set(errors)];
+}

@@ -66,6 +66,7 @@ export const ApplicationRecord = z
         branch: z.string().optional(),
         commitSha: z.string().optional(),
         pushAttempts: z.number().int().optional(),
+        adopted: z.boolean().optional(),
         pullRequest: z.object({ url: z.string(), number: z.number().int(), state: z.string() }).optional(),
         changes: z.array(Change),
         preAction: WorkflowRun.optional(),

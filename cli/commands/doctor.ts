@@ -5,7 +5,7 @@ import { loadDefinitions } from "../../components/config";
 import { formatIssue } from "../../components/issues";
 import type { EngineLocation } from "../../engine/engineLocator";
 import { enginePath, sdkVersion } from "../../engine/engineLocator";
-import { displayBackendUrl, fileUrlPath } from "../../engine/stateBackend";
+import { checkStacks, damageMessage, displayBackendUrl, fileUrlPath } from "../../engine/stateBackend";
 import { messageOf } from "../../model/errors";
 import type { DoctorCommandOptions } from "./doctor.args";
 import type { CliDeps, SystemProbes } from "../context";
@@ -126,6 +126,89 @@ async function remoteBackendCheck(
     }
 }
 
+/**
+ * Every stack we own (records and holds, archive pages, promote stacks, tokens) reads: a checkpoint cut short
+ * by a full disk is named with its good copy. Only where the backend is read directly (file://, postgres://);
+ * elsewhere the engine reads it and says what it finds.
+ */
+async function stateFilesCheck(stateUrl: string): Promise<Check | undefined> {
+    const name = "state files";
+    // Loaded here: these modules bring in the Pulumi SDK, which the checks above may have found missing.
+    let projects: string[];
+    try {
+        projects = [
+            (await import("../../engine/promoteProgram")).promoteProject,
+            (await import("../../engine/releaseStore")).recordsProject,
+            (await import("../../engine/accessStore")).accessProject,
+        ];
+    } catch {
+        return undefined;
+    }
+    try {
+        const checked = await checkStacks(stateUrl, projects);
+        if (checked === undefined) {
+            return undefined;
+        }
+        const { read, damaged } = checked;
+        const settings = await settingsDamage(stateUrl, checked.salts);
+        if (damaged.length === 0 && settings.length > 0) {
+            return {
+                name,
+                ok: false,
+                detail: settings
+                    .map((s) => `${s.file} does not hold the salt of stack ${s.stack}'s passphrase`)
+                    .join("; "),
+                fix: settings
+                    .map((s) => `printf 'encryptionsalt: %s\\n' '${s.salt}' > '${s.file}'`)
+                    .join(" && "),
+            };
+        }
+        if (damaged.length === 0) {
+            return {
+                name,
+                ok: true,
+                detail: `${read} stack${read === 1 ? "" : "s"} of ${projects.join(", ")} read`,
+            };
+        }
+        return {
+            name,
+            ok: false,
+            detail: `${damaged.length} of ${read + damaged.length} stacks cannot be read: ${damaged.map((d) => displayText(damageMessage(d))).join("; ")}`,
+            fix: damaged.every((d) => d.goodCopy)
+                ? damaged.map((d) => `cp '${d.goodCopy}' '${d.where}'`).join(" && ")
+                : "restore each file named above from a backup of the state",
+        };
+    } catch (e) {
+        return { name, ok: false, detail: `${displayBackendUrl(stateUrl)}: ${displayText(messageOf(e))}` };
+    }
+}
+
+/**
+ * The settings files of the stacks whose checkpoint records a passphrase salt, when they hold another or none (a
+ * write cut short): Pulumi would then take the passphrase for a wrong one. A missing file is not counted.
+ */
+async function settingsDamage(
+    stateUrl: string,
+    salts: readonly { readonly project: string; readonly stack: string; readonly salt: string }[],
+): Promise<{ file: string; stack: string; salt: string }[]> {
+    const { stackSettingsFile } = await import("../../engine/workspace");
+    const damaged: { file: string; stack: string; salt: string }[] = [];
+    for (const { project, stack, salt } of salts) {
+        const file = stackSettingsFile(stateUrl, project, stack);
+        let text: string;
+        try {
+            text = fs.readFileSync(file, "utf8");
+        } catch {
+            continue;
+        }
+        const held = /^encryptionsalt:\s*"?([^"\s]+)"?\s*$/m.exec(text)?.[1];
+        if (held !== salt) {
+            damaged.push({ file, stack: `${project}/${stack}`, salt });
+        }
+    }
+    return damaged;
+}
+
 /** `dir` as the user would type it from the current directory (`./promotions`). */
 function shownPath(dir: string): string {
     const rel = path.relative(process.cwd(), dir);
@@ -212,6 +295,11 @@ export async function doctor(
             ? fileBackendCheck(opts.stateUrl)
             : await remoteBackendCheck(opts, system, engine),
     );
+    const backendOk = checks[checks.length - 1].ok;
+    const stateFiles = backendOk ? await stateFilesCheck(opts.stateUrl) : undefined;
+    if (stateFiles) {
+        checks.push(stateFiles);
+    }
     checks.push(configCheck(opts.configPath, opts.configNamed));
 
     const width = Math.max(...checks.map((c) => c.name.length));

@@ -47,6 +47,11 @@ export interface ActionResult {
     readonly results: readonly ApplicationResult[];
     /** Push attempts (more than one when another writer got there first). */
     readonly attempts: number;
+    /**
+     * The commit was pushed by an earlier attempt of this release whose record never said so (a process killed,
+     * a state that could not be written): this attempt adopted it rather than pushing again.
+     */
+    readonly adopted?: boolean;
     /** For `pr`: the pull request that carries the change (the commit is its head until merged). */
     readonly pullRequest?: PullRequestInfo;
 }

@@ -186,6 +186,7 @@ async function unchanged(
         commitSha: existing,
         results: adopted ? adopted.map((p) => ({ name: p.application, changes: p.changes })) : results,
         attempts,
+        adopted: true,
     };
 }
 

@@ -44,6 +44,7 @@ export class EnvironmentPromotion extends pulumi.dynamic.Resource {
                 branch: undefined,
                 results: undefined,
                 attempts: undefined,
+                adopted: undefined,
                 pullRequest: undefined,
             },
             opts,

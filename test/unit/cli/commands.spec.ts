@@ -1283,6 +1283,81 @@ describe("commands", () => {
             assert.deepStrictEqual(named.stderr, ["error: 1 check failed (config): see above"]);
         });
 
+        it("reads every stack it owns, and fails naming a damaged one with the command restoring its good copy", async () => {
+            const state = path.join(tempDir("doctor-damaged"), "state");
+            const stacks = path.join(state, ".pulumi", "stacks");
+            const checkpoint = JSON.stringify({ version: 3, checkpoint: { latest: { resources: [] } } });
+            for (const project of ["promotions", "promotions-releases", "promotions-access"]) {
+                fs.mkdirSync(path.join(stacks, project), { recursive: true });
+                fs.writeFileSync(path.join(stacks, project, "web.json"), checkpoint);
+            }
+            fs.writeFileSync(path.join(state, ".pulumi", "meta.yaml"), "version: 1\n");
+            const healthy = terminal();
+            const opts = base({ stateUrl: `file://${state}` });
+            assert.strictEqual(
+                await doctor(opts, { io: healthy, system: system(() => Promise.reject(new Error("x"))) }),
+                0,
+            );
+            assert.match(
+                healthy.stdout.join("\n"),
+                /ok +state files +3 stacks of promotions, promotions-releases, promotions-access read/,
+            );
+
+            const damaged = path.join(stacks, "promotions-releases", "web.json");
+            fs.writeFileSync(`${damaged}.bak`, checkpoint);
+            fs.writeFileSync(damaged, checkpoint.slice(0, 25));
+            const io = terminal();
+            assert.strictEqual(
+                await doctor(opts, { io, system: system(() => Promise.reject(new Error("x"))) }),
+                3,
+            );
+            const out = io.stdout.join("\n");
+            assert.ok(
+                out.includes(`FAIL state files`) &&
+                    out.includes(`1 of 3 stacks cannot be read`) &&
+                    out.includes(`${damaged} is damaged`),
+                out,
+            );
+            assert.ok(out.includes(`fix: cp '${damaged}.bak' '${damaged}'`), out);
+        });
+
+        it("fails when a stack's settings file lost the salt its checkpoint records (a write cut short)", async () => {
+            const state = path.join(tempDir("doctor-settings"), "state");
+            const stacks = path.join(state, ".pulumi", "stacks", "promotions-releases");
+            fs.mkdirSync(stacks, { recursive: true });
+            fs.writeFileSync(path.join(state, ".pulumi", "meta.yaml"), "version: 1\n");
+            const salt = "v1:OTusOaO18iU=:v1:Mx5ohScynWecGd4J:m9ZWzLKNrtoS5U25AXxS0uULFtFROw==";
+            fs.writeFileSync(
+                path.join(stacks, "web.json"),
+                JSON.stringify({
+                    version: 3,
+                    checkpoint: {
+                        latest: { resources: [], secrets_providers: { type: "passphrase", state: { salt } } },
+                    },
+                }),
+            );
+            const settings = path.join(state, "workspaces", "promotions-releases", "Pulumi.web.yaml");
+            fs.mkdirSync(path.dirname(settings), { recursive: true });
+            const opts = base({ stateUrl: `file://${state}` });
+            const run = async () => {
+                const io = terminal();
+                const code = await doctor(opts, { io, system: system(() => Promise.reject(new Error("x"))) });
+                return { code, out: io.stdout.join("\n") };
+            };
+            fs.writeFileSync(settings, `encryptionsalt: ${salt}\n`);
+            assert.strictEqual((await run()).code, 0);
+            fs.writeFileSync(settings, "");
+            const { code, out } = await run();
+            assert.strictEqual(code, 3, out);
+            assert.ok(
+                out.includes(
+                    `${settings} does not hold the salt of stack promotions-releases/web's passphrase`,
+                ),
+                out,
+            );
+            assert.ok(out.includes(`fix: printf 'encryptionsalt: %s\\n' '${salt}' > '${settings}'`), out);
+        });
+
         it("a file:// backend under a file, and a backend that does not answer, fail", async () => {
             const dir = tempDir("doctor-file");
             fs.writeFileSync(path.join(dir, "plain"), "");

@@ -104,6 +104,18 @@ const cases: readonly Case[] = [
         message: [/^Pulumi failed: update failed$/],
     },
     {
+        name: "a full or read-only state: every error of a multi-error, with its path, and what to do",
+        error: pulumiError(
+            "error: 2 errors occurred:\n\t* writing /s/.pulumi/stacks/p/web.json: read-only file system\n" +
+                "\t* unlocking /s/.pulumi/locks/x.json: read-only file system\n\n",
+        ),
+        exitCode: 3,
+        message: [
+            /^the storage of the state backend \(--state\) refused a write: 2 errors occurred: \* writing \/s\/\.pulumi\/stacks\/p\/web\.json: read-only file system; \* unlocking \/s\/\.pulumi\/locks\/x\.json: read-only file system\. Free space/,
+            /promote retry ID/,
+        ],
+    },
+    {
         name: "stdout closed by the reader",
         error: Object.assign(new Error("write EPIPE"), { code: "EPIPE", syscall: "write" }),
         exitCode: 0,

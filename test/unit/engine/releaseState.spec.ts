@@ -98,6 +98,23 @@ describe("release state: engine events", () => {
             to: "pending",
         },
         {
+            name: "an engine failure after the work was done (its state not saved) keeps it done",
+            from: "done",
+            event: {
+                kind: "diagnostic",
+                urn: "u",
+                severity: "error",
+                message: "error: failed to save snapshot",
+            },
+            to: "done",
+        },
+        {
+            name: "a failed step event after the work was done keeps it done",
+            from: "done",
+            event: { kind: "failed", urn: "u" },
+            to: "done",
+        },
+        {
             name: "a stop keeps what was done",
             from: "done",
             event: { kind: "failed", urn: "u" },
@@ -126,6 +143,24 @@ describe("release state: engine events", () => {
             ctx,
         );
         assert.strictEqual(st.error, "pre-action failed\n  log line");
+    });
+
+    it("says when done work could not be recorded in the state", () => {
+        const st = state("done");
+        applyEvent(
+            st,
+            {
+                kind: "diagnostic",
+                urn: "u",
+                severity: "error",
+                message: "error: failed to save snapshot: x: read-only file system",
+            },
+            ctx,
+        );
+        assert.strictEqual(
+            st.error,
+            "done, but not recorded in the state: failed to save snapshot: x: read-only file system",
+        );
     });
 
     it("settles what was still running: pending after a stop, failed otherwise", () => {
