@@ -1,6 +1,7 @@
 import type { Catalog } from "../components/catalog";
 import { authorize } from "../components/promotionPermission.authorize";
 import type { EngineLocation } from "../engine/engineLocator";
+import type { EngineMetrics } from "../engine/metrics";
 import type { ProgressEvent, PromoteEngineOptions } from "../engine/promoteEngine";
 import { PromoteEngine } from "../engine/promoteEngine";
 import { TriggerWatcher } from "../engine/triggers/triggerWatcher";
@@ -13,6 +14,7 @@ export function engineOptions(
     catalog: Catalog,
     engine: EngineLocation,
     onProgress?: (e: ProgressEvent) => void,
+    metrics?: EngineMetrics,
 ): PromoteEngineOptions {
     return {
         catalog,
@@ -36,6 +38,7 @@ export function engineOptions(
             return a.allowed ? undefined : a.reason;
         },
         onProgress,
+        ...(metrics ? { metrics } : {}),
     };
 }
 
@@ -45,8 +48,9 @@ export function createEngine(
     catalog: Catalog,
     engine: EngineLocation,
     onProgress?: (e: ProgressEvent) => void,
+    metrics?: EngineMetrics,
 ): PromoteEngine {
-    return PromoteEngine.create(engineOptions(settings, catalog, engine, onProgress));
+    return PromoteEngine.create(engineOptions(settings, catalog, engine, onProgress, metrics));
 }
 
 /** A trigger watcher for the given products (every product with flows by default). */

@@ -5,6 +5,7 @@ import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver"
 import type { Api, ApiOptions } from "./api";
 import { createApi } from "./api";
 import { isLoopback } from "./access";
+import type { Health } from "./health";
 
 /** The largest API request body (JSON requests are small; the webhook has limits of its own). */
 export const maxApiBodyBytes = 64 * 1024;
@@ -40,6 +41,8 @@ export function refuseRequest(
 export interface PromotionsServerOptions extends ApiOptions {
     /** GitHub push webhooks at POST /webhooks/github; none: that path answers 404. */
     readonly webhook?: WebhookReceiverOptions;
+    /** `/healthz` and `/readyz` (no credentials: they say nothing secret); none: both answer 404. */
+    readonly health?: Health;
 }
 
 /**
@@ -49,11 +52,13 @@ export interface PromotionsServerOptions extends ApiOptions {
 export class PromotionsServer {
     readonly api: Api;
     private readonly receiver?: GitHubWebhookReceiver;
+    private readonly health?: Health;
     private server?: http.Server;
 
     constructor(opts: PromotionsServerOptions) {
         this.api = createApi(opts);
         this.receiver = opts.webhook ? new GitHubWebhookReceiver(opts.webhook) : undefined;
+        this.health = opts.health;
     }
 
     /** The engine's `onProgress`: feeds the event stream. */
@@ -78,6 +83,10 @@ export class PromotionsServer {
                 req.resume();
                 return;
             }
+            if ((path === "/healthz" || path === "/readyz") && this.health && req.method === "GET") {
+                void this.probe(path, res);
+                return;
+            }
             void apiListener(req, res);
         });
         // Headers are small; bodies have their own limits (the webhook's) or are small JSON.
@@ -87,6 +96,19 @@ export class PromotionsServer {
         const url = await listenOn(server, port, host);
         this.server = server;
         return url;
+    }
+
+    /** `/healthz`: 200 while the process answers. `/readyz`: 200 or 503, with each check's finding. */
+    private async probe(path: string, res: http.ServerResponse): Promise<void> {
+        const headers = { "content-type": "application/json", "cache-control": "no-store" };
+        if (path === "/healthz") {
+            res.writeHead(200, headers);
+            res.end(JSON.stringify({ status: "ok" }));
+            return;
+        }
+        const r = await this.health!.readiness();
+        res.writeHead(r.ready ? 200 : 503, headers);
+        res.end(JSON.stringify({ status: r.ready ? "ready" : "not ready", ...r }));
     }
 
     /** Stops listening, ends the event streams and closes the open connections (running releases go on). */

@@ -1,6 +1,7 @@
 import { InvalidInputError } from "../../model/errors";
 import { TrustedProxies } from "../../server/auth/proxy";
 import type { CliSettings } from "../context";
+import type { LogFormat } from "../serveLog";
 import type { CommandSpec, Values } from "../spec";
 import { duration, flag, products, text, texts } from "../spec";
 
@@ -24,6 +25,28 @@ export interface ServeCommandOptions {
     readonly argocd?: CliSettings["argocd"];
     /** The clone cache and tokens, for the versions in Git the API shows. */
     readonly git?: { readonly cacheDir: string; readonly tokens: Readonly<Record<string, string>> };
+    /** `--log-format`: JSON lines (default when stdout is not a terminal) or text lines (on a terminal). */
+    readonly logFormat?: LogFormat;
+    /** What `/readyz` checks: the state backend and the definitions (read again on each check). */
+    readonly readiness?: {
+        readonly stateUrl: string;
+        readonly configPath: string;
+        readonly applicationNamespace?: string;
+    };
+}
+
+function logFormat(v: Values, stdoutIsTerminal: boolean | undefined): LogFormat {
+    const raw = text(v, "log-format");
+    if (raw === undefined) {
+        return stdoutIsTerminal ? "text" : "json";
+    }
+    if (raw !== "json" && raw !== "text") {
+        throw new InvalidInputError(
+            `--log-format "${raw}": json (one JSON object a line) or text (lines for a terminal)`,
+            { path: "--log-format" },
+        );
+    }
+    return raw;
 }
 
 function port(values: Values): number {
@@ -74,7 +97,7 @@ export const serveSpec = {
         "the server: JSON API and event stream under /api/v1, the console, GitHub push webhooks (HMAC-verified, with PROMOTIONS_WEBHOOK_SECRET)",
     usage:
         "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
-        "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D]",
+        "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D] [--log-format json|text]",
     options: {
         port: { type: "string" },
         host: { type: "string" },
@@ -85,6 +108,7 @@ export const serveSpec = {
         "trusted-proxy": { type: "string", multiple: true },
         product: { type: "string" },
         interval: { type: "string" },
+        "log-format": { type: "string" },
     },
     help: {
         port: "the port to listen on (default 8080; 0: any free port)",
@@ -96,6 +120,8 @@ export const serveSpec = {
         "trusted-proxy": "believe X-Forwarded-User/Email/Groups from peers in this CIDR; repeatable",
         product: "serve only these products (comma-separated; default: every product)",
         interval: "also poll the trigger branches this often (default: only when a webhook arrives)",
+        "log-format":
+            "json (one object a line, with release, product and environment) or text (default: json when stdout is not a terminal)",
     },
     build: (v, _p, s): ServeCommandOptions => {
         const trustedProxies = texts(v, "trusted-proxy");
@@ -110,6 +136,12 @@ export const serveSpec = {
             ...(trustedProxies.length > 0 ? { trustedProxies } : {}),
             ...(s.argocd ? { argocd: s.argocd } : {}),
             git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
+            logFormat: logFormat(v, s.stdoutIsTerminal),
+            readiness: {
+                stateUrl: s.stateUrl,
+                configPath: s.configPath,
+                ...(s.applicationNamespace ? { applicationNamespace: s.applicationNamespace } : {}),
+            },
         };
         return { ...options, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) };
     },
