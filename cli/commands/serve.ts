@@ -115,9 +115,9 @@ export async function serve(
     log.info(
         "serve",
         `API ${url}/api/v1 (described at ${url}/api/v1/openapi.json)` +
-            (opts.secret ? `, webhooks ${url}/webhooks/github` : "") +
-            `; health ${url}/healthz, ${url}/readyz; metrics ${url}/api/v1/metrics`,
+            (opts.secret ? `, webhooks ${url}/webhooks/github` : ""),
     );
+    log.info("serve", `probes ${url}/healthz and ${url}/readyz; Prometheus metrics ${url}/api/v1/metrics`);
     if (!opts.secret) {
         log.warn(
             "serve",
