@@ -22,15 +22,17 @@ const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const types = new Set(["counter", "gauge", "histogram", "summary", "untyped"]);
 
+/** As Prometheus reads a value (Go's ParseFloat): Inf, Infinity and NaN in any case, with a sign for Inf. */
 function parseValue(raw: string, at: string): number {
-    if (raw === "+Inf" || raw === "Inf") {
-        return Infinity;
-    }
-    if (raw === "-Inf") {
-        return -Infinity;
-    }
-    if (raw === "NaN") {
-        return NaN;
+    const special = /^([-+]?)(inf|infinity|nan)$/i.exec(raw);
+    if (special) {
+        if (special[2].toLowerCase() === "nan") {
+            if (special[1]) {
+                throw new Error(`${at}: value "${raw}": NaN takes no sign`);
+            }
+            return NaN;
+        }
+        return special[1] === "-" ? -Infinity : Infinity;
     }
     if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) {
         throw new Error(`${at}: value "${raw}" is not a number`);
