@@ -318,10 +318,17 @@ export interface SystemProbes {
     ) => Promise<{ stdout: string; stderr: string }>;
 }
 
+/** What a long-running command (`serve`) adds to its engines: a metrics sink, where warnings go. */
+export interface EngineExtras {
+    readonly metrics?: EngineMetrics;
+    /** Notification delivery warnings (default: a `warning:` line on stderr). */
+    readonly warn?: (line: string) => void;
+}
+
 /** Everything a command needs besides its options. Only cli/main.ts builds the real one. */
 export interface CliDeps {
     /** The engine for --config and --state, reporting progress to `onProgress`. */
-    readonly engine: (onProgress?: (e: ProgressEvent) => void, metrics?: EngineMetrics) => Promise<CliEngine>;
+    readonly engine: (onProgress?: (e: ProgressEvent) => void, extras?: EngineExtras) => Promise<CliEngine>;
     /** The validated definitions of --config (throws an InvalidInputError listing every problem). */
     readonly catalog: () => Catalog;
     /** A trigger watcher over the engine, for these products (all by default; an unknown one is refused). */
@@ -329,7 +336,7 @@ export interface CliDeps {
         readonly products?: readonly string[];
         readonly log: (line: string) => void;
         readonly onProgress?: (e: ProgressEvent) => void;
-        readonly metrics?: EngineMetrics;
+        readonly extras?: EngineExtras;
     }) => Promise<CliWatcher>;
     /** The API tokens of --state (the `promotions-access` stack). */
     readonly tokens: () => Promise<TokenStore>;

@@ -1,12 +1,11 @@
 import type { Catalog } from "../components/catalog";
 import { authorize } from "../components/promotionPermission.authorize";
 import type { EngineLocation } from "../engine/engineLocator";
-import type { EngineMetrics } from "../engine/metrics";
 import type { ProgressEvent, PromoteEngineOptions } from "../engine/promoteEngine";
 import { PromoteEngine } from "../engine/promoteEngine";
 import { TriggerWatcher } from "../engine/triggers/triggerWatcher";
 import { InvalidInputError } from "../model/errors";
-import type { CliEngine, CliSettings, CliWatcher } from "./context";
+import type { CliEngine, CliSettings, CliWatcher, EngineExtras } from "./context";
 
 /** The engine options for the CLI's settings (the only place settings become engine options). */
 export function engineOptions(
@@ -14,7 +13,7 @@ export function engineOptions(
     catalog: Catalog,
     engine: EngineLocation,
     onProgress?: (e: ProgressEvent) => void,
-    metrics?: EngineMetrics,
+    extras: EngineExtras = {},
 ): PromoteEngineOptions {
     return {
         catalog,
@@ -31,14 +30,14 @@ export function engineOptions(
         ...(settings.heartbeatMs ? { heartbeatMs: settings.heartbeatMs } : {}),
         ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
         ...(settings.runtime ? { runtime: settings.runtime } : {}),
-        notifications: { env: process.env },
+        notifications: { env: process.env, ...(extras.warn ? { warn: extras.warn } : {}) },
         // An approval needs the `approve` permission on that environment (no rules: everyone may).
         canApprove: (subject, { product, environment }) => {
             const a = authorize(catalog, subject, "approve", { product, environment });
             return a.allowed ? undefined : a.reason;
         },
         onProgress,
-        ...(metrics ? { metrics } : {}),
+        ...(extras.metrics ? { metrics: extras.metrics } : {}),
     };
 }
 
@@ -48,9 +47,9 @@ export function createEngine(
     catalog: Catalog,
     engine: EngineLocation,
     onProgress?: (e: ProgressEvent) => void,
-    metrics?: EngineMetrics,
+    extras?: EngineExtras,
 ): PromoteEngine {
-    return PromoteEngine.create(engineOptions(settings, catalog, engine, onProgress, metrics));
+    return PromoteEngine.create(engineOptions(settings, catalog, engine, onProgress, extras));
 }
 
 /** A trigger watcher for the given products (every product with flows by default). */

@@ -86,13 +86,13 @@ function realDeps(settings: CliSettings, io: Terminal, engines: PromoteEngine[])
     const located: () => Promise<EngineLocation> = once(() =>
         locateEngine({ cacheDir: settings.cacheDir, searchPath: settings.searchPath }),
     );
-    const engine: CliDeps["engine"] = async (onProgress, metrics) => {
+    const engine: CliDeps["engine"] = async (onProgress, extras) => {
         const made = (await import("./engine")).createEngine(
             settings,
             catalog(),
             await located(),
             onProgress,
-            metrics,
+            extras,
         );
         engines.push(made);
         return made;
@@ -105,7 +105,7 @@ function realDeps(settings: CliSettings, io: Terminal, engines: PromoteEngine[])
             (await import("./engine")).createWatcher(
                 settings,
                 catalog(),
-                await engine(o.onProgress, o.metrics),
+                await engine(o.onProgress, o.extras),
                 o,
             ),
         tokens: once(async () => {

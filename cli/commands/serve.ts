@@ -64,13 +64,14 @@ export async function serve(
         metrics.progress,
     ];
     const onProgress = (e: ProgressEvent) => feeds.forEach((f) => f(e));
+    const extras = { metrics, warn: (line: string) => log.warn("notifications", line) };
     const watcher = await deps.watcher({
         ...(opts.products ? { products: opts.products } : {}),
         log: (line) => log.info("watch", line),
         onProgress,
-        metrics,
+        extras,
     });
-    const engine = await deps.engine(onProgress, metrics);
+    const engine = await deps.engine(onProgress, extras);
     // Suspended releases whose wait is over go on here: every 30 s, and right after a decision it received.
     const resumer = startResumeLoop(engine, {
         ...(opts.products ? { products: opts.products } : {}),
