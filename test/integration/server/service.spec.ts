@@ -250,7 +250,16 @@ describe("promote serve: health, metrics and logs", function () {
         const failed = await release(base, "3.0.0");
         assert.strictEqual(failed.status, "Failed");
 
-        const after = await scrape(base);
+        // The API reads the stored record, which can be Failed a moment before the engine's last event.
+        let after = await scrape(base);
+        const failedSoFar = () =>
+            count(after, "promotions_releases_total", { ...succeeded, status: "Failed" }) -
+            count(before, "promotions_releases_total", { ...succeeded, status: "Failed" });
+        for (let i = 0; failedSoFar() === 0; i++) {
+            assert.ok(i < 60, "the Failed release never reached the metrics");
+            await sleep(500);
+            after = await scrape(base);
+        }
         assert.strictEqual(
             count(after, "promotions_releases_total", succeeded) -
                 count(before, "promotions_releases_total", succeeded),
