@@ -93,7 +93,7 @@ export async function serve(
         metrics,
         health: new Health({
             checks: readinessChecks(opts, deps),
-            features: features(opts),
+            features: [...features(opts), ...notificationFeatures(deps.catalog(), process.env)],
         }),
         ...(opts.secret
             ? {
@@ -252,6 +252,24 @@ function features(opts: ServeCommandOptions): FeatureState[] {
             detail: opts.argocd ? "health and sync from Argo CD" : "off: PROMOTIONS_ARGOCD_URL is not set",
         },
     ];
+}
+
+/**
+ * Each notification that signs its events: off while its `secretEnv` is unset (the notifier then sends none of
+ * its events, and says so once), named with the variable, never its value.
+ */
+export function notificationFeatures(
+    catalog: Pick<Catalog, "promotionNotifications">,
+    env: Readonly<Record<string, string | undefined>>,
+): FeatureState[] {
+    return (catalog.promotionNotifications ?? []).map((n) => {
+        const missing = n.secretEnv !== undefined && !env[n.secretEnv];
+        return {
+            name: `notification ${n.name}`,
+            on: !missing,
+            detail: missing ? `off: ${n.secretEnv} (secretEnv) is not set` : "on",
+        };
+    });
 }
 
 /** One line on how the server identifies requests. */
