@@ -5,6 +5,7 @@ import type { Catalog } from "../components/catalog";
 import { defaultCacheDir } from "../engine/engineLocator";
 import type { EngineLocation } from "../engine/engineLocator";
 import type { TokenStore } from "../engine/accessTokens";
+import type { EngineMetrics } from "../engine/metrics";
 import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
 import type { TriggerWatcher } from "../engine/triggers/triggerWatcher";
 import { InvalidInputError } from "../model/errors";
@@ -62,6 +63,8 @@ function passphraseFrom(env: NodeJS.ProcessEnv): string {
 export interface CliSettings {
     /** `--config` (or PROMOTIONS_CONFIG): a directory of YAML manifests or a JS/TS module (default ./promotions). */
     readonly configPath: string;
+    /** stdout is a terminal (`serve` then logs text lines instead of JSON). */
+    readonly stdoutIsTerminal?: boolean;
     /** `--config` or PROMOTIONS_CONFIG named the definitions (not the default). */
     readonly configNamed: boolean;
     /** The directory of the definitions (local workflow commands run there). */
@@ -196,6 +199,7 @@ export function settingsFrom(
     let actor: string | undefined;
     return {
         configPath,
+        stdoutIsTerminal: stdoutIsTTY,
         configNamed: namedConfig !== undefined,
         configDir,
         stateUrl:
@@ -314,10 +318,17 @@ export interface SystemProbes {
     ) => Promise<{ stdout: string; stderr: string }>;
 }
 
+/** What a long-running command (`serve`) adds to its engines: a metrics sink, where warnings go. */
+export interface EngineExtras {
+    readonly metrics?: EngineMetrics;
+    /** Notification delivery warnings (default: a `warning:` line on stderr). */
+    readonly warn?: (line: string) => void;
+}
+
 /** Everything a command needs besides its options. Only cli/main.ts builds the real one. */
 export interface CliDeps {
     /** The engine for --config and --state, reporting progress to `onProgress`. */
-    readonly engine: (onProgress?: (e: ProgressEvent) => void) => Promise<CliEngine>;
+    readonly engine: (onProgress?: (e: ProgressEvent) => void, extras?: EngineExtras) => Promise<CliEngine>;
     /** The validated definitions of --config (throws an InvalidInputError listing every problem). */
     readonly catalog: () => Catalog;
     /** A trigger watcher over the engine, for these products (all by default; an unknown one is refused). */
@@ -325,6 +336,7 @@ export interface CliDeps {
         readonly products?: readonly string[];
         readonly log: (line: string) => void;
         readonly onProgress?: (e: ProgressEvent) => void;
+        readonly extras?: EngineExtras;
     }) => Promise<CliWatcher>;
     /** The API tokens of --state (the `promotions-access` stack). */
     readonly tokens: () => Promise<TokenStore>;

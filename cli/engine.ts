@@ -5,7 +5,7 @@ import type { ProgressEvent, PromoteEngineOptions } from "../engine/promoteEngin
 import { PromoteEngine } from "../engine/promoteEngine";
 import { TriggerWatcher } from "../engine/triggers/triggerWatcher";
 import { InvalidInputError } from "../model/errors";
-import type { CliEngine, CliSettings, CliWatcher } from "./context";
+import type { CliEngine, CliSettings, CliWatcher, EngineExtras } from "./context";
 
 /** The engine options for the CLI's settings (the only place settings become engine options). */
 export function engineOptions(
@@ -13,6 +13,7 @@ export function engineOptions(
     catalog: Catalog,
     engine: EngineLocation,
     onProgress?: (e: ProgressEvent) => void,
+    extras: EngineExtras = {},
 ): PromoteEngineOptions {
     return {
         catalog,
@@ -29,13 +30,14 @@ export function engineOptions(
         ...(settings.heartbeatMs ? { heartbeatMs: settings.heartbeatMs } : {}),
         ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
         ...(settings.runtime ? { runtime: settings.runtime } : {}),
-        notifications: { env: process.env },
+        notifications: { env: process.env, ...(extras.warn ? { warn: extras.warn } : {}) },
         // An approval needs the `approve` permission on that environment (no rules: everyone may).
         canApprove: (subject, { product, environment }) => {
             const a = authorize(catalog, subject, "approve", { product, environment });
             return a.allowed ? undefined : a.reason;
         },
         onProgress,
+        ...(extras.metrics ? { metrics: extras.metrics } : {}),
     };
 }
 
@@ -45,8 +47,9 @@ export function createEngine(
     catalog: Catalog,
     engine: EngineLocation,
     onProgress?: (e: ProgressEvent) => void,
+    extras?: EngineExtras,
 ): PromoteEngine {
-    return PromoteEngine.create(engineOptions(settings, catalog, engine, onProgress));
+    return PromoteEngine.create(engineOptions(settings, catalog, engine, onProgress, extras));
 }
 
 /** A trigger watcher for the given products (every product with flows by default). */

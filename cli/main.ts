@@ -86,12 +86,13 @@ function realDeps(settings: CliSettings, io: Terminal, engines: PromoteEngine[])
     const located: () => Promise<EngineLocation> = once(() =>
         locateEngine({ cacheDir: settings.cacheDir, searchPath: settings.searchPath }),
     );
-    const engine: CliDeps["engine"] = async (onProgress) => {
+    const engine: CliDeps["engine"] = async (onProgress, extras) => {
         const made = (await import("./engine")).createEngine(
             settings,
             catalog(),
             await located(),
             onProgress,
+            extras,
         );
         engines.push(made);
         return made;
@@ -101,7 +102,12 @@ function realDeps(settings: CliSettings, io: Terminal, engines: PromoteEngine[])
         catalog,
         ...(settings.server ? { server: settings.server } : {}),
         watcher: async (o) =>
-            (await import("./engine")).createWatcher(settings, catalog(), await engine(o.onProgress), o),
+            (await import("./engine")).createWatcher(
+                settings,
+                catalog(),
+                await engine(o.onProgress, o.extras),
+                o,
+            ),
         tokens: once(async () => {
             const { AccessStore } = await import("../engine/accessStore");
             return new AccessStore({

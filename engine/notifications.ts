@@ -26,6 +26,7 @@ import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
 import { summary } from "./releaseRecord";
 import type { PostInit } from "./notifications.http";
 import { nonPublicAddressCode, post } from "./notifications.http";
+import type { EngineMetrics } from "./metrics";
 import type { NotificationOptions } from "./options";
 import type { ProgressEvent } from "./releaseRun";
 
@@ -240,6 +241,8 @@ export interface NotifierOptions {
      * notification allows private networks). Literal addresses in the URL are refused before it is called.
      */
     readonly send?: HttpSend;
+    /** Where each delivery's outcome is counted (default: nowhere). */
+    readonly metrics?: Pick<EngineMetrics, "notification">;
 }
 
 /** Events a notification had not delivered when its notifier stopped. */
@@ -423,12 +426,14 @@ export class Notifier {
                 },
             );
             t.down = false;
+            this.opts.metrics?.notification("delivered");
         } catch (e) {
             if (this.stopping.signal.aborted) {
                 // Counted by settle(), which says in one line what was not delivered.
                 return;
             }
             t.down = true;
+            this.opts.metrics?.notification("failed");
             this.opts.warn(
                 redact(
                     `PromotionNotification "${t.definition.name}": ${event.type} of release ${event.subject} not delivered to ${shownUrl(t.definition.url)} after ${tried} attempt(s): ${messageOf(e)}`,
@@ -496,6 +501,7 @@ export function notifierFor(
         readonly products: readonly Pick<CatalogProduct, "name" | "tags">[];
     },
     o: NotificationOptions = {},
+    metrics?: Pick<EngineMetrics, "notification">,
 ): Notifier | undefined {
     const notifications = catalog.promotionNotifications ?? [];
     if (notifications.length === 0) {
@@ -508,5 +514,6 @@ export function notifierFor(
         warn: o.warn ?? ((line) => void process.stderr.write(redact(`warning: ${line}\n`))),
         ...(o.retry ? { retry: o.retry } : {}),
         ...(o.send ? { send: o.send } : {}),
+        ...(metrics ? { metrics } : {}),
     });
 }

@@ -4,6 +4,7 @@ import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { ScmConfig } from "../provider/scm/scm";
 import type { ArgoServerConfig } from "../provider/workflows/argo";
 import type { EngineLocation } from "./engineLocator";
+import type { EngineMetrics } from "./metrics";
 import type { HttpSend, RetryPolicy } from "./notifications";
 import type { ReleaseTarget } from "./planRelease";
 import type { ReleaseRecord } from "./releaseRecord";
@@ -25,6 +26,8 @@ export interface PromoteEngineOptions {
     readonly inheritedPath?: string;
     /** Live progress. */
     readonly onProgress?: (event: ProgressEvent) => void;
+    /** Where what happens outside the release records is counted (default: nowhere; see engine/metrics.ts). */
+    readonly metrics?: EngineMetrics;
     /** How often a running release checks whether it was asked to terminate (ms). */
     readonly pollIntervalMs?: number;
     /** How often a running release writes its heartbeat for other hosts (ms; default 30 s). */

@@ -100,7 +100,7 @@ export class PromoteEngine {
     private readonly notifier: ReturnType<typeof notifierFor>;
 
     private constructor(private readonly opts: PromoteEngineOptions) {
-        this.notifier = notifierFor(opts.catalog, opts.notifications);
+        this.notifier = notifierFor(opts.catalog, opts.notifications, opts.metrics);
     }
 
     /** Every progress event goes to the notifications (if any), then to the caller's `onProgress`. */

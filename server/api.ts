@@ -75,6 +75,8 @@ export interface ApiOptions {
     readonly identity?: Identity;
     /** Told after each approval or rejection it recorded (`serve` then resumes what is ready). */
     readonly onDecision?: (record: ReleaseRecord) => void;
+    /** GET /api/v1/metrics: Prometheus' text format (server/metrics.ts); absent, that route answers 404. */
+    readonly metrics?: { scrape(): Promise<{ contentType: string; body: string }> };
 }
 
 /** The caller when nothing identifies it (no authentication configured). */
@@ -307,6 +309,17 @@ export function createApi(o: ApiOptions): Api {
     };
 
     addConsoleRoutes(app);
+    // Prometheus scrapes with an API token (a bearer header), under the same rules as the API.
+    app.get(`${apiBase}/metrics`, async (c) => {
+        if (!o.metrics) {
+            const { status, body } = apiError(
+                new ApiRefusal(404, "not_found", "this server keeps no metrics"),
+            );
+            return c.json(body, status);
+        }
+        const { contentType, body } = await o.metrics.scrape();
+        return c.body(body, 200, { "Content-Type": contentType });
+    });
     addPermissionRoutes(app, { catalog: o.catalog, base: apiBase, identify: o.identify, release, errors });
 
     app.openapi(

@@ -132,6 +132,12 @@ export const routePermissions: RoutePermission[] = [
     { method: "GET", path: "/events", needs: "open" },
     { method: "GET", path: "/permissions", needs: "open" },
     { method: "GET", path: "/products", needs: "open" },
+    // The metrics name every product: a view of each.
+    {
+        method: "GET",
+        path: "/metrics",
+        needs: async (g) => g.catalog.products.flatMap((p) => view(p.name) ?? []),
+    },
     { method: "GET", path: "/products/:product", needs: async (g) => view(g.params.product) },
     { method: "GET", path: "/products/:product/environments", needs: async (g) => view(g.params.product) },
     { method: "GET", path: "/products/:product/preview", needs: async (g) => view(g.params.product) },

@@ -15,6 +15,7 @@ import {
     serverLimits,
     serverOptions,
 } from "./limits";
+import type { Health } from "./health";
 
 /** The largest API request body by default (JSON requests are small; the webhook has limits of its own). */
 export const maxApiBodyBytes = defaultServerLimits.maxBodyBytes;
@@ -99,6 +100,8 @@ export interface PromotionsServerOptions extends ApiOptions {
     readonly webhook?: WebhookReceiverOptions;
     /** Body size, timeouts and the connection cap (defaults: {@link defaultServerLimits}). */
     readonly limits?: Partial<ServerLimits>;
+    /** `/healthz` and `/readyz` (no credentials: they say nothing secret); none: both answer 404. */
+    readonly health?: Health;
 }
 
 /**
@@ -109,6 +112,7 @@ export class PromotionsServer {
     readonly api: Api;
     readonly limits: ServerLimits;
     private readonly receiver?: GitHubWebhookReceiver;
+    private readonly health?: Health;
     private server?: http.Server;
     private readonly log?: (line: string) => void;
 
@@ -117,6 +121,7 @@ export class PromotionsServer {
         this.api = createApi(opts);
         this.receiver = opts.webhook ? new GitHubWebhookReceiver(opts.webhook) : undefined;
         this.log = opts.log;
+        this.health = opts.health;
     }
 
     /** The engine's `onProgress`: feeds the event stream. */
@@ -143,6 +148,10 @@ export class PromotionsServer {
                 });
                 return;
             }
+            if ((path === "/healthz" || path === "/readyz") && this.health && req.method === "GET") {
+                void this.probe(path, res);
+                return;
+            }
             // The body is read (bounded in size and time) before the API parses it.
             readBody(req, res, limits, () => void apiListener(req, res));
         });
@@ -161,6 +170,19 @@ export class PromotionsServer {
         return new Promise<number>((resolve, reject) =>
             server.getConnections((e, n) => (e ? reject(e) : resolve(n))),
         );
+    }
+
+    /** `/healthz`: 200 while the process answers. `/readyz`: 200 or 503, with each check's finding. */
+    private async probe(path: string, res: http.ServerResponse): Promise<void> {
+        const headers = { "content-type": "application/json", "cache-control": "no-store" };
+        if (path === "/healthz") {
+            res.writeHead(200, headers);
+            res.end(JSON.stringify({ status: "ok" }));
+            return;
+        }
+        const r = await this.health!.readiness();
+        res.writeHead(r.ready ? 200 : 503, headers);
+        res.end(JSON.stringify({ status: r.ready ? "ready" : "not ready", ...r }));
     }
 
     /** Stops listening, ends the event streams and closes the open connections (running releases go on). */

@@ -3,6 +3,7 @@ import { TrustedProxies } from "../../server/auth/proxy";
 import type { ServerLimits } from "../../server/limits";
 import { defaultServerLimits, minIdleTimeoutMs } from "../../server/limits";
 import type { CliSettings } from "../context";
+import type { LogFormat } from "../serveLog";
 import type { CommandSpec, Values } from "../spec";
 import { duration, flag, products, text, texts } from "../spec";
 
@@ -28,6 +29,28 @@ export interface ServeCommandOptions {
     readonly git?: { readonly cacheDir: string; readonly tokens: Readonly<Record<string, string>> };
     /** `--max-connections N`, `--request-timeout D`, `--idle-timeout D` (server/limits.ts). */
     readonly limits?: Partial<ServerLimits>;
+    /** `--log-format`: JSON lines (default when stdout is not a terminal) or text lines (on a terminal). */
+    readonly logFormat?: LogFormat;
+    /** What `/readyz` checks: the state backend and the definitions (read again on each check). */
+    readonly readiness?: {
+        readonly stateUrl: string;
+        readonly configPath: string;
+        readonly applicationNamespace?: string;
+    };
+}
+
+function logFormat(v: Values, stdoutIsTerminal: boolean | undefined): LogFormat {
+    const raw = text(v, "log-format");
+    if (raw === undefined) {
+        return stdoutIsTerminal ? "text" : "json";
+    }
+    if (raw !== "json" && raw !== "text") {
+        throw new InvalidInputError(
+            `--log-format "${raw}": json (one JSON object a line) or text (lines for a terminal)`,
+            { path: "--log-format" },
+        );
+    }
+    return raw;
 }
 
 function port(values: Values): number {
@@ -104,7 +127,7 @@ export const serveSpec = {
     usage:
         "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
         "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D] " +
-        "[--max-connections N] [--request-timeout D] [--idle-timeout D]",
+        "[--max-connections N] [--request-timeout D] [--idle-timeout D] [--log-format json|text]",
     options: {
         port: { type: "string" },
         host: { type: "string" },
@@ -118,6 +141,7 @@ export const serveSpec = {
         "max-connections": { type: "string" },
         "request-timeout": { type: "string" },
         "idle-timeout": { type: "string" },
+        "log-format": { type: "string" },
     },
     help: {
         port: "the port to listen on (default 8080; 0: any free port)",
@@ -132,6 +156,8 @@ export const serveSpec = {
         "max-connections": "the most connections open at once, event streams included (default 4096)",
         "request-timeout": "how long a request body may take after its headers: 408 after (default 30s)",
         "idle-timeout": "close a connection silent this long (default 2m, at least 30s)",
+        "log-format":
+            "json (one object a line, with release, product and environment) or text (default: json when stdout is not a terminal)",
     },
     build: (v, _p, s): ServeCommandOptions => {
         const trustedProxies = texts(v, "trusted-proxy");
@@ -148,6 +174,12 @@ export const serveSpec = {
             ...(s.argocd ? { argocd: s.argocd } : {}),
             git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
             ...(Object.keys(limits).length > 0 ? { limits } : {}),
+            logFormat: logFormat(v, s.stdoutIsTerminal),
+            readiness: {
+                stateUrl: s.stateUrl,
+                configPath: s.configPath,
+                ...(s.applicationNamespace ? { applicationNamespace: s.applicationNamespace } : {}),
+            },
         };
         return { ...options, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) };
     },

@@ -1,15 +1,23 @@
+import * as fs from "fs";
+import * as path from "path";
 import type { ProgressEvent } from "../../engine/promoteEngine";
+import { backendObjects, displayBackendUrl, fileUrlPath } from "../../engine/stateBackend";
 import { messageOf } from "../../model/errors";
 import { isLoopback, newCsrfToken } from "../../server/access";
 import { checkExposure, hasPermissionRules } from "../../server/auth/exposure";
 import { Identity } from "../../server/auth/identify";
 import { OidcVerifier } from "../../server/auth/oidc";
+import type { FeatureState, ReadinessCheck } from "../../server/health";
+import { Health } from "../../server/health";
+import { ServiceMetrics } from "../../server/metrics";
 import { PromotionsServer } from "../../server/server";
 import type { ServeCommandOptions } from "./serve.args";
-import type { CliDeps } from "../context";
-import { displayText } from "../display";
+import type { Catalog } from "../../components/catalog";
+import type { CliDeps, CliEngine } from "../context";
 import { classifyError } from "../errors";
 import { ProgressView } from "../progress";
+import type { ServeLog } from "../serveLog";
+import { jsonLog, textLog } from "../serveLog";
 import { startResumeLoop } from "./resume";
 import { reportOutcomes } from "./watch";
 
@@ -29,15 +37,16 @@ import { reportOutcomes } from "./watch";
 export async function serve(
     opts: ServeCommandOptions,
     deps: Pick<CliDeps, "io" | "watcher" | "clock" | "stopSignal" | "engine" | "catalog"> &
-        Partial<Pick<CliDeps, "tokens">>,
+        Partial<Pick<CliDeps, "tokens" | "system">>,
 ): Promise<number> {
     const { io } = deps;
+    const log: ServeLog = opts.logFormat === "json" ? jsonLog(io) : textLog(io);
     const warning = checkExposure(opts.host, {
         insecureNoAuth: opts.insecureNoAuth === true,
         hasRules: hasPermissionRules(deps.catalog()),
     });
     if (warning) {
-        io.err(warning);
+        log.warn("serve", warning);
     }
     const oidc = opts.oidc ? new OidcVerifier(opts.oidc) : undefined;
     // An issuer that cannot be reached (or names another issuer) stops the start: exit 3, with the reason.
@@ -50,20 +59,25 @@ export async function serve(
         ...(oidc ? { oidc } : {}),
         ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
     });
-    const view = new ProgressView(io, deps.clock);
-    const feeds: ((e: ProgressEvent) => void)[] = [view.handle];
+    const metrics = new ServiceMetrics();
+    const feeds: ((e: ProgressEvent) => void)[] = [
+        log.progress ?? new ProgressView(io, deps.clock).handle,
+        metrics.progress,
+    ];
     const onProgress = (e: ProgressEvent) => feeds.forEach((f) => f(e));
+    const extras = { metrics, warn: (line: string) => log.warn("notifications", line) };
     const watcher = await deps.watcher({
         ...(opts.products ? { products: opts.products } : {}),
-        log: (line) => io.err(`[watch] ${displayText(line)}`),
+        log: (line) => log.info("watch", line),
         onProgress,
+        extras,
     });
-    const engine = await deps.engine(onProgress);
+    const engine = await deps.engine(onProgress, extras);
     // Suspended releases whose wait is over go on here: every 30 s, and right after a decision it received.
     const resumer = startResumeLoop(engine, {
         ...(opts.products ? { products: opts.products } : {}),
         intervalMs: opts.resumeIntervalMs ?? 30_000,
-        log: (line) => io.err(`[serve] ${displayText(line)}`),
+        log: (line) => log.info("serve", line),
     });
     const server = new PromotionsServer({
         catalog: deps.catalog(),
@@ -76,17 +90,23 @@ export async function serve(
         ...(opts.git
             ? { git: { cacheDir: opts.git.cacheDir, credentials: { tokens: opts.git.tokens } } }
             : {}),
-        log: (line) => io.err(`[serve] ${displayText(line)}`),
+        log: (line) => log.info("serve", line),
         ...(opts.limits ? { limits: opts.limits } : {}),
+        metrics,
+        health: new Health({
+            checks: readinessChecks(opts, deps),
+            features: [...features(opts), ...notificationFeatures(deps.catalog(), process.env)],
+        }),
         ...(opts.secret
             ? {
                   webhook: {
                       secret: opts.secret,
                       onPush: (delivery: string) => {
-                          io.err(`[serve] push delivery ${delivery}: reading trigger branches`);
+                          log.info("serve", `push delivery ${delivery}: reading trigger branches`);
                           watcher.prompt();
                       },
-                      log: (line: string) => io.err(`[serve] ${line}`),
+                      log: (line: string) => log.warn("serve", line),
+                      metrics,
                   },
               }
             : {}),
@@ -94,28 +114,164 @@ export async function serve(
     feeds.push(server.progress);
     const url = await server.listen(opts.port, opts.host);
     io.out(`listening on ${url}`);
-    io.err(`[serve] ${identitySummary(opts, identity)}`);
-    io.err(
-        `[serve] API ${url}/api/v1 (described at ${url}/api/v1/openapi.json)` +
+    log.info("serve", identitySummary(opts, identity));
+    log.info(
+        "serve",
+        `API ${url}/api/v1 (described at ${url}/api/v1/openapi.json)` +
             (opts.secret ? `, webhooks ${url}/webhooks/github` : ""),
     );
+    log.info("serve", `probes ${url}/healthz and ${url}/readyz; Prometheus metrics ${url}/api/v1/metrics`);
     if (!opts.secret) {
-        io.err(
-            `[serve] webhooks off: set PROMOTIONS_WEBHOOK_SECRET to the GitHub webhook's secret to take pushes at ${url}/webhooks/github`,
+        log.warn(
+            "serve",
+            `webhooks off: set PROMOTIONS_WEBHOOK_SECRET to the GitHub webhook's secret to take pushes at ${url}/webhooks/github`,
         );
     }
+    // Releases stored before this start (e.g. waiting for an approval) count in the gauges from the start.
+    void seedMetrics(engine, deps.catalog(), opts.products, metrics).catch((e: unknown) =>
+        log.warn("serve", `metrics: stored releases not read (${messageOf(e)}); the gauges count from now`),
+    );
     try {
         await watcher.run({
             signal: deps.stopSignal(),
             ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
             onOutcomes: (o) => reportOutcomes(io, o),
-            onError: (e) => io.err(`[serve] poll failed: ${displayText(messageOf(e))}`),
+            onError: (e) => log.warn("serve", `poll failed: ${messageOf(e)}`),
         });
     } finally {
         await resumer.stop();
         await server.close();
     }
     return 0;
+}
+
+async function seedMetrics(
+    engine: Pick<CliEngine, "releases">,
+    catalog: Catalog,
+    products: readonly string[] | undefined,
+    metrics: ServiceMetrics,
+): Promise<void> {
+    for (const p of catalog.products.filter((x) => !products || products.includes(x.name))) {
+        metrics.seed(await engine.releases(p.name, { current: true }));
+    }
+}
+
+/** What `/readyz` checks: the state backend answers, the definitions load, the engine is found. */
+function readinessChecks(
+    opts: ServeCommandOptions,
+    deps: Partial<Pick<CliDeps, "system">>,
+): ReadinessCheck[] {
+    const checks: ReadinessCheck[] = [];
+    const r = opts.readiness;
+    if (r) {
+        const shown = displayBackendUrl(r.stateUrl);
+        checks.push({
+            name: "state backend",
+            check: async () => {
+                if (r.stateUrl.startsWith("file://")) {
+                    // Created by the first release: until then its nearest parent must be writable.
+                    let dir = fileUrlPath(r.stateUrl);
+                    while (!fs.existsSync(dir) && path.dirname(dir) !== dir) {
+                        dir = path.dirname(dir);
+                    }
+                    try {
+                        fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+                    } catch (e) {
+                        throw new Error(`${shown}: ${messageOf(e)}; fix: check the --state directory`);
+                    }
+                    return `${shown} (writable)`;
+                }
+                const objects = backendObjects(r.stateUrl);
+                if (!objects) {
+                    return `${shown} (not checked here: the engine reaches it when a release runs)`;
+                }
+                try {
+                    await objects.list(".pulumi/");
+                } catch (e) {
+                    throw new Error(
+                        `${shown}: ${messageOf(e)}; fix: check that the server is up at the URL's host and port, the database and the credentials`,
+                    );
+                }
+                return `${shown} (answers)`;
+            },
+        });
+        checks.push({
+            name: "definitions",
+            check: async () => {
+                const { loadCatalog } = await import("../../components/config");
+                const catalog = loadCatalog(r.configPath, {
+                    ...(r.applicationNamespace ? { applicationNamespace: r.applicationNamespace } : {}),
+                });
+                return `${r.configPath}: ${catalog.products.length} product(s)`;
+            },
+        });
+    }
+    const system = deps.system;
+    if (system) {
+        checks.push({
+            name: "engine",
+            check: async () => {
+                const engine = await system.locateEngine();
+                try {
+                    fs.accessSync(engine.pulumi, fs.constants.X_OK);
+                } catch (e) {
+                    throw new Error(`${engine.pulumi}: ${messageOf(e)}; fix: run 'bash scripts/install.sh'`);
+                }
+                return `pulumi ${engine.version} (${engine.pulumi})`;
+            },
+        });
+    }
+    return checks;
+}
+
+/** Features an optional secret or setting turns on: listed in `/readyz`'s details (never the secret). */
+function features(opts: ServeCommandOptions): FeatureState[] {
+    const tokens = Object.keys(opts.git?.tokens ?? {});
+    return [
+        {
+            name: "webhooks",
+            on: opts.secret !== undefined,
+            detail: opts.secret
+                ? "GitHub push webhooks at /webhooks/github"
+                : "off: PROMOTIONS_WEBHOOK_SECRET is not set",
+        },
+        {
+            name: "git host tokens",
+            on: tokens.length > 0,
+            detail:
+                tokens.length > 0
+                    ? `tokens for ${tokens.join(", ")}`
+                    : "none: PROMOTIONS_GIT_TOKEN(S) is not set; http(s) remotes are read without credentials",
+        },
+        {
+            name: "oidc",
+            on: opts.oidc !== undefined,
+            detail: opts.oidc ? `JWTs from ${opts.oidc.issuer}` : "off: no --oidc-issuer",
+        },
+        {
+            name: "argocd",
+            on: opts.argocd !== undefined,
+            detail: opts.argocd ? "health and sync from Argo CD" : "off: PROMOTIONS_ARGOCD_URL is not set",
+        },
+    ];
+}
+
+/**
+ * Each notification that signs its events: off while its `secretEnv` is unset (the notifier then sends none of
+ * its events, and says so once), named with the variable, never its value.
+ */
+export function notificationFeatures(
+    catalog: Pick<Catalog, "promotionNotifications">,
+    env: Readonly<Record<string, string | undefined>>,
+): FeatureState[] {
+    return (catalog.promotionNotifications ?? []).map((n) => {
+        const missing = n.secretEnv !== undefined && !env[n.secretEnv];
+        return {
+            name: `notification ${n.name}`,
+            on: !missing,
+            detail: missing ? `off: ${n.secretEnv} (secretEnv) is not set` : "on",
+        };
+    });
 }
 
 /** One line on how the server identifies requests. */

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { EnvironmentError, InvalidInputError } from "../../model/errors";
+import type { EngineMetrics, WebhookResult } from "../metrics";
 
 /** Where GitHub delivers: `POST /webhooks/github`. */
 export const webhookPath = "/webhooks/github";
@@ -17,7 +18,20 @@ export interface WebhookReceiverOptions {
     readonly maxBodyBytes?: number;
     /** How long the body may take to arrive once the headers have (default 10 s). */
     readonly bodyTimeoutMs?: number;
+    /** Where each delivery's outcome is counted (default: nowhere). */
+    readonly metrics?: Pick<EngineMetrics, "webhookDelivery">;
 }
+
+/** How a webhook request was answered, by status (bounded: a metric label). */
+const resultOfStatus: Readonly<Record<number, WebhookResult>> = {
+    202: "accepted",
+    200: "ping",
+    204: "ignored",
+    401: "bad_signature",
+    413: "too_large",
+    408: "too_slow",
+    404: "not_found",
+};
 
 export const defaultMaxBodyBytes = 1024 * 1024;
 export const defaultBodyTimeoutMs = 10_000;
@@ -58,6 +72,10 @@ export class GitHubWebhookReceiver {
             }
             answered = true;
             clearTimeout(body.timer);
+            const result = resultOfStatus[status];
+            if (result) {
+                this.opts.metrics?.webhookDelivery(result);
+            }
             res.writeHead(status, {
                 "Content-Type": "application/json",
                 ...(close ? { Connection: "close" } : {}),

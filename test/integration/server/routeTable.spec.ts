@@ -33,6 +33,8 @@ type Statuses = readonly [number, number, number, number, number];
 const open: Statuses = [401, 401, 401, 200, 200];
 /** A view of product "shop", which the forbidden caller has no rule in. */
 const viewShop: Statuses = [401, 401, 401, 403, 200];
+/** A view of shop, on a route this server does not serve (no metrics given): 404 once allowed. */
+const viewShopNone: Statuses = [401, 401, 401, 403, 404];
 const started: Statuses = [401, 401, 401, 403, 202];
 const acted: Statuses = [401, 401, 401, 403, 200];
 /** A method the path has no route for: credentials first, then 404 for anyone. */
@@ -65,6 +67,8 @@ const table: Record<string, Row> = {
     "/api/v1/permissions": { url: "/api/v1/permissions", expect: { GET: open, HEAD: open } },
     "/api/v1/events": { url: "/api/v1/events", expect: { GET: open, HEAD: open } },
     "/api/v1/products": { url: "/api/v1/products", expect: { GET: open, HEAD: open } },
+    // A view of every product (here only shop); this server keeps no metrics, so the route answers 404.
+    "/api/v1/metrics": { url: "/api/v1/metrics", expect: { GET: viewShopNone, HEAD: viewShopNone } },
     "/api/v1/products/:product": { url: "/api/v1/products/shop", expect: { GET: viewShop, HEAD: viewShop } },
     "/api/v1/products/:product/environments": {
         url: "/api/v1/products/shop/environments",

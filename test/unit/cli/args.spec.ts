@@ -136,11 +136,21 @@ describe("command options", () => {
             intervalMs: 30_000,
             once: false,
         });
-        const { git, ...serve } = options(["serve", "--port", "0"], {
+        const { git, readiness, logFormat, ...serve } = options(["serve", "--port", "0"], {
             PROMOTIONS_WEBHOOK_SECRET: "s",
             PROMOTIONS_GIT_TOKEN: "tok-en",
         }) as ServeCommandOptions;
         assert.deepStrictEqual(serve, { port: 0, host: "127.0.0.1", secret: "s" });
+        assert.strictEqual(logFormat, "json", "stdout is not a terminal here: JSON lines");
+        assert.strictEqual(readiness?.stateUrl.startsWith("file://"), true);
+        assert.strictEqual(
+            (options(["serve", "--log-format", "text"]) as ServeCommandOptions).logFormat,
+            "text",
+        );
+        assert.throws(
+            () => options(["serve", "--log-format", "yaml"]),
+            /--log-format "yaml": json \(one JSON object a line\) or text/,
+        );
         assert.strictEqual(
             (options(["serve"]) as ServeCommandOptions).secret,
             undefined,

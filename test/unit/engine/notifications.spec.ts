@@ -235,6 +235,15 @@ describe("notifications: delivery", function () {
         assert.strictEqual(redact(`x ${secret} y`), "x *** y");
     });
 
+    it("counts each event delivered or given up in the metrics sink it is given", async () => {
+        const { send } = fakeSend(["down", "down", "down", "down"]);
+        const counted: string[] = [];
+        const { notifier: n } = notifier(send, { metrics: { notification: (r) => counted.push(r) } });
+        run.forEach(n.progress);
+        await n.idle();
+        assert.deepStrictEqual(counted, ["failed", "delivered"]);
+    });
+
     it("retries network errors and 5xx, then delivers", async () => {
         const { send, posts } = fakeSend(["down", 503, 429]);
         const { notifier: n, warnings } = notifier(send);

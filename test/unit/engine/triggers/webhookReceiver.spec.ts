@@ -158,7 +158,8 @@ describe("GitHubWebhookReceiver", () => {
     });
 
     it("refuses a signed body over the limit with 413, declared or streamed", async () => {
-        const s = await start({ maxBodyBytes: 1024 });
+        const results: string[] = [];
+        const s = await start({ maxBodyBytes: 1024, metrics: { webhookDelivery: (r) => results.push(r) } });
         try {
             const big = Buffer.alloc(4096, "y");
             const declared = await send(
@@ -182,6 +183,7 @@ describe("GitHubWebhookReceiver", () => {
             assert.strictEqual(streamed.status, 413);
             assert.deepStrictEqual(s.pushes, []);
             assert.match(s.log[0], /body of 4096 bytes, over 1024/);
+            assert.deepStrictEqual(results, ["too_large", "too_large"], "each counted once, by its answer");
         } finally {
             await s.stop();
         }
