@@ -113,6 +113,11 @@ export async function serve(
     });
     feeds.push(server.progress);
     const url = await server.listen(opts.port, opts.host);
+    // Releases stored before this start (e.g. waiting for an approval) count in the gauges from the first scrape;
+    // read before "listening" is said, so nothing of this start is still reading the state when callers come.
+    await seedMetrics(engine, deps.catalog(), opts.products, metrics).catch((e: unknown) =>
+        log.warn("serve", `metrics: stored releases not read (${messageOf(e)}); the gauges count from now`),
+    );
     io.out(`listening on ${url}`);
     log.info("serve", identitySummary(opts, identity));
     log.info(
@@ -127,10 +132,6 @@ export async function serve(
             `webhooks off: set PROMOTIONS_WEBHOOK_SECRET to the GitHub webhook's secret to take pushes at ${url}/webhooks/github`,
         );
     }
-    // Releases stored before this start (e.g. waiting for an approval) count in the gauges from the start.
-    void seedMetrics(engine, deps.catalog(), opts.products, metrics).catch((e: unknown) =>
-        log.warn("serve", `metrics: stored releases not read (${messageOf(e)}); the gauges count from now`),
-    );
     try {
         await watcher.run({
             signal: deps.stopSignal(),
