@@ -125,7 +125,7 @@ chown -R 10001:10001 "$data"
 # in_image COMMAND...: runs COMMAND in the image as uid 10001: own mount and PID namespaces, a read-only root,
 # the volumes bound where the chart mounts them, the image's environment and nothing of this shell's.
 in_image() {
-    unshare --mount --pid --fork --propagation private bash -c '
+    unshare --mount --pid --fork --kill-child=SIGTERM --propagation private bash -c '
         set -e
         rootfs=$1 data=$2 env_file=$3
         shift 3

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseAllDocuments } from "yaml";
+import { isMap, parseAllDocuments, parseDocument } from "yaml";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 /**
@@ -376,6 +376,67 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
                 ["workspaces", "promotions-work"],
             ],
         );
+    });
+
+    it("documents every value in values.yaml comments and in the chart's README", () => {
+        // Maps and lists whose content is the user's (annotations, resources, …) count as one value.
+        const freeForm =
+            /^(resources|podSecurityContext|securityContext|nodeSelector|affinity|tolerations|.*annotations|.*Labels|.*extraEnv|definitions\.git\.resources)$/i;
+        const leaves: string[] = [];
+        const walk = (v: unknown, at: string) => {
+            if (v !== null && typeof v === "object" && !Array.isArray(v) && !freeForm.test(at)) {
+                for (const [k, child] of Object.entries(v)) {
+                    walk(child, at ? `${at}.${k}` : k);
+                }
+            } else {
+                leaves.push(at);
+            }
+        };
+        const valuesText = fs.readFileSync(path.join(chart, "values.yaml"), "utf8");
+        walk(parseAllDocuments(valuesText)[0].toJS(), "");
+        assert.ok(leaves.length > 50, `only ${leaves.length} values found`);
+        // The README's table names values as `a.b.c`, `a.b.c` / `.d` (a sibling) or `a.*.c` (any child of a).
+        const readme = fs.readFileSync(path.join(chart, "README.md"), "utf8");
+        const documented: RegExp[] = [];
+        for (const row of readme.split("\n").filter((l) => l.startsWith("| `"))) {
+            const names = [...row.split("|")[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+            let parent = "";
+            for (const name of names) {
+                const full = name.startsWith(".") ? parent + name : name;
+                parent = full.slice(0, full.lastIndexOf("."));
+                for (const expanded of full.includes("{")
+                    ? (/\{([^}]+)\}/.exec(full)?.[1].split(",") ?? []).map((alt) =>
+                          full.replace(/\{[^}]+\}/, alt),
+                      )
+                    : [full]) {
+                    const escaped = expanded.replace(/[.]/g, "\\.").replace(/\*/g, "[^.]+");
+                    documented.push(new RegExp(`^${escaped}$`));
+                }
+            }
+        }
+        const missing = leaves.filter((leaf) => !documented.some((re) => re.test(leaf)));
+        assert.deepStrictEqual(missing, [], "values missing from charts/pulumi-promotions/README.md");
+        // And each value has a comment of its own just above it in values.yaml.
+        const uncommented: string[] = [];
+        const visit = (node: unknown, at: string) => {
+            if (!isMap(node)) {
+                return;
+            }
+            node.items.forEach((pair, i) => {
+                const key = String((pair.key as { value: unknown }).value);
+                const full = at ? `${at}.${key}` : key;
+                const comment =
+                    (pair.key as { commentBefore?: string }).commentBefore ??
+                    (i === 0 ? node.commentBefore : undefined);
+                if (isMap(pair.value) && !freeForm.test(full)) {
+                    visit(pair.value, full);
+                } else if (!comment?.trim()) {
+                    uncommented.push(full);
+                }
+            });
+        };
+        visit(parseDocument(valuesText).contents, "");
+        assert.deepStrictEqual(uncommented, [], "values without a comment in values.yaml");
     });
 
     describe("bad values fail the render, naming the field", () => {
