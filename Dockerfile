@@ -16,6 +16,10 @@ ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
 FROM ${GO_IMAGE} AS go
 
 FROM ${BUILD_IMAGE} AS build
+# A CA bundle for a TLS-intercepting proxy between the build and the registries (scripts/image.sh mounts this
+# machine's at build time; it is in no layer). Empty: the image's own trust store.
+ARG NODE_EXTRA_CA_CERTS=""
+ARG SSL_CERT_FILE=""
 COPY --from=go /usr/local/go /usr/local/go
 ENV PATH=/usr/local/go/bin:$PATH \
     GOPATH=/go \

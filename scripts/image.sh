@@ -85,8 +85,16 @@ say "buildah bud --isolation chroot (engine from Go modules, npm ci, TypeScript 
 gomodcache=$(go env GOMODCACHE)
 gocache=$(go env GOCACHE)
 mkdir -p "$HOME/.npm"
+# This machine's CA bundle (it may hold a TLS-intercepting proxy's CA, without which npm and go cannot reach
+# their registries from the build), mounted for the build only: it is in no layer of the image.
+ca_args=()
+ca_bundle=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+if [ -s "$ca_bundle" ]; then
+    ca_args=(-v "$ca_bundle:/etc/ssl/host-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/etc/ssl/host-ca.crt
+        --build-arg SSL_CERT_FILE=/etc/ssl/host-ca.crt)
+fi
 started=$SECONDS
-buildah bud --isolation chroot --layers \
+buildah bud --isolation chroot --layers "${ca_args[@]}" \
     --build-arg GO_IMAGE=localhost/promotions-go:local \
     --build-arg BUILD_IMAGE=localhost/promotions-node:local \
     --build-arg BASE_IMAGE=localhost/promotions-base:bookworm \
