@@ -158,17 +158,20 @@ in_image() {
     ' in-image "$rootfs" "$data" "$env_file" "$@"
 }
 
+# The conditions the chart sets: uid 10001, nothing writable outside the volumes.
+who=$(in_image /bin/sh -c 'id -u; if touch /opt/promotions/.probe 2>/dev/null; then echo writable; else echo read-only; fi')
+[ "$who" = "10001
+read-only" ] || die "the image does not run as uid 10001 on a read-only root: $who"
+say "runs as uid 10001, root filesystem read-only"
 say "promote init in the image (definitions from the repository)"
 in_image /bin/sh -c 'cd /definitions && /usr/local/bin/promote-entrypoint init --repo file:///definitions/gitops.git' \
     >>"$log" 2>&1 || { tail -n 30 "$log"; die "promote init in the image failed"; }
-# A new image tag in dev, pushed as the repository's owner would (the files belong to uid 10001 now).
-(
-    cd "$data/repo"
-    sed -i 's/tag: ain-c2977e1/tag: main-1234567/' gitops/demo-applications/trioapp-dev/values.yaml
-    git -C gitops -c safe.directory='*' -c user.name=image -c user.email=image@localhost commit -qam "dev: buslog main-1234567"
-    git -C gitops -c safe.directory='*' push -q
-) >>"$log" 2>&1 || { tail -n 10 "$log"; die "the commit to dev failed"; }
-chown -R 10001:10001 "$data"
+# A new image tag in dev, pushed as the repository's owner (uid 10001, in the image: git refuses a repository
+# of another owner).
+in_image /bin/sh -c 'cd /definitions &&
+    sed -i "s/tag: ain-c2977e1/tag: main-1234567/" gitops/demo-applications/trioapp-dev/values.yaml &&
+    git -C gitops -c user.name=image -c user.email=image@localhost commit -qam "dev: buslog main-1234567" &&
+    git -C gitops push -q /definitions/gitops.git HEAD:main' >>"$log" 2>&1 || { tail -n 10 "$log"; die "the commit to dev failed"; }
 
 # --- 4. serve, ready, a release through the API ----------------------------------------------------------
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
