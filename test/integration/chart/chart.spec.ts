@@ -378,6 +378,24 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
         );
     });
 
+    it("mounts what the image (Dockerfile) writes to, and runs what the image installs", () => {
+        const dockerfile = fs.readFileSync(path.join(root, "Dockerfile"), "utf8");
+        const volumes = JSON.parse(/^VOLUME (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
+        assert.ok(volumes.length >= 3, "the Dockerfile declares no volumes");
+        const ms = manifests(render(ciValues("git")));
+        const pod = podSpec(ms);
+        const mounts = pod.containers[0].volumeMounts.map((m) => m.mountPath);
+        for (const v of volumes) {
+            assert.ok(mounts.includes(v), `the image's volume ${v} is not mounted by the chart`);
+        }
+        assert.match(dockerfile, /^USER 10001:10001$/m);
+        assert.strictEqual((pod.securityContext as { runAsUser?: number }).runAsUser, 10001);
+        for (const c of [...(pod.initContainers ?? []), ...pod.containers.slice(1)]) {
+            const program = c.command?.[0] ?? "";
+            assert.match(dockerfile, new RegExp(`^COPY \\S+ ${program.replace(/[/.]/g, "\\$&")}$`, "m"));
+        }
+    });
+
     it("documents every value in values.yaml comments and in the chart's README", () => {
         // Maps and lists whose content is the user's (annotations, resources, …) count as one value.
         const freeForm =
