@@ -29,7 +29,9 @@ ENV PATH=/usr/local/go/bin:$PATH \
 WORKDIR /opt/promotions
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
-COPY scripts/ scripts/
+# Only what the engine's step reads, so an edit elsewhere in scripts/ keeps the engine's layer.
+COPY scripts/provision-engine.sh scripts/install-steps.sh scripts/pulumi-language-nodejs.js \
+     scripts/pulumi-resource-pulumi-nodejs scripts/pulumi-analyzer-policy scripts/
 # The engine at the version of @pulumi/pulumi, from Go modules (PULUMI_PROMOTIONS_OFFLINE: never the
 # official installer's download); on failure the install log's last lines are printed.
 RUN PATH="/opt/promotions/node_modules/.bin:$PATH" bash scripts/provision-engine.sh || { tail -n 40 /tmp/install.log; exit 1; }
