@@ -3,6 +3,7 @@
 #   - npm packages (on linux-x64 this includes Node.js 22 as node_modules/.bin/node, which every npm script
 #     and `npx` command runs with, since @pulumi/pulumi needs Node >= 22);
 #   - the Pulumi engine at the version of @pulumi/pulumi (scripts/provision-engine.sh);
+#   - Helm v4 for the chart's tests (scripts/provision-helm.sh);
 #   - the TypeScript build (dist/).
 # Safe to run again: each step is skipped when its result is already there.
 # Prints progress lines only, with each step's time and the total; the tools' own output (npm, go, apt-get,
@@ -35,6 +36,12 @@ fi
 engine_started=$SECONDS
 PATH="$(pwd)/node_modules/.bin:$PATH" bash scripts/provision-engine.sh
 echo "[install] engine: done ($(human_seconds $((SECONDS - engine_started))))"
+
+# Helm v4, for the chart's tests (lint and render charts/pulumi-promotions), built from its Go module like the
+# engine; a failed build stops the install (exit 3) with the log's last lines.
+helm_started=$SECONDS
+PATH="$(pwd)/node_modules/.bin:$PATH" bash scripts/provision-helm.sh
+echo "[install] helm: done ($(human_seconds $((SECONDS - helm_started))))"
 
 # os_package NAME WHAT: apt-get installs NAME, its output in the log, timed; never fails the install (returns 1).
 os_package() {
