@@ -53,6 +53,38 @@ export function snapshot(what: Untouched): Snapshot {
     return { refs: new Map((what.repos ?? []).map((r) => [r, refsOf(r)])), files };
 }
 
+const sameSnapshot = (a: Snapshot, b: Snapshot): boolean =>
+    JSON.stringify([[...a.refs].sort(), [...a.files].sort()]) ===
+    JSON.stringify([[...b.refs].sort(), [...b.files].sort()]);
+
+/**
+ * Waits until nothing under `what` has changed for `quietMs` (at most `timeoutMs`), and returns that snapshot:
+ * the baseline after a long-running process's start-up reads and writes (a `serve` polls its trigger branches
+ * and checks waiting releases as it starts), so a check that something changed nothing compares against it.
+ */
+export async function settledSnapshot(
+    what: Untouched,
+    quietMs = 2_000,
+    timeoutMs = 60_000,
+): Promise<Snapshot> {
+    const deadline = Date.now() + timeoutMs;
+    let last = snapshot(what);
+    let since = Date.now();
+    while (Date.now() - since < quietMs) {
+        assert.ok(
+            Date.now() < deadline,
+            `the state under ${JSON.stringify(what)} kept changing for ${timeoutMs} ms`,
+        );
+        await new Promise((r) => setTimeout(r, 250));
+        const now = snapshot(what);
+        if (!sameSnapshot(now, last)) {
+            last = now;
+            since = Date.now();
+        }
+    }
+    return last;
+}
+
 export function assertUnchanged(before: Snapshot, what: Untouched, label: string): void {
     const after = snapshot(what);
     for (const [repo, refs] of before.refs) {

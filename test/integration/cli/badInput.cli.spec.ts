@@ -7,7 +7,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { BadInputCase, Untouched } from "../../support/badInput";
-import { assertUnchanged, expectRefused, snapshot } from "../../support/badInput";
+import { assertUnchanged, expectRefused, settledSnapshot, snapshot } from "../../support/badInput";
 import type { RunningCli } from "../../support/cli";
 import { runCli, startCli } from "../../support/cli";
 import { cliScenario } from "../../support/scenario";
@@ -265,6 +265,9 @@ describe("promote: bad input is refused", function () {
             server = startCli([...args, "serve", "--port", "0"], { env: { ...env, ...secret } });
             await server.waitFor(/listening on (http:\S+)/);
             port = Number(new URL(/listening on (http:\S+)/.exec(server.output())![1]).port);
+            // serve reads its trigger branches and its waiting releases as it starts; compare against the state
+            // once that is done.
+            await settledSnapshot(untouched);
         });
 
         after(async () => {
