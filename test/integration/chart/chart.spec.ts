@@ -46,7 +46,13 @@ function helm(...args: string[]): Run {
     const r = spawnSync(helmBinary(), args, {
         encoding: "utf8",
         // Helm's own settings (repositories, cache) in a throwaway home: the test reads nothing of the user's.
-        env: { ...process.env, HELM_CONFIG_HOME: home, HELM_CACHE_HOME: home, HELM_DATA_HOME: home },
+        env: {
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            HOME: home,
+            HELM_CONFIG_HOME: home,
+            HELM_CACHE_HOME: home,
+            HELM_DATA_HOME: home,
+        },
     });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
