@@ -17,6 +17,27 @@ export const helmTemplate = {
     },
 };
 
+/** dev → qa → staging → prod (production), one flow "seq": the layout the fault and trust tests release through. */
+export const fourStages = {
+    environments: [
+        { name: "dev" },
+        { name: "qa" },
+        { name: "staging" },
+        { name: "prod", kind: "production" },
+    ],
+    flows: [
+        {
+            name: "seq",
+            triggerEnvironment: "dev",
+            steps: [
+                { environment: "qa", dependsOn: ["dev"] },
+                { environment: "staging", dependsOn: ["qa"] },
+                { environment: "prod", dependsOn: ["staging"] },
+            ],
+        },
+    ],
+} satisfies Pick<ScenarioOptions, "environments" | "flows">;
+
 export interface ScenarioOptions {
     product: string;
     repoURL: string;

@@ -6,30 +6,14 @@ import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { expectRefused } from "../../support/badInput";
 import { runCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";
-import { cliScenario, writeConfigModule } from "../../support/scenario";
+import { cliScenario, fourStages, writeConfigModule } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 /** dev → qa → staging → prod; the pre-action fails for version 1.1.0 in staging. */
 function setup(name: string) {
     const dir = tempDir(name);
     const s = cliScenario(dir, {
-        environments: [
-            { name: "dev" },
-            { name: "qa" },
-            { name: "staging" },
-            { name: "prod", kind: "production" },
-        ],
-        flows: [
-            {
-                name: "seq",
-                triggerEnvironment: "dev",
-                steps: [
-                    { environment: "qa", dependsOn: ["dev"] },
-                    { environment: "staging", dependsOn: ["qa"] },
-                    { environment: "prod", dependsOn: ["staging"] },
-                ],
-            },
-        ],
+        ...fourStages,
         policies: [
             { name: "checked", priority: 1, selector: {}, policy: { action: "commit", preAction: "check" } },
         ],

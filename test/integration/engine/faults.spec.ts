@@ -4,7 +4,7 @@ import * as path from "path";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { runCli, startCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";
-import { cliScenario } from "../../support/scenario";
+import { cliScenario, fourStages } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,23 +21,7 @@ function setup(name: string) {
         command: `echo "$ENVIRONMENT ${kind} $$" >> ${marks}; exec sleep 3`,
     });
     const { repo, args, env } = cliScenario(dir, {
-        environments: [
-            { name: "dev" },
-            { name: "qa" },
-            { name: "staging" },
-            { name: "prod", kind: "production" },
-        ],
-        flows: [
-            {
-                name: "seq",
-                triggerEnvironment: "dev",
-                steps: [
-                    { environment: "qa", dependsOn: ["dev"] },
-                    { environment: "staging", dependsOn: ["qa"] },
-                    { environment: "prod", dependsOn: ["staging"] },
-                ],
-            },
-        ],
+        ...fourStages,
         policies: [
             {
                 name: "gated",

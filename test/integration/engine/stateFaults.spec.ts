@@ -6,7 +6,7 @@ import { packageRoot } from "../../../engine/engineLocator";
 import type { ReleaseRecord } from "../../../engine/releaseRecord";
 import { runCli, startCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";
-import { cliScenario } from "../../support/scenario";
+import { cliScenario, fourStages } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 /**
@@ -26,23 +26,7 @@ function setup(name: string, fault: "fill" | "read-only") {
             ? `dd if=/dev/zero of=${state}/filler bs=64k 2>/dev/null`
             : `touch ${dir}/remount; while [ ! -e ${dir}/remounted ]; do sleep 0.1; done`;
     const { repo, args, env } = cliScenario(dir, {
-        environments: [
-            { name: "dev" },
-            { name: "qa" },
-            { name: "staging" },
-            { name: "prod", kind: "production" },
-        ],
-        flows: [
-            {
-                name: "seq",
-                triggerEnvironment: "dev",
-                steps: [
-                    { environment: "qa", dependsOn: ["dev"] },
-                    { environment: "staging", dependsOn: ["qa"] },
-                    { environment: "prod", dependsOn: ["staging"] },
-                ],
-            },
-        ],
+        ...fourStages,
         policies: [
             { name: "gated", priority: 1, selector: {}, policy: { action: "commit", preAction: "pre" } },
         ],
