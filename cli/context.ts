@@ -71,6 +71,11 @@ export interface CliSettings {
     readonly configDir: string;
     /** `--state` (or PROMOTIONS_STATE): a Pulumi backend URL (default file://<config dir>/.promotions/state). */
     readonly stateUrl: string;
+    /**
+     * PROMOTIONS_STORE: where release records and coordination live (engine/store/), when not in the state
+     * backend itself (needed for a backend without one: Pulumi Cloud, azblob://, gs://).
+     */
+    readonly storeUrl?: string;
     readonly passphrase: string;
     /** Where the provisioned engine lives (PULUMI_PROMOTIONS_CACHE, else ~/.cache/pulumi-promotions). */
     readonly cacheDir: string;
@@ -204,6 +209,7 @@ export function settingsFrom(
         configDir,
         stateUrl:
             globals.state ?? env.PROMOTIONS_STATE ?? `file://${path.join(configDir, ".promotions", "state")}`,
+        ...(env.PROMOTIONS_STORE ? { storeUrl: env.PROMOTIONS_STORE } : {}),
         passphrase: passphraseFrom(env),
         cacheDir,
         gitCacheDir: env.PROMOTIONS_GIT_CACHE ?? path.join(cacheDir, "git"),

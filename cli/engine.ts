@@ -19,6 +19,7 @@ export function engineOptions(
         catalog,
         engine,
         backendUrl: settings.stateUrl,
+        ...(settings.storeUrl ? { storeUrl: settings.storeUrl } : {}),
         passphrase: settings.passphrase,
         gitCacheDir: settings.gitCacheDir,
         gitTokens: settings.gitTokens,

@@ -15,8 +15,10 @@ import type { Subject } from "../model/subject";
 export interface PromoteEngineOptions {
     readonly catalog: Catalog;
     readonly engine: EngineLocation;
-    /** The Pulumi backend for the promote stacks and release records. */
+    /** The Pulumi backend for the promote stacks (and, unless `storeUrl` says otherwise, the release store). */
     readonly backendUrl: string;
+    /** Where release records and coordination live (engine/store/; default: the backend's own store). */
+    readonly storeUrl?: string;
     readonly passphrase: string;
     /** Where bare clones of the GitOps repositories are kept between runs. */
     readonly gitCacheDir: string;

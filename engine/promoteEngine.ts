@@ -64,6 +64,11 @@ import { notifierFor } from "./notifications";
 import { downstreamOf, newerDownstream, rollbackTarget } from "./rollback";
 import type { Keep, PrunedPage } from "./releaseStore";
 import { ReleaseStore } from "./releaseStore";
+import type { KvStore } from "./store";
+import { openKvStore } from "./store";
+import { legacyStacks } from "./workspace";
+import type { LegacyStacks } from "./store/migrate";
+import { migrateProduct, migrationLine } from "./store/migrate";
 import { checkpointResources, isStale, markStale } from "./staleRelease";
 import { supersededBy } from "./supersede";
 
@@ -96,6 +101,7 @@ export type { Keep, PrunedPage } from "./releaseStore";
  */
 export class PromoteEngine {
     private readonly stores = new Map<string, ReleaseStore>();
+    private kvStore?: KvStore;
     private readonly stacks = new Map<string, Promise<Stack>>();
     private readonly notifier: ReturnType<typeof notifierFor>;
 
@@ -716,15 +722,35 @@ export class PromoteEngine {
         });
     }
 
+    /** The coordination store (engine/store/), opened on first use. */
+    private kv(): KvStore {
+        this.kvStore ??= openKvStore(this.opts.storeUrl ?? this.opts.backendUrl);
+        return this.kvStore;
+    }
+
+    /** The stacks where versions before the release store kept records (read once per product, see migrate.ts). */
+    private legacy(): LegacyStacks {
+        return legacyStacks({
+            engine: this.opts.engine,
+            backendUrl: this.opts.backendUrl,
+            passphrase: this.opts.passphrase,
+            inheritedPath: this.opts.inheritedPath,
+        });
+    }
+
     private store(product: string): ReleaseStore {
         let s = this.stores.get(product);
         if (!s) {
-            s = new ReleaseStore({
-                engine: this.opts.engine,
-                backendUrl: this.opts.backendUrl,
-                passphrase: this.opts.passphrase,
-                product,
-                inheritedPath: this.opts.inheritedPath,
+            s = new ReleaseStore(this.kv(), product, async () => {
+                const line = migrationLine(
+                    `product ${product}`,
+                    await migrateProduct(this.kv(), product, this.legacy()),
+                );
+                if (line) {
+                    (this.opts.notifications?.warn ?? ((l: string) => process.stderr.write(`note: ${l}\n`)))(
+                        line,
+                    );
+                }
             });
             this.stores.set(product, s);
         }

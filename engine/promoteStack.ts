@@ -1,7 +1,6 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { engineErrors } from "../model/errors";
 import type { GitCredentials } from "../provider/git/git";
-import { afterGate, inlineUpdate } from "./inlineUpdates";
 import { withExperimental } from "./plans";
 import type { ApprovalState } from "./approvals";
 import { actionFor } from "../provider/actions/registry";
@@ -25,11 +24,10 @@ import {
     settleEnvironments,
     settleUnfinished,
 } from "./releaseState";
-import { withLockRetry } from "./releaseStore";
 import type { Clock } from "./waits";
 import { EnvironmentWaits, realClock } from "./waits";
 import type { SoakDependency } from "./windows";
-import { clearDeadLocks, openStack } from "./workspace";
+import { clearDeadLocks, openStack, withLockRetry } from "./workspace";
 
 export { promoteProject, resourceGroups };
 
@@ -65,8 +63,6 @@ export interface ReleaseUpdateOptions {
     readonly storedApproval?: (environment: string) => Promise<ApprovalState | undefined>;
     /** How often a waiting approval reads the record again (ms). */
     readonly approvalPollMs?: number;
-    /** The program runs once this settles, and not at all when it rejects (see afterGate). */
-    readonly beforeProgram?: () => Promise<void>;
 }
 
 export interface PromoteStackOptions {
@@ -256,9 +252,10 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     try {
         const up = () =>
             stack.up({
-                program: opts.beforeProgram ? afterGate(program, opts.beforeProgram) : program,
+                program,
                 onEvent,
-                target: [...states.keys()],
+                // The stack itself too: its outputs carry the release's record (see promoteProgram).
+                target: [...states.keys(), stackUrn(opts.product)],
                 continueOnError: true,
                 // Every resource of this release may run at once (the CLI's default, 4 per core, held a gate's slot
                 // while later environments waited); our own locks bound what must take turns.
@@ -271,9 +268,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         // so no reader could tell it was dead) is cleared rather than waited out.
         const clearDead = () =>
             clearDeadLocks(opts.backendUrl, promoteProject, opts.product, () => Promise.resolve(stack));
-        await inlineUpdate(() =>
-            withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()), { clearDead }),
-        );
+        await withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()), { clearDead });
     } catch (e) {
         error = e instanceof Error ? e.message : String(e);
     }
@@ -295,4 +290,9 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
 function summarizeUpdateError(message: string): string {
     const errors = engineErrors(message.replace(/^\s*stderr:\s*/m, ""));
     return (errors.length > 0 ? errors.slice(0, 4).join("\n") : cleanError(message)).trim();
+}
+
+/** The URN of a product's promote stack itself (the root resource whose outputs are the stack's). */
+function stackUrn(product: string): string {
+    return `urn:pulumi:${product}::${promoteProject}::pulumi:pulumi:Stack::${promoteProject}-${product}`;
 }

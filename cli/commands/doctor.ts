@@ -138,8 +138,9 @@ async function stateFilesCheck(stateUrl: string): Promise<Check | undefined> {
     try {
         projects = [
             (await import("../../engine/promoteProgram")).promoteProject,
-            (await import("../../engine/releaseStore")).recordsProject,
-            (await import("../../engine/accessStore")).accessProject,
+            // Those of versions before the release store, if any are left (engine/store/migrate.ts).
+            (await import("../../engine/store/migrate")).legacyRecordsProject,
+            (await import("../../engine/store/migrate")).legacyAccessProject,
         ];
     } catch {
         return undefined;

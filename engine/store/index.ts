@@ -1,0 +1,25 @@
+import { InvalidInputError } from "../../model/errors";
+import { displayBackendUrl, fileUrlPath } from "../stateBackend";
+import { FileKvStore, fileStoreRoot } from "./file";
+import type { KvStore } from "./kv";
+import { PostgresKvStore } from "./postgres";
+
+export type { KvStore } from "./kv";
+
+/**
+ * The coordination store for a backend URL: the `--store` URL when given (PROMOTIONS_STORE), else the state
+ * backend's own. Files for `file://`, a table for `postgres://`, conditional object writes for `s3://`. A
+ * backend with none of these (Pulumi Cloud, `azblob://`, `gs://`) needs a store named explicitly.
+ */
+export function openKvStore(url: string): KvStore {
+    if (url.startsWith("file://")) {
+        return new FileKvStore(fileStoreRoot(fileUrlPath(url)));
+    }
+    if (/^postgres(ql)?:\/\//.test(url)) {
+        return new PostgresKvStore(url);
+    }
+    throw new InvalidInputError(
+        `the state backend ${displayBackendUrl(url)} has no store for release records and coordination (one with compare-and-set writes): pass --store file://DIR, postgres://… or s3://BUCKET (or set PROMOTIONS_STORE) to keep them there; Pulumi keeps the promote stacks where they are`,
+        { path: "store" },
+    );
+}

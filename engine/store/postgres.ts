@@ -1,0 +1,145 @@
+import type { Pool } from "pg";
+import type { Condition, KvStore, Versioned } from "./kv";
+import { checkKey } from "./kv";
+
+/** The table the store keeps beside Pulumi's own (`pulumi_state`) in the backend's database. */
+export const storeTable = "promotions_store";
+
+/**
+ * The coordination store of a `postgres://` backend: one table in the same database as Pulumi's state,
+ * `promotions_store(key, version, value)`. A conditional write is one statement (`UPDATE … WHERE version = $v`,
+ * `INSERT … ON CONFLICT DO NOTHING`), atomic in the server; keys sort in byte order (`COLLATE "C"`), so a
+ * prefix listing is an index range.
+ */
+export class PostgresKvStore implements KvStore {
+    readonly where: string;
+    private pool?: Promise<Pool>;
+
+    constructor(private readonly backendUrl: string) {
+        const url = new URL(backendUrl);
+        this.where = `table ${storeTable} of database ${decodeURIComponent(url.pathname.slice(1))} on ${url.host}`;
+    }
+
+    private connect(): Promise<Pool> {
+        this.pool ??= (async () => {
+            const url = new URL(this.backendUrl);
+            url.searchParams.delete("table");
+            // Loaded only for this backend (not needed to start the CLI).
+            const pg = await import("pg");
+            const pool = new pg.Pool({
+                connectionString: url.toString(),
+                max: 4,
+                idleTimeoutMillis: 1000,
+                connectionTimeoutMillis: 10_000,
+                allowExitOnIdle: true,
+            });
+            pool.on("error", () => undefined);
+            await pool
+                .query(
+                    `CREATE TABLE IF NOT EXISTS ${storeTable} (
+                        key text COLLATE "C" PRIMARY KEY,
+                        version bigint NOT NULL,
+                        value jsonb NOT NULL
+                    )`,
+                )
+                .catch((e: { code?: string }) => {
+                    // Two processes creating it at once: one of them meets the other's new table or type.
+                    if (e.code !== "23505" && e.code !== "42P07") {
+                        throw e;
+                    }
+                });
+            return pool;
+        })();
+        this.pool.catch(() => (this.pool = undefined));
+        return this.pool;
+    }
+
+    async get<T = unknown>(key: string): Promise<Versioned<T> | undefined> {
+        checkKey(key);
+        const { rows } = await (
+            await this.connect()
+        ).query<{ version: string; value: T }>(`SELECT version, value FROM ${storeTable} WHERE key = $1`, [
+            key,
+        ]);
+        return rows[0] && { value: rows[0].value, version: String(rows[0].version) };
+    }
+
+    async put(key: string, value: unknown, condition?: Condition): Promise<string | undefined> {
+        checkKey(key);
+        const pool = await this.connect();
+        const json = JSON.stringify(value);
+        const sql =
+            condition && "ifAbsent" in condition
+                ? {
+                      text: `INSERT INTO ${storeTable} (key, version, value) VALUES ($1, 1, $2)
+                             ON CONFLICT (key) DO NOTHING RETURNING version`,
+                      values: [key, json],
+                  }
+                : condition && "ifVersion" in condition
+                  ? {
+                        text: `UPDATE ${storeTable} SET version = version + 1, value = $2
+                               WHERE key = $1 AND version = $3 RETURNING version`,
+                        values: [key, json, condition.ifVersion],
+                    }
+                  : {
+                        text: `INSERT INTO ${storeTable} (key, version, value) VALUES ($1, 1, $2)
+                               ON CONFLICT (key) DO UPDATE SET version = ${storeTable}.version + 1, value = $2
+                               RETURNING version`,
+                        values: [key, json],
+                    };
+        if (condition && "ifVersion" in condition && !/^\d+$/.test(condition.ifVersion)) {
+            return undefined;
+        }
+        const { rows } = await pool.query<{ version: string }>(sql.text, sql.values);
+        return rows[0] ? String(rows[0].version) : undefined;
+    }
+
+    async delete(key: string, ifVersion?: string): Promise<boolean> {
+        checkKey(key);
+        const pool = await this.connect();
+        const { rowCount } =
+            ifVersion === undefined
+                ? await pool.query(`DELETE FROM ${storeTable} WHERE key = $1`, [key])
+                : /^\d+$/.test(ifVersion)
+                  ? await pool.query(`DELETE FROM ${storeTable} WHERE key = $1 AND version = $2`, [
+                        key,
+                        ifVersion,
+                    ])
+                  : { rowCount: 0 };
+        return (rowCount ?? 0) > 0;
+    }
+
+    async list(
+        prefix: string,
+        o: { readonly after?: string; readonly limit?: number } = {},
+    ): Promise<string[]> {
+        const pool = await this.connect();
+        // The keys from the prefix up to (not including) the prefix with its last character's successor.
+        const end = prefix
+            ? prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
+            : "";
+        const from = o.after !== undefined && o.after >= prefix ? o.after : undefined;
+        const params: unknown[] = [from ?? prefix];
+        let where = from !== undefined ? "key > $1" : "key >= $1";
+        if (end) {
+            params.push(end);
+            where += ` AND key < $${params.length}`;
+        }
+        let limit = "";
+        if (o.limit !== undefined) {
+            params.push(o.limit);
+            limit = ` LIMIT $${params.length}`;
+        }
+        const { rows } = await pool.query<{ key: string }>(
+            `SELECT key FROM ${storeTable} WHERE ${where} ORDER BY key${limit}`,
+            params,
+        );
+        return rows.map((r) => r.key);
+    }
+
+    async close(): Promise<void> {
+        const pool = this.pool;
+        this.pool = undefined;
+        await (await pool?.catch(() => undefined))?.end();
+    }
+}
