@@ -254,8 +254,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             stack.up({
                 program,
                 onEvent,
-                // The stack itself too: its outputs carry the release's record (see promoteProgram).
-                target: [...states.keys(), stackUrn(opts.product)],
+                target: [...states.keys()],
                 continueOnError: true,
                 // Every resource of this release may run at once (the CLI's default, 4 per core, held a gate's slot
                 // while later environments waited); our own locks bound what must take turns.
@@ -292,7 +291,3 @@ function summarizeUpdateError(message: string): string {
     return (errors.length > 0 ? errors.slice(0, 4).join("\n") : cleanError(message)).trim();
 }
 
-/** The URN of a product's promote stack itself (the root resource whose outputs are the stack's). */
-function stackUrn(product: string): string {
-    return `urn:pulumi:${product}::${promoteProject}::pulumi:pulumi:Stack::${promoteProject}-${product}`;
-}

@@ -17,6 +17,7 @@ import type { EngineLocation } from "./engineLocator";
 import { enginePath, packageRoot } from "./engineLocator";
 import { processAlive, readOr, withDirLock } from "../provider/dirLock";
 import {
+    backendObjects,
     displayBackendUrl,
     fileUrlPath,
     readStackResources,
@@ -369,6 +370,7 @@ export function legacyStacks(
         return stacks.map((s) => s.name.split("/").pop() ?? s.name);
     };
     return {
+        direct: backendObjects(opts.backendUrl) !== undefined,
         names,
         resources: async (project, stack) => {
             const read = await readStackResources(opts.backendUrl, project, stack);

@@ -3,16 +3,20 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { EnvironmentError } from "../../model/errors";
 import { processAlive } from "../../provider/dirLock";
 import type { Condition, KvStore, Versioned } from "./kv";
-import { checkKey } from "./kv";
+import { checkKey, DamagedDocumentError } from "./kv";
 
 /** How long a key's lock may be held (a read, a write and a rename take milliseconds). */
 export const fileLockLeaseMs = 10_000;
 
-/** The stored form: the document and its version (a counter). */
+/**
+ * The stored form: the document and its version, random for each write (a counter would start again at a
+ * key deleted and made again, and a writer holding the old version would then win a compare-and-set).
+ */
 interface Stored {
-    readonly v: number;
+    readonly v: string;
     readonly value: unknown;
 }
 
@@ -46,9 +50,9 @@ export class FileKvStore implements KvStore {
         return path.join(this.root, `${key}.json`);
     }
 
-    get<T = unknown>(key: string): Promise<Versioned<T> | undefined> {
+    async get<T = unknown>(key: string): Promise<Versioned<T> | undefined> {
         const stored = readStored(this.file(key));
-        return Promise.resolve(stored && { value: stored.value as T, version: String(stored.v) });
+        return stored && { value: stored.value as T, version: stored.v };
     }
 
     async put(key: string, value: unknown, condition?: Condition): Promise<string | undefined> {
@@ -59,12 +63,12 @@ export class FileKvStore implements KvStore {
             if (condition && "ifAbsent" in condition && current !== undefined) {
                 return undefined;
             }
-            if (condition && "ifVersion" in condition && String(current?.v) !== condition.ifVersion) {
+            if (condition && "ifVersion" in condition && current?.v !== condition.ifVersion) {
                 return undefined;
             }
-            const v = (current?.v ?? 0) + 1;
+            const v = crypto.randomBytes(12).toString("base64url");
             writeWhole(file, JSON.stringify({ v, value } satisfies Stored));
-            return String(v);
+            return v;
         });
     }
 
@@ -75,7 +79,7 @@ export class FileKvStore implements KvStore {
         }
         return this.locked(file, () => {
             const current = readStored(file);
-            if (current === undefined || (ifVersion !== undefined && String(current.v) !== ifVersion)) {
+            if (current === undefined || (ifVersion !== undefined && current.v !== ifVersion)) {
                 return false;
             }
             fs.rmSync(file, { force: true });
@@ -83,7 +87,10 @@ export class FileKvStore implements KvStore {
         });
     }
 
-    list(prefix: string, o: { readonly after?: string; readonly limit?: number } = {}): Promise<string[]> {
+    async list(
+        prefix: string,
+        o: { readonly after?: string; readonly limit?: number } = {},
+    ): Promise<string[]> {
         const slash = prefix.lastIndexOf("/");
         const dirKey = slash >= 0 ? prefix.slice(0, slash) : "";
         const keys: string[] = [];
@@ -91,7 +98,7 @@ export class FileKvStore implements KvStore {
         const wanted = keys
             .filter((k) => k.startsWith(prefix) && (o.after === undefined || k > o.after))
             .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        return Promise.resolve(o.limit === undefined ? wanted : wanted.slice(0, o.limit));
+        return o.limit === undefined ? wanted : wanted.slice(0, o.limit);
     }
 
     close(): Promise<void> {
@@ -148,35 +155,31 @@ function readStored(file: string): Stored | undefined {
     try {
         return JSON.parse(text) as Stored;
     } catch {
-        throw new Error(
-            `${file} is not a whole document (the store writes each file whole and renames it into place; was it edited by hand?): restore it from a backup or remove it`,
-        );
+        throw new DamagedDocumentError(file);
     }
 }
 
-/** Writes `text` to a new file beside `file`, flushed to disk, and renames it over `file`. */
+/**
+ * Writes `text` to a new file beside `file`, flushed to disk, and renames it over `file`. A write that fails (a
+ * full disk, a read-only file system) leaves `file` as it was and no temporary file, and names the file.
+ */
 function writeWhole(file: string, text: string): void {
     const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
-    const fd = fs.openSync(temp, "w");
     try {
-        fs.writeSync(fd, text);
-        fs.fsyncSync(fd);
-    } catch (e) {
-        fs.closeSync(fd);
-        fs.rmSync(temp, { force: true });
-        throw e;
-    } finally {
+        const fd = fs.openSync(temp, "w");
         try {
+            fs.writeSync(fd, text);
+            fs.fsyncSync(fd);
+        } finally {
             fs.closeSync(fd);
-        } catch {
-            // closed above
         }
-    }
-    try {
         fs.renameSync(temp, file);
     } catch (e) {
         fs.rmSync(temp, { force: true });
-        throw e;
+        throw new EnvironmentError(
+            `the release store could not write ${file}: ${(e as Error).message} (the document is as it was before)`,
+            { path: file },
+        );
     }
 }
 

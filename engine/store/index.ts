@@ -1,4 +1,4 @@
-import { InvalidInputError } from "../../model/errors";
+import { EnvironmentError } from "../../model/errors";
 import { displayBackendUrl, fileUrlPath } from "../stateBackend";
 import { FileKvStore, fileStoreRoot } from "./file";
 import type { KvStore } from "./kv";
@@ -18,8 +18,12 @@ export function openKvStore(url: string): KvStore {
     if (/^postgres(ql)?:\/\//.test(url)) {
         return new PostgresKvStore(url);
     }
-    throw new InvalidInputError(
-        `the state backend ${displayBackendUrl(url)} has no store for release records and coordination (one with compare-and-set writes): pass --store file://DIR, postgres://… or s3://BUCKET (or set PROMOTIONS_STORE) to keep them there; Pulumi keeps the promote stacks where they are`,
-        { path: "store" },
+    if (/^(https?|azblob|gs):\/\//.test(url)) {
+        throw new EnvironmentError(
+            `the state backend "${displayBackendUrl(url)}" (--state) has no store for release records and coordination (one with compare-and-set writes): set PROMOTIONS_STORE to file://DIR, postgres://… or s3://BUCKET to keep them there (Pulumi keeps the promote stacks where they are), or pass --state file://DIR, postgres://… or s3://BUCKET`,
+        );
+    }
+    throw new EnvironmentError(
+        `neither Pulumi nor the release store can use the state backend "${displayBackendUrl(url)}" (--state): pass --state file://DIR, postgres://… or s3://BUCKET`,
     );
 }

@@ -19,6 +19,8 @@ export const legacyAccessStack = "access";
 
 /** How the old stacks are read: their names, and one stack's resources (undefined: no such stack). */
 export interface LegacyStacks {
+    /** Whether the names are read from the backend's objects (cheap): then "nothing to copy" is not written down. */
+    readonly direct: boolean;
     names(project: string): Promise<string[]>;
     resources(project: string, stack: string): Promise<readonly StoredResource[] | undefined>;
 }
@@ -89,7 +91,7 @@ export async function migrateProduct(
         }
     }
     const migrated: Migrated = { stacks: names, records, holds, cursors, tokens: 0 };
-    await kv.put(marker, { at: new Date().toISOString(), ...migrated });
+    await mark(kv, marker, migrated, legacy);
     return migrated;
 }
 
@@ -115,8 +117,18 @@ export async function migrateTokens(kv: KvStore, legacy: LegacyStacks): Promise<
         cursors: 0,
         tokens: count,
     };
-    await kv.put(marker, { at: new Date().toISOString(), ...migrated });
+    await mark(kv, marker, migrated, legacy);
     return migrated;
+}
+
+/**
+ * Notes that a scope was copied, so it is not looked at again; where looking is cheap and there was nothing,
+ * nothing is written (a command that only reads writes nothing).
+ */
+async function mark(kv: KvStore, marker: string, migrated: Migrated, legacy: LegacyStacks): Promise<void> {
+    if (migrated.stacks.length > 0 || !legacy.direct) {
+        await kv.put(marker, { at: new Date().toISOString(), ...migrated });
+    }
 }
 
 /** A migration as one line for the log, or undefined when nothing was copied. */

@@ -1,3 +1,4 @@
+import { randomBytes } from "crypto";
 import type { Pool } from "pg";
 import type { Condition, KvStore, Versioned } from "./kv";
 import { checkKey } from "./kv";
@@ -9,7 +10,8 @@ export const storeTable = "promotions_store";
  * The coordination store of a `postgres://` backend: one table in the same database as Pulumi's state,
  * `promotions_store(key, version, value)`. A conditional write is one statement (`UPDATE … WHERE version = $v`,
  * `INSERT … ON CONFLICT DO NOTHING`), atomic in the server; keys sort in byte order (`COLLATE "C"`), so a
- * prefix listing is an index range.
+ * prefix listing is an index range. Versions are random for each write (a counter would start again at a key
+ * deleted and made again, and a writer holding the old version would then win a compare-and-set).
  */
 export class PostgresKvStore implements KvStore {
     readonly where: string;
@@ -38,7 +40,7 @@ export class PostgresKvStore implements KvStore {
                 .query(
                     `CREATE TABLE IF NOT EXISTS ${storeTable} (
                         key text COLLATE "C" PRIMARY KEY,
-                        version bigint NOT NULL,
+                        version text NOT NULL,
                         value jsonb NOT NULL
                     )`,
                 )
@@ -68,28 +70,26 @@ export class PostgresKvStore implements KvStore {
         checkKey(key);
         const pool = await this.connect();
         const json = JSON.stringify(value);
+        const version = randomBytes(12).toString("base64url");
         const sql =
             condition && "ifAbsent" in condition
                 ? {
-                      text: `INSERT INTO ${storeTable} (key, version, value) VALUES ($1, 1, $2)
+                      text: `INSERT INTO ${storeTable} (key, version, value) VALUES ($1, $3, $2)
                              ON CONFLICT (key) DO NOTHING RETURNING version`,
-                      values: [key, json],
+                      values: [key, json, version],
                   }
                 : condition && "ifVersion" in condition
                   ? {
-                        text: `UPDATE ${storeTable} SET version = version + 1, value = $2
-                               WHERE key = $1 AND version = $3 RETURNING version`,
-                        values: [key, json, condition.ifVersion],
+                        text: `UPDATE ${storeTable} SET version = $3, value = $2
+                               WHERE key = $1 AND version = $4 RETURNING version`,
+                        values: [key, json, version, condition.ifVersion],
                     }
                   : {
-                        text: `INSERT INTO ${storeTable} (key, version, value) VALUES ($1, 1, $2)
-                               ON CONFLICT (key) DO UPDATE SET version = ${storeTable}.version + 1, value = $2
+                        text: `INSERT INTO ${storeTable} (key, version, value) VALUES ($1, $3, $2)
+                               ON CONFLICT (key) DO UPDATE SET version = $3, value = $2
                                RETURNING version`,
-                        values: [key, json],
+                        values: [key, json, version],
                     };
-        if (condition && "ifVersion" in condition && !/^\d+$/.test(condition.ifVersion)) {
-            return undefined;
-        }
         const { rows } = await pool.query<{ version: string }>(sql.text, sql.values);
         return rows[0] ? String(rows[0].version) : undefined;
     }
@@ -100,12 +100,10 @@ export class PostgresKvStore implements KvStore {
         const { rowCount } =
             ifVersion === undefined
                 ? await pool.query(`DELETE FROM ${storeTable} WHERE key = $1`, [key])
-                : /^\d+$/.test(ifVersion)
-                  ? await pool.query(`DELETE FROM ${storeTable} WHERE key = $1 AND version = $2`, [
-                        key,
-                        ifVersion,
-                    ])
-                  : { rowCount: 0 };
+                : await pool.query(`DELETE FROM ${storeTable} WHERE key = $1 AND version = $2`, [
+                      key,
+                      ifVersion,
+                  ]);
         return (rowCount ?? 0) > 0;
     }
 
