@@ -8,11 +8,12 @@
  *    a hash of the bytes, so the same value written twice would get the same ETag and a writer holding the old
  *    version would win a compare-and-set it lost (A-B-A); the write's uuid makes every version new. It also
  *    tells a writer whose request was retried after a lost answer whether its own write landed.
- *  - A delete is a conditional PUT of an empty object (a tombstone), then a DELETE of that tombstone. The
- *    conditional PUT is what decides, atomically, who deleted which version (exactly one caller gets `true`);
- *    a DELETE alone answers 204 whether or not the object was there, and servers differ in whether, and how
- *    atomically, they honour `If-Match` on DELETE. Readers take an empty object for an absent key, so a
- *    tombstone left by a crash between the two steps changes nothing.
+ *  - A delete is a conditional PUT of a tombstone, `{"deleted":<uuid>}`, then a DELETE of that tombstone (by
+ *    its ETag). The conditional PUT is what decides, atomically, who deleted which version (exactly one
+ *    caller gets `true`); a DELETE alone answers 204 whether or not the object was there, and servers differ
+ *    in whether, and how atomically, they honour `If-Match` on DELETE. Readers take a tombstone for an absent
+ *    key, so one left by a crash between the two steps changes nothing. A tombstone is shorter than any
+ *    document, so a listing (which gives sizes, not contents) leaves it out.
  *  - Requests are signed with aws4fetch (SigV4, no dependencies) and sent with Node's own fetch; it is
  *    loaded on first use, so the CLI's start does not pay for it.
  */
@@ -214,6 +215,25 @@ interface Envelope {
     readonly value: unknown;
 }
 
+/** What a delete leaves until its DELETE lands. */
+interface Tombstone {
+    readonly deleted: string;
+}
+
+const tombstoneBytes = JSON.stringify({ deleted: randomUUID() } satisfies Tombstone).length;
+/** The shortest document (a one-digit value); every tombstone is shorter. */
+const documentBytes = JSON.stringify({
+    promotions: "kv/1",
+    write: randomUUID(),
+    value: 0,
+} satisfies Envelope).length;
+
+/** What a key holds, as a reader sees it. */
+type Held =
+    | { readonly kind: "absent" }
+    | { readonly kind: "tombstone"; readonly etag: string; readonly deleted: string }
+    | { readonly kind: "document"; readonly etag: string; readonly envelope: Envelope };
+
 interface S3Answer {
     readonly status: number;
     readonly etag: string | undefined;
@@ -249,11 +269,8 @@ class S3Store implements KvStore {
 
     async get<T = unknown>(key: string): Promise<Versioned<T> | undefined> {
         checkKey(key);
-        const r = await this.request("GET", key, { ok: [200, 404] });
-        if (r.status === 404 || r.body === "") {
-            return undefined;
-        }
-        return { value: this.open(key, r.body).value as T, version: this.etagOf(key, r) };
+        const held = await this.read(key);
+        return held.kind === "document" ? { value: held.envelope.value as T, version: held.etag } : undefined;
     }
 
     async put(key: string, value: unknown, condition?: Condition): Promise<string | undefined> {
@@ -272,12 +289,12 @@ class S3Store implements KvStore {
                 return created;
             }
             // Taken, unless by a tombstone: a deleted key is absent.
-            const tomb = await this.tombstone(key);
-            if (tomb === "live") {
+            const held = await this.read(key);
+            if (held.kind === "document") {
                 return undefined;
             }
-            if (tomb !== "absent") {
-                const replaced = await this.conditionalPut(key, body, write, { "If-Match": tomb });
+            if (held.kind === "tombstone") {
+                const replaced = await this.conditionalPut(key, body, write, { "If-Match": held.etag });
                 if (replaced !== undefined) {
                     return replaced;
                 }
@@ -291,20 +308,29 @@ class S3Store implements KvStore {
         for (let round = 0; round < raceRounds; round++) {
             let version = ifVersion;
             if (version === undefined) {
-                const now = await this.request("GET", key, { ok: [200, 404] });
-                if (now.status === 404 || now.body === "") {
+                const held = await this.read(key);
+                if (held.kind !== "document") {
                     return false;
                 }
-                version = this.etagOf(key, now);
+                version = held.etag;
             }
-            const r = await this.request("PUT", key, {
-                body: "",
+            const deleted = randomUUID();
+            const body = JSON.stringify({ deleted } satisfies Tombstone);
+            let tomb = await this.request("PUT", key, {
+                body,
                 headers: { "If-Match": version },
                 ok: [200, 404, 412],
             });
-            if (r.status === 200) {
+            if (tomb.status !== 200 && tomb.retried) {
+                // Our first try may have landed with its answer lost: then the tombstone there is ours.
+                const held = await this.read(key);
+                if (held.kind === "tombstone" && held.deleted === deleted) {
+                    tomb = { ...tomb, status: 200, etag: held.etag };
+                }
+            }
+            if (tomb.status === 200) {
                 await this.request("DELETE", key, {
-                    headers: { "If-Match": this.etagOf(key, r) },
+                    headers: { "If-Match": this.etagOf(key, tomb) },
                     ok: [204, 200, 404, 412],
                 });
                 return true;
@@ -343,7 +369,7 @@ class S3Store implements KvStore {
             for (const c of r.body.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
                 const name = xmlText(/<Key>([\s\S]*?)<\/Key>/.exec(c[1])?.[1] ?? "");
                 const size = Number(/<Size>(\d+)<\/Size>/.exec(c[1])?.[1] ?? "1");
-                if (size > 0 && name.startsWith(this.target.root) && keys.length < limit) {
+                if (size > tombstoneBytes && name.startsWith(this.target.root) && keys.length < limit) {
                     keys.push(name.slice(this.target.root.length));
                 }
             }
@@ -381,31 +407,35 @@ class S3Store implements KvStore {
             return this.etagOf(key, r);
         }
         if (r.retried) {
-            const now = await this.request("GET", key, { ok: [200, 404] });
-            if (now.status === 200 && now.body !== "" && this.open(key, now.body).write === write) {
-                return this.etagOf(key, now);
+            const held = await this.read(key);
+            if (held.kind === "document" && held.envelope.write === write) {
+                return held.etag;
             }
         }
         return undefined;
     }
 
-    /** "absent", "live" (a document), or the ETag of the tombstone the key holds. */
-    private async tombstone(key: string): Promise<string> {
-        const now = await this.request("GET", key, { ok: [200, 404] });
-        if (now.status === 404) {
-            return "absent";
+    /** What `key` holds now. */
+    private async read(key: string): Promise<Held> {
+        const r = await this.request("GET", key, { ok: [200, 404] });
+        if (r.status === 404) {
+            return { kind: "absent" };
         }
-        return now.body === "" ? this.etagOf(key, now) : "live";
-    }
-
-    private open(key: string, body: string): Envelope {
+        let parsed: Partial<Envelope & Tombstone> | undefined;
         try {
-            const e = JSON.parse(body) as Envelope;
-            if (e?.promotions === "kv/1" && typeof e.write === "string") {
-                return e;
-            }
+            parsed = JSON.parse(r.body) as Partial<Envelope & Tombstone>;
         } catch {
             // reported below
+        }
+        if (
+            parsed?.promotions === "kv/1" &&
+            typeof parsed.write === "string" &&
+            r.body.length >= documentBytes
+        ) {
+            return { kind: "document", etag: this.etagOf(key, r), envelope: parsed as Envelope };
+        }
+        if (typeof parsed?.deleted === "string" && r.body.length === tombstoneBytes) {
+            return { kind: "tombstone", etag: this.etagOf(key, r), deleted: parsed.deleted };
         }
         throw new EnvironmentError(
             `${this.describe(key)} is not a coordination-store document (something else wrote it); ` +
