@@ -2,6 +2,8 @@ import * as assert from "assert";
 import { AwsClient } from "aws4fetch";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
+import * as http from "http";
+import type * as net from "net";
 import * as path from "path";
 import { s3Store } from "../../../engine/store/s3";
 import { describeKvContract } from "../../support/kvContract";
@@ -50,6 +52,56 @@ describe("the S3 coordination store on versitygw", function () {
             await bare.put("queue/web", [1]);
             assert.ok(fs.existsSync(path.join(s.dataDir, s.bucket, ".promotions", "queue", "web")));
             assert.deepStrictEqual(await bare.list("releases/"), [], "another prefix is another store");
+        });
+
+        it("without versitygw installed, the test server names the install command", async () => {
+            const saved = process.env.PROMOTIONS_VERSITYGW;
+            process.env.PROMOTIONS_VERSITYGW = "/nonexistent/versitygw";
+            try {
+                await assert.rejects(
+                    () => startS3Server(),
+                    /versitygw v1\.8\.0 is not installed at \/nonexistent\/versitygw: run 'bash scripts\/install\.sh'/,
+                );
+            } finally {
+                if (saved === undefined) {
+                    delete process.env.PROMOTIONS_VERSITYGW;
+                } else {
+                    process.env.PROMOTIONS_VERSITYGW = saved;
+                }
+            }
+        });
+
+        it("a conditional write whose answer was lost, then retried, knows its own write landed", async () => {
+            const s = await s3();
+            const proxy = await answerDroppingProxy(s.port);
+            try {
+                const url = `s3://${s.bucket}/lost?endpoint=http://127.0.0.1:${proxy.port}&use_path_style=true`;
+                const store = s3Store(url, s.env);
+                // Each first PUT reaches the server and is applied; its answer is cut off. The retry then meets
+                // its own write (412), which must not be taken for another writer's.
+                proxy.dropNextPut();
+                const v1 = await store.put("lease", { holder: "a" }, { ifAbsent: true });
+                assert.ok(v1 !== undefined, "the create landed");
+                proxy.dropNextPut();
+                const v2 = await store.put("lease", { holder: "a", n: 2 }, { ifVersion: v1 });
+                assert.ok(v2 !== undefined && v2 !== v1, "the replace landed");
+                assert.deepStrictEqual(await store.get("lease"), {
+                    value: { holder: "a", n: 2 },
+                    version: v2,
+                });
+                proxy.dropNextPut();
+                assert.strictEqual(await store.delete("lease", v2), true, "the delete landed");
+                assert.strictEqual(await store.get("lease"), undefined);
+                assert.strictEqual(proxy.dropped(), 3, "three answers were cut off");
+                // And a write that really lost still loses.
+                const v3 = (await store.put("lease", { holder: "b" }))!;
+                proxy.dropNextPut();
+                assert.strictEqual(await store.put("lease", { holder: "c" }, { ifVersion: v1 }), undefined);
+                assert.strictEqual(await store.put("lease", { holder: "c" }, { ifAbsent: true }), undefined);
+                assert.deepStrictEqual(await store.get("lease"), { value: { holder: "b" }, version: v3 });
+            } finally {
+                await proxy.close();
+            }
         });
 
         it("takes a tombstone (a delete cut short between its two requests) for an absent key", async () => {
@@ -138,3 +190,53 @@ describe("the S3 coordination store on versitygw", function () {
         });
     });
 });
+
+/**
+ * A loopback HTTP proxy to the S3 server that, when told, lets the next PUT through and then destroys the
+ * connection instead of passing its answer on: what a client sees when a reply is lost after the server acted.
+ */
+async function answerDroppingProxy(upstreamPort: number) {
+    let dropNext = false;
+    let dropped = 0;
+    const server = http.createServer((req, res) => {
+        const drop = dropNext && req.method === "PUT";
+        if (drop) {
+            dropNext = false;
+        }
+        // The Host header is passed on as the client signed it.
+        const up = http.request(
+            {
+                host: "127.0.0.1",
+                port: upstreamPort,
+                method: req.method,
+                path: req.url,
+                headers: req.headers,
+            },
+            (answer) => {
+                if (drop) {
+                    dropped++;
+                    answer.resume();
+                    answer.on("end", () => res.destroy());
+                    return;
+                }
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.pipe(res);
+            },
+        );
+        up.on("error", () => res.destroy());
+        req.pipe(up);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+        port: (server.address() as net.AddressInfo).port,
+        dropNextPut: () => {
+            dropNext = true;
+        },
+        dropped: () => dropped,
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
+    };
+}
