@@ -84,10 +84,12 @@ function flag(url: URL, ...names: string[]): boolean {
 
 /**
  * Reads a Pulumi DIY backend URL, `s3://bucket[/prefix][?region=…&endpoint=…&s3ForcePathStyle=true…]`, the way
- * Pulumi reads it: `disableSSL`/`disable_https` make every request `http://` (the AWS SDK v2 rewrites the
- * scheme, an explicit `https://` endpoint's too, unless `hostname_immutable`), a scheme-less `endpoint` is
- * otherwise `https://`; path style with `use_path_style` or `s3ForcePathStyle`; the region from the URL, else AWS_REGION,
- * AWS_DEFAULT_REGION, else us-east-1; without an `endpoint`, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS.
+ * Pulumi reads it (its translation of the SDK v1 names, then gocloud.dev's s3blob on the AWS SDK v2):
+ *  - `disableSSL`/`disable_https` make every request `http://` (the SDK rewrites the scheme, an explicit
+ *    `https://` endpoint's too, unless `hostname_immutable`); a scheme-less `endpoint` is otherwise `https://`;
+ *  - path style with `use_path_style` or `s3ForcePathStyle`, else the bucket is a host name;
+ *  - the region from the URL, else AWS_REGION, AWS_DEFAULT_REGION, else us-east-1;
+ *  - without an `endpoint`, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS's own.
  */
 export function parseS3BackendUrl(backendUrl: string, env: S3Env = {}): S3Target {
     let url: URL;
@@ -103,14 +105,18 @@ export function parseS3BackendUrl(backendUrl: string, env: S3Env = {}): S3Target
             `the state backend "${backendUrl}" is not an S3 backend URL: write s3://<bucket>[/<prefix>][?region=…]`,
         );
     }
-    for (const k of ["role", "anonymous"]) {
-        if (url.searchParams.has(k)) {
-            throw new InvalidInputError(
-                `the state backend s3://${url.hostname}: the coordination store does not read "?${k}=" yet; ` +
-                    `drop it and give the role's credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and ` +
-                    `AWS_SESSION_TOKEN (e.g. from 'aws configure export-credentials')`,
-            );
-        }
+    if (url.searchParams.has("role")) {
+        throw new InvalidInputError(
+            `the state backend s3://${url.hostname}: the coordination store does not assume "?role=" yet; drop it ` +
+                `and give the role's credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN ` +
+                `(e.g. from 'aws configure export-credentials')`,
+        );
+    }
+    if (url.searchParams.has("anonymous")) {
+        throw new InvalidInputError(
+            `the state backend s3://${url.hostname}: the coordination store writes, so it cannot be anonymous; ` +
+                `drop "?anonymous=" and give credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+        );
     }
     const unknown = [...url.searchParams.keys()].filter((k) => !knownParams.has(k));
     if (unknown.length > 0) {
@@ -132,7 +138,15 @@ export function parseS3BackendUrl(backendUrl: string, env: S3Env = {}): S3Target
     }
     let bucketUrl: string;
     if (endpoint !== "") {
-        const e = new URL(endpoint);
+        let e: URL;
+        try {
+            e = new URL(endpoint);
+        } catch {
+            throw new InvalidInputError(
+                `the state backend s3://${bucket}: its endpoint "${endpoint}" is not a URL: write host:port or ` +
+                    `http(s)://host:port`,
+            );
+        }
         if (insecure) {
             e.protocol = "http:";
         }

@@ -94,7 +94,15 @@ describe("the S3 store's reading of a Pulumi s3:// backend URL", () => {
         );
         assert.throws(
             () => parseS3BackendUrl("s3://b?role=arn:aws:iam::1:role/x"),
-            /does not read "\?role=" yet; drop it and give the role's credentials in AWS_ACCESS_KEY_ID/,
+            /does not assume "\?role=" yet; drop it and give the role's credentials in AWS_ACCESS_KEY_ID/,
+        );
+        assert.throws(
+            () => parseS3BackendUrl("s3://b?anonymous=true"),
+            /cannot be anonymous; drop "\?anonymous="/,
+        );
+        assert.throws(
+            () => parseS3BackendUrl("s3://b?endpoint=http://[bad"),
+            /its endpoint "http:\/\/\[bad" is not a URL/,
         );
     });
 
