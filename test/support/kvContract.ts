@@ -136,6 +136,8 @@ export function describeKvContract(name: string, factory: () => Promise<KvFixtur
             assert.strictEqual(await store.put(k("again"), "x", { ifVersion: v1 }), undefined);
             const v2 = await store.put(k("again"), "new", { ifAbsent: true });
             assert.ok(v2 !== undefined);
+            assert.notStrictEqual(v2, v1, "a key made again does not get its old version back");
+            assert.strictEqual(await store.put(k("again"), "stale", { ifVersion: v1 }), undefined);
             assert.deepStrictEqual(await store.get(k("again")), { value: "new", version: v2 });
             assert.deepStrictEqual(await store.list(`${ns}/`), [k("again")]);
         });
