@@ -110,24 +110,19 @@ function invocationsOf(log: string, t0: number): Invocation[] {
 
 /**
  * Where the time of a release goes, as a timeline (start and end in ms from the start of `promote`): the
- * CLI's own start, the `up` writing the Running record and the promote stack's `up` (they overlap: the
- * promote stack's program runs once the record is durable), the `up` writing the final record, the exit.
+ * CLI's own start up to the promote stack's `up` (configuration, plan, fetch, the Running record), the `up`
+ * (the release's actions, and its record in the stack's outputs), then the final record and the exit.
  */
 function phasesOf(total: number, runs: readonly Invocation[]): [string, number, number][] {
     const ups = runs.filter((r) => r.command.startsWith("up"));
-    const records = ups.filter((r) => r.records);
-    const update = ups.find((r) => !r.records);
-    if (records.length !== 2 || update === undefined) {
-        return [["(not the 3 updates of a release: no breakdown)", 0, total]];
+    if (ups.length !== 1 || runs.some((r) => r.records)) {
+        return [[`(${ups.length} updates, not the one of a release: no breakdown)`, 0, total]];
     }
-    const [running, final] = records;
-    const first = Math.min(running.start, update.start);
+    const [update] = ups;
     return [
-        ["CLI start, configuration, plan, fetch", 0, first],
-        ["`up` writing the Running record", running.start, running.end],
-        ["`up` of the promote stack (its program runs once the record is written)", update.start, update.end],
-        ["`up` writing the final record", final.start, final.end],
-        ["to exit", final.end, total],
+        ["CLI start, configuration, plan, fetch, the Running record", 0, update.start],
+        ["`up` of the promote stack", update.start, update.end],
+        ["the final record, to exit", update.end, total],
     ];
 }
 
