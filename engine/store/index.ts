@@ -3,6 +3,7 @@ import { displayBackendUrl, fileUrlPath } from "../stateBackend";
 import { FileKvStore, fileStoreRoot } from "./file";
 import type { KvStore } from "./kv";
 import { PostgresKvStore } from "./postgres";
+import { s3Store } from "./s3";
 
 export type { KvStore } from "./kv";
 
@@ -17,6 +18,9 @@ export function openKvStore(url: string): KvStore {
     }
     if (/^postgres(ql)?:\/\//.test(url)) {
         return new PostgresKvStore(url);
+    }
+    if (url.startsWith("s3://")) {
+        return s3Store(url);
     }
     if (/^(https?|azblob|gs):\/\//.test(url)) {
         throw new EnvironmentError(
