@@ -38,6 +38,7 @@ export function engineOptions(
         },
         onProgress,
         ...(extras.metrics ? { metrics: extras.metrics } : {}),
+        ...(extras.drain ? { drain: extras.drain } : {}),
     };
 }
 
