@@ -209,6 +209,9 @@ describe("promote serve: a rolling restart of two replicas on one backend", func
         // in the process that started it; web then reaches its approval, which A hands over, and A exits.
         a.cli.child.kill("SIGTERM");
         await a.cli.waitFor(/shutting down: no new work/);
+        // Draining: the process is still there (the gate holds it), and takes no new connection.
+        await assert.rejects(fetch(`${a.url}/healthz`), /fetch failed/);
+        assert.strictEqual(a.cli.child.exitCode, null, "A waits for the gate under way");
         fs.writeFileSync(`${path.join(dir, "go")}-web-qa`, "");
         assert.strictEqual((await a.cli.done).code, 0, a.cli.output());
         assert.match(a.cli.output(), /shut down: nothing left running here/);
