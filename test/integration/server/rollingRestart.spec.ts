@@ -45,6 +45,8 @@ describe("promote serve: a rolling restart of two replicas on one backend", func
     let args: string[];
     let env: Record<string, string>;
     const replicas: RunningCli[] = [];
+    /** The replica the first test leaves running. */
+    let last: { cli: RunningCli } | undefined;
 
     before(async () => {
         pg = await startPostgres();
@@ -53,7 +55,7 @@ describe("promote serve: a rolling restart of two replicas on one backend", func
         repo = made.repo;
         marks = path.join(dir, "marks");
         fs.writeFileSync(marks, "");
-        // The gate runs until the file go-<product>-<environment> exists.
+        // The gate runs until the file go-<release id> exists.
         const go = path.join(dir, "go");
         const defs: Definitions = {
             ...made.defs,
@@ -77,7 +79,7 @@ describe("promote serve: a rolling restart of two replicas on one backend", func
                     name: "slow-check",
                     command:
                         `echo "start $PRODUCT_NAME $ENVIRONMENT" >> ${marks}; ` +
-                        `while [ ! -e ${go}-$PRODUCT_NAME-$ENVIRONMENT ]; do sleep 0.2; done; ` +
+                        `while [ ! -e ${go}-$RELEASE_ID ]; do sleep 0.2; done; ` +
                         `echo "end $PRODUCT_NAME $ENVIRONMENT" >> ${marks}`,
                 },
             ],
@@ -113,9 +115,12 @@ describe("promote serve: a rolling restart of two replicas on one backend", func
     });
 
     /** One replica: its own clone cache (a pod's volume), the shared backend; resolves with its base URL. */
-    async function start(name: string): Promise<{ cli: RunningCli; url: string; name: string }> {
+    async function start(
+        name: string,
+        grace = "5m",
+    ): Promise<{ cli: RunningCli; url: string; name: string }> {
         const cli = startCli(
-            [...args, "serve", "--port", "0", "--log-format", "text", "--shutdown-grace", "5m"],
+            [...args, "serve", "--port", "0", "--log-format", "text", "--shutdown-grace", grace],
             {
                 env: {
                     ...env,
@@ -212,7 +217,7 @@ describe("promote serve: a rolling restart of two replicas on one backend", func
         // Draining: the process is still there (the gate holds it), and takes no new connection.
         await assert.rejects(fetch(`${a.url}/healthz`), /fetch failed/);
         assert.strictEqual(a.cli.child.exitCode, null, "A waits for the gate under way");
-        fs.writeFileSync(`${path.join(dir, "go")}-web-qa`, "");
+        fs.writeFileSync(`${path.join(dir, "go")}-${webId}`, "");
         assert.strictEqual((await a.cli.done).code, 0, a.cli.output());
         assert.match(a.cli.output(), /shut down: nothing left running here/);
         const handed = await until(b.url, webId, waitingApproval);
@@ -282,6 +287,62 @@ describe("promote serve: a rolling restart of two replicas on one backend", func
             promotionCommits(),
             [`${apiId} prod`, `${apiId} qa`, `${pushed.id} qa`, `${webId} prod`, `${webId} qa`].sort(),
             "one commit per release and environment",
+        );
+        last = a;
+    });
+
+    it("past --shutdown-grace it exits 1 naming the release it leaves; retry resumes that release from any runner", async () => {
+        assert.ok(last, "the first test's replica");
+        assert.strictEqual(await stop(last), 0, last.cli.output());
+        // A push while no replica runs; the next one releases it at start, and its qa gate runs (until go-<id>).
+        repo.commit(
+            {
+                "apps/web/dev/values.yaml": repo
+                    .read("apps/web/dev/values.yaml")
+                    .replace(/tag: "[^"]+"/, 'tag: "4.0.0"'),
+                "apps/web/dev/Chart.yaml": repo
+                    .read("apps/web/dev/Chart.yaml")
+                    .replace(/appVersion: "[^"]+"/, 'appVersion: "4.0.0"'),
+            },
+            "web 4.0.0",
+        );
+        const starts = () =>
+            fs
+                .readFileSync(marks, "utf8")
+                .split("\n")
+                .filter((l) => l === "start web qa").length;
+        const before = starts();
+        const g = await start("replica-g", "3s");
+        while (starts() === before) {
+            await sleep(100);
+        }
+        const page = await api<{ releases: { id: string; version?: string }[] }>(
+            g.url,
+            "/releases?product=web",
+        );
+        const id = page.body.releases.find((r) => r.version === "4.0.0")?.id;
+        assert.ok(id, page.text);
+
+        assert.strictEqual(await stop(g), 1, g.cli.output());
+        assert.match(
+            g.cli.output(),
+            new RegExp(
+                `grace period \\(3s, --shutdown-grace\\) over: exiting with release ${id} still running here`,
+            ),
+        );
+        // Any runner takes it over: the gate that did not finish runs again, the commit is made once.
+        fs.writeFileSync(`${path.join(dir, "go")}-${id}`, "");
+        const retried = await runCli([...args, "retry", id, "--no-wait", "--json"], {
+            env: { ...env, PROMOTIONS_GIT_CACHE: path.join(dir, "cache-runner") },
+            bareEnv: true,
+        });
+        assert.strictEqual(retried.code, 4, retried.stderr);
+        const record = JSON.parse(retried.stdout) as Release;
+        assert.strictEqual(record.status, "Suspended");
+        assert.strictEqual(record.environments.find((e) => e.name === "qa")?.status, "Succeeded");
+        assert.deepStrictEqual(
+            promotionCommits().filter((c) => c.startsWith(`${id} `)),
+            [`${id} qa`],
         );
     });
 });
