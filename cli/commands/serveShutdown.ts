@@ -90,7 +90,6 @@ export class ServeShutdown {
             timer = setTimeout(() => resolve("grace over"), parts.graceMs);
         });
         const drained = (async () => {
-            // Work may start more work while it ends (a resume pass): look again until nothing is left.
             await Promise.allSettled(parts.work());
             await connections;
             return "drained" as const;
