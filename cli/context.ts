@@ -329,6 +329,8 @@ export interface EngineExtras {
     readonly metrics?: EngineMetrics;
     /** Notification delivery warnings (default: a `warning:` line on stderr). */
     readonly warn?: (line: string) => void;
+    /** Aborts when `serve` shuts down (see PromoteEngineOptions.drain). */
+    readonly drain?: AbortSignal;
 }
 
 /** Everything a command needs besides its options. Only cli/main.ts builds the real one. */

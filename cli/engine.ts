@@ -39,6 +39,7 @@ export function engineOptions(
         },
         onProgress,
         ...(extras.metrics ? { metrics: extras.metrics } : {}),
+        ...(extras.drain ? { drain: extras.drain } : {}),
     };
 }
 

@@ -63,6 +63,12 @@ export interface PromoteEngineOptions {
         subject: Subject,
         target: { readonly product: string; readonly environment: string },
     ) => string | undefined;
+    /**
+     * Aborts when this process shuts down (`promote serve` on SIGTERM): from then on no release starts, is
+     * retried or resumed here, and a wait (approval, window, soak) parks the release, Suspended without an owner,
+     * for another process to resume once the wait is over. Gates and commits under way go on.
+     */
+    readonly drain?: AbortSignal;
 }
 
 /** The console `promote serve` serves by default, for `RELEASE_URL` when no public URL is set. */

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { stackSeen, urlPassword } from "./stateBackend";
-import { InvalidInputError } from "../model/errors";
+import { EnvironmentError, InvalidInputError } from "../model/errors";
 import { secrets } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
 import type { GitCredentials } from "../provider/git/git";
@@ -204,6 +204,7 @@ export class PromoteEngine {
 
     /** Creates a release, waits for its turn (the product's concurrency), runs it, and returns its record. */
     async release(o: ReleaseOptions): Promise<ReleaseRecord> {
+        this.refuseWhileDraining(`release of ${o.product}`);
         const saved = o.planFile ? readSavedPlan(o.planFile) : undefined;
         if (saved) {
             checkPlanTarget(saved.plan, o.product, o.target, o.planFile!);
@@ -372,6 +373,7 @@ export class PromoteEngine {
      * write (it would roll that environment back), unless `forceOlder`.
      */
     async retry(id: string, o: RetryOptions = {}): Promise<ReleaseRecord> {
+        this.refuseWhileDraining(`release ${id}`);
         const record = await this.stored(id);
         const dead =
             !finalReleaseStatuses.has(record.status) && record.status !== "Queued" && !ownerAlive(record);
@@ -469,6 +471,9 @@ export class PromoteEngine {
                 .filter((r) => waitOver(r, now) && !ownerAlive(r))
                 .reverse();
             for (const r of ready) {
+                if (this.opts.drain?.aborted) {
+                    return out; // shutting down: another process resumes the rest
+                }
                 out.push(await this.resume(r.id, o));
             }
         }
@@ -678,10 +683,23 @@ export class PromoteEngine {
         }
     }
 
+    /**
+     * Refuses to start work once this process shuts down (see PromoteEngineOptions.drain): the trigger watcher
+     * then leaves the commit for the next poll, here or on another replica.
+     */
+    private refuseWhileDraining(what: string): void {
+        if (this.opts.drain?.aborted) {
+            throw new EnvironmentError(
+                `${what} not started: this server is shutting down; another replica, or this one once started again, takes it`,
+            );
+        }
+    }
+
     private context(product: string, wait: WaitOptions = {}) {
         const scm = this.opts.scm ?? this.opts.github;
         return {
             ...(wait.noWait ? { park: true } : {}),
+            ...(this.opts.drain ? { drain: this.opts.drain } : {}),
             ...(this.opts.pollIntervalMs ? { approvalPollMs: this.opts.pollIntervalMs } : {}),
             engine: this.opts.engine,
             backendUrl: this.opts.backendUrl,

@@ -59,6 +59,8 @@ export interface ReleaseUpdateOptions {
     readonly updatePlan?: string;
     /** Stop each environment that would wait (window, soak, approval) instead of waiting (`--no-wait`). */
     readonly park?: boolean;
+    /** Aborts when this process shuts down: waits then park as with `park` (see EnvironmentWaitsOptions.drain). */
+    readonly drain?: AbortSignal;
     /** An environment's approval state as stored on the record (where decisions are written). */
     readonly storedApproval?: (environment: string) => Promise<ApprovalState | undefined>;
     /** How often a waiting approval reads the record again (ms). */
@@ -201,6 +203,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         signal: opts.signal,
         onChange: (name) => report(name),
         ...(opts.park ? { park: true } : {}),
+        ...(opts.drain ? { drain: opts.drain } : {}),
         ...(opts.storedApproval ? { storedApproval: opts.storedApproval } : {}),
         ...(opts.approvalPollMs ? { approvalPollMs: opts.approvalPollMs } : {}),
         dependencies: (env) =>

@@ -60,6 +60,8 @@ export interface ReleaseRunContext {
      * release is written Suspended without an owner, for `resume` (DESIGN 3a); independent ones go on.
      */
     readonly park?: boolean;
+    /** Aborts when this process shuts down: from then on waits park (see EnvironmentWaitsOptions.drain). */
+    readonly drain?: AbortSignal;
     /** How often a waiting approval reads the record for decisions (ms, default 2 s). */
     readonly approvalPollMs?: number;
     /** The console's public URL, for hooks' `RELEASE_URL` (see PromoteEngineOptions.publicUrl). */
@@ -346,6 +348,7 @@ async function attempt(
                 clock: ctx.clock,
                 ...(ctx.updatePlan ? { updatePlan: ctx.updatePlan } : {}),
                 ...(ctx.park ? { park: true } : {}),
+                ...(ctx.drain ? { drain: ctx.drain } : {}),
                 storedApproval: async (env) =>
                     (await ctx.store.get(record.id))?.environments.find((e) => e.name === env)?.approval,
                 ...(ctx.approvalPollMs ? { approvalPollMs: ctx.approvalPollMs } : {}),

@@ -4,7 +4,7 @@ import { GitHubWebhookReceiver, listenOn, webhookPath } from "../engine/triggers
 import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver";
 import { redact } from "../model/redact";
 import type { Api, ApiOptions } from "./api";
-import { createApi } from "./api";
+import { apiBase, createApi } from "./api";
 import { isLoopback } from "./access";
 import type { ServerLimits } from "./limits";
 import {
@@ -16,6 +16,9 @@ import {
     serverOptions,
 } from "./limits";
 import type { Health } from "./health";
+
+/** The event stream's path (GET): the one response that does not end by itself. */
+const eventsPath = `${apiBase}/events`;
 
 /** The largest API request body by default (JSON requests are small; the webhook has limits of its own). */
 export const maxApiBodyBytes = defaultServerLimits.maxBodyBytes;
@@ -115,6 +118,8 @@ export class PromotionsServer {
     private readonly health?: Health;
     private server?: http.Server;
     private readonly log?: (line: string) => void;
+    /** The event streams open now: a graceful stop ends them (they would otherwise never finish). */
+    private readonly streams = new Set<http.ServerResponse>();
 
     constructor(opts: PromotionsServerOptions) {
         this.limits = serverLimits(opts.limits);
@@ -152,6 +157,10 @@ export class PromotionsServer {
                 void this.probe(path, res);
                 return;
             }
+            if (req.method === "GET" && path.endsWith(eventsPath)) {
+                this.streams.add(res);
+                res.on("close", () => this.streams.delete(res));
+            }
             // The body is read (bounded in size and time) before the API parses it.
             readBody(req, res, limits, () => void apiListener(req, res));
         });
@@ -183,6 +192,25 @@ export class PromotionsServer {
         const r = await this.health!.readiness();
         res.writeHead(r.ready ? 200 : 503, headers);
         res.end(JSON.stringify({ status: r.ready ? "ready" : "not ready", ...r }));
+    }
+
+    /**
+     * The first step of a graceful stop: no new connection is accepted, the event streams end (their clients
+     * reconnect elsewhere), idle keep-alive connections close; requests under way finish. Resolves once every
+     * connection is closed (see {@link close} to cut the rest).
+     */
+    stopAccepting(): Promise<void> {
+        const server = this.server;
+        if (!server) {
+            return Promise.resolve();
+        }
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        void this.api.close();
+        for (const res of this.streams) {
+            res.socket?.destroy();
+        }
+        server.closeIdleConnections();
+        return closed;
     }
 
     /** Stops listening, ends the event streams and closes the open connections (running releases go on). */

@@ -29,6 +29,11 @@ export interface ServeCommandOptions {
     readonly git?: { readonly cacheDir: string; readonly tokens: Readonly<Record<string, string>> };
     /** `--max-connections N`, `--request-timeout D`, `--idle-timeout D` (server/limits.ts). */
     readonly limits?: Partial<ServerLimits>;
+    /**
+     * `--shutdown-grace D`: how long after SIGTERM the process may take to finish or hand over its work before
+     * it exits anyway (default 55 s, under the chart's terminationGracePeriodSeconds of 60).
+     */
+    readonly shutdownGraceMs?: number;
     /** `--log-format`: JSON lines (default when stdout is not a terminal) or text lines (on a terminal). */
     readonly logFormat?: LogFormat;
     /** What `/readyz` checks: the state backend and the definitions (read again on each check). */
@@ -127,7 +132,7 @@ export const serveSpec = {
     usage:
         "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
         "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D] " +
-        "[--max-connections N] [--request-timeout D] [--idle-timeout D] [--log-format json|text]",
+        "[--max-connections N] [--request-timeout D] [--idle-timeout D] [--shutdown-grace D] [--log-format json|text]",
     options: {
         port: { type: "string" },
         host: { type: "string" },
@@ -141,6 +146,7 @@ export const serveSpec = {
         "max-connections": { type: "string" },
         "request-timeout": { type: "string" },
         "idle-timeout": { type: "string" },
+        "shutdown-grace": { type: "string" },
         "log-format": { type: "string" },
     },
     help: {
@@ -156,6 +162,8 @@ export const serveSpec = {
         "max-connections": "the most connections open at once, event streams included (default 4096)",
         "request-timeout": "how long a request body may take after its headers: 408 after (default 30s)",
         "idle-timeout": "close a connection silent this long (default 2m, at least 30s)",
+        "shutdown-grace":
+            "after SIGTERM, finish or hand over the work under way for at most this long, then exit (default 55s; keep it under the pod's terminationGracePeriodSeconds)",
         "log-format":
             "json (one object a line, with release, product and environment) or text (default: json when stdout is not a terminal)",
     },
@@ -174,6 +182,9 @@ export const serveSpec = {
             ...(s.argocd ? { argocd: s.argocd } : {}),
             git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
             ...(Object.keys(limits).length > 0 ? { limits } : {}),
+            ...(text(v, "shutdown-grace") !== undefined
+                ? { shutdownGraceMs: duration(v, "shutdown-grace") }
+                : {}),
             logFormat: logFormat(v, s.stdoutIsTerminal),
             readiness: {
                 stateUrl: s.stateUrl,

@@ -150,6 +150,7 @@ interface PodSpec {
     volumes: { name: string; [k: string]: unknown }[];
     securityContext: Record<string, unknown>;
     shareProcessNamespace?: boolean;
+    terminationGracePeriodSeconds: number;
 }
 function podSpec(ms: readonly Manifest[]): PodSpec {
     const [deployment] = byKind(ms, "Deployment");
@@ -213,7 +214,17 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
         const pod = podSpec(ms);
         assert.strictEqual(pod.containers.length, 1);
         const [serve] = pod.containers;
-        assert.deepStrictEqual(serve.args, ["serve", "--host", "0.0.0.0", "--port", "8080"]);
+        assert.deepStrictEqual(serve.args, [
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8080",
+            "--shutdown-grace",
+            "55s",
+        ]);
+        // serve's grace ends before the pod's: it exits on its own, having handed over what it could not finish.
+        assert.strictEqual(pod.terminationGracePeriodSeconds, 60);
         assert.strictEqual(serve.readinessProbe.httpGet.path, "/readyz");
         assert.strictEqual(serve.livenessProbe.httpGet.path, "/healthz");
         assert.deepStrictEqual(serve.securityContext, {
@@ -293,8 +304,12 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
             env(serve, "PROMOTIONS_OIDC_ISSUER")?.valueFrom?.secretKeyRef?.optional,
             undefined,
         );
+        // The pod's grace period and serve's agree: serve exits 5 s before the pod would be killed.
+        assert.strictEqual(podSpec(ms).terminationGracePeriodSeconds, 120);
         assert.deepStrictEqual(serve.args?.slice(4), [
             "8080",
+            "--shutdown-grace",
+            "115s",
             "--interval",
             "2m",
             "--product",
