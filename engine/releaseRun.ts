@@ -172,8 +172,8 @@ class LiveRecord {
     }
 
     /**
-     * Writes the stored record again with a fresh `heartbeatAt` while it reads Running (other hosts tell a
-     * live release from a dead one by it); one write after another with the snapshots, never after `stop`.
+     * Writes the stored record again with a fresh `heartbeatAt` while it reads Running or Suspended (other hosts
+     * tell a live release from a dead one by it); one write after another with the snapshots, never after `stop`.
      */
     beat(): void {
         if (this.stopped) {
@@ -181,7 +181,7 @@ class LiveRecord {
         }
         this.writes = this.writes.then(async () => {
             const current = await this.ctx.store.get(this.record.id).catch(() => undefined);
-            if (this.stopped || current?.status !== "Running") {
+            if (this.stopped || (current?.status !== "Running" && current?.status !== "Suspended")) {
                 return;
             }
             await this.ctx.store.put({ ...current, heartbeatAt: now() }).catch(() => undefined);
