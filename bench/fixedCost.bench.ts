@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { git, gitEnv, median, writeWebToProdConfig } from "./support";
-import { locateEngine, packageRoot } from "../engine/engineLocator";
+import { enginePath, locateEngine, packageRoot } from "../engine/engineLocator";
 
 const values = (env: string, tag: string) =>
     `# web in ${env}\nimage:\n  repository: ghcr.io/acme/web\n  tag: "${tag}"\n`;
@@ -124,6 +124,55 @@ function phasesOf(total: number, runs: readonly Invocation[]): [string, number, 
         ["`up` of the promote stack", update.start, update.end],
         ["the final record, to exit", update.end, total],
     ];
+}
+
+/**
+ * The goal's yardstick, measured in the same run: `pulumi up --yes --skip-preview` (as the Automation API runs
+ * it) of a Node.js program with one dynamic resource whose input changes each time, on a `file://` backend.
+ * Returns the median of `rounds` updates (the first, which creates the stack and the resource, left out).
+ */
+async function oneResourceUp(root: string, rounds: number): Promise<number> {
+    const engine = await locateEngine();
+    const dir = path.join(root, "one-resource");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: one-resource\nruntime: nodejs\nmain: index.js\n");
+    fs.writeFileSync(
+        path.join(dir, "index.js"),
+        [
+            'const pulumi = require("@pulumi/pulumi");',
+            "const provider = {",
+            '    async create(inputs) { return { id: "one", outs: inputs }; },',
+            "    async update(_id, _olds, news) { return { outs: news }; },",
+            "};",
+            'new pulumi.dynamic.Resource(provider, "one", { value: process.env.ONE_VALUE }, {});',
+            "",
+        ].join("\n"),
+    );
+    const env = {
+        PATH: enginePath(engine, process.env.PATH ?? ""),
+        HOME: process.env.HOME,
+        NODE_PATH: path.join(packageRoot, "node_modules"),
+        PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "bench",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+    };
+    fs.mkdirSync(path.join(dir, "state"));
+    execFileSync(engine.pulumi, ["stack", "init", "one"], { cwd: dir, env, stdio: "pipe" });
+    const times: number[] = [];
+    for (let i = 0; i <= rounds; i++) {
+        const ms = timed(() =>
+            execFileSync(engine.pulumi, ["up", "--yes", "--skip-preview", "--stack", "one"], {
+                cwd: dir,
+                env: { ...env, ONE_VALUE: String(i) },
+                stdio: "pipe",
+            }),
+        );
+        if (i > 0) {
+            times.push(ms);
+        }
+    }
+    return median(times);
 }
 
 /** The CLI's environment: this engine only (no `pulumi` from node_modules/.bin on PATH). */
@@ -241,6 +290,13 @@ async function main(): Promise<void> {
             fs.rmSync(root, { recursive: true, force: true });
         }
     }
+    const yardstickRoot = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p0-one-"));
+    let yardstick: number;
+    try {
+        yardstick = await oneResourceUp(yardstickRoot, Math.max(3, rounds));
+    } finally {
+        fs.rmSync(yardstickRoot, { recursive: true, force: true });
+    }
     const help = median([1, 2, 3, 4, 5].map(() => timed(() => spawnSync(promote, ["--help"]))));
     const node = median([1, 2, 3, 4, 5].map(() => timed(() => spawnSync(process.execPath, ["-e", "0"]))));
     const e = median(rows.map((r) => r.engine));
@@ -250,6 +306,7 @@ async function main(): Promise<void> {
             `  promote trigger ${(e / 1000).toFixed(2)}s   shell script ${(s / 1000).toFixed(2)}s   ` +
             `fixed cost ${((e - s) / 1000).toFixed(2)}s   pulumi invocations ${median(rows.map((r) => r.pulumi))}   ` +
             `(a product's first release ${(median(rows.map((r) => r.first)) / 1000).toFixed(2)}s)\n` +
+            `  a one-resource \`pulumi up\` ${(yardstick / 1000).toFixed(2)}s: the release is ${(e / yardstick).toFixed(2)}x it (goal <= 3x)\n` +
             `  promote --help ${(help / 1000).toFixed(2)}s   node -e 0 ${(node / 1000).toFixed(2)}s   ratio ${(help / node).toFixed(1)}x`,
     );
     // The breakdown of the median round (the phases of one round add up to its total).
