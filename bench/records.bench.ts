@@ -141,6 +141,7 @@ async function main(): Promise<void> {
             return r.stdout;
         };
         const release = (n: number) => {
+            git(["pull", "-q", "--rebase", "origin", "main"], seed);
             fs.writeFileSync(
                 path.join(seed, "apps", "web", "dev", "values.yaml"),
                 `image:\n  repository: ghcr.io/acme/web\n  tag: "2.0.${n}"\n`,
