@@ -137,10 +137,13 @@ export function migrationLine(what: string, m: Migrated | undefined): string | u
         return undefined;
     }
     const counts = [
-        `${m.records} release record(s)`,
-        `${m.holds} hold(s)`,
-        `${m.cursors} watch cursor(s)`,
-        ...(m.tokens ? [`${m.tokens} token(s)`] : []),
-    ].join(", ");
-    return `${what}: copied ${counts} from the stack(s) ${m.stacks.join(", ")} into the release store; those stacks are left as they were ('pulumi stack rm' removes them once you no longer need them)`;
+        [m.records, "release record(s)"],
+        [m.holds, "hold(s)"],
+        [m.cursors, "watch cursor(s)"],
+        [m.tokens, "token(s)"],
+    ]
+        .filter(([n]) => n !== 0)
+        .map(([n, what]) => `${n} ${what}`)
+        .join(", ");
+    return `${what}: copied ${counts || "nothing"} from the stack(s) ${m.stacks.join(", ")} into the release store; those stacks are left as they were ('pulumi stack rm' removes them once you no longer need them)`;
 }
