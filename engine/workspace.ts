@@ -94,7 +94,7 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
                     // from its environment (PULUMI_BACKEND_URL) only.
                     ...(urlPassword(opts.backendUrl)
                         ? []
-                        : ["backend:", `  url: ${JSON.stringify(opts.backendUrl)}`]),
+                        : ["backend:", `  url: ${JSON.stringify(engineBackendUrl(opts.backendUrl))}`]),
                     "",
                 ].join("\n"),
             );
@@ -220,6 +220,18 @@ async function retry<T>(fn: () => Promise<T>): Promise<T> {
     }
 }
 
+/**
+ * The backend URL as our `pulumi` commands get it: a `file://` backend without gocloud.dev's `.attrs` sidecar
+ * files (`metadata=skip`): one file per object instead of two, and no sidecar rewritten in place, which a
+ * concurrent reader could find empty ("failed to load checkpoint: EOF"). Nothing reads those attributes.
+ */
+export function engineBackendUrl(backendUrl: string): string {
+    if (!backendUrl.startsWith("file://") || /[?&]metadata=/.test(backendUrl)) {
+        return backendUrl;
+    }
+    return `${backendUrl}${backendUrl.includes("?") ? "&" : "?"}metadata=skip`;
+}
+
 /** The environment every Pulumi command we run gets: backend, passphrase, quiet checks, and the PATH. */
 function engineEnv(opts: {
     engine: EngineLocation;
@@ -228,10 +240,14 @@ function engineEnv(opts: {
     inheritedPath?: string;
 }): Record<string, string> {
     return {
-        PULUMI_BACKEND_URL: opts.backendUrl,
+        PULUMI_BACKEND_URL: engineBackendUrl(opts.backendUrl),
         PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+        // A copy of the checkpoint under `.pulumi/backups/` before every update, kept forever: the history
+        // (one checkpoint per update, what `pulumi stack history` reads) and `<stack>.json.bak` already hold
+        // every checkpoint, and our writes keep the previous one readable (stateGuard.ts).
+        PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true",
         PATH: enginePath(opts.engine, opts.inheritedPath ?? process.env.PATH ?? ""),
     };
 }
