@@ -25,8 +25,10 @@ async function render() {
         const params = new URLSearchParams(query ?? "");
         const parts = path.split("/").filter(Boolean);
         document
-            .querySelectorAll(/** @type {"a"} */ ("a[data-nav]"))
-            .forEach((a) => a.classList.toggle("active", a.dataset.nav === (parts[0] ?? "dashboard")));
+            .querySelectorAll("[data-nav]")
+            .forEach((a) =>
+                a.classList.toggle("active", a.getAttribute("data-nav") === (parts[0] ?? "dashboard")),
+            );
         let view;
         try {
             if (parts[0] === "releases" && parts[1]) {
