@@ -74,6 +74,11 @@ export interface ApiOptions {
     readonly identity?: Identity;
     /** Told after each approval or rejection it recorded (`serve` then resumes what is ready). */
     readonly onDecision?: (record: ReleaseRecord) => void;
+    /**
+     * The path prefix the server is reached under (server/basePath.ts; "" or absent: the root). The routes stay
+     * at the root (the server strips the prefix); the console's page and the API's description name it.
+     */
+    readonly basePath?: string;
     /** GET /api/v1/metrics: Prometheus' text format (server/metrics.ts); absent, that route answers 404. */
     readonly metrics?: { scrape(): Promise<{ contentType: string; body: string }> };
 }
@@ -102,6 +107,7 @@ function issuesMessage(error: z.ZodError, where: string): string {
 export function createApi(o: ApiOptions): Api {
     const classify = o.classify ?? defaultClassifier;
     const log = o.log ?? (() => undefined);
+    const base = o.basePath ?? "";
     const running = new Set<Promise<unknown>>();
     const waiters = new Map<string, (r: ReleaseRecord) => void>();
     const events = new ReleaseEvents({
@@ -179,7 +185,7 @@ export function createApi(o: ApiOptions): Api {
             new ApiRefusal(
                 404,
                 "not_found",
-                `no such endpoint: ${c.req.method} ${c.req.path} (see ${apiBase}/openapi.json)`,
+                `no such endpoint: ${c.req.method} ${base}${c.req.path} (see ${base}${apiBase}/openapi.json)`,
             ),
         );
         return c.json(body, status);
@@ -234,7 +240,7 @@ export function createApi(o: ApiOptions): Api {
     };
 
     const context: RouteContext = { app, o, visible, track, runAgain, log };
-    addConsoleRoutes(app);
+    addConsoleRoutes(app, undefined, o.basePath ?? "");
     addMetricsRoutes(context);
     addPermissionRoutes(app, { catalog: o.catalog, base: apiBase, identify: o.identify, release, errors });
     addSessionRoutes(context);
@@ -257,6 +263,8 @@ export function createApi(o: ApiOptions): Api {
 
     app.doc31(`${apiBase}/openapi.json`, {
         openapi: "3.1.0",
+        // Under a path prefix the paths below are relative to it.
+        ...(base ? { servers: [{ url: base }] } : {}),
         info: {
             title: "pulumi-promotions API",
             version: o.version ?? "1",
