@@ -43,6 +43,9 @@ export function consoleFiles(dir: string): Map<string, { readonly file: string; 
     return files;
 }
 
+/** The route of the modules in server/console/lib/ and views/ (a folder, a module; only files found there answer). */
+export const moduleRoute = "/console/:folder/:module";
+
 function dagreModule(): string {
     // The package's "import" entry is the self-contained ES module build (no imports of its own).
     const pkg = require.resolve("@dagrejs/dagre/package.json");
@@ -87,8 +90,16 @@ export function addConsoleRoutes(app: OpenAPIHono, dir: string = consoleDir(), b
             headers("text/html; charset=utf-8"),
         ),
     );
-    for (const [route, { file, type }] of consoleFiles(dir)) {
-        app.get(route, serve(file, type));
+    const files = consoleFiles(dir);
+    for (const [route, { file, type }] of files) {
+        if (!route.slice("/console/".length).includes("/")) {
+            app.get(route, serve(file, type));
+        }
     }
     app.get("/console/vendor/dagre.js", serve(dagreModule(), javascript));
+    // The views' and shared parts' modules: one route for the folders (a new view needs no new route).
+    app.get(moduleRoute, (c) => {
+        const found = files.get(c.req.path);
+        return found ? serve(found.file, found.type)(c) : c.notFound();
+    });
 }

@@ -48,6 +48,8 @@ describe("the web console's files", () => {
             "/console/tsconfig.json",
             "/console/vendor/dagre.d.ts",
             "/console/views/",
+            "/console/views/missing.js",
+            "/console/lib/%2e%2e%2fapp.js",
         ]) {
             assert.strictEqual((await app.request(p)).status, 404, p);
         }
