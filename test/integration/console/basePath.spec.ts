@@ -46,7 +46,11 @@ describe("the console behind a path prefix, through a reverse proxy", function (
         repo.edit("apps/web/dev/values.yaml", (t) => t.replace(/tag: "[^"]*"/, 'tag: "1.0.1"'));
         repo.edit("apps/web/dev/Chart.yaml", (t) => t.replace(/appVersion: "[^"]*"/, 'appVersion: "1.0.1"'));
         serve = startCli([...s.args, "serve", "--port", "0"], {
-            env: { ...s.env, PROMOTIONS_BASE_PATH: `${prefix}/` },
+            env: {
+                ...s.env,
+                PROMOTIONS_BASE_PATH: `${prefix}/`,
+                PROMOTIONS_WEBHOOK_SECRET: "base-path-spec-hook",
+            },
         });
         await serve.waitFor(/listening on http:\S+/, 60_000);
         upstream = /listening on (http:\S+)/.exec(serve.output())![1];
@@ -91,7 +95,7 @@ describe("the console behind a path prefix, through a reverse proxy", function (
         removeTempDirs();
     });
 
-    it("says where it listens with the prefix, answers there, and only the probes and a redirect outside it", async () => {
+    it("says where it listens with the prefix, answers there (API, webhooks), and only the probes and a redirect outside it", async () => {
         assert.match(upstream, /^http:\/\/127\.0\.0\.1:\d+\/promotions$/);
         const root = new URL(upstream).origin;
         const home = await fetch(`${root}/`, { redirect: "manual" });
@@ -111,6 +115,11 @@ describe("the console behind a path prefix, through a reverse proxy", function (
         };
         assert.deepStrictEqual(doc.servers, [{ url: prefix }]);
         assert.strictEqual((await fetch(`${upstream}/api/v1/products`)).status, 200);
+        // GitHub's webhook is under the prefix too: there the receiver refuses an unsigned delivery, outside it
+        // nothing answers for it.
+        const hook = { method: "POST", headers: { "content-type": "application/json" }, body: "{}" };
+        assert.strictEqual((await fetch(`${upstream}/webhooks/github`, hook)).status, 401);
+        assert.strictEqual((await fetch(`${root}/webhooks/github`, hook)).status, 404);
     });
 
     it("loads the console through the proxy: page, modules, style, API and event stream all under the prefix", async () => {
