@@ -80,7 +80,7 @@ describe("the web console's files", () => {
         );
     });
 
-    it("links the page to its files under the path prefix the server is reached under", async () => {
+    it("links the page to its files and preloads its modules under the path prefix the server is reached under", async () => {
         const html = fs.readFileSync(path.join(consoleDir(), "index.html"), "utf8");
         assert.strictEqual(consolePage(html, ""), html);
         const prefixed = consolePage(html, "/promotions");
@@ -90,6 +90,12 @@ describe("the web console's files", () => {
         assert.doesNotMatch(prefixed, /(href|src)="\/(?!promotions\/)/);
         const served = new OpenAPIHono();
         addConsoleRoutes(served, consoleDir(), "/promotions");
-        assert.strictEqual(await (await served.request("/")).text(), prefixed);
+        const page = await (await served.request("/")).text();
+        // Every module is preloaded (fetched at once, not one level of imports after another), under the prefix.
+        for (const m of ["lib/api.js", "views/release.js", "views/graph.js", "vendor/dagre.js"]) {
+            assert.match(page, new RegExp(`<link rel="modulepreload" href="/promotions/console/${m}" />`), m);
+        }
+        assert.doesNotMatch(page, /(href|src)="\/(?!promotions\/)/);
+        assert.match(page, /<script type="module" src="\/promotions\/console\/app.js">/);
     });
 });
