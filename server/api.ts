@@ -1,26 +1,23 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Catalog } from "../components/catalog";
 import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
 import type { ReleaseRecord } from "../engine/releaseRecord";
 import { messageOf } from "../model/errors";
 import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { GitCredentials } from "../provider/git/git";
-import { accessRefusal, malformedSegment } from "./access";
-import { Identity, identifyMiddleware } from "./auth/identify";
+import type { Identity } from "./auth/identify";
 import { addConsoleRoutes } from "./console";
 import type { Classifier } from "./errors";
-import { apiError, ApiRefusal, defaultClassifier } from "./errors";
+import { defaultClassifier } from "./errors";
 import { ReleaseEvents } from "./events";
 import type { Identify } from "./permissions";
-import { addPermissionRoutes, mayView, permissionGuard, subjectOf } from "./permissions";
+import { addPermissionRoutes } from "./permissions";
 import { addApprovalRoutes } from "./routes/approvals";
 import type { RouteContext } from "./routes/common";
 import { apiBase, errors } from "./routes/common";
 import { addEnvironmentRoutes } from "./routes/environments";
 import { addEventRoutes } from "./routes/events";
+import { addGuards, createApiApp, visibility } from "./routes/guards";
 import { addHoldRoutes } from "./routes/holds";
 import { addMetricsRoutes } from "./routes/metrics";
 import { addPreviewRoutes } from "./routes/preview";
@@ -31,9 +28,10 @@ import { addRunRoutes } from "./routes/runs";
 import { addSessionRoutes } from "./routes/session";
 
 /**
- * The JSON API under /api/v1: this file assembles it (options, access rules, the OpenAPI description); each
- * resource's routes live in server/routes/ (products, environments, holds, preview, releases, runs, release
- * actions, approvals, events, session, metrics), and the permission routes in server/permissions.ts.
+ * The JSON API under /api/v1: this file assembles it (its options, the releases it started, the OpenAPI
+ * description). The error answers and access rules are in server/routes/guards.ts, each resource's routes in
+ * server/routes/ (products, environments, holds, preview, releases, runs, release actions, approvals, events,
+ * session, metrics), the permission routes in server/permissions.ts.
  */
 
 export { apiBase } from "./routes/common";
@@ -93,13 +91,6 @@ export interface Api {
     close(): Promise<void>;
 }
 
-/** The message of a failed schema check: every issue as `path: message`. */
-function issuesMessage(error: z.ZodError, where: string): string {
-    return error.issues
-        .map((i) => `${where}${i.path.length > 0 ? `.${i.path.join(".")}` : ""}: ${i.message}`)
-        .join("; ");
-}
-
 /**
  * The JSON API under /api/v1 over the engine, with its OpenAPI description, the event stream and the access
  * rules. Every body it answers passes through the redactor.
@@ -155,92 +146,13 @@ export function createApi(o: ApiOptions): Api {
             });
         }).finally(() => waiters.delete(id));
 
-    const app = new OpenAPIHono({
-        defaultHook: (result, c) => {
-            if (!result.success) {
-                const where = result.target === "json" ? "body" : result.target;
-                return c.json(
-                    {
-                        error: {
-                            code: "invalid_input" as const,
-                            message: issuesMessage(result.error, where),
-                        },
-                    },
-                    400,
-                );
-            }
-            return undefined;
-        },
-    });
-
-    app.onError((e, c) => {
-        if (e instanceof HTTPException && e.status < 500) {
-            return c.json({ error: { code: "invalid_input", message: e.message } }, 400);
-        }
-        const { status, body } = apiError(e, classify);
-        return c.json(body, status);
-    });
-    app.notFound((c) => {
-        const { status, body } = apiError(
-            new ApiRefusal(
-                404,
-                "not_found",
-                `no such endpoint: ${c.req.method} ${base}${c.req.path} (see ${base}${apiBase}/openapi.json)`,
-            ),
-        );
-        return c.json(body, status);
-    });
-
-    // A path that does not decode names nothing: 400 before anything reads its parameters.
-    app.use(`${apiBase}/*`, async (c, next) => {
-        const bad = malformedSegment(new URL(c.req.url).pathname);
-        if (bad !== undefined) {
-            const { status, body } = apiError(
-                new ApiRefusal(
-                    400,
-                    "invalid_input",
-                    `path segment ${JSON.stringify(bad)} is not valid percent-encoding: each % must start a UTF-8 byte as two hex digits (encode names with encodeURIComponent)`,
-                ),
-            );
-            return c.json(body, status);
-        }
-        await next();
-        return undefined;
-    });
-    // Same-origin and CSRF rules for every mutating call under /api (not the webhook: its HMAC is its auth).
-    app.use(`${apiBase}/*`, async (c, next) => {
-        const why = accessRefusal(
-            { method: c.req.method, headers: c.req.header() as Record<string, string | undefined> },
-            o.csrfToken,
-        );
-        if (why !== undefined) {
-            const { status, body } = apiError(new ApiRefusal(403, "forbidden", why));
-            return c.json(body, status);
-        }
-        await next();
-        c.header("Cache-Control", "no-store");
-        return undefined;
-    });
-    // Who is asking, for every route under /api (c.get("subject")); 401 when credentials are missing or bad.
-    app.use(`${apiBase}/*`, identifyMiddleware(o.identity ?? new Identity({ loopback: true })));
-
-    // Who may do what: every call is mapped to a permission action (server/permissions.ts routePermissions).
+    const app = createApiApp(classify, base);
+    addGuards(app, o);
     const release = (id: string) => o.engine.find(id);
-    app.use(
-        `${apiBase}/*`,
-        permissionGuard({ catalog: o.catalog, base: apiBase, release, identify: o.identify, app }),
-    );
-    const visible = (c: Context) => {
-        const subject = subjectOf(c, o.identify);
-        // An event of a release not (yet) known to belong to a product is shown only when there are no rules.
-        return (product: string | undefined) =>
-            product === undefined
-                ? (o.catalog.permissions ?? []).length === 0
-                : mayView(o.catalog, subject, product);
-    };
+    const visible = visibility(o);
 
     const context: RouteContext = { app, o, visible, track, runAgain, log };
-    addConsoleRoutes(app, undefined, o.basePath ?? "");
+    addConsoleRoutes(app, undefined, base);
     addMetricsRoutes(context);
     addPermissionRoutes(app, { catalog: o.catalog, base: apiBase, identify: o.identify, release, errors });
     addSessionRoutes(context);
