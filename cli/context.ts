@@ -96,6 +96,8 @@ export interface CliSettings {
     };
     /** PROMOTIONS_WEBHOOK_SECRET, for `serve`. */
     readonly webhookSecret?: string;
+    /** PROMOTIONS_BASE_PATH: the path prefix `serve` is reached under (as `--base-path`, which wins). */
+    readonly basePath?: string;
     /** Colours on stdout and stderr. */
     readonly colour: boolean;
     /** PROMOTIONS_DEBUG=1: stack traces for unexpected errors. */
@@ -243,6 +245,7 @@ export function settingsFrom(
                 : {}),
         },
         ...(env.PROMOTIONS_WEBHOOK_SECRET ? { webhookSecret: env.PROMOTIONS_WEBHOOK_SECRET } : {}),
+        ...(env.PROMOTIONS_BASE_PATH ? { basePath: env.PROMOTIONS_BASE_PATH } : {}),
         ...(env.PROMOTIONS_HEARTBEAT_SECONDS
             ? {
                   heartbeatMs:

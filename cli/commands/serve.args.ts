@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../../model/errors";
+import { normalizeBasePath } from "../../server/basePath";
 import { TrustedProxies } from "../../server/auth/proxy";
 import type { ServerLimits } from "../../server/limits";
 import { defaultServerLimits, minIdleTimeoutMs } from "../../server/limits";
@@ -34,6 +35,8 @@ export interface ServeCommandOptions {
      * it exits anyway (default 55 s, under the chart's terminationGracePeriodSeconds of 60).
      */
     readonly shutdownGraceMs?: number;
+    /** `--base-path /P` (or PROMOTIONS_BASE_PATH): the path prefix a reverse proxy serves the server under. */
+    readonly basePath?: string;
     /** `--log-format`: JSON lines (default when stdout is not a terminal) or text lines (on a terminal). */
     readonly logFormat?: LogFormat;
     /** What `/readyz` checks: the state backend and the definitions (read again on each check). */
@@ -56,6 +59,14 @@ function logFormat(v: Values, stdoutIsTerminal: boolean | undefined): LogFormat 
         );
     }
     return raw;
+}
+
+/** `--base-path`, else PROMOTIONS_BASE_PATH, normalised ("" for none); the error names whichever was given. */
+function basePathOption(v: Values, fromEnv: string | undefined): string {
+    const flagValue = text(v, "base-path");
+    return flagValue !== undefined
+        ? normalizeBasePath(flagValue, "--base-path")
+        : normalizeBasePath(fromEnv, "PROMOTIONS_BASE_PATH");
 }
 
 function port(values: Values): number {
@@ -132,7 +143,8 @@ export const serveSpec = {
     usage:
         "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
         "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D] " +
-        "[--max-connections N] [--request-timeout D] [--idle-timeout D] [--shutdown-grace D] [--log-format json|text]",
+        "[--max-connections N] [--request-timeout D] [--idle-timeout D] [--shutdown-grace D] [--base-path /P] " +
+        "[--log-format json|text]",
     options: {
         port: { type: "string" },
         host: { type: "string" },
@@ -148,6 +160,7 @@ export const serveSpec = {
         "idle-timeout": { type: "string" },
         "shutdown-grace": { type: "string" },
         "log-format": { type: "string" },
+        "base-path": { type: "string" },
     },
     help: {
         port: "the port to listen on (default 8080; 0: any free port)",
@@ -164,6 +177,8 @@ export const serveSpec = {
         "idle-timeout": "close a connection silent this long (default 2m, at least 30s)",
         "shutdown-grace":
             "after SIGTERM, finish or hand over the work under way for at most this long, then exit (default 55s; keep it under the pod's terminationGracePeriodSeconds)",
+        "base-path":
+            "serve the console, API and webhooks under this path prefix, as a reverse proxy or Ingress forwards them (e.g. /promotions; or PROMOTIONS_BASE_PATH)",
         "log-format":
             "json (one object a line, with release, product and environment) or text (default: json when stdout is not a terminal)",
     },
@@ -171,6 +186,7 @@ export const serveSpec = {
         const trustedProxies = texts(v, "trusted-proxy");
         new TrustedProxies(trustedProxies);
         const limits = serverLimitOptions(v);
+        const basePath = basePathOption(v, s.basePath);
         const options = {
             ...(products(v) ? { products: products(v) } : {}),
             ...(text(v, "interval") ? { intervalMs: duration(v, "interval") } : {}),
@@ -185,6 +201,7 @@ export const serveSpec = {
             ...(text(v, "shutdown-grace") !== undefined
                 ? { shutdownGraceMs: duration(v, "shutdown-grace") }
                 : {}),
+            ...(basePath ? { basePath } : {}),
             logFormat: logFormat(v, s.stdoutIsTerminal),
             readiness: {
                 stateUrl: s.stateUrl,

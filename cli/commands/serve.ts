@@ -106,6 +106,7 @@ export async function serve(
             : {}),
         log: (line) => log.info("serve", line),
         ...(opts.limits ? { limits: opts.limits } : {}),
+        ...(opts.basePath ? { basePath: opts.basePath } : {}),
         metrics,
         health,
         ...(opts.secret

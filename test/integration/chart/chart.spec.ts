@@ -367,6 +367,26 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
             env(podSpec(ms).containers[0], "PROMOTIONS_PUBLIC_URL")?.value,
             "https://platform.example.com/promotions",
         );
+        // serve answers under the prefix itself: the Ingress forwards it unchanged, and the probes stay at the root.
+        assert.strictEqual(env(podSpec(ms).containers[0], "PROMOTIONS_BASE_PATH")?.value, "/promotions");
+        const probes = podSpec(ms).containers[0] as unknown as Record<string, { httpGet: { path: string } }>;
+        assert.strictEqual(probes.readinessProbe.httpGet.path, "/readyz");
+        assert.strictEqual(probes.livenessProbe.httpGet.path, "/healthz");
+    });
+
+    it("without a prefix: the Ingress routes / and serve gets no PROMOTIONS_BASE_PATH", () => {
+        const noPrefix = path.join(tempDir("chart-values"), "no-prefix.yaml");
+        fs.writeFileSync(noPrefix, "ingress: { enabled: true, host: p.example.com }\n");
+        const ms = manifests(render(ciValues("required"), noPrefix));
+        const [ingress] = byKind(ms, "Ingress") as unknown as {
+            spec: { rules: { http: { paths: { path: string }[] } }[] };
+        }[];
+        assert.strictEqual(ingress.spec.rules[0].http.paths[0].path, "/");
+        assert.strictEqual(env(podSpec(ms).containers[0], "PROMOTIONS_BASE_PATH"), undefined);
+        assert.strictEqual(
+            env(podSpec(ms).containers[0], "PROMOTIONS_PUBLIC_URL")?.value,
+            "http://p.example.com",
+        );
     });
 
     it("PersistentVolumeClaims for the state and the clone cache, an existing claim for the workspaces", async () => {
@@ -506,6 +526,12 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
             assert.notStrictEqual(r.code, 0);
             assert.match(r.stderr, /persistence\/state|persistence\.state/);
             assert.match(r.stderr, /enable/);
+        });
+
+        it("a prefix that is no URL path: server.basePath", () => {
+            const r = render(ciValues("required"), write("bad-prefix", "server: { basePath: promotions }\n"));
+            assert.notStrictEqual(r.code, 0);
+            assert.match(r.stderr, /server\/basePath|server\.basePath/);
         });
 
         it("git definitions without a repository: definitions.git.repository is required", () => {
