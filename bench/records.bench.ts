@@ -134,6 +134,7 @@ async function main(): Promise<void> {
             const r = spawnSync(promote, ["--config", config, "--state", `file://${state}`, ...args], {
                 env,
                 encoding: "utf8",
+                maxBuffer: 1024 * 1024 * 1024,
             });
             if (r.status !== 0) {
                 throw new Error(`promote ${args[0]} exited ${r.status}: ${r.stderr}`);
