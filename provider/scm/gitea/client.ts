@@ -1,5 +1,5 @@
 import { EnvironmentError } from "../../../model/errors";
-import type { CommitStatus, MergeMethod, PullRequest, RepositoryRef, ScmClient } from "../scm";
+import type { CommitStatus, MergeMethod, PullRequest, RepositoryRef, ScmClient, TokenFinding } from "../scm";
 
 /** How long one API request may take before it counts as no answer. */
 export const requestTimeoutMs = 30_000;
@@ -194,6 +194,79 @@ export class GiteaClient implements ScmClient {
                 { state: "open" },
             ),
         );
+    }
+
+    async closePullRequest(repo: RepositoryRef, number: number): Promise<PullRequest> {
+        return pullRequest(
+            await this.call<GiteaPull>(
+                `close pull request #${number} of ${this.where(repo)}`,
+                "PATCH",
+                `${this.repoPath(repo)}/pulls/${number}`,
+                { state: "closed" },
+            ),
+        );
+    }
+
+    async updatePullRequest(
+        repo: RepositoryRef,
+        number: number,
+        change: { title: string; body: string },
+    ): Promise<PullRequest> {
+        return pullRequest(
+            await this.call<GiteaPull>(
+                `update pull request #${number} of ${this.where(repo)}`,
+                "PATCH",
+                `${this.repoPath(repo)}/pulls/${number}`,
+                change,
+            ),
+        );
+    }
+
+    /**
+     * Gitea shows no token's scopes; what it lets the token do tells. `GET /repos/search` needs a repository
+     * scope (401: the token is refused; 403: it has none), `GET /user` names the token's user when it has a
+     * user scope (promotions do not need one). A missing write scope shows at the first write, in Gitea's
+     * words (`token does not have at least one of required scope(s): [write:repository]`).
+     */
+    async checkToken(): Promise<TokenFinding> {
+        if (!this.opts.token) {
+            return {
+                ok: false,
+                detail: `no token for ${this.origin}`,
+                fix: "create a token with the write:repository scope and put it in the variable the hosts entry names (tokenEnv)",
+            };
+        }
+        let repos: Response;
+        try {
+            repos = await this.send("GET", "/repos/search?limit=1");
+        } catch (e) {
+            return {
+                ok: false,
+                detail: `GET ${this.apiUrl}/repos/search: no answer (${e instanceof Error ? e.message : String(e)})`,
+                fix: "check the API URL of the hosts entry (a Gitea's is https://<host>/api/v1) and that the host is reachable",
+            };
+        }
+        if (!repos.ok) {
+            const answer = await answerOf(repos);
+            return {
+                ok: false,
+                detail: `GET /repos/search: ${repos.status} ${answer}`,
+                fix:
+                    repos.status === 401
+                        ? "the token was refused: create a new one and put it in the variable the hosts entry names"
+                        : repos.status === 403
+                          ? "the token has no repository scope: create one with write:repository (Settings → Applications)"
+                          : "check the API URL of the hosts entry (a Gitea's is https://<host>/api/v1)",
+            };
+        }
+        await repos.body?.cancel();
+        const user = await this.send("GET", "/user").catch(() => undefined);
+        const login = user?.ok ? ((await user.json()) as { login?: string }).login : undefined;
+        await user?.body?.cancel().catch(() => undefined);
+        return {
+            ok: true,
+            detail: `token of ${login ?? "a user it may not name (no read:user scope, which promotions do not need)"} on ${this.origin}, with a repository scope (write:repository is needed: Gitea names a missing write scope at the first write)`,
+        };
     }
 
     /**

@@ -43,8 +43,11 @@ function cliFor(
         env: {
             PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
             PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
-            PROMOTIONS_SCM_API_URL: gitea.apiUrl,
-            PROMOTIONS_SCM_TOKEN: apiToken,
+            // The hosts configuration says this prefix is a Gitea (nothing in the URL does).
+            PROMOTIONS_HOSTS: JSON.stringify([
+                { prefix: `${gitea.url}/`, kind: "gitea", tokenEnv: "GITEA_TOKEN" },
+            ]),
+            GITEA_TOKEN: apiToken,
             PROMOTIONS_GIT_TOKENS: JSON.stringify({ [gitea.host]: gitea.token }),
             PROMOTIONS_PR_POLL_SECONDS: "0.2",
         },

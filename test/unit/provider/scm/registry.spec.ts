@@ -80,10 +80,10 @@ describe("hostedRepository", () => {
 });
 
 describe("the SCM host registry", () => {
-    it("lists GitHub, which serves GitHub-style URLs", () => {
+    it("lists GitHub, which serves GitHub-style URLs, and Gitea", () => {
         assert.deepStrictEqual(
             scmHosts.map((h) => h.name),
-            ["GitHub"],
+            ["GitHub", "Gitea"],
         );
         assert.strictEqual(scmHostFor("https://github.com/acme/gitops.git"), githubHost);
         assert.strictEqual(scmHostFor("file:///tmp/gitops.git"), undefined);
