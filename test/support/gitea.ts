@@ -348,19 +348,29 @@ export class GiteaServer {
         await this.api("POST", `/repos/${owner}/${repo}/statuses/${sha}`, status, token ? { token } : {});
     }
 
-    /** Every status on a commit, newest first. */
-    statuses(
+    /** The latest status of each context on a commit (Gitea's combined status; it names the state `status`). */
+    async statuses(
         owner: string,
         repo: string,
         sha: string,
     ): Promise<{ state: string; context: string; description: string }[]> {
-        return this.api("GET", `/repos/${owner}/${repo}/commits/${sha}/statuses?limit=50`);
+        const combined = await this.api<{
+            statuses: { status: string; context: string; description: string }[] | null;
+        }>("GET", `/repos/${owner}/${repo}/commits/${sha}/status`);
+        return (combined.statuses ?? []).map((s) => ({
+            state: s.status,
+            context: s.context,
+            description: s.description,
+        }));
     }
 
-    /** Every pull request of a repository, oldest first. */
+    /** Every pull request of a repository, oldest first, each read on its own (the list leaves out `merged_by`). */
     async pulls(owner: string, repo: string): Promise<GiteaPull[]> {
         const all = await this.api<GiteaPull[]>("GET", `/repos/${owner}/${repo}/pulls?state=all&limit=50`);
-        return all.sort((a, b) => a.number - b.number);
+        const full = await Promise.all(
+            all.map((p) => this.api<GiteaPull>("GET", `/repos/${owner}/${repo}/pulls/${p.number}`)),
+        );
+        return full.sort((a, b) => a.number - b.number);
     }
 
     /** Closes a pull request without merging, as `token`'s user (a person). */

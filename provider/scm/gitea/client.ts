@@ -161,18 +161,27 @@ export class GiteaClient implements ScmClient {
         return undefined;
     }
 
+    /**
+     * A head branch pushed a moment ago can be unknown to Gitea's API for a moment (404 "not found", seen
+     * against Gitea 1.27): a 404 is tried again, 3 times over about 3.5 s, before it counts.
+     */
     async openPullRequest(
         repo: RepositoryRef,
         pr: { head: string; base: string; title: string; body: string },
     ): Promise<PullRequest> {
-        return pullRequest(
-            await this.call<GiteaPull>(
-                `open a pull request in ${this.where(repo)}`,
-                "POST",
-                `${this.repoPath(repo)}/pulls`,
-                pr,
-            ),
-        );
+        const operation = `open a pull request in ${this.where(repo)}`;
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return pullRequest(
+                    await this.call<GiteaPull>(operation, "POST", `${this.repoPath(repo)}/pulls`, pr),
+                );
+            } catch (e) {
+                if (!(e instanceof GiteaError && e.status === 404) || attempt > 3) {
+                    throw e;
+                }
+            }
+            await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
+        }
     }
 
     async getPullRequest(repo: RepositoryRef, number: number): Promise<PullRequest> {

@@ -50,6 +50,8 @@ function cliFor(
             GITEA_TOKEN: apiToken,
             PROMOTIONS_GIT_TOKENS: JSON.stringify({ [gitea.host]: gitea.token }),
             PROMOTIONS_PR_POLL_SECONDS: "0.2",
+            // The release's status on its source commit (promotions/<product>), on Gitea.
+            PROMOTIONS_COMMIT_STATUS: "true",
         },
     };
 }
