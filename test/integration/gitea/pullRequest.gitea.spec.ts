@@ -230,18 +230,23 @@ describe("pull-request promotions on a real Gitea", function () {
                 "the pull request",
                 async () => (await gitea.pulls(gitea.admin, "gitops"))[0],
             );
-            // The engine asks to merge, and Gitea refuses: the required check has not run.
-            await gitea.until(
-                "a merge refused by branch protection",
-                async () =>
-                    /POST \/api\/v1\/repos\/promo-admin\/gitops\/pulls\/\d+\/merge.*405/.test(
-                        gitea.logTail(),
-                    ) || undefined,
+            // The engine asks to merge, and Gitea refuses: the required check has not run. The release's live
+            // progress says so, naming the host, the repository and what it waits for.
+            await run.waitFor(
+                new RegExp(
+                    `prod Suspended waiting for pull request \\(Gitea refused to merge pull request #${pull.number} of promo-admin/gitops on ${gitea.host.replace(/\./g, "\\.")}: Not all required status checks successful \\(waiting for the required status checks of the branch protection to succeed on the pull request's head\\)\\)`,
+                ),
+                120_000,
+            );
+            assert.match(
+                gitea.logTail(),
+                /POST \/api\/v1\/repos\/promo-admin\/gitops\/pulls\/\d+\/merge.*405/,
             );
             assert.strictEqual((await gitea.pulls(gitea.admin, "gitops"))[0].merged, false);
             const waiting = await latestRelease(cli);
             const prod = waiting.environments.find((e) => e.name === "prod")!;
             assert.strictEqual(prod.status, "Suspended");
+            assert.strictEqual(prod.waitKind, "pullRequest");
             assert.strictEqual(prod.applications[0].pullRequest?.state, "open");
 
             // The CI: pending first (still refused), then success on the pull request's head.
@@ -270,7 +275,9 @@ describe("pull-request promotions on a real Gitea", function () {
         assert.match(repo.read("apps/web/prod/values.yaml"), /tag: "6\.0\.0"/);
         const record = await latestRelease(cli);
         assert.strictEqual(record.status, "Succeeded");
-        assert.strictEqual(record.environments[0].applications[0].commitSha, merged.merge_commit_sha);
+        const app = record.environments.find((e) => e.name === "prod")!.applications[0];
+        assert.strictEqual(app.commitSha, merged.merge_commit_sha);
+        assert.strictEqual(app.pullRequest?.mergeRefused, undefined, "no refusal once merged");
     });
 
     it("a pull request a person closes without merge fails the environment, and the release says so", async () => {
