@@ -26,6 +26,12 @@ const targets: Record<string, readonly string[]> = {
     "05-dependencies": ["qa", "staging", "prod"],
 };
 
+/** What each scenario's output must show beside the pull requests (the seed's own gates still run). */
+const shows: Record<string, readonly RegExp[]> = {
+    "03-gates": [/pre-action smoke-tests {2}Succeeded/, /post-action verify-deployment {2}Succeeded/],
+    "05-dependencies": [/flow multi-env-dependencies \(version 3\.0\) {2}Succeeded/],
+};
+
 /** Every environment takes its change as a pull request the engine merges once Gitea allows it. */
 const prPolicy = {
     name: "gitea-pull-requests",
@@ -130,14 +136,19 @@ describe("the five seed scenarios with action pr on a real Gitea", function () {
                 PROMOTIONS_PR_POLL_SECONDS: "0.2",
             };
             const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
+            let output = "";
             for (const c of scenario.commands) {
                 const r = await runCli([...args, ...c.args], { env });
+                output += r.stdout + r.stderr;
                 assert.strictEqual(r.code, 0, `${c.title}: ${r.stdout}${r.stderr}`);
                 if (c.args[0] === "preview") {
                     assert.match(r.stdout, / pr {2}would open a pull request/, c.title);
                 }
             }
 
+            for (const p of shows[name] ?? []) {
+                assert.match(output, p);
+            }
             const pulls = await gitea.pulls(gitea.admin, repoName);
             const promoted = pulls.map((p) => /^promotions\/[^/]+\/([^/]+)\//.exec(p.head.ref)?.[1]);
             assert.deepStrictEqual(
