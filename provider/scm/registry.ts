@@ -2,6 +2,7 @@ import { InvalidInputError } from "../../model/errors";
 import type { GitCredentials } from "../git/git";
 import { repositoryEntity } from "../git/git";
 import { githubHost } from "./github";
+import { gitlabHost } from "./gitlab";
 import { hostEntryFor, hostsVariable } from "./hosts";
 import type { HostEntry, HostKind, RepositoryRef, ScmClient, ScmConfig, ScmHost } from "./scm";
 import { urlHost } from "./scm";
@@ -10,7 +11,7 @@ import { urlHost } from "./scm";
  * The code hosts pull requests, commit statuses and push webhooks can go to, one folder each under
  * provider/scm/<kind>/. Adding a host is its folder and one line here (and its stand-in in test/support/).
  */
-export const scmHosts: readonly ScmHost[] = [githubHost];
+export const scmHosts: readonly ScmHost[] = [githubHost, gitlabHost];
 
 /** The host of a kind, if the registry has it. */
 export function scmHostOfKind(kind: HostKind | string): ScmHost | undefined {
