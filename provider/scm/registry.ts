@@ -1,6 +1,7 @@
 import { InvalidInputError } from "../../model/errors";
 import type { GitCredentials } from "../git/git";
 import { repositoryEntity } from "../git/git";
+import { bitbucketHost } from "./bitbucket";
 import { githubHost } from "./github";
 import { gitlabHost } from "./gitlab";
 import { hostEntryFor, hostsVariable } from "./hosts";
@@ -11,7 +12,7 @@ import { urlHost } from "./scm";
  * The code hosts pull requests, commit statuses and push webhooks can go to, one folder each under
  * provider/scm/<kind>/. Adding a host is its folder and one line here (and its stand-in in test/support/).
  */
-export const scmHosts: readonly ScmHost[] = [githubHost, gitlabHost];
+export const scmHosts: readonly ScmHost[] = [githubHost, gitlabHost, bitbucketHost];
 
 /** The host of a kind, if the registry has it. */
 export function scmHostOfKind(kind: HostKind | string): ScmHost | undefined {

@@ -175,12 +175,18 @@ export abstract class HostStandIn {
     /** The vendor's answer for an unknown route. */
     protected abstract notFoundBody(): unknown;
 
-    /** Serves one checked request. */
+    /** Serves one checked request (`url` for what the typed query leaves out: repeated parameters). */
     protected abstract handle(
         op: MatchedOperation,
         query: Record<string, unknown>,
         body: Record<string, unknown>,
+        url: URL,
     ): [number, unknown];
+
+    /** Headers every API answer carries (e.g. the token's scopes). */
+    protected responseHeaders(): Record<string, string> {
+        return {};
+    }
 
     /** The path under the API root the description names (e.g. GitLab's keep `/api/v4`). */
     protected describedPath(apiPath: string): string {
@@ -211,12 +217,19 @@ export abstract class HostStandIn {
                         this.problems.push(`${op.operationId} answered ${status}: ${p}`);
                     }
                 }
-                res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+                res.writeHead(status, {
+                    "content-type": "application/json; charset=utf-8",
+                    ...this.responseHeaders(),
+                });
                 res.end(answer === undefined ? undefined : JSON.stringify(answer));
             };
             if (!authorized) {
+                // The vendor's authentication layer answers before any operation (401, or 403 for a scope the
+                // token lacks), whatever the operation documents: recorded, not checked against it.
                 const [status, answer] = this.unauthorized();
-                send(status, answer);
+                call.status = status;
+                res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+                res.end(JSON.stringify(answer));
                 return;
             }
             if (!op) {
@@ -245,6 +258,7 @@ export abstract class HostStandIn {
                     op,
                     checked.query,
                     (body ?? {}) as Record<string, unknown>,
+                    url,
                 );
                 send(status, answer);
             } catch (e) {

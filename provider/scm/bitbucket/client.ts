@@ -105,6 +105,7 @@ export class BitbucketClient implements ScmClient {
             `${this.base(repo)}/pullrequests`,
             {
                 body: {
+                    type: "pullrequest",
                     title: pr.title,
                     description: pr.body,
                     source: { branch: { name: pr.head } },
@@ -153,7 +154,7 @@ export class BitbucketClient implements ScmClient {
             `update pull request #${number} of ${repo.owner}/${repo.name}`,
             "PUT",
             `${this.base(repo)}/pullrequests/${number}`,
-            { body: { title: change.title, description: change.body } },
+            { body: { type: "pullrequest", title: change.title, description: change.body } },
         );
         return pullRequest(body);
     }
@@ -174,7 +175,11 @@ export class BitbucketClient implements ScmClient {
             "POST",
             `${this.base(repo)}/pullrequests/${number}/merge`,
             {
-                body: { merge_strategy: strategies[opts.method], close_source_branch: false },
+                body: {
+                    type: "pullrequest_merge_parameters",
+                    merge_strategy: strategies[opts.method],
+                    close_source_branch: false,
+                },
                 accept: [400, 403, 409, 555],
             },
         );
@@ -195,6 +200,7 @@ export class BitbucketClient implements ScmClient {
             `${this.base(repo)}/commit/${sha}/statuses/build`,
             {
                 body: {
+                    type: "commitstatus",
                     key: status.context.slice(0, 40),
                     name: status.context,
                     state: buildStates[status.state],

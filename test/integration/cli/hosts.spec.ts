@@ -1,5 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
+import { createHmac } from "crypto";
+import { BitbucketServer } from "../../support/bitbucketServer";
 import { runCli, startCli } from "../../support/cli";
 import { GitLabServer } from "../../support/gitlabServer";
 import type { HostStandIn } from "../../support/hostStandIn";
@@ -62,6 +64,35 @@ const gitlab: HostCase<GitLabServer> = {
     success: "success",
 };
 
+const bitbucket: HostCase<BitbucketServer> = {
+    kind: "bitbucket",
+    start: (root) => BitbucketServer.start(root, token),
+    owner: "acme",
+    repoURL: (s) => s.url("acme", "gitops"),
+    entry: (s) => ({
+        prefix: s.prefix,
+        kind: "bitbucket",
+        apiUrl: s.apiUrl,
+        tokenEnv: "HOST_TOKEN",
+        webhookSecretEnv: "HOST_HOOK",
+    }),
+    pulls: (s) => s.pulls,
+    setStatus: (s, sha, name) => s.setStatus("acme/gitops", sha, name, "SUCCESSFUL"),
+    status: (s, sha, name) => s.statuses.get(`acme/gitops@${sha}`)?.get(name),
+    push: (s, branch, before, after, secret) => {
+        const body = JSON.stringify(s.pushPayload("acme", "gitops", branch, before, after));
+        return {
+            headers: {
+                "X-Event-Key": "repo:push",
+                "X-Request-UUID": "bb-1",
+                "X-Hub-Signature": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+            },
+            body,
+        };
+    },
+    success: "SUCCESSFUL",
+};
+
 function scenario<S extends HostStandIn>(
     host: HostCase<S>,
     server: S,
@@ -108,7 +139,7 @@ async function until(what: string, check: () => boolean): Promise<void> {
     }
 }
 
-for (const host of [gitlab] as HostCase<HostStandIn>[]) {
+for (const host of [gitlab, bitbucket] as HostCase<HostStandIn>[]) {
     describe(`promotions on ${host.kind} (CLI, the ${host.kind} stand-in)`, function () {
         this.timeout(300_000);
         after(removeTempDirs);
