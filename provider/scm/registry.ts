@@ -1,6 +1,7 @@
 import { InvalidInputError } from "../../model/errors";
 import type { GitCredentials } from "../git/git";
 import { repositoryEntity } from "../git/git";
+import { azureDevOpsHost } from "./azure-devops";
 import { bitbucketHost } from "./bitbucket";
 import { githubHost } from "./github";
 import { gitlabHost } from "./gitlab";
@@ -12,7 +13,7 @@ import { urlHost } from "./scm";
  * The code hosts pull requests, commit statuses and push webhooks can go to, one folder each under
  * provider/scm/<kind>/. Adding a host is its folder and one line here (and its stand-in in test/support/).
  */
-export const scmHosts: readonly ScmHost[] = [githubHost, gitlabHost, bitbucketHost];
+export const scmHosts: readonly ScmHost[] = [githubHost, gitlabHost, bitbucketHost, azureDevOpsHost];
 
 /** The host of a kind, if the registry has it. */
 export function scmHostOfKind(kind: HostKind | string): ScmHost | undefined {
