@@ -136,7 +136,7 @@ export abstract class HostStandIn {
         const server = http.createServer();
         const gitHandler = gitHttpHandler(this.root, this.token, this.gitRequests);
         server.on("request", (req, res) => {
-            if ((req.url ?? "").startsWith(`${this.apiPrefix}/`)) {
+            if (this.isApi(req.url ?? "")) {
                 this.api(req, res);
             } else {
                 gitHandler(req, res);
@@ -164,6 +164,11 @@ export abstract class HostStandIn {
             server.closeAllConnections();
             server.close(() => resolve());
         });
+    }
+
+    /** True for a request to the REST API (else: git). */
+    protected isApi(url: string): boolean {
+        return url.startsWith(`${this.apiPrefix}/`);
     }
 
     /** True when the request carries the token, the vendor's way. */

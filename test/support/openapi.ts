@@ -174,6 +174,11 @@ export class ApiDescription {
          * DevOps lists none): any error status and body is taken. Successes are checked as everywhere.
          */
         private readonly errorBodiesUndescribed = false,
+        /**
+         * Azure DevOps' wire format (its published examples show it): a create answers 201 with what 200
+         * documents, and a collection comes as `{count, value}` around the documented array.
+         */
+        private readonly wireEnvelopes = false,
     ) {}
 
     private deref<T extends { $ref?: string }>(x: T): T {
@@ -191,6 +196,20 @@ export class ApiDescription {
         }
         return cur;
     }
+    /** A schema with its references and nested allOf parts resolved into one set of properties. */
+    private flatten(schema: Schema): Schema {
+        const s = this.deref(schema);
+        if (!s.allOf) {
+            return s;
+        }
+        const parts = [...s.allOf.map((x) => this.flatten(x)), { ...s, allOf: undefined }];
+        return {
+            type: "object",
+            properties: Object.assign({}, ...parts.map((p) => p.properties ?? {})) as Record<string, Schema>,
+            required: parts.flatMap((p) => p.required ?? []),
+        };
+    }
+
     /** Every way `value` breaks `schema`, as `path: problem` lines (empty: it conforms). */
     violations(schema: Schema, value: unknown, where = "$", strict = false): string[] {
         // Swagger 2.0 says nullable as `x-nullable`, beside a $ref too.
@@ -215,6 +234,28 @@ export class ApiDescription {
             }
         }
         if (s.allOf) {
+            // The parts (and properties beside them, as Azure DevOps writes them) describe one object: checked
+            // as their union, so no part's properties count as unknown to another.
+            const parts = [...s.allOf.map((x) => this.flatten(x)), { ...s, allOf: undefined }];
+            if (parts.every((p) => !p.oneOf && !p.anyOf)) {
+                const properties = Object.assign({}, ...parts.map((p) => p.properties ?? {})) as Record<
+                    string,
+                    Schema
+                >;
+                const required = parts.flatMap((p) => p.required ?? []);
+                const open = parts.some((p) => p.additionalProperties === true);
+                return this.violations(
+                    {
+                        ...(parts.some((p) => p.type) ? { type: "object" } : {}),
+                        properties,
+                        required,
+                        ...(open ? { additionalProperties: true } : {}),
+                    },
+                    value,
+                    where,
+                    strict,
+                );
+            }
             return s.allOf.flatMap((x) => this.violations(x, value, where, strict));
         }
         if (s.oneOf || s.anyOf) {
@@ -387,6 +428,14 @@ export class ApiDescription {
 
     /** Checks an answer against the description's schema for that status (an undocumented status is a problem). */
     checkResponse(op: MatchedOperation, status: number, body: unknown): string[] {
+        if (
+            this.wireEnvelopes &&
+            status === 201 &&
+            !op.operation.responses["201"] &&
+            op.operation.responses["200"]
+        ) {
+            return this.checkResponse(op, 200, body);
+        }
         const declared = op.operation.responses[String(status)];
         if (!declared && this.errorBodiesUndescribed && status >= 400) {
             return [];
@@ -400,6 +449,17 @@ export class ApiDescription {
             return body === undefined || (this.errorBodiesUndescribed && status >= 400)
                 ? []
                 : [`status ${status}: ${op.operationId} documents no body`];
+        }
+        const envelope = body as { count?: unknown; value?: unknown } | undefined;
+        if (this.wireEnvelopes && this.deref(schema).type === "array" && Array.isArray(envelope?.value)) {
+            const extra = Object.keys(envelope!).filter((k) => k !== "count" && k !== "value");
+            return [
+                ...(typeof envelope!.count === "number"
+                    ? []
+                    : ["response.count: the envelope's count is missing"]),
+                ...extra.map((k) => `response.${k}: not part of the {count, value} envelope`),
+                ...this.violations(schema, envelope!.value, "response.value"),
+            ];
         }
         return this.violations(schema, body, "response");
     }

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { createHmac } from "crypto";
+import { AzureDevOpsServer } from "../../support/azureDevOpsServer";
 import { BitbucketServer } from "../../support/bitbucketServer";
 import { runCli, startCli } from "../../support/cli";
 import { GitLabServer } from "../../support/gitlabServer";
@@ -93,6 +94,30 @@ const bitbucket: HostCase<BitbucketServer> = {
     success: "SUCCESSFUL",
 };
 
+const azure: HostCase<AzureDevOpsServer> = {
+    kind: "azure-devops",
+    start: (root) => AzureDevOpsServer.start(root, token),
+    owner: "acme/platform/_git",
+    repoURL: (s) => s.url("acme", "platform", "gitops"),
+    entry: (s) => ({
+        prefix: s.prefix,
+        kind: "azure-devops",
+        apiUrl: s.apiUrl,
+        tokenEnv: "HOST_TOKEN",
+        webhookSecretEnv: "HOST_HOOK",
+    }),
+    pulls: (s) => s.pullRequests.map((p) => ({ state: p.status, sha: p.sha })),
+    // Azure DevOps' status-check policy reads statuses posted on the pull request.
+    setStatus: (s, sha, name) =>
+        s.setPullRequestStatus(s.pullRequests.find((p) => p.sha === sha)!.id, name, "succeeded"),
+    status: (s, sha, name) => s.statuses.get(`acme/platform/gitops@${sha}`)?.get(name),
+    push: (s, branch, before, after, secret) => ({
+        headers: { Authorization: `Basic ${Buffer.from(`hooks:${secret}`).toString("base64")}` },
+        body: JSON.stringify(s.pushPayload("acme", "platform", "gitops", branch, before, after)),
+    }),
+    success: "succeeded",
+};
+
 function scenario<S extends HostStandIn>(
     host: HostCase<S>,
     server: S,
@@ -139,7 +164,7 @@ async function until(what: string, check: () => boolean): Promise<void> {
     }
 }
 
-for (const host of [gitlab, bitbucket] as HostCase<HostStandIn>[]) {
+for (const host of [gitlab, bitbucket, azure] as HostCase<HostStandIn>[]) {
     describe(`promotions on ${host.kind} (CLI, the ${host.kind} stand-in)`, function () {
         this.timeout(300_000);
         after(removeTempDirs);
