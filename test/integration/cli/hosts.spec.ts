@@ -272,4 +272,52 @@ describe("hosts configuration: bad input (CLI)", function () {
             await server.stop();
         }
     });
+
+    it("doctor checks each configured host's token: a missing scope and an unset variable are findings naming the host and the fix", async () => {
+        const dir = tempDir("doctor-hosts");
+        const gl = await GitLabServer.start(path.join(dir, "gl"), token);
+        const bb = await BitbucketServer.start(path.join(dir, "bb"), token);
+        try {
+            gl.scopes = ["read_api"];
+            const hosts = [
+                { prefix: gl.prefix, kind: "gitlab", apiUrl: gl.apiUrl, tokenEnv: "GL_TOKEN" },
+                { prefix: bb.prefix, kind: "bitbucket", apiUrl: bb.apiUrl, tokenEnv: "BB_TOKEN" },
+                { prefix: "https://dev.azure.com/acme/", kind: "azure-devops", tokenEnv: "AZ_TOKEN" },
+            ];
+            const r = await runCli(["--state", `file://${path.join(dir, "state")}`, "doctor"], {
+                cwd: dir,
+                env: {
+                    PROMOTIONS_HOSTS: JSON.stringify(hosts),
+                    GL_TOKEN: token,
+                    BB_TOKEN: token,
+                    AZ_TOKEN: "",
+                },
+            });
+            assert.strictEqual(r.code, 3, r.stdout + r.stderr);
+            const line = (prefix: string) =>
+                r.stdout.split("\n").find((l) => l.includes(`host ${prefix}`)) ?? "";
+            assert.match(
+                line(gl.prefix),
+                /^FAIL host http:\/\/127\.0\.0\.1:\d+\/ +GitLab at http:\/\/127\.0\.0\.1:\d+\/api\/v4: token "promotions" lacks the api scope \(has read_api\)/,
+            );
+            assert.match(r.stdout, /fix: create a token with the api scope .*\(GL_TOKEN\)/);
+            assert.match(
+                line(bb.prefix),
+                /^ok +host .*Bitbucket at .*: token of promotions, scopes pullrequest:write, repository:write/,
+            );
+            assert.match(
+                line("https://dev.azure.com/acme/"),
+                /^FAIL .*Azure DevOps at https:\/\/dev\.azure\.com: no token \(AZ_TOKEN is not set\)/,
+            );
+            assert.match(r.stderr, /host https:\/\/dev\.azure\.com\/acme\//);
+            assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token));
+            assert.ok(
+                gl.calls.every((c) => c.path === "/api/v4/personal_access_tokens/self"),
+                "one cheap call, to its own host",
+            );
+        } finally {
+            await gl.stop();
+            await bb.stop();
+        }
+    });
 });
