@@ -66,8 +66,11 @@ export interface ScmClient {
         change: { readonly title: string; readonly body: string },
     ): Promise<PullRequest>;
     setCommitStatus(repo: RepositoryRef, sha: string, status: CommitStatus): Promise<void>;
-    /** One cheap authenticated call: who the token is and whether it may do what promotions need. */
-    checkToken(): Promise<TokenFinding>;
+    /**
+     * One cheap authenticated call: who the token is and whether it may do what promotions need. `prefix` is the
+     * hosts entry's (some hosts need its organization or project to have something to ask about).
+     */
+    checkToken(prefix?: string): Promise<TokenFinding>;
 }
 
 /** The kinds of code host the registry (registry.ts) knows, one folder each under provider/scm/. */

@@ -44,7 +44,7 @@ export class GitHubError extends EnvironmentError {
     ) {
         const hint =
             status === 401
-                ? " (the token was refused: check PROMOTIONS_SCM_TOKEN, or the Git token for this host)"
+                ? " (the token was refused: check PROMOTIONS_SCM_TOKEN, or the Git token for this host, or the variable its PROMOTIONS_HOSTS entry names)"
                 : status === 403 || status === 404
                   ? " (does the token reach this repository, with Pull requests and Contents write and Commit statuses write?)"
                   : "";
