@@ -365,4 +365,37 @@ describe("pull-request promotions on a real Gitea", function () {
         assert.ok(!out.includes(readOnly) && !out.includes(gitea.token), "no token in the output");
         assert.deepStrictEqual(await gitea.pulls(gitea.admin, "gitops"), [], "nothing opened");
     });
+    it("promote doctor checks a Gitea entry's token against the instance: who it is, or the scope to add", async () => {
+        const dir = tempDir("gitea-doctor");
+        const userOnly = await gitea.adminToken(["read:user"]);
+        const prefix = `${gitea.url}/`;
+        const doctor = (token: string) =>
+            runCli(["--state", `file://${path.join(dir, "state")}`, "doctor"], {
+                cwd: dir,
+                env: {
+                    PROMOTIONS_HOSTS: JSON.stringify([{ prefix, kind: "gitea", tokenEnv: "GITEA_TOKEN" }]),
+                    GITEA_TOKEN: token,
+                },
+            });
+        const line = (out: string) => out.split("\n").find((l) => l.includes(`host ${prefix}`)) ?? "";
+        const good = await doctor(gitea.token);
+        assert.match(
+            line(good.stdout),
+            /^ok +host http:\/\/127\.0\.0\.1:\d+\/ +Gitea at http:\/\/127\.0\.0\.1:\d+\/api\/v1: token of promo-admin/,
+            good.stdout,
+        );
+        const bad = await doctor(userOnly);
+        assert.strictEqual(bad.code, 3, bad.stdout + bad.stderr);
+        assert.match(
+            line(bad.stdout),
+            /^FAIL host .*Gitea at .*: GET \/repos\/search: 403 token does not have/,
+        );
+        assert.match(bad.stdout + bad.stderr, /write:repository/);
+        for (const out of [good, bad]) {
+            assert.ok(
+                !(out.stdout + out.stderr).includes(gitea.token) &&
+                    !(out.stdout + out.stderr).includes(userOnly),
+            );
+        }
+    });
 });
