@@ -50,7 +50,7 @@ export class GiteaError extends EnvironmentError {
     ) {
         const hint =
             status === 401
-                ? " (the token was refused: check PROMOTIONS_SCM_TOKEN, or the Git token for this host)"
+                ? " (the token was refused: put a valid one in the variable the PROMOTIONS_HOSTS entry names (tokenEnv), or in the Git token for this host)"
                 : status === 403
                   ? " (the token needs the write:repository scope, and write access to this repository: create one under Settings → Applications with it)"
                   : status === 404

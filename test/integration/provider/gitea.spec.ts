@@ -155,7 +155,9 @@ describe("GiteaClient against a real Gitea", function () {
             (e: unknown) =>
                 e instanceof GiteaError &&
                 e.status === 401 &&
-                /\(the token was refused: check/.test(e.message) &&
+                /\(the token was refused: put a valid one in the variable the PROMOTIONS_HOSTS entry names \(tokenEnv\)/.test(
+                    e.message,
+                ) &&
                 !e.message.includes("f".repeat(40)),
         );
     });
