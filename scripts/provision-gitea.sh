@@ -67,10 +67,14 @@ export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0
 say "building Gitea $version from its Go module (first time only, several minutes; cached in $root)"
 started=$SECONDS
 printf '\n=== [gitea] go mod download -json %s@%s\n' "$module" "$version" >>"$log"
-download=$(go mod download -json "$module@$version" 2>>"$log" </dev/null) ||
-    step_failed "fetching Gitea's Go module at $version" $? $((SECONDS - started)) \
-        "check GOPROXY ($(go env GOPROXY)) and the network; then run 'bash scripts/install.sh' again"
+# go reports a failed download in its JSON answer (`"Error"`), on stdout: it goes to the log either way.
+code=0
+download=$(go mod download -json "$module@$version" 2>>"$log" </dev/null) || code=$?
 printf '%s\n' "$download" >>"$log"
+if [ "$code" -ne 0 ]; then
+    step_failed "fetching Gitea's Go module at $version" "$code" $((SECONDS - started)) \
+        "check the version, GOPROXY ($(go env GOPROXY)) and the network; then run 'bash scripts/install.sh' again"
+fi
 module_dir=$(printf '%s' "$download" | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{const j=JSON.parse(s);if(!j.Dir)process.exit(1);console.log(j.Dir)})') ||
     step_failed "fetching Gitea's Go module at $version (no source directory in go's answer)" 1 $((SECONDS - started)) \
         "check GOPROXY ($(go env GOPROXY)) and the network; then run 'bash scripts/install.sh' again"
