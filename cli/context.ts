@@ -9,6 +9,7 @@ import type { EngineMetrics } from "../engine/metrics";
 import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
 import type { TriggerWatcher } from "../engine/triggers/triggerWatcher";
 import { InvalidInputError } from "../model/errors";
+import type { HostEntry } from "../provider/scm/scm";
 import type { ActorSources } from "./actor";
 import { resolveActor, systemActorSources } from "./actor";
 import type { GlobalOptions } from "./args";
@@ -87,10 +88,15 @@ export interface CliSettings {
     readonly searchPath?: string;
     readonly argo?: { readonly url: string; readonly namespace: string; readonly token?: string };
     readonly argocd?: { readonly url: string; readonly token?: string };
-    /** The code host's API (PROMOTIONS_SCM_API_URL, PROMOTIONS_SCM_TOKEN, or their PROMOTIONS_GITHUB_* aliases). */
+    /**
+     * The code hosts' APIs: the hosts configuration (PROMOTIONS_HOSTS, each entry's token from the variable it
+     * names) and GitHub's API root and token (PROMOTIONS_SCM_API_URL, PROMOTIONS_SCM_TOKEN, or their
+     * PROMOTIONS_GITHUB_* aliases).
+     */
     readonly scm: {
         readonly apiUrl?: string;
         readonly token?: string;
+        readonly hosts?: readonly HostEntry[];
         readonly commitStatus: boolean;
         readonly pollIntervalMs?: number;
     };

@@ -25,7 +25,7 @@ export async function reportCommitStatus(
     credentials: GitCredentials,
 ): Promise<string | undefined> {
     const repoURL = r.candidate.sourceRepoURL;
-    if (!hostedRepository(repoURL, scm.apiUrl)) {
+    if (!hostedRepository(repoURL, scm)) {
         return undefined;
     }
     const waiting = r.environments.filter((e) => e.status === "Suspended").map((e) => e.name);

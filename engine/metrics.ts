@@ -7,7 +7,7 @@
 export interface EngineMetrics {
     /** A notification event delivered, or given up after its attempts. */
     notification(result: NotificationResult): void;
-    /** A request to the GitHub webhook, by how it was answered. */
+    /** A request to a code host's webhook (`/webhooks/<kind>`), by how it was answered. */
     webhookDelivery(result: WebhookResult): void;
 }
 
@@ -18,6 +18,8 @@ export const webhookResults = [
     "ping",
     "ignored",
     "bad_signature",
+    "bad_payload",
+    "wrong_host",
     "too_large",
     "too_slow",
     "not_found",

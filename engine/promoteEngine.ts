@@ -7,6 +7,7 @@ import { EnvironmentError, InvalidInputError } from "../model/errors";
 import { secrets } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
 import type { GitCredentials } from "../provider/git/git";
+import { hostsEnvironment } from "../provider/scm/hosts";
 import type { ScmConfig } from "../provider/scm/scm";
 import { reportCommitStatus } from "./commitStatus";
 import type { Hold } from "./holds";
@@ -135,6 +136,7 @@ export class PromoteEngine {
             urlPassword(opts.backendUrl),
             ...Object.values(opts.gitTokens ?? {}),
             (opts.scm ?? opts.github)?.token,
+            ...((opts.scm ?? opts.github)?.hosts ?? []).map((h) => h.token),
             opts.argo?.token,
             opts.argocd?.token,
         ]) {
@@ -789,7 +791,7 @@ export class PromoteEngine {
     /** Opens (creating it if needed) the product's promote stack in a backend. */
     private openPromoteStack(product: string, backendUrl: string): Promise<Stack> {
         const tokens = this.opts.gitTokens ?? {};
-        const { apiUrl, token } = this.scm();
+        const { apiUrl, token, hosts } = this.scm();
         return openPromoteStack({
             engine: this.opts.engine,
             backendUrl,
@@ -801,6 +803,7 @@ export class PromoteEngine {
                 ...(Object.keys(tokens).length > 0 ? { PROMOTIONS_GIT_TOKENS: JSON.stringify(tokens) } : {}),
                 ...(apiUrl ? { PROMOTIONS_SCM_API_URL: apiUrl, PROMOTIONS_GITHUB_API_URL: apiUrl } : {}),
                 ...(token ? { PROMOTIONS_SCM_TOKEN: token, PROMOTIONS_GITHUB_TOKEN: token } : {}),
+                ...hostsEnvironment(hosts ?? []),
             },
         });
     }
@@ -810,8 +813,8 @@ export class PromoteEngine {
     }
 
     private scm(): ScmConfig {
-        const { apiUrl, token } = this.opts.scm ?? this.opts.github ?? {};
-        return { ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) };
+        const { apiUrl, token, hosts } = this.opts.scm ?? this.opts.github ?? {};
+        return { ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}), ...(hosts ? { hosts } : {}) };
     }
 }
 

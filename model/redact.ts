@@ -24,14 +24,38 @@ export const secretEnvNames = [
 ] as const;
 
 /**
- * True for a variable that holds one of our credentials: the names above and any `PROMOTIONS_*` name
- * containing TOKEN, SECRET or PASSPHRASE. Such variables never reach a gate, even when its `passEnv` lists
- * them.
+ * The variables the hosts configuration (`PROMOTIONS_HOSTS`) names as holding a code host's token or webhook
+ * secret (`tokenEnv`, `webhookSecretEnv`): any name the user chose, e.g. `GITLAB_TOKEN`. A configuration that
+ * does not parse names none (the CLI refuses it).
  */
-export function isSecretEnvName(name: string): boolean {
+export function hostSecretEnvNames(env: Readonly<Record<string, string | undefined>>): string[] {
+    try {
+        const entries = JSON.parse(env.PROMOTIONS_HOSTS ?? "[]") as unknown;
+        return Array.isArray(entries)
+            ? entries.flatMap((e: unknown) =>
+                  ["tokenEnv", "webhookSecretEnv"]
+                      .map((k) => (e as Record<string, unknown> | null)?.[k])
+                      .filter((v): v is string => typeof v === "string"),
+              )
+            : [];
+    } catch {
+        return [];
+    }
+}
+
+/**
+ * True for a variable that holds one of our credentials: the names above, any `PROMOTIONS_*` name
+ * containing TOKEN, SECRET or PASSPHRASE, and the code hosts' token and webhook variables `env`'s
+ * `PROMOTIONS_HOSTS` names. Such variables never reach a gate, even when its `passEnv` lists them.
+ */
+export function isSecretEnvName(
+    name: string,
+    env: Readonly<Record<string, string | undefined>> = process.env,
+): boolean {
     return (
         (secretEnvNames as readonly string[]).includes(name) ||
-        /^PROMOTIONS_.*(TOKEN|SECRET|PASSPHRASE)/.test(name)
+        /^PROMOTIONS_.*(TOKEN|SECRET|PASSPHRASE)/.test(name) ||
+        hostSecretEnvNames(env).includes(name)
     );
 }
 
@@ -66,7 +90,7 @@ class SecretRegistry {
      */
     addFromEnv(env: Readonly<Record<string, string | undefined>>): void {
         for (const [name, value] of Object.entries(env)) {
-            if (value === undefined || !isSecretEnvName(name)) {
+            if (value === undefined || !isSecretEnvName(name, env)) {
                 continue;
             }
             if (name === "PROMOTIONS_GIT_TOKENS") {

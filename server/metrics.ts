@@ -112,7 +112,7 @@ export class ServiceMetrics implements EngineMetrics {
         });
         this.webhooks = new Counter({
             name: "promotions_webhook_deliveries_total",
-            help: "GitHub webhook requests, by how they were answered",
+            help: "Webhook requests (every code host), by how they were answered",
             labelNames: ["result"],
             registers,
         });

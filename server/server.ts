@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import { getRequestListener } from "@hono/node-server";
-import { GitHubWebhookReceiver, listenOn, webhookPath } from "../engine/triggers/webhookReceiver";
+import { isWebhookPath, listenOn, WebhookReceiver } from "../engine/triggers/webhookReceiver";
 import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver";
 import { redact } from "../model/redact";
 import type { Api, ApiOptions } from "./api";
@@ -100,7 +100,7 @@ export function apiFetch(app: Api["app"]): Api["app"]["fetch"] {
 }
 
 export interface PromotionsServerOptions extends ApiOptions {
-    /** GitHub push webhooks at POST /webhooks/github; none: that path answers 404. */
+    /** Push webhooks at POST /webhooks/<kind> (GitHub's at /webhooks/github); none: those paths answer 404. */
     readonly webhook?: WebhookReceiverOptions;
     /** Body size, timeouts and the connection cap (defaults: {@link defaultServerLimits}). */
     readonly limits?: Partial<ServerLimits>;
@@ -109,13 +109,13 @@ export interface PromotionsServerOptions extends ApiOptions {
 }
 
 /**
- * `promote serve`'s one HTTP server: GitHub webhooks at POST /webhooks/github (the receiver keeps its own
+ * `promote serve`'s one HTTP server: push webhooks at POST /webhooks/<kind> (the receiver keeps its own
  * limits and reads its body itself), everything else through the API (server/api.ts).
  */
 export class PromotionsServer {
     readonly api: Api;
     readonly limits: ServerLimits;
-    private readonly receiver?: GitHubWebhookReceiver;
+    private readonly receiver?: WebhookReceiver;
     private readonly health?: Health;
     private server?: http.Server;
     private readonly log?: (line: string) => void;
@@ -126,7 +126,7 @@ export class PromotionsServer {
     constructor(opts: PromotionsServerOptions) {
         this.limits = serverLimits(opts.limits);
         this.api = createApi(opts);
-        this.receiver = opts.webhook ? new GitHubWebhookReceiver(opts.webhook) : undefined;
+        this.receiver = opts.webhook ? new WebhookReceiver(opts.webhook) : undefined;
         this.log = opts.log;
         this.health = opts.health;
         this.basePath = opts.basePath ?? "";
@@ -151,7 +151,7 @@ export class PromotionsServer {
             req.url = inside ?? req.url;
             // Not `new URL`: it throws on request targets such as `//`, and a throw here would end the process.
             const path = (req.url ?? "/").replace(/[?#][^]*$/, "");
-            if (inside !== undefined && path === webhookPath && this.receiver) {
+            if (inside !== undefined && isWebhookPath(path) && this.receiver) {
                 this.receiver.handle(req, res);
                 return;
             }

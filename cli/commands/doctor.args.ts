@@ -1,3 +1,4 @@
+import type { HostEntry } from "../../provider/scm/scm";
 import type { CommandSpec } from "../spec";
 
 export interface DoctorCommandOptions {
@@ -10,10 +11,13 @@ export interface DoctorCommandOptions {
     readonly passphrase: string;
     readonly cacheDir: string;
     readonly searchPath?: string;
+    /** The hosts configuration (PROMOTIONS_HOSTS): each host's token is checked. */
+    readonly hosts?: readonly HostEntry[];
 }
 
 export const doctorSpec = {
-    summary: "check Node.js, git, the Pulumi engine, the state backend and the definitions",
+    summary:
+        "check Node.js, git, the Pulumi engine, the state backend, the definitions and each configured code host's token",
     usage: "promote [--config DIR|MODULE] [--state URL] doctor",
     options: {},
     help: {},
@@ -25,5 +29,6 @@ export const doctorSpec = {
         passphrase: s.passphrase,
         cacheDir: s.cacheDir,
         ...(s.searchPath !== undefined ? { searchPath: s.searchPath } : {}),
+        ...(s.scm.hosts && s.scm.hosts.length > 0 ? { hosts: s.scm.hosts } : {}),
     }),
 } satisfies CommandSpec<DoctorCommandOptions>;

@@ -7,6 +7,7 @@ import type { EngineLocation } from "../../engine/engineLocator";
 import { enginePath, sdkVersion } from "../../engine/engineLocator";
 import { checkStacks, damageMessage, displayBackendUrl, fileUrlPath } from "../../engine/stateBackend";
 import { messageOf } from "../../model/errors";
+import type { HostEntry } from "../../provider/scm/scm";
 import type { DoctorCommandOptions } from "./doctor.args";
 import type { CliDeps, SystemProbes } from "../context";
 import { displayText } from "../display";
@@ -252,6 +253,41 @@ async function settingsDamage(
     return damaged;
 }
 
+/**
+ * One configured code host: its kind is known, its token is set, and one cheap authenticated call says who the
+ * token is and whether it has the scope promotions need. The token goes to this host's API only.
+ */
+async function hostCheck(entry: HostEntry): Promise<Check> {
+    const name = `host ${entry.prefix}`;
+    const { scmHostOfKind } = await import("../../provider/scm/registry");
+    const host = scmHostOfKind(entry.kind);
+    if (!host) {
+        return {
+            name,
+            ok: false,
+            detail: `kind ${entry.kind} is not in this build's host registry`,
+            fix: "upgrade pulumi-promotions, or set the entry's kind to one it lists",
+        };
+    }
+    const apiUrl = entry.apiUrl ?? host.defaultApiUrl(entry.prefix);
+    const where = `${host.name} at ${apiUrl}`;
+    if (!entry.tokenEnv || !entry.token) {
+        return {
+            name,
+            ok: false,
+            detail: `${where}: no token (${entry.tokenEnv ? `${entry.tokenEnv} is not set` : "the entry names no tokenEnv"})`,
+            fix: `put ${host.tokenNeeds} in ${entry.tokenEnv ?? "a variable"} and name it as the entry's tokenEnv`,
+        };
+    }
+    const finding = await host.create({ apiUrl, token: entry.token }).checkToken(entry.prefix);
+    return {
+        name,
+        ok: finding.ok,
+        detail: `${where}: ${displayText(finding.detail)}`,
+        ...(finding.fix ? { fix: `${finding.fix} (${entry.tokenEnv})` } : {}),
+    };
+}
+
 /** `dir` as the user would type it from the current directory (`./promotions`). */
 function shownPath(dir: string): string {
     const rel = path.relative(process.cwd(), dir);
@@ -294,8 +330,8 @@ function configCheck(configPath: string, configNamed: boolean): Check {
 }
 
 /**
- * `promote doctor`: what this machine has, whether the state backend answers and the definitions validate,
- * and the fix for whatever is missing. Exit code 3 if anything is; missing default definitions are a next
+ * `promote doctor`: what this machine has, whether the state backend answers, the definitions validate and
+ * each configured code host takes its token, and the fix for whatever is missing. Exit code 3 if anything is; missing default definitions are a next
  * step, not a failure.
  */
 export async function doctor(
@@ -358,6 +394,9 @@ export async function doctor(
         checks.push(merged);
     }
     checks.push(configCheck(opts.configPath, opts.configNamed));
+    for (const entry of opts.hosts ?? []) {
+        checks.push(await hostCheck(entry));
+    }
 
     const width = Math.max(...checks.map((c) => c.name.length));
     for (const c of checks) {

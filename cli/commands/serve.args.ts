@@ -3,6 +3,9 @@ import { normalizeBasePath } from "../../server/basePath";
 import { TrustedProxies } from "../../server/auth/proxy";
 import type { ServerLimits } from "../../server/limits";
 import { defaultServerLimits, minIdleTimeoutMs } from "../../server/limits";
+import type { WebhookSecret } from "../../engine/triggers/webhookReceiver";
+import { webhookSecretsOf } from "../../engine/triggers/webhookReceiver";
+import type { HostKind } from "../../provider/scm/scm";
 import type { CliSettings } from "../context";
 import type { LogFormat } from "../serveLog";
 import type { CommandSpec, Values } from "../spec";
@@ -14,8 +17,13 @@ export interface ServeCommandOptions {
     readonly intervalMs?: number;
     readonly port: number;
     readonly host: string;
-    /** PROMOTIONS_WEBHOOK_SECRET; without it the server takes no webhooks (the API and console work alike). */
+    /** PROMOTIONS_WEBHOOK_SECRET: GitHub's webhook secret (and any hosts entry's without its own). */
     readonly secret?: string;
+    /**
+     * The webhook secrets of the configured hosts, per kind (PROMOTIONS_HOSTS entries' `webhookSecretEnv`); with
+     * none here and no {@link secret}, the server takes no webhooks (the API and console work alike).
+     */
+    readonly webhookSecrets?: Partial<Record<HostKind, readonly WebhookSecret[]>>;
     /** `--insecure-no-auth`: listen on a non-loopback host without permission rules; requests need no credentials. */
     readonly insecureNoAuth?: true;
     /** `--oidc-issuer URL --oidc-audience AUD [--oidc-groups-claim NAME]`: accept the issuer's bearer JWTs. */
@@ -139,7 +147,7 @@ function serverLimitOptions(v: Values): Partial<ServerLimits> {
 
 export const serveSpec = {
     summary:
-        "the server: JSON API and event stream under /api/v1, the console, GitHub push webhooks (HMAC-verified, with PROMOTIONS_WEBHOOK_SECRET)",
+        "the server: JSON API and event stream under /api/v1, the console, push webhooks of every configured code host at /webhooks/<kind> (signed or token-checked, with PROMOTIONS_WEBHOOK_SECRET or each host's own secret)",
     usage:
         "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
         "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D] " +
@@ -209,6 +217,11 @@ export const serveSpec = {
                 ...(s.applicationNamespace ? { applicationNamespace: s.applicationNamespace } : {}),
             },
         };
-        return { ...options, ...(s.webhookSecret ? { secret: s.webhookSecret } : {}) };
+        const webhookSecrets = webhookSecretsOf(s.scm.hosts ?? []);
+        return {
+            ...options,
+            ...(s.webhookSecret ? { secret: s.webhookSecret } : {}),
+            ...(Object.keys(webhookSecrets).length > 0 ? { webhookSecrets } : {}),
+        };
     },
 } satisfies CommandSpec<ServeCommandOptions>;

@@ -18,6 +18,8 @@ import { classifyError } from "../errors";
 import { ProgressView } from "../progress";
 import type { ServeLog } from "../serveLog";
 import { jsonLog, textLog } from "../serveLog";
+import { webhookPathOf } from "../../engine/triggers/webhookReceiver";
+import type { BranchMoved, HostKind } from "../../provider/scm/scm";
 import { startResumeLoop } from "./resume";
 import { defaultShutdownGraceMs, RunningHere, ServeShutdown } from "./serveShutdown";
 import { reportOutcomes } from "./watch";
@@ -27,8 +29,9 @@ import { reportOutcomes } from "./watch";
  * [--trusted-proxy CIDR]... [--interval D] [--max-connections N] [--request-timeout D] [--idle-timeout D]`: the
  * one server. The JSON API, its OpenAPI description and the
  * event stream under /api/v1 (server/), every request identified first (server/auth: API tokens, OIDC JWTs,
- * a trusted proxy's headers), and GitHub push webhooks at /webhooks/github (HMAC-verified with
- * PROMOTIONS_WEBHOOK_SECRET; without a secret, webhooks are off and that path answers 404), which make the
+ * a trusted proxy's headers), and push webhooks at /webhooks/<kind> (GitHub's at /webhooks/github, HMAC-verified
+ * with PROMOTIONS_WEBHOOK_SECRET; the other hosts' with their hosts entry's secret, checked as each host
+ * proves its deliveries; without a secret, webhooks are off and those paths answer 404), which make the
  * trigger watcher read the trigger branches. It reads them once at
  * start too (a new trigger application starts at its tip, so the first push after start is released; commits
  * that landed while it was down are caught up), and with --interval it keeps polling, so a missed webhook is
@@ -109,12 +112,20 @@ export async function serve(
         ...(opts.basePath ? { basePath: opts.basePath } : {}),
         metrics,
         health,
-        ...(opts.secret
+        ...(webhooksOn(opts)
             ? {
                   webhook: {
-                      secret: opts.secret,
-                      onPush: (delivery: string) => {
-                          log.info("serve", `push delivery ${delivery}: reading trigger branches`);
+                      ...(opts.secret ? { secret: opts.secret } : {}),
+                      ...(opts.webhookSecrets ? { secrets: opts.webhookSecrets } : {}),
+                      onPush: (delivery: string, moved: readonly BranchMoved[]) => {
+                          const what = moved.map(
+                              (m) => `${m.branch} of ${m.repoURL} at ${m.sha.slice(0, 12)}`,
+                          );
+                          log.info(
+                              "serve",
+                              `push delivery ${delivery}: reading trigger branches` +
+                                  (what.length > 0 ? ` (${what.join(", ")} moved)` : ""),
+                          );
                           watcher.prompt();
                       },
                       log: (line: string) => log.warn("serve", line),
@@ -135,10 +146,14 @@ export async function serve(
     log.info(
         "serve",
         `API ${url}/api/v1 (described at ${url}/api/v1/openapi.json)` +
-            (opts.secret ? `, webhooks ${url}/webhooks/github` : ""),
+            (webhooksOn(opts)
+                ? `, webhooks ${webhookKinds(opts)
+                      .map((k) => url + webhookPathOf(k))
+                      .join(", ")}`
+                : ""),
     );
     log.info("serve", `probes ${url}/healthz and ${url}/readyz; Prometheus metrics ${url}/api/v1/metrics`);
-    if (!opts.secret) {
+    if (!webhooksOn(opts)) {
         log.warn(
             "serve",
             `webhooks off: set PROMOTIONS_WEBHOOK_SECRET to the GitHub webhook's secret to take pushes at ${url}/webhooks/github`,
@@ -252,15 +267,31 @@ function readinessChecks(
     return checks;
 }
 
+/** Webhooks are on when GitHub's secret or a hosts entry's is set. */
+function webhooksOn(opts: ServeCommandOptions): boolean {
+    return webhookKinds(opts).length > 0;
+}
+
+/** The host kinds whose deliveries are taken. */
+function webhookKinds(opts: ServeCommandOptions): HostKind[] {
+    const kinds = new Set<HostKind>(opts.secret ? ["github"] : []);
+    for (const [k, secrets] of Object.entries(opts.webhookSecrets ?? {})) {
+        if ((secrets?.length ?? 0) > 0) {
+            kinds.add(k as HostKind);
+        }
+    }
+    return [...kinds];
+}
+
 /** Features an optional secret or setting turns on: listed in `/readyz`'s details (never the secret). */
 function features(opts: ServeCommandOptions): FeatureState[] {
     const tokens = Object.keys(opts.git?.tokens ?? {});
     return [
         {
             name: "webhooks",
-            on: opts.secret !== undefined,
-            detail: opts.secret
-                ? "GitHub push webhooks at /webhooks/github"
+            on: webhooksOn(opts),
+            detail: webhooksOn(opts)
+                ? `push webhooks at ${webhookKinds(opts).map(webhookPathOf).join(", ")}`
                 : "off: PROMOTIONS_WEBHOOK_SECRET is not set",
         },
         {

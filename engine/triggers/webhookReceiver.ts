@@ -1,17 +1,43 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { EnvironmentError, InvalidInputError } from "../../model/errors";
+import { hostEntryFor } from "../../provider/scm/hosts";
+import { scmHostOfKind } from "../../provider/scm/registry";
+import type { BranchMoved, HostEntry, HostKind, ScmHost } from "../../provider/scm/scm";
 import type { EngineMetrics, WebhookResult } from "../metrics";
 
 /** Where GitHub delivers: `POST /webhooks/github`. */
 export const webhookPath = "/webhooks/github";
 
-export interface WebhookReceiverOptions {
-    /** The webhook's secret, as in GitHub's settings: every delivery must be signed with it. */
+/** Where a host of `kind` delivers: `POST /webhooks/<kind>` (e.g. `/webhooks/gitlab`). */
+export function webhookPathOf(kind: HostKind): string {
+    return `/webhooks/${kind}`;
+}
+
+/** True for a request path the receiver answers (every `/webhooks/<kind>`, known or not). */
+export function isWebhookPath(path: string): boolean {
+    return /^\/webhooks\/[^/]+$/.test(path);
+}
+
+/**
+ * A secret that may prove deliveries of one host kind. With a `prefix` (from a hosts entry), a delivery it
+ * proves must be about repositories under that prefix only: a secret of one host never admits another's pushes.
+ */
+export interface WebhookSecret {
     readonly secret: string;
-    /** A verified push arrived (its delivery id). The receiver has answered 202 already. */
-    readonly onPush: (delivery: string) => void;
+    readonly prefix?: string;
+}
+
+export interface WebhookReceiverOptions {
+    /** GitHub's webhook secret, as in GitHub's settings (PROMOTIONS_WEBHOOK_SECRET): proves any GitHub delivery. */
+    readonly secret?: string;
+    /** The secrets of each host kind (see {@link webhookSecretsOf}); a kind with none answers 404. */
+    readonly secrets?: Partial<Record<HostKind, readonly WebhookSecret[]>>;
+    /**
+     * A verified push arrived: its delivery id, the branches it moved (repository URL, branch, commit) and the
+     * kind of host. The receiver has answered 202 already.
+     */
+    readonly onPush: (delivery: string, moved: readonly BranchMoved[], kind: HostKind) => void;
     /** One line per refused delivery (its id and why; never its payload). */
     readonly log?: (line: string) => void;
     /** The largest body accepted (default 1 MiB, GitHub caps payloads at 25 MB but pushes are small). */
@@ -22,12 +48,35 @@ export interface WebhookReceiverOptions {
     readonly metrics?: Pick<EngineMetrics, "webhookDelivery">;
 }
 
+/**
+ * The webhook secrets per host kind from the hosts configuration: each entry with a secret proves deliveries
+ * about its own prefix; `githubSecret` (PROMOTIONS_WEBHOOK_SECRET) any GitHub delivery, as before hosts could be
+ * configured.
+ */
+export function webhookSecretsOf(
+    hosts: readonly HostEntry[],
+    githubSecret?: string,
+): Partial<Record<HostKind, WebhookSecret[]>> {
+    const out: Partial<Record<HostKind, WebhookSecret[]>> = {};
+    if (githubSecret) {
+        out.github = [{ secret: githubSecret }];
+    }
+    for (const h of hosts) {
+        if (h.webhookSecret) {
+            (out[h.kind] ??= []).push({ secret: h.webhookSecret, prefix: h.prefix });
+        }
+    }
+    return out;
+}
+
 /** How a webhook request was answered, by status (bounded: a metric label). */
 const resultOfStatus: Readonly<Record<number, WebhookResult>> = {
     202: "accepted",
     200: "ping",
     204: "ignored",
     401: "bad_signature",
+    400: "bad_payload",
+    403: "wrong_host",
     413: "too_large",
     408: "too_slow",
     404: "not_found",
@@ -36,34 +85,46 @@ const resultOfStatus: Readonly<Record<number, WebhookResult>> = {
 export const defaultMaxBodyBytes = 1024 * 1024;
 export const defaultBodyTimeoutMs = 10_000;
 
-const signatureFormat = /^sha256=([0-9a-f]{64})$/;
-
-/** A delivery id fit for a log line (GitHub's are GUIDs); anything else is shown as `?`. */
-function deliveryOf(req: http.IncomingMessage): string {
-    const id = req.headers["x-github-delivery"];
-    return typeof id === "string" && /^[\w.-]{1,100}$/.test(id) ? id : "?";
-}
-
 /**
- * Accepts GitHub webhooks at {@link webhookPath}. Cheap checks come before any byte of the body is read:
- * the method and path, the `X-Hub-Signature-256` header's presence and format, the declared length. The
- * body is then read up to `maxBodyBytes` (413 beyond, the connection closed without reading the rest) within
- * `bodyTimeoutMs` (408), and its HMAC compared in constant time (401). A verified `push` answers 202 and
- * calls `onPush`; `ping` answers 200; other events 204.
+ * Accepts push webhooks of every host kind in the registry at `/webhooks/<kind>` (GitHub's at
+ * {@link webhookPath}), each checked by its host's rules (provider/scm/<kind>/webhook.ts). Cheap checks come
+ * before any byte of the body is read: the method and path, a secret configured for the kind, the proof
+ * header's presence and format, the declared length. The body is then read up to `maxBodyBytes` (413 beyond,
+ * the connection closed without reading the rest) within `bodyTimeoutMs` (408), and proved with one of the
+ * kind's secrets in constant time (401). A proved push about a repository outside the proving secret's host
+ * prefix is refused (403). A verified push answers 202 and calls `onPush`; a ping 200; other events 204.
  */
-export class GitHubWebhookReceiver {
+export class WebhookReceiver {
     private server?: http.Server;
     private readonly maxBody: number;
     private readonly bodyTimeout: number;
+    private readonly secrets: Partial<Record<HostKind, readonly WebhookSecret[]>>;
 
     constructor(private readonly opts: WebhookReceiverOptions) {
         this.maxBody = opts.maxBodyBytes ?? defaultMaxBodyBytes;
         this.bodyTimeout = opts.bodyTimeoutMs ?? defaultBodyTimeoutMs;
+        const github = opts.secret ? [{ secret: opts.secret }] : [];
+        this.secrets = {
+            ...opts.secrets,
+            github: [...github, ...(opts.secrets?.github ?? [])],
+        };
+    }
+
+    /** The kinds that take deliveries (a secret is configured for them). */
+    get kinds(): HostKind[] {
+        return (Object.keys(this.secrets) as HostKind[]).filter(
+            (k) => (this.secrets[k]?.length ?? 0) > 0 && scmHostOfKind(k) !== undefined,
+        );
     }
 
     /** The request handler (also usable on a server of your own). */
     readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-        const delivery = deliveryOf(req);
+        const path = new URL(req.url ?? "/", "http://x").pathname;
+        const kind = /^\/webhooks\/([^/]+)$/.exec(path)?.[1] as HostKind | undefined;
+        const host: ScmHost | undefined = kind ? scmHostOfKind(kind) : undefined;
+        const secrets = (kind && this.secrets[kind]) || [];
+        const delivery = host?.webhook.deliveryId(req.headers) ?? "?";
+        const named = (id: string) => (kind && kind !== "github" && host ? `${id} (${host.name})` : id);
         let answered = false;
         const body: { timer?: NodeJS.Timeout } = {};
         const reply = (status: number, message: string, close = false): void => {
@@ -82,10 +143,12 @@ export class GitHubWebhookReceiver {
             });
             res.end(JSON.stringify({ message }));
         };
+        const rejected = (why: string) =>
+            this.opts.log?.(`rejected webhook delivery ${named(delivery)}: ${why}`);
         /** Answers without reading (more of) the body: stop reading, and close once the answer is out. */
         const refuse = (status: number, message: string, why?: string): void => {
             if (why) {
-                this.opts.log?.(`rejected webhook delivery ${delivery}: ${why}`);
+                rejected(why);
             }
             req.pause();
             req.removeAllListeners("data");
@@ -95,13 +158,12 @@ export class GitHubWebhookReceiver {
             res.once("finish", () => req.socket.destroySoon());
         };
 
-        if (req.method !== "POST" || new URL(req.url ?? "/", "http://x").pathname !== webhookPath) {
-            return refuse(404, `POST ${webhookPath}`);
+        if (req.method !== "POST" || !kind || !host || secrets.length === 0) {
+            return refuse(404, `POST ${this.kinds.map(webhookPathOf).join(" or ") || webhookPath}`);
         }
-        const signature = req.headers["x-hub-signature-256"];
-        const match = typeof signature === "string" ? signatureFormat.exec(signature) : null;
-        if (!match) {
-            return refuse(401, "bad signature", "bad or missing X-Hub-Signature-256");
+        const proof = `bad or missing ${host.webhook.proofHeader}`;
+        if (!host.webhook.precheck(req.headers)) {
+            return refuse(401, "bad signature", proof);
         }
         const declared = Number(req.headers["content-length"] ?? "0");
         if (declared > this.maxBody) {
@@ -127,26 +189,45 @@ export class GitHubWebhookReceiver {
             if (answered) {
                 return;
             }
-            const expected = createHmac("sha256", this.opts.secret).update(Buffer.concat(chunks)).digest();
-            if (!timingSafeEqual(Buffer.from(match[1], "hex"), expected)) {
-                this.opts.log?.(`rejected webhook delivery ${delivery}: bad or missing X-Hub-Signature-256`);
+            const payload = Buffer.concat(chunks);
+            const proved = secrets.filter((s) => host.webhook.verify(req.headers, payload, s.secret));
+            if (proved.length === 0) {
+                rejected(proof);
                 return reply(401, "bad signature");
             }
-            const event = req.headers["x-github-event"];
-            if (event === "ping") {
+            let event;
+            try {
+                event = host.webhook.parse(req.headers, payload);
+            } catch {
+                rejected(`not ${host.name}'s JSON`);
+                return reply(400, "bad payload");
+            }
+            if (event.kind === "ping") {
                 return reply(200, "pong");
             }
-            if (event !== "push") {
+            if (event.kind !== "push") {
                 return reply(204, "ignored");
             }
+            // A host's secret admits pushes of its own repositories only.
+            const outside = event.moved.filter(
+                (m) =>
+                    !proved.some((s) => !s.prefix || hostEntryFor(m.repoURL, [{ prefix: s.prefix, kind }])),
+            );
+            if (outside.length > 0) {
+                rejected(
+                    `push of ${outside[0].repoURL}, which is not under the prefix of the host whose secret signed it`,
+                );
+                return reply(403, "repository of another host");
+            }
             reply(202, "accepted");
-            this.opts.onPush(delivery);
+            this.opts.onPush(delivery, event.moved, kind);
         });
     };
 
     /**
-     * Listens on `host:port` (port 0: any free port) and returns the webhook URL. A busy or forbidden port is
-     * an {@link EnvironmentError}; a host that is not an address of this machine an {@link InvalidInputError}.
+     * Listens on `host:port` (port 0: any free port) and returns the GitHub webhook URL. A busy or forbidden
+     * port is an {@link EnvironmentError}; a host that is not an address of this machine an
+     * {@link InvalidInputError}.
      */
     async listen(port: number, host: string): Promise<string> {
         const server = http.createServer(this.handle);
@@ -170,6 +251,9 @@ export class GitHubWebhookReceiver {
         }
     }
 }
+
+/** The receiver's former name, from when only GitHub could deliver. */
+export class GitHubWebhookReceiver extends WebhookReceiver {}
 
 /** A listen failure as our error: a busy or forbidden port, or a host that is not ours. */
 export function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {

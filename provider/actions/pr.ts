@@ -4,10 +4,10 @@ import type { ApplicationPlan } from "../promotion";
 import { mergeFileChanges, planApplication } from "../promotion";
 import { scmFor } from "../scm/registry";
 import type { PullRequest, RepositoryRef, ScmClient } from "../scm/scm";
+import { repositoryURLParts } from "../scm/scm";
 import type * as PulumiModule from "@pulumi/pulumi";
 import { InvalidInputError } from "../../model/errors";
 import type * as PullRequestMergeModule from "../dynamic/pullRequestMerge";
-import { hostedRepository } from "../scm/registry";
 import type {
     ActionRequest,
     ActionResources,
@@ -105,9 +105,10 @@ export const prAction = {
 function checkPullRequestTargets(target: PlannedTarget): void {
     const env = target.environment;
     for (const a of target.applications) {
-        if (!hostedRepository(a.repoURL)) {
+        // Which host serves it (the hosts configuration) is decided where the pull request is opened.
+        if (!repositoryURLParts(a.repoURL)) {
             throw new InvalidInputError(
-                `environment "${env}": action "pr" needs a GitHub repository, but application "${a.name}" has repoURL ${a.repoURL} (use https://host/owner/repo, or action "commit" for this environment)`,
+                `environment "${env}": action "pr" needs a repository on a code host, but application "${a.name}" has repoURL ${a.repoURL} (use https://host/owner/repo, or action "commit" for this environment)`,
                 { entity: `Application "${a.name}"`, path: "spec.source.repoURL" },
             );
         }

@@ -5,6 +5,7 @@
 import { InvalidInputError } from "../../model/errors";
 import type { GitCredentials } from "../git/git";
 import { redact } from "../git/git";
+import { hostsFrom } from "../scm/hosts";
 import type { ScmConfig } from "../scm/scm";
 
 /** Git tokens: host to token, as JSON in `PROMOTIONS_GIT_TOKENS`. */
@@ -31,15 +32,23 @@ export const scmEnvironment = {
     token: ["PROMOTIONS_SCM_TOKEN", "PROMOTIONS_GITHUB_TOKEN"],
 } as const;
 
-/** The code host's API from an environment: see {@link scmEnvironment}. Empty values count as unset. */
+/**
+ * The code hosts' APIs from an environment: the hosts configuration (`PROMOTIONS_HOSTS`, provider/scm/hosts.ts)
+ * and GitHub's API root and token (see {@link scmEnvironment}). Empty values count as unset.
+ */
 export function scmConfigFrom(env: NodeJS.ProcessEnv): ScmConfig {
     const first = (names: readonly string[]) => names.map((n) => env[n]).find((v) => v);
     const apiUrl = first(scmEnvironment.apiUrl);
     const token = first(scmEnvironment.token);
-    return { ...(apiUrl ? { apiUrl } : {}), ...(token ? { token } : {}) };
+    const hosts = hostsFrom(env);
+    return {
+        ...(apiUrl ? { apiUrl } : {}),
+        ...(token ? { token } : {}),
+        ...(hosts.length > 0 ? { hosts } : {}),
+    };
 }
 
-/** The code host's API: `PROMOTIONS_SCM_API_URL` and `PROMOTIONS_SCM_TOKEN` (or their GitHub-named aliases). */
+/** The code hosts' APIs: `PROMOTIONS_HOSTS`, `PROMOTIONS_SCM_API_URL` and `PROMOTIONS_SCM_TOKEN` (or their GitHub-named aliases). */
 export function scmConfig(): ScmConfig {
     return scmConfigFrom(process.env);
 }
@@ -51,7 +60,16 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
     } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         // Every API token variable, the alias too: either may hold a token even when the other wins.
-        const apiTokens = scmEnvironment.token.map((n) => process.env[n]).filter((t): t is string => !!t);
+        const hostTokens = (() => {
+            try {
+                return hostsFrom(process.env).map((h) => h.token);
+            } catch {
+                return [];
+            }
+        })();
+        const apiTokens = [...scmEnvironment.token.map((n) => process.env[n]), ...hostTokens].filter(
+            (t): t is string => !!t,
+        );
         let redacted = redact(message, credentials());
         for (const t of apiTokens) {
             redacted = redacted.split(t).join("***");

@@ -5,7 +5,8 @@ export const baseGateVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER"
 
 /**
  * The variables of `source` a gate may see: the base ones and those its `passEnv` names (`*` matches any
- * characters), never one of our own credentials (`isSecretEnvName`), whatever the list says.
+ * characters), never one of our own credentials (`isSecretEnvName`, the code hosts' token variables
+ * included), whatever the list says.
  */
 export function gateEnvironment(
     source: Readonly<Record<string, string | undefined>>,
@@ -16,7 +17,7 @@ export function gateEnvironment(
     );
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(source)) {
-        if (value !== undefined && !isSecretEnvName(name) && patterns.some((r) => r.test(name))) {
+        if (value !== undefined && !isSecretEnvName(name, source) && patterns.some((r) => r.test(name))) {
             out[name] = value;
         }
     }

@@ -91,3 +91,20 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
       optional: true
 {{- end }}
 {{- end -}}
+
+{{/*
+The hosts configuration as PROMOTIONS_HOSTS takes it: each entry's token and webhook secret are named by the
+variables PROMOTIONS_HOST_TOKEN_<i> and PROMOTIONS_HOST_WEBHOOK_<i>, which the Deployment fills from the Secret
+keys the entry names.
+*/}}
+{{- define "pulumi-promotions.hostsJson" -}}
+{{- $out := list -}}
+{{- range $i, $h := .Values.hosts -}}
+{{- $e := dict "prefix" $h.prefix "kind" $h.kind -}}
+{{- with $h.apiUrl }}{{- $_ := set $e "apiUrl" . -}}{{- end -}}
+{{- if $h.tokenSecret }}{{- $_ := set $e "tokenEnv" (printf "PROMOTIONS_HOST_TOKEN_%d" $i) -}}{{- end -}}
+{{- if $h.webhookSecret }}{{- $_ := set $e "webhookSecretEnv" (printf "PROMOTIONS_HOST_WEBHOOK_%d" $i) -}}{{- end -}}
+{{- $out = append $out $e -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}

@@ -325,6 +325,50 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
         ]);
     });
 
+    it("code hosts: PROMOTIONS_HOSTS names each host's token and webhook variables, filled from the Secret keys given", async () => {
+        const ms = manifests(render(ciValues("hosts")));
+        await assertValid(ms);
+        const [serve] = podSpec(ms).containers;
+        assert.deepStrictEqual(JSON.parse(env(serve, "PROMOTIONS_HOSTS")?.value ?? "null"), [
+            {
+                prefix: "https://gitlab.example.com/",
+                kind: "gitlab",
+                tokenEnv: "PROMOTIONS_HOST_TOKEN_0",
+                webhookSecretEnv: "PROMOTIONS_HOST_WEBHOOK_0",
+            },
+            {
+                prefix: "https://bitbucket.org/acme/",
+                kind: "bitbucket",
+                apiUrl: "https://api.bitbucket.org/2.0",
+                tokenEnv: "PROMOTIONS_HOST_TOKEN_1",
+            },
+        ]);
+        for (const [name, secret, key] of [
+            ["PROMOTIONS_HOST_TOKEN_0", "promotions-gitlab", "token"],
+            ["PROMOTIONS_HOST_WEBHOOK_0", "promotions-gitlab", "webhook"],
+            ["PROMOTIONS_HOST_TOKEN_1", "promotions-bitbucket", "access-token"],
+        ]) {
+            assert.deepStrictEqual(
+                env(serve, name)?.valueFrom?.secretKeyRef,
+                { name: secret, key, optional: true },
+                name,
+            );
+        }
+        assert.strictEqual(env(serve, "PROMOTIONS_HOST_WEBHOOK_1"), undefined);
+        // The same configuration the CLI (and `promote doctor` in the pod) reads.
+        const { hostsFrom } = await import("../../../provider/scm/hosts");
+        assert.deepStrictEqual(
+            hostsFrom({
+                PROMOTIONS_HOSTS: env(serve, "PROMOTIONS_HOSTS")!.value!,
+                PROMOTIONS_HOST_TOKEN_1: "t",
+            }).map((h) => [h.kind, h.token]),
+            [
+                ["gitlab", undefined],
+                ["bitbucket", "t"],
+            ],
+        );
+    });
+
     it("definitions from a git repository: cloned by an init container, kept in sync by a sidecar", async () => {
         const ms = manifests(render(ciValues("git")));
         await assertValid(ms);
@@ -516,6 +560,15 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
             assert.notStrictEqual(r.code, 0);
             assert.match(r.stderr, /replicaCount/);
             assert.match(r.stderr, /integer/);
+        });
+
+        it("a host of an unknown kind: hosts[0].kind", () => {
+            const r = render(
+                ciValues("required"),
+                write("bad-host", "hosts:\n    - prefix: https://git.example.com/\n      kind: svn\n"),
+            );
+            assert.notStrictEqual(r.code, 0);
+            assert.match(r.stderr, /hosts\/0\/kind|hosts\.0\.kind|kind.*svn|value must be one of/);
         });
 
         it("a misspelt field: persistence.state.enable", () => {

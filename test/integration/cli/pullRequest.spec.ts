@@ -134,7 +134,7 @@ describe("promote with pull requests (CLI, GitHub stand-in)", function () {
         assert.strictEqual(res.code, 2, res.stderr);
         assert.match(
             res.stderr,
-            /environment "prod": action "pr" needs a GitHub repository, but application "web-prod" has repoURL file:\/\/.* \(use https:\/\/host\/owner\/repo, or action "commit" for this environment\)/,
+            /environment "prod": action "pr" needs a repository on a code host, but application "web-prod" has repoURL file:\/\/.* \(use https:\/\/host\/owner\/repo, or action "commit" for this environment\)/,
         );
     });
 });

@@ -3,6 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { isSecretEnvName, redact, redactDeep, secrets } from "../../../model/redact";
+import { gateEnvironment } from "../../../provider/workflows/local.env";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 describe("redact", () => {
@@ -64,6 +65,35 @@ describe("redact", () => {
         }
         for (const name of ["AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "PROMOTIONS_ARGO_URL", "PATH"]) {
             assert.ok(!isSecretEnvName(name), name);
+        }
+    });
+
+    it("counts the code hosts' token and webhook variables PROMOTIONS_HOSTS names as secrets: redacted, never given to a gate", () => {
+        const env = {
+            PROMOTIONS_HOSTS: JSON.stringify([
+                {
+                    prefix: "https://gitlab.example.com/",
+                    kind: "gitlab",
+                    tokenEnv: "CORP_GITLAB",
+                    webhookSecretEnv: "CORP_HOOK",
+                },
+            ]),
+            CORP_GITLAB: "glpat-host-token-value",
+            CORP_HOOK: "host-hook-secret-value",
+            PATH: "/usr/bin",
+        };
+        assert.ok(isSecretEnvName("CORP_GITLAB", env) && isSecretEnvName("CORP_HOOK", env));
+        assert.ok(!isSecretEnvName("CORP_GITLAB", {}));
+        secrets.addFromEnv(env);
+        try {
+            assert.strictEqual(
+                redact("token glpat-host-token-value, hook host-hook-secret-value"),
+                "token ***, hook ***",
+            );
+            assert.deepStrictEqual(gateEnvironment(env, ["CORP_*"]), { PATH: "/usr/bin" });
+        } finally {
+            secrets.forget("glpat-host-token-value");
+            secrets.forget("host-hook-secret-value");
         }
     });
 

@@ -1,17 +1,8 @@
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
-import { EnvironmentError } from "../../model/errors";
-import type {
-    CommitStatus,
-    MergeMethod,
-    PullRequest,
-    RepositoryRef,
-    ScmClient,
-    ScmConfig,
-    ScmHost,
-} from "./scm";
-import { repositoryURLParts } from "./scm";
+import { EnvironmentError } from "../../../model/errors";
+import type { CommitStatus, MergeMethod, PullRequest, RepositoryRef, ScmClient, TokenFinding } from "../scm";
 
 const GitHubOctokit = Octokit.plugin(retry, throttling);
 
@@ -53,7 +44,7 @@ export class GitHubError extends EnvironmentError {
     ) {
         const hint =
             status === 401
-                ? " (the token was refused: check PROMOTIONS_SCM_TOKEN, or the Git token for this host)"
+                ? " (the token was refused: check PROMOTIONS_SCM_TOKEN, or the Git token for this host, or the variable its PROMOTIONS_HOSTS entry names)"
                 : status === 403 || status === 404
                   ? " (does the token reach this repository, with Pull requests and Contents write and Commit statuses write?)"
                   : "";
@@ -182,6 +173,75 @@ export class GitHubClient implements ScmClient {
         }
     }
 
+    async closePullRequest(repo: RepositoryRef, number: number): Promise<PullRequest> {
+        const { data } = await this.call(`close pull request #${number} of ${repo.owner}/${repo.name}`, () =>
+            this.octokit.rest.pulls.update({
+                owner: repo.owner,
+                repo: repo.name,
+                pull_number: number,
+                state: "closed",
+            }),
+        );
+        return pullRequest(data as GitHubPull);
+    }
+
+    async updatePullRequest(
+        repo: RepositoryRef,
+        number: number,
+        change: { title: string; body: string },
+    ): Promise<PullRequest> {
+        const { data } = await this.call(`update pull request #${number} of ${repo.owner}/${repo.name}`, () =>
+            this.octokit.rest.pulls.update({
+                owner: repo.owner,
+                repo: repo.name,
+                pull_number: number,
+                ...change,
+            }),
+        );
+        return pullRequest(data as GitHubPull);
+    }
+
+    /**
+     * `GET /user`: who the token is. A classic token lists its scopes (`X-OAuth-Scopes`): it needs `repo` (or
+     * `public_repo` and `repo:status`); a fine-grained token lists none and is judged by its first write.
+     */
+    async checkToken(): Promise<TokenFinding> {
+        try {
+            const res = await this.octokit.rest.users.getAuthenticated();
+            const scopes = res.headers["x-oauth-scopes"];
+            const who = `token of ${res.data.login}`;
+            if (typeof scopes !== "string") {
+                return {
+                    ok: true,
+                    detail: `${who} (fine-grained: needs Contents, Pull requests and Commit statuses read and write)`,
+                };
+            }
+            const list = scopes
+                .split(",")
+                .map((x) => x.trim())
+                .filter(Boolean);
+            const enough =
+                list.includes("repo") || (list.includes("public_repo") && list.includes("repo:status"));
+            return enough
+                ? { ok: true, detail: `${who}, scopes ${list.join(", ")}` }
+                : {
+                      ok: false,
+                      detail: `${who} lacks the repo scope (has ${list.join(", ") || "none"})`,
+                      fix: "create a token with the repo scope (or a fine-grained one with Contents, Pull requests and Commit statuses read and write)",
+                  };
+        } catch (e) {
+            const status = statusOf(e);
+            return {
+                ok: false,
+                detail: `GET /user: ${status ?? "no answer"} ${answerOf(e)}`,
+                fix:
+                    status === 401
+                        ? "the token was refused: create a new one and put it in the variable the hosts entry names"
+                        : "check the API URL of the hosts entry and that the host is reachable",
+            };
+        }
+    }
+
     async setCommitStatus(repo: RepositoryRef, sha: string, status: CommitStatus): Promise<void> {
         await this.call(`set commit status on ${sha.slice(0, 12)} in ${repo.owner}/${repo.name}`, () =>
             this.octokit.rest.repos.createCommitStatus({
@@ -196,34 +256,3 @@ export class GitHubClient implements ScmClient {
         );
     }
 }
-
-/** The owner/name of a GitHub repository URL (exactly two path segments), and its host. */
-function locate(repoURL: string): { host: string; repo: RepositoryRef } | undefined {
-    const parts = repositoryURLParts(repoURL);
-    return parts && parts.segments.length === 2
-        ? { host: parts.host, repo: { owner: parts.segments[0], name: parts.segments[1] } }
-        : undefined;
-}
-
-/**
- * GitHub and GitHub Enterprise: `https://host/owner/name(.git)`, `ssh://git@host/owner/name.git` or
- * `git@host:owner/name.git`. github.com's API is api.github.com; any other host is taken for GitHub Enterprise
- * (`<scheme>://<host>/api/v3`, https for SSH URLs) unless `apiUrl` says otherwise.
- */
-export const githubHost: ScmHost = {
-    name: "GitHub",
-    urlForm: "https://host/owner/repo(.git) or git@host:owner/repo.git",
-    matches: (repoURL: string) => locate(repoURL) !== undefined,
-    locate,
-    apiRootFor(repoURL: string, config: ScmConfig): string {
-        if (config.apiUrl) {
-            return config.apiUrl;
-        }
-        const parts = repositoryURLParts(repoURL);
-        const host = parts?.host ?? "github.com";
-        return host === "github.com"
-            ? "https://api.github.com"
-            : `${parts?.scheme === "http" ? "http" : "https"}://${host}/api/v3`;
-    },
-    create: (opts) => new GitHubClient(opts),
-};
