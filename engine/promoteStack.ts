@@ -299,4 +299,3 @@ function summarizeUpdateError(message: string): string {
     const errors = engineErrors(message.replace(/^\s*stderr:\s*/m, ""));
     return (errors.length > 0 ? errors.slice(0, 4).join("\n") : cleanError(message)).trim();
 }
-
