@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { git, gitEnv, median, writeWebToProdConfig } from "./support";
-import { locateEngine, packageRoot } from "../engine/engineLocator";
+import { enginePath, locateEngine, packageRoot } from "../engine/engineLocator";
 
 const values = (env: string, tag: string) =>
     `# web in ${env}\nimage:\n  repository: ghcr.io/acme/web\n  tag: "${tag}"\n`;
@@ -110,25 +110,69 @@ function invocationsOf(log: string, t0: number): Invocation[] {
 
 /**
  * Where the time of a release goes, as a timeline (start and end in ms from the start of `promote`): the
- * CLI's own start, the `up` writing the Running record and the promote stack's `up` (they overlap: the
- * promote stack's program runs once the record is durable), the `up` writing the final record, the exit.
+ * CLI's own start up to the promote stack's `up` (configuration, plan, fetch, the Running record), the `up`
+ * (the release's actions, and its record in the stack's outputs), then the final record and the exit.
  */
 function phasesOf(total: number, runs: readonly Invocation[]): [string, number, number][] {
     const ups = runs.filter((r) => r.command.startsWith("up"));
-    const records = ups.filter((r) => r.records);
-    const update = ups.find((r) => !r.records);
-    if (records.length !== 2 || update === undefined) {
-        return [["(not the 3 updates of a release: no breakdown)", 0, total]];
+    if (ups.length !== 1 || runs.some((r) => r.records)) {
+        return [[`(${ups.length} updates, not the one of a release: no breakdown)`, 0, total]];
     }
-    const [running, final] = records;
-    const first = Math.min(running.start, update.start);
+    const [update] = ups;
     return [
-        ["CLI start, configuration, plan, fetch", 0, first],
-        ["`up` writing the Running record", running.start, running.end],
-        ["`up` of the promote stack (its program runs once the record is written)", update.start, update.end],
-        ["`up` writing the final record", final.start, final.end],
-        ["to exit", final.end, total],
+        ["CLI start, configuration, plan, fetch, the Running record", 0, update.start],
+        ["`up` of the promote stack", update.start, update.end],
+        ["the final record, to exit", update.end, total],
     ];
+}
+
+/**
+ * The goal's yardstick, measured in the same run: `pulumi up --yes --skip-preview` (as the Automation API runs
+ * it) of a Node.js program with one dynamic resource whose input changes each time, on a `file://` backend.
+ * Returns the median of `rounds` updates (the first, which creates the stack and the resource, left out).
+ */
+async function oneResourceUp(root: string, rounds: number): Promise<number> {
+    const engine = await locateEngine();
+    const dir = path.join(root, "one-resource");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: one-resource\nruntime: nodejs\nmain: index.js\n");
+    fs.writeFileSync(
+        path.join(dir, "index.js"),
+        [
+            'const pulumi = require("@pulumi/pulumi");',
+            "const provider = {",
+            '    async create(inputs) { return { id: "one", outs: inputs }; },',
+            "    async update(_id, _olds, news) { return { outs: news }; },",
+            "};",
+            'new pulumi.dynamic.Resource(provider, "one", { value: process.env.ONE_VALUE }, {});',
+            "",
+        ].join("\n"),
+    );
+    const env = {
+        PATH: enginePath(engine, process.env.PATH ?? ""),
+        HOME: process.env.HOME,
+        NODE_PATH: path.join(packageRoot, "node_modules"),
+        PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "bench",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+    };
+    fs.mkdirSync(path.join(dir, "state"));
+    execFileSync(engine.pulumi, ["stack", "init", "one"], { cwd: dir, env, stdio: "pipe" });
+    const times: number[] = [];
+    for (let i = 0; i <= rounds; i++) {
+        const ms = timed(() =>
+            execFileSync(engine.pulumi, ["up", "--yes", "--skip-preview", "--stack", "one"], {
+                cwd: dir,
+                env: { ...env, ONE_VALUE: String(i) },
+                stdio: "pipe",
+            }),
+        );
+        if (i > 0) {
+            times.push(ms);
+        }
+    }
+    return median(times);
 }
 
 /** The CLI's environment: this engine only (no `pulumi` from node_modules/.bin on PATH). */
@@ -246,6 +290,13 @@ async function main(): Promise<void> {
             fs.rmSync(root, { recursive: true, force: true });
         }
     }
+    const yardstickRoot = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p0-one-"));
+    let yardstick: number;
+    try {
+        yardstick = await oneResourceUp(yardstickRoot, Math.max(3, rounds));
+    } finally {
+        fs.rmSync(yardstickRoot, { recursive: true, force: true });
+    }
     const help = median([1, 2, 3, 4, 5].map(() => timed(() => spawnSync(promote, ["--help"]))));
     const node = median([1, 2, 3, 4, 5].map(() => timed(() => spawnSync(process.execPath, ["-e", "0"]))));
     const e = median(rows.map((r) => r.engine));
@@ -255,6 +306,7 @@ async function main(): Promise<void> {
             `  promote trigger ${(e / 1000).toFixed(2)}s   shell script ${(s / 1000).toFixed(2)}s   ` +
             `fixed cost ${((e - s) / 1000).toFixed(2)}s   pulumi invocations ${median(rows.map((r) => r.pulumi))}   ` +
             `(a product's first release ${(median(rows.map((r) => r.first)) / 1000).toFixed(2)}s)\n` +
+            `  a one-resource \`pulumi up\` ${(yardstick / 1000).toFixed(2)}s: the release is ${(e / yardstick).toFixed(2)}x it (goal <= 3x)\n` +
             `  promote --help ${(help / 1000).toFixed(2)}s   node -e 0 ${(node / 1000).toFixed(2)}s   ratio ${(help / node).toFixed(1)}x`,
     );
     // The breakdown of the median round (the phases of one round add up to its total).

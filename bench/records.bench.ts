@@ -1,26 +1,33 @@
 /**
- * Benchmark P6 (issue "Speed and scale"): `promote releases --limit 50` and one record write with 0, 1,000
- * and 10,000 releases already stored, against the same at 0 in the same run; the size of what a write
- * rewrites and how much the state directory grows per write. Stored releases are generated directly as
- * archive pages in the `file://` backend (the layout the engine writes), not through 10,000 real releases.
+ * Benchmark P6 (issue "A release is one engine run"): what a release adds to the state, and what 10,000 stored
+ * releases cost the reads and writes people make.
  *
- *   node dist/bench/records.bench.js [counts...]      (default: 0 1000 10000)
+ * 1. Growth: `rounds` real releases (`promote trigger`, dev → prod of one application, file:// backend),
+ *    counting everything in the state directory after each (Pulumi's history and backups included), per
+ *    release in steady state (the product's first releases left out).
+ * 2. Scale: `promote releases --limit 50` and one release's record writes (its Running write, a live write and
+ *    its final write, through the release store) with 10,000 more records stored, against the same before
+ *    they were added, in the same run. The 10,000 are written in the store's own format, through the store
+ *    (never by writing a backend's private files).
+ *
+ *   node dist/bench/records.bench.js [rounds] [stored]      (default: 20 10000)
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { median, writeWebToProdConfig } from "./support";
-import { locateEngine, packageRoot } from "../engine/engineLocator";
+import { git, gitEnv, median, writeWebToProdConfig } from "./support";
+import { packageRoot } from "../engine/engineLocator";
 import type { ReleaseRecord } from "../engine/releaseRecord";
-import { pageName, pageSize, recordsProject, ReleaseStore } from "../engine/releaseStore";
+import { ReleaseStore } from "../engine/releaseStore";
+import { FileKvStore, fileStoreRoot } from "../engine/store/file";
 
 const passphrase = "bench-passphrase";
 
 /** A finished release record of realistic size (three environments, two applications each). */
 function record(n: number): ReleaseRecord {
-    const at = new Date(Date.UTC(2025, 0, 1) + n * 60_000).toISOString();
-    const id = `r${at.slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}-${String(n).padStart(5, "0")}`;
+    const at = new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString();
+    const id = `r${at.slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}-${(n % 65536).toString(16).padStart(4, "0")}`;
     const env = (name: string) => ({
         name,
         status: "Succeeded",
@@ -52,51 +59,22 @@ function record(n: number): ReleaseRecord {
     } as unknown as ReleaseRecord;
 }
 
-/** Writes `records` as archive pages of {@link pageSize}, shaped after a page the engine wrote (`template`). */
-function generatePages(
-    stacksDir: string,
-    template: string,
-    templateName: string,
-    records: ReleaseRecord[],
-): void {
-    const base = JSON.parse(template) as {
-        checkpoint: {
-            stack: string;
-            latest: { resources: { urn: string; type: string; outputs?: unknown }[] };
-        };
-    };
-    const [stackResource, sample] = base.checkpoint.latest.resources;
-    for (let i = 0; i < records.length; i += pageSize) {
-        const page = records.slice(i, i + pageSize);
-        const name = pageName("web", page);
-        const rename = (s: string) => s.split(templateName).join(name);
-        const resources = [
-            JSON.parse(rename(JSON.stringify(stackResource))) as object,
-            ...page.map((r) => ({
-                ...(JSON.parse(rename(JSON.stringify(sample))) as object),
-                urn: `urn:pulumi:${name}::${recordsProject}::promotions:index:ReleaseRecord::${r.id}`,
-                outputs: { record: r },
-            })),
-        ];
-        const checkpoint = {
-            ...base,
-            checkpoint: {
-                ...base.checkpoint,
-                stack: rename(base.checkpoint.stack),
-                latest: { ...base.checkpoint.latest, resources },
-            },
-        };
-        fs.writeFileSync(path.join(stacksDir, `${name}.json`), JSON.stringify(checkpoint));
-    }
-}
-
-function dirSize(dir: string): number {
-    let total = 0;
+/** Bytes and files under `dir`. */
+function usage(dir: string): { bytes: number; files: number } {
+    let bytes = 0;
+    let files = 0;
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
-        total += e.isDirectory() ? dirSize(p) : fs.statSync(p).size;
+        if (e.isDirectory()) {
+            const u = usage(p);
+            bytes += u.bytes;
+            files += u.files;
+        } else {
+            bytes += fs.statSync(p).size;
+            files++;
+        }
     }
-    return total;
+    return { bytes, files };
 }
 
 function timed(fn: () => void): number {
@@ -111,105 +89,141 @@ async function timedAsync(fn: () => Promise<unknown>): Promise<number> {
     return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-interface Row {
-    readonly stored: number;
-    readonly list: number;
-    readonly write: number;
-    readonly rewritten: number;
-    readonly growth: number;
-    readonly listed: number;
-}
-
-async function measure(stored: number): Promise<Row> {
-    const engine = await locateEngine();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p6-"));
-    try {
-        const state = path.join(dir, "state");
-        const backendUrl = `file://${state}`;
-        const store = new ReleaseStore({ engine, backendUrl, passphrase, product: "web" });
-        // A real page to copy the layout from: two records through a store that archives at once.
-        const seeding = new ReleaseStore({
-            engine,
-            backendUrl,
-            passphrase,
-            product: "web",
-            archive: { liveFinishedMax: 1, pageSize: 1 },
-        });
-        await seeding.put(record(0));
-        await seeding.put(record(1));
-        const stacksDir = path.join(state, ".pulumi", "stacks", recordsProject);
-        const templateFile = fs
-            .readdirSync(stacksDir)
-            .find((f) => f.startsWith("web.archive-") && f.endsWith(".json"))!;
-        const templateName = templateFile.replace(/\.json$/, "");
-        const template = fs.readFileSync(path.join(stacksDir, templateFile), "utf8");
-        fs.rmSync(path.join(stacksDir, templateFile));
-        generatePages(
-            stacksDir,
-            template,
-            templateName,
-            Array.from({ length: stored }, (_, i) => record(i + 10)),
-        );
-        // The product's stack as it usually is: a few dozen finished releases newer than the archive.
-        for (let n = 0; n < 10; n++) {
-            await store.put(record(stored + 20 + n));
-        }
-
-        const config = writeWebToProdConfig(dir, `file://${dir}/gitops.git`);
-        const env = { ...process.env, PULUMI_CONFIG_PASSPHRASE: passphrase, NO_COLOR: "1" };
-        const promote = path.join(packageRoot, "bin", "promote");
-        const args = [
-            "--config",
-            config,
-            "--state",
-            backendUrl,
-            "releases",
-            "--product",
-            "web",
-            "--limit",
-            "50",
-            "--json",
-        ];
-        let listed = 0;
-        const list = median(
-            [1, 2, 3].map(() =>
-                timed(() => {
-                    const r = spawnSync(promote, args, { env, encoding: "utf8" });
-                    if (r.status !== 0) {
-                        throw new Error(`promote releases exited ${r.status}: ${r.stderr}`);
-                    }
-                    listed = (JSON.parse(r.stdout) as unknown[]).length;
-                }),
-            ),
-        );
-        const liveFile = path.join(stacksDir, "web.json");
-        const rewritten = fs.statSync(liveFile).size;
-        const before = dirSize(state);
-        const writes: number[] = [];
-        for (let n = 0; n < 3; n++) {
-            writes.push(await timedAsync(() => store.put(record(stored + 40 + n))));
-        }
-        const growth = (dirSize(state) - before) / 3;
-        return { stored, list, write: median(writes), rewritten, growth, listed };
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+/** A bare repository with `web` in dev and prod, and a clone to push new dev versions from. */
+function makeRepo(dir: string): { bare: string; seed: string } {
+    const bare = path.join(dir, "gitops.git");
+    const seed = path.join(dir, "seed");
+    git(["init", "-q", "--bare", "-b", "main", bare]);
+    git(["clone", "-q", bare, seed]);
+    git(["checkout", "-q", "-b", "main"], seed);
+    for (const env of ["dev", "prod"]) {
+        const file = path.join(seed, "apps", "web", env, "values.yaml");
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, `image:\n  repository: ghcr.io/acme/web\n  tag: "1.0.0"\n`);
     }
+    git(["add", "-A"], seed);
+    git(["commit", "-q", "-m", "seed"], seed);
+    git(["push", "-q", "origin", "main"], seed);
+    return { bare, seed };
 }
 
 async function main(): Promise<void> {
-    const counts = process.argv.slice(2).map(Number);
-    const rows: Row[] = [];
-    for (const n of counts.length ? counts : [0, 1000, 10000]) {
-        rows.push(await measure(n));
-    }
-    const base = rows[0];
-    console.log("P6: release records at scale (file:// backend)");
-    for (const r of rows) {
+    const rounds = Number(process.argv[2] ?? 20);
+    const extra = Number(process.argv[3] ?? 10_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p6-"));
+    try {
+        const state = path.join(dir, "state");
+        const { bare, seed } = makeRepo(dir);
+        const config = writeWebToProdConfig(dir, `file://${bare}`);
+        const env: NodeJS.ProcessEnv = {
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            ...(process.env.PULUMI_PROMOTIONS_CACHE
+                ? { PULUMI_PROMOTIONS_CACHE: process.env.PULUMI_PROMOTIONS_CACHE }
+                : {}),
+            PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+            PULUMI_CONFIG_PASSPHRASE: passphrase,
+            NO_COLOR: "1",
+            GIT_AUTHOR_NAME: gitEnv.GIT_AUTHOR_NAME,
+            GIT_AUTHOR_EMAIL: gitEnv.GIT_AUTHOR_EMAIL,
+            GIT_COMMITTER_NAME: gitEnv.GIT_COMMITTER_NAME,
+            GIT_COMMITTER_EMAIL: gitEnv.GIT_COMMITTER_EMAIL,
+        };
+        const promote = path.join(packageRoot, "bin", "promote");
+        const cli = (args: string[]) => {
+            const r = spawnSync(promote, ["--config", config, "--state", `file://${state}`, ...args], {
+                env,
+                encoding: "utf8",
+                maxBuffer: 1024 * 1024 * 1024,
+            });
+            if (r.status !== 0) {
+                throw new Error(`promote ${args[0]} exited ${r.status}: ${r.stderr}`);
+            }
+            return r.stdout;
+        };
+        const release = (n: number) => {
+            git(["pull", "-q", "--rebase", "origin", "main"], seed);
+            fs.writeFileSync(
+                path.join(seed, "apps", "web", "dev", "values.yaml"),
+                `image:\n  repository: ghcr.io/acme/web\n  tag: "2.0.${n}"\n`,
+            );
+            git(["commit", "-q", "-am", `dev 2.0.${n}`], seed);
+            git(["push", "-q", "origin", "main"], seed);
+            return timed(() => cli(["trigger", "--product", "web", "--flow", "to-prod", "--json"]));
+        };
+
+        // 1. Growth per release, everything in the state directory counted.
+        const warmup = 3;
+        const sizes: { bytes: number; files: number }[] = [];
+        const times: number[] = [];
+        for (let n = 1; n <= rounds + warmup; n++) {
+            times.push(release(n));
+            sizes.push(usage(state));
+        }
+        const steady = sizes.slice(warmup - 1);
+        const perRelease = {
+            bytes: (steady[steady.length - 1].bytes - steady[0].bytes) / (steady.length - 1),
+            files: (steady[steady.length - 1].files - steady[0].files) / (steady.length - 1),
+        };
+        const total = sizes[sizes.length - 1];
+
+        // 2. Reads and writes before and after `extra` more records.
+        const list = () =>
+            median(
+                [1, 2, 3, 4, 5].map(() =>
+                    timed(() => cli(["releases", "--product", "web", "--limit", "50", "--json"])),
+                ),
+            );
+        const store = new ReleaseStore(new FileKvStore(fileStoreRoot(state)), "web");
+        let next = 1_000_000;
+        const writes = async (): Promise<number> => {
+            const samples: number[] = [];
+            for (let i = 0; i < 7; i++) {
+                const r = record(next++);
+                const open = { ...r, status: "Running", finishedAt: undefined } as ReleaseRecord;
+                samples.push(
+                    await timedAsync(async () => {
+                        await store.put(open);
+                        await store.put({ ...open, status: "Suspended" });
+                        await store.put(r);
+                    }),
+                );
+            }
+            return median(samples);
+        };
+        const listAt0 = list();
+        const writeAt0 = await writes();
+        const filled = await timedAsync(async () => {
+            for (let i = 0; i < extra; i++) {
+                await store.put(record(i));
+            }
+        });
+        const listAtN = list();
+        const writeAtN = await writes();
+        const stored = (JSON.parse(cli(["releases", "--product", "web", "--json"])) as unknown[]).length;
+
         console.log(
-            `  ${String(r.stored).padStart(6)} stored: releases --limit 50 ${(r.list / 1000).toFixed(2)}s (${r.listed} listed, ${(r.list / base.list).toFixed(2)}x), ` +
-                `one record write ${(r.write / 1000).toFixed(2)}s (${(r.write / base.write).toFixed(2)}x), ` +
-                `rewrites ${(r.rewritten / 1024).toFixed(0)} KiB, state grows ${(r.growth / 1024).toFixed(0)} KiB per write`,
+            `P6: release records (file:// backend, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
         );
+        console.log(
+            `  growth per release (steady state, ${steady.length - 1} releases, everything under the state directory): ` +
+                `${(perRelease.bytes / 1024).toFixed(1)} KiB, ${perRelease.files.toFixed(1)} files ` +
+                `(after ${rounds + warmup} releases: ${(total.bytes / 1024).toFixed(0)} KiB in ${total.files} files; ` +
+                `a release ${(median(times.slice(warmup)) / 1000).toFixed(2)}s)`,
+        );
+        console.log(
+            `  at 10,000: ${((perRelease.bytes * 10_000) / 1024 / 1024).toFixed(0)} MiB and ${Math.round(perRelease.files * 10_000)} files (extrapolated)`,
+        );
+        console.log(
+            `  releases --limit 50: ${(listAt0 / 1000).toFixed(2)}s with ${rounds + warmup} stored, ` +
+                `${(listAtN / 1000).toFixed(2)}s with ${stored} stored: ${(listAtN / listAt0).toFixed(2)}x`,
+        );
+        console.log(
+            `  one release's record writes (Running, Suspended, final): ${writeAt0.toFixed(1)} ms, then ${writeAtN.toFixed(1)} ms: ${(writeAtN / writeAt0).toFixed(2)}x ` +
+                `(${extra} records written through the store in ${(filled / 1000).toFixed(1)}s)`,
+        );
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
     }
 }
 

@@ -1,5 +1,6 @@
 /**
- * Benchmark P8 (issue "Speed and scale"): 4 runners × 3 products on one PostgreSQL backend. Each runner is a
+ * Benchmark P8 (issue "Speed and scale"): 4 runners × 3 products on one PostgreSQL backend, and on one
+ * S3-compatible server (versitygw: Pulumi's state and the release store in one bucket). Each runner is a
  * separate `promote` process with its own clone cache and identity; 3 products (dev -> qa -> prod, one
  * repository) get two releases each, the second started by another runner while the first runs, so each
  * product's queue holds across runners. Baseline: the same on a `file://` backend, in the same run
@@ -14,6 +15,7 @@ import * as path from "path";
 import type { ReleaseRecord } from "../engine/releaseRecord";
 import { runCli, startCli } from "../test/support/cli";
 import { startPostgres } from "../test/support/postgres";
+import { startS3Server } from "../test/support/s3Server";
 import { productsInOneRepository, writeConfigModule } from "../test/support/scenario";
 import { median } from "./support";
 
@@ -27,7 +29,7 @@ interface Round {
     readonly recordProblems: number;
 }
 
-async function round(stateUrl: string): Promise<Round> {
+async function round(stateUrl: string, backendEnv: Readonly<Record<string, string>> = {}): Promise<Round> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p8-"));
     try {
         const { repo, defs } = productsInOneRepository(dir, products);
@@ -35,6 +37,7 @@ async function round(stateUrl: string): Promise<Round> {
         const runner = (n: number) => ({
             args: ["--config", config, "--state", stateUrl],
             env: {
+                ...backendEnv,
                 PROMOTIONS_GIT_CACHE: path.join(dir, `runner-${n}`, "git-cache"),
                 PULUMI_CONFIG_PASSPHRASE: "bench-passphrase",
             },
@@ -139,8 +142,10 @@ const show = (label: string, rounds: readonly Round[]) => {
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 2);
     const pg = await startPostgres("p8");
+    const s3 = await startS3Server("p8");
     const file: Round[] = [];
     const postgres: Round[] = [];
+    const objects: Round[] = [];
     try {
         for (let i = 0; i < rounds; i++) {
             const state = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-p8-state-"));
@@ -150,15 +155,21 @@ async function main(): Promise<void> {
                 fs.rmSync(state, { recursive: true, force: true });
             }
             postgres.push(await round(await pg.createDatabase(`round${i}`)));
+            objects.push(await round(s3.backendUrl({ prefix: `round${i}` }), s3.env));
         }
     } finally {
         await pg.stop();
+        await s3.stop();
     }
     console.log("P8: 4 runners × 3 products (6 releases, 12 commits into one branch) on one shared backend");
     console.log(show("file:// (baseline)", file));
     console.log(show("postgres://", postgres));
-    const ratio = median(postgres.map((r) => r.ms)) / median(file.map((r) => r.ms));
-    console.log(`  ratio, postgres:// against file://: ${ratio.toFixed(2)}x`);
+    console.log(show("s3:// (versitygw)", objects));
+    const base = median(file.map((r) => r.ms));
+    console.log(
+        `  ratio, postgres:// against file://: ${(median(postgres.map((r) => r.ms)) / base).toFixed(2)}x`,
+    );
+    console.log(`  ratio, s3:// against file://: ${(median(objects.map((r) => r.ms)) / base).toFixed(2)}x`);
 }
 
 main().catch((err: unknown) => {

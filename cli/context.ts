@@ -72,6 +72,11 @@ export interface CliSettings {
     readonly configDir: string;
     /** `--state` (or PROMOTIONS_STATE): a Pulumi backend URL (default file://<config dir>/.promotions/state). */
     readonly stateUrl: string;
+    /**
+     * PROMOTIONS_STORE: where release records and coordination live (engine/store/), when not in the state
+     * backend itself (needed for a backend without one: Pulumi Cloud, azblob://, gs://).
+     */
+    readonly storeUrl?: string;
     readonly passphrase: string;
     /** Where the provisioned engine lives (PULUMI_PROMOTIONS_CACHE, else ~/.cache/pulumi-promotions). */
     readonly cacheDir: string;
@@ -97,6 +102,8 @@ export interface CliSettings {
     };
     /** PROMOTIONS_WEBHOOK_SECRET, for `serve`. */
     readonly webhookSecret?: string;
+    /** PROMOTIONS_BASE_PATH: the path prefix `serve` is reached under (as `--base-path`, which wins). */
+    readonly basePath?: string;
     /** Colours on stdout and stderr. */
     readonly colour: boolean;
     /** PROMOTIONS_DEBUG=1: stack traces for unexpected errors. */
@@ -210,6 +217,7 @@ export function settingsFrom(
         configDir,
         stateUrl:
             globals.state ?? env.PROMOTIONS_STATE ?? `file://${path.join(configDir, ".promotions", "state")}`,
+        ...(env.PROMOTIONS_STORE ? { storeUrl: env.PROMOTIONS_STORE } : {}),
         passphrase: passphraseFrom(env),
         cacheDir,
         gitCacheDir: env.PROMOTIONS_GIT_CACHE ?? path.join(cacheDir, "git"),
@@ -243,6 +251,7 @@ export function settingsFrom(
                 : {}),
         },
         ...(env.PROMOTIONS_WEBHOOK_SECRET ? { webhookSecret: env.PROMOTIONS_WEBHOOK_SECRET } : {}),
+        ...(env.PROMOTIONS_BASE_PATH ? { basePath: env.PROMOTIONS_BASE_PATH } : {}),
         ...(env.PROMOTIONS_HEARTBEAT_SECONDS
             ? {
                   heartbeatMs:
@@ -329,6 +338,8 @@ export interface EngineExtras {
     readonly metrics?: EngineMetrics;
     /** Notification delivery warnings (default: a `warning:` line on stderr). */
     readonly warn?: (line: string) => void;
+    /** Aborts when `serve` shuts down (see PromoteEngineOptions.drain). */
+    readonly drain?: AbortSignal;
 }
 
 /** Everything a command needs besides its options. Only cli/main.ts builds the real one. */

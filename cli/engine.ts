@@ -19,6 +19,7 @@ export function engineOptions(
         catalog,
         engine,
         backendUrl: settings.stateUrl,
+        ...(settings.storeUrl ? { storeUrl: settings.storeUrl } : {}),
         passphrase: settings.passphrase,
         gitCacheDir: settings.gitCacheDir,
         gitTokens: settings.gitTokens,
@@ -38,6 +39,7 @@ export function engineOptions(
         },
         onProgress,
         ...(extras.metrics ? { metrics: extras.metrics } : {}),
+        ...(extras.drain ? { drain: extras.drain } : {}),
     };
 }
 

@@ -110,11 +110,21 @@ function realDeps(settings: CliSettings, io: Terminal, engines: PromoteEngine[])
             ),
         tokens: once(async () => {
             const { AccessStore } = await import("../engine/accessStore");
-            return new AccessStore({
-                engine: await located(),
-                backendUrl: settings.stateUrl,
-                passphrase: settings.passphrase,
-                inheritedPath: settings.searchPath,
+            const { openKvStore } = await import("../engine/store");
+            const { migrateTokens, migrationLine } = await import("../engine/store/migrate");
+            const { legacyStacks } = await import("../engine/workspace");
+            const kv = openKvStore(settings.storeUrl ?? settings.stateUrl);
+            return new AccessStore(kv, async () => {
+                const legacy = legacyStacks({
+                    engine: await located(),
+                    backendUrl: settings.stateUrl,
+                    passphrase: settings.passphrase,
+                    inheritedPath: settings.searchPath,
+                });
+                const line = migrationLine("API tokens", await migrateTokens(kv, legacy));
+                if (line) {
+                    process.stderr.write(`note: ${line}\n`);
+                }
             });
         }),
         system: {

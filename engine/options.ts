@@ -15,8 +15,10 @@ import type { Subject } from "../model/subject";
 export interface PromoteEngineOptions {
     readonly catalog: Catalog;
     readonly engine: EngineLocation;
-    /** The Pulumi backend for the promote stacks and release records. */
+    /** The Pulumi backend for the promote stacks (and, unless `storeUrl` says otherwise, the release store). */
     readonly backendUrl: string;
+    /** Where release records and coordination live (engine/store/; default: the backend's own store). */
+    readonly storeUrl?: string;
     readonly passphrase: string;
     /** Where bare clones of the GitOps repositories are kept between runs. */
     readonly gitCacheDir: string;
@@ -61,6 +63,12 @@ export interface PromoteEngineOptions {
         subject: Subject,
         target: { readonly product: string; readonly environment: string },
     ) => string | undefined;
+    /**
+     * Aborts when this process shuts down (`promote serve` on SIGTERM): from then on no release starts, is
+     * retried or resumed here, and a wait (approval, window, soak) parks the release, Suspended without an owner,
+     * for another process to resume once the wait is over. Gates and commits under way go on.
+     */
+    readonly drain?: AbortSignal;
 }
 
 /** The console `promote serve` serves by default, for `RELEASE_URL` when no public URL is set. */

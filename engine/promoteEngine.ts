@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { stackSeen, urlPassword } from "./stateBackend";
-import { InvalidInputError } from "../model/errors";
+import { EnvironmentError, InvalidInputError } from "../model/errors";
 import { secrets } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
 import type { GitCredentials } from "../provider/git/git";
@@ -65,6 +65,11 @@ import { notifierFor } from "./notifications";
 import { downstreamOf, newerDownstream, rollbackTarget } from "./rollback";
 import type { Keep, PrunedPage } from "./releaseStore";
 import { ReleaseStore } from "./releaseStore";
+import type { KvStore } from "./store";
+import { openKvStore } from "./store";
+import { legacyStacks } from "./workspace";
+import type { LegacyStacks } from "./store/migrate";
+import { migrateProduct, migrationLine } from "./store/migrate";
 import { checkpointResources, isStale, markStale } from "./staleRelease";
 import { supersededBy } from "./supersede";
 
@@ -97,6 +102,7 @@ export type { Keep, PrunedPage } from "./releaseStore";
  */
 export class PromoteEngine {
     private readonly stores = new Map<string, ReleaseStore>();
+    private kvStore?: KvStore;
     private readonly stacks = new Map<string, Promise<Stack>>();
     private readonly notifier: ReturnType<typeof notifierFor>;
 
@@ -200,6 +206,7 @@ export class PromoteEngine {
 
     /** Creates a release, waits for its turn (the product's concurrency), runs it, and returns its record. */
     async release(o: ReleaseOptions): Promise<ReleaseRecord> {
+        this.refuseWhileDraining(`release of ${o.product}`);
         const saved = o.planFile ? readSavedPlan(o.planFile) : undefined;
         if (saved) {
             checkPlanTarget(saved.plan, o.product, o.target, o.planFile!);
@@ -368,6 +375,7 @@ export class PromoteEngine {
      * write (it would roll that environment back), unless `forceOlder`.
      */
     async retry(id: string, o: RetryOptions = {}): Promise<ReleaseRecord> {
+        this.refuseWhileDraining(`release ${id}`);
         const record = await this.stored(id);
         const dead =
             !finalReleaseStatuses.has(record.status) && record.status !== "Queued" && !ownerAlive(record);
@@ -465,6 +473,9 @@ export class PromoteEngine {
                 .filter((r) => waitOver(r, now) && !ownerAlive(r))
                 .reverse();
             for (const r of ready) {
+                if (this.opts.drain?.aborted) {
+                    return out; // shutting down: another process resumes the rest
+                }
                 out.push(await this.resume(r.id, o));
             }
         }
@@ -674,10 +685,23 @@ export class PromoteEngine {
         }
     }
 
+    /**
+     * Refuses to start work once this process shuts down (see PromoteEngineOptions.drain): the trigger watcher
+     * then leaves the commit for the next poll, here or on another replica.
+     */
+    private refuseWhileDraining(what: string): void {
+        if (this.opts.drain?.aborted) {
+            throw new EnvironmentError(
+                `${what} not started: this server is shutting down; another replica, or this one once started again, takes it`,
+            );
+        }
+    }
+
     private context(product: string, wait: WaitOptions = {}) {
         const scm = this.opts.scm ?? this.opts.github;
         return {
             ...(wait.noWait ? { park: true } : {}),
+            ...(this.opts.drain ? { drain: this.opts.drain } : {}),
             ...(this.opts.pollIntervalMs ? { approvalPollMs: this.opts.pollIntervalMs } : {}),
             engine: this.opts.engine,
             backendUrl: this.opts.backendUrl,
@@ -718,15 +742,35 @@ export class PromoteEngine {
         });
     }
 
+    /** The coordination store (engine/store/), opened on first use. */
+    private kv(): KvStore {
+        this.kvStore ??= openKvStore(this.opts.storeUrl ?? this.opts.backendUrl);
+        return this.kvStore;
+    }
+
+    /** The stacks where versions before the release store kept records (read once per product, see migrate.ts). */
+    private legacy(): LegacyStacks {
+        return legacyStacks({
+            engine: this.opts.engine,
+            backendUrl: this.opts.backendUrl,
+            passphrase: this.opts.passphrase,
+            inheritedPath: this.opts.inheritedPath,
+        });
+    }
+
     private store(product: string): ReleaseStore {
         let s = this.stores.get(product);
         if (!s) {
-            s = new ReleaseStore({
-                engine: this.opts.engine,
-                backendUrl: this.opts.backendUrl,
-                passphrase: this.opts.passphrase,
-                product,
-                inheritedPath: this.opts.inheritedPath,
+            s = new ReleaseStore(this.kv(), product, async () => {
+                const line = migrationLine(
+                    `product ${product}`,
+                    await migrateProduct(this.kv(), product, this.legacy()),
+                );
+                if (line) {
+                    (this.opts.notifications?.warn ?? ((l: string) => process.stderr.write(`note: ${l}\n`)))(
+                        line,
+                    );
+                }
             });
             this.stores.set(product, s);
         }

@@ -64,6 +64,16 @@ export function plannedResources(product: string, plan: ReleasePlan, withGates: 
     );
 }
 
+/** One environment's repository branch as the release's update left it (the stack output `release`). */
+interface PromotedGroup {
+    readonly environment: string;
+    readonly group: string;
+    readonly applications: readonly string[];
+    readonly status: string;
+    readonly commitSha?: string;
+    readonly pullRequest?: unknown;
+}
+
 /** What the program's resource hooks call, in the engine's process. */
 export interface ProgramGates {
     /** Before an environment's first write: the step's onStart hook (first group only) and the pre-actions. */
@@ -123,6 +133,7 @@ export function promotionInputs(
 export function promoteProgram(o: PromoteProgramOptions): () => Promise<Record<string, unknown>> {
     return async () => {
         const created = new Map<string, pulumi.Resource[]>();
+        const promoted: pulumi.Output<PromotedGroup>[] = [];
         // Untargeted environments come last (nothing targeted depends on them): the update leaves them as they are.
         const targeted = new Set(o.plan.environments.map((e) => e.name));
         const untargeted = (o.plan.untargeted ?? []).filter((e) => !targeted.has(e.name));
@@ -147,6 +158,26 @@ export function promoteProgram(o: PromoteProgramOptions): () => Promise<Record<s
                     ...(pre ? { hooks: { beforeCreate: [pre], beforeUpdate: [pre] } } : {}),
                 });
                 resources.push(promotion);
+                if (targeted.has(env.name)) {
+                    promoted.push(
+                        pulumi
+                            .all([
+                                promotion.releaseId,
+                                promotion.status,
+                                promotion.commitSha,
+                                promotion.pullRequest,
+                            ])
+                            .apply(([releaseId, status, commitSha, pullRequest]) => ({
+                                environment: env.name,
+                                group: g.name,
+                                applications: g.applications.map((a) => a.name),
+                                // A group this release did not write keeps another release's outputs.
+                                status: releaseId === o.releaseId ? status : "Unchanged",
+                                ...(releaseId === o.releaseId && commitSha ? { commitSha } : {}),
+                                ...(releaseId === o.releaseId && pullRequest ? { pullRequest } : {}),
+                            })),
+                    );
+                }
                 const added =
                     gates && actionFor(env.action).resources
                         ? actionFor(env.action).resources!({
@@ -212,6 +243,16 @@ export function promoteProgram(o: PromoteProgramOptions): () => Promise<Record<s
             flow: o.flow,
             sourceCommit: o.candidate.sourceCommit,
             version: o.candidate.version,
+            // The release's record as this update leaves it: what it wrote where (the whole record, its gates,
+            // waits and audit, is in the release store: `promote releases`).
+            release: pulumi.all(promoted).apply((groups) => ({
+                id: o.releaseId,
+                product: o.product,
+                flow: o.flow,
+                version: o.candidate.version,
+                sourceCommit: o.candidate.sourceCommit,
+                promoted: groups,
+            })),
         };
     };
 }

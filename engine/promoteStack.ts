@@ -1,7 +1,6 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { engineErrors } from "../model/errors";
 import type { GitCredentials } from "../provider/git/git";
-import { afterGate, inlineUpdate } from "./inlineUpdates";
 import { withExperimental } from "./plans";
 import type { ApprovalState } from "./approvals";
 import { actionFor } from "../provider/actions/registry";
@@ -25,11 +24,10 @@ import {
     settleEnvironments,
     settleUnfinished,
 } from "./releaseState";
-import { withLockRetry } from "./releaseStore";
 import type { Clock } from "./waits";
 import { EnvironmentWaits, realClock } from "./waits";
 import type { SoakDependency } from "./windows";
-import { clearDeadLocks, openStack } from "./workspace";
+import { clearDeadLocks, openStack, withLockRetry } from "./workspace";
 
 export { promoteProject, resourceGroups };
 
@@ -61,12 +59,12 @@ export interface ReleaseUpdateOptions {
     readonly updatePlan?: string;
     /** Stop each environment that would wait (window, soak, approval) instead of waiting (`--no-wait`). */
     readonly park?: boolean;
+    /** Aborts when this process shuts down: waits then park as with `park` (see EnvironmentWaitsOptions.drain). */
+    readonly drain?: AbortSignal;
     /** An environment's approval state as stored on the record (where decisions are written). */
     readonly storedApproval?: (environment: string) => Promise<ApprovalState | undefined>;
     /** How often a waiting approval reads the record again (ms). */
     readonly approvalPollMs?: number;
-    /** The program runs once this settles, and not at all when it rejects (see afterGate). */
-    readonly beforeProgram?: () => Promise<void>;
 }
 
 export interface PromoteStackOptions {
@@ -205,6 +203,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         signal: opts.signal,
         onChange: (name) => report(name),
         ...(opts.park ? { park: true } : {}),
+        ...(opts.drain ? { drain: opts.drain } : {}),
         ...(opts.storedApproval ? { storedApproval: opts.storedApproval } : {}),
         ...(opts.approvalPollMs ? { approvalPollMs: opts.approvalPollMs } : {}),
         dependencies: (env) =>
@@ -256,7 +255,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     try {
         const up = () =>
             stack.up({
-                program: opts.beforeProgram ? afterGate(program, opts.beforeProgram) : program,
+                program,
                 onEvent,
                 target: [...states.keys()],
                 continueOnError: true,
@@ -271,9 +270,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
         // so no reader could tell it was dead) is cleared rather than waited out.
         const clearDead = () =>
             clearDeadLocks(opts.backendUrl, promoteProject, opts.product, () => Promise.resolve(stack));
-        await inlineUpdate(() =>
-            withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()), { clearDead }),
-        );
+        await withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()), { clearDead });
     } catch (e) {
         error = e instanceof Error ? e.message : String(e);
     }
@@ -296,3 +293,4 @@ function summarizeUpdateError(message: string): string {
     const errors = engineErrors(message.replace(/^\s*stderr:\s*/m, ""));
     return (errors.length > 0 ? errors.slice(0, 4).join("\n") : cleanError(message)).trim();
 }
+

@@ -18,8 +18,9 @@ export const heartbeatDeadMs = heartbeatsMissed * heartbeatMs;
 
 /**
  * Whether the process running a release is still there: by pid on this host. On another host: a Running
- * (or Terminating) release by its heartbeat (a release whose last heartbeat, or start, is older than
- * {@link heartbeatsMissed} of its owner's heartbeat intervals, 3 minutes by default, is dead); a Suspended one is waiting, not dead (DESIGN.md 3a); a Queued one until
+ * (or Terminating, or Suspended while its process waits) release by its heartbeat (a release whose last heartbeat,
+ * or start, is older than {@link heartbeatsMissed} of its owner's heartbeat intervals, 3 minutes by default, is
+ * dead; a Suspended release without an owner waits for a resume and is not dead, DESIGN.md 3a); a Queued one until
  * the flow timeout (plus a margin) has long passed.
  */
 export function ownerAlive(r: ReleaseRecord, at: number = Date.now()): boolean {
@@ -27,10 +28,9 @@ export function ownerAlive(r: ReleaseRecord, at: number = Date.now()): boolean {
         return false;
     }
     if (r.owner.host !== thisProcess.host) {
-        if (r.status === "Suspended") {
-            return true;
-        }
-        if (r.status === "Running" || r.status === "Terminating") {
+        // A release waiting inside its process (approval, window, soak) beats as a running one does: a host
+        // lost with it (a pod killed without SIGTERM) is seen as such, and its release taken over.
+        if (r.status === "Running" || r.status === "Terminating" || r.status === "Suspended") {
             const deadMs = heartbeatsMissed * (r.owner.heartbeatMs ?? heartbeatMs);
             return at - Date.parse(r.heartbeatAt ?? r.startedAt ?? r.createdAt) < deadMs;
         }

@@ -1,6 +1,6 @@
 import * as os from "os";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { EnvironmentError, messageOf } from "../model/errors";
+import { messageOf } from "../model/errors";
 import type { ReleaseStatus } from "../model/status";
 import type { PromotionWorkflowDefinition } from "../components/promotionWorkflow";
 import type { GitCredentials } from "../provider/git/git";
@@ -60,6 +60,8 @@ export interface ReleaseRunContext {
      * release is written Suspended without an owner, for `resume` (DESIGN 3a); independent ones go on.
      */
     readonly park?: boolean;
+    /** Aborts when this process shuts down: from then on waits park (see EnvironmentWaitsOptions.drain). */
+    readonly drain?: AbortSignal;
     /** How often a waiting approval reads the record for decisions (ms, default 2 s). */
     readonly approvalPollMs?: number;
     /** The console's public URL, for hooks' `RELEASE_URL` (see PromoteEngineOptions.publicUrl). */
@@ -69,28 +71,15 @@ export interface ReleaseRunContext {
 }
 
 /**
- * The release's turn: its record as written Running, and `written`, which settles once that record is durable
- * in the backend and the queue was checked after it: `ours`, or `rival` when another release of the product
- * got there first (this one then steps back). It rejects when the write failed.
- */
-interface Turn {
-    readonly record: ReleaseRecord;
-    readonly written: Promise<"ours" | "rival">;
-}
-
-/**
- * Waits for the release's turn and writes it Running (stepping back when a rival got there first). `aside`:
- * the caller goes on to start the promote stack's update while the Running record is written; that update's
- * program runs only once `written` says the turn is ours (see {@link writesAfterRecord}). `queued`: the
- * release starts from Queued (it stepped back).
+ * Waits for the release's turn and writes it Running, stepping back to Queued when a rival got there first
+ * (two processes found the product free at once: the later one queues behind). The record is durable before
+ * anything of the release runs. `queued`: the release starts from Queued.
  */
 async function takeTurn(
     ctx: ReleaseRunContext,
     initial: ReleaseRecord,
     onCreated?: (r: ReleaseRecord) => void,
-    aside = false,
-    queued = false,
-): Promise<Turn> {
+): Promise<ReleaseRecord> {
     const running = (startedAt?: string): ReleaseRecord => ({
         ...initial,
         status: "Running",
@@ -101,55 +90,23 @@ async function takeTurn(
         attempts: initial.attempts + 1,
         owner: ctx.heartbeatMs ? { ...thisProcess, heartbeatMs: ctx.heartbeatMs } : thisProcess,
     });
-    const announce = (r: ReleaseRecord) => {
-        onCreated?.(r);
-        onCreated = undefined;
-        ctx.onProgress?.({ type: "release", release: r });
-    };
     // The record is written Running straight away when nothing else holds the product; it is only written
     // Queued (and waits) when another release is active or queued ahead of it.
-    let record: ReleaseRecord = queued ? { ...running(), status: "Queued" } : running();
+    let record: ReleaseRecord = running();
     for (;;) {
         const waited = await ctx.queue.waitForTurn(record);
         record = running(waited ? now() : record.startedAt);
-        if (aside) {
-            const taken = record;
-            const written = ctx.store.put(taken).then(async () => {
-                announce(taken);
-                return (await ctx.queue.rivalAhead(taken)) ? ("rival" as const) : ("ours" as const);
-            });
-            // Awaited later (after the update); a failed write must not count as unhandled meanwhile.
-            written.catch(() => undefined);
-            return { record, written };
-        }
         await ctx.store.put(record);
-        announce(record);
+        onCreated?.(record);
+        onCreated = undefined;
+        ctx.onProgress?.({ type: "release", release: record });
         if (!(await ctx.queue.rivalAhead(record))) {
-            return { record, written: Promise.resolve("ours") };
+            return record;
         }
         record = { ...record, status: "Queued" };
         await ctx.store.put(record);
     }
 }
-
-/**
- * Whether the Running record may be written while the promote stack's update starts (its `pulumi` process,
- * plugins and state, about half a second): everything that writes or runs anything (actions, pre- and
- * post-actions, step hooks, waits) is in the update's program, which runs only after the record is durable.
- * Not when something runs before the update: the release's start hooks and trigger workflow, or policy packs
- * (an inline preview of their own).
- */
-export function writesAfterRecord(record: ReleaseRecord): boolean {
-    const { plan } = record;
-    return (
-        !plan.hooks?.onStart &&
-        !plan.triggerWorkflow &&
-        plan.environments.every((e) => (e.policyPacks ?? []).length === 0)
-    );
-}
-
-/** The update stopped before any write: a release of the product that started first runs (see Turn). */
-const steppedBack = Symbol("stepped back");
 
 /** What a live write shows: the status and, while Suspended, what it waits for and until when. */
 function liveKey(status: ReleaseStatus, wait: { waitKind?: string; resumesAt?: string }): string {
@@ -169,16 +126,11 @@ class LiveRecord {
     private stopped = false;
     readonly warnings: string[] = [];
 
-    /** `after`: the Running record's write (live writes come after it, never before). */
     constructor(
         private readonly ctx: ReleaseRunContext,
         private readonly record: ReleaseRecord,
-        after: Promise<unknown>,
     ) {
-        this.writes = after.then(
-            () => undefined,
-            () => undefined,
-        );
+        this.writes = Promise.resolve();
     }
 
     onEnvironment(environment: EnvironmentRecord): void {
@@ -220,8 +172,8 @@ class LiveRecord {
     }
 
     /**
-     * Writes the stored record again with a fresh `heartbeatAt` while it reads Running (other hosts tell a
-     * live release from a dead one by it); one write after another with the snapshots, never after `stop`.
+     * Writes the stored record again with a fresh `heartbeatAt` while it reads Running or Suspended (other hosts
+     * tell a live release from a dead one by it); one write after another with the snapshots, never after `stop`.
      */
     beat(): void {
         if (this.stopped) {
@@ -229,7 +181,7 @@ class LiveRecord {
         }
         this.writes = this.writes.then(async () => {
             const current = await this.ctx.store.get(this.record.id).catch(() => undefined);
-            if (this.stopped || current?.status !== "Running") {
+            if (this.stopped || (current?.status !== "Running" && current?.status !== "Suspended")) {
                 return;
             }
             await this.ctx.store.put({ ...current, heartbeatAt: now() }).catch(() => undefined);
@@ -259,51 +211,31 @@ export async function runRelease(
     onCreated?: (r: ReleaseRecord) => void,
     previous?: readonly EnvironmentRecord[],
 ): Promise<ReleaseRecord> {
-    let turn = await takeTurn(ctx, initial, onCreated, writesAfterRecord(initial));
-    for (;;) {
-        const record = turn.record;
-        try {
-            const done = await attempt(ctx, turn, initial, previous);
-            if (done !== steppedBack) {
-                return done;
-            }
-        } catch (e) {
-            await heartbeats.get(record.id)?.();
-            // Anything unexpected (an Argo Server error, a lost backend) still ends the release: a record left
-            // Running would hold the product's turn while its process lives on (serve).
-            await ctx.store
-                .put(
-                    finished(record, "Failed", `the release stopped on an unexpected error: ${messageOf(e)}`),
-                )
-                .catch(() => undefined);
-            throw e;
-        }
-        // A rival got there first: nothing was written; back in the queue behind it, the record first.
-        await ctx.store.put({ ...record, status: "Queued" });
-        turn = await takeTurn(ctx, initial, undefined, false, true);
+    const record = await takeTurn(ctx, initial, onCreated);
+    try {
+        return await attempt(ctx, record, initial, previous);
+    } catch (e) {
+        await heartbeats.get(record.id)?.();
+        // Anything unexpected (an Argo Server error, a lost backend) still ends the release: a record left
+        // Running would hold the product's turn while its process lives on (serve).
+        await ctx.store
+            .put(finished(record, "Failed", `the release stopped on an unexpected error: ${messageOf(e)}`))
+            .catch(() => undefined);
+        throw e;
     }
 }
 
 /** Per running attempt (by release id): stops its heartbeat and waits for its last live write. */
 const heartbeats = new Map<string, () => Promise<void>>();
 
-/** One attempt, its turn taken. */
+/** One attempt, its turn taken and its Running record written. */
 async function attempt(
     ctx: ReleaseRunContext,
-    turn: Turn,
+    taken: ReleaseRecord,
     initial: ReleaseRecord,
     previous?: readonly EnvironmentRecord[],
-): Promise<ReleaseRecord | typeof steppedBack> {
-    let record = turn.record;
-    // The update's program runs only once the Running record is durable and the turn ours.
-    const recordWritten = async (): Promise<void> => {
-        if ((await turn.written) === "rival") {
-            throw new EnvironmentError(
-                `another release of ${record.product} started first: release ${record.id} waits for it`,
-            );
-        }
-    };
-
+): Promise<ReleaseRecord> {
+    let record = taken;
     const controller = new AbortController();
     let reason: string | undefined;
     const stop = (why: string) => {
@@ -326,7 +258,7 @@ async function attempt(
     };
     arm();
     const stopWatching = ctx.queue.watchForTerminate(record.id, stop);
-    const live = new LiveRecord(ctx, record, turn.written);
+    const live = new LiveRecord(ctx, record);
     const heartbeat = setInterval(() => live.beat(), ctx.heartbeatMs ?? heartbeatMs);
     heartbeats.set(record.id, async () => {
         heartbeats.delete(record.id);
@@ -346,10 +278,7 @@ async function attempt(
         ],
     };
     // The source commit's status says Running once the record does.
-    const runningStatus = turn.written.then(
-        () => live.warn(ctx.commitStatus?.(record)),
-        () => undefined,
-    );
+    const runningStatus = live.warn(ctx.commitStatus?.(record));
 
     const gates = new Gates({
         workflows: ctx.workflows,
@@ -419,10 +348,10 @@ async function attempt(
                 clock: ctx.clock,
                 ...(ctx.updatePlan ? { updatePlan: ctx.updatePlan } : {}),
                 ...(ctx.park ? { park: true } : {}),
+                ...(ctx.drain ? { drain: ctx.drain } : {}),
                 storedApproval: async (env) =>
                     (await ctx.store.get(record.id))?.environments.find((e) => e.name === env)?.approval,
                 ...(ctx.approvalPollMs ? { approvalPollMs: ctx.approvalPollMs } : {}),
-                beforeProgram: recordWritten,
                 onEnvironment: (e) => live.onEnvironment(e),
             });
             environments = record.environments.map(
@@ -436,13 +365,6 @@ async function attempt(
     }
     await live.close();
     await runningStatus;
-    // The Running record's write, when it ran beside the update: a failed write fails the release (outer
-    // catch); a rival first means the program never ran (nothing was written), so step back.
-    if ((await turn.written) === "rival") {
-        await heartbeats.get(record.id)?.();
-        return steppedBack;
-    }
-
     environments = await runStepEndHooks(gates, record.plan, environments);
     const outcome = releaseOutcome({
         environments,

@@ -120,6 +120,13 @@ export interface EnvironmentWaitsOptions {
     readonly approvalPollMs?: number;
     /** Do not wait: stop each waiting environment at once (ParkedError) and leave the release Suspended. */
     readonly park?: boolean;
+    /**
+     * Aborts when this process is shutting down (`promote serve` on SIGTERM): from then on each environment
+     * that waits, or is waiting, stops as with `park`, so the release is written Suspended without an owner and
+     * any other process resumes it once the wait is over (DESIGN 3a). Gates and writes under way are not
+     * stopped by it.
+     */
+    readonly drain?: AbortSignal;
 }
 
 /** The window and soak waits of one attempt: what each environment waits for now (see Observations.waits). */
@@ -143,11 +150,32 @@ export class EnvironmentWaits {
             this.waiting.set(env.name, wait);
             this.opts.onChange(env.name);
         }
-        if (this.opts.park) {
-            this.parked.set(env.name, wait);
-            throw new ParkedError(
-                `waiting (${wait.waitKind}) for environment "${env.name}"${wait.resumesAt ? ` until ${wait.resumesAt}` : ""}: resume the release once the wait is over`,
-            );
+        if (this.opts.park || this.opts.drain?.aborted) {
+            this.park(env, wait);
+        }
+    }
+
+    /** Stops the environment here: it is recorded as waiting, and the release is written Suspended. */
+    private park(env: PlannedEnvironment, wait: WaitState): never {
+        this.parked.set(env.name, wait);
+        throw new ParkedError(
+            `waiting (${wait.waitKind}) for environment "${env.name}"${wait.resumesAt ? ` until ${wait.resumesAt}` : ""}: resume the release once the wait is over`,
+        );
+    }
+
+    /**
+     * What a wait sleeps with: the release's signal, and the drain's (a wait cut short by the drain parks, see
+     * {@link EnvironmentWaitsOptions.drain}).
+     */
+    private sleepSignal(): AbortSignal | undefined {
+        const { signal, drain } = this.opts;
+        return signal && drain ? AbortSignal.any([signal, drain]) : (signal ?? drain);
+    }
+
+    /** A wait's sleep was cut short: by the drain (and not the release's own stop), the environment parks. */
+    private parkIfDraining(env: PlannedEnvironment, wait: WaitState): void {
+        if (this.opts.drain?.aborted && !this.opts.signal?.aborted) {
+            this.park(env, wait);
         }
     }
 
@@ -157,7 +185,7 @@ export class EnvironmentWaits {
      */
     private async approval(env: PlannedEnvironment, changes?: ApprovalState["changes"]): Promise<void> {
         const planned = env.approval!;
-        const { clock, signal } = this.opts;
+        const { clock } = this.opts;
         const read = async () =>
             (await this.opts.storedApproval?.(env.name).catch(() => undefined)) ??
             this.approvals.get(env.name);
@@ -172,14 +200,19 @@ export class EnvironmentWaits {
             if (outcome.kind === "approved") {
                 return;
             }
-            this.startWaiting(env, {
+            const wait: WaitState = {
                 waitKind: "approval",
                 ...(state.expiresAt ? { resumesAt: state.expiresAt } : {}),
-            });
+            };
+            this.startWaiting(env, wait);
             const left = state.expiresAt ? Date.parse(state.expiresAt) - clock.now() : Infinity;
             try {
-                await pause(Math.max(0, Math.min(this.opts.approvalPollMs ?? 2000, left)), signal);
+                await pause(
+                    Math.max(0, Math.min(this.opts.approvalPollMs ?? 2000, left)),
+                    this.sleepSignal(),
+                );
             } catch {
+                this.parkIfDraining(env, wait);
                 throw new EnvironmentError(`stopped while waiting for approval of environment "${env.name}"`);
             }
             const stored = await read();
@@ -192,7 +225,7 @@ export class EnvironmentWaits {
      * closed window says `onClosed: fail` (or never opens again), or when the release is stopped meanwhile.
      */
     async before(env: PlannedEnvironment, changes?: ApprovalState["changes"]): Promise<void> {
-        const { clock, signal } = this.opts;
+        const { clock } = this.opts;
         try {
             for (;;) {
                 const now = new Date(clock.now());
@@ -226,8 +259,9 @@ export class EnvironmentWaits {
                 this.startWaiting(env, wait);
                 const ms = Math.min(Date.parse(wait.resumesAt!) - now.getTime(), maxSleepMs);
                 try {
-                    await clock.sleep(Math.max(ms, 0), signal);
+                    await clock.sleep(Math.max(ms, 0), this.sleepSignal());
                 } catch {
+                    this.parkIfDraining(env, wait);
                     throw new EnvironmentError(
                         `stopped while waiting (${wait.waitKind}) for environment "${env.name}" until ${wait.resumesAt}`,
                     );

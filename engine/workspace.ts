@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as semver from "semver";
 import {
     CommandError,
+    ConcurrentUpdateError,
     LocalWorkspace,
     PulumiCommand,
     Stack,
@@ -16,14 +17,17 @@ import type { EngineLocation } from "./engineLocator";
 import { enginePath, packageRoot } from "./engineLocator";
 import { processAlive, readOr, withDirLock } from "../provider/dirLock";
 import {
+    backendObjects,
     displayBackendUrl,
     fileUrlPath,
+    readStackResources,
     stackLocks,
     stackSeen,
     storedStackNames,
     urlPassword,
 } from "./stateBackend";
-import type { StackLock } from "./stateBackend";
+import type { StackLock, StoredResource } from "./stateBackend";
+import type { LegacyStacks } from "./store/migrate";
 import { guardedWrite } from "./stateGuard";
 
 /** How to reach one stack of an inline program. */
@@ -90,7 +94,7 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
                     // from its environment (PULUMI_BACKEND_URL) only.
                     ...(urlPassword(opts.backendUrl)
                         ? []
-                        : ["backend:", `  url: ${JSON.stringify(opts.backendUrl)}`]),
+                        : ["backend:", `  url: ${JSON.stringify(engineBackendUrl(opts.backendUrl))}`]),
                     "",
                 ].join("\n"),
             );
@@ -184,21 +188,17 @@ export async function listStackNames(
 
 /**
  * Removes the lock a `pulumi` process left on the stack when it was killed mid-update (its `pulumi cancel`),
- * and says whether it did: a lock of this host whose process is gone, or, where the stack's updates are
- * known to be short (`staleAfterMs`), one older than that from any host (another host's processes cannot be
- * seen from here). Other locks are left alone.
+ * and says whether it did: a lock of this host whose process is gone. Other locks are left alone (another
+ * host's are cleared by the queue once that host's release is known dead by its heartbeat: see ReleaseQueue).
  */
 export async function clearDeadLocks(
     backendUrl: string,
     project: string,
     stackName: string,
     stack: () => Promise<Stack>,
-    o: { readonly staleAfterMs?: number } = {},
 ): Promise<boolean> {
     const locks = await stackLocks(backendUrl, project, stackName);
-    const dead = (l: StackLock) =>
-        (l.hostname === os.hostname() && !processAlive(l.pid)) ||
-        (o.staleAfterMs !== undefined && Date.now() - Date.parse(l.timestamp ?? "") > o.staleAfterMs);
+    const dead = (l: StackLock) => l.hostname === os.hostname() && !processAlive(l.pid);
     if (!locks || locks.length === 0 || !locks.every(dead)) {
         return false;
     }
@@ -220,6 +220,18 @@ async function retry<T>(fn: () => Promise<T>): Promise<T> {
     }
 }
 
+/**
+ * The backend URL as our `pulumi` commands get it: a `file://` backend without gocloud.dev's `.attrs` sidecar
+ * files (`metadata=skip`): one file per object instead of two, and no sidecar rewritten in place, which a
+ * concurrent reader could find empty ("failed to load checkpoint: EOF"). Nothing reads those attributes.
+ */
+export function engineBackendUrl(backendUrl: string): string {
+    if (!backendUrl.startsWith("file://") || /[?&]metadata=/.test(backendUrl)) {
+        return backendUrl;
+    }
+    return `${backendUrl}${backendUrl.includes("?") ? "&" : "?"}metadata=skip`;
+}
+
 /** The environment every Pulumi command we run gets: backend, passphrase, quiet checks, and the PATH. */
 function engineEnv(opts: {
     engine: EngineLocation;
@@ -228,10 +240,14 @@ function engineEnv(opts: {
     inheritedPath?: string;
 }): Record<string, string> {
     return {
-        PULUMI_BACKEND_URL: opts.backendUrl,
+        PULUMI_BACKEND_URL: engineBackendUrl(opts.backendUrl),
         PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+        // A copy of the checkpoint under `.pulumi/backups/` before every update, kept forever: the history
+        // (one checkpoint per update, what `pulumi stack history` reads) and `<stack>.json.bak` already hold
+        // every checkpoint, and our writes keep the previous one readable (stateGuard.ts).
+        PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true",
         PATH: enginePath(opts.engine, opts.inheritedPath ?? process.env.PATH ?? ""),
     };
 }
@@ -299,4 +315,89 @@ export async function openLocalStack(opts: LocalStackOptions): Promise<Stack> {
             envVars: engineEnv(opts),
         },
     );
+}
+
+/**
+ * A `file://` backend read that met another process's write half done: the blob library Pulumi uses
+ * (gocloud.dev fileblob) rewrites a checkpoint's `.attrs` sidecar in place (create, then write), so a reader
+ * at that moment decodes an empty file (`failed to load checkpoint: EOF`). Gone a moment later; a damaged
+ * file (an `unexpected end of JSON input`) is not this, and is not retried.
+ */
+function tornRead(e: unknown): boolean {
+    return e instanceof CommandError && /failed to load checkpoint: (unexpected )?EOF\b/.test(e.message);
+}
+
+/**
+ * Retries an update that found the stack locked by another writer (records are written in a second or two),
+ * and, a few times, one that met another writer's half-done file (see {@link tornRead}).
+ * `clearDead`, when given, is asked each time first: it removes a lock whose `pulumi` process is known dead
+ * (a process killed mid-update leaves its lock behind), so the retry goes straight through.
+ */
+export async function withLockRetry<T>(
+    fn: () => Promise<T>,
+    o: { readonly timeoutMs?: number; readonly clearDead?: () => Promise<boolean> } = {},
+): Promise<T> {
+    const deadline = Date.now() + (o.timeoutMs ?? 180_000);
+    let torn = 0;
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await fn();
+        } catch (e) {
+            if (tornRead(e) && ++torn <= 5) {
+                await new Promise((r) => setTimeout(r, 100 * torn));
+                continue;
+            }
+            if (!(e instanceof ConcurrentUpdateError) || Date.now() > deadline) {
+                throw e;
+            }
+            if (await o.clearDead?.().catch(() => false)) {
+                continue;
+            }
+            await new Promise((r) => setTimeout(r, Math.min(2000, 150 * attempt) + Math.random() * 250));
+        }
+    }
+}
+
+/**
+ * The stacks of the versions before the coordination store (engine/store/migrate.ts), read once: from the
+ * backend's objects where it can be read directly, else through the engine (`pulumi stack ls`, `stack export`),
+ * never creating a stack.
+ */
+export function legacyStacks(
+    opts: Omit<StackOptions, "projectName" | "stackName" | "program">,
+): LegacyStacks {
+    const workspace = async (projectName: string) => {
+        const workDir = defaultWorkDir(opts.backendUrl, projectName);
+        fs.mkdirSync(workDir, { recursive: true });
+        return LocalWorkspace.create({
+            workDir,
+            pulumiCommand: commandFor(opts.engine),
+            secretsProvider: "passphrase",
+            projectSettings: { name: projectName, runtime: "nodejs" },
+            envVars: engineEnv(opts),
+        });
+    };
+    const names = async (project: string): Promise<string[]> => {
+        const stored = await storedStackNames(opts.backendUrl, project);
+        if (stored !== undefined) {
+            return stored;
+        }
+        const stacks = await (await workspace(project)).listStacks();
+        return stacks.map((s) => s.name.split("/").pop() ?? s.name);
+    };
+    return {
+        direct: backendObjects(opts.backendUrl) !== undefined,
+        names,
+        resources: async (project, stack) => {
+            const read = await readStackResources(opts.backendUrl, project, stack);
+            if (read !== undefined) {
+                return read;
+            }
+            if (!(await names(project)).includes(stack)) {
+                return undefined;
+            }
+            const state = await (await workspace(project)).exportStack(stack);
+            return (state.deployment as { resources?: StoredResource[] }).resources ?? [];
+        },
+    };
 }

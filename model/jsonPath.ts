@@ -331,11 +331,6 @@ function describeKey(key: Readonly<Record<string, unknown>>): string {
         .join(" and ");
 }
 
-/** Appends a locator's keys: the locator of a value under a located node. */
-export function extendLocator(locator: Locator, rest: ConcretePath): Locator {
-    return [...locator, ...rest];
-}
-
 function quoteName(name: string): string {
     let out = "";
     for (const ch of name) {

@@ -19,8 +19,3 @@ export const permissionActions = [
     "admin",
 ] as const;
 export type PermissionAction = (typeof permissionActions)[number];
-
-/** Is `value` one of {@link permissionActions}? */
-export function isPermissionAction(value: string): value is PermissionAction {
-    return (permissionActions as readonly string[]).includes(value);
-}

@@ -4,6 +4,7 @@
 #     and `npx` command runs with, since @pulumi/pulumi needs Node >= 22);
 #   - the Pulumi engine at the version of @pulumi/pulumi (scripts/provision-engine.sh);
 #   - Helm v4 for the chart's tests (scripts/provision-helm.sh);
+#   - versitygw, an S3-compatible server for the s3:// store's tests (scripts/provision-versitygw.sh);
 #   - the TypeScript build (dist/).
 # Safe to run again: each step is skipped when its result is already there.
 # Prints progress lines only, with each step's time and the total; the tools' own output (npm, go, apt-get,
@@ -42,6 +43,12 @@ echo "[install] engine: done ($(human_seconds $((SECONDS - engine_started))))"
 helm_started=$SECONDS
 PATH="$(pwd)/node_modules/.bin:$PATH" bash scripts/provision-helm.sh
 echo "[install] helm: done ($(human_seconds $((SECONDS - helm_started))))"
+
+# versitygw, the S3-compatible server the tests of the s3:// coordination store and of Pulumi's own S3 backend
+# run on a loopback port, built from its Go module like Helm; a failed build stops the install (exit 3).
+versitygw_started=$SECONDS
+PATH="$(pwd)/node_modules/.bin:$PATH" bash scripts/provision-versitygw.sh
+echo "[install] versitygw: done ($(human_seconds $((SECONDS - versitygw_started))))"
 
 # os_package NAME WHAT: apt-get installs NAME, its output in the log, timed; never fails the install (returns 1).
 os_package() {

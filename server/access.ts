@@ -1,6 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
-import { InvalidInputError } from "../model/errors";
 
 /**
  * Who may call what (README, "Server and API", "Access"). There are no user accounts yet, so the rules keep
@@ -73,27 +72,6 @@ export function isLoopback(host: string): boolean {
         return true;
     }
     return isIP(h) === 4 && h.startsWith("127.");
-}
-
-/**
- * Until permissions exist, anything but loopback needs `--insecure-no-auth` (anyone who reaches the port can
- * start and stop releases). Returns the warning to print when it is given, throws when it is not.
- */
-export function checkBind(host: string, insecureNoAuth: boolean): string | undefined {
-    if (isLoopback(host)) {
-        return undefined;
-    }
-    if (!insecureNoAuth) {
-        throw new InvalidInputError(
-            `--host ${host} would expose the API to the network without authentication: bind to 127.0.0.1 ` +
-                "(the default), or add --insecure-no-auth if every machine that can reach it may run releases",
-            { path: "--host" },
-        );
-    }
-    return (
-        `warning: listening on ${host} without authentication (--insecure-no-auth): anyone who can reach ` +
-        "this port can read releases and start, retry or terminate them"
-    );
 }
 
 /**

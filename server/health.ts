@@ -36,12 +36,28 @@ export interface HealthOptions {
 export class Health {
     private running?: Promise<Readiness>;
     private readonly timeoutMs: number;
+    private stopping = false;
 
     constructor(private readonly opts: HealthOptions) {
         this.timeoutMs = opts.timeoutMs ?? 5_000;
     }
 
+    /**
+     * From now on `/readyz` fails with "shutting down" (without running the checks): the process drains its
+     * work before it exits, and a load balancer must send new requests elsewhere.
+     */
+    shuttingDown(): void {
+        this.stopping = true;
+    }
+
     readiness(): Promise<Readiness> {
+        if (this.stopping) {
+            return Promise.resolve({
+                ready: false,
+                checks: [{ name: "shutdown", ok: false, detail: "shutting down" }],
+                features: this.features(),
+            });
+        }
         this.running ??= this.check().finally(() => {
             this.running = undefined;
         });
@@ -68,10 +84,10 @@ export class Health {
                 }
             }),
         );
-        return {
-            ready: checks.every((c) => c.ok),
-            checks,
-            features: (this.opts.features ?? []).map((f) => ({ ...f, detail: redact(f.detail) })),
-        };
+        return { ready: checks.every((c) => c.ok), checks, features: this.features() };
+    }
+
+    private features(): FeatureState[] {
+        return (this.opts.features ?? []).map((f) => ({ ...f, detail: redact(f.detail) }));
     }
 }

@@ -4,8 +4,9 @@ import { isWebhookPath, listenOn, WebhookReceiver } from "../engine/triggers/web
 import type { WebhookReceiverOptions } from "../engine/triggers/webhookReceiver";
 import { redact } from "../model/redact";
 import type { Api, ApiOptions } from "./api";
-import { createApi } from "./api";
+import { apiBase, createApi } from "./api";
 import { isLoopback } from "./access";
+import { stripBasePath } from "./basePath";
 import type { ServerLimits } from "./limits";
 import {
     answerUnread,
@@ -16,6 +17,9 @@ import {
     serverOptions,
 } from "./limits";
 import type { Health } from "./health";
+
+/** The event stream's path (GET): the one response that does not end by itself. */
+const eventsPath = `${apiBase}/events`;
 
 /** The largest API request body by default (JSON requests are small; the webhook has limits of its own). */
 export const maxApiBodyBytes = defaultServerLimits.maxBodyBytes;
@@ -115,6 +119,9 @@ export class PromotionsServer {
     private readonly health?: Health;
     private server?: http.Server;
     private readonly log?: (line: string) => void;
+    /** The event streams open now: a graceful stop ends them (they would otherwise never finish). */
+    private readonly streams = new Set<http.ServerResponse>();
+    private readonly basePath: string;
 
     constructor(opts: PromotionsServerOptions) {
         this.limits = serverLimits(opts.limits);
@@ -122,6 +129,7 @@ export class PromotionsServer {
         this.receiver = opts.webhook ? new WebhookReceiver(opts.webhook) : undefined;
         this.log = opts.log;
         this.health = opts.health;
+        this.basePath = opts.basePath ?? "";
     }
 
     /** The engine's `onProgress`: feeds the event stream. */
@@ -129,15 +137,21 @@ export class PromotionsServer {
         return this.api.progress;
     }
 
-    /** Listens on `host:port` (port 0: any free port); returns the base URL, e.g. `http://127.0.0.1:8080`. */
+    /**
+     * Listens on `host:port` (port 0: any free port); returns the base URL, e.g. `http://127.0.0.1:8080`, with the
+     * path prefix when there is one (`http://127.0.0.1:8080/promotions`).
+     */
     async listen(port: number, host: string): Promise<string> {
         const apiListener = getRequestListener(apiFetch(this.api.app));
         const loopbackOnly = isLoopback(host);
         const limits = this.limits;
         const server = http.createServer(serverOptions(limits), (req, res) => {
+            // Under a path prefix everything is routed without it; a target outside it reaches only the probes.
+            const inside = stripBasePath(req.url ?? "/", this.basePath);
+            req.url = inside ?? req.url;
             // Not `new URL`: it throws on request targets such as `//`, and a throw here would end the process.
             const path = (req.url ?? "/").replace(/[?#][^]*$/, "");
-            if (isWebhookPath(path) && this.receiver) {
+            if (inside !== undefined && isWebhookPath(path) && this.receiver) {
                 this.receiver.handle(req, res);
                 return;
             }
@@ -148,9 +162,18 @@ export class PromotionsServer {
                 });
                 return;
             }
+            // The probes answer with and without the prefix: a kubelet asks the pod itself, not the Ingress.
             if ((path === "/healthz" || path === "/readyz") && this.health && req.method === "GET") {
                 void this.probe(path, res);
                 return;
+            }
+            if (inside === undefined) {
+                this.outsideBasePath(req, res, path);
+                return;
+            }
+            if (req.method === "GET" && path === eventsPath) {
+                this.streams.add(res);
+                res.on("close", () => this.streams.delete(res));
             }
             // The body is read (bounded in size and time) before the API parses it.
             readBody(req, res, limits, () => void apiListener(req, res));
@@ -158,7 +181,26 @@ export class PromotionsServer {
         applyLimits(server, limits, this.log);
         const url = await listenOn(server, port, host);
         this.server = server;
-        return url;
+        return `${url}${this.basePath}`;
+    }
+
+    /** A request outside the path prefix: the root goes to the console under it; anything else is not here. */
+    private outsideBasePath(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+        if (path === "/" && (req.method === "GET" || req.method === "HEAD")) {
+            req.resume();
+            res.writeHead(308, { location: `${this.basePath}/`, "cache-control": "no-store" });
+            res.end();
+            return;
+        }
+        answerUnread(req, res, 404, {
+            error: {
+                code: "not_found",
+                message: redact(
+                    `no such endpoint: ${req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}: ` +
+                        `this server answers under ${this.basePath}/ (--base-path)`,
+                ),
+            },
+        });
     }
 
     /** How many connections are open now (event streams included). */
@@ -183,6 +225,25 @@ export class PromotionsServer {
         const r = await this.health!.readiness();
         res.writeHead(r.ready ? 200 : 503, headers);
         res.end(JSON.stringify({ status: r.ready ? "ready" : "not ready", ...r }));
+    }
+
+    /**
+     * The first step of a graceful stop: no new connection is accepted, the event streams end (their clients
+     * reconnect elsewhere), idle keep-alive connections close; requests under way finish. Resolves once every
+     * connection is closed (see {@link close} to cut the rest).
+     */
+    stopAccepting(): Promise<void> {
+        const server = this.server;
+        if (!server) {
+            return Promise.resolve();
+        }
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        void this.api.close();
+        for (const res of this.streams) {
+            res.socket?.destroy();
+        }
+        server.closeIdleConnections();
+        return closed;
     }
 
     /** Stops listening, ends the event streams and closes the open connections (running releases go on). */

@@ -6,6 +6,8 @@ export interface DoctorCommandOptions {
     /** `--config` or PROMOTIONS_CONFIG named the definitions (else the default ./promotions). */
     readonly configNamed: boolean;
     readonly stateUrl: string;
+    /** PROMOTIONS_STORE: the release store, when not the state backend's own. */
+    readonly storeUrl?: string;
     readonly passphrase: string;
     readonly cacheDir: string;
     readonly searchPath?: string;
@@ -23,6 +25,7 @@ export const doctorSpec = {
         configPath: s.configPath,
         configNamed: s.configNamed,
         stateUrl: s.stateUrl,
+        ...(s.storeUrl ? { storeUrl: s.storeUrl } : {}),
         passphrase: s.passphrase,
         cacheDir: s.cacheDir,
         ...(s.searchPath !== undefined ? { searchPath: s.searchPath } : {}),

@@ -139,8 +139,9 @@ async function stateFilesCheck(stateUrl: string): Promise<Check | undefined> {
     try {
         projects = [
             (await import("../../engine/promoteProgram")).promoteProject,
-            (await import("../../engine/releaseStore")).recordsProject,
-            (await import("../../engine/accessStore")).accessProject,
+            // Those of versions before the release store, if any are left (engine/store/migrate.ts).
+            (await import("../../engine/store/migrate")).legacyRecordsProject,
+            (await import("../../engine/store/migrate")).legacyAccessProject,
         ];
     } catch {
         return undefined;
@@ -181,6 +182,48 @@ async function stateFilesCheck(stateUrl: string): Promise<Check | undefined> {
         };
     } catch (e) {
         return { name, ok: false, detail: `${displayBackendUrl(stateUrl)}: ${displayText(messageOf(e))}` };
+    }
+}
+
+/**
+ * Every document of the release store reads whole (a file cut outside the store's writes is named, with how to
+ * recover it).
+ */
+async function storeCheck(storeUrl: string): Promise<Check | undefined> {
+    const name = "state files";
+    try {
+        const { openKvStore } = await import("../../engine/store");
+        const { DamagedDocumentError } = await import("../../engine/store/kv");
+        const kv = openKvStore(storeUrl);
+        try {
+            const keys = await kv.list("");
+            const damaged: string[] = [];
+            for (const key of keys) {
+                await kv.get(key).catch((e: unknown) => {
+                    if (!(e instanceof DamagedDocumentError)) {
+                        throw e;
+                    }
+                    damaged.push(e.where);
+                });
+            }
+            if (damaged.length === 0) {
+                return {
+                    name,
+                    ok: true,
+                    detail: `${keys.length} release store document${keys.length === 1 ? "" : "s"} read (${kv.where})`,
+                };
+            }
+            return {
+                name,
+                ok: false,
+                detail: `${damaged.length} of ${keys.length} release store documents cannot be read: ${damaged.join(", ")}`,
+                fix: `restore each from a backup of the state, or move it aside: ${damaged.map((d) => `mv '${d}' '${d}.damaged'`).join(" && ")}`,
+            };
+        } finally {
+            await kv.close();
+        }
+    } catch (e) {
+        return { name, ok: false, detail: `the release store: ${displayText(messageOf(e))}` };
     }
 }
 
@@ -333,8 +376,22 @@ export async function doctor(
     );
     const backendOk = checks[checks.length - 1].ok;
     const stateFiles = backendOk ? await stateFilesCheck(opts.stateUrl) : undefined;
-    if (stateFiles) {
-        checks.push(stateFiles);
+    const documents =
+        backendOk || opts.storeUrl ? await storeCheck(opts.storeUrl ?? opts.stateUrl) : undefined;
+    // One line for what the state holds: the stacks' findings, then the store's.
+    const merged =
+        stateFiles && documents
+            ? {
+                  name: stateFiles.name,
+                  ok: stateFiles.ok && documents.ok,
+                  detail: `${stateFiles.detail}; ${documents.detail}`,
+                  ...(stateFiles.fix || documents.fix
+                      ? { fix: [stateFiles.fix, documents.fix].filter(Boolean).join(" && ") }
+                      : {}),
+              }
+            : (stateFiles ?? documents);
+    if (merged) {
+        checks.push(merged);
     }
     checks.push(configCheck(opts.configPath, opts.configNamed));
     for (const entry of opts.hosts ?? []) {

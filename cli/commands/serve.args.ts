@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../../model/errors";
+import { normalizeBasePath } from "../../server/basePath";
 import { TrustedProxies } from "../../server/auth/proxy";
 import type { ServerLimits } from "../../server/limits";
 import { defaultServerLimits, minIdleTimeoutMs } from "../../server/limits";
@@ -37,6 +38,13 @@ export interface ServeCommandOptions {
     readonly git?: { readonly cacheDir: string; readonly tokens: Readonly<Record<string, string>> };
     /** `--max-connections N`, `--request-timeout D`, `--idle-timeout D` (server/limits.ts). */
     readonly limits?: Partial<ServerLimits>;
+    /**
+     * `--shutdown-grace D`: how long after SIGTERM the process may take to finish or hand over its work before
+     * it exits anyway (default 55 s, under the chart's terminationGracePeriodSeconds of 60).
+     */
+    readonly shutdownGraceMs?: number;
+    /** `--base-path /P` (or PROMOTIONS_BASE_PATH): the path prefix a reverse proxy serves the server under. */
+    readonly basePath?: string;
     /** `--log-format`: JSON lines (default when stdout is not a terminal) or text lines (on a terminal). */
     readonly logFormat?: LogFormat;
     /** What `/readyz` checks: the state backend and the definitions (read again on each check). */
@@ -59,6 +67,14 @@ function logFormat(v: Values, stdoutIsTerminal: boolean | undefined): LogFormat 
         );
     }
     return raw;
+}
+
+/** `--base-path`, else PROMOTIONS_BASE_PATH, normalised ("" for none); the error names whichever was given. */
+function basePathOption(v: Values, fromEnv: string | undefined): string {
+    const flagValue = text(v, "base-path");
+    return flagValue !== undefined
+        ? normalizeBasePath(flagValue, "--base-path")
+        : normalizeBasePath(fromEnv, "PROMOTIONS_BASE_PATH");
 }
 
 function port(values: Values): number {
@@ -135,7 +151,8 @@ export const serveSpec = {
     usage:
         "promote serve [--port N] [--host H] [--insecure-no-auth] [--oidc-issuer URL --oidc-audience AUD " +
         "[--oidc-groups-claim NAME]] [--trusted-proxy CIDR]... [--product P[,Q]] [--interval D] " +
-        "[--max-connections N] [--request-timeout D] [--idle-timeout D] [--log-format json|text]",
+        "[--max-connections N] [--request-timeout D] [--idle-timeout D] [--shutdown-grace D] [--base-path /P] " +
+        "[--log-format json|text]",
     options: {
         port: { type: "string" },
         host: { type: "string" },
@@ -149,7 +166,9 @@ export const serveSpec = {
         "max-connections": { type: "string" },
         "request-timeout": { type: "string" },
         "idle-timeout": { type: "string" },
+        "shutdown-grace": { type: "string" },
         "log-format": { type: "string" },
+        "base-path": { type: "string" },
     },
     help: {
         port: "the port to listen on (default 8080; 0: any free port)",
@@ -164,6 +183,10 @@ export const serveSpec = {
         "max-connections": "the most connections open at once, event streams included (default 4096)",
         "request-timeout": "how long a request body may take after its headers: 408 after (default 30s)",
         "idle-timeout": "close a connection silent this long (default 2m, at least 30s)",
+        "shutdown-grace":
+            "after SIGTERM, finish or hand over the work under way for at most this long, then exit (default 55s; keep it under the pod's terminationGracePeriodSeconds)",
+        "base-path":
+            "serve the console, API and webhooks under this path prefix, as a reverse proxy or Ingress forwards them (e.g. /promotions; or PROMOTIONS_BASE_PATH)",
         "log-format":
             "json (one object a line, with release, product and environment) or text (default: json when stdout is not a terminal)",
     },
@@ -171,6 +194,7 @@ export const serveSpec = {
         const trustedProxies = texts(v, "trusted-proxy");
         new TrustedProxies(trustedProxies);
         const limits = serverLimitOptions(v);
+        const basePath = basePathOption(v, s.basePath);
         const options = {
             ...(products(v) ? { products: products(v) } : {}),
             ...(text(v, "interval") ? { intervalMs: duration(v, "interval") } : {}),
@@ -182,6 +206,10 @@ export const serveSpec = {
             ...(s.argocd ? { argocd: s.argocd } : {}),
             git: { cacheDir: s.gitCacheDir, tokens: s.gitTokens },
             ...(Object.keys(limits).length > 0 ? { limits } : {}),
+            ...(text(v, "shutdown-grace") !== undefined
+                ? { shutdownGraceMs: duration(v, "shutdown-grace") }
+                : {}),
+            ...(basePath ? { basePath } : {}),
             logFormat: logFormat(v, s.stdoutIsTerminal),
             readiness: {
                 stateUrl: s.stateUrl,

@@ -21,6 +21,7 @@ import { jsonLog, textLog } from "../serveLog";
 import { webhookPathOf } from "../../engine/triggers/webhookReceiver";
 import type { BranchMoved, HostKind } from "../../provider/scm/scm";
 import { startResumeLoop } from "./resume";
+import { defaultShutdownGraceMs, RunningHere, ServeShutdown } from "./serveShutdown";
 import { reportOutcomes } from "./watch";
 
 /**
@@ -35,7 +36,8 @@ import { reportOutcomes } from "./watch";
  * start too (a new trigger application starts at its tip, so the first push after start is released; commits
  * that landed while it was down are caught up), and with --interval it keeps polling, so a missed webhook is
  * caught up. Suspended releases whose wait is over (an approval it
- * received, a window that opened) are resumed here (DESIGN 3a).
+ * received, a window that opened) are resumed here (DESIGN 3a). On SIGTERM it stops taking work, hands its
+ * waiting releases over and finishes what is under way within `--shutdown-grace` (serveShutdown.ts).
  */
 export async function serve(
     opts: ServeCommandOptions,
@@ -63,12 +65,20 @@ export async function serve(
         ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
     });
     const metrics = new ServiceMetrics();
+    const runningHere = new RunningHere();
     const feeds: ((e: ProgressEvent) => void)[] = [
         log.progress ?? new ProgressView(io, deps.clock).handle,
         metrics.progress,
+        runningHere.progress,
     ];
     const onProgress = (e: ProgressEvent) => feeds.forEach((f) => f(e));
-    const extras = { metrics, warn: (line: string) => log.warn("notifications", line) };
+    // Aborted on SIGTERM: the engines stop taking work and hand over their waits (serveShutdown.ts).
+    const drain = new AbortController();
+    const extras = {
+        metrics,
+        warn: (line: string) => log.warn("notifications", line),
+        drain: drain.signal,
+    };
     const watcher = await deps.watcher({
         ...(opts.products ? { products: opts.products } : {}),
         log: (line) => log.info("watch", line),
@@ -81,6 +91,10 @@ export async function serve(
         ...(opts.products ? { products: opts.products } : {}),
         intervalMs: opts.resumeIntervalMs ?? 30_000,
         log: (line) => log.info("serve", line),
+    });
+    const health = new Health({
+        checks: readinessChecks(opts, deps),
+        features: [...features(opts), ...notificationFeatures(deps.catalog(), process.env)],
     });
     const server = new PromotionsServer({
         catalog: deps.catalog(),
@@ -95,11 +109,9 @@ export async function serve(
             : {}),
         log: (line) => log.info("serve", line),
         ...(opts.limits ? { limits: opts.limits } : {}),
+        ...(opts.basePath ? { basePath: opts.basePath } : {}),
         metrics,
-        health: new Health({
-            checks: readinessChecks(opts, deps),
-            features: [...features(opts), ...notificationFeatures(deps.catalog(), process.env)],
-        }),
+        health,
         ...(webhooksOn(opts)
             ? {
                   webhook: {
@@ -147,16 +159,31 @@ export async function serve(
             `webhooks off: set PROMOTIONS_WEBHOOK_SECRET to the GitHub webhook's secret to take pushes at ${url}/webhooks/github`,
         );
     }
+    const stop = deps.stopSignal();
+    const watching = watcher.run({
+        signal: stop,
+        ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+        onOutcomes: (o) => reportOutcomes(io, o),
+        onError: (e) => log.warn("serve", `poll failed: ${messageOf(e)}`),
+    });
+    const shutdown = new ServeShutdown(
+        {
+            health,
+            server,
+            drain,
+            // The poll under way (and the releases it runs), the resume pass under way, the API's releases.
+            work: () => [watching, resumer.stop(), server.api.settled()],
+            graceMs: opts.shutdownGraceMs ?? defaultShutdownGraceMs,
+            log: (line) => log.info("serve", line),
+        },
+        runningHere,
+    );
+    stop.addEventListener("abort", () => void shutdown.begin(), { once: true });
     try {
-        await watcher.run({
-            signal: deps.stopSignal(),
-            ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
-            onOutcomes: (o) => reportOutcomes(io, o),
-            onError: (e) => log.warn("serve", `poll failed: ${messageOf(e)}`),
-        });
+        await watching;
     } finally {
-        await resumer.stop();
-        await server.close();
+        // Stopped (the signal), or the watcher's loop failed: either way, the same orderly stop.
+        await shutdown.begin();
     }
     return 0;
 }

@@ -1,3 +1,5 @@
+import { EnvironmentError } from "../../model/errors";
+
 /**
  * The coordination store's one primitive: a key → JSON document map with compare-and-set on a version, in
  * the backend the user already has (files for `file://`, a table for `postgres://`, conditional object writes
@@ -33,6 +35,19 @@ export interface KvStore {
     list(prefix: string, o?: { readonly after?: string; readonly limit?: number }): Promise<string[]>;
     /** Lets go of connections; the store is not used after. */
     close(): Promise<void>;
+}
+
+/**
+ * A document that cannot be read whole: cut or changed outside the store (whose writes are whole or absent).
+ * Names the file or key, and how to recover.
+ */
+export class DamagedDocumentError extends EnvironmentError {
+    constructor(readonly where: string) {
+        super(
+            `${where} is not a whole document of the release store (it was cut or changed outside the store, which writes each document whole and renames it into place). To recover, restore it from a backup of the state, or move it aside (mv '${where}' '${where}.damaged'): the store then goes on without it, and a release not over is written again by 'promote retry ID'`,
+            { path: where },
+        );
+    }
 }
 
 /** Keys are `/`-separated words of letters, digits, `.`, `_`, `-` (safe as file names and object keys). */

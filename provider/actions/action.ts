@@ -107,8 +107,6 @@ export interface ActionResources {
  */
 export interface PromotionAction {
     readonly kind: ActionKind;
-    /** What preview says it would do when something differs. */
-    readonly wouldDo: string;
     plan(req: ActionRequest): Promise<ActionPlan>;
     run(req: ActionRequest): Promise<ActionResult>;
     /** Refuses, before the release starts, an environment this action cannot promote (throws InvalidInputError). */

@@ -34,7 +34,6 @@ export const syncedWithinMs = 10_000;
  */
 export const commitAction = {
     kind: "commit",
-    wouldDo: "would commit",
     async plan(req) {
         const { repo: _repo, ...plan } = await planAgainstTip(req);
         return plan;

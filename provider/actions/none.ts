@@ -7,7 +7,6 @@ import { planAgainstTip } from "./gitPlan";
  */
 export const noneAction = {
     kind: "none",
-    wouldDo: "would run its workflows (action none writes nothing)",
     async plan(req) {
         const { repo: _repo, ...plan } = await planAgainstTip(req);
         return { ...plan, pending: true };

@@ -86,7 +86,6 @@ function info(pr: PullRequest): PullRequestInfo {
  */
 export const prAction = {
     kind: "pr",
-    wouldDo: "would open a pull request",
     async plan(req) {
         const { repo: _repo, ...plan } = await planAgainstTip(req);
         return plan;

@@ -173,8 +173,3 @@ export async function git(args: readonly string[], opts: GitRunOptions = {}): Pr
     return { stdout: r.stdout.toString("utf8"), stderr: r.stderr, code: r.code };
 }
 
-/** Reads a blob as a Buffer (binary-safe); undefined when there is no such object or path. */
-export async function gitBlob(cwd: string, spec: string): Promise<Buffer | undefined> {
-    const r = await gitBytes(["cat-file", "blob", spec], { cwd, okCodes: [128] });
-    return r.code === 0 ? r.stdout : undefined;
-}

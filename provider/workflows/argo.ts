@@ -199,15 +199,5 @@ export const argoRunnerEntry: WorkflowRunnerEntry<"argo"> = {
     kind: "argo",
     schema: argoWorkflowSchema,
     requires: [{ service: "argo", missing: noArgoServer }],
-    fromEnv: (env) =>
-        env.PROMOTIONS_ARGO_URL
-            ? {
-                  argo: {
-                      url: env.PROMOTIONS_ARGO_URL,
-                      namespace: env.PROMOTIONS_ARGO_NAMESPACE ?? "argo",
-                      ...(env.PROMOTIONS_ARGO_TOKEN ? { token: env.PROMOTIONS_ARGO_TOKEN } : {}),
-                  },
-              }
-            : {},
     create: (services) => argoRunner(services.argo),
 };

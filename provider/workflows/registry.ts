@@ -55,16 +55,6 @@ export function runnerFor(
     };
 }
 
-/** Every kind's services, from environment variables: what the CLI passes to the engine. */
-export function workflowServicesFromEnv(env: Readonly<Record<string, string | undefined>>): WorkflowServices {
-    return Object.assign(
-        {},
-        ...(workflowRunners as readonly WorkflowRunnerEntry<WorkflowKind>[]).map(
-            (e) => e.fromEnv?.(env) ?? {},
-        ),
-    ) as WorkflowServices;
-}
-
 /** Why a workflow cannot run with these services (naming what to set), or undefined when it can. */
 export function cannotRun(
     workflow: PromotionWorkflowDefinition,

@@ -77,7 +77,5 @@ export interface WorkflowRunnerEntry<K extends WorkflowKind> {
     /** The kind's schema, from the list in components/promotionWorkflow.ts. */
     readonly schema: z.ZodType<WorkflowOfKind<K>>;
     readonly requires: readonly RequiredService[];
-    /** The kind's services from environment variables (the CLI's), e.g. `PROMOTIONS_ARGO_URL`. */
-    fromEnv?(env: Readonly<Record<string, string | undefined>>): Partial<WorkflowServices>;
     create(services: WorkflowServices): WorkflowRunner<K>;
 }

@@ -24,12 +24,16 @@ export interface RunningCli {
 export function startCli(
     args: readonly string[],
     /** `bin`: a program that runs `promote` (e.g. `unshare`), given `args` (which name bin/promote). */
-    opts: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string } = {},
+    /** `bareEnv`: the child gets PATH, HOME and `env` only, not this process's environment. */
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string; bareEnv?: boolean } = {},
 ): RunningCli {
+    const inherited = opts.bareEnv
+        ? { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" }
+        : process.env;
     // Its own process group, so a test can clean up everything it started, even after killing it.
     const child = spawn(opts.bin ?? path.join(packageRoot, "bin", "promote"), args, {
         cwd: opts.cwd ?? packageRoot,
-        env: { ...process.env, NO_COLOR: "1", ...opts.env },
+        env: { ...inherited, NO_COLOR: "1", ...opts.env },
         detached: true,
     });
     let stdout = "";
@@ -66,7 +70,7 @@ export function startCli(
 /** Runs the real `promote` executable to completion. */
 export function runCli(
     args: readonly string[],
-    opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+    opts: { cwd?: string; env?: NodeJS.ProcessEnv; bareEnv?: boolean } = {},
 ): Promise<CliResult> {
     return startCli(args, opts).done;
 }

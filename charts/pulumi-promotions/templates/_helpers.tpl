@@ -41,12 +41,17 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
+{{/* The path prefix serve answers under, without a trailing slash ("" for the root). */}}
+{{- define "promotions.basePath" -}}
+{{- .Values.server.basePath | trimSuffix "/" -}}
+{{- end -}}
+
 {{/* The console's URL from the Ingress, when server.publicUrl is not set. */}}
 {{- define "promotions.publicUrl" -}}
 {{- if .Values.server.publicUrl -}}
 {{- .Values.server.publicUrl | trimSuffix "/" -}}
 {{- else if and .Values.ingress.enabled .Values.ingress.host -}}
-{{- printf "%s://%s%s" (ternary "https" "http" (ne .Values.ingress.tlsSecret "")) .Values.ingress.host (.Values.ingress.pathPrefix | trimSuffix "/") -}}
+{{- printf "%s://%s%s" (ternary "https" "http" (ne .Values.ingress.tlsSecret "")) .Values.ingress.host (include "promotions.basePath" .) -}}
 {{- end -}}
 {{- end -}}
 

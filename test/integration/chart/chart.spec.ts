@@ -150,6 +150,7 @@ interface PodSpec {
     volumes: { name: string; [k: string]: unknown }[];
     securityContext: Record<string, unknown>;
     shareProcessNamespace?: boolean;
+    terminationGracePeriodSeconds: number;
 }
 function podSpec(ms: readonly Manifest[]): PodSpec {
     const [deployment] = byKind(ms, "Deployment");
@@ -213,7 +214,17 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
         const pod = podSpec(ms);
         assert.strictEqual(pod.containers.length, 1);
         const [serve] = pod.containers;
-        assert.deepStrictEqual(serve.args, ["serve", "--host", "0.0.0.0", "--port", "8080"]);
+        assert.deepStrictEqual(serve.args, [
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8080",
+            "--shutdown-grace",
+            "55s",
+        ]);
+        // serve's grace ends before the pod's: it exits on its own, having handed over what it could not finish.
+        assert.strictEqual(pod.terminationGracePeriodSeconds, 60);
         assert.strictEqual(serve.readinessProbe.httpGet.path, "/readyz");
         assert.strictEqual(serve.livenessProbe.httpGet.path, "/healthz");
         assert.deepStrictEqual(serve.securityContext, {
@@ -293,8 +304,12 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
             env(serve, "PROMOTIONS_OIDC_ISSUER")?.valueFrom?.secretKeyRef?.optional,
             undefined,
         );
+        // The pod's grace period and serve's agree: serve exits 5 s before the pod would be killed.
+        assert.strictEqual(podSpec(ms).terminationGracePeriodSeconds, 120);
         assert.deepStrictEqual(serve.args?.slice(4), [
             "8080",
+            "--shutdown-grace",
+            "115s",
             "--interval",
             "2m",
             "--product",
@@ -395,6 +410,26 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
         assert.strictEqual(
             env(podSpec(ms).containers[0], "PROMOTIONS_PUBLIC_URL")?.value,
             "https://platform.example.com/promotions",
+        );
+        // serve answers under the prefix itself: the Ingress forwards it unchanged, and the probes stay at the root.
+        assert.strictEqual(env(podSpec(ms).containers[0], "PROMOTIONS_BASE_PATH")?.value, "/promotions");
+        const probes = podSpec(ms).containers[0] as unknown as Record<string, { httpGet: { path: string } }>;
+        assert.strictEqual(probes.readinessProbe.httpGet.path, "/readyz");
+        assert.strictEqual(probes.livenessProbe.httpGet.path, "/healthz");
+    });
+
+    it("without a prefix: the Ingress routes / and serve gets no PROMOTIONS_BASE_PATH", () => {
+        const noPrefix = path.join(tempDir("chart-values"), "no-prefix.yaml");
+        fs.writeFileSync(noPrefix, "ingress: { enabled: true, host: p.example.com }\n");
+        const ms = manifests(render(ciValues("required"), noPrefix));
+        const [ingress] = byKind(ms, "Ingress") as unknown as {
+            spec: { rules: { http: { paths: { path: string }[] } }[] };
+        }[];
+        assert.strictEqual(ingress.spec.rules[0].http.paths[0].path, "/");
+        assert.strictEqual(env(podSpec(ms).containers[0], "PROMOTIONS_BASE_PATH"), undefined);
+        assert.strictEqual(
+            env(podSpec(ms).containers[0], "PROMOTIONS_PUBLIC_URL")?.value,
+            "http://p.example.com",
         );
     });
 
@@ -544,6 +579,12 @@ describe("Helm chart (charts/pulumi-promotions)", function () {
             assert.notStrictEqual(r.code, 0);
             assert.match(r.stderr, /persistence\/state|persistence\.state/);
             assert.match(r.stderr, /enable/);
+        });
+
+        it("a prefix that is no URL path: server.basePath", () => {
+            const r = render(ciValues("required"), write("bad-prefix", "server: { basePath: promotions }\n"));
+            assert.notStrictEqual(r.code, 0);
+            assert.match(r.stderr, /server\/basePath|server\.basePath/);
         });
 
         it("git definitions without a repository: definitions.git.repository is required", () => {

@@ -144,7 +144,7 @@ describe("promote: bad input is refused", function () {
             args: ["--state", "gopher://x", "releases", "--product", "web"],
             exitCode: 3,
             message: [
-                /Pulumi cannot use the state backend "gopher:\/\/x" \(--state\)/,
+                /neither Pulumi nor the release store can use the state backend "gopher:\/\/x" \(--state\)/,
                 /--state file:\/\/DIR/,
             ],
         },

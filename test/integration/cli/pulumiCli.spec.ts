@@ -83,12 +83,26 @@ describe("the plain Pulumi CLI on the promote stack (promote stack)", function (
             string,
             unknown
         >;
-        assert.deepStrictEqual(outputs, {
-            releaseId: first.id,
-            flow: "seq",
-            sourceCommit: first.sourceCommit,
-            version: "2.0.0",
-        });
+        // The release's record as its update left it: what it wrote where (the whole record is in the store).
+        const commitOf = (env: string) =>
+            first.environments.find((e) => e.name === env)?.applications[0].commitSha;
+        const release = outputs.release as {
+            promoted: { environment: string; status: string; commitSha?: string }[];
+        };
+        assert.deepStrictEqual(
+            { ...outputs, release: undefined },
+            {
+                releaseId: first.id,
+                flow: "seq",
+                sourceCommit: first.sourceCommit,
+                version: "2.0.0",
+                release: undefined,
+            },
+        );
+        assert.deepStrictEqual(
+            release.promoted.map((p) => [p.environment, p.status, p.commitSha]),
+            ["qa", "prod"].map((e) => [e, "Succeeded", commitOf(e)]),
+        );
         const history = () =>
             shell(d.commands.history, terminal, elsewhere).then(
                 (s) => JSON.parse(s) as { kind: string; result: string; message: string }[],

@@ -34,7 +34,7 @@ describe("promote: read commands write nothing", function () {
         // A state in use (an API token in it), where no product has released yet.
         const made = await runCli([...args, "token", "create", "--user", "ci", "--as", "admin"], { env });
         assert.strictEqual(made.code, 0, made.stderr);
-        assert.ok(fs.existsSync(path.join(state, ".pulumi")));
+        assert.ok(fs.existsSync(path.join(state, ".promotions", "store", "access")));
     });
 
     after(() => removeTempDirs());
@@ -68,6 +68,10 @@ describe("promote: read commands write nothing", function () {
             }
             assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
             assertUnchanged(before, { dirs: [state] }, read.args.join(" "));
+            assert.ok(
+                !fs.existsSync(path.join(state, ".promotions", "store", "releases")),
+                "a record was written",
+            );
             for (const project of ["promotions-releases", "promotions"]) {
                 assert.ok(
                     !fs.existsSync(path.join(state, ".pulumi", "stacks", project)),

@@ -223,7 +223,11 @@ describe("faults of the state's file system mid-release", function () {
         assert.ok(error.includes(o.state), `the error names the file:\n${failed.output}`);
 
         const doctor = await runCli([...o.args, "doctor"], { env: o.env });
-        assert.match(doctor.stdout, /ok\s+state files\s+\d+ stacks/, doctor.stdout + doctor.stderr);
+        assert.match(
+            doctor.stdout,
+            /ok\s+state files\s+\d+ stacks? .*; \d+ release store documents read/,
+            doctor.stdout + doctor.stderr,
+        );
         await recoversWithNothingLost(o, earlier, failed);
     });
 

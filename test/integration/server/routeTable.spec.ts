@@ -61,6 +61,10 @@ const table: Record<string, Row> = {
     "/console/app.js": { url: "/console/app.js", expect: { GET: page, HEAD: page } },
     "/console/style.css": { url: "/console/style.css", expect: { GET: page, HEAD: page } },
     "/console/vendor/dagre.js": { url: "/console/vendor/dagre.js", expect: { GET: page, HEAD: page } },
+    "/console/:folder/:module": {
+        url: "/console/views/release.js",
+        expect: { GET: page, HEAD: page },
+    },
     "/api/v1/session": { url: "/api/v1/session", expect: { GET: open, HEAD: open } },
     "/api/v1/openapi.json": { url: "/api/v1/openapi.json", expect: { GET: open, HEAD: open } },
     "/api/v1/me": { url: "/api/v1/me", expect: { GET: open, HEAD: open } },

@@ -151,6 +151,19 @@ describe("command options", () => {
             () => options(["serve", "--log-format", "yaml"]),
             /--log-format "yaml": json \(one JSON object a line\) or text/,
         );
+        // The path prefix: --base-path, else PROMOTIONS_BASE_PATH; normalised; a bad one names where it came from.
+        const basePath = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+            (options(["serve", ...argv], env) as ServeCommandOptions).basePath;
+        assert.strictEqual(basePath([]), undefined);
+        assert.strictEqual(basePath(["--base-path", "/promotions/"]), "/promotions");
+        assert.strictEqual(basePath([], { PROMOTIONS_BASE_PATH: "/tools/promotions" }), "/tools/promotions");
+        assert.strictEqual(basePath(["--base-path", "/a"], { PROMOTIONS_BASE_PATH: "/b" }), "/a");
+        assert.strictEqual(basePath(["--base-path", "/"], { PROMOTIONS_BASE_PATH: "/b" }), undefined);
+        assert.throws(() => basePath(["--base-path", "promotions"]), /--base-path "promotions": a URL path/);
+        assert.throws(
+            () => basePath([], { PROMOTIONS_BASE_PATH: "/a/../b" }),
+            /PROMOTIONS_BASE_PATH "\/a\/\.\.\/b"/,
+        );
         assert.strictEqual(
             (options(["serve"]) as ServeCommandOptions).secret,
             undefined,

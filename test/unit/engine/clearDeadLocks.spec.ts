@@ -28,8 +28,7 @@ describe("engine/workspace clearDeadLocks", () => {
             }),
         );
     };
-    const clear = (staleAfterMs?: number) =>
-        clearDeadLocks(`file://${dir}`, "p", "s", stack, staleAfterMs ? { staleAfterMs } : {});
+    const clear = () => clearDeadLocks(`file://${dir}`, "p", "s", stack);
 
     it("clears a lock of this host whose process is gone, not one whose process runs", async () => {
         lock({ pid: process.pid, hostname: os.hostname(), ageMs: 0 });
@@ -40,19 +39,14 @@ describe("engine/workspace clearDeadLocks", () => {
         assert.strictEqual(cancels, 1);
     });
 
-    it("another host's lock: only once older than the stack's bound, and never without one", async () => {
-        lock({ pid: 1, hostname: "elsewhere", ageMs: 10_000 });
-        assert.strictEqual(await clear(45_000), false);
+    it("another host's lock is never judged by its age: an update may hold it for hours", async () => {
+        lock({ pid: 1, hostname: "elsewhere", ageMs: 10 * 60_000 });
         assert.strictEqual(await clear(), false);
-        fs.rmSync(path.join(dir, ".pulumi"), { recursive: true });
-        lock({ pid: 1, hostname: "elsewhere", ageMs: 60_000 });
-        assert.strictEqual(await clear(), false, "no bound: an update may hold it for hours");
-        assert.strictEqual(await clear(45_000), true);
-        assert.strictEqual(cancels, 1);
+        assert.strictEqual(cancels, 0);
     });
 
     it("no lock: nothing to clear", async () => {
-        assert.strictEqual(await clear(45_000), false);
+        assert.strictEqual(await clear(), false);
         assert.strictEqual(cancels, 0);
     });
 });

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { PlannedEnvironment } from "../../../engine/releaseRecord";
 import type { Clock } from "../../../engine/waits";
-import { EnvironmentWaits } from "../../../engine/waits";
+import { EnvironmentWaits, ParkedError } from "../../../engine/waits";
 import type { WindowSpec } from "../../../engine/windows";
 import { isOpen, nextOpen, soakUntil, windowApplies, windowState } from "../../../engine/windows";
 import { InvalidInputError } from "../../../model/errors";
@@ -300,4 +300,84 @@ describe("EnvironmentWaits: the wait before an environment starts", () => {
         await assert.rejects(waits.before(planned({ soakTimeMs: 60_000 })), /stopped while waiting \(soak\)/);
         assert.strictEqual(waits.waiting.size, 0);
     });
+
+    it("parks a wait under way when the process drains (serve on SIGTERM): Suspended, for another to resume", async () => {
+        const drain = new AbortController();
+        const changes: string[] = [];
+        const waits: EnvironmentWaits = new EnvironmentWaits({
+            product: "web",
+            clock: { now: () => Date.now(), sleep: async () => undefined },
+            drain: drain.signal,
+            dependencies: () => [],
+            approvalPollMs: 50,
+            onChange: (e) => changes.push(`${e} ${waits.waiting.get(e)?.waitKind ?? "done"}`),
+        });
+        const waiting = waits.before(
+            planned({
+                approval: { approvers: [{ user: "alice" }], minApprovals: 1, allowSelfApproval: false },
+            }),
+        );
+        // Still waiting after a few looks at the record; then the drain.
+        await new Promise((r) => setTimeout(r, 200));
+        assert.deepStrictEqual(changes, ["prod approval"]);
+        drain.abort();
+        await assert.rejects(
+            waiting,
+            (e: unknown) => e instanceof ParkedError && /waiting \(approval\)/.test(e.message),
+        );
+        assert.deepStrictEqual(waits.parked.get("prod"), { waitKind: "approval" });
+    });
+
+    it("a wait that starts once the process drains parks at once, without sleeping", async () => {
+        const clock = new FakeClock(Date.parse("2026-11-23T12:00:00Z"));
+        const drain = new AbortController();
+        drain.abort();
+        const waits = new EnvironmentWaits({
+            product: "web",
+            clock,
+            drain: drain.signal,
+            dependencies: () => [{ name: "qa", status: "Succeeded", finishedAt: "2026-11-23T12:00:00Z" }],
+            onChange: () => {},
+        });
+        await assert.rejects(waits.before(planned({ soakTimeMs: 60_000 })), ParkedError);
+        assert.deepStrictEqual(waits.parked.get("prod"), {
+            waitKind: "soak",
+            resumesAt: "2026-11-23T12:01:00.000Z",
+        });
+        assert.deepStrictEqual(clock.sleeps, []);
+    });
+
+    it("a release stopped (terminate, timeout) while the process drains is stopped, not parked", async () => {
+        const drain = new AbortController();
+        const stop = new AbortController();
+        const waits = new EnvironmentWaits({
+            product: "web",
+            clock: realClockLike(),
+            signal: stop.signal,
+            drain: drain.signal,
+            dependencies: () => [{ name: "qa", status: "Succeeded", finishedAt: new Date().toISOString() }],
+            onChange: () => {},
+        });
+        const waiting = waits.before(planned({ soakTimeMs: 60 * 60_000 }));
+        await new Promise((r) => setTimeout(r, 50));
+        stop.abort();
+        drain.abort();
+        await assert.rejects(waiting, /stopped while waiting \(soak\)/);
+        assert.strictEqual(waits.parked.size, 0);
+    });
 });
+
+/** Real time, as the engine's default clock (a sleep ends when its signal aborts). */
+function realClockLike(): Clock {
+    return {
+        now: () => Date.now(),
+        sleep: (ms, signal) =>
+            new Promise<void>((resolve, reject) => {
+                const t = setTimeout(resolve, ms);
+                signal?.addEventListener("abort", () => {
+                    clearTimeout(t);
+                    reject(new Error("stopped"));
+                });
+            }),
+    };
+}

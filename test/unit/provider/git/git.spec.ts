@@ -2,9 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { EnvironmentError, exitCodes, InvalidInputError } from "../../../../model/errors";
-import { git, gitBlob, GitError, redact } from "../../../../provider/git/git";
+import { git, GitError, redact } from "../../../../provider/git/git";
 import { Repository } from "../../../../provider/git/repository";
-import { GitopsRepo } from "../../../support/gitops";
 import { removeTempDirs, tempDir } from "../../../support/tmp";
 
 describe("git", () => {
@@ -57,13 +56,6 @@ describe("git", () => {
             "see https://user:***@127.0.0.1:1/acme/gitops.git",
         );
         assert.strictEqual(redact(`a ${token} b`, { tokens: { h: token } }), "a *** b");
-    });
-
-    it("reads blobs binary-safe; a missing path is undefined", async () => {
-        const dir = tempDir("git-blob");
-        const repo = GitopsRepo.create(dir, "r", { "a.txt": "hello\n" });
-        assert.deepStrictEqual(await gitBlob(repo.bare, `${repo.tip()}:a.txt`), Buffer.from("hello\n"));
-        assert.strictEqual(await gitBlob(repo.bare, `${repo.tip()}:absent.txt`), undefined);
     });
 
     for (const url of ["--upload-pack=touch pwned", "-c", ""]) {

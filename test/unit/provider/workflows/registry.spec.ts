@@ -13,7 +13,6 @@ import {
     cannotRun,
     runnerFor,
     workflowRunners,
-    workflowServicesFromEnv,
 } from "../../../../provider/workflows/registry";
 import { defaultWorkflowTimeoutMs, workflowTimeoutMs } from "../../../../provider/workflows/runner";
 import { removeTempDirs, tempDir } from "../../../support/tmp";
@@ -63,17 +62,6 @@ describe("the workflow runner registry", () => {
         );
     });
 
-    it("the services come from the environment: the Argo Server from PROMOTIONS_ARGO_*", () => {
-        assert.deepStrictEqual(workflowServicesFromEnv({ PATH: "/bin" }), {});
-        assert.deepStrictEqual(
-            workflowServicesFromEnv({ PROMOTIONS_ARGO_URL: "https://argo", PROMOTIONS_ARGO_TOKEN: "t0ken" }),
-            { argo: { url: "https://argo", namespace: "argo", token: "t0ken" } },
-        );
-        assert.deepStrictEqual(
-            workflowServicesFromEnv({ PROMOTIONS_ARGO_URL: "https://argo", PROMOTIONS_ARGO_NAMESPACE: "ci" }),
-            { argo: { url: "https://argo", namespace: "ci" } },
-        );
-    });
 
     it("a workflow's timeout: its own, else one hour", () => {
         assert.strictEqual(workflowTimeoutMs({ ...local, timeout: "90s" }), 90_000);
