@@ -110,6 +110,13 @@ export function tokenFor(
 
 /** The fix for a URL no host serves: which forms the hosts take, and where hosts are configured. */
 function unknownHostMessage(repoURL: string, config: ScmConfig): string {
+    const entry = hostEntryFor(repoURL, config.hosts ?? []);
+    if (entry && !scmHostOfKind(entry.kind)) {
+        return `${repositoryEntity(repoURL)}: the ${hostsVariable} entry ${entry.prefix} names kind ${entry.kind}, which this build's host registry does not have (it has ${scmHosts.map((h) => h.kind).join(", ")}); use action "commit" for this application, or upgrade`;
+    }
+    if (entry) {
+        return `${repositoryEntity(repoURL)}: not a ${scmHostOfKind(entry.kind)!.name} repository URL (${scmHostOfKind(entry.kind)!.urlForm}), though the ${hostsVariable} entry ${entry.prefix} says ${entry.kind}; fix the URL or the entry`;
+    }
     const host = urlHost(repoURL)?.host;
     const configured = (config.hosts ?? []).map((h) => h.prefix);
     if (host && configured.length > 0) {

@@ -273,6 +273,38 @@ describe("hosts configuration: bad input (CLI)", function () {
         }
     });
 
+    it("a merge the branch protection refuses: the environment waits, nothing lands, and goes on once a person merges", async () => {
+        const dir = tempDir("protected");
+        const server = await GitLabServer.start(path.join(dir, "host"), token);
+        try {
+            server.protectedBranches.add("main");
+            const { repo, args, env } = scenario(gitlab, server, dir, {
+                action: "pr",
+                pullRequest: { autoMerge: true },
+            });
+            repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "8.0.0"'));
+            const before = repo.tip();
+            const run = startCli([...args, "trigger", "--product", "web", "--flow", "f"], { env });
+            const merges = () =>
+                server.calls.filter(
+                    (c) => c.operationId === "putApiV4ProjectsIdMergeRequestsMergeRequestIidMerge",
+                );
+            // Asked to merge, refused (401: the token's user may not merge into main), asked again later.
+            await until("two refused merges", () => merges().filter((c) => c.status === 401).length >= 2);
+            await run.waitFor(/prod Suspended waiting for pull request/);
+            assert.strictEqual(server.mergeRequests[0].state, "opened");
+            assert.strictEqual(repo.tip(), before, "nothing landed on main");
+            server.mergeAsPerson("acme/platform/gitops", 1);
+            const done = await run.done;
+            assert.strictEqual(done.code, 0, done.stderr);
+            assert.match(repo.read("apps/web/prod/values.yaml"), /tag: "8\.0\.0"/);
+            assert.strictEqual(server.mergeRequests[0].mergedBy, "reviewer");
+            assert.deepStrictEqual(server.problems, []);
+        } finally {
+            await server.stop();
+        }
+    });
+
     it("doctor checks each configured host's token: a missing scope and an unset variable are findings naming the host and the fix", async () => {
         const dir = tempDir("doctor-hosts");
         const gl = await GitLabServer.start(path.join(dir, "gl"), token);

@@ -133,6 +133,18 @@ describe("the host registry with hosts configured", () => {
         assert.strictEqual(resolveRepository("https://code.example.org/a/b.git")?.scmHost.kind, "github");
     });
 
+    it("an entry whose URL its kind cannot read, or whose kind this build lacks, is named with the fix", () => {
+        assert.throws(
+            () => scmFor("https://git.example.com/only-one-segment.git", { hosts }),
+            /not a GitLab repository URL \(https:\/\/host\/group\[\/subgroup\]\/project\(\.git\)\), though the PROMOTIONS_HOSTS entry https:\/\/git\.example\.com\/ says gitlab/,
+        );
+        const unknownKind = [{ prefix: "https://forge.example.com/", kind: "svn" as never }];
+        assert.throws(
+            () => scmFor("https://forge.example.com/a/b.git", { hosts: unknownKind }),
+            /the PROMOTIONS_HOSTS entry https:\/\/forge\.example\.com\/ names kind svn, which this build's host registry does not have/,
+        );
+    });
+
     it("sends each token to its own host only", () => {
         const git = { tokens: { "*": "git-any", "gitlab.com": "git-gitlab-com" } };
         const config = { hosts, token: "legacy-github" };
