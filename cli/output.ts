@@ -99,6 +99,11 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
                 out.push(
                     `        pull request #${a.pullRequest.number} ${displayText(a.pullRequest.state)}  ${displayText(a.pullRequest.url)}`,
                 );
+                if (a.pullRequest.mergeRefused) {
+                    out.push(
+                        style.dim(`          not merged yet: ${displayText(a.pullRequest.mergeRefused)}`),
+                    );
+                }
             }
             for (const c of a.changes) {
                 out.push(
@@ -143,6 +148,8 @@ export function waitText(w: {
     readonly status: string;
     readonly waitKind?: string;
     readonly resumesAt?: string;
+    /** An environment's applications: a pull request the host refuses to merge says why. */
+    readonly applications?: readonly { readonly pullRequest?: { readonly mergeRefused?: string } }[];
 }): string {
     if (w.status !== "Suspended" || !w.waitKind) {
         return "";
@@ -153,8 +160,12 @@ export function waitText(w: {
             return `waiting for window${until}`;
         case "soak":
             return `soaking${until}`;
-        case "pullRequest":
-            return "waiting for pull request";
+        case "pullRequest": {
+            const refused = w.applications?.map((a) => a.pullRequest?.mergeRefused).find((r) => r);
+            return refused
+                ? `waiting for pull request (${displayText(refused)})`
+                : "waiting for pull request";
+        }
         case "approval":
             return `waiting for approval${w.resumesAt ? ` (expires ${displayText(w.resumesAt)})` : ""}`;
         default:

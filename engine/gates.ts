@@ -67,6 +67,13 @@ export class Gates {
     readonly health = new Map<string, HealthResult>();
     /** What each awaited pull request looked like last, by `<env>/<repoURL>`. */
     readonly pullRequests = new Map<string, PullRequest>();
+    /**
+     * Why the host last refused to auto-merge an open pull request (branch protection, required checks), by
+     * `<env>/<repoURL>`: the release shows it while it waits.
+     */
+    readonly mergeRefusals = new Map<string, string>();
+    /** Told when a refusal starts, changes or ends (the promote stack reports the environment again). */
+    onMergeRefusal?: (environment: string) => void;
     private context: Record<string, string> = {};
     private readonly preOutputs = new Map<string, Record<string, string>>();
 
@@ -219,8 +226,10 @@ export class Gates {
                 throw new Error(`stopped while pull request #${number} waited for its merge`);
             }
             const pr = await client.getPullRequest(repo, number);
-            this.pullRequests.set(`${env.name}/${repoURL}`, pr);
+            const key = `${env.name}/${repoURL}`;
+            this.pullRequests.set(key, pr);
             if (pr.state !== "open") {
+                this.refusal(env.name, key, undefined);
                 return;
             }
             if (env.pullRequest?.autoMerge) {
@@ -229,8 +238,10 @@ export class Gates {
                     sha: pr.headSha,
                 });
                 if (merge.merged) {
+                    this.refusal(env.name, key, undefined);
                     continue;
                 }
+                this.refusal(env.name, key, merge.reason ?? "the code host refused the merge");
             }
             await new Promise<void>((resolve) => {
                 const timer = setTimeout(done, this.opts.pullRequestPollMs ?? 10_000);
@@ -242,6 +253,18 @@ export class Gates {
                 signal?.addEventListener("abort", done);
             });
         }
+    }
+
+    private refusal(environment: string, key: string, reason: string | undefined): void {
+        if (this.mergeRefusals.get(key) === reason) {
+            return;
+        }
+        if (reason === undefined) {
+            this.mergeRefusals.delete(key);
+        } else {
+            this.mergeRefusals.set(key, reason);
+        }
+        this.onMergeRefusal?.(environment);
     }
 
     /**

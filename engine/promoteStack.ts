@@ -178,6 +178,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                 runs: opts.gates?.runs,
                 health: opts.gates?.health,
                 pullRequests: opts.gates?.pullRequests,
+                mergeRefusals: opts.gates?.mergeRefusals,
                 waits: waits.waiting,
                 parked: waits.parked,
                 approvals: waits.approvals,
@@ -190,12 +191,17 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             return;
         }
         const rec = envRecord(env);
-        const key = `${rec.status} ${rec.waitKind ?? ""} ${rec.resumesAt ?? ""} ${rec.approval?.decisions.length ?? ""}`;
+        const refusals = rec.applications.map((a) => a.pullRequest?.mergeRefused ?? "").join("\0");
+        const key = `${rec.status} ${rec.waitKind ?? ""} ${rec.resumesAt ?? ""} ${rec.approval?.decisions.length ?? ""} ${refusals}`;
         if (lastReported.get(envName) !== key) {
             lastReported.set(envName, key);
             opts.onEnvironment(rec);
         }
     };
+    // A merge the host refuses (or stops refusing) while the environment waits shows in the release at once.
+    if (opts.gates) {
+        opts.gates.onMergeRefusal = report;
+    }
     // Soak reads each dependency as this attempt sees it (an earlier attempt's finish time when it is done).
     const waits: EnvironmentWaits = new EnvironmentWaits({
         product: opts.product,
@@ -293,4 +299,3 @@ function summarizeUpdateError(message: string): string {
     const errors = engineErrors(message.replace(/^\s*stderr:\s*/m, ""));
     return (errors.length > 0 ? errors.slice(0, 4).join("\n") : cleanError(message)).trim();
 }
-

@@ -40,8 +40,16 @@ export interface ApplicationRecord {
      * not writable): adopted by this attempt, not pushed twice.
      */
     readonly adopted?: boolean;
-    /** For `pr`: the pull request that carries the change (`state`: open, merged or closed). */
-    readonly pullRequest?: { readonly url: string; readonly number: number; readonly state: string };
+    /**
+     * For `pr`: the pull request that carries the change (`state`: open, merged or closed); while open with
+     * auto-merge, `mergeRefused` is why the host refuses to merge it now (its words, host and repository named).
+     */
+    readonly pullRequest?: {
+        readonly url: string;
+        readonly number: number;
+        readonly state: string;
+        readonly mergeRefused?: string;
+    };
     readonly changes: readonly Change[];
     readonly preAction?: WorkflowRunRecord;
     readonly postAction?: WorkflowRunRecord;

@@ -108,9 +108,19 @@ async function takeTurn(
     }
 }
 
-/** What a live write shows: the status and, while Suspended, what it waits for and until when. */
-function liveKey(status: ReleaseStatus, wait: { waitKind?: string; resumesAt?: string }): string {
-    return `${status} ${wait.waitKind ?? ""} ${wait.resumesAt ?? ""}`;
+/**
+ * What a live write shows: the status and, while Suspended, what it waits for and until when, and why a code
+ * host refuses to merge a pull request it waits on (people read that from the record while it waits).
+ */
+function liveKey(
+    status: ReleaseStatus,
+    wait: { waitKind?: string; resumesAt?: string },
+    environments: Iterable<EnvironmentRecord> = [],
+): string {
+    const refusals = [...environments].flatMap((e) =>
+        e.applications.flatMap((a) => (a.pullRequest?.mergeRefused ? [a.pullRequest.mergeRefused] : [])),
+    );
+    return `${status} ${wait.waitKind ?? ""} ${wait.resumesAt ?? ""} ${refusals.join("\0")}`;
 }
 
 /**
@@ -138,7 +148,7 @@ class LiveRecord {
         this.ctx.onProgress?.({ type: "environment", releaseId: this.record.id, environment });
         const status: ReleaseStatus = liveReleaseStatus(this.live.values());
         const wait = status === "Suspended" ? liveReleaseWait(this.live.values()) : {};
-        const key = liveKey(status, wait);
+        const key = liveKey(status, wait, this.live.values());
         if (key === this.shown) {
             return;
         }

@@ -153,6 +153,8 @@ export interface Observations {
     readonly health?: ReadonlyMap<string, HealthResult>;
     /** By `<env>/<repoURL>`. */
     readonly pullRequests?: ReadonlyMap<string, PullRequest>;
+    /** By `<env>/<repoURL>`: why the host refuses to merge the open pull request now (auto-merge). */
+    readonly mergeRefusals?: ReadonlyMap<string, string>;
     /** By environment: a window, soak or approval wait in progress (engine/waits.ts). */
     readonly waits?: ReadonlyMap<string, { readonly waitKind: WaitKind; readonly resumesAt?: string }>;
     /**
@@ -255,8 +257,17 @@ function applicationRecord(
           : undefined;
     const opened = promotion.outputs?.pullRequest;
     const live = seen.pullRequests?.get(`${env.name}/${promotion.group.repoURL}`);
+    const refused =
+        live?.state === "open"
+            ? seen.mergeRefusals?.get(`${env.name}/${promotion.group.repoURL}`)
+            : undefined;
     const pullRequest = live
-        ? { url: live.url, number: live.number, state: live.state }
+        ? {
+              url: live.url,
+              number: live.number,
+              state: live.state,
+              ...(refused ? { mergeRefused: refused } : {}),
+          }
         : opened
           ? { url: opened.url, number: opened.number, state: merged ? "merged" : opened.state }
           : before?.pullRequest;

@@ -5,6 +5,7 @@
 #   - the Pulumi engine at the version of @pulumi/pulumi (scripts/provision-engine.sh);
 #   - Helm v4 for the chart's tests (scripts/provision-helm.sh);
 #   - versitygw, an S3-compatible server for the s3:// store's tests (scripts/provision-versitygw.sh);
+#   - Gitea, the real git host of the pull-request tests (scripts/provision-gitea.sh);
 #   - the TypeScript build (dist/).
 # Safe to run again: each step is skipped when its result is already there.
 # Prints progress lines only, with each step's time and the total; the tools' own output (npm, go, apt-get,
@@ -49,6 +50,11 @@ echo "[install] helm: done ($(human_seconds $((SECONDS - helm_started))))"
 versitygw_started=$SECONDS
 PATH="$(pwd)/node_modules/.bin:$PATH" bash scripts/provision-versitygw.sh
 echo "[install] versitygw: done ($(human_seconds $((SECONDS - versitygw_started))))"
+# Gitea, the real git host the pull-request tests run against, built from its Go module the same way (the
+# longest step of a first install; a second costs nothing).
+gitea_started=$SECONDS
+PATH="$(pwd)/node_modules/.bin:$PATH" bash scripts/provision-gitea.sh
+echo "[install] gitea: done ($(human_seconds $((SECONDS - gitea_started))))"
 
 # os_package NAME WHAT: apt-get installs NAME, its output in the log, timed; never fails the install (returns 1).
 os_package() {

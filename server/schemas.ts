@@ -67,7 +67,14 @@ export const ApplicationRecord = z
         commitSha: z.string().optional(),
         pushAttempts: z.number().int().optional(),
         adopted: z.boolean().optional(),
-        pullRequest: z.object({ url: z.string(), number: z.number().int(), state: z.string() }).optional(),
+        pullRequest: z
+            .object({
+                url: z.string(),
+                number: z.number().int(),
+                state: z.string(),
+                mergeRefused: z.string().optional(),
+            })
+            .optional(),
         changes: z.array(Change),
         preAction: WorkflowRun.optional(),
         postAction: WorkflowRun.optional(),

@@ -172,4 +172,3 @@ export async function git(args: readonly string[], opts: GitRunOptions = {}): Pr
     const r = await gitBytes(args, opts);
     return { stdout: r.stdout.toString("utf8"), stderr: r.stderr, code: r.code };
 }
-

@@ -3,6 +3,7 @@ import type { GitCredentials } from "../git/git";
 import { repositoryEntity } from "../git/git";
 import { azureDevOpsHost } from "./azure-devops";
 import { bitbucketHost } from "./bitbucket";
+import { giteaHost } from "./gitea";
 import { githubHost } from "./github";
 import { gitlabHost } from "./gitlab";
 import { hostEntryFor, hostsVariable } from "./hosts";
@@ -13,7 +14,13 @@ import { urlHost } from "./scm";
  * The code hosts pull requests, commit statuses and push webhooks can go to, one folder each under
  * provider/scm/<kind>/. Adding a host is its folder and one line here (and its stand-in in test/support/).
  */
-export const scmHosts: readonly ScmHost[] = [githubHost, gitlabHost, bitbucketHost, azureDevOpsHost];
+export const scmHosts: readonly ScmHost[] = [
+    githubHost,
+    gitlabHost,
+    bitbucketHost,
+    azureDevOpsHost,
+    giteaHost,
+];
 
 /** The host of a kind, if the registry has it. */
 export function scmHostOfKind(kind: HostKind | string): ScmHost | undefined {

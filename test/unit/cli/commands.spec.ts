@@ -618,6 +618,48 @@ describe("commands", () => {
             waitText({ status: "Suspended", waitKind: "pullRequest" }),
             "waiting for pull request",
         );
+        // A merge the host refuses says why (and the reason reaches the terminal escaped, on one line).
+        assert.strictEqual(
+            waitText({
+                status: "Suspended",
+                waitKind: "pullRequest",
+                applications: [
+                    { pullRequest: {} },
+                    {
+                        pullRequest: {
+                            mergeRefused: "Gitea refused to merge pull request #1 of a/b on h: checks",
+                        },
+                    },
+                ],
+            }),
+            "waiting for pull request (Gitea refused to merge pull request #1 of a/b on h: checks)",
+        );
+        const app = { ...qa.applications[0], status: "Suspended" as const, action: "pr" as const };
+        const refused = record({
+            status: "Suspended",
+            environments: [
+                {
+                    ...qa,
+                    status: "Suspended",
+                    waitKind: "pullRequest",
+                    applications: [
+                        {
+                            ...app,
+                            pullRequest: {
+                                url: "http://h/a/b/pulls/1",
+                                number: 1,
+                                state: "open",
+                                mergeRefused: "Gitea refused to merge pull request #1 of a/b on h: checks",
+                            },
+                        },
+                    ],
+                },
+            ],
+        });
+        assert.match(
+            formatRelease(refused, makeStyle(false)).join("\n"),
+            /pull request #1 open {2}http:\/\/h\/a\/b\/pulls\/1\n {10}not merged yet: Gitea refused to merge pull request #1 of a\/b on h: checks/,
+        );
     });
 
     it("a release with held environments names them; a held one shows who and why, its dependents why", async () => {

@@ -9,11 +9,7 @@ import {
 import { buildCatalog } from "../../../../components/catalog";
 import { loadDefinitions } from "../../../../components/config";
 import { formatIssue } from "../../../../components/issues";
-import {
-    cannotRun,
-    runnerFor,
-    workflowRunners,
-} from "../../../../provider/workflows/registry";
+import { cannotRun, runnerFor, workflowRunners } from "../../../../provider/workflows/registry";
 import { defaultWorkflowTimeoutMs, workflowTimeoutMs } from "../../../../provider/workflows/runner";
 import { removeTempDirs, tempDir } from "../../../support/tmp";
 
@@ -61,7 +57,6 @@ describe("the workflow runner registry", () => {
             'workflow "verify" (argo) cannot run: no Argo Server is configured: set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)',
         );
     });
-
 
     it("a workflow's timeout: its own, else one hour", () => {
         assert.strictEqual(workflowTimeoutMs({ ...local, timeout: "90s" }), 90_000);
