@@ -273,6 +273,28 @@ describe("hosts configuration: bad input (CLI)", function () {
         }
     });
 
+    it("a token without the needed scope: the release fails naming the host, the repository and the fix; nothing is written", async () => {
+        const dir = tempDir("scope");
+        const server = await GitLabServer.start(path.join(dir, "host"), token);
+        try {
+            server.scopes = ["read_api"];
+            const { repo, args, env } = scenario(gitlab, server, dir, { action: "pr" });
+            repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "9.0.0"'));
+            const before = repo.tip();
+            const run = await runCli([...args, "trigger", "--product", "web", "--flow", "f"], { env });
+            assert.strictEqual(run.code, 1, run.stderr);
+            assert.match(
+                run.stdout + run.stderr,
+                /GitLab open a merge request in acme\/platform\/gitops: 403 insufficient_scope.*\(the token lacks the api scope/,
+            );
+            assert.strictEqual(server.mergeRequests.length, 0, "no merge request");
+            assert.strictEqual(repo.tip(), before, "main unmoved");
+            assert.ok(!(run.stdout + run.stderr).includes(token));
+        } finally {
+            await server.stop();
+        }
+    });
+
     it("a merge the branch protection refuses: the environment waits, nothing lands, and goes on once a person merges", async () => {
         const dir = tempDir("protected");
         const server = await GitLabServer.start(path.join(dir, "host"), token);
