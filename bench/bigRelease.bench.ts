@@ -12,7 +12,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { packageRoot } from "../engine/engineLocator";
+import { packageRoot } from "../engine/pulumi/engineLocator";
 import type { FanOut, ProcessSample } from "./support";
 import {
     fanOut,

@@ -13,7 +13,7 @@ import { isDeepStrictEqual } from "util";
 import type { Definitions } from "../components/catalog";
 import { buildCatalog } from "../components/catalog";
 import { formatIssue } from "../components/issues";
-import { locateEngine } from "../engine/engineLocator";
+import { locateEngine } from "../engine/pulumi/engineLocator";
 import { PromoteEngine } from "../engine/promoteEngine";
 import { git, median } from "./support";
 

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { git, gitEnv, median, writeWebToProdConfig } from "./support";
-import { enginePath, locateEngine, packageRoot } from "../engine/engineLocator";
+import { enginePath, locateEngine, packageRoot } from "../engine/pulumi/engineLocator";
 
 const values = (env: string, tag: string) =>
     `# web in ${env}\nimage:\n  repository: ghcr.io/acme/web\n  tag: "${tag}"\n`;

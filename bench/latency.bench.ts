@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { setTimeout as sleep } from "timers/promises";
 import { git, gitEnv, median, writeWebToProdConfig } from "./support";
-import { packageRoot } from "../engine/engineLocator";
+import { packageRoot } from "../engine/pulumi/engineLocator";
 
 const secret = "bench-webhook-secret-value";
 

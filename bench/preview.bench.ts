@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { git, gitEnv, median } from "./support";
-import { packageRoot } from "../engine/engineLocator";
+import { packageRoot } from "../engine/pulumi/engineLocator";
 
 const rounds = Number(process.argv[2] ?? 3);
 const ENVS = Number(process.argv[3] ?? 100);

@@ -17,9 +17,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { git, gitEnv, median, writeWebToProdConfig } from "./support";
-import { packageRoot } from "../engine/engineLocator";
-import type { ReleaseRecord } from "../engine/releaseRecord";
-import { ReleaseStore } from "../engine/releaseStore";
+import { packageRoot } from "../engine/pulumi/engineLocator";
+import type { ReleaseRecord } from "../engine/release/releaseRecord";
+import { ReleaseStore } from "../engine/store/releaseStore";
 import { FileKvStore, fileStoreRoot } from "../engine/store/file";
 
 const passphrase = "bench-passphrase";

@@ -12,7 +12,7 @@ import * as path from "path";
 import { buildCatalog } from "../components/catalog";
 import { formatIssue } from "../components/issues";
 import { fanOut, fanOutDefinitions, fanOutShell, git, makeFanOutRepo, median } from "./support";
-import { locateEngine } from "../engine/engineLocator";
+import { locateEngine } from "../engine/pulumi/engineLocator";
 import { PromoteEngine } from "../engine/promoteEngine";
 
 const TARGETS = 20;

@@ -15,7 +15,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { setTimeout as sleep } from "timers/promises";
-import { packageRoot } from "../engine/engineLocator";
+import { packageRoot } from "../engine/pulumi/engineLocator";
 import { git, median, writeWebToProdConfig } from "./support";
 
 const CLIENTS = Number(process.argv[2] ?? 50);

@@ -16,7 +16,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { setTimeout as sleep } from "timers/promises";
-import { packageRoot } from "../engine/engineLocator";
+import { packageRoot } from "../engine/pulumi/engineLocator";
 import { RawConnection, waitUntil } from "../test/support/rawClient";
 import { git, gitEnv, median, writeWebToProdConfig } from "./support";
 

@@ -1,6 +1,6 @@
 import type { Catalog } from "../components/catalog";
 import { authorize } from "../components/promotionPermission.authorize";
-import type { EngineLocation } from "../engine/engineLocator";
+import type { EngineLocation } from "../engine/pulumi/engineLocator";
 import type { ProgressEvent, PromoteEngineOptions } from "../engine/promoteEngine";
 import { PromoteEngine } from "../engine/promoteEngine";
 import { TriggerWatcher } from "../engine/triggers/triggerWatcher";

@@ -5,11 +5,11 @@ import { promisify } from "util";
 import { redact, secrets } from "../model/redact";
 import type { Catalog } from "../components/catalog";
 import type * as ConfigModule from "../components/config";
-import type { EngineLocation } from "../engine/engineLocator";
-import { locateEngine, packageRoot } from "../engine/engineLocator";
-import type { Undelivered } from "../engine/notifications";
+import type { EngineLocation } from "../engine/pulumi/engineLocator";
+import { locateEngine, packageRoot } from "../engine/pulumi/engineLocator";
+import type { Undelivered } from "../engine/notifications/notifications";
 import type { PromoteEngine } from "../engine/promoteEngine";
-import { urlPassword } from "../engine/stateBackend";
+import { urlPassword } from "../engine/store/stateBackend";
 import type { CommandLine, CommandName, CommandOptions } from "./args";
 import { buildOptions, parseCommandLine, UsageError } from "./args";
 import type { CliDeps, CliSettings, Terminal } from "./context";
@@ -109,10 +109,10 @@ function realDeps(settings: CliSettings, io: Terminal, engines: PromoteEngine[])
                 o,
             ),
         tokens: once(async () => {
-            const { AccessStore } = await import("../engine/accessStore");
+            const { AccessStore } = await import("../engine/store/accessStore");
             const { openKvStore } = await import("../engine/store");
             const { migrateTokens, migrationLine } = await import("../engine/store/migrate");
-            const { legacyStacks } = await import("../engine/workspace");
+            const { legacyStacks } = await import("../engine/pulumi/workspace");
             const kv = openKvStore(settings.storeUrl ?? settings.stateUrl);
             return new AccessStore(kv, async () => {
                 const legacy = legacyStacks({

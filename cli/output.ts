@@ -1,14 +1,14 @@
 import { describeOverrides } from "../components/promotionPolicy.merge";
-import type { Hold } from "../engine/holds";
+import type { Hold } from "../engine/governance/holds";
 import type { PreviewResult } from "../engine/promoteEngine";
-import { describeApprovers, distinctPeople } from "../engine/approvals";
+import { describeApprovers, distinctPeople } from "../engine/governance/approvals";
 import type {
     EnvironmentRecord,
     ReleaseRecord,
     ReleaseStatus,
     WorkflowRunRecord,
-} from "../engine/releaseRecord";
-import { publicRecord } from "../engine/releaseRecord";
+} from "../engine/release/releaseRecord";
+import { publicRecord } from "../engine/release/releaseRecord";
 import type { Style, Terminal } from "./context";
 import { displayText, displayValue, paintStatus } from "./display";
 

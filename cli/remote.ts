@@ -1,4 +1,4 @@
-import type { ReleaseRecord } from "../engine/releaseRecord";
+import type { ReleaseRecord } from "../engine/release/releaseRecord";
 import { EnvironmentError, InvalidInputError, messageOf } from "../model/errors";
 
 /**

@@ -3,13 +3,13 @@ import type { Initiator } from "../model/subject";
 import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { ScmConfig } from "../provider/scm/scm";
 import type { ArgoServerConfig } from "../provider/workflows/argo";
-import type { EngineLocation } from "./engineLocator";
+import type { EngineLocation } from "./pulumi/engineLocator";
 import type { EngineMetrics } from "./metrics";
-import type { HttpSend, RetryPolicy } from "./notifications";
-import type { ReleaseTarget } from "./planRelease";
-import type { ReleaseRecord } from "./releaseRecord";
-import type { ProgressEvent } from "./releaseRun";
-import type { Clock } from "./waits";
+import type { HttpSend, RetryPolicy } from "./notifications/notifications";
+import type { ReleaseTarget } from "./release/planRelease";
+import type { ReleaseRecord } from "./release/releaseRecord";
+import type { ProgressEvent } from "./release/releaseRun";
+import type { Clock } from "./release/waits";
 import type { Subject } from "../model/subject";
 
 export interface PromoteEngineOptions {

@@ -2,18 +2,18 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { stackSeen, urlPassword } from "./stateBackend";
+import { stackSeen, urlPassword } from "./store/stateBackend";
 import { EnvironmentError, InvalidInputError } from "../model/errors";
 import { secrets } from "../model/redact";
 import { finalReleaseStatuses } from "../model/status";
 import type { GitCredentials } from "../provider/git/git";
 import { hostsEnvironment } from "../provider/scm/hosts";
 import type { ScmConfig } from "../provider/scm/scm";
-import { reportCommitStatus } from "./commitStatus";
-import type { Hold } from "./holds";
-import { applyHolds, refuseHeld } from "./holds";
-import { applyWindows } from "./waits";
-import type { ApprovalDecision, ApprovalVerdict } from "./approvals";
+import { reportCommitStatus } from "./release/commitStatus";
+import type { Hold } from "./governance/holds";
+import { applyHolds, refuseHeld } from "./governance/holds";
+import { applyWindows } from "./release/waits";
+import type { ApprovalDecision, ApprovalVerdict } from "./governance/approvals";
 import {
     ApprovalConflictError,
     ApprovalRefusedError,
@@ -21,7 +21,7 @@ import {
     decisionConflict,
     decisionRefusal,
     waitOver,
-} from "./approvals";
+} from "./governance/approvals";
 import type {
     DecisionOptions,
     HoldOptions,
@@ -36,7 +36,7 @@ import type {
     TerminateOptions,
     WaitOptions,
 } from "./options";
-import type { SavedPlan } from "./plans";
+import type { SavedPlan } from "./governance/plans";
 import {
     checkPlanTarget,
     plannedFiles,
@@ -44,39 +44,39 @@ import {
     readSavedPlan,
     savePlan,
     stalePlanFiles,
-} from "./plans";
-import type { PlannedRelease } from "./planRelease";
-import { planRelease } from "./planRelease";
-import { withPolicyPacks } from "./policyPacks";
-import type { PreviewResult } from "./preview";
-import { previewRelease } from "./preview";
-import { previewWithEngine, renderEnginePreview } from "./enginePreview";
-import type { PromoteStackInfo } from "./stackInfo";
-import { promoteStackInfo } from "./stackInfo";
-import { openPromoteStack, promoteProject } from "./promoteStack";
-import { ownerAlive, ReleaseQueue, thisProcess } from "./releaseQueue";
-import type { ReleaseRecord } from "./releaseRecord";
-import { audited, checkReleaseId, newReleaseId, newReleaseRecord } from "./releaseRecord";
-import { overridesOf, withPolicyOverrides } from "./policyOverrides";
-import type { ProgressEvent } from "./releaseRun";
-import { runRelease } from "./releaseRun";
-import type { Undelivered } from "./notifications";
-import { notifierFor } from "./notifications";
-import { downstreamOf, newerDownstream, rollbackTarget } from "./rollback";
-import type { Keep, PrunedPage } from "./releaseStore";
-import { ReleaseStore } from "./releaseStore";
+} from "./governance/plans";
+import type { PlannedRelease } from "./release/planRelease";
+import { planRelease } from "./release/planRelease";
+import { withPolicyPacks } from "./governance/policyPacks";
+import type { PreviewResult } from "./release/preview";
+import { previewRelease } from "./release/preview";
+import { previewWithEngine, renderEnginePreview } from "./pulumi/enginePreview";
+import type { PromoteStackInfo } from "./pulumi/stackInfo";
+import { promoteStackInfo } from "./pulumi/stackInfo";
+import { openPromoteStack, promoteProject } from "./pulumi/promoteStack";
+import { ownerAlive, ReleaseQueue, thisProcess } from "./release/releaseQueue";
+import type { ReleaseRecord } from "./release/releaseRecord";
+import { audited, checkReleaseId, newReleaseId, newReleaseRecord } from "./release/releaseRecord";
+import { overridesOf, withPolicyOverrides } from "./governance/policyOverrides";
+import type { ProgressEvent } from "./release/releaseRun";
+import { runRelease } from "./release/releaseRun";
+import type { Undelivered } from "./notifications/notifications";
+import { notifierFor } from "./notifications/notifications";
+import { downstreamOf, newerDownstream, rollbackTarget } from "./governance/rollback";
+import type { Keep, PrunedPage } from "./store/releaseStore";
+import { ReleaseStore } from "./store/releaseStore";
 import type { KvStore } from "./store";
 import { openKvStore } from "./store";
-import { legacyStacks } from "./workspace";
+import { legacyStacks } from "./pulumi/workspace";
 import type { LegacyStacks } from "./store/migrate";
 import { migrateProduct, migrationLine } from "./store/migrate";
-import { checkpointResources, isStale, markStale } from "./staleRelease";
-import { supersededBy } from "./supersede";
+import { checkpointResources, isStale, markStale } from "./release/staleRelease";
+import { supersededBy } from "./release/supersede";
 
-export type { PreviewEnvironment, PreviewResult } from "./preview";
-export type { PromoteStackInfo } from "./stackInfo";
-export type { Hold, HoldInfo } from "./holds";
-export type { ApprovalDecision, ApprovalState, ApprovalVerdict } from "./approvals";
+export type { PreviewEnvironment, PreviewResult } from "./release/preview";
+export type { PromoteStackInfo } from "./pulumi/stackInfo";
+export type { Hold, HoldInfo } from "./governance/holds";
+export type { ApprovalDecision, ApprovalState, ApprovalVerdict } from "./governance/approvals";
 export type {
     DecisionOptions,
     ResumeOptions,
@@ -92,8 +92,8 @@ export type {
     ScmOptions,
     TerminateOptions,
 } from "./options";
-export type { ProgressEvent } from "./releaseRun";
-export type { Keep, PrunedPage } from "./releaseStore";
+export type { ProgressEvent } from "./release/releaseRun";
+export type { Keep, PrunedPage } from "./store/releaseStore";
 
 /**
  * The promote engine: plans releases from the catalog, runs them as updates of a promote stack per product

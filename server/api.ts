@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Catalog } from "../components/catalog";
 import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
-import type { ReleaseRecord } from "../engine/releaseRecord";
+import type { ReleaseRecord } from "../engine/release/releaseRecord";
 import { messageOf } from "../model/errors";
 import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { GitCredentials } from "../provider/git/git";

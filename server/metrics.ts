@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EngineMetrics, NotificationResult, WebhookResult } from "../engine/metrics";
-import type { EnvironmentRecord, ReleaseRecord, WorkflowRunRecord } from "../engine/releaseRecord";
-import type { ProgressEvent } from "../engine/releaseRun";
+import type { EnvironmentRecord, ReleaseRecord, WorkflowRunRecord } from "../engine/release/releaseRecord";
+import type { ProgressEvent } from "../engine/release/releaseRun";
 import type { ReleaseStatus } from "../model/status";
 import { finalEnvironmentStatuses, finalReleaseStatuses, finalRunStatuses } from "../model/status";
 

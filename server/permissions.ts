@@ -6,8 +6,8 @@ import type { Authorization, PermissionScope } from "../components/promotionPerm
 import { authorize, authorizeAll } from "../components/promotionPermission.authorize";
 import type { PolicyFields } from "../components/promotionPolicy";
 import { describeOverrides } from "../components/promotionPolicy.merge";
-import { overridesOf } from "../engine/policyOverrides";
-import type { ReleaseRecord } from "../engine/releaseRecord";
+import { overridesOf } from "../engine/governance/policyOverrides";
+import type { ReleaseRecord } from "../engine/release/releaseRecord";
 import type { PermissionAction } from "../model/permissions";
 import type { Subject } from "../model/subject";
 import { apiError, ApiRefusal } from "./errors";

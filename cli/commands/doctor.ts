@@ -3,9 +3,9 @@ import * as path from "path";
 import { buildCatalog } from "../../components/catalog";
 import { loadDefinitions } from "../../components/config";
 import { formatIssue } from "../../components/issues";
-import type { EngineLocation } from "../../engine/engineLocator";
-import { enginePath, sdkVersion } from "../../engine/engineLocator";
-import { checkStacks, damageMessage, displayBackendUrl, fileUrlPath } from "../../engine/stateBackend";
+import type { EngineLocation } from "../../engine/pulumi/engineLocator";
+import { enginePath, sdkVersion } from "../../engine/pulumi/engineLocator";
+import { checkStacks, damageMessage, displayBackendUrl, fileUrlPath } from "../../engine/store/stateBackend";
 import { messageOf } from "../../model/errors";
 import type { HostEntry } from "../../provider/scm/scm";
 import type { DoctorCommandOptions } from "./doctor.args";
@@ -138,7 +138,7 @@ async function stateFilesCheck(stateUrl: string): Promise<Check | undefined> {
     let projects: string[];
     try {
         projects = [
-            (await import("../../engine/promoteProgram")).promoteProject,
+            (await import("../../engine/pulumi/promoteProgram")).promoteProject,
             // Those of versions before the release store, if any are left (engine/store/migrate.ts).
             (await import("../../engine/store/migrate")).legacyRecordsProject,
             (await import("../../engine/store/migrate")).legacyAccessProject,
@@ -235,7 +235,7 @@ async function settingsDamage(
     stateUrl: string,
     salts: readonly { readonly project: string; readonly stack: string; readonly salt: string }[],
 ): Promise<{ file: string; stack: string; salt: string }[]> {
-    const { stackSettingsFile } = await import("../../engine/workspace");
+    const { stackSettingsFile } = await import("../../engine/pulumi/workspace");
     const damaged: { file: string; stack: string; salt: string }[] = [];
     for (const { project, stack, salt } of salts) {
         const file = stackSettingsFile(stateUrl, project, stack);

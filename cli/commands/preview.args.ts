@@ -1,5 +1,5 @@
 import * as path from "path";
-import type { ReleaseTarget } from "../../engine/planRelease";
+import type { ReleaseTarget } from "../../engine/release/planRelease";
 import type { CommandSpec } from "../spec";
 import { flag, json, policyPack, policyPacksOf, required, sourceCommit, target, text } from "../spec";
 

@@ -1,6 +1,6 @@
 import type { PreviewCommandOptions } from "./preview.args";
 import type { CliDeps } from "../context";
-import { describeViolation } from "../../engine/policyPacks";
+import { describeViolation } from "../../engine/governance/policyPacks";
 import { formatPreview } from "../output";
 
 /**

@@ -1,5 +1,5 @@
-import type { ReleaseRecord } from "../../engine/releaseRecord";
-import { describeWaits } from "../../engine/approvals";
+import type { ReleaseRecord } from "../../engine/release/releaseRecord";
+import { describeWaits } from "../../engine/governance/approvals";
 import { exitCodes } from "../../model/errors";
 import type { CliDeps, CliEngine, Terminal } from "../context";
 import { displayText } from "../display";

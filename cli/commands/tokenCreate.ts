@@ -1,4 +1,4 @@
-import { AccessTokens } from "../../engine/accessTokens";
+import { AccessTokens } from "../../engine/governance/accessTokens";
 import type { TokenCommandOptions } from "./token.args";
 import type { CliDeps } from "../context";
 

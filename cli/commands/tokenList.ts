@@ -1,5 +1,5 @@
-import type { AccessTokenInfo } from "../../engine/accessTokens";
-import { AccessTokens } from "../../engine/accessTokens";
+import type { AccessTokenInfo } from "../../engine/governance/accessTokens";
+import { AccessTokens } from "../../engine/governance/accessTokens";
 import type { TokenCommandOptions } from "./token.args";
 import type { CliDeps } from "../context";
 import { displayText } from "../display";

@@ -1,4 +1,4 @@
-import { AccessTokens, tokenCacheMs } from "../../engine/accessTokens";
+import { AccessTokens, tokenCacheMs } from "../../engine/governance/accessTokens";
 import type { TokenCommandOptions } from "./token.args";
 import type { CliDeps } from "../context";
 import { formatToken } from "./tokenList";

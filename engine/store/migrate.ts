@@ -1,10 +1,10 @@
 import { finalReleaseStatuses } from "../../model/status";
 import { tokens } from "../../model/tokens";
-import type { AccessToken } from "../accessTokens";
-import type { Hold } from "../holds";
-import type { ReleaseRecord } from "../releaseRecord";
-import { newestFirstKey, word } from "../releaseStore";
-import type { StoredResource } from "../stateBackend";
+import type { AccessToken } from "../governance/accessTokens";
+import type { Hold } from "../governance/holds";
+import type { ReleaseRecord } from "../release/releaseRecord";
+import { newestFirstKey, word } from "./releaseStore";
+import type { StoredResource } from "./stateBackend";
 import type { KvStore } from "./kv";
 
 /**

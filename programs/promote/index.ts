@@ -12,8 +12,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { settingsFrom } from "../../cli/context";
 import { loadCatalog } from "../../components/config";
-import { previewProgram } from "../../engine/enginePreview";
-import { planRelease } from "../../engine/planRelease";
+import { previewProgram } from "../../engine/pulumi/enginePreview";
+import { planRelease } from "../../engine/release/planRelease";
 
 async function nextRelease(): Promise<Record<string, unknown>> {
     if (!pulumi.runtime.isDryRun()) {

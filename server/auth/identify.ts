@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AccessToken } from "../../engine/accessTokens";
-import { matchToken, tokenCacheMs, tokenPrefix } from "../../engine/accessTokens";
+import type { AccessToken } from "../../engine/governance/accessTokens";
+import { matchToken, tokenCacheMs, tokenPrefix } from "../../engine/governance/accessTokens";
 import type { Subject } from "../../model/subject";
 import { loopbackSubject } from "../../model/subject";
 import { isLoopback } from "../access";

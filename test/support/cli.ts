@@ -1,7 +1,7 @@
 import type { ChildProcess } from "child_process";
 import { spawn } from "child_process";
 import * as path from "path";
-import { packageRoot } from "../../engine/engineLocator";
+import { packageRoot } from "../../engine/pulumi/engineLocator";
 
 export interface CliResult {
     readonly code: number | null;

@@ -1,7 +1,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { CloudEvent } from "../../engine/notifications";
-import { signatureHeader, verifySignature } from "../../engine/notifications";
+import type { CloudEvent } from "../../engine/notifications/notifications";
+import { signatureHeader, verifySignature } from "../../engine/notifications/notifications";
 
 /** One POST the receiver accepted. */
 export interface ReceivedEvent {

@@ -1,5 +1,5 @@
-import type { EngineLocation } from "../../engine/engineLocator";
-import { locateEngine } from "../../engine/engineLocator";
+import type { EngineLocation } from "../../engine/pulumi/engineLocator";
+import { locateEngine } from "../../engine/pulumi/engineLocator";
 
 let located: Promise<EngineLocation> | undefined;
 

@@ -1,4 +1,4 @@
-import type { AccessToken, TokenStore } from "../../engine/accessTokens";
+import type { AccessToken, TokenStore } from "../../engine/governance/accessTokens";
 
 /** A store in memory, keeping every write as JSON (what would reach the backend). */
 export class FakeTokenStore implements TokenStore {

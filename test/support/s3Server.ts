@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { defaultCacheDir } from "../../engine/engineLocator";
+import { defaultCacheDir } from "../../engine/pulumi/engineLocator";
 
 /**
  * A throwaway S3-compatible server: versitygw (github.com/versity/versitygw, built from its Go module by

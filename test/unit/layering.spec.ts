@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { packageRoot } from "../../engine/engineLocator";
+import { packageRoot } from "../../engine/pulumi/engineLocator";
 
 /** The floors, lowest first: a file may import its own floor and those below, never one above. */
 const levels: Readonly<Record<string, number>> = {

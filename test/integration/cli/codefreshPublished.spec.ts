@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import { runCli } from "../../support/cli";
 import { GitopsRepo } from "../../support/gitops";
 import { removeTempDirs, tempDir } from "../../support/tmp";

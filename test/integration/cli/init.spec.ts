@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import { runCli } from "../../support/cli";
 import { gitSync, GitopsRepo } from "../../support/gitops";
 import { GitHttpServer } from "../../support/gitHttpServer";

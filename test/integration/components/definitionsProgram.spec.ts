@@ -4,8 +4,8 @@ import * as path from "path";
 import { buildCatalog } from "../../../components/catalog";
 import { loadDefinitions } from "../../../components/config";
 import { tokens } from "../../../model/tokens";
-import { packageRoot } from "../../../engine/engineLocator";
-import { openLocalStack } from "../../../engine/workspace";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
+import { openLocalStack } from "../../../engine/pulumi/workspace";
 import { testEngine, testPassphrase } from "../../support/engine";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 

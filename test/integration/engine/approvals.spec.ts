@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import type { ProgressEvent } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/releaseRecord";
-import { publicRecord } from "../../../engine/releaseRecord";
-import { ApprovalRefusedError } from "../../../engine/approvals";
+import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import { publicRecord } from "../../../engine/release/releaseRecord";
+import { ApprovalRefusedError } from "../../../engine/governance/approvals";
 import type { Subject } from "../../../model/subject";
 import type { GitopsRepo } from "../../support/gitops";
 import { buildCatalog } from "../../../components/catalog";

@@ -2,10 +2,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { loadCatalog } from "../../../components/config";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import type { PreviewResult } from "../../../engine/promoteEngine";
 import { PromoteEngine } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
 import { ExampleWorkspace } from "../../../examples/workspace";
 import { testEngine, testPassphrase } from "../../support/engine";
 

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { packageRoot } from "../../../engine/engineLocator";
-import { openLocalStack } from "../../../engine/workspace";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
+import { openLocalStack } from "../../../engine/pulumi/workspace";
 import { testEngine, testPassphrase } from "../../support/engine";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 

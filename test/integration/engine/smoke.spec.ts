@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { openStack } from "../../../engine/workspace";
+import { openStack } from "../../../engine/pulumi/workspace";
 import { testEngine, testPassphrase } from "../../support/engine";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 

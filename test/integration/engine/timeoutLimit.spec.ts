@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { buildCatalog } from "../../../components/catalog";
-import type { ReleaseRecord } from "../../../engine/releaseRecord";
-import { publicRecord } from "../../../engine/releaseRecord";
-import type { Clock } from "../../../engine/waits";
-import { realClock } from "../../../engine/waits";
+import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import { publicRecord } from "../../../engine/release/releaseRecord";
+import type { Clock } from "../../../engine/release/waits";
+import { realClock } from "../../../engine/release/waits";
 import type { Subject } from "../../../model/subject";
 import { runCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";

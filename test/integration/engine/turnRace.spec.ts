@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import type { ProgressEvent } from "../../../engine/promoteEngine";
-import { publicRecord } from "../../../engine/releaseRecord";
-import { ReleaseQueue } from "../../../engine/releaseQueue";
-import { ReleaseStore } from "../../../engine/releaseStore";
+import { publicRecord } from "../../../engine/release/releaseRecord";
+import { ReleaseQueue } from "../../../engine/release/releaseQueue";
+import { ReleaseStore } from "../../../engine/store/releaseStore";
 import { gitopsRepoFor } from "../../support/gitops";
 import { scenario, testPromoteEngine } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 
 /** Each seed scenario in examples/ runs as a user would run it, and prints a release matching its scenario. */
 const expectations: Record<string, RegExp[]> = {

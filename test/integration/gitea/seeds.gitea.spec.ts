@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import type { Definitions } from "../../../components/catalog";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import { runCli } from "../../support/cli";
 import { GiteaServer } from "../../support/gitea";
 import { helmApp } from "../../support/gitops";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const steps = path.join(packageRoot, "scripts", "install-steps.sh");

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const script = path.join(packageRoot, "scripts", "provision-helm.sh");

@@ -3,7 +3,7 @@ import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import { GitHttpServer } from "../../support/gitHttpServer";
 import { filesContaining, removeTempDirs, tempDir } from "../../support/tmp";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import fc from "fast-check";
 import { buildCatalog } from "../../../components/catalog";
-import { AccessTokens } from "../../../engine/accessTokens";
+import { AccessTokens } from "../../../engine/governance/accessTokens";
 import { secrets } from "../../../model/redact";
 import type { Api } from "../../../server/api";
 import { createApi } from "../../../server/api";

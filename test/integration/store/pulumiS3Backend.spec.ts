@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { enginePath, packageRoot } from "../../../engine/engineLocator";
+import { enginePath, packageRoot } from "../../../engine/pulumi/engineLocator";
 import { s3Store } from "../../../engine/store/s3";
 import { testEngine } from "../../support/engine";
 import type { S3Server } from "../../support/s3Server";

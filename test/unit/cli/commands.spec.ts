@@ -34,8 +34,8 @@ import type { CliDeps, CliEngine, CliWatcher, SystemProbes, Terminal } from "../
 import { makeStyle, settingsFrom } from "../../../cli/context";
 import { formatRelease, waitText } from "../../../cli/output";
 import { buildCatalog } from "../../../components/catalog";
-import type { EngineLocation } from "../../../engine/engineLocator";
-import { packageRoot } from "../../../engine/engineLocator";
+import type { EngineLocation } from "../../../engine/pulumi/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import type {
     DecisionOptions,
     ResumeOptions,
@@ -48,7 +48,7 @@ import type {
     ReleaseOptions,
     RollbackOptions,
 } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
 import type { RunOptions, TriggerOutcome } from "../../../engine/triggers/triggerWatcher";
 import { EnvironmentError, InvalidInputError } from "../../../model/errors";
 import { scenario } from "../../support/scenario";

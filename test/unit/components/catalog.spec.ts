@@ -4,7 +4,7 @@ import * as path from "path";
 import { buildCatalog } from "../../../components/catalog";
 import { loadDefinitions } from "../../../components/config";
 import { formatIssue } from "../../../components/issues";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import tsDefinitions from "../../fixtures/codefresh-published/definitions";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 

@@ -18,7 +18,7 @@ import { loadCatalog, loadDefinitions } from "../../../components/config";
 import { formatIssue } from "../../../components/issues";
 import type { PromotionTemplateDefinition } from "../../../components/promotionTemplate";
 import { mergeTemplates, selectTemplate } from "../../../components/promotionTemplate.select";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const published = path.join(packageRoot, "test", "fixtures", "codefresh-published");

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { AccessToken } from "../../../engine/accessTokens";
+import type { AccessToken } from "../../../engine/governance/accessTokens";
 import {
     AccessTokens,
     hashToken,
@@ -7,7 +7,7 @@ import {
     matchToken,
     newTokenSecret,
     tokenPrefix,
-} from "../../../engine/accessTokens";
+} from "../../../engine/governance/accessTokens";
 import { InvalidInputError } from "../../../model/errors";
 import { FakeTokenStore } from "../../support/fakeTokenStore";
 

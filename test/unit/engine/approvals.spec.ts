@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { ApprovalDecision, ApprovalState } from "../../../engine/approvals";
+import type { ApprovalDecision, ApprovalState } from "../../../engine/governance/approvals";
 import {
     approvalOutcome,
     approvalState,
@@ -15,9 +15,9 @@ import {
     samePerson,
     waitOver,
     withDecision,
-} from "../../../engine/approvals";
-import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/releaseRecord";
-import { environmentRecord, releaseOutcome } from "../../../engine/releaseState";
+} from "../../../engine/governance/approvals";
+import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/release/releaseRecord";
+import { environmentRecord, releaseOutcome } from "../../../engine/release/releaseState";
 import type { Subject } from "../../../model/subject";
 
 const t0 = Date.parse("2026-11-23T12:00:00Z");

@@ -3,7 +3,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { clearDeadLocks } from "../../../engine/workspace";
+import { clearDeadLocks } from "../../../engine/pulumi/workspace";
 
 describe("engine/workspace clearDeadLocks", () => {
     let dir: string;

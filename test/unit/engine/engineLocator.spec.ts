@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { versionFits } from "../../../engine/engineLocator";
+import { versionFits } from "../../../engine/pulumi/engineLocator";
 
 describe("versionFits", () => {
     const cases: [string, string, boolean][] = [

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import type { Hold } from "../../../engine/holds";
-import { applyHolds, heldBack, holdEffects, refuseHeld } from "../../../engine/holds";
-import type { ReleaseRecord } from "../../../engine/releaseRecord";
+import type { Hold } from "../../../engine/governance/holds";
+import { applyHolds, heldBack, holdEffects, refuseHeld } from "../../../engine/governance/holds";
+import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 
 const hold = (environment: string, over: Partial<Hold> = {}): Hold => ({

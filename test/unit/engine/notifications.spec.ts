@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as dns from "node:dns/promises";
 import * as os from "node:os";
 import type { PromotionNotificationDefinition } from "../../../components/promotionNotification";
-import type { CloudEvent, HttpSend, NotifierOptions } from "../../../engine/notifications";
+import type { CloudEvent, HttpSend, NotifierOptions } from "../../../engine/notifications/notifications";
 import {
     cloudEvent,
     NotificationEvents,
@@ -10,9 +10,9 @@ import {
     signatureHeader,
     signBody,
     verifySignature,
-} from "../../../engine/notifications";
-import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/releaseRecord";
-import type { ProgressEvent } from "../../../engine/releaseRun";
+} from "../../../engine/notifications/notifications";
+import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ProgressEvent } from "../../../engine/release/releaseRun";
 import { nonPublicAddress } from "../../../model/networkAddress";
 import { redact, secrets } from "../../../model/redact";
 import type { EnvironmentStatus, ReleaseStatus } from "../../../model/status";

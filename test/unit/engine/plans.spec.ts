@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { PlanFile, SavedPlan } from "../../../engine/plans";
+import type { PlanFile, SavedPlan } from "../../../engine/governance/plans";
 import {
     checkPlanTarget,
     planSha256,
@@ -10,7 +10,7 @@ import {
     readSavedPlan,
     savedPlanFormat,
     stalePlanFiles,
-} from "../../../engine/plans";
+} from "../../../engine/governance/plans";
 import { InvalidInputError } from "../../../model/errors";
 
 const file = (f: string, sha256: string | null): PlanFile => ({

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { buildCatalog } from "../../../components/catalog";
 import { describeOverrides } from "../../../components/promotionPolicy.merge";
-import { overridesOf, withPolicyOverrides } from "../../../engine/policyOverrides";
-import { newReleaseRecord, publicRecord } from "../../../engine/releaseRecord";
+import { overridesOf, withPolicyOverrides } from "../../../engine/governance/policyOverrides";
+import { newReleaseRecord, publicRecord } from "../../../engine/release/releaseRecord";
 import { permissionDefinitions } from "../../support/permissionRules";
 
 const catalog = (() => {

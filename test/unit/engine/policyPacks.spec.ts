@@ -5,16 +5,16 @@ import * as path from "path";
 import type { PolicyEvent } from "@pulumi/pulumi/automation";
 import { resolvePolicy } from "../../../components/promotionPolicy.merge";
 import type { EnvironmentDefinition } from "../../../components/environment";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import {
     blockViolating,
     packSets,
     policySubject,
     policyViolations,
     withPolicyPacks,
-} from "../../../engine/policyPacks";
-import { plannedResources, resourceGroups } from "../../../engine/promoteProgram";
-import type { EnvironmentRecord, PlannedEnvironment, ReleasePlan } from "../../../engine/releaseRecord";
+} from "../../../engine/governance/policyPacks";
+import { plannedResources, resourceGroups } from "../../../engine/pulumi/promoteProgram";
+import type { EnvironmentRecord, PlannedEnvironment, ReleasePlan } from "../../../engine/release/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 
 const guardrails = path.join(packageRoot, "examples", "policy-packs", "promotion-guardrails");

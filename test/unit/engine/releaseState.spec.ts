@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { EnvironmentStatus } from "../../../model/status";
-import type { EnvironmentRecord, PlannedEnvironment } from "../../../engine/releaseRecord";
-import type { ResourcePhase, ResourceState, StackEvent } from "../../../engine/releaseState";
+import type { EnvironmentRecord, PlannedEnvironment } from "../../../engine/release/releaseRecord";
+import type { ResourcePhase, ResourceState, StackEvent } from "../../../engine/release/releaseState";
 import {
     applicationStatus,
     applyEvent,
@@ -11,7 +11,7 @@ import {
     releaseOutcome,
     settleEnvironments,
     settleUnfinished,
-} from "../../../engine/releaseState";
+} from "../../../engine/release/releaseState";
 
 const group = (env: string, apps = ["a"]) => ({
     environment: env,

@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type { ApprovalDecision } from "../../../engine/approvals";
-import type { ReleaseRecord } from "../../../engine/releaseRecord";
-import { fenced, newestFirstKey, ReleaseStore, word } from "../../../engine/releaseStore";
+import type { ApprovalDecision } from "../../../engine/governance/approvals";
+import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import { fenced, newestFirstKey, ReleaseStore, word } from "../../../engine/store/releaseStore";
 import { FileKvStore } from "../../../engine/store/file";
 import { secrets } from "../../../model/redact";
 import { removeTempDirs, tempDir } from "../../support/tmp";

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { EnvironmentStatus } from "../../../model/status";
-import type { ReleaseRecord } from "../../../engine/releaseRecord";
-import { downstreamOf, newerDownstream, rollbackTarget } from "../../../engine/rollback";
+import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import { downstreamOf, newerDownstream, rollbackTarget } from "../../../engine/governance/rollback";
 import { InvalidInputError } from "../../../model/errors";
 
 /** A release at minute `n` with its environments' statuses (`Succeeded` ones with a commit). */

@@ -9,7 +9,7 @@ import {
     stackSeen,
     storedStackNames,
     urlPassword,
-} from "../../../engine/stateBackend";
+} from "../../../engine/store/stateBackend";
 
 describe("state backend: direct reads", () => {
     let dir: string;

@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkStacks, DamagedStateError, readStackResources } from "../../../engine/stateBackend";
-import { guardedWrite } from "../../../engine/stateGuard";
+import { checkStacks, DamagedStateError, readStackResources } from "../../../engine/store/stateBackend";
+import { guardedWrite } from "../../../engine/store/stateGuard";
 
 /**
  * A write cut short as Pulumi's file backend leaves it on a full disk (its checkpoint, then its `.bak`, replaced by

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { EnvironmentStatus } from "../../../model/status";
-import type { ReleaseRecord } from "../../../engine/releaseRecord";
-import { supersededBy } from "../../../engine/supersede";
+import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import { supersededBy } from "../../../engine/release/supersede";
 
 function release(
     id: string,

@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import type { PlannedEnvironment } from "../../../engine/releaseRecord";
-import type { Clock } from "../../../engine/waits";
-import { EnvironmentWaits, ParkedError } from "../../../engine/waits";
-import type { WindowSpec } from "../../../engine/windows";
-import { isOpen, nextOpen, soakUntil, windowApplies, windowState } from "../../../engine/windows";
+import type { PlannedEnvironment } from "../../../engine/release/releaseRecord";
+import type { Clock } from "../../../engine/release/waits";
+import { EnvironmentWaits, ParkedError } from "../../../engine/release/waits";
+import type { WindowSpec } from "../../../engine/governance/windows";
+import { isOpen, nextOpen, soakUntil, windowApplies, windowState } from "../../../engine/governance/windows";
 import { InvalidInputError } from "../../../model/errors";
 
 const win = (name: string, over: Partial<WindowSpec>): WindowSpec => ({

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
-import { packageRoot } from "../../../engine/engineLocator";
+import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import { compileJsonPath, normalizedPath, queryJsonPath } from "../../../model/jsonPath";
 
 /** One case of the RFC 9535 compliance test suite (test/fixtures/jsonpath-cts/cts.json, BSD-2). */

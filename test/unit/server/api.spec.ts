@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { buildCatalog } from "../../../components/catalog";
-import { ApprovalRefusedError } from "../../../engine/approvals";
+import { ApprovalRefusedError } from "../../../engine/governance/approvals";
 import type {
     DecisionOptions,
     PreviewOptions,
@@ -8,7 +8,7 @@ import type {
     ReleaseOptions,
     WaitOptions,
 } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 import { secrets } from "../../../model/redact";
 import type { ServerEngine } from "../../../server/api";

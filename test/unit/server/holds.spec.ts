@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { buildCatalog } from "../../../components/catalog";
-import type { Hold } from "../../../engine/holds";
+import type { Hold } from "../../../engine/governance/holds";
 import type { ServerEngine } from "../../../server/api";
 import { createApi } from "../../../server/api";
 import type { OpenApiDoc } from "../../support/apiSchema";

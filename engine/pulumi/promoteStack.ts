@@ -1,0 +1,301 @@
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { engineErrors } from "../../model/errors";
+import type { GitCredentials } from "../../provider/git/git";
+import { withExperimental } from "../governance/plans";
+import type { ApprovalState } from "../governance/approvals";
+import { actionFor } from "../../provider/actions/registry";
+import type { ReleaseCandidate } from "../../provider/promotion";
+import type { EngineLocation } from "./engineLocator";
+import type { Gates } from "../release/gates";
+import type { ProgramGates } from "./promoteProgram";
+import {
+    plannedResources,
+    promoteProgram,
+    promoteProject,
+    promotionInputs,
+    resourceGroups,
+} from "./promoteProgram";
+import type { EnvironmentRecord, PlannedEnvironment, ReleasePlan } from "../release/releaseRecord";
+import type { ResourceState, StackEvent } from "../release/releaseState";
+import {
+    applyEvent,
+    cleanError,
+    environmentRecord,
+    settleEnvironments,
+    settleUnfinished,
+} from "../release/releaseState";
+import type { Clock } from "../release/waits";
+import { EnvironmentWaits, realClock } from "../release/waits";
+import type { SoakDependency } from "../governance/windows";
+import { clearDeadLocks, openStack, withLockRetry } from "./workspace";
+
+export { promoteProject, resourceGroups };
+
+export interface ReleaseUpdateOptions {
+    readonly engine: EngineLocation;
+    readonly backendUrl: string;
+    readonly passphrase: string;
+    readonly inheritedPath?: string;
+    readonly extraEnv?: Readonly<Record<string, string>>;
+    readonly releaseId: string;
+    readonly product: string;
+    readonly flow: string;
+    readonly plan: ReleasePlan;
+    readonly candidate: ReleaseCandidate;
+    readonly cacheDir: string;
+    /** The previous attempt's environments (retry keeps what already succeeded). */
+    readonly previous?: readonly EnvironmentRecord[];
+    readonly signal?: AbortSignal;
+    readonly onEnvironment?: (env: EnvironmentRecord) => void;
+    /** The product's promote stack, if already opened (see {@link openPromoteStack}). */
+    readonly stack?: Promise<Stack>;
+    /** Credentials for the target repositories (pre-action hooks plan in this process). */
+    readonly credentials?: GitCredentials;
+    /** Runs pre-actions, post-actions and step onStart hooks (from resource hooks, in this process). */
+    readonly gates?: Gates;
+    /** Time for window and soak waits (and the times recorded), default real time. */
+    readonly clock?: Clock;
+    /** Apply exactly this Pulumi update plan (`pulumi up --plan`, with PULUMI_EXPERIMENTAL for this stack). */
+    readonly updatePlan?: string;
+    /** Stop each environment that would wait (window, soak, approval) instead of waiting (`--no-wait`). */
+    readonly park?: boolean;
+    /** Aborts when this process shuts down: waits then park as with `park` (see EnvironmentWaitsOptions.drain). */
+    readonly drain?: AbortSignal;
+    /** An environment's approval state as stored on the record (where decisions are written). */
+    readonly storedApproval?: (environment: string) => Promise<ApprovalState | undefined>;
+    /** How often a waiting approval reads the record again (ms). */
+    readonly approvalPollMs?: number;
+}
+
+export interface PromoteStackOptions {
+    readonly engine: EngineLocation;
+    readonly backendUrl: string;
+    readonly passphrase: string;
+    readonly product: string;
+    readonly inheritedPath?: string;
+    readonly extraEnv?: Readonly<Record<string, string>>;
+}
+
+/** Opens (creating if needed) a product's promote stack. The program is given to each update. */
+export function openPromoteStack(opts: PromoteStackOptions): Promise<Stack> {
+    return openStack({
+        engine: opts.engine,
+        backendUrl: opts.backendUrl,
+        passphrase: opts.passphrase,
+        projectName: promoteProject,
+        stackName: opts.product,
+        program: async () => ({}),
+        inheritedPath: opts.inheritedPath,
+        extraEnv: opts.extraEnv,
+    });
+}
+
+export interface ReleaseUpdateResult {
+    readonly environments: EnvironmentRecord[];
+    /** Set when the update failed as a whole (not just some environments). */
+    readonly error?: string;
+    readonly aborted: boolean;
+}
+
+/** The events of the Automation API, reduced to what the release state machine reads. */
+export function fromEngineEvent(e: EngineEvent): StackEvent | undefined {
+    if (e.resourcePreEvent) {
+        const m = e.resourcePreEvent.metadata;
+        return { kind: "pre", urn: m.urn, op: m.op, oldOutputs: m.old?.outputs };
+    }
+    if (e.resOutputsEvent) {
+        const m = e.resOutputsEvent.metadata;
+        return { kind: "outputs", urn: m.urn, outputs: m.new?.outputs };
+    }
+    if (e.resOpFailedEvent) {
+        return { kind: "failed", urn: e.resOpFailedEvent.metadata.urn };
+    }
+    if (e.diagnosticEvent?.urn) {
+        const d = e.diagnosticEvent;
+        return { kind: "diagnostic", urn: d.urn!, severity: d.severity, message: d.message };
+    }
+    return undefined;
+}
+
+/** The program's hooks, over this attempt's Gates (they run in this process, with its credentials). */
+function programGates(opts: ReleaseUpdateOptions, gates: Gates, waits: EnvironmentWaits): ProgramGates {
+    return {
+        async beforePromotion(env, group, first) {
+            // Gates run only when there is something to promote (Skipped means nothing ran).
+            const plan = await actionFor(env.action).plan({
+                ...promotionInputs(opts, env, group),
+                credentials: opts.credentials,
+            });
+            if (!plan.pending) {
+                return;
+            }
+            // Promotion windows, soak time and the approval gate: before any gate or write.
+            await waits.before(
+                env,
+                plan.plans.map((p) => ({ application: p.application, changes: p.changes })),
+            );
+            if (first && env.hooks?.onStart) {
+                await gates.hook(
+                    `${env.name}/hooks/onStart`,
+                    env.hooks.onStart,
+                    { ENVIRONMENT: env.name },
+                    {
+                        environment: env.name,
+                    },
+                );
+            }
+            await gates.preActions(env, group.applications);
+        },
+        awaitPullRequest: (env, repoURL, number) => gates.awaitMerge(env, repoURL, number),
+        async afterPromotion(env, app, commitSha) {
+            await gates.healthWait(env, app, commitSha || undefined);
+            await gates.postAction(env, app, commitSha || undefined);
+        },
+    };
+}
+
+/**
+ * Runs one attempt of a release as an update of the product's promote stack (see promoteProgram), only this
+ * release's resources targeted (other flows' resources stay as they are). Independent branches run
+ * concurrently; a failure stops only what depends on it. The engine's events drive the release state machine
+ * (releaseState), which reports each environment as its status changes.
+ */
+export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<ReleaseUpdateResult> {
+    const clock = opts.clock ?? realClock;
+    const now = () => new Date(clock.now()).toISOString();
+    const states = new Map<string, ResourceState>(
+        plannedResources(opts.product, opts.plan, opts.gates !== undefined).map((r) => [
+            r.urn,
+            { group: r.group, role: r.role, ...(r.gateFor ? { gateFor: r.gateFor } : {}), phase: "pending" },
+        ]),
+    );
+    const envRecord = (env: PlannedEnvironment): EnvironmentRecord =>
+        environmentRecord(
+            env,
+            [...states.values()].filter((st) => st.group.environment === env.name),
+            opts.previous?.find((p) => p.name === env.name),
+            {
+                runs: opts.gates?.runs,
+                health: opts.gates?.health,
+                pullRequests: opts.gates?.pullRequests,
+                mergeRefusals: opts.gates?.mergeRefusals,
+                waits: waits.waiting,
+                parked: waits.parked,
+                approvals: waits.approvals,
+            },
+        );
+    const lastReported = new Map<string, string>();
+    const report = (envName: string) => {
+        const env = opts.plan.environments.find((e) => e.name === envName);
+        if (!env || !opts.onEnvironment) {
+            return;
+        }
+        const rec = envRecord(env);
+        const refusals = rec.applications.map((a) => a.pullRequest?.mergeRefused ?? "").join("\0");
+        const key = `${rec.status} ${rec.waitKind ?? ""} ${rec.resumesAt ?? ""} ${rec.approval?.decisions.length ?? ""} ${refusals}`;
+        if (lastReported.get(envName) !== key) {
+            lastReported.set(envName, key);
+            opts.onEnvironment(rec);
+        }
+    };
+    // A merge the host refuses (or stops refusing) while the environment waits shows in the release at once.
+    if (opts.gates) {
+        opts.gates.onMergeRefusal = report;
+    }
+    // Soak reads each dependency as this attempt sees it (an earlier attempt's finish time when it is done).
+    const waits: EnvironmentWaits = new EnvironmentWaits({
+        product: opts.product,
+        clock,
+        signal: opts.signal,
+        onChange: (name) => report(name),
+        ...(opts.park ? { park: true } : {}),
+        ...(opts.drain ? { drain: opts.drain } : {}),
+        ...(opts.storedApproval ? { storedApproval: opts.storedApproval } : {}),
+        ...(opts.approvalPollMs ? { approvalPollMs: opts.approvalPollMs } : {}),
+        dependencies: (env) =>
+            env.dependsOn.flatMap((d): SoakDependency[] => {
+                const planned = opts.plan.environments.find((e) => e.name === d);
+                if (!planned) {
+                    return [];
+                }
+                const live = envRecord(planned);
+                const before = opts.previous?.find((p) => p.name === d);
+                // A dependency an earlier attempt finished is not redone: its version has been there since then.
+                if (before?.status === "Succeeded" && before.finishedAt) {
+                    return [{ name: d, status: "Succeeded", finishedAt: before.finishedAt }];
+                }
+                return [
+                    {
+                        name: d,
+                        status: live.status,
+                        ...(live.finishedAt ? { finishedAt: live.finishedAt } : {}),
+                    },
+                ];
+            }),
+    });
+    const onEvent = (e: EngineEvent) => {
+        const event = fromEngineEvent(e);
+        const st = event ? states.get(event.urn) : undefined;
+        if (!event || !st) {
+            return;
+        }
+        applyEvent(st, event, {
+            releaseId: opts.releaseId,
+            aborted: opts.signal?.aborted ?? false,
+            now: now(),
+        });
+        report(st.group.environment);
+    };
+
+    const program = promoteProgram({
+        releaseId: opts.releaseId,
+        product: opts.product,
+        flow: opts.flow,
+        plan: opts.plan,
+        candidate: opts.candidate,
+        cacheDir: opts.cacheDir,
+        ...(opts.gates ? { gates: programGates(opts, opts.gates, waits) } : {}),
+    });
+    const stack = await (opts.stack ?? openPromoteStack(opts));
+    let error: string | undefined;
+    try {
+        const up = () =>
+            stack.up({
+                program,
+                onEvent,
+                target: [...states.keys()],
+                continueOnError: true,
+                // Every resource of this release may run at once (the CLI's default, 4 per core, held a gate's slot
+                // while later environments waited); our own locks bound what must take turns.
+                parallel: Math.max(8, states.size),
+                signal: opts.signal,
+                message: `release ${opts.releaseId} (${opts.flow})`,
+                ...(opts.updatePlan ? { plan: opts.updatePlan } : {}),
+            });
+        // A lock left by a `pulumi` killed mid-update on this host (before the release's record said Running,
+        // so no reader could tell it was dead) is cleared rather than waited out.
+        const clearDead = () =>
+            clearDeadLocks(opts.backendUrl, promoteProject, opts.product, () => Promise.resolve(stack));
+        await withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()), { clearDead });
+    } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+    }
+    const aborted = opts.signal?.aborted ?? false;
+    settleUnfinished(states.values(), aborted);
+    const environments = settleEnvironments(opts.plan.environments.map(envRecord), aborted, opts.previous);
+    const failedEnvs = environments.some((e) => e.status === "Failed");
+    return {
+        environments,
+        aborted,
+        ...(error && !failedEnvs && !aborted ? { error: summarizeUpdateError(error) } : {}),
+    };
+}
+
+/**
+ * The errors of a failed `pulumi up` (the Automation API error carries the whole output), each whole (a
+ * multi-error with its list, the file it could not write).
+ */
+function summarizeUpdateError(message: string): string {
+    const errors = engineErrors(message.replace(/^\s*stderr:\s*/m, ""));
+    return (errors.length > 0 ? errors.slice(0, 4).join("\n") : cleanError(message)).trim();
+}
