@@ -1,11 +1,11 @@
 /** pulumi-promotions: the model as Pulumi components, and the tools around it. */
 export * from "./components";
-export type { EngineLocation } from "./engine/engineLocator";
-export { locateEngine } from "./engine/engineLocator";
+export type { EngineLocation } from "./engine/pulumi/engineLocator";
+export { locateEngine } from "./engine/pulumi/engineLocator";
 export { EnvironmentError, InvalidInputError, PromotionError } from "./model/errors";
 export type { PreviewResult, ProgressEvent, PromoteEngineOptions } from "./engine/promoteEngine";
 export { gitCacheDir, PromoteEngine } from "./engine/promoteEngine";
-export type { ReleaseRecord, ReleaseStatus } from "./engine/releaseRecord";
-export { publicRecord } from "./engine/releaseRecord";
-export type { CloudEvent } from "./engine/notifications";
-export { signatureHeader, verifySignature } from "./engine/notifications";
+export type { ReleaseRecord, ReleaseStatus } from "./engine/release/releaseRecord";
+export { publicRecord } from "./engine/release/releaseRecord";
+export type { CloudEvent } from "./engine/notifications/notifications";
+export { signatureHeader, verifySignature } from "./engine/notifications/notifications";

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { packageRoot } from "../engine/engineLocator";
+import { packageRoot } from "../engine/pulumi/engineLocator";
 import { ExampleWorkspace } from "./workspace";
 
 interface Scenario {

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { packageRoot } from "../engine/engineLocator";
+import { packageRoot } from "../engine/pulumi/engineLocator";
 
 const gitEnv = {
     ...process.env,

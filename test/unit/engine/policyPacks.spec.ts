@@ -14,7 +14,11 @@ import {
     withPolicyPacks,
 } from "../../../engine/governance/policyPacks";
 import { plannedResources, resourceGroups } from "../../../engine/pulumi/promoteProgram";
-import type { EnvironmentRecord, PlannedEnvironment, ReleasePlan } from "../../../engine/release/releaseRecord";
+import type {
+    EnvironmentRecord,
+    PlannedEnvironment,
+    ReleasePlan,
+} from "../../../engine/release/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 
 const guardrails = path.join(packageRoot, "examples", "policy-packs", "promotion-guardrails");
