@@ -142,7 +142,7 @@ const show = (label: string, rounds: readonly Round[]) => {
 async function main(): Promise<void> {
     const rounds = Number(process.argv[2] ?? 2);
     const pg = await startPostgres("p8");
-    const s3 = await startS3Server("p8");
+    const s3 = await startS3Server("p8-bench");
     const file: Round[] = [];
     const postgres: Round[] = [];
     const objects: Round[] = [];
