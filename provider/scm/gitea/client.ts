@@ -141,12 +141,32 @@ export class GiteaClient implements ScmClient {
         return (text === "" ? undefined : JSON.parse(text)) as T;
     }
 
+    /**
+     * A repository or head branch pushed a moment ago can be unknown to Gitea's API for a moment (404 "not
+     * found", seen against Gitea 1.27 when opening a pull request and when listing them): a 404 is tried again,
+     * 3 times over about 3.5 s, before it counts.
+     */
+    private async afterPush<T>(fn: () => Promise<T>): Promise<T> {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await fn();
+            } catch (e) {
+                if (!(e instanceof GiteaError && e.status === 404) || attempt > 3) {
+                    throw e;
+                }
+            }
+            await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
+        }
+    }
+
     async findPullRequest(repo: RepositoryRef, headBranch: string): Promise<PullRequest | undefined> {
         for (let page = 1; page <= findPages; page++) {
-            const pulls = await this.call<GiteaPull[]>(
-                `list pull requests of ${this.where(repo)}`,
-                "GET",
-                `${this.repoPath(repo)}/pulls?state=all&sort=recentupdate&limit=${pageSize}&page=${page}`,
+            const pulls = await this.afterPush(() =>
+                this.call<GiteaPull[]>(
+                    `list pull requests of ${this.where(repo)}`,
+                    "GET",
+                    `${this.repoPath(repo)}/pulls?state=all&sort=recentupdate&limit=${pageSize}&page=${page}`,
+                ),
             );
             const found = pulls
                 .filter((p) => p.head.ref === headBranch)
@@ -161,27 +181,17 @@ export class GiteaClient implements ScmClient {
         return undefined;
     }
 
-    /**
-     * A head branch pushed a moment ago can be unknown to Gitea's API for a moment (404 "not found", seen
-     * against Gitea 1.27): a 404 is tried again, 3 times over about 3.5 s, before it counts.
-     */
+    /** Opens a pull request (see {@link afterPush}: its head branch may have been pushed a moment ago). */
     async openPullRequest(
         repo: RepositoryRef,
         pr: { head: string; base: string; title: string; body: string },
     ): Promise<PullRequest> {
         const operation = `open a pull request in ${this.where(repo)}`;
-        for (let attempt = 1; ; attempt++) {
-            try {
-                return pullRequest(
-                    await this.call<GiteaPull>(operation, "POST", `${this.repoPath(repo)}/pulls`, pr),
-                );
-            } catch (e) {
-                if (!(e instanceof GiteaError && e.status === 404) || attempt > 3) {
-                    throw e;
-                }
-            }
-            await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
-        }
+        return pullRequest(
+            await this.afterPush(() =>
+                this.call<GiteaPull>(operation, "POST", `${this.repoPath(repo)}/pulls`, pr),
+            ),
+        );
     }
 
     async getPullRequest(repo: RepositoryRef, number: number): Promise<PullRequest> {
