@@ -88,7 +88,16 @@ describe("engine/releaseStore on the coordination store", () => {
         for (let n = 0; n < 600; n++) {
             await store.put(record(n, "Succeeded"));
         }
-        const page = await store.page({ limit: 50 });
+        // A store on the same files that counts the documents it reads.
+        const kv = new FileKvStore(dir);
+        let reads = 0;
+        const get = kv.get.bind(kv);
+        kv.get = ((key: string) => {
+            reads++;
+            return get(key);
+        }) as typeof kv.get;
+        const page = await new ReleaseStore(kv, "web").page({ limit: 50 });
+        assert.ok(reads <= 50, `a page of 50 read ${reads} of 600 documents`);
         assert.deepStrictEqual(
             page.map((r) => r.id),
             Array.from({ length: 50 }, (_, i) => record(599 - i, "Succeeded").id),
