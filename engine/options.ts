@@ -5,10 +5,10 @@ import type { ScmConfig } from "../provider/scm/scm";
 import type { ArgoServerConfig } from "../provider/workflows/argo";
 import type { EngineLocation } from "./pulumi/engineLocator";
 import type { EngineMetrics } from "./metrics";
-import type { HttpSend, RetryPolicy } from "./notifications/notifications";
+import type { NotificationOptions } from "./notifications/notifications";
 import type { ReleaseTarget } from "./release/planRelease";
 import type { ReleaseRecord } from "./release/releaseRecord";
-import type { ProgressEvent } from "./release/releaseRun";
+import type { ProgressEvent } from "./release/progress";
 import type { Clock } from "./release/waits";
 import type { Subject } from "../model/subject";
 
@@ -71,28 +71,10 @@ export interface PromoteEngineOptions {
     readonly drain?: AbortSignal;
 }
 
-/** The console `promote serve` serves by default, for `RELEASE_URL` when no public URL is set. */
-export const defaultPublicUrl = "http://127.0.0.1:8080";
+export { defaultPublicUrl, releaseUrl } from "./release/runContext";
+export type { NotificationOptions } from "./notifications/notifications";
 
-/** The release in the console: what hooks get as `RELEASE_URL`. */
-export function releaseUrl(publicUrl: string | undefined, releaseId: string): string {
-    return `${(publicUrl ?? defaultPublicUrl).replace(/\/+$/, "")}/#/releases/${encodeURIComponent(releaseId)}`;
-}
-
-export interface NotificationOptions {
-    /** Where a notification's `secretEnv` is looked up (the CLI: its environment). Absent: none is found. */
-    readonly env?: Readonly<Record<string, string | undefined>>;
-    /** Delivery warnings (default: a `warning:` line on stderr). */
-    readonly warn?: (line: string) => void;
-    readonly retry?: Partial<RetryPolicy>;
-    /**
-     * The HTTP client (default: node:http(s), refusing names that resolve to non-public addresses unless the
-     * notification allows private networks).
-     */
-    readonly send?: HttpSend;
-}
-
-/** `--no-wait`: return as soon as the release is Suspended (see ReleaseRunContext.park). */
+/** `--no-wait`: return as soon as the release is Suspended (see RunCall.park). */
 export interface WaitOptions {
     /**
      * Do not wait in this process: an environment that would wait (approval, window, soak) stops before any

@@ -27,8 +27,7 @@ import { summary } from "../release/releaseRecord";
 import type { PostInit } from "./notifications.http";
 import { nonPublicAddressCode, post } from "./notifications.http";
 import type { EngineMetrics } from "../metrics";
-import type { NotificationOptions } from "../options";
-import type { ProgressEvent } from "../release/releaseRun";
+import type { ProgressEvent } from "../release/progress";
 
 /** The header carrying `sha256=<hex of HMAC-SHA256(secret, raw body)>`. */
 export const signatureHeader = "X-Promotions-Signature-256";
@@ -492,6 +491,19 @@ export class Notifier {
         const retryable = status === 408 || status === 429 || status >= 500;
         throw new DeliveryError(`HTTP ${status}`, retryable);
     }
+}
+
+export interface NotificationOptions {
+    /** Where a notification's `secretEnv` is looked up (the CLI: its environment). Absent: none is found. */
+    readonly env?: Readonly<Record<string, string | undefined>>;
+    /** Delivery warnings (default: a `warning:` line on stderr). */
+    readonly warn?: (line: string) => void;
+    readonly retry?: Partial<RetryPolicy>;
+    /**
+     * The HTTP client (default: node:http(s), refusing names that resolve to non-public addresses unless the
+     * notification allows private networks).
+     */
+    readonly send?: HttpSend;
 }
 
 /** The engine's notifier for a catalog: none when it defines no PromotionNotification. */

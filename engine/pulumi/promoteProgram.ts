@@ -7,7 +7,7 @@ import { EnvironmentPromotion } from "../../provider/dynamic/environmentPromotio
 import { PostActionGate } from "../../provider/dynamic/postActionGate";
 import type { EnvironmentPromotionInputs } from "../../provider/dynamic/environmentPromotion.impl";
 import type { ReleaseCandidate } from "../../provider/promotion";
-import { policySubject } from "../governance/policyPacks";
+import { policySubject } from "../governance/policySubject";
 import type { PlannedApplication, PlannedEnvironment, ReleasePlan } from "../release/releaseRecord";
 import type { ResourceGroup, ResourceRole } from "../release/releaseState";
 

@@ -1,10 +1,8 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { engineErrors } from "../../model/errors";
-import type { GitCredentials } from "../../provider/git/git";
 import { withExperimental } from "../governance/plans";
 import type { ApprovalState } from "../governance/approvals";
 import { actionFor } from "../../provider/actions/registry";
-import type { ReleaseCandidate } from "../../provider/promotion";
 import type { EngineLocation } from "./engineLocator";
 import type { Gates } from "../release/gates";
 import type { ProgramGates } from "./promoteProgram";
@@ -15,7 +13,13 @@ import {
     promotionInputs,
     resourceGroups,
 } from "./promoteProgram";
-import type { EnvironmentRecord, PlannedEnvironment, ReleasePlan } from "../release/releaseRecord";
+import type {
+    EnvironmentRecord,
+    PlannedEnvironment,
+    ReleasePlan,
+    ReleaseRecord,
+} from "../release/releaseRecord";
+import type { RunCall, RunContext } from "../release/runContext";
 import type { ResourceState, StackEvent } from "../release/releaseState";
 import {
     applyEvent,
@@ -24,48 +28,41 @@ import {
     settleEnvironments,
     settleUnfinished,
 } from "../release/releaseState";
-import type { Clock } from "../release/waits";
 import { EnvironmentWaits, realClock } from "../release/waits";
 import type { SoakDependency } from "../governance/windows";
 import { clearDeadLocks, openStack, withLockRetry } from "./workspace";
 
 export { promoteProject, resourceGroups };
 
-export interface ReleaseUpdateOptions {
-    readonly engine: EngineLocation;
-    readonly backendUrl: string;
-    readonly passphrase: string;
-    readonly inheritedPath?: string;
-    readonly extraEnv?: Readonly<Record<string, string>>;
-    readonly releaseId: string;
-    readonly product: string;
-    readonly flow: string;
+/** What the update reads of the run context. */
+export type UpdateContext = Pick<
+    RunContext,
+    | "engine"
+    | "backendUrl"
+    | "passphrase"
+    | "inheritedPath"
+    | "gitCacheDir"
+    | "credentials"
+    | "stack"
+    | "clock"
+    | "drain"
+    | "approvalPollMs"
+>;
+
+/** One attempt's update: the release, its plan (held environments left out), its gates and its stop signal. */
+export interface ReleaseUpdate {
+    readonly release: Pick<ReleaseRecord, "id" | "product" | "flow" | "candidate">;
     readonly plan: ReleasePlan;
-    readonly candidate: ReleaseCandidate;
-    readonly cacheDir: string;
-    /** The previous attempt's environments (retry keeps what already succeeded). */
-    readonly previous?: readonly EnvironmentRecord[];
     readonly signal?: AbortSignal;
     readonly onEnvironment?: (env: EnvironmentRecord) => void;
-    /** The product's promote stack, if already opened (see {@link openPromoteStack}). */
-    readonly stack?: Promise<Stack>;
-    /** Credentials for the target repositories (pre-action hooks plan in this process). */
-    readonly credentials?: GitCredentials;
     /** Runs pre-actions, post-actions and step onStart hooks (from resource hooks, in this process). */
     readonly gates?: Gates;
-    /** Time for window and soak waits (and the times recorded), default real time. */
-    readonly clock?: Clock;
-    /** Apply exactly this Pulumi update plan (`pulumi up --plan`, with PULUMI_EXPERIMENTAL for this stack). */
-    readonly updatePlan?: string;
-    /** Stop each environment that would wait (window, soak, approval) instead of waiting (`--no-wait`). */
-    readonly park?: boolean;
-    /** Aborts when this process shuts down: waits then park as with `park` (see EnvironmentWaitsOptions.drain). */
-    readonly drain?: AbortSignal;
     /** An environment's approval state as stored on the record (where decisions are written). */
     readonly storedApproval?: (environment: string) => Promise<ApprovalState | undefined>;
-    /** How often a waiting approval reads the record again (ms). */
-    readonly approvalPollMs?: number;
 }
+
+/** The update's options as the program's hooks read them. */
+type UpdateOptions = UpdateContext & Pick<RunCall, "park" | "updatePlan" | "previous"> & ReleaseUpdate;
 
 export interface PromoteStackOptions {
     readonly engine: EngineLocation;
@@ -118,12 +115,17 @@ export function fromEngineEvent(e: EngineEvent): StackEvent | undefined {
 }
 
 /** The program's hooks, over this attempt's Gates (they run in this process, with its credentials). */
-function programGates(opts: ReleaseUpdateOptions, gates: Gates, waits: EnvironmentWaits): ProgramGates {
+function programGates(
+    opts: UpdateOptions,
+    release: Parameters<typeof promotionInputs>[0],
+    gates: Gates,
+    waits: EnvironmentWaits,
+): ProgramGates {
     return {
         async beforePromotion(env, group, first) {
             // Gates run only when there is something to promote (Skipped means nothing ran).
             const plan = await actionFor(env.action).plan({
-                ...promotionInputs(opts, env, group),
+                ...promotionInputs(release, env, group),
                 credentials: opts.credentials,
             });
             if (!plan.pending) {
@@ -160,11 +162,17 @@ function programGates(opts: ReleaseUpdateOptions, gates: Gates, waits: Environme
  * concurrently; a failure stops only what depends on it. The engine's events drive the release state machine
  * (releaseState), which reports each environment as its status changes.
  */
-export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<ReleaseUpdateResult> {
+export async function runReleaseUpdate(
+    ctx: UpdateContext,
+    call: Pick<RunCall, "park" | "updatePlan" | "previous">,
+    update: ReleaseUpdate,
+): Promise<ReleaseUpdateResult> {
+    const opts: UpdateOptions = { ...ctx, ...call, ...update };
+    const { id: releaseId, product, flow, candidate } = update.release;
     const clock = opts.clock ?? realClock;
     const now = () => new Date(clock.now()).toISOString();
     const states = new Map<string, ResourceState>(
-        plannedResources(opts.product, opts.plan, opts.gates !== undefined).map((r) => [
+        plannedResources(product, opts.plan, opts.gates !== undefined).map((r) => [
             r.urn,
             { group: r.group, role: r.role, ...(r.gateFor ? { gateFor: r.gateFor } : {}), phase: "pending" },
         ]),
@@ -204,7 +212,7 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
     }
     // Soak reads each dependency as this attempt sees it (an earlier attempt's finish time when it is done).
     const waits: EnvironmentWaits = new EnvironmentWaits({
-        product: opts.product,
+        product: product,
         clock,
         signal: opts.signal,
         onChange: (name) => report(name),
@@ -240,23 +248,19 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
             return;
         }
         applyEvent(st, event, {
-            releaseId: opts.releaseId,
+            releaseId: releaseId,
             aborted: opts.signal?.aborted ?? false,
             now: now(),
         });
         report(st.group.environment);
     };
 
+    const release = { releaseId, product, flow, plan: opts.plan, candidate, cacheDir: opts.gitCacheDir };
     const program = promoteProgram({
-        releaseId: opts.releaseId,
-        product: opts.product,
-        flow: opts.flow,
-        plan: opts.plan,
-        candidate: opts.candidate,
-        cacheDir: opts.cacheDir,
-        ...(opts.gates ? { gates: programGates(opts, opts.gates, waits) } : {}),
+        ...release,
+        ...(opts.gates ? { gates: programGates(opts, release, opts.gates, waits) } : {}),
     });
-    const stack = await (opts.stack ?? openPromoteStack(opts));
+    const stack = await opts.stack;
     let error: string | undefined;
     try {
         const up = () =>
@@ -269,13 +273,13 @@ export async function runReleaseUpdate(opts: ReleaseUpdateOptions): Promise<Rele
                 // while later environments waited); our own locks bound what must take turns.
                 parallel: Math.max(8, states.size),
                 signal: opts.signal,
-                message: `release ${opts.releaseId} (${opts.flow})`,
+                message: `release ${releaseId} (${flow})`,
                 ...(opts.updatePlan ? { plan: opts.updatePlan } : {}),
             });
         // A lock left by a `pulumi` killed mid-update on this host (before the release's record said Running,
         // so no reader could tell it was dead) is cleared rather than waited out.
         const clearDead = () =>
-            clearDeadLocks(opts.backendUrl, promoteProject, opts.product, () => Promise.resolve(stack));
+            clearDeadLocks(opts.backendUrl, promoteProject, product, () => Promise.resolve(stack));
         await withLockRetry(() => (opts.updatePlan ? withExperimental(stack, up) : up()), { clearDead });
     } catch (e) {
         error = e instanceof Error ? e.message : String(e);

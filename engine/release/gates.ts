@@ -1,39 +1,37 @@
+import * as os from "os";
 import type { PromotionWorkflowDefinition } from "../../components/promotionWorkflow";
-import type { GitCredentials } from "../../provider/git/git";
 import { Repository } from "../../provider/git/repository";
 import type { HealthResult } from "../../provider/health/argoCd";
 import { waitForHealthy } from "../../provider/health/argoCd";
 import { scmFor } from "../../provider/scm/registry";
-import type { PullRequest, ScmConfig } from "../../provider/scm/scm";
-import type { WorkflowServices } from "../../provider/workflows/registry";
+import type { PullRequest } from "../../provider/scm/scm";
 import { runnerFor } from "../../provider/workflows/registry";
 import type { WorkflowRunResult } from "../../provider/workflows/runner";
-import type { PlannedApplication, PlannedEnvironment, WorkflowRunRecord } from "./releaseRecord";
+import type {
+    PlannedApplication,
+    PlannedEnvironment,
+    ReleaseRecord,
+    WorkflowRunRecord,
+} from "./releaseRecord";
+import type { RunContext } from "./runContext";
+import { releaseUrl } from "./runContext";
 
-export interface GatesOptions {
-    readonly workflows: readonly PromotionWorkflowDefinition[];
-    /** Where local commands run (the definitions' directory). */
-    readonly cwd: string;
-    readonly product: string;
-    readonly flow: string;
-    readonly releaseId: string;
-    readonly version?: string;
-    readonly sourceCommit: string;
-    readonly gitCacheDir: string;
-    readonly credentials?: GitCredentials;
-    readonly signal?: AbortSignal;
-    readonly services?: WorkflowServices;
-    /** The code host's API, for waiting on pull requests. */
-    readonly scm?: ScmConfig;
-    /** How often an open pull request is looked at (ms; default 10 s). */
-    readonly pullRequestPollMs?: number;
-    /** Called whenever a run starts or ends, for live progress. */
-    readonly onRun?: (key: string, run: WorkflowRunRecord) => void;
-    /** The release in the console: `RELEASE_URL` (see engine/options.ts releaseUrl). */
-    readonly releaseUrl?: string;
-    /** This runner's name: `RUNTIME`. */
-    readonly runtime?: string;
-}
+/** What the gates read of the run context. */
+export type GatesContext = Pick<
+    RunContext,
+    | "workflows"
+    | "workflowDir"
+    | "gitCacheDir"
+    | "credentials"
+    | "services"
+    | "scm"
+    | "pullRequestPollMs"
+    | "publicUrl"
+    | "runtime"
+>;
+
+/** The release whose workflows the gates run. */
+export type GatedRelease = Pick<ReleaseRecord, "id" | "product" | "flow" | "version" | "sourceCommit">;
 
 /** Keys of recorded runs: `<env>/<app>/pre`, `<env>/<app>/post`, `<env>/hooks/<hook>`, `release/<hook>`, `trigger`. */
 export type RunKey = string;
@@ -77,10 +75,14 @@ export class Gates {
     private context: Record<string, string> = {};
     private readonly preOutputs = new Map<string, Record<string, string>>();
 
-    constructor(private readonly opts: GatesOptions) {}
+    constructor(
+        private readonly ctx: GatesContext,
+        private readonly release: GatedRelease,
+        private readonly signal?: AbortSignal,
+    ) {}
 
     private workflow(name: string): PromotionWorkflowDefinition {
-        const wf = this.opts.workflows.find((w) => w.name === name);
+        const wf = this.ctx.workflows.find((w) => w.name === name);
         if (!wf) {
             throw new Error(`unknown workflow "${name}"`);
         }
@@ -89,12 +91,12 @@ export class Gates {
 
     private base(): Record<string, string> {
         return {
-            PRODUCT_NAME: this.opts.product,
-            RELEASE_ID: this.opts.releaseId,
-            RELEASE_URL: this.opts.releaseUrl ?? "",
-            PROMOTION_FLOW_NAME: this.opts.flow,
-            VERSION: this.opts.version ?? "",
-            RUNTIME: this.opts.runtime ?? "",
+            PRODUCT_NAME: this.release.product,
+            RELEASE_ID: this.release.id,
+            RELEASE_URL: releaseUrl(this.ctx.publicUrl, this.release.id),
+            PROMOTION_FLOW_NAME: this.release.flow,
+            VERSION: this.release.version ?? "",
+            RUNTIME: this.ctx.runtime ?? os.hostname(),
         };
     }
 
@@ -107,17 +109,17 @@ export class Gates {
         const workflow = this.workflow(name);
         const startedAt = new Date().toISOString();
         this.record(key, { workflow: name, status: "Running", startedAt });
-        const result = await runnerFor(workflow, this.opts.services).run({
+        const result = await runnerFor(workflow, this.ctx.services).run({
             workflow,
             parameters,
             labels: {
-                product: this.opts.product,
-                release: this.opts.releaseId,
-                flow: this.opts.flow,
+                product: this.release.product,
+                release: this.release.id,
+                flow: this.release.flow,
                 ...labels,
             },
-            cwd: this.opts.cwd,
-            signal: this.opts.signal,
+            cwd: this.ctx.workflowDir,
+            signal: this.signal,
         });
         this.record(key, {
             workflow: name,
@@ -132,7 +134,6 @@ export class Gates {
 
     private record(key: RunKey, run: WorkflowRunRecord): void {
         this.runs.set(key, run);
-        this.opts.onRun?.(key, run);
     }
 
     /** A pre- or post-action's application parameters (BRANCH: `targetRevision` as written, as Codefresh). */
@@ -182,11 +183,11 @@ export class Gates {
         if (!app.healthWaitMs || !commitSha) {
             return;
         }
-        const config = this.opts.services?.argocd;
+        const config = this.ctx.services?.argocd;
         if (!config) {
             throw new Error(`no Argo CD configured for the health wait of ${app.name}`);
         }
-        const repo = await Repository.open(app.repoURL, this.opts.gitCacheDir, this.opts.credentials);
+        const repo = await Repository.open(app.repoURL, this.ctx.gitCacheDir, this.ctx.credentials);
         const result = await waitForHealthy({
             config,
             application: { name: app.name, namespace: app.namespace },
@@ -201,7 +202,7 @@ export class Gates {
                 return repo.isAncestor(commit, revision);
             },
             timeoutMs: app.healthWaitMs,
-            signal: this.opts.signal,
+            signal: this.signal,
         });
         this.health.set(`${env.name}/${app.name}`, result);
         if (result.status !== "Healthy") {
@@ -219,8 +220,8 @@ export class Gates {
         if (!number) {
             return;
         }
-        const { client, repo } = scmFor(repoURL, this.opts.scm, this.opts.credentials);
-        const signal = this.opts.signal;
+        const { client, repo } = scmFor(repoURL, this.ctx.scm, this.ctx.credentials);
+        const signal = this.signal;
         for (;;) {
             if (signal?.aborted) {
                 throw new Error(`stopped while pull request #${number} waited for its merge`);
@@ -244,7 +245,7 @@ export class Gates {
                 this.refusal(env.name, key, merge.reason ?? "the code host refused the merge");
             }
             await new Promise<void>((resolve) => {
-                const timer = setTimeout(done, this.opts.pullRequestPollMs ?? 10_000);
+                const timer = setTimeout(done, this.ctx.pullRequestPollMs ?? 10_000);
                 function done() {
                     clearTimeout(timer);
                     signal?.removeEventListener("abort", done);
@@ -308,7 +309,7 @@ export class Gates {
     ): Promise<Record<string, string>> {
         const commit: Record<string, string> = { COMMIT_SHA: commitSha ?? "" };
         if (commitSha) {
-            const repo = await Repository.open(repoURL, this.opts.gitCacheDir, this.opts.credentials);
+            const repo = await Repository.open(repoURL, this.ctx.gitCacheDir, this.ctx.credentials);
             const info = await repo.commitInfo(commitSha).catch(async () => {
                 await repo.fetch();
                 return repo.commitInfo(commitSha);
@@ -340,7 +341,7 @@ export class Gates {
             ...(source
                 ? {
                       ...this.appParameters({ name: environment }, source),
-                      ...(await this.commitParameters(source.repoURL, this.opts.sourceCommit)),
+                      ...(await this.commitParameters(source.repoURL, this.release.sourceCommit)),
                   }
                 : {}),
         });
@@ -359,7 +360,7 @@ export class Gates {
         const result = await this.execute(
             key,
             workflow,
-            { ...this.context, ...this.base(), COMMIT_SHA: this.opts.sourceCommit, ...extra },
+            { ...this.context, ...this.base(), COMMIT_SHA: this.release.sourceCommit, ...extra },
             labels,
         );
         const ctx = result.outputs.PROMOTION_CONTEXT;

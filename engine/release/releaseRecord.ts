@@ -5,7 +5,7 @@ import type { EnvironmentStatus, ReleaseStatus, WaitKind, WorkflowRunStatus } fr
 import type { Initiator } from "../../model/subject";
 import { initiatorOf } from "../../model/subject";
 import type { PolicyOverride } from "../../components/promotionPolicy.merge";
-import type { ApprovalState, PlannedApproval } from "../governance/approvals";
+import type { ApprovalState, PlannedApproval } from "../governance/approvalState";
 import type { WindowSpec } from "../governance/windows";
 import type { Change, ReleaseCandidate } from "../../provider/promotion";
 

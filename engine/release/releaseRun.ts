@@ -1,74 +1,21 @@
-import * as os from "os";
-import type { Stack } from "@pulumi/pulumi/automation";
 import { messageOf } from "../../model/errors";
 import type { ReleaseStatus } from "../../model/status";
-import type { PromotionWorkflowDefinition } from "../../components/promotionWorkflow";
-import type { GitCredentials } from "../../provider/git/git";
-import type { ScmConfig } from "../../provider/scm/scm";
-import type { WorkflowServices } from "../../provider/workflows/registry";
-import type { EngineLocation } from "../pulumi/engineLocator";
 import { Gates } from "./gates";
-import { releaseUrl } from "../options";
+import type { RunCall, RunContext } from "./runContext";
 import { heldBack } from "../governance/holds";
 import { applyPolicyPacks } from "../governance/policyPacks";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
-import type { ReleaseQueue } from "./releaseQueue";
 import { keepDecisions } from "../governance/approvals";
 import { finished, heartbeatMs, thisProcess } from "./releaseQueue";
 import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "./releaseRecord";
 import { withStoredAudit } from "./releaseRecord";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
-import type { Clock } from "./waits";
 import { realClock } from "./waits";
-import type { ReleaseStore } from "../store/releaseStore";
 import { runReleaseUpdate } from "../pulumi/promoteStack";
 
 const now = () => new Date().toISOString();
 
-export type ProgressEvent =
-    | { readonly type: "release"; readonly release: ReleaseRecord }
-    | { readonly type: "environment"; readonly releaseId: string; readonly environment: EnvironmentRecord }
-    | { readonly type: "waiting"; readonly releaseId: string; readonly behind: readonly string[] };
-
-/** What running one release needs from the engine. */
-export interface ReleaseRunContext {
-    readonly engine: EngineLocation;
-    readonly backendUrl: string;
-    readonly passphrase: string;
-    readonly inheritedPath?: string;
-    readonly gitCacheDir: string;
-    readonly credentials: GitCredentials;
-    readonly scm: ScmConfig;
-    readonly services: WorkflowServices;
-    readonly workflows: readonly PromotionWorkflowDefinition[];
-    readonly workflowDir: string;
-    readonly pullRequestPollMs?: number;
-    readonly store: ReleaseStore;
-    readonly queue: ReleaseQueue;
-    readonly stack: Promise<Stack>;
-    readonly onProgress?: (event: ProgressEvent) => void;
-    /** Reports the release on its source commit; returns a warning when that failed. */
-    readonly commitStatus?: (r: ReleaseRecord) => Promise<string | undefined>;
-    /** Time for window and soak waits (default: real time). */
-    readonly clock?: Clock;
-    /** How often a running release writes its heartbeat (default {@link heartbeatMs}). */
-    readonly heartbeatMs?: number;
-    /** Pulumi's update plan to apply (`pulumi up --plan`): a saved plan's (see plans.ts). */
-    readonly updatePlan?: string;
-    /**
-     * `--no-wait`: an environment that would wait (approval, window, soak) stops before any write and the
-     * release is written Suspended without an owner, for `resume` (DESIGN 3a); independent ones go on.
-     */
-    readonly park?: boolean;
-    /** Aborts when this process shuts down: from then on waits park (see EnvironmentWaitsOptions.drain). */
-    readonly drain?: AbortSignal;
-    /** How often a waiting approval reads the record for decisions (ms, default 2 s). */
-    readonly approvalPollMs?: number;
-    /** The console's public URL, for hooks' `RELEASE_URL` (see PromoteEngineOptions.publicUrl). */
-    readonly publicUrl?: string;
-    /** This runner's name, the gates' `RUNTIME`. */
-    readonly runtime?: string;
-}
+export type { ProgressEvent } from "./progress";
 
 /**
  * Waits for the release's turn and writes it Running, stepping back to Queued when a rival got there first
@@ -76,7 +23,7 @@ export interface ReleaseRunContext {
  * anything of the release runs. `queued`: the release starts from Queued.
  */
 async function takeTurn(
-    ctx: ReleaseRunContext,
+    ctx: RunContext,
     initial: ReleaseRecord,
     onCreated?: (r: ReleaseRecord) => void,
 ): Promise<ReleaseRecord> {
@@ -137,7 +84,7 @@ class LiveRecord {
     readonly warnings: string[] = [];
 
     constructor(
-        private readonly ctx: ReleaseRunContext,
+        private readonly ctx: RunContext,
         private readonly record: ReleaseRecord,
     ) {
         this.writes = Promise.resolve();
@@ -216,14 +163,13 @@ class LiveRecord {
  * the promote stack, the step and end hooks, and the final record. Returns the record as stored.
  */
 export async function runRelease(
-    ctx: ReleaseRunContext,
+    ctx: RunContext,
     initial: ReleaseRecord,
-    onCreated?: (r: ReleaseRecord) => void,
-    previous?: readonly EnvironmentRecord[],
+    call: RunCall = {},
 ): Promise<ReleaseRecord> {
-    const record = await takeTurn(ctx, initial, onCreated);
+    const record = await takeTurn(ctx, initial, call.onCreated);
     try {
-        return await attempt(ctx, record, initial, previous);
+        return await attempt(ctx, call, record, initial);
     } catch (e) {
         await heartbeats.get(record.id)?.();
         // Anything unexpected (an Argo Server error, a lost backend) still ends the release: a record left
@@ -240,10 +186,10 @@ const heartbeats = new Map<string, () => Promise<void>>();
 
 /** One attempt, its turn taken and its Running record written. */
 async function attempt(
-    ctx: ReleaseRunContext,
+    ctx: RunContext,
+    call: RunCall,
     taken: ReleaseRecord,
     initial: ReleaseRecord,
-    previous?: readonly EnvironmentRecord[],
 ): Promise<ReleaseRecord> {
     let record = taken;
     const controller = new AbortController();
@@ -290,23 +236,7 @@ async function attempt(
     // The source commit's status says Running once the record does.
     const runningStatus = live.warn(ctx.commitStatus?.(record));
 
-    const gates = new Gates({
-        workflows: ctx.workflows,
-        cwd: ctx.workflowDir,
-        product: record.product,
-        flow: record.flow,
-        releaseId: record.id,
-        version: record.version,
-        sourceCommit: record.sourceCommit,
-        gitCacheDir: ctx.gitCacheDir,
-        credentials: ctx.credentials,
-        signal: controller.signal,
-        services: ctx.services,
-        scm: ctx.scm,
-        pullRequestPollMs: ctx.pullRequestPollMs,
-        releaseUrl: releaseUrl(ctx.publicUrl, record.id),
-        runtime: ctx.runtime ?? os.hostname(),
-    });
+    const gates = new Gates(ctx, record, controller.signal);
     let environments: readonly EnvironmentRecord[] = record.environments;
     let updateError: string | undefined;
     let gateError: string | undefined;
@@ -339,29 +269,13 @@ async function attempt(
             }
         }
         if (!gateError && !controller.signal.aborted && plan.environments.length > 0) {
-            const result = await runReleaseUpdate({
-                engine: ctx.engine,
-                backendUrl: ctx.backendUrl,
-                passphrase: ctx.passphrase,
-                inheritedPath: ctx.inheritedPath,
-                releaseId: record.id,
-                product: record.product,
-                flow: record.flow,
+            const result = await runReleaseUpdate(ctx, call, {
+                release: record,
                 plan,
-                candidate: record.candidate,
-                cacheDir: ctx.gitCacheDir,
-                credentials: ctx.credentials,
-                previous,
-                stack: ctx.stack,
                 gates,
                 signal: controller.signal,
-                clock: ctx.clock,
-                ...(ctx.updatePlan ? { updatePlan: ctx.updatePlan } : {}),
-                ...(ctx.park ? { park: true } : {}),
-                ...(ctx.drain ? { drain: ctx.drain } : {}),
                 storedApproval: async (env) =>
                     (await ctx.store.get(record.id))?.environments.find((e) => e.name === env)?.approval,
-                ...(ctx.approvalPollMs ? { approvalPollMs: ctx.approvalPollMs } : {}),
                 onEnvironment: (e) => live.onEnvironment(e),
             });
             environments = record.environments.map(

@@ -9,10 +9,10 @@ import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import {
     blockViolating,
     packSets,
-    policySubject,
     policyViolations,
     withPolicyPacks,
 } from "../../../engine/governance/policyPacks";
+import { policySubject } from "../../../engine/governance/policySubject";
 import { plannedResources, resourceGroups } from "../../../engine/pulumi/promoteProgram";
 import type {
     EnvironmentRecord,
