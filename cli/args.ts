@@ -20,7 +20,7 @@ import { tokenSpec } from "./commands/token.args";
 import { triggerSpec } from "./commands/trigger.args";
 import { validateSpec } from "./commands/validate.args";
 import { watchSpec } from "./commands/watch.args";
-import type { CliSettings } from "./context";
+import type { CliSettings, GlobalOptions } from "./context";
 import type { CommandSpec, OptionsConfig, Values } from "./spec";
 import { UsageError } from "./spec";
 
@@ -53,6 +53,7 @@ export type { TriggerCommandOptions } from "./commands/trigger.args";
 export type { ValidateCommandOptions } from "./commands/validate.args";
 export type { WatchCommandOptions } from "./commands/watch.args";
 export type { NoWaitOption } from "./spec";
+export type { GlobalOptions } from "./context";
 
 /** Options every command takes. */
 export const globalOptions = {
@@ -71,12 +72,6 @@ export const globalHelp: Readonly<Record<keyof typeof globalOptions, string>> = 
     help: "print the usage of promote, or of the command",
     version: "print the version",
 };
-
-export interface GlobalOptions {
-    readonly config?: string;
-    readonly state?: string;
-    readonly noColor: boolean;
-}
 
 /** The commands, in the order `promote --help` lists them. */
 export const commandSpecs = {

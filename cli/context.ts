@@ -12,7 +12,6 @@ import { InvalidInputError } from "../model/errors";
 import type { HostEntry } from "../provider/scm/scm";
 import type { ActorSources } from "./actor";
 import { resolveActor, systemActorSources } from "./actor";
-import type { GlobalOptions } from "./args";
 import type { RemoteServer } from "./remote";
 
 /** Colours only when writing to a terminal and neither NO_COLOR nor --no-color is set. */
@@ -193,6 +192,13 @@ function publicUrlFrom(raw: string): string {
         );
     }
     return raw.replace(/\/+$/, "");
+}
+
+/** The global options argv gave (parsed in cli/args.ts), which settings take before the environment. */
+export interface GlobalOptions {
+    readonly config?: string;
+    readonly state?: string;
+    readonly noColor: boolean;
 }
 
 const yes = (v: string | undefined) => ["1", "true", "yes"].includes((v ?? "").toLowerCase());

@@ -1,6 +1,6 @@
 import type { ApplicationDefinition } from "./application";
 import { defaultApplicationNamespace } from "./application";
-import type { CatalogApplication, Definitions } from "./catalog";
+import type { CatalogApplication, Definitions } from "./catalog.types";
 import type { EnvironmentDefinition } from "./environment";
 import type { Issue } from "./issues";
 import { entityName } from "./issues";

@@ -1,26 +1,26 @@
-import type { ApplicationDefinition, ApplicationInput } from "./application";
+import type { ApplicationDefinition } from "./application";
 import { applicationDefinitionSchema, defaultApplicationNamespace } from "./application";
 import { parseDuration } from "../model/duration";
 import { parseDefinition } from "./definition";
-import type { EnvironmentDefinition, EnvironmentInput } from "./environment";
+import type { EnvironmentDefinition } from "./environment";
 import { environmentDefinitionSchema } from "./environment";
 import type { Issue } from "./issues";
 import { entityName } from "./issues";
-import type { ProductDefinition, ProductInput } from "./product";
+import type { ProductDefinition } from "./product";
 import { productDefinitionSchema } from "./product";
-import type { PromotionFlowDefinition, PromotionFlowInput } from "./promotionFlow";
+import type { PromotionFlowDefinition } from "./promotionFlow";
 import { promotionFlowDefinitionSchema } from "./promotionFlow";
-import type { PromotionNotificationDefinition, PromotionNotificationInput } from "./promotionNotification";
+import type { PromotionNotificationDefinition } from "./promotionNotification";
 import { promotionNotificationDefinitionSchema } from "./promotionNotification";
-import type { PromotionPolicyDefinition, PromotionPolicyInput } from "./promotionPolicy";
+import type { PromotionPolicyDefinition } from "./promotionPolicy";
 import { promotionPolicyDefinitionSchema } from "./promotionPolicy";
-import type { PromotionTemplateDefinition, PromotionTemplateInput } from "./promotionTemplate";
+import type { PromotionTemplateDefinition } from "./promotionTemplate";
 import { promotionTemplateDefinitionSchema } from "./promotionTemplate";
-import type { PromotionPermissionDefinition, PromotionPermissionInput } from "./promotionPermission";
+import type { PromotionPermissionDefinition } from "./promotionPermission";
 import { promotionPermissionDefinitionSchema } from "./promotionPermission";
-import type { PromotionWindowDefinition, PromotionWindowInput } from "./promotionWindow";
+import type { PromotionWindowDefinition } from "./promotionWindow";
 import { promotionWindowDefinitionSchema } from "./promotionWindow";
-import type { PromotionWorkflowDefinition, PromotionWorkflowInput } from "./promotionWorkflow";
+import type { PromotionWorkflowDefinition } from "./promotionWorkflow";
 import { promotionWorkflowDefinitionSchema } from "./promotionWorkflow";
 import type { CatalogContext } from "./catalog.rules";
 import {
@@ -31,76 +31,16 @@ import {
     productApplications,
 } from "./catalog.rules";
 import { describeValue } from "./issues";
-import type { SkippedManifest } from "./manifests";
+import type {
+    Catalog,
+    CatalogApplication,
+    CatalogFlow,
+    CatalogOptions,
+    CatalogProduct,
+    Definitions,
+} from "./catalog.types";
 
-/** Everything a user defines, as plain values: what a YAML directory or a TS module gives. */
-export interface Definitions {
-    readonly environments?: readonly EnvironmentInput[];
-    readonly products?: readonly ProductInput[];
-    /** Stand-alone applications (Argo CD manifests), each naming its product. */
-    readonly applications?: readonly ApplicationInput[];
-    readonly promotionTemplates?: readonly PromotionTemplateInput[];
-    readonly promotionPolicies?: readonly PromotionPolicyInput[];
-    readonly promotionWorkflows?: readonly PromotionWorkflowInput[];
-    readonly promotionFlows?: readonly PromotionFlowInput[];
-    /** When promotions may enter which environments (see PromotionWindow). */
-    readonly promotionWindows?: readonly PromotionWindowInput[];
-    /** Who may do what (see PromotionPermission). */
-    readonly promotionPermissions?: readonly PromotionPermissionInput[];
-    /** Where release and environment events are posted (see PromotionNotification). */
-    readonly promotionNotifications?: readonly PromotionNotificationInput[];
-    /** `Kind/name` to `file.yaml:line`, for messages. */
-    readonly origins?: Readonly<Record<string, string>>;
-    /**
-     * Entities the loader refused whole (an unsupported apiVersion, a spec that is not a mapping), already
-     * reported: they still count as defined, so references to them are not reported again.
-     */
-    readonly refused?: readonly { readonly kind: string; readonly name: string; readonly product?: string }[];
-    /** Manifests read and left alone (kinds that are not ours, Applications of no product), for `validate`. */
-    readonly skipped?: readonly SkippedManifest[];
-}
-
-/** An application with its product and environment resolved. */
-export type CatalogApplication = Omit<ApplicationDefinition, "product" | "environment" | "namespace"> & {
-    readonly product: string;
-    readonly environment: string;
-    /** `metadata.namespace`, else the namespace Argo CD gives it (see {@link CatalogOptions}). */
-    readonly namespace: string;
-};
-
-/** How definitions become a catalog where they leave something to the installation. */
-export interface CatalogOptions {
-    /**
-     * The namespace of an Application without `metadata.namespace`: the one Argo CD runs in, as Argo CD would
-     * give it (`PROMOTIONS_ARGOCD_NAMESPACE`; default `argocd`).
-     */
-    readonly applicationNamespace?: string;
-}
-
-export type CatalogProduct = Omit<ProductDefinition, "applications"> & {
-    readonly applications: readonly CatalogApplication[];
-};
-
-export type CatalogFlow = Omit<PromotionFlowDefinition, "postTrigger" | "promotionTimeoutLimit"> & {
-    /** The flow timeout in milliseconds (default 24h). */
-    readonly timeoutMs: number;
-};
-
-/** The one normalised, validated model every engine command works from. Arrays are sorted by name. */
-export interface Catalog {
-    readonly environments: readonly EnvironmentDefinition[];
-    readonly products: readonly CatalogProduct[];
-    readonly promotionTemplates: readonly PromotionTemplateDefinition[];
-    readonly promotionPolicies: readonly PromotionPolicyDefinition[];
-    readonly promotionWorkflows: readonly PromotionWorkflowDefinition[];
-    readonly promotionFlows: readonly CatalogFlow[];
-    /** Absent in catalogs built before windows existed: read as none. */
-    readonly promotionWindows?: readonly PromotionWindowDefinition[];
-    /** The PromotionPermission rules (absent or empty: no rules, everything is allowed on loopback). */
-    readonly permissions?: readonly PromotionPermissionDefinition[];
-    /** Absent in catalogs built before notifications existed: read as none. */
-    readonly promotionNotifications?: readonly PromotionNotificationDefinition[];
-}
+export type { Catalog, CatalogApplication, CatalogFlow, CatalogOptions, CatalogProduct, Definitions };
 
 export const defaultFlowTimeoutMs = 24 * 3_600_000;
 

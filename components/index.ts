@@ -1,6 +1,6 @@
 export type { ApplicationDefinition, ApplicationInput } from "./application";
 export { applicationDefinitionSchema } from "./application";
-export type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct, Definitions } from "./catalog";
+export type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct, Definitions } from "./catalog.types";
 export { buildCatalog, catalogContext, defaultFlowTimeoutMs } from "./catalog";
 export type { CatalogContext, CatalogRule, FlowShape, ProductShape } from "./catalog.rules";
 export {

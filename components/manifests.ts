@@ -1,10 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { Definitions } from "./catalog";
+import type { Definitions, SkippedManifest } from "./catalog.types";
 import type { Issue } from "./issues";
 import { describeValue, entityName } from "./issues";
 import type { ReadBudget } from "./manifests.read";
 import { readYamlFile } from "./manifests.read";
+
+export type { SkippedManifest };
 
 type Manifest = {
     apiVersion?: unknown;
@@ -91,21 +93,6 @@ function apiVersionsOf(kind: string): readonly string[] {
     }
     const v = apiVersions[kind];
     return typeof v === "string" ? [v] : v;
-}
-
-/** A manifest the loader read and left alone, and why (listed by `validate`). */
-export interface SkippedManifest {
-    readonly kind: string;
-    readonly apiVersion: string;
-    readonly name?: string;
-    /** `file.yaml:line`. */
-    readonly origin: string;
-    /**
-     * `foreign`: a kind that is not ours; `no-product`: an Argo CD Application without
-     * `codefresh.io/product`; `not-promotion`: a WorkflowTemplate not annotated
-     * `codefresh.io/workflow-origin: promotion`.
-     */
-    readonly reason: "foreign" | "no-product" | "not-promotion";
 }
 
 /** The YAML files of a definitions directory, skipping hidden directories and node_modules. */

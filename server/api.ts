@@ -1,16 +1,11 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Catalog } from "../components/catalog";
-import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
+import type { ProgressEvent } from "../engine/promoteEngine";
 import type { ReleaseRecord } from "../engine/release/releaseRecord";
 import { messageOf } from "../model/errors";
-import type { ArgoCdConfig } from "../provider/health/argoCd";
-import type { GitCredentials } from "../provider/git/git";
-import type { Identity } from "./auth/identify";
+import type { ApiOptions, ServerEngine } from "./apiOptions";
 import { addConsoleRoutes } from "./console";
-import type { Classifier } from "./errors";
 import { defaultClassifier } from "./errors";
 import { ReleaseEvents } from "./events";
-import type { Identify } from "./permissions";
 import { addPermissionRoutes } from "./permissions";
 import { addApprovalRoutes } from "./routes/approvals";
 import type { RouteContext } from "./routes/common";
@@ -28,8 +23,8 @@ import { addRunRoutes } from "./routes/runs";
 import { addSessionRoutes } from "./routes/session";
 
 /**
- * The JSON API under /api/v1: this file assembles it (its options, the releases it started, the OpenAPI
- * description). The error answers and access rules are in server/routes/guards.ts, each resource's routes in
+ * The JSON API under /api/v1: this file assembles it (the releases it started, the OpenAPI description; its
+ * options are in server/apiOptions.ts). The error answers and access rules are in server/routes/guards.ts, each resource's routes in
  * server/routes/ (products, environments, holds, preview, releases, runs, release actions, approvals, events,
  * session, metrics), the permission routes in server/permissions.ts.
  */
@@ -39,47 +34,7 @@ export { environmentsOf } from "./routes/environments";
 export { targetOf } from "./routes/preview";
 export { productDetail } from "./routes/products";
 export { workflowRuns } from "./routes/runs";
-
-/** The engine methods the API calls (the facade; tests may pass a hand-written fake). */
-export type ServerEngine = Pick<
-    PromoteEngine,
-    "preview" | "release" | "retry" | "terminate" | "releases" | "find"
-> &
-    Partial<Pick<PromoteEngine, "holds" | "approve" | "reject" | "resume">>;
-
-export interface ApiOptions {
-    readonly catalog: Catalog;
-    readonly engine: ServerEngine;
-    /** The token GET /api/v1/session gives, required as X-CSRF-Token on mutating requests with cookies. */
-    readonly csrfToken: string;
-    /** The CLI's error classifier (cli/errors.ts classifyError), so answers carry the CLI's messages. */
-    readonly classify?: Classifier;
-    /** Where to read the GitOps repositories (clone cache and tokens), for GET /products/{product}/environments. */
-    readonly git?: { readonly cacheDir: string; readonly credentials?: GitCredentials };
-    /** Argo CD, for health and sync in GET /products/{product}/environments. */
-    readonly argocd?: ArgoCdConfig;
-    /** How often the records are polled for the event stream (ms; default 3000). */
-    readonly eventPollMs?: number;
-    /** One line per release that failed after it was answered, and per failed poll. */
-    readonly log?: (line: string) => void;
-    readonly version?: string;
-    /**
-     * Who is calling (the identity middleware's hook; tests set it). Absent or undefined: the request's
-     * `subject` variable, else the local loopback user. The catalog's PromotionPermission rules decide.
-     */
-    readonly identify?: Identify;
-    /** Who sends each request (server/auth); default: a loopback server without identity sources. */
-    readonly identity?: Identity;
-    /** Told after each approval or rejection it recorded (`serve` then resumes what is ready). */
-    readonly onDecision?: (record: ReleaseRecord) => void;
-    /**
-     * The path prefix the server is reached under (server/basePath.ts; "" or absent: the root). The routes stay
-     * at the root (the server strips the prefix); the console's page and the API's description name it.
-     */
-    readonly basePath?: string;
-    /** GET /api/v1/metrics: Prometheus' text format (server/metrics.ts); absent, that route answers 404. */
-    readonly metrics?: { scrape(): Promise<{ contentType: string; body: string }> };
-}
+export type { ApiOptions, ServerEngine };
 
 export interface Api {
     readonly app: OpenAPIHono;

@@ -5,22 +5,14 @@ import { EnvironmentError } from "../../model/errors";
 import { redact, secrets } from "../../model/redact";
 import type { WorkflowRunner, WorkflowRunnerEntry, WorkflowRunResult, WorkflowRunStatus } from "./runner";
 import { workflowTimeoutMs } from "./runner";
+import type { ArgoServerConfig } from "./services";
+
+export type { ArgoServerConfig };
 
 /** What to set when no Argo Server is configured. */
 const noArgoServer =
     "no Argo Server is configured: " +
     "set PROMOTIONS_ARGO_URL (and PROMOTIONS_ARGO_TOKEN, PROMOTIONS_ARGO_NAMESPACE)";
-
-/** Where the Argo Server is, and how to authenticate. The token never leaves this process. */
-export interface ArgoServerConfig {
-    /** e.g. `https://argo.example.com` (the Argo Server, not the Kubernetes API). */
-    readonly url: string;
-    readonly namespace: string;
-    /** A bearer token (`argo auth token`, or a service account token). */
-    readonly token?: string;
-    /** How often a running workflow is polled (ms); default 2000. */
-    readonly pollIntervalMs?: number;
-}
 
 interface ArgoWorkflow {
     metadata: { name: string; namespace: string; uid?: string };

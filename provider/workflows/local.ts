@@ -9,13 +9,9 @@ import { gateEnvironment } from "./local.env";
 import { logTail, parseOutputs } from "./local.output";
 import type { WorkflowRunner, WorkflowRunnerEntry, WorkflowRunResult } from "./runner";
 import { workflowTimeoutMs } from "./runner";
+import type { LocalRunnerOptions } from "./services";
 
-export interface LocalRunnerOptions {
-    /** How long a stopped gate has between SIGTERM and SIGKILL (ms); default 10 s. */
-    readonly killGraceMs?: number;
-    /** The environment gates take their variables from (default: this process's). */
-    readonly env?: Readonly<Record<string, string | undefined>>;
-}
+export type { LocalRunnerOptions };
 
 export const defaultKillGraceMs = 10_000;
 

@@ -5,12 +5,10 @@ import type {
 } from "../../components/promotionWorkflow";
 import type { z } from "zod";
 import { parseDuration } from "../../model/duration";
-import type { ArgoCdConfig } from "../health/argoCd";
-import type { ArgoServerConfig } from "./argo";
-import type { LocalRunnerOptions } from "./local";
+import type { WorkflowServices } from "./services";
 import type { WorkflowRunStatus } from "../../model/status";
 
-export type { WorkflowRunStatus };
+export type { WorkflowRunStatus, WorkflowServices };
 
 export interface WorkflowRunRequest<W extends PromotionWorkflowDefinition = PromotionWorkflowDefinition> {
     readonly workflow: W;
@@ -52,16 +50,6 @@ export function workflowTimeoutMs(workflow: PromotionWorkflowDefinition): number
         (workflow.timeout !== undefined ? parseDuration(workflow.timeout) : undefined) ??
         defaultWorkflowTimeoutMs
     );
-}
-
-/**
- * What runners need from outside: where the Argo Server and Argo CD are, how local commands are run. A new
- * kind that needs a server adds its field here (or augments this interface from its own file).
- */
-export interface WorkflowServices {
-    readonly argo?: ArgoServerConfig;
-    readonly argocd?: ArgoCdConfig;
-    readonly local?: LocalRunnerOptions;
 }
 
 /** A service a kind of runner cannot work without, and what to tell the user when it is missing. */

@@ -5,7 +5,7 @@ import type { Catalog, CatalogProduct } from "../../components/catalog";
 import type { ReleaseRecord } from "../../engine/release/releaseRecord";
 import { InvalidInputError } from "../../model/errors";
 import { redactDeep } from "../../model/redact";
-import type { ApiOptions } from "../api";
+import type { ApiOptions } from "../apiOptions";
 import { ApiRefusal } from "../errors";
 import * as s from "../schemas";
 

@@ -7,7 +7,7 @@ import type { ArgoCdConfig } from "../../provider/health/argoCd";
 import { getApplication } from "../../provider/health/argoCd";
 import { Repository } from "../../provider/git/repository";
 import { readCandidate } from "../../provider/promotion";
-import type { ApiOptions } from "../api";
+import type { ApiOptions } from "../apiOptions";
 import type { RouteContext } from "./common";
 import { apiBase, errors, findProduct, json, out, productParam } from "./common";
 import * as s from "../schemas";

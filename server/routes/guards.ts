@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ApiOptions } from "../api";
+import type { ApiOptions } from "../apiOptions";
 import { accessRefusal, malformedSegment } from "../access";
 import { Identity, identifyMiddleware } from "../auth/identify";
 import type { Classifier } from "../errors";
