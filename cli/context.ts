@@ -5,7 +5,7 @@ import type { Catalog } from "../components/catalog";
 import { defaultCacheDir } from "../engine/pulumi/engineLocator";
 import type { EngineLocation } from "../engine/pulumi/engineLocator";
 import type { TokenStore } from "../engine/governance/accessTokens";
-import type { EngineMetrics } from "../engine/metrics";
+import type { EngineMetrics } from "../engine/notifications/metrics";
 import type { ProgressEvent, PromoteEngine } from "../engine/promoteEngine";
 import type { TriggerWatcher } from "../engine/triggers/triggerWatcher";
 import { InvalidInputError } from "../model/errors";

@@ -16,7 +16,7 @@ import type {
     SavePlanOptions,
     TerminateOptions,
     WaitOptions,
-} from "./options";
+} from "./operations/options";
 import type { SavedPlan } from "./governance/plans";
 import type { PreviewResult } from "./release/preview";
 import type { PromoteStackInfo } from "./pulumi/stackInfo";
@@ -33,7 +33,7 @@ export type { PreviewEnvironment, PreviewResult } from "./release/preview";
 export type { PromoteStackInfo } from "./pulumi/stackInfo";
 export type { Hold, HoldInfo } from "./governance/holds";
 export type { ApprovalDecision, ApprovalState, ApprovalVerdict } from "./governance/approvals";
-export type * from "./options";
+export type * from "./operations/options";
 export type { ProgressEvent } from "./release/progress";
 export type { Keep, PrunedPage } from "./store/releaseStore";
 

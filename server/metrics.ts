@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { EngineMetrics, NotificationResult, WebhookResult } from "../engine/metrics";
+import type { EngineMetrics, NotificationResult, WebhookResult } from "../engine/notifications/metrics";
 import type { EnvironmentRecord, ReleaseRecord, WorkflowRunRecord } from "../engine/release/releaseRecord";
 import type { ProgressEvent } from "../engine/release/releaseRun";
 import type { ReleaseStatus } from "../model/status";

@@ -26,7 +26,7 @@ import type { EnvironmentRecord, ReleaseRecord } from "../release/releaseRecord"
 import { summary } from "../release/releaseRecord";
 import type { PostInit } from "./notifications.http";
 import { nonPublicAddressCode, post } from "./notifications.http";
-import type { EngineMetrics } from "../metrics";
+import type { EngineMetrics } from "./metrics";
 import type { ProgressEvent } from "../release/progress";
 
 /** The header carrying `sha256=<hex of HMAC-SHA256(secret, raw body)>`. */

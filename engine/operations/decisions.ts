@@ -9,7 +9,7 @@ import {
     decisionRefusal,
 } from "../governance/approvals";
 import type { Hold } from "../governance/holds";
-import type { DecisionOptions, HoldOptions } from "../options";
+import type { DecisionOptions, HoldOptions } from "./options";
 import type { ReleaseRecord } from "../release/releaseRecord";
 import type { EngineRuntime } from "./runtime";
 

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import type { SavedPlan } from "../governance/plans";
 import { savePlan } from "../governance/plans";
-import type { PreviewOptions, SavePlanOptions } from "../options";
+import type { PreviewOptions, SavePlanOptions } from "./options";
 import { previewWithEngine, renderEnginePreview } from "../pulumi/enginePreview";
 import { promoteProject } from "../pulumi/promoteStack";
 import type { PromoteStackInfo } from "../pulumi/stackInfo";

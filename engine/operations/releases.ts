@@ -15,7 +15,7 @@ import {
 } from "../governance/plans";
 import { overridesOf, withPolicyOverrides } from "../governance/policyOverrides";
 import { downstreamOf, newerDownstream, rollbackTarget } from "../governance/rollback";
-import type { ReleaseOptions, ResumeOptions, RetryOptions, RollbackOptions, WaitOptions } from "../options";
+import type { ReleaseOptions, ResumeOptions, RetryOptions, RollbackOptions, WaitOptions } from "./options";
 import { planRelease } from "../release/planRelease";
 import { ownerAlive, thisProcess } from "../release/releaseQueue";
 import type { ReleaseRecord } from "../release/releaseRecord";

@@ -7,7 +7,7 @@ import type { Hold } from "../governance/holds";
 import { withPolicyPacks } from "../governance/policyPacks";
 import type { Undelivered } from "../notifications/notifications";
 import { notifierFor } from "../notifications/notifications";
-import type { PreviewOptions, PromoteEngineOptions } from "../options";
+import type { PreviewOptions, PromoteEngineOptions } from "./options";
 import { openPromoteStack } from "../pulumi/promoteStack";
 import { legacyStacks } from "../pulumi/workspace";
 import { reportCommitStatus } from "../release/commitStatus";

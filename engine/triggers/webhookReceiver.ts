@@ -4,7 +4,7 @@ import { EnvironmentError, InvalidInputError } from "../../model/errors";
 import { hostEntryFor } from "../../provider/scm/hosts";
 import { scmHostOfKind } from "../../provider/scm/registry";
 import type { BranchMoved, HostEntry, HostKind, ScmHost } from "../../provider/scm/scm";
-import type { EngineMetrics, WebhookResult } from "../metrics";
+import type { EngineMetrics, WebhookResult } from "../notifications/metrics";
 
 /** Where GitHub delivers: `POST /webhooks/github`. */
 export const webhookPath = "/webhooks/github";

@@ -10,7 +10,7 @@ import { validate } from "../../../cli/commands/validate";
 import type { Terminal } from "../../../cli/context";
 import { makeStyle, settingsFrom } from "../../../cli/context";
 import { engineOptions } from "../../../cli/engine";
-import { releaseUrl } from "../../../engine/options";
+import { releaseUrl } from "../../../engine/operations/options";
 import type { Definitions } from "../../../components/catalog";
 import { buildCatalog } from "../../../components/catalog";
 import { applicationInEveryFlowEnvironment } from "../../../components/catalog.rules";

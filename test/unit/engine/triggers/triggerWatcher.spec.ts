@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { getEventListeners } from "events";
 import * as path from "path";
 import { buildCatalog } from "../../../../components/catalog";
-import type { ReleaseOptions } from "../../../../engine/options";
+import type { ReleaseOptions } from "../../../../engine/operations/options";
 import type { ReleaseRecord } from "../../../../engine/release/releaseRecord";
 import { Repository } from "../../../../provider/git/repository";
 import { GitopsRepo } from "../../../support/gitops";

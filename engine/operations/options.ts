@@ -1,16 +1,16 @@
-import type { Catalog } from "../components/catalog";
-import type { Initiator } from "../model/subject";
-import type { ArgoCdConfig } from "../provider/health/argoCd";
-import type { ScmConfig } from "../provider/scm/scm";
-import type { ArgoServerConfig } from "../provider/workflows/argo";
-import type { EngineLocation } from "./pulumi/engineLocator";
-import type { EngineMetrics } from "./metrics";
-import type { NotificationOptions } from "./notifications/notifications";
-import type { ReleaseTarget } from "./release/planRelease";
-import type { ReleaseRecord } from "./release/releaseRecord";
-import type { ProgressEvent } from "./release/progress";
-import type { Clock } from "./release/waits";
-import type { Subject } from "../model/subject";
+import type { Catalog } from "../../components/catalog";
+import type { Initiator } from "../../model/subject";
+import type { ArgoCdConfig } from "../../provider/health/argoCd";
+import type { ScmConfig } from "../../provider/scm/scm";
+import type { ArgoServerConfig } from "../../provider/workflows/argo";
+import type { EngineLocation } from "../pulumi/engineLocator";
+import type { EngineMetrics } from "../notifications/metrics";
+import type { NotificationOptions } from "../notifications/notifications";
+import type { ReleaseTarget } from "../release/planRelease";
+import type { ReleaseRecord } from "../release/releaseRecord";
+import type { ProgressEvent } from "../release/progress";
+import type { Clock } from "../release/waits";
+import type { Subject } from "../../model/subject";
 
 export interface PromoteEngineOptions {
     readonly catalog: Catalog;
@@ -71,8 +71,8 @@ export interface PromoteEngineOptions {
     readonly drain?: AbortSignal;
 }
 
-export { defaultPublicUrl, releaseUrl } from "./release/runContext";
-export type { NotificationOptions } from "./notifications/notifications";
+export { defaultPublicUrl, releaseUrl } from "../release/runContext";
+export type { NotificationOptions } from "../notifications/notifications";
 
 /** `--no-wait`: return as soon as the release is Suspended (see RunCall.park). */
 export interface WaitOptions {
