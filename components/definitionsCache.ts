@@ -55,13 +55,17 @@ function packageVersion(): string {
 }
 
 /**
- * The loader's own code, by file size and time: a build between two releases of the same version (a
- * developer's) may parse differently, so its entries must not open either.
+ * The loader's own code and the parsing libraries', by file size and time: a build between two releases of
+ * the same version (a developer's), or another `yaml` or `zod`, may parse differently, so its entries must not
+ * open either.
  */
 let codeFingerprint: string | undefined;
 function loaderCode(): string {
     if (codeFingerprint === undefined) {
         const h = crypto.createHash("sha256");
+        for (const library of ["yaml", "zod"]) {
+            h.update(`${library}@${libraryVersion(library)}\n`);
+        }
         for (const dir of [__dirname, path.join(__dirname, "..", "model")]) {
             let names: string[] = [];
             try {
@@ -81,6 +85,25 @@ function loaderCode(): string {
         codeFingerprint = h.digest("hex");
     }
     return codeFingerprint;
+}
+
+/** The version in a library's package.json, found above its resolved entry point (npm fixes files' times). */
+function libraryVersion(library: string): string {
+    try {
+        let dir = path.dirname(require.resolve(library));
+        for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+            const file = path.join(dir, "package.json");
+            if (fs.existsSync(file)) {
+                const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+                if (pkg.name === library) {
+                    return pkg.version ?? "unknown";
+                }
+            }
+        }
+    } catch {
+        // not resolvable: the fingerprint says so
+    }
+    return "unknown";
 }
 
 /** The directory's YAML files and their bytes, or undefined when they exceed the limits (never cached). */
@@ -116,7 +139,7 @@ export function entryOf(
                 path.resolve(configDir),
                 // Messages name files relative to the working directory.
                 process.cwd(),
-                opts.applicationNamespace ?? null,
+                opts,
             ]),
         )
         .digest();
