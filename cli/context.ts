@@ -81,6 +81,8 @@ export interface CliSettings {
     readonly cacheDir: string;
     /** Bare clones of the GitOps repositories (PROMOTIONS_GIT_CACHE, else <cacheDir>/git). */
     readonly gitCacheDir: string;
+    /** Parsed definitions kept while their files are unchanged (<cacheDir>/definitions). */
+    readonly definitionsCacheDir: string;
     /** PROMOTIONS_GIT_TOKENS (JSON, host to token) and PROMOTIONS_GIT_TOKEN (`*`: any host). */
     readonly gitTokens: Readonly<Record<string, string>>;
     /** The PATH Pulumi and git run with. */
@@ -227,6 +229,7 @@ export function settingsFrom(
         passphrase: passphraseFrom(env),
         cacheDir,
         gitCacheDir: env.PROMOTIONS_GIT_CACHE ?? path.join(cacheDir, "git"),
+        definitionsCacheDir: path.join(cacheDir, "definitions"),
         gitTokens: gitTokens(env),
         ...(env.PATH !== undefined ? { searchPath: env.PATH } : {}),
         ...(env.PROMOTIONS_ARGO_URL

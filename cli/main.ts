@@ -79,9 +79,11 @@ function realDeps(settings: CliSettings, io: Terminal, engines: PromoteEngine[])
     // Loaded when a command needs definitions: the model pulls in the Pulumi SDK (a second of start-up that
     // `--help`, `--version` and argument errors do not pay).
     const catalog: () => Catalog = once(() =>
-        (require("../components/config") as typeof ConfigModule).loadCatalog(settings.configPath, {
-            ...(settings.applicationNamespace ? { applicationNamespace: settings.applicationNamespace } : {}),
-        }),
+        (require("../components/config") as typeof ConfigModule).loadCatalog(
+            settings.configPath,
+            settings.applicationNamespace ? { applicationNamespace: settings.applicationNamespace } : {},
+            { dir: settings.definitionsCacheDir },
+        ),
     );
     const located: () => Promise<EngineLocation> = once(() =>
         locateEngine({ cacheDir: settings.cacheDir, searchPath: settings.searchPath }),

@@ -117,13 +117,15 @@ export function readYamlFile(
     file: string,
     rel: string,
     budget: ReadBudget,
+    /** The file's bytes when already read (the definitions cache hashes them first). */
+    read?: Buffer,
 ): { docs: YamlDocument[]; issues: Issue[] } {
     const limits = definitionLimits;
     const refuse = (reason: string, line?: number) => ({
         docs: [],
         issues: [{ entity, path: "", reason, origin: line === undefined ? rel : `${rel}:${line}` }],
     });
-    const size = fs.statSync(file).size;
+    const size = read?.length ?? fs.statSync(file).size;
     if (size > limits.fileBytes) {
         return refuse(
             `the file is ${formatBytes(size)}, more than the limit of ${formatBytes(limits.fileBytes)} per file: split it into several files`,
@@ -135,7 +137,7 @@ export function readYamlFile(
         );
     }
     budget.bytes += size;
-    const bytes = fs.readFileSync(file);
+    const bytes = read ?? fs.readFileSync(file);
     const encoding = encodingProblem(bytes);
     if (encoding) {
         return refuse(encoding);

@@ -193,7 +193,11 @@ function shapeProblem(m: Manifest, kind: string | undefined): { path: string; re
  * Applications and WorkflowTemplates without our annotations, are skipped and listed in `skipped`; an unknown
  * kind of our own API groups is refused.
  */
-export function loadManifests(dir: string): { definitions: Definitions; issues: Issue[] } {
+export function loadManifests(
+    dir: string,
+    /** The directory's YAML files and their bytes, already read (in {@link manifestFiles} order). */
+    read?: ReadonlyMap<string, Buffer>,
+): { definitions: Definitions; issues: Issue[] } {
     const issues: Issue[] = [];
     const origins: Record<string, string> = {};
     const refused: { kind: string; name: string; product?: string }[] = [];
@@ -214,7 +218,7 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
         issues.push({ entity: "config", path: "", reason: `${dir} is not a directory of YAML manifests` });
         return { definitions: {}, issues };
     }
-    const files = manifestFiles(dir);
+    const files = read ? [...read.keys()] : manifestFiles(dir);
     if (files.length === 0) {
         issues.push({
             entity: "config",
@@ -227,9 +231,9 @@ export function loadManifests(dir: string): { definitions: Definitions; issues: 
     for (const file of files) {
         const fromCwd = path.relative(process.cwd(), file);
         const rel = fromCwd.startsWith("..") ? file : fromCwd;
-        const read = readYamlFile(file, rel, budget);
-        issues.push(...read.issues);
-        for (const doc of read.docs) {
+        const parsed = readYamlFile(file, rel, budget, read?.get(file));
+        issues.push(...parsed.issues);
+        for (const doc of parsed.docs) {
             const origin = doc.origin;
             if (doc.value === null || doc.value === undefined) {
                 continue;

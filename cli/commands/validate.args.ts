@@ -2,6 +2,8 @@ import type { CommandSpec } from "../spec";
 
 export interface ValidateCommandOptions {
     readonly configPath: string;
+    /** Where checked definitions are kept while their files are unchanged (none: always parsed). */
+    readonly definitionsCacheDir?: string;
 }
 
 export const validateSpec = {
@@ -9,5 +11,8 @@ export const validateSpec = {
     usage: "promote [--config DIR|MODULE] validate",
     options: {},
     help: {},
-    build: (_v, _p, s): ValidateCommandOptions => ({ configPath: s.configPath }),
+    build: (_v, _p, s): ValidateCommandOptions => ({
+        configPath: s.configPath,
+        definitionsCacheDir: s.definitionsCacheDir,
+    }),
 } satisfies CommandSpec<ValidateCommandOptions>;

@@ -1,6 +1,5 @@
 import type { Definitions } from "../../components/catalog";
-import { buildCatalog } from "../../components/catalog";
-import { loadDefinitions } from "../../components/config";
+import { checkDefinitions } from "../../components/config";
 import { formatIssue } from "../../components/issues";
 import { approvalTimeoutWarnings } from "../../components/promotionFlow.limit";
 import type { CliDeps } from "../context";
@@ -44,10 +43,18 @@ export function skippedLines(skipped: Definitions["skipped"]): string[] {
  */
 export async function validate(opts: ValidateCommandOptions, deps: Pick<CliDeps, "io">): Promise<number> {
     const { io } = deps;
-    const { definitions, issues: loadIssues } = loadDefinitions(opts.configPath);
-    const { catalog, issues, warnings, notes } = buildCatalog(definitions);
-    const all = [...loadIssues, ...issues];
-    for (const line of skippedLines(definitions.skipped)) {
+    const {
+        catalog,
+        issues: all,
+        warnings,
+        notes,
+        skipped,
+    } = checkDefinitions(
+        opts.configPath,
+        {},
+        opts.definitionsCacheDir ? { dir: opts.definitionsCacheDir } : undefined,
+    );
+    for (const line of skippedLines(skipped)) {
         io.out(line);
     }
     if (all.length > 0) {

@@ -23,6 +23,12 @@ type Handle = { ref?(): void; unref?(): void };
 /** How long an idle reader keeps its git process. */
 const idleMs = 10_000;
 
+/** A name git resolves the same way forever: a full object id, or a path in the tree of one. */
+const byObjectId = /^(?:[0-9a-f]{40}|[0-9a-f]{64})(?::[^\n\r]*)?$/;
+
+/** The bytes of objects a reader keeps (it starts afresh beyond). */
+const keptBytes = 16 * 1024 * 1024;
+
 /** One `git cat-file --batch` process: what was written to it and how far its output is read. */
 class BatchProcess {
     private readonly child: ChildProcessWithoutNullStreams;
@@ -192,6 +198,13 @@ class BatchProcess {
  */
 export class BatchReader {
     private process?: BatchProcess;
+    /**
+     * Objects named by an object id (`<sha>`, `<commit sha>:<path>`), which never change: planning and preview
+     * read each application's directory and files more than once (checking the targets, then planning them).
+     * Found objects only (a missing one may arrive with a fetch), and at most {@link keptBytes}.
+     */
+    private readonly kept = new Map<string, Promise<BatchObject | undefined>>();
+    private keptSize = 0;
 
     constructor(
         readonly dir: string,
@@ -199,8 +212,35 @@ export class BatchReader {
         private readonly repoURL?: string,
     ) {}
 
-    /** The object `spec` names, or undefined when git has none by that name. */
+    /**
+     * The object `spec` names, or undefined when git has none by that name. Callers share the answer to a name
+     * given by object id: its content must not be changed.
+     */
     read(spec: string): Promise<BatchObject | undefined> {
+        if (!byObjectId.test(spec)) {
+            return this.readNow(spec);
+        }
+        const kept = this.kept.get(spec);
+        if (kept) {
+            return kept;
+        }
+        const reading = this.readNow(spec);
+        this.kept.set(spec, reading);
+        reading.then(
+            (o) => {
+                if (!o) {
+                    this.kept.delete(spec);
+                } else if ((this.keptSize += o.content.length) > keptBytes) {
+                    this.kept.clear();
+                    this.keptSize = 0;
+                }
+            },
+            () => this.kept.delete(spec),
+        );
+        return reading;
+    }
+
+    private readNow(spec: string): Promise<BatchObject | undefined> {
         if (/[\n\r]/.test(spec)) {
             // A name with a line break cannot be written as one line of the batch (git would cut it).
             return this.readAlone(spec);
@@ -216,6 +256,8 @@ export class BatchReader {
     /** Ends the git process once it has answered what was asked; the next read starts another. */
     close(): void {
         this.process?.end();
+        this.kept.clear();
+        this.keptSize = 0;
     }
 
     /** One object read by git processes of its own (a name the batch cannot carry). */

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { BatchReader, closeBatchReaders } from "../../../../provider/git/batchReader";
@@ -156,6 +157,35 @@ describe("BatchReader (one git cat-file --batch per repository)", () => {
             reader.close();
             assert.strictEqual((await pending)?.content.toString(), "a: 1\n");
             assert.strictEqual((await reader.read(`${second}:a.yaml`))?.content.toString(), "a: 2\n");
+        } finally {
+            reader.close();
+        }
+    });
+
+    it("reads an object named by id once; a name by ref, or an object not there yet, is read again", async function () {
+        this.timeout(20000);
+        const { dir, head } = repoWith({ "a.yaml": "a: 1\n" });
+        const reader = new BatchReader(dir);
+        try {
+            const [first, again] = await Promise.all([
+                reader.read(`${head}:a.yaml`),
+                reader.read(`${head}:a.yaml`),
+            ]);
+            const later = await reader.read(`${head}:a.yaml`);
+            assert.strictEqual(first?.content.toString(), "a: 1\n");
+            // One answer shared: the same bytes, not a copy read again.
+            assert.ok(first?.content === again?.content && first?.content === later?.content);
+            const byRef = await reader.read("main:a.yaml");
+            assert.notStrictEqual(byRef?.content, (await reader.read("main:a.yaml"))?.content);
+
+            const hash = (...flags: string[]) =>
+                execFileSync("git", ["hash-object", ...flags, "--stdin"], { cwd: dir, input: "b: 1\n" })
+                    .toString()
+                    .trim();
+            const blob = hash();
+            assert.strictEqual(await reader.read(blob), undefined);
+            hash("-w");
+            assert.strictEqual((await reader.read(blob))?.content.toString(), "b: 1\n");
         } finally {
             reader.close();
         }
