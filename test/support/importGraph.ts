@@ -36,6 +36,14 @@ function toPosix(p: string): string {
     return p.split(path.sep).join("/");
 }
 
+/** The `.ts` files (not `.d.ts`) under `dirs`, relative to `root` with `/`, sorted. */
+export function sourceFiles(root: string, dirs: readonly string[]): string[] {
+    return dirs
+        .flatMap((d) => sources(path.join(root, d)))
+        .map((f) => toPosix(path.relative(root, f)))
+        .sort();
+}
+
 /** `./x` from `dir`: x.ts, then x/index.ts, as `moduleResolution: node` finds them; undefined if neither is ours. */
 function resolve(dir: string, specifier: string, known: ReadonlySet<string>): string | undefined {
     const base = path.resolve(dir, specifier);
