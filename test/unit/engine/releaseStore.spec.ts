@@ -84,7 +84,9 @@ describe("engine/releaseStore on the coordination store", () => {
         assert.match(word("a/b"), /^[A-Za-z0-9._-]+$/);
     });
 
-    it("a page of 50 out of 600 is the newest 50, and reads only part of the store", async () => {
+    it("a page of 50 out of 600 is the newest 50, and reads only part of the store", async function () {
+        // 600 conditional writes, each a lock file and a rename: seconds on a loaded machine.
+        this.timeout(120_000);
         for (let n = 0; n < 600; n++) {
             await store.put(record(n, "Succeeded"));
         }
