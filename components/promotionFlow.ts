@@ -1,9 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { durationSchema, nameSchema } from "./common";
-import { definitionOutput } from "./definition";
 import { policyFieldsSchema } from "./promotionPolicy";
-import { tokens } from "../model/tokens";
 
 export const hooksSchema = z.strictObject({
     onStart: nameSchema.optional(),
@@ -41,24 +38,3 @@ export const promotionFlowDefinitionSchema = z.strictObject({
 });
 export type PromotionFlowDefinition = z.infer<typeof promotionFlowDefinitionSchema>;
 export type PromotionFlowInput = z.input<typeof promotionFlowDefinitionSchema>;
-
-export interface PromotionFlowArgs {
-    readonly triggerEnvironment: pulumi.Input<string>;
-    readonly steps: pulumi.Input<z.input<typeof flowStepSchema>[]>;
-    readonly hooks?: pulumi.Input<Hooks>;
-    readonly promotionTimeoutLimit?: pulumi.Input<number | string>;
-    readonly triggerWorkflow?: pulumi.Input<string>;
-    readonly version?: pulumi.Input<string>;
-    readonly description?: pulumi.Input<string>;
-}
-
-/** A trigger environment and target environments as a DAG. */
-export class PromotionFlow extends pulumi.ComponentResource {
-    public readonly definition: pulumi.Output<PromotionFlowDefinition>;
-
-    constructor(name: string, args: PromotionFlowArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(tokens.PromotionFlow, name, args, opts);
-        this.definition = definitionOutput("PromotionFlow", promotionFlowDefinitionSchema, name, args);
-        this.registerOutputs({ definition: this.definition });
-    }
-}

@@ -1,10 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { definitionOutput } from "./definition";
 import { describeValue } from "./issues";
-import type { PermissionAction } from "../model/permissions";
 import { permissionActions } from "../model/permissions";
-import { tokens } from "../model/tokens";
 import { nameSchema } from "./common";
 
 const names = z.array(z.string().min(1)).optional();
@@ -75,32 +71,3 @@ export const promotionPermissionDefinitionSchema = z
     });
 export type PromotionPermissionDefinition = z.infer<typeof promotionPermissionDefinitionSchema>;
 export type PromotionPermissionInput = z.input<typeof promotionPermissionDefinitionSchema>;
-
-export interface PromotionPermissionArgs {
-    /** Users and groups the rule allows: `{ user: "ann" }`, `{ group: "release-managers" }`. */
-    readonly subjects: pulumi.Input<PromotionPermissionInput["subjects"]>;
-    /** What they may do (see model/permissions.ts). */
-    readonly actions: pulumi.Input<PermissionAction[]>;
-    /** The environments it covers (absent: all). */
-    readonly environments?: pulumi.Input<PromotionPermissionInput["environments"]>;
-    /** The products it covers (absent: all). */
-    readonly products?: pulumi.Input<PromotionPermissionInput["products"]>;
-    /** The flows it covers (absent: all, and promotions outside any flow). */
-    readonly flows?: pulumi.Input<PromotionPermissionInput["flows"]>;
-}
-
-/** An allow rule: who may do what to which environments, products and flows. Rules only ever add. */
-export class PromotionPermission extends pulumi.ComponentResource {
-    public readonly definition: pulumi.Output<PromotionPermissionDefinition>;
-
-    constructor(name: string, args: PromotionPermissionArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(tokens.PromotionPermission, name, args, opts);
-        this.definition = definitionOutput(
-            "PromotionPermission",
-            promotionPermissionDefinitionSchema,
-            name,
-            args,
-        );
-        this.registerOutputs({ definition: this.definition });
-    }
-}

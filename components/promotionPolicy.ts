@@ -1,9 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { durationSchema, nameSchema } from "./common";
-import { definitionOutput } from "./definition";
 import { actionKinds } from "../model/kinds";
-import { tokens } from "../model/tokens";
 
 export const actionSchema = z.enum(actionKinds);
 export type PromotionAction = z.infer<typeof actionSchema>;
@@ -109,23 +106,3 @@ export const promotionPolicyDefinitionSchema = z.strictObject({
 });
 export type PromotionPolicyDefinition = z.infer<typeof promotionPolicyDefinitionSchema>;
 export type PromotionPolicyInput = z.input<typeof promotionPolicyDefinitionSchema>;
-
-export interface PromotionPolicyArgs {
-    /** Lower number wins; ties are broken by name. */
-    readonly priority: pulumi.Input<number>;
-    /** Which products and target environments the policy applies to. */
-    readonly selector?: pulumi.Input<PromotionPolicyInput["selector"]>;
-    /** The pre-action, action and post-action it sets. */
-    readonly policy: pulumi.Input<PolicyFields>;
-}
-
-/** Pre-action workflow, action and post-action for the (product, environment) pairs it selects. */
-export class PromotionPolicy extends pulumi.ComponentResource {
-    public readonly definition: pulumi.Output<PromotionPolicyDefinition>;
-
-    constructor(name: string, args: PromotionPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(tokens.PromotionPolicy, name, args, opts);
-        this.definition = definitionOutput("PromotionPolicy", promotionPolicyDefinitionSchema, name, args);
-        this.registerOutputs({ definition: this.definition });
-    }
-}

@@ -1,9 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
 import { Cron } from "croner";
 import { z } from "zod";
 import { durationSchema, nameSchema } from "./common";
-import { definitionOutput } from "./definition";
-import { tokens } from "../model/tokens";
 
 /** Why a cron expression is refused (5 fields: minute hour day-of-month month day-of-week), or undefined. */
 export function cronProblem(schedule: string, timeZone?: string): string | undefined {
@@ -120,29 +117,3 @@ export const promotionWindowDefinitionSchema = z
     });
 export type PromotionWindowDefinition = z.infer<typeof promotionWindowDefinitionSchema>;
 export type PromotionWindowInput = z.input<typeof promotionWindowDefinitionSchema>;
-
-export interface PromotionWindowArgs {
-    readonly mode: pulumi.Input<"deny" | "allow">;
-    /** A 5-field cron expression (with `duration`), or `start`/`end`. */
-    readonly schedule?: pulumi.Input<string>;
-    readonly duration?: pulumi.Input<number | string>;
-    readonly start?: pulumi.Input<string>;
-    readonly end?: pulumi.Input<string>;
-    /** IANA time zone of `schedule` (default UTC). */
-    readonly timeZone?: pulumi.Input<string>;
-    readonly environments?: pulumi.Input<PromotionWindowInput["environments"]>;
-    readonly products?: pulumi.Input<PromotionWindowInput["products"]>;
-    /** `wait` (default) or `fail`. */
-    readonly onClosed?: pulumi.Input<"wait" | "fail">;
-}
-
-/** When promotions may (allow) or may not (deny) enter the environments it selects. */
-export class PromotionWindow extends pulumi.ComponentResource {
-    public readonly definition: pulumi.Output<PromotionWindowDefinition>;
-
-    constructor(name: string, args: PromotionWindowArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(tokens.PromotionWindow, name, args, opts);
-        this.definition = definitionOutput("PromotionWindow", promotionWindowDefinitionSchema, name, args);
-        this.registerOutputs({ definition: this.definition });
-    }
-}

@@ -1,8 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { durationSchema, nameSchema } from "./common";
-import { definitionOutput } from "./definition";
-import { tokens } from "../model/tokens";
 
 const common = {
     name: nameSchema,
@@ -61,26 +58,3 @@ export type PromotionWorkflowInput = z.input<typeof promotionWorkflowDefinitionS
 export type WorkflowKind = PromotionWorkflowDefinition["kind"];
 /** The definition of one kind of gate. */
 export type WorkflowOfKind<K extends WorkflowKind> = Extract<PromotionWorkflowDefinition, { kind: K }>;
-
-type ArgsOf<W> = W extends { kind: infer K }
-    ? { readonly kind: K } & { readonly [F in keyof W as Exclude<F, "name" | "kind">]: pulumi.Input<W[F]> }
-    : never;
-
-/** The component's arguments: a definition's fields (without its name), each of which may be an Input. */
-export type PromotionWorkflowArgs = ArgsOf<PromotionWorkflowInput>;
-
-/** A workflow used as a pre-action, post-action, trigger workflow or hook. */
-export class PromotionWorkflow extends pulumi.ComponentResource {
-    public readonly definition: pulumi.Output<PromotionWorkflowDefinition>;
-
-    constructor(name: string, args: PromotionWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(tokens.PromotionWorkflow, name, args, opts);
-        this.definition = definitionOutput(
-            "PromotionWorkflow",
-            promotionWorkflowDefinitionSchema,
-            name,
-            args,
-        );
-        this.registerOutputs({ definition: this.definition });
-    }
-}

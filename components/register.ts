@@ -1,16 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Catalog, Definitions } from "./catalog";
 import { buildCatalog } from "./catalog";
-import { Environment } from "./environment";
+import { Environment } from "./environment.component";
 import { InvalidDefinitionsError } from "./issues";
-import { Product } from "./product";
-import { PromotionFlow } from "./promotionFlow";
-import { PromotionPermission } from "./promotionPermission";
-import { PromotionNotification } from "./promotionNotification";
-import { PromotionPolicy } from "./promotionPolicy";
-import { PromotionTemplate } from "./promotionTemplate";
-import { PromotionWindow } from "./promotionWindow";
-import { PromotionWorkflow } from "./promotionWorkflow";
+import { Product } from "./product.component";
+import { PromotionFlow } from "./promotionFlow.component";
+import { PromotionPermission } from "./promotionPermission.component";
+import { PromotionNotification } from "./promotionNotification.component";
+import { PromotionPolicy } from "./promotionPolicy.component";
+import { PromotionTemplate } from "./promotionTemplate.component";
+import { PromotionWindow } from "./promotionWindow.component";
+import { PromotionWorkflow } from "./promotionWorkflow.component";
 
 export type PromotionComponent =
     | Environment

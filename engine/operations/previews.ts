@@ -6,7 +6,7 @@ import type { SavedPlan } from "../governance/plans";
 import { savePlan } from "../governance/plans";
 import type { PreviewOptions, SavePlanOptions } from "./options";
 import { previewWithEngine, renderEnginePreview } from "../pulumi/enginePreview";
-import { promoteProject } from "../pulumi/promoteStack";
+import { promoteProject } from "../pulumi/promoteProgram";
 import type { PromoteStackInfo } from "../pulumi/stackInfo";
 import { promoteStackInfo } from "../pulumi/stackInfo";
 import type { PreviewResult } from "../release/preview";

@@ -8,8 +8,6 @@ import { withPolicyPacks } from "../governance/policyPacks";
 import type { Undelivered } from "../notifications/notifications";
 import { notifierFor } from "../notifications/notifications";
 import type { PreviewOptions, PromoteEngineOptions } from "./options";
-import { openPromoteStack } from "../pulumi/promoteStack";
-import { legacyStacks } from "../pulumi/workspace";
 import { reportCommitStatus } from "../release/commitStatus";
 import type { PlannedRelease } from "../release/planRelease";
 import { planRelease } from "../release/planRelease";
@@ -217,6 +215,7 @@ export class EngineRuntime {
         let s = this.stores.get(product);
         if (!s) {
             s = new ReleaseStore(this.kv(), product, async () => {
+                const { legacyStacks } = await import("../pulumi/workspace");
                 const legacy = legacyStacks({
                     engine: this.opts.engine,
                     backendUrl: this.opts.backendUrl,
@@ -249,10 +248,15 @@ export class EngineRuntime {
         return s;
     }
 
-    /** Opens (creating it if needed) the product's promote stack in a backend. */
-    openPromoteStack(product: string, backendUrl: string): Promise<Stack> {
+    /**
+     * Opens (creating it if needed) the product's promote stack in a backend. The Automation API is loaded
+     * here, on first use, not with this module: previews and `validate` never open a stack, and loading the
+     * Pulumi SDK is most of their start-up.
+     */
+    async openPromoteStack(product: string, backendUrl: string): Promise<Stack> {
         const tokens = this.opts.gitTokens ?? {};
         const { apiUrl, token, hosts } = this.scm();
+        const { openPromoteStack } = await import("../pulumi/promoteStack");
         return openPromoteStack({
             engine: this.opts.engine,
             backendUrl,

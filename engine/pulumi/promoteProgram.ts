@@ -1,10 +1,10 @@
 import { createHash } from "crypto";
-import * as pulumi from "@pulumi/pulumi";
+import type * as PulumiModule from "@pulumi/pulumi";
 import { dynamicToken, urnOf } from "../../model/tokens";
 import { actionFor } from "../../provider/actions/registry";
 import type { ActionRequest } from "../../provider/actions/action";
-import { EnvironmentPromotion } from "../../provider/dynamic/environmentPromotion";
-import { PostActionGate } from "../../provider/dynamic/postActionGate";
+import type * as EnvironmentPromotionModule from "../../provider/dynamic/environmentPromotion";
+import type * as PostActionGateModule from "../../provider/dynamic/postActionGate";
 import type { EnvironmentPromotionInputs } from "../../provider/dynamic/environmentPromotion.impl";
 import type { ReleaseCandidate } from "../../provider/promotion";
 import { policySubject } from "../governance/policySubject";
@@ -132,14 +132,22 @@ export function promotionInputs(
  */
 export function promoteProgram(o: PromoteProgramOptions): () => Promise<Record<string, unknown>> {
     return async () => {
-        const created = new Map<string, pulumi.Resource[]>();
-        const promoted: pulumi.Output<PromotedGroup>[] = [];
+        // Loaded here, when the program runs (under the Automation API), not with this module: the SDK takes
+        // about a second to load, and an in-process preview loads this module (resource groups, inputs) but
+        // never runs the program.
+        const pulumi = require("@pulumi/pulumi") as typeof PulumiModule;
+        const { EnvironmentPromotion } =
+            require("../../provider/dynamic/environmentPromotion") as typeof EnvironmentPromotionModule;
+        const { PostActionGate } =
+            require("../../provider/dynamic/postActionGate") as typeof PostActionGateModule;
+        const created = new Map<string, PulumiModule.Resource[]>();
+        const promoted: PulumiModule.Output<PromotedGroup>[] = [];
         // Untargeted environments come last (nothing targeted depends on them): the update leaves them as they are.
         const targeted = new Set(o.plan.environments.map((e) => e.name));
         const untargeted = (o.plan.untargeted ?? []).filter((e) => !targeted.has(e.name));
         for (const env of [...o.plan.environments, ...untargeted]) {
             const deps = env.dependsOn.flatMap((d) => created.get(d) ?? []);
-            const resources: pulumi.Resource[] = [];
+            const resources: PulumiModule.Resource[] = [];
             resourceGroups(env).forEach((g, index) => {
                 const gates = o.gates;
                 const waits =

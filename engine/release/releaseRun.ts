@@ -11,7 +11,6 @@ import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "./releaseRec
 import { withStoredAudit } from "./releaseRecord";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
 import { realClock } from "./waits";
-import { runReleaseUpdate } from "../pulumi/promoteStack";
 
 const now = () => new Date().toISOString();
 
@@ -269,6 +268,9 @@ async function attempt(
             }
         }
         if (!gateError && !controller.signal.aborted && plan.environments.length > 0) {
+            // Loaded on the first update, not with this module: the engine's facade imports it, and a preview,
+            // which runs no update, should not load the Automation API with it.
+            const { runReleaseUpdate } = await import("../pulumi/promoteStack");
             const result = await runReleaseUpdate(ctx, call, {
                 release: record,
                 plan,
