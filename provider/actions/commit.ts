@@ -6,7 +6,8 @@ import { Repository, serialized } from "../git/repository";
 import { backoffMs } from "../git/retry";
 import { mergeFileChanges, planApplication } from "../promotion";
 import type { ActionRequest, ActionResult, PromotionAction } from "./action";
-import { commitMessage, planAgainstTip, trailers } from "./gitPlan";
+import { commitMessage, planAgainstTip, planForWrite, trailers } from "./gitPlan";
+import { madeCommit } from "./handedPlan";
 
 /**
  * How many times a push is tried while other writers keep moving the branch: enough for dozens of writers
@@ -86,6 +87,8 @@ async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<v
     const first = batch[0].req;
     const lastPushed = readOr(tipFile, "").trim();
     let open = [...batch];
+    // Why a waiter's write planned again (the branch moved since its diff), by waiter.
+    const replans = new Map<Waiter, string>();
     for (let attempt = 1; open.length > 0; attempt++) {
         const repo = await Repository.open(first.repoURL, first.cacheDir, first.credentials);
         const branch = await repo.branchFor(first.targetRevision);
@@ -103,15 +106,20 @@ async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<v
         const made: { w: Waiter; sha: string; results: ActionResult["results"] }[] = [];
         for (const w of open) {
             try {
-                const plans = await Promise.all(
-                    w.req.applications.map((a) => planApplication(repo, head, a, w.req.candidate)),
-                );
+                const { plans, replanned } = await planForWrite(repo, head, w.req);
+                if (replanned) {
+                    replans.set(w, replanned);
+                }
                 const results = plans.map((p) => ({ name: p.application, changes: p.changes }));
                 if (!plans.some((p) => p.changes.length > 0)) {
-                    w.resolve(await unchanged(repo, branch, w.req, results, attempt - 1));
+                    const r = await unchanged(repo, branch, w.req, results, attempt - 1);
+                    w.resolve({ ...r, ...(replans.has(w) ? { replanned: replans.get(w) } : {}) });
                     continue;
                 }
-                head = await repo.commit(head, mergeFileChanges(plans), commitMessage(w.req));
+                const changes = mergeFileChanges(plans);
+                const parent = head;
+                head = await repo.commit(parent, changes, commitMessage(w.req));
+                madeCommit(head, parent, changes.keys());
                 made.push({ w, sha: head, results });
             } catch (e) {
                 w.reject(e);
@@ -144,6 +152,7 @@ async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<v
                     commitSha: m.sha,
                     results: m.results,
                     attempts: attempt,
+                    ...(replans.has(m.w) ? { replanned: replans.get(m.w) } : {}),
                 }),
             );
             return;

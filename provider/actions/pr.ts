@@ -17,7 +17,7 @@ import type {
     PromotionAction,
     PullRequestInfo,
 } from "./action";
-import { commitMessage, oneLine, planAgainstTip } from "./gitPlan";
+import { branchTip, commitMessage, oneLine, planAgainstTip, planForWrite } from "./gitPlan";
 
 /** GitHub refuses descriptions longer than this. */
 const maxBodyLength = 65_000;
@@ -162,7 +162,9 @@ function mergeWait(ctx: ActionResourcesContext): ActionResources {
 async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
     const { client, repo: hosted } = scmFor(req.repoURL, req.scm, req.credentials);
     const head = promotionBranch(req);
-    const { repo, branch, tip, plans, pending } = await planAgainstTip(req);
+    const { repo, branch, tip } = await branchTip(req);
+    const { plans, replanned } = await planForWrite(repo, tip, req);
+    const pending = plans.some((p) => p.changes.length > 0);
     const results = (ps: readonly ApplicationPlan[]) =>
         ps.map((p) => ({ name: p.application, changes: p.changes }));
     const existing = await client.findPullRequest(hosted, head);
@@ -177,6 +179,7 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
             results: results(landed),
             attempts: 0,
             pullRequest: info(existing),
+            ...(replanned ? { replanned } : {}),
         };
     }
     if (existing?.state === "open") {
@@ -187,6 +190,7 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
             results: results(plans),
             attempts: 0,
             pullRequest: info(existing),
+            ...(replanned ? { replanned } : {}),
         };
     }
     if (!pending) {
@@ -197,11 +201,12 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
             results: results(plans),
             attempts: 0,
             ...(existing ? { pullRequest: info(existing) } : {}),
+            ...(replanned ? { replanned } : {}),
         };
     }
     // A fresh commit on the current tip, force-pushed: the head branch belongs to this release alone, and a
     // leftover from an attempt that died before opening the pull request is simply replaced.
-    const sha = await repo.commit(tip!, mergeFileChanges(plans), commitMessage(req));
+    const sha = await repo.commit(tip, mergeFileChanges(plans), commitMessage(req));
     await repo.push(sha, head, { force: true });
     const pr = existing
         ? await client.reopenPullRequest(hosted, existing.number)
@@ -210,7 +215,7 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
               hosted,
               head,
               base: branch,
-              body: pullRequestBody(req, plans, await repo.diff(tip!, sha)),
+              body: pullRequestBody(req, plans, await repo.diff(tip, sha)),
           });
     return {
         status: "Succeeded",
@@ -219,6 +224,7 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
         results: results(plans),
         attempts: 1,
         pullRequest: info(pr),
+        ...(replanned ? { replanned } : {}),
     };
 }
 
