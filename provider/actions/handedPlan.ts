@@ -32,11 +32,23 @@ export interface HeldPlan extends ActionPlan {
     readonly key: string;
 }
 
-/** The identity of a request's plan: everything planning reads besides the branch. */
+/** JSON with every object's keys sorted: the same request gives the same text in either process. */
+function canonical(value: unknown): string {
+    return JSON.stringify(value, (_k, v: unknown) =>
+        v && typeof v === "object" && !Array.isArray(v) && !Buffer.isBuffer(v)
+            ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+            : v,
+    );
+}
+
+/**
+ * The identity of a request's plan: everything planning reads besides the branch. The provider gets its inputs
+ * back from Pulumi's wire format (which need not keep key order), the hook builds them itself: hence canonical.
+ */
 export function planKey(req: ActionRequest): string {
     return createHash("sha256")
         .update(
-            JSON.stringify([
+            canonical([
                 req.releaseId,
                 req.environment,
                 req.repoURL,
