@@ -2,7 +2,7 @@ import type { Repository } from "../git/repository";
 import { serialized } from "../git/repository";
 import type { ApplicationPlan } from "../promotion";
 import { mergeFileChanges, planApplication } from "../promotion";
-import { scmFor } from "../scm/registry";
+import type * as ScmRegistryModule from "../scm/registry";
 import type { PullRequest, RepositoryRef, ScmClient } from "../scm/scm";
 import { repositoryURLParts } from "../scm/scm";
 import type * as PulumiModule from "@pulumi/pulumi";
@@ -18,6 +18,13 @@ import type {
     PullRequestInfo,
 } from "./action";
 import { branchTip, commitMessage, oneLine, planAgainstTip, planForWrite } from "./gitPlan";
+
+/**
+ * The code hosts' clients, loaded when a pull request is opened: they (Octokit among them) took about a tenth
+ * of a second of every dynamic-provider process's start, before its first diff, and most releases only commit.
+ */
+const scmFor: typeof ScmRegistryModule.scmFor = (...args) =>
+    (require("../scm/registry") as typeof ScmRegistryModule).scmFor(...args);
 
 /** GitHub refuses descriptions longer than this. */
 const maxBodyLength = 65_000;
