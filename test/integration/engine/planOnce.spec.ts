@@ -39,7 +39,12 @@ cd "${repo.work}"
 git pull --quiet --ff-only origin main
 sed -i 's/^replicaCount: 1 /replicaCount: 3 /' apps/web/staging/values.yaml
 git -c user.name=rival -c user.email=rival@example.com commit --quiet -am "rival: staging replicas"
-git push --quiet origin main
+# qa's promotion may land first: the rival rebases onto it, as a person would.
+for i in 1 2 3 4 5; do
+  git push --quiet origin main 2>/dev/null && exit 0
+  git -c user.name=rival -c user.email=rival@example.com pull --quiet --rebase origin main
+done
+exit 1
 `,
         );
         fs.chmodSync(gate, 0o755);
