@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as fs from "fs";
 import { EnvironmentError } from "../../model/errors";
-import { readOr, withDirLock } from "../dirLock";
+import { readOr, statOr, withDirLock } from "../dirLock";
 import { Repository, serialized } from "../git/repository";
 import { backoffMs } from "../git/retry";
 import { mergeFileChanges, planApplication } from "../promotion";
@@ -93,7 +93,13 @@ async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<v
         const repo = await Repository.open(first.repoURL, first.cacheDir, first.credentials);
         const branch = await repo.branchFor(first.targetRevision);
         const known = attempt === 1 && lastPushed ? await repo.tip(branch) : undefined;
-        await repo.fetchIfStale(branch, known === lastPushed && known ? syncedWithinMs : 0);
+        // Current for this host: the view ends at the last push any process of this host made, or this process
+        // synchronised after that push (the diff's fetch, moments ago). Other hosts' pushes: the push finds them.
+        const current =
+            attempt === 1 &&
+            ((known !== undefined && known === lastPushed) ||
+                (repo.syncedAt(branch) ?? 0) > (statOr(tipFile)?.mtimeMs ?? 0));
+        await repo.fetchIfStale(branch, current ? syncedWithinMs : 0);
         const tip = await repo.tip(branch);
         if (!tip) {
             const names = batch.flatMap((w) => w.req.applications.map((a) => a.name));
