@@ -95,6 +95,9 @@ export function formatRelease(r: ReleaseRecord, style: Style, now: number = Date
                 ? `  commit ${a.commitSha.slice(0, 12)}${a.adopted ? " (pushed by an earlier attempt, adopted)" : ""}`
                 : "";
             out.push(`      ${a.name}  ${a.action}  ${paintStatus(style, a.status)}${commit}`);
+            if (a.replanned) {
+                out.push(style.dim(`        planned again: ${displayText(a.replanned)}`));
+            }
             if (a.pullRequest) {
                 out.push(
                     `        pull request #${a.pullRequest.number} ${displayText(a.pullRequest.state)}  ${displayText(a.pullRequest.url)}`,

@@ -46,7 +46,8 @@ export function readOr(file: string, fallback: string): string {
     }
 }
 
-function statOr(p: string): fs.Stats | undefined {
+/** The file's stats, or undefined when it is not there. */
+export function statOr(p: string): fs.Stats | undefined {
     try {
         return fs.statSync(p);
     } catch {

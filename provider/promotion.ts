@@ -173,6 +173,14 @@ export async function readCandidate(
     };
 }
 
+/** The repository paths planning `candidate` into `application` reads (one per candidate file). */
+export function targetFiles(
+    application: { name: string; path: string },
+    candidate: Pick<ReleaseCandidate, "files">,
+): string[] {
+    return candidate.files.map((cf) => inside(application, cf.file, "promoted file"));
+}
+
 /** What writing `candidate` into the application at `appPath`, as of `commit`, changes. */
 export async function planApplication(
     repo: RepositoryFiles,
@@ -183,7 +191,7 @@ export async function planApplication(
     const changes: Change[] = [];
     const files = new Map<string, Buffer>();
     const missing: string[] = [];
-    const targets = candidate.files.map((cf) => inside(application, cf.file, "promoted file"));
+    const targets = targetFiles(application, candidate);
     const current = await repo.readFiles(commit, targets);
     const links = await repo.symlinks(commit, targets);
     candidate.files.forEach((cf, i) => {

@@ -67,6 +67,7 @@ export const ApplicationRecord = z
         commitSha: z.string().optional(),
         pushAttempts: z.number().int().optional(),
         adopted: z.boolean().optional(),
+        replanned: z.string().optional(),
         pullRequest: z
             .object({
                 url: z.string(),

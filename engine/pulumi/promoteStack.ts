@@ -2,6 +2,8 @@ import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { engineErrors } from "../../model/errors";
 import { withExperimental } from "../governance/plans";
 import type { ApprovalState } from "../governance/approvals";
+import type { ActionPlan, ActionRequest } from "../../provider/actions/action";
+import { handedPlan, handOn, tracePlan } from "../../provider/actions/handedPlan";
 import { actionFor } from "../../provider/actions/registry";
 import type { EngineLocation } from "./engineLocator";
 import type { Gates } from "../release/gates";
@@ -120,14 +122,15 @@ function programGates(
     release: Parameters<typeof promotionInputs>[0],
     gates: Gates,
     waits: EnvironmentWaits,
+    updateStartedMs: number,
 ): ProgramGates {
     return {
         async beforePromotion(env, group, first) {
-            // Gates run only when there is something to promote (Skipped means nothing ran).
-            const plan = await actionFor(env.action).plan({
-                ...promotionInputs(release, env, group),
-                credentials: opts.credentials,
-            });
+            // Gates run only when there is something to promote (Skipped means nothing ran). The provider's diff
+            // planned the change a moment ago and handed its plan on: taken, not made again. Without a diff (the
+            // environment's first release) the plan is made here and handed on to the write.
+            const req = { ...promotionInputs(release, env, group), credentials: opts.credentials };
+            const plan = handedPlan(req, updateStartedMs) ?? (await planHere(req));
             if (!plan.pending) {
                 return;
             }
@@ -156,6 +159,14 @@ function programGates(
     };
 }
 
+/** The pre-action hook's own plan (no diff handed one on), handed on to the provider's write. */
+async function planHere(req: ActionRequest & { action: PlannedEnvironment["action"] }): Promise<ActionPlan> {
+    const plan = await actionFor(req.action).plan(req);
+    tracePlan(req, "hook", plan.tip ? { tip: plan.tip } : {});
+    handOn(req, plan, false);
+    return plan;
+}
+
 /**
  * Runs one attempt of a release as an update of the product's promote stack (see promoteProgram), only this
  * release's resources targeted (other flows' resources stay as they are). Independent branches run
@@ -167,6 +178,7 @@ export async function runReleaseUpdate(
     call: Pick<RunCall, "park" | "updatePlan" | "previous">,
     update: ReleaseUpdate,
 ): Promise<ReleaseUpdateResult> {
+    const startedMs = Date.now();
     const opts: UpdateOptions = { ...ctx, ...call, ...update };
     const { id: releaseId, product, flow, candidate } = update.release;
     const clock = opts.clock ?? realClock;
@@ -258,7 +270,7 @@ export async function runReleaseUpdate(
     const release = { releaseId, product, flow, plan: opts.plan, candidate, cacheDir: opts.gitCacheDir };
     const program = promoteProgram({
         ...release,
-        ...(opts.gates ? { gates: programGates(opts, release, opts.gates, waits) } : {}),
+        ...(opts.gates ? { gates: programGates(opts, release, opts.gates, waits, startedMs) } : {}),
     });
     const stack = await opts.stack;
     let error: string | undefined;

@@ -41,6 +41,11 @@ export interface ApplicationRecord {
      */
     readonly adopted?: boolean;
     /**
+     * Why the write planned the change again instead of taking the plan made when the environment started (the
+     * branch moved between the two: another writer, a long wait). Absent in the steady state.
+     */
+    readonly replanned?: string;
+    /**
      * For `pr`: the pull request that carries the change (`state`: open, merged or closed); while open with
      * auto-merge, `mergeRefused` is why the host refuses to merge it now (its words, host and repository named).
      */

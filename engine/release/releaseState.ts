@@ -287,6 +287,9 @@ function applicationRecord(
             ? { pushAttempts: promotion.outputs.attempts }
             : {}),
         ...(promotion.phase === "done" && promotion.outputs?.adopted && commitSha ? { adopted: true } : {}),
+        ...(promotion.phase === "done" && promotion.outputs?.replanned
+            ? { replanned: promotion.outputs.replanned }
+            : {}),
         ...(pullRequest ? { pullRequest } : {}),
         changes: promotion.phase === "done" ? (result?.changes ?? []) : keepBefore ? before.changes : [],
         ...(pre ? { preAction: pre } : {}),

@@ -54,6 +54,11 @@ export interface ActionResult {
     readonly adopted?: boolean;
     /** For `pr`: the pull request that carries the change (the commit is its head until merged). */
     readonly pullRequest?: PullRequestInfo;
+    /**
+     * Why the write planned the change again instead of taking the plan its diff handed on (the branch moved
+     * between the two: another writer, a long wait). Absent in the steady state.
+     */
+    readonly replanned?: string;
 }
 
 /** What an action would do, read from the live repository; nothing is written. */

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import * as fs from "fs";
 import { EnvironmentError } from "../../model/errors";
-import { readOr, withDirLock } from "../dirLock";
+import { readOr, statOr, withDirLock } from "../dirLock";
 import { Repository, serialized } from "../git/repository";
 import { backoffMs } from "../git/retry";
 import { mergeFileChanges, planApplication } from "../promotion";
 import type { ActionRequest, ActionResult, PromotionAction } from "./action";
-import { commitMessage, planAgainstTip, trailers } from "./gitPlan";
+import { commitMessage, planAgainstTip, planForWrite, trailers } from "./gitPlan";
+import { madeCommit } from "./handedPlan";
 
 /**
  * How many times a push is tried while other writers keep moving the branch: enough for dozens of writers
@@ -86,11 +87,19 @@ async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<v
     const first = batch[0].req;
     const lastPushed = readOr(tipFile, "").trim();
     let open = [...batch];
+    // Why a waiter's write planned again (the branch moved since its diff), by waiter.
+    const replans = new Map<Waiter, string>();
     for (let attempt = 1; open.length > 0; attempt++) {
         const repo = await Repository.open(first.repoURL, first.cacheDir, first.credentials);
         const branch = await repo.branchFor(first.targetRevision);
         const known = attempt === 1 && lastPushed ? await repo.tip(branch) : undefined;
-        await repo.fetchIfStale(branch, known === lastPushed && known ? syncedWithinMs : 0);
+        // Current for this host: the view ends at the last push any process of this host made, or this process
+        // synchronised after that push (the diff's fetch, moments ago). Other hosts' pushes: the push finds them.
+        const current =
+            attempt === 1 &&
+            ((known !== undefined && known === lastPushed) ||
+                (repo.syncedAt(branch) ?? 0) > (statOr(tipFile)?.mtimeMs ?? 0));
+        await repo.fetchIfStale(branch, current ? syncedWithinMs : 0);
         const tip = await repo.tip(branch);
         if (!tip) {
             const names = batch.flatMap((w) => w.req.applications.map((a) => a.name));
@@ -103,15 +112,20 @@ async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<v
         const made: { w: Waiter; sha: string; results: ActionResult["results"] }[] = [];
         for (const w of open) {
             try {
-                const plans = await Promise.all(
-                    w.req.applications.map((a) => planApplication(repo, head, a, w.req.candidate)),
-                );
+                const { plans, replanned } = await planForWrite(repo, head, w.req);
+                if (replanned) {
+                    replans.set(w, replanned);
+                }
                 const results = plans.map((p) => ({ name: p.application, changes: p.changes }));
                 if (!plans.some((p) => p.changes.length > 0)) {
-                    w.resolve(await unchanged(repo, branch, w.req, results, attempt - 1));
+                    const r = await unchanged(repo, branch, w.req, results, attempt - 1);
+                    w.resolve({ ...r, ...(replans.has(w) ? { replanned: replans.get(w) } : {}) });
                     continue;
                 }
-                head = await repo.commit(head, mergeFileChanges(plans), commitMessage(w.req));
+                const changes = mergeFileChanges(plans);
+                const parent = head;
+                head = await repo.commit(parent, changes, commitMessage(w.req));
+                madeCommit(head, parent, changes.keys());
                 made.push({ w, sha: head, results });
             } catch (e) {
                 w.reject(e);
@@ -144,6 +158,7 @@ async function commitBatch(batch: readonly Waiter[], tipFile: string): Promise<v
                     commitSha: m.sha,
                     results: m.results,
                     attempts: attempt,
+                    ...(replans.has(m.w) ? { replanned: replans.get(m.w) } : {}),
                 }),
             );
             return;

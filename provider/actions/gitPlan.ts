@@ -1,6 +1,8 @@
 import { Repository } from "../git/repository";
+import type { ApplicationPlan } from "../promotion";
 import { planApplication } from "../promotion";
 import type { ActionPlan, ActionRequest } from "./action";
+import { handedPlan, processStartedMs, stillHolds, tracePlan } from "./handedPlan";
 
 /**
  * Plans every application of the request against the branch tip. The repository is fetched first unless
@@ -10,6 +12,18 @@ export async function planAgainstTip(
     req: ActionRequest,
     freshWithinMs = 0,
 ): Promise<ActionPlan & { repo: Repository }> {
+    const { repo, branch, tip } = await branchTip(req, freshWithinMs);
+    const plans = await Promise.all(
+        req.applications.map((a) => planApplication(repo, tip, a, req.candidate)),
+    );
+    return { repo, branch, tip, plans, pending: plans.some((p) => p.changes.length > 0) };
+}
+
+/** The clone, the branch and its tip (fetched first unless `freshWithinMs` says a recent sync will do). */
+export async function branchTip(
+    req: ActionRequest,
+    freshWithinMs = 0,
+): Promise<{ repo: Repository; branch: string; tip: string }> {
     const repo = await Repository.open(req.repoURL, req.cacheDir, req.credentials);
     const branch = await repo.branchFor(req.targetRevision);
     await repo.fetchIfStale(branch, req.freshWithinMs ?? freshWithinMs);
@@ -19,10 +33,30 @@ export async function planAgainstTip(
             `${req.repoURL}: branch "${branch}" does not exist (targetRevision of ${req.applications.map((a) => a.name).join(", ")})`,
         );
     }
+    return { repo, branch, tip };
+}
+
+/**
+ * The plans a write commits onto `head`: the plan handed on by this update's diff (or pre-action hook) while it
+ * still holds there (see handedPlan.ts), else a plan made now against `head`. `replanned` says why a handed
+ * plan did not hold (the branch moved between plan and write).
+ */
+export async function planForWrite(
+    repo: Repository,
+    head: string,
+    req: ActionRequest,
+): Promise<{ readonly plans: readonly ApplicationPlan[]; readonly replanned?: string }> {
+    const handed = handedPlan(req, processStartedMs);
+    const check = handed ? stillHolds(handed, req, head) : undefined;
+    if (handed && check?.holds) {
+        return { plans: handed.plans };
+    }
+    const replanned = check && !check.holds ? check.reason : undefined;
+    tracePlan(req, "write", { tip: head, ...(replanned ? { reason: replanned } : {}) });
     const plans = await Promise.all(
-        req.applications.map((a) => planApplication(repo, tip, a, req.candidate)),
+        req.applications.map((a) => planApplication(repo, head, a, req.candidate)),
     );
-    return { repo, branch, tip, plans, pending: plans.some((p) => p.changes.length > 0) };
+    return { plans, ...(replanned ? { replanned } : {}) };
 }
 
 /** The trailers that tie a commit to one release and environment (and make retries idempotent). */

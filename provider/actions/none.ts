@@ -1,5 +1,5 @@
 import type { PromotionAction } from "./action";
-import { planAgainstTip } from "./gitPlan";
+import { branchTip, planAgainstTip, planForWrite } from "./gitPlan";
 
 /**
  * `none`: nothing is written; the pre-action workflow is expected to perform the promotion. The plan still
@@ -12,7 +12,8 @@ export const noneAction = {
         return { ...plan, pending: true };
     },
     async run(req) {
-        const { branch, plans } = await planAgainstTip(req);
+        const { repo, branch, tip } = await branchTip(req);
+        const { plans } = await planForWrite(repo, tip, req);
         return {
             status: "Succeeded",
             branch,

@@ -2,7 +2,7 @@ import type { Repository } from "../git/repository";
 import { serialized } from "../git/repository";
 import type { ApplicationPlan } from "../promotion";
 import { mergeFileChanges, planApplication } from "../promotion";
-import { scmFor } from "../scm/registry";
+import type * as ScmRegistryModule from "../scm/registry";
 import type { PullRequest, RepositoryRef, ScmClient } from "../scm/scm";
 import { repositoryURLParts } from "../scm/scm";
 import type * as PulumiModule from "@pulumi/pulumi";
@@ -17,7 +17,14 @@ import type {
     PromotionAction,
     PullRequestInfo,
 } from "./action";
-import { commitMessage, oneLine, planAgainstTip } from "./gitPlan";
+import { branchTip, commitMessage, oneLine, planAgainstTip, planForWrite } from "./gitPlan";
+
+/**
+ * The code hosts' clients, loaded when a pull request is opened: they (Octokit among them) took about a tenth
+ * of a second of every dynamic-provider process's start, before its first diff, and most releases only commit.
+ */
+const scmFor: typeof ScmRegistryModule.scmFor = (...args) =>
+    (require("../scm/registry") as typeof ScmRegistryModule).scmFor(...args);
 
 /** GitHub refuses descriptions longer than this. */
 const maxBodyLength = 65_000;
@@ -162,7 +169,9 @@ function mergeWait(ctx: ActionResourcesContext): ActionResources {
 async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
     const { client, repo: hosted } = scmFor(req.repoURL, req.scm, req.credentials);
     const head = promotionBranch(req);
-    const { repo, branch, tip, plans, pending } = await planAgainstTip(req);
+    const { repo, branch, tip } = await branchTip(req);
+    const { plans, replanned } = await planForWrite(repo, tip, req);
+    const pending = plans.some((p) => p.changes.length > 0);
     const results = (ps: readonly ApplicationPlan[]) =>
         ps.map((p) => ({ name: p.application, changes: p.changes }));
     const existing = await client.findPullRequest(hosted, head);
@@ -177,6 +186,7 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
             results: results(landed),
             attempts: 0,
             pullRequest: info(existing),
+            ...(replanned ? { replanned } : {}),
         };
     }
     if (existing?.state === "open") {
@@ -187,6 +197,7 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
             results: results(plans),
             attempts: 0,
             pullRequest: info(existing),
+            ...(replanned ? { replanned } : {}),
         };
     }
     if (!pending) {
@@ -197,11 +208,12 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
             results: results(plans),
             attempts: 0,
             ...(existing ? { pullRequest: info(existing) } : {}),
+            ...(replanned ? { replanned } : {}),
         };
     }
     // A fresh commit on the current tip, force-pushed: the head branch belongs to this release alone, and a
     // leftover from an attempt that died before opening the pull request is simply replaced.
-    const sha = await repo.commit(tip!, mergeFileChanges(plans), commitMessage(req));
+    const sha = await repo.commit(tip, mergeFileChanges(plans), commitMessage(req));
     await repo.push(sha, head, { force: true });
     const pr = existing
         ? await client.reopenPullRequest(hosted, existing.number)
@@ -210,7 +222,7 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
               hosted,
               head,
               base: branch,
-              body: pullRequestBody(req, plans, await repo.diff(tip!, sha)),
+              body: pullRequestBody(req, plans, await repo.diff(tip, sha)),
           });
     return {
         status: "Succeeded",
@@ -219,6 +231,7 @@ async function openOrAdopt(req: ActionRequest): Promise<ActionResult> {
         results: results(plans),
         attempts: 1,
         pullRequest: info(pr),
+        ...(replanned ? { replanned } : {}),
     };
 }
 

@@ -6,6 +6,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ActionKind } from "../../model/kinds";
 import { actionKinds } from "../../model/kinds";
 import type { ActionRequest, ActionResult } from "../actions/action";
+import { trailers } from "../actions/gitPlan";
+import { handOn, settled, tracePlan } from "../actions/handedPlan";
 import { actionFor } from "../actions/registry";
 import { Repository } from "../git/repository";
 import { credentials, guarded, scmConfig } from "./processEnv";
@@ -64,18 +66,21 @@ export async function diff(
             return { changes: newRelease };
         }
         // The engine diffs resources one after another: one fetch serves the diffs of the next moments (a
-        // change made meanwhile is still found by the write, which plans again against the branch it pushes to).
-        const plan = await actionFor(news.action).plan({
-            ...request(news),
-            freshWithinMs: diffFreshWithinMs,
-        });
+        // change made meanwhile is still found by the write, which plans again when the branch moved).
+        const req = { ...request(news), freshWithinMs: diffFreshWithinMs };
+        const plan = await actionFor(news.action).plan(req);
+        tracePlan(req, "diff", plan.tip ? { tip: plan.tip } : {});
+        // This plan is the release's plan for the environment: the pre-action hook and the write take it.
         if (plan.pending) {
+            handOn(req, plan);
             return { changes: true };
         }
         if (newRelease) {
             const repo = await Repository.open(news.repoURL, news.cacheDir, credentials());
-            const { trailers } = await import("../actions/gitPlan");
-            const ours = await repo.findCommit(plan.branch, trailers(request(news)));
+            const ours = await repo.findCommit(plan.branch, trailers(req));
+            if (ours !== undefined) {
+                handOn(req, plan);
+            }
             return { changes: ours !== undefined };
         }
         return { changes: false };
@@ -83,7 +88,8 @@ export async function diff(
 }
 
 async function apply(inputs: EnvironmentPromotionInputs): Promise<EnvironmentPromotionOutputs> {
-    const result = await guarded(() => actionFor(inputs.action).run(request(inputs)));
+    const req = request(inputs);
+    const result = await guarded(() => actionFor(inputs.action).run(req)).finally(() => settled(req));
     return { releaseId: inputs.releaseId, environment: inputs.environment, ...result };
 }
 

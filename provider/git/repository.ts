@@ -224,6 +224,11 @@ export class Repository {
         }
     }
 
+    /** When this process last synchronised `branch` with the remote (a fetch's start, or a push), if it did. */
+    syncedAt(branch: string): number | undefined {
+        return this.synced.get(branch);
+    }
+
     /**
      * Fetches every branch into refs/remotes/origin/*. Callers asking while another fetch of this clone is queued
      * (not started yet) share that one: it starts after they asked, so what it brings is as fresh as their own.
