@@ -1,3 +1,4 @@
+import type { ActionRequest } from "../../provider/actions/action";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -183,4 +184,31 @@ export function slowPushes(repo: GitopsRepo, dir: string): { once(seconds: numbe
     );
     fs.chmodSync(hook, 0o755);
     return { once: (seconds) => fs.writeFileSync(control, String(seconds)) };
+}
+
+/** An action's request to promote web's dev values (image.tag 2.0.0) into `environment` of a GitopsRepo. */
+export function promotionRequest(
+    repo: GitopsRepo,
+    cacheDir: string,
+    environment: string,
+    releaseId: string,
+): ActionRequest {
+    return {
+        releaseId,
+        product: "web",
+        flow: "f",
+        environment,
+        repoURL: repo.url,
+        targetRevision: "main",
+        applications: [{ name: `web-${environment}`, path: `apps/web/${environment}` }],
+        candidate: {
+            sourceApplication: "web-dev",
+            sourceRepoURL: repo.url,
+            sourcePath: "apps/web/dev",
+            sourceCommit: "0123456789abcdef0123456789abcdef01234567",
+            version: "2.0.0",
+            files: [{ file: "values.yaml", entries: [{ path: ["image", "tag"], value: "2.0.0" }] }],
+        },
+        cacheDir,
+    };
 }

@@ -3,30 +3,13 @@ import * as fs from "fs";
 import * as path from "path";
 import type { ActionRequest } from "../../../../provider/actions/action";
 import { commitAction } from "../../../../provider/actions/commit";
-import { GitopsRepo, gitSync } from "../../../support/gitops";
+import { GitopsRepo, gitSync, promotionRequest } from "../../../support/gitops";
 import { removeTempDirs, tempDir } from "../../../support/tmp";
 
 const envs = ["qa", "stage", "prod"];
 
 function request(repo: GitopsRepo, cacheDir: string, environment: string): ActionRequest {
-    return {
-        releaseId: "r1",
-        product: "web",
-        flow: "f",
-        environment,
-        repoURL: repo.url,
-        targetRevision: "main",
-        applications: [{ name: `web-${environment}`, path: `apps/web/${environment}` }],
-        candidate: {
-            sourceApplication: "web-dev",
-            sourceRepoURL: repo.url,
-            sourcePath: "apps/web/dev",
-            sourceCommit: "0123456789abcdef0123456789abcdef01234567",
-            version: "2.0.0",
-            files: [{ file: "values.yaml", entries: [{ path: ["image", "tag"], value: "2.0.0" }] }],
-        },
-        cacheDir,
-    };
+    return promotionRequest(repo, cacheDir, environment, "r1");
 }
 
 /** A repository whose server logs every push it accepts (and runs `refuse`, a shell test, on each). */

@@ -11,30 +11,13 @@ import {
     settled,
     stillHolds,
 } from "../../../../provider/actions/handedPlan";
-import { GitopsRepo } from "../../../support/gitops";
+import { GitopsRepo, promotionRequest } from "../../../support/gitops";
 import { removeTempDirs, tempDir } from "../../../support/tmp";
 
 const envs = ["qa", "stage", "prod"];
 
 function request(repo: GitopsRepo, cacheDir: string, environment: string): ActionRequest {
-    return {
-        releaseId: "r-handed",
-        product: "web",
-        flow: "f",
-        environment,
-        repoURL: repo.url,
-        targetRevision: "main",
-        applications: [{ name: `web-${environment}`, path: `apps/web/${environment}` }],
-        candidate: {
-            sourceApplication: "web-dev",
-            sourceRepoURL: repo.url,
-            sourcePath: "apps/web/dev",
-            sourceCommit: "0123456789abcdef0123456789abcdef01234567",
-            version: "2.0.0",
-            files: [{ file: "values.yaml", entries: [{ path: ["image", "tag"], value: "2.0.0" }] }],
-        },
-        cacheDir,
-    };
+    return promotionRequest(repo, cacheDir, environment, "r-handed");
 }
 
 function setup(name: string) {
