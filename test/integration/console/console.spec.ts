@@ -251,10 +251,16 @@ describe("the web console, in Chromium", function () {
             await page.locator('.graph g.node[data-environment="prod"]').getAttribute("data-status"),
             "Succeeded",
         );
-        // Laid out left to right: prod is to the right of both its dependencies.
-        const x = async (env: string) =>
-            (await page.locator(`.graph g.node[data-environment="${env}"]`).boundingBox())!.x;
-        assert.ok((await x("prod")) > (await x("qa")) && (await x("prod")) > (await x("staging")));
+        // Laid out left to right: prod is to the right of both its dependencies. Read in one go: the view
+        // redraws the graph as the release's events arrive, so a node found a moment earlier may be gone.
+        const x = await page
+            .locator(".graph g.node")
+            .evaluateAll((els) =>
+                Object.fromEntries(
+                    els.map((e) => [e.getAttribute("data-environment"), e.getBoundingClientRect().x]),
+                ),
+            );
+        assert.ok(x.prod > x.qa && x.prod > x.staging, JSON.stringify(x));
         await page.screenshot({ path: path.join(screenshots, "release-view.png") });
     });
 
