@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as v8 from "v8";
 import type { CatalogOptions } from "./catalog";
+import { codeFingerprint } from "./codeFingerprint";
 import { definitionLimits } from "./limits";
 import { manifestFiles } from "./manifests";
 
@@ -31,79 +32,9 @@ const tagBytes = 16;
 /** Entries kept in the directory (one per definitions directory, working directory and version). */
 const keptEntries = 32;
 
-/** This package's version, read once (an entry from another version never opens). */
-let toolVersion: string | undefined;
-function packageVersion(): string {
-    if (toolVersion === undefined) {
-        toolVersion = "unknown";
-        for (let dir = __dirname, i = 0; i < 4; i++, dir = path.dirname(dir)) {
-            try {
-                const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
-                    name?: string;
-                    version?: string;
-                };
-                if (pkg.name === "pulumi-promotions" && pkg.version) {
-                    toolVersion = pkg.version;
-                    break;
-                }
-            } catch {
-                // not here: one level up
-            }
-        }
-    }
-    return toolVersion;
-}
-
-/**
- * The loader's own code and the parsing libraries', by file size and time: a build between two releases of
- * the same version (a developer's), or another `yaml` or `zod`, may parse differently, so its entries must not
- * open either.
- */
-let codeFingerprint: string | undefined;
+/** The loader's own code and the parsing libraries' (see codeFingerprint.ts). */
 function loaderCode(): string {
-    if (codeFingerprint === undefined) {
-        const h = crypto.createHash("sha256");
-        for (const library of ["yaml", "zod"]) {
-            h.update(`${library}@${libraryVersion(library)}\n`);
-        }
-        for (const dir of [__dirname, path.join(__dirname, "..", "model")]) {
-            let names: string[] = [];
-            try {
-                names = fs.readdirSync(dir).sort();
-            } catch {
-                continue;
-            }
-            for (const name of names) {
-                try {
-                    const st = fs.statSync(path.join(dir, name));
-                    h.update(`${dir}/${name}\0${st.size}\0${st.mtimeMs}\n`);
-                } catch {
-                    // removed meanwhile: left out
-                }
-            }
-        }
-        codeFingerprint = h.digest("hex");
-    }
-    return codeFingerprint;
-}
-
-/** The version in a library's package.json, found above its resolved entry point (npm fixes files' times). */
-function libraryVersion(library: string): string {
-    try {
-        let dir = path.dirname(require.resolve(library));
-        for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
-            const file = path.join(dir, "package.json");
-            if (fs.existsSync(file)) {
-                const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
-                if (pkg.name === library) {
-                    return pkg.version ?? "unknown";
-                }
-            }
-        }
-    } catch {
-        // not resolvable: the fingerprint says so
-    }
-    return "unknown";
+    return codeFingerprint([__dirname, path.join(__dirname, "..", "model")], ["yaml", "zod"]);
 }
 
 /** The directory's YAML files and their bytes, or undefined when they exceed the limits (never cached). */
@@ -133,9 +64,7 @@ export function entryOf(
         .update(
             JSON.stringify([
                 definitionsCacheSchema,
-                packageVersion(),
                 loaderCode(),
-                process.versions.v8,
                 path.resolve(configDir),
                 // Messages name files relative to the working directory.
                 process.cwd(),

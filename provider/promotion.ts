@@ -4,6 +4,8 @@ import type { TemplateBody } from "../components/promotionTemplate";
 import { entityName, InvalidInputError, PromotionError } from "../model/errors";
 import { formatPath } from "../model/jsonPath";
 import type { FileChanges, Repository } from "./git/repository";
+import type { FilePlan } from "./planMemo";
+import { applySplice, planKey, spliceOf } from "./planMemo";
 import type { ValueEntry } from "./yaml/documentEditor";
 import { applyEntriesToBytes, decodeText, lookup, readDocument } from "./yaml/documentEditor";
 import { locateEntries, promotedEntries, readVersion } from "./yaml/promotedValues";
@@ -53,8 +55,12 @@ export interface ApplicationPlan {
     readonly missing: readonly string[];
 }
 
-/** What planning reads from a repository (a {@link Repository}, or a fake in tests). */
-export type RepositoryFiles = Pick<Repository, "url" | "readFile" | "readFiles" | "listFiles" | "symlinks">;
+/**
+ * What planning reads from a repository (a {@link Repository}, or a fake in tests), and where it keeps what
+ * it planned (see planMemo.ts; a fake may keep nothing).
+ */
+export type RepositoryFiles = Pick<Repository, "url" | "readFile" | "readFiles" | "listFiles" | "symlinks"> &
+    Partial<Pick<Repository, "planMemo">>;
 
 const join = (dir: string, file: string) =>
     path.posix.normalize(path.posix.join(dir === "." ? "" : dir, file));
@@ -194,6 +200,7 @@ export async function planApplication(
     const targets = targetFiles(application, candidate);
     const current = await repo.readFiles(commit, targets);
     const links = await repo.symlinks(commit, targets);
+    const memo = repo.planMemo?.();
     candidate.files.forEach((cf, i) => {
         const target = targets[i];
         if (links.has(target)) {
@@ -218,25 +225,47 @@ export async function planApplication(
             return;
         }
         about(application.name, target, () => {
-            const doc = readDocument(decodeText(before, target), target);
-            const placed = locateEntries(cf.entries ?? [], doc, target);
-            missing.push(...placed.missing.map((m) => `${cf.file} ${m}`));
-            const differing = placed.located.filter((e) => !isDeepStrictEqual(lookup(doc, e.path), e.value));
-            if (differing.length === 0) {
-                return;
+            const entries = cf.entries ?? [];
+            const key = memo ? planKey(target, entries, before) : undefined;
+            let plan = key === undefined ? undefined : memo?.get(key);
+            if (!plan) {
+                plan = planFile(before, entries, target);
+                if (key !== undefined) {
+                    memo?.set(key, plan);
+                }
             }
-            for (const e of differing) {
-                changes.push({
-                    file: cf.file,
-                    path: formatPath(e.path),
-                    from: lookup(doc, e.path) ?? null,
-                    to: e.value,
-                });
+            missing.push(...plan.missing.map((m) => `${cf.file} ${m}`));
+            for (const c of plan.changes) {
+                changes.push({ file: cf.file, ...c });
             }
-            files.set(target, applyEntriesToBytes(before, differing, target));
+            if (plan.splice) {
+                files.set(target, applySplice(before, plan.splice));
+            }
         });
     });
     return { application: application.name, changes, files, missing };
+}
+
+/**
+ * Planning `entries` into one file whose bytes are `before`: the values that differ, those the file lacks, and
+ * the edit (made, read back and checked by the editor).
+ */
+function planFile(before: Buffer, entries: readonly ValueEntry[], target: string): FilePlan {
+    const doc = readDocument(decodeText(before, target), target);
+    const placed = locateEntries(entries, doc, target);
+    const differing = placed.located.filter((e) => !isDeepStrictEqual(lookup(doc, e.path), e.value));
+    if (differing.length === 0) {
+        return { changes: [], missing: placed.missing };
+    }
+    return {
+        changes: differing.map((e) => ({
+            path: formatPath(e.path),
+            from: lookup(doc, e.path) ?? null,
+            to: e.value,
+        })),
+        missing: placed.missing,
+        splice: spliceOf(before, applyEntriesToBytes(before, differing, target)),
+    };
 }
 
 /** All plans' file changes as one commit's worth (a repository branch can hold several applications). */

@@ -5,6 +5,7 @@ import { InvalidInputError } from "../../model/errors";
 import type { GitCredentials, GitRunOptions } from "./git";
 import type { BatchReader } from "./batchReader";
 import { batchReader, closeBatchReader } from "./batchReader";
+import { PlanMemo } from "../planMemo";
 import { checkRepoURL, git, gitEnv, GitError, repositoryEntity, tokenForURL } from "./git";
 import type { TreeEntry } from "./objects";
 import { formatTree, gitTimestamp, parseTree, treeMode, writeObject } from "./objects";
@@ -152,6 +153,11 @@ export class Repository {
         readonly dir: string,
         private readonly credentials: GitCredentials | undefined,
     ) {}
+
+    /** What planning found in this repository's files, kept between commands (see planMemo.ts). */
+    planMemo(): PlanMemo {
+        return PlanMemo.at(path.join(this.dir, "promotions-plan-memo"));
+    }
 
     /** Where the clone of `url` lives under `cacheDir`. */
     static dirFor(cacheDir: string, url: string): string {
