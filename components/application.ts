@@ -3,12 +3,6 @@ import { sourcePathProblem, repoUrlProblem, targetRevisionProblem } from "./appl
 import { durationSchema, nameSchema, refusing } from "./common";
 
 /**
- * The namespace Argo CD gives an Application without `metadata.namespace` (its own namespace, `argocd` in a
- * default install), unless the catalog is built with another (`PROMOTIONS_ARGOCD_NAMESPACE`).
- */
-export const defaultApplicationNamespace = "argocd";
-
-/**
  * One Argo CD application of a product: its source (repository, path, revision) and the environment it
  * belongs to. In YAML this is an Argo CD `Application` manifest annotated `codefresh.io/product`.
  */
@@ -16,7 +10,7 @@ export const applicationDefinitionSchema = z.strictObject({
     name: nameSchema,
     /**
      * The Argo CD application's namespace. Absent: the namespace Argo CD would give it, which the catalog is
-     * built with (default {@link defaultApplicationNamespace}).
+     * built with (default `defaultApplicationNamespace` in defaults.ts).
      */
     namespace: z.string().min(1).optional(),
     /** The product it belongs to (set by the Product when it lists the application). */

@@ -1,6 +1,6 @@
 import type { ApplicationDefinition } from "./application";
-import { defaultApplicationNamespace } from "./application";
 import type { CatalogApplication, Definitions } from "./catalog.types";
+import { defaultApplicationNamespace, defaultFlowTimeoutMs } from "./defaults";
 import type { EnvironmentDefinition } from "./environment";
 import type { Issue } from "./issues";
 import { entityName } from "./issues";
@@ -672,7 +672,7 @@ export const soakFitsTimeout: CatalogRule = (ctx) =>
         const limitMs =
             (flow.promotionTimeoutLimit !== undefined
                 ? parseDuration(flow.promotionTimeoutLimit)
-                : undefined) ?? 24 * 3_600_000; // the default of catalog.ts defaultFlowTimeoutMs
+                : undefined) ?? defaultFlowTimeoutMs;
         const soak: Record<string, number> = {};
         for (const s of flow.steps) {
             const environment = ctx.environments.find((e) => e.name === s.environment);

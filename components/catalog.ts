@@ -1,5 +1,6 @@
 import type { ApplicationDefinition } from "./application";
-import { applicationDefinitionSchema, defaultApplicationNamespace } from "./application";
+import { applicationDefinitionSchema } from "./application";
+import { defaultApplicationNamespace, defaultFlowTimeoutMs } from "./defaults";
 import { parseDuration } from "../model/duration";
 import { parseDefinition } from "./definition";
 import type { EnvironmentDefinition } from "./environment";
@@ -41,8 +42,6 @@ import type {
 } from "./catalog.types";
 
 export type { Catalog, CatalogApplication, CatalogFlow, CatalogOptions, CatalogProduct, Definitions };
-
-export const defaultFlowTimeoutMs = 24 * 3_600_000;
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 

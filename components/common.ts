@@ -38,30 +38,6 @@ export const labelSelectorSchema = z.strictObject({
 });
 export type LabelSelector = z.infer<typeof labelSelectorSchema>;
 
-export function matchesSelector(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-    for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
-        if (labels[k] !== v) {
-            return false;
-        }
-    }
-    for (const e of selector.matchExpressions ?? []) {
-        const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-        const inValues = has && (e.values ?? []).includes(labels[e.key]);
-        const ok =
-            e.operator === "In"
-                ? inValues
-                : e.operator === "NotIn"
-                  ? !inValues
-                  : e.operator === "Exists"
-                    ? has
-                    : !has;
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
-
 export const durationSchema = z
     .union([z.number(), z.string()])
     .refine((v) => parseDuration(v) !== undefined, {

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
+import type * as CatalogModule from "./catalog";
 import type { Catalog, CatalogOptions, Definitions } from "./catalog";
-import { buildCatalog } from "./catalog";
 import { entryOf, readDefinitionFiles, readEntry, writeEntry } from "./definitionsCache";
 import type { Issue } from "./issues";
 import { describeValue, InvalidDefinitionsError } from "./issues";
@@ -86,7 +86,7 @@ export interface CheckedDefinitions {
     readonly catalog: Catalog;
     /** The loader's problems, then the catalog's (none: the catalog may be acted on). */
     readonly issues: readonly Issue[];
-    /** What works but perhaps not as meant (see {@link buildCatalog}). */
+    /** What works but perhaps not as meant (see buildCatalog in catalog.ts). */
     readonly warnings: readonly Issue[];
     /** Our rules where a Codefresh user may expect otherwise. */
     readonly notes: readonly Issue[];
@@ -106,6 +106,8 @@ function check(
     read?: ReadonlyMap<string, Buffer>,
 ): CheckedDefinitions {
     const { definitions, issues } = loadDefinitions(configPath, read);
+    // Loaded here: the schemas (zod) are not needed when the checked definitions come from the cache.
+    const { buildCatalog } = require("./catalog") as typeof CatalogModule;
     const built = buildCatalog(definitions, opts);
     return {
         catalog: built.catalog,

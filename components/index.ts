@@ -1,7 +1,8 @@
 export type { ApplicationDefinition, ApplicationInput } from "./application";
 export { applicationDefinitionSchema } from "./application";
 export type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct, Definitions } from "./catalog.types";
-export { buildCatalog, catalogContext, defaultFlowTimeoutMs } from "./catalog";
+export { buildCatalog, catalogContext } from "./catalog";
+export { defaultFlowTimeoutMs } from "./defaults";
 export type { CatalogContext, CatalogRule, FlowShape, ProductShape } from "./catalog.rules";
 export {
     applicationInEveryFlowEnvironment,
@@ -10,7 +11,7 @@ export {
     singleTriggerApplication,
 } from "./catalog.rules";
 export { definitionLimits } from "./limits";
-export { matchesSelector } from "./common";
+export { matchesSelector } from "./labelSelector";
 export { formatDuration, parseDuration } from "../model/duration";
 export { loadCatalog, loadDefinitions } from "./config";
 export type { EnvironmentDefinition, EnvironmentInput } from "./environment";
@@ -46,12 +47,10 @@ export type { PromotionPermissionArgs } from "./promotionPermission.component";
 export { PromotionPermission } from "./promotionPermission.component";
 export type { Authorization, PermissionScope } from "./promotionPermission.authorize";
 export { authorize, authorizeAll } from "./promotionPermission.authorize";
-export type {
-    NotificationEventType,
-    PromotionNotificationDefinition,
-    PromotionNotificationInput,
-} from "./promotionNotification";
-export { notificationEventTypes, promotionNotificationDefinitionSchema } from "./promotionNotification";
+export type { NotificationEventType } from "./notificationEvents";
+export { notificationEventTypes } from "./notificationEvents";
+export type { PromotionNotificationDefinition, PromotionNotificationInput } from "./promotionNotification";
+export { promotionNotificationDefinitionSchema } from "./promotionNotification";
 export type { PromotionNotificationArgs } from "./promotionNotification.component";
 export { PromotionNotification } from "./promotionNotification.component";
 export type { ResolvedPolicy } from "./promotionPolicy.merge";

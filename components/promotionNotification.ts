@@ -1,36 +1,7 @@
 import { z } from "zod";
 import { nameSchema } from "./common";
 import { nonPublicHost } from "../model/networkAddress";
-
-/** The CloudEvents `type` of every event a PromotionNotification can ask for. */
-export const notificationEventTypes = [
-    "promotions.release.started",
-    "promotions.release.succeeded",
-    "promotions.release.failed",
-    "promotions.release.terminated",
-    "promotions.release.suspended",
-    "promotions.environment.started",
-    "promotions.environment.succeeded",
-    "promotions.environment.failed",
-    "promotions.environment.skipped",
-    "promotions.environment.suspended",
-] as const;
-export type NotificationEventType = (typeof notificationEventTypes)[number];
-
-function filterPattern(filter: string): RegExp {
-    const escaped = filter.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-    return new RegExp(`^${escaped}$`);
-}
-
-/** Does this filter (an event type, or a pattern with `*`, e.g. `promotions.release.*`) select `type`? */
-export function eventFilterMatches(filter: string, type: string): boolean {
-    return filterPattern(filter).test(type);
-}
-
-/** The event types a filter selects (none: the filter names no known type). */
-export function eventTypesOf(filter: string): NotificationEventType[] {
-    return notificationEventTypes.filter((t) => eventFilterMatches(filter, t));
-}
+import { eventTypesOf, notificationEventTypes } from "./notificationEvents";
 
 /** An environment variable's name, as shells write them. */
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -104,23 +75,3 @@ export const promotionNotificationDefinitionSchema = z
     });
 export type PromotionNotificationDefinition = z.infer<typeof promotionNotificationDefinitionSchema>;
 export type PromotionNotificationInput = z.input<typeof promotionNotificationDefinitionSchema>;
-
-/** Does this notification want events of this product? */
-export function notificationCoversProduct(
-    n: Pick<PromotionNotificationDefinition, "products">,
-    product: { readonly name: string; readonly tags?: readonly string[] },
-): boolean {
-    const { names: wanted, tags } = n.products ?? {};
-    if (wanted && wanted.length > 0 && !wanted.includes("*") && !wanted.includes(product.name)) {
-        return false;
-    }
-    if (tags && tags.length > 0 && !tags.some((t) => (product.tags ?? []).includes(t))) {
-        return false;
-    }
-    return true;
-}
-
-/** Does this notification want events of this type? */
-export function notificationWants(n: Pick<PromotionNotificationDefinition, "events">, type: string): boolean {
-    return n.events.some((f) => eventFilterMatches(f, type));
-}

@@ -1,4 +1,4 @@
-import { matchesSelector } from "./common";
+import { matchesSelector } from "./labelSelector";
 import type { PromotionTemplateDefinition, TemplateBody } from "./promotionTemplate";
 
 export interface TemplateChoice {

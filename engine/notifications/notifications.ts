@@ -12,11 +12,9 @@
  */
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import type { CatalogProduct } from "../../components/catalog";
-import type {
-    NotificationEventType,
-    PromotionNotificationDefinition,
-} from "../../components/promotionNotification";
-import { notificationCoversProduct, notificationWants } from "../../components/promotionNotification";
+import type { NotificationEventType } from "../../components/notificationEvents";
+import { notificationCoversProduct, notificationWants } from "../../components/notificationEvents";
+import type { PromotionNotificationDefinition } from "../../components/promotionNotification";
 import { messageOf } from "../../model/errors";
 import { nonPublicHost } from "../../model/networkAddress";
 import { retry } from "../../provider/git/retry";

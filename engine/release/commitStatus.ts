@@ -1,7 +1,6 @@
 import type { ReleaseStatus } from "../../model/status";
 import { messageOf } from "../../model/errors";
 import type { GitCredentials } from "../../provider/git/git";
-import { hostedRepository, scmFor } from "../../provider/scm/registry";
 import type { CommitStatus, ScmConfig } from "../../provider/scm/scm";
 import type { ReleaseRecord } from "./releaseRecord";
 
@@ -25,6 +24,8 @@ export async function reportCommitStatus(
     credentials: GitCredentials,
 ): Promise<string | undefined> {
     const repoURL = r.candidate.sourceRepoURL;
+    // Loaded here: the code hosts' clients are not needed by a release whose source is on none of them.
+    const { hostedRepository, scmFor } = await import("../../provider/scm/registry");
     if (!hostedRepository(repoURL, scm)) {
         return undefined;
     }

@@ -3,7 +3,6 @@ import type { PromotionWorkflowDefinition } from "../../components/promotionWork
 import { Repository } from "../../provider/git/repository";
 import type { HealthResult } from "../../provider/health/argoCd";
 import { waitForHealthy } from "../../provider/health/argoCd";
-import { scmFor } from "../../provider/scm/registry";
 import type { PullRequest } from "../../provider/scm/scm";
 import { runnerFor } from "../../provider/workflows/registry";
 import type { WorkflowRunResult } from "../../provider/workflows/runner";
@@ -220,6 +219,8 @@ export class Gates {
         if (!number) {
             return;
         }
+        // Loaded here: the code hosts' clients are needed only by a release that waits for a pull request.
+        const { scmFor } = await import("../../provider/scm/registry");
         const { client, repo } = scmFor(repoURL, this.ctx.scm, this.ctx.credentials);
         const signal = this.signal;
         for (;;) {

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { plannedApproval } from "../governance/approvals";
 import type { Catalog, CatalogApplication, CatalogFlow, CatalogProduct } from "../../components/catalog";
-import { defaultFlowTimeoutMs } from "../../components/catalog";
+import { defaultFlowTimeoutMs } from "../../components/defaults";
 import { parseDuration } from "../../model/duration";
 import {
     applicationInEveryFlowEnvironment,

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { EnvironmentError, InvalidInputError } from "../../model/errors";
 import { hostEntryFor } from "../../provider/scm/hosts";
 import { scmHostOfKind } from "../../provider/scm/registry";
-import type { BranchMoved, HostEntry, HostKind, ScmHost } from "../../provider/scm/scm";
+import type { BranchMoved, HostKind, ScmHost } from "../../provider/scm/scm";
+import type { WebhookSecret } from "./webhookSecrets";
 import type { EngineMetrics, WebhookResult } from "../notifications/metrics";
 
 /** Where GitHub delivers: `POST /webhooks/github`. */
@@ -19,19 +20,10 @@ export function isWebhookPath(path: string): boolean {
     return /^\/webhooks\/[^/]+$/.test(path);
 }
 
-/**
- * A secret that may prove deliveries of one host kind. With a `prefix` (from a hosts entry), a delivery it
- * proves must be about repositories under that prefix only: a secret of one host never admits another's pushes.
- */
-export interface WebhookSecret {
-    readonly secret: string;
-    readonly prefix?: string;
-}
-
 export interface WebhookReceiverOptions {
     /** GitHub's webhook secret, as in GitHub's settings (PROMOTIONS_WEBHOOK_SECRET): proves any GitHub delivery. */
     readonly secret?: string;
-    /** The secrets of each host kind (see {@link webhookSecretsOf}); a kind with none answers 404. */
+    /** The secrets of each host kind (see webhookSecrets.ts); a kind with none answers 404. */
     readonly secrets?: Partial<Record<HostKind, readonly WebhookSecret[]>>;
     /**
      * A verified push arrived: its delivery id, the branches it moved (repository URL, branch, commit) and the
@@ -46,27 +38,6 @@ export interface WebhookReceiverOptions {
     readonly bodyTimeoutMs?: number;
     /** Where each delivery's outcome is counted (default: nowhere). */
     readonly metrics?: Pick<EngineMetrics, "webhookDelivery">;
-}
-
-/**
- * The webhook secrets per host kind from the hosts configuration: each entry with a secret proves deliveries
- * about its own prefix; `githubSecret` (PROMOTIONS_WEBHOOK_SECRET) any GitHub delivery, as before hosts could be
- * configured.
- */
-export function webhookSecretsOf(
-    hosts: readonly HostEntry[],
-    githubSecret?: string,
-): Partial<Record<HostKind, WebhookSecret[]>> {
-    const out: Partial<Record<HostKind, WebhookSecret[]>> = {};
-    if (githubSecret) {
-        out.github = [{ secret: githubSecret }];
-    }
-    for (const h of hosts) {
-        if (h.webhookSecret) {
-            (out[h.kind] ??= []).push({ secret: h.webhookSecret, prefix: h.prefix });
-        }
-    }
-    return out;
 }
 
 /** How a webhook request was answered, by status (bounded: a metric label). */

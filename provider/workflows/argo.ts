@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { argoWorkflowSchema } from "../../components/promotionWorkflow";
 import { formatDuration } from "../../model/duration";
 import { EnvironmentError } from "../../model/errors";
 import { redact, secrets } from "../../model/redact";
@@ -189,7 +188,6 @@ export function argoRunner(config: ArgoServerConfig | undefined): WorkflowRunner
 
 export const argoRunnerEntry: WorkflowRunnerEntry<"argo"> = {
     kind: "argo",
-    schema: argoWorkflowSchema,
     requires: [{ service: "argo", missing: noArgoServer }],
     create: (services) => argoRunner(services.argo),
 };

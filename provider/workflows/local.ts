@@ -2,7 +2,6 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { localWorkflowSchema } from "../../components/promotionWorkflow";
 import { formatDuration } from "../../model/duration";
 import { redact } from "../../model/redact";
 import { gateEnvironment } from "./local.env";
@@ -203,7 +202,6 @@ export function localRunner(options: LocalRunnerOptions = {}): WorkflowRunner<"l
 
 export const localRunnerEntry: WorkflowRunnerEntry<"local"> = {
     kind: "local",
-    schema: localWorkflowSchema,
     requires: [],
     create: (services) => localRunner(services.local),
 };

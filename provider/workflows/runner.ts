@@ -3,7 +3,6 @@ import type {
     WorkflowKind,
     WorkflowOfKind,
 } from "../../components/promotionWorkflow";
-import type { z } from "zod";
 import { parseDuration } from "../../model/duration";
 import type { WorkflowServices } from "./services";
 import type { WorkflowRunStatus } from "../../model/status";
@@ -59,11 +58,12 @@ export interface RequiredService {
     readonly missing: string;
 }
 
-/** One kind of gate, as listed in registry.ts: its schema, the services it needs, how to make its runner. */
+/**
+ * One kind of gate, as listed in registry.ts: the services it needs and how to make its runner (its schema is in
+ * the list in components/promotionWorkflow.ts).
+ */
 export interface WorkflowRunnerEntry<K extends WorkflowKind> {
     readonly kind: K;
-    /** The kind's schema, from the list in components/promotionWorkflow.ts. */
-    readonly schema: z.ZodType<WorkflowOfKind<K>>;
     readonly requires: readonly RequiredService[];
     create(services: WorkflowServices): WorkflowRunner<K>;
 }

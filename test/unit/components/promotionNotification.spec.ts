@@ -10,7 +10,7 @@ import {
     eventTypesOf,
     notificationCoversProduct,
     notificationWants,
-} from "../../../components/promotionNotification";
+} from "../../../components/notificationEvents";
 
 const issuesOf = (notification: Record<string, unknown>, products: { name: string }[] = []) =>
     buildCatalog({

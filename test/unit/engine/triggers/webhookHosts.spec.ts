@@ -2,7 +2,8 @@ import * as assert from "assert";
 import { createHmac } from "crypto";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { WebhookReceiver, webhookSecretsOf } from "../../../../engine/triggers/webhookReceiver";
+import { WebhookReceiver } from "../../../../engine/triggers/webhookReceiver";
+import { webhookSecretsOf } from "../../../../engine/triggers/webhookSecrets";
 import type { BranchMoved, HostKind } from "../../../../provider/scm/scm";
 
 interface Pushed {

@@ -19,18 +19,12 @@ const argo: PromotionWorkflowDefinition = { name: "verify", kind: "argo", parame
 describe("the workflow runner registry", () => {
     after(removeTempDirs);
 
-    it("has one runner per schema kind, carrying that kind's schema", () => {
+    it("has one runner per schema kind, in the schemas' order", () => {
         const kinds = promotionWorkflowSchemas.map((s) => s.shape.kind.value);
         assert.deepStrictEqual(
             workflowRunners.map((e) => e.kind),
             kinds,
         );
-        for (const entry of workflowRunners) {
-            assert.ok(
-                (promotionWorkflowSchemas as readonly unknown[]).includes(entry.schema),
-                `${entry.kind}: its schema is the one in the list`,
-            );
-        }
     });
 
     it("runnerFor gives the kind's runner, made with the services", async () => {
