@@ -1,5 +1,5 @@
 import * as path from "path";
-import { urlPassword } from "./store/stateBackend";
+import { urlPassword } from "./pulumi/stateBackend";
 import { secrets } from "../model/redact";
 import type { Hold } from "./governance/holds";
 import type { ApprovalVerdict } from "./governance/approvals";

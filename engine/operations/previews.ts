@@ -12,7 +12,7 @@ import { promoteStackInfo } from "../pulumi/stackInfo";
 import type { PreviewResult } from "../release/preview";
 import { previewRelease } from "../release/preview";
 import { newReleaseId } from "../release/releaseRecord";
-import { stackSeen } from "../store/stateBackend";
+import { stackSeen } from "../pulumi/stateBackend";
 import type { EngineRuntime } from "./runtime";
 
 /** What a release would change in every environment, read from the live repositories; writes nothing. */

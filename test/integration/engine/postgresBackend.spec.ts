@@ -6,7 +6,7 @@ import type { Definitions } from "../../../components/catalog";
 import { enginePath, packageRoot } from "../../../engine/pulumi/engineLocator";
 import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
 import { ReleaseStore } from "../../../engine/store/releaseStore";
-import { stackSeen, storedStackNames } from "../../../engine/store/stateBackend";
+import { stackSeen, storedStackNames } from "../../../engine/pulumi/stateBackend";
 import { PostgresKvStore, storeTable } from "../../../engine/store/postgres";
 import { runCli, startCli } from "../../support/cli";
 import { testEngine } from "../../support/engine";

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
-import { stackLocks } from "../../../engine/store/stateBackend";
+import { stackLocks } from "../../../engine/pulumi/stateBackend";
 import { runCli } from "../../support/cli";
 import { cliScenario } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";
