@@ -11,7 +11,7 @@ import type { PromoteStackInfo } from "../pulumi/stackInfo";
 import { promoteStackInfo } from "../pulumi/stackInfo";
 import type { PreviewResult } from "../release/preview";
 import { previewRelease } from "../release/preview";
-import { newReleaseId } from "../release/releaseRecord";
+import { newReleaseId } from "../record/releaseRecord";
 import { stackSeen } from "../pulumi/stateBackend";
 import type { EngineRuntime } from "./runtime";
 

@@ -3,7 +3,7 @@ import { EnvironmentError } from "../../model/errors";
 import { actionFor } from "../../provider/actions/registry";
 import type { GitCredentials } from "../../provider/git/git";
 import type { ScmConfig } from "../../provider/scm/scm";
-import type { PlannedRelease } from "../release/planRelease";
+import type { PlannedRelease } from "../record/plannedRelease";
 import type { PreviewEnvironment, PreviewResult } from "../release/preview";
 import type { PlannedResource, ProgramGates } from "./promoteProgram";
 import { evaluatePolicyPacks, packSets } from "../governance/policyPacks";

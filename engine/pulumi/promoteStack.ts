@@ -1,7 +1,7 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { engineErrors } from "../../model/errors";
 import { withExperimental } from "../governance/plans";
-import type { ApprovalState } from "../governance/approvals";
+import type { ApprovalState } from "../record/approvalState";
 import type { ActionPlan, ActionRequest } from "../../provider/actions/action";
 import { handedPlan, handOn, tracePlan } from "../../provider/actions/handedPlan";
 import { actionFor } from "../../provider/actions/registry";
@@ -20,7 +20,7 @@ import type {
     PlannedEnvironment,
     ReleasePlan,
     ReleaseRecord,
-} from "../release/releaseRecord";
+} from "../record/releaseRecord";
 import type { RunCall, RunContext } from "../release/runContext";
 import type { ResourceState, StackEvent } from "../release/releaseState";
 import {

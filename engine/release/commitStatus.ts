@@ -3,7 +3,7 @@ import { messageOf } from "../../model/errors";
 import type { GitCredentials } from "../../provider/git/git";
 import { hostedRepository, scmFor } from "../../provider/scm/registry";
 import type { CommitStatus, ScmConfig } from "../../provider/scm/scm";
-import type { ReleaseRecord } from "./releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
 
 const states: Record<ReleaseStatus, CommitStatus["state"]> = {
     Queued: "pending",

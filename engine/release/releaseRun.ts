@@ -7,8 +7,8 @@ import { applyPolicyPacks } from "../governance/policyPacks";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
 import { keepDecisions } from "../governance/approvals";
 import { finished, heartbeatMs, thisProcess } from "./releaseQueue";
-import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "./releaseRecord";
-import { withStoredAudit } from "./releaseRecord";
+import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "../record/releaseRecord";
+import { withStoredAudit } from "../record/releaseRecord";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
 import { realClock } from "./waits";
 

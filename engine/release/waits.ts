@@ -5,11 +5,11 @@
  * `waitKind` and `resumesAt`.
  */
 import type { Catalog } from "../../components/catalog";
-import type { ApprovalState } from "../governance/approvals";
+import type { ApprovalState } from "../record/approvalState";
 import { approvalFailure, approvalOutcome, approvalState } from "../governance/approvals";
 import { EnvironmentError, InvalidInputError } from "../../model/errors";
 import type { WaitKind } from "../../model/status";
-import type { PlannedEnvironment, ReleaseRecord } from "./releaseRecord";
+import type { PlannedEnvironment, ReleaseRecord } from "../record/releaseRecord";
 import type { SoakDependency } from "../governance/windows";
 import { checkWindows, nextOpenOf, soakUntil, windowsFor } from "../governance/windows";
 

@@ -2,7 +2,7 @@ import { finalReleaseStatuses } from "../../model/status";
 import { tokens } from "../../model/tokens";
 import type { AccessToken } from "../governance/accessTokens";
 import type { Hold } from "../governance/holds";
-import type { ReleaseRecord } from "../release/releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
 import { newestFirstKey, word } from "./releaseStore";
 import type { LegacyStacks } from "../pulumi/workspace";
 import type { KvStore } from "./kv";

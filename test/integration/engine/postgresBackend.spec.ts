@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Definitions } from "../../../components/catalog";
 import { enginePath, packageRoot } from "../../../engine/pulumi/engineLocator";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { ReleaseStore } from "../../../engine/store/releaseStore";
 import { stackSeen, storedStackNames } from "../../../engine/pulumi/stateBackend";
 import { PostgresKvStore, storeTable } from "../../../engine/store/postgres";

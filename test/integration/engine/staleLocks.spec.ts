@@ -4,7 +4,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { stackLocks } from "../../../engine/pulumi/stateBackend";
 import { runCli } from "../../support/cli";
 import { cliScenario } from "../../support/scenario";
