@@ -5,7 +5,7 @@ import * as path from "path";
 import type { SavedPlan } from "../governance/plans";
 import { savePlan } from "../governance/plans";
 import type { PreviewOptions, SavePlanOptions } from "./options";
-import { previewWithEngine, renderEnginePreview } from "../pulumi/enginePreview";
+import { previewWithEngine, renderEnginePreview } from "../release/enginePreview";
 import { promoteProject } from "../pulumi/promoteProgram";
 import type { PromoteStackInfo } from "../pulumi/stackInfo";
 import { promoteStackInfo } from "../pulumi/stackInfo";

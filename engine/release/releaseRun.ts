@@ -270,7 +270,7 @@ async function attempt(
         if (!gateError && !controller.signal.aborted && plan.environments.length > 0) {
             // Loaded on the first update, not with this module: the engine's facade imports it, and a preview,
             // which runs no update, should not load the Automation API with it.
-            const { runReleaseUpdate } = await import("../pulumi/promoteStack");
+            const { runReleaseUpdate } = await import("./releaseUpdate");
             const result = await runReleaseUpdate(ctx, call, {
                 release: record,
                 plan,

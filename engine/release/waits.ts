@@ -1,6 +1,6 @@
 /**
  * Waiting before an environment starts: its promotion windows (PromotionWindow) and its soak time. The wait
- * runs in the environment's pre-promotion resource hook (engine/pulumi/promoteStack.ts), with the release's abort
+ * runs in the environment's pre-promotion resource hook (engine/release/releaseUpdate.ts), with the release's abort
  * signal and an injectable clock; while it waits the environment (and the release) read `Suspended` with
  * `waitKind` and `resumesAt`.
  */
