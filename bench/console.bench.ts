@@ -17,7 +17,7 @@ import { chromium } from "playwright-core";
 import type { Definitions } from "../components/catalog";
 import { buildCatalog } from "../components/catalog";
 import { formatIssue } from "../components/issues";
-import type { EnvironmentRecord, ReleaseRecord } from "../engine/release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../engine/record/releaseRecord";
 import type { ServerEngine } from "../server/api";
 import { PromotionsServer } from "../server/server";
 import { median } from "./support";

@@ -6,7 +6,7 @@
  *
  *   node dist/bench/metricsScrape.bench.js [releases] [scrapes]     (default: 1000 50)
  */
-import type { EnvironmentRecord, ReleaseRecord } from "../engine/release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../engine/record/releaseRecord";
 import { ServiceMetrics } from "../server/metrics";
 
 const releases = Number(process.argv[2] ?? 1000);

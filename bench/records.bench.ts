@@ -18,7 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { git, gitEnv, median, writeWebToProdConfig } from "./support";
 import { packageRoot } from "../engine/pulumi/engineLocator";
-import type { ReleaseRecord } from "../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../engine/record/releaseRecord";
 import { ReleaseStore } from "../engine/store/releaseStore";
 import { FileKvStore, fileStoreRoot } from "../engine/store/file";
 

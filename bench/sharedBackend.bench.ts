@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { ReleaseRecord } from "../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../engine/record/releaseRecord";
 import { runCli, startCli } from "../test/support/cli";
 import { startPostgres } from "../test/support/postgres";
 import { startS3Server } from "../test/support/s3Server";

@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { ReleaseRecord } from "../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../engine/record/releaseRecord";
 import type { CliResult } from "../test/support/cli";
 import { runCli, startCli } from "../test/support/cli";
 import { cliScenario } from "../test/support/scenario";

@@ -9,7 +9,7 @@ import type { EngineLocation } from "../engine/pulumi/engineLocator";
 import { locateEngine, packageRoot } from "../engine/pulumi/engineLocator";
 import type { Undelivered } from "../engine/notifications/notifications";
 import type { PromoteEngine } from "../engine/promoteEngine";
-import { urlPassword } from "../engine/store/stateBackend";
+import { urlPassword } from "../engine/pulumi/stateBackend";
 import type { CommandLine, CommandName, CommandOptions } from "./args";
 import { buildOptions, parseCommandLine, UsageError } from "./args";
 import type { CliDeps, CliSettings, Terminal } from "./context";

@@ -7,8 +7,8 @@ import type {
     ReleaseRecord,
     ReleaseStatus,
     WorkflowRunRecord,
-} from "../engine/release/releaseRecord";
-import { publicRecord } from "../engine/release/releaseRecord";
+} from "../engine/record/releaseRecord";
+import { publicRecord } from "../engine/record/releaseRecord";
 import type { Style, Terminal } from "./context";
 import { displayText, displayValue, paintStatus } from "./display";
 

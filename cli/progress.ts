@@ -1,5 +1,5 @@
 import type { ProgressEvent } from "../engine/promoteEngine";
-import type { EnvironmentRecord, ReleaseRecord } from "../engine/release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../engine/record/releaseRecord";
 import { finalReleaseStatuses } from "../model/status";
 import type { Clock, Terminal } from "./context";
 import { displayText, paintStatus } from "./display";

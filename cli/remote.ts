@@ -1,4 +1,4 @@
-import type { ReleaseRecord } from "../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../engine/record/releaseRecord";
 import { EnvironmentError, InvalidInputError, messageOf } from "../model/errors";
 
 /**

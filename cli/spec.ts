@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from "node:util";
 import * as path from "path";
-import type { ReleaseTarget } from "../engine/release/planRelease";
+import type { ReleaseTarget } from "../engine/record/plannedRelease";
 import { parseDuration } from "../model/duration";
 import { InvalidInputError } from "../model/errors";
 import type { CliSettings } from "./context";

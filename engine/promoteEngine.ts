@@ -1,8 +1,8 @@
 import * as path from "path";
-import { urlPassword } from "./store/stateBackend";
+import { urlPassword } from "./pulumi/stateBackend";
 import { secrets } from "../model/redact";
 import type { Hold } from "./governance/holds";
-import type { ApprovalVerdict } from "./governance/approvals";
+import type { ApprovalVerdict } from "./record/approvalState";
 import type {
     DecisionOptions,
     HoldOptions,
@@ -20,7 +20,7 @@ import type {
 import type { SavedPlan } from "./governance/plans";
 import type { PreviewResult } from "./release/preview";
 import type { PromoteStackInfo } from "./pulumi/stackInfo";
-import type { ReleaseRecord } from "./release/releaseRecord";
+import type { ReleaseRecord } from "./record/releaseRecord";
 import { find, releases, terminate } from "./operations/records";
 import type { Undelivered } from "./notifications/notifications";
 import type { Keep, PrunedPage } from "./store/releaseStore";
@@ -32,7 +32,7 @@ import { resume, resumeReady, retry, rollback, startRelease } from "./operations
 export type { PreviewEnvironment, PreviewResult } from "./release/preview";
 export type { PromoteStackInfo } from "./pulumi/stackInfo";
 export type { Hold, HoldInfo } from "./governance/holds";
-export type { ApprovalDecision, ApprovalState, ApprovalVerdict } from "./governance/approvals";
+export type { ApprovalDecision, ApprovalState, ApprovalVerdict } from "./record/approvalState";
 export type * from "./operations/options";
 export type { ProgressEvent } from "./release/progress";
 export type { Keep, PrunedPage } from "./store/releaseStore";

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { ProgressEvent } from "../engine/promoteEngine";
-import type { ReleaseRecord } from "../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../engine/record/releaseRecord";
 import { messageOf } from "../model/errors";
 import type { ApiOptions, ServerEngine } from "./apiOptions";
 import { addConsoleRoutes } from "./console";

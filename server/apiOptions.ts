@@ -1,6 +1,6 @@
 import type { Catalog } from "../components/catalog";
 import type { PromoteEngine } from "../engine/promoteEngine";
-import type { ReleaseRecord } from "../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../engine/record/releaseRecord";
 import type { ArgoCdConfig } from "../provider/health/argoCd";
 import type { GitCredentials } from "../provider/git/git";
 import type { Identity } from "./auth/identify";

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EngineMetrics, NotificationResult, WebhookResult } from "../engine/notifications/metrics";
-import type { EnvironmentRecord, ReleaseRecord, WorkflowRunRecord } from "../engine/release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord, WorkflowRunRecord } from "../engine/record/releaseRecord";
 import type { ProgressEvent } from "../engine/release/releaseRun";
 import type { ReleaseStatus } from "../model/status";
 import { finalEnvironmentStatuses, finalReleaseStatuses, finalRunStatuses } from "../model/status";

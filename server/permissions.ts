@@ -7,7 +7,7 @@ import { authorize, authorizeAll } from "../components/promotionPermission.autho
 import type { PolicyFields } from "../components/promotionPolicy";
 import { describeOverrides } from "../components/promotionPolicy.merge";
 import { overridesOf } from "../engine/governance/policyOverrides";
-import type { ReleaseRecord } from "../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../engine/record/releaseRecord";
 import type { PermissionAction } from "../model/permissions";
 import type { Subject } from "../model/subject";
 import { apiError, ApiRefusal } from "./errors";

@@ -1,5 +1,5 @@
 import { approvalOutcome } from "../../engine/governance/approvals";
-import type { ReleaseRecord } from "../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../engine/record/releaseRecord";
 import type { Subject } from "../../model/subject";
 import type { DecisionCommandOptions } from "./decision.args";
 import type { CliDeps } from "../context";

@@ -5,7 +5,7 @@ import { loadDefinitions } from "../../components/config";
 import { formatIssue } from "../../components/issues";
 import type { EngineLocation } from "../../engine/pulumi/engineLocator";
 import { enginePath, sdkVersion } from "../../engine/pulumi/engineLocator";
-import { checkStacks, damageMessage, displayBackendUrl, fileUrlPath } from "../../engine/store/stateBackend";
+import { checkStacks, damageMessage, displayBackendUrl, fileUrlPath } from "../../engine/pulumi/stateBackend";
 import { messageOf } from "../../model/errors";
 import type { HostEntry } from "../../provider/scm/scm";
 import type { DoctorCommandOptions } from "./doctor.args";

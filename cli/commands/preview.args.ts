@@ -1,5 +1,5 @@
 import * as path from "path";
-import type { ReleaseTarget } from "../../engine/release/planRelease";
+import type { ReleaseTarget } from "../../engine/record/plannedRelease";
 import type { CommandSpec } from "../spec";
 import { flag, json, policyPack, policyPacksOf, required, sourceCommit, target, text } from "../spec";
 

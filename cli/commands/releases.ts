@@ -1,4 +1,4 @@
-import { summary } from "../../engine/release/releaseRecord";
+import { summary } from "../../engine/record/releaseRecord";
 import type { ReleasesCommandOptions } from "./releases.args";
 import type { CliDeps } from "../context";
 import { formatReleaseList } from "../output";

@@ -1,4 +1,4 @@
-import type { ReleaseRecord } from "../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../engine/record/releaseRecord";
 import { describeWaits } from "../../engine/governance/approvals";
 import { exitCodes } from "../../model/errors";
 import type { CliDeps, CliEngine, Terminal } from "../context";

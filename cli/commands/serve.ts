@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ProgressEvent } from "../../engine/promoteEngine";
-import { backendObjects, displayBackendUrl, fileUrlPath } from "../../engine/store/stateBackend";
+import { backendObjects, displayBackendUrl, fileUrlPath } from "../../engine/pulumi/stateBackend";
 import { messageOf } from "../../model/errors";
 import { isLoopback, newCsrfToken } from "../../server/access";
 import { checkExposure, hasPermissionRules } from "../../server/auth/exposure";

@@ -8,12 +8,15 @@ import type { ApprovalSettings, Approver } from "../../components/promotionPolic
 import { parseDuration } from "../../model/duration";
 import { InvalidInputError } from "../../model/errors";
 import type { Subject } from "../../model/subject";
-import type { EnvironmentRecord, ReleaseRecord } from "../release/releaseRecord";
-import type { ApprovalDecision, ApprovalState, ApprovalVerdict, PlannedApproval } from "./approvalState";
+import type { EnvironmentRecord, ReleaseRecord } from "../record/releaseRecord";
+import type {
+    ApprovalDecision,
+    ApprovalState,
+    ApprovalVerdict,
+    PlannedApproval,
+} from "../record/approvalState";
 
 export type { Subject } from "../../model/subject";
-
-export type { ApprovalDecision, ApprovalState, ApprovalVerdict, PlannedApproval } from "./approvalState";
 
 /** Decided: refused by the gate's rules (a 403 at the API, exit code 2 at the CLI). */
 export class ApprovalRefusedError extends InvalidInputError {

@@ -4,7 +4,7 @@
  * test/unit/engine/holds.spec.ts.
  */
 import { InvalidInputError } from "../../model/errors";
-import type { EnvironmentRecord, ReleaseRecord } from "../release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../record/releaseRecord";
 
 /** Who held an environment, when and why. */
 export interface HoldInfo {

@@ -8,7 +8,7 @@ import { actionFor } from "../../provider/actions/registry";
 import type { GitCredentials } from "../../provider/git/git";
 import { Repository } from "../../provider/git/repository";
 import type { ScmConfig } from "../../provider/scm/scm";
-import type { PlannedRelease, ReleaseTarget } from "../release/planRelease";
+import type { PlannedRelease, ReleaseTarget } from "../record/plannedRelease";
 import { plannedResources, promoteProgram, promotionInputs, resourceGroups } from "../pulumi/promoteProgram";
 
 /** The format tag of a saved plan file. */

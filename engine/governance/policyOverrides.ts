@@ -3,8 +3,8 @@ import type { PolicyFields } from "../../components/promotionPolicy";
 import type { PolicyOverride } from "../../components/promotionPolicy.merge";
 import { policyOverrides } from "../../components/promotionPolicy.merge";
 import type { Initiator } from "../../model/subject";
-import type { ReleaseRecord } from "../release/releaseRecord";
-import { audited } from "../release/releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
+import { audited } from "../record/releaseRecord";
 
 /**
  * What a promotion to `to` chooses against the environment's policies (README "Permissions and approvals",

@@ -5,9 +5,7 @@ import { EnvironmentError, InvalidInputError, messageOf } from "../../model/erro
 import type { ReleaseCandidate } from "../../provider/promotion";
 import type { PlannedResource } from "../pulumi/promoteProgram";
 import { plannedResources, promoteProgram } from "../pulumi/promoteProgram";
-import type { EnvironmentRecord, PlannedEnvironment, ReleasePlan } from "../release/releaseRecord";
-
-export type { PolicySubject } from "./policySubject";
+import type { EnvironmentRecord, PlannedEnvironment, ReleasePlan } from "../record/releaseRecord";
 
 /** One policy violation reported against an environment's promotion. */
 export interface PolicyViolation {

@@ -3,7 +3,7 @@
  * downstream. From the records alone (newest first); unit-tested in test/unit/engine/rollback.spec.ts.
  */
 import { InvalidInputError } from "../../model/errors";
-import type { PlannedEnvironment, ReleasePlan, ReleaseRecord } from "../release/releaseRecord";
+import type { PlannedEnvironment, ReleasePlan, ReleaseRecord } from "../record/releaseRecord";
 
 /** What to roll back to: a release by id, the newest release of a version, or (neither) the one before. */
 export interface RollbackTo {

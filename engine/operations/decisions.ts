@@ -1,6 +1,6 @@
 /** What people decide on a product: approvals and rejections of a waiting environment, and holds. */
 import { InvalidInputError } from "../../model/errors";
-import type { ApprovalDecision, ApprovalVerdict } from "../governance/approvals";
+import type { ApprovalDecision, ApprovalVerdict } from "../record/approvalState";
 import {
     ApprovalConflictError,
     ApprovalRefusedError,
@@ -10,7 +10,7 @@ import {
 } from "../governance/approvals";
 import type { Hold } from "../governance/holds";
 import type { DecisionOptions, HoldOptions } from "./options";
-import type { ReleaseRecord } from "../release/releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
 import type { EngineRuntime } from "./runtime";
 
 /**

@@ -5,14 +5,14 @@ import * as path from "path";
 import type { SavedPlan } from "../governance/plans";
 import { savePlan } from "../governance/plans";
 import type { PreviewOptions, SavePlanOptions } from "./options";
-import { previewWithEngine, renderEnginePreview } from "../pulumi/enginePreview";
+import { previewWithEngine, renderEnginePreview } from "../release/enginePreview";
 import { promoteProject } from "../pulumi/promoteProgram";
 import type { PromoteStackInfo } from "../pulumi/stackInfo";
 import { promoteStackInfo } from "../pulumi/stackInfo";
 import type { PreviewResult } from "../release/preview";
 import { previewRelease } from "../release/preview";
-import { newReleaseId } from "../release/releaseRecord";
-import { stackSeen } from "../store/stateBackend";
+import { newReleaseId } from "../record/releaseRecord";
+import { stackSeen } from "../pulumi/stateBackend";
 import type { EngineRuntime } from "./runtime";
 
 /** What a release would change in every environment, read from the live repositories; writes nothing. */

@@ -1,8 +1,8 @@
 /** Reading releases as they are, and asking one to stop. */
 import { finalReleaseStatuses } from "../../model/status";
 import type { ReleasesQuery, TerminateOptions } from "./options";
-import type { ReleaseRecord } from "../release/releaseRecord";
-import { audited } from "../release/releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
+import { audited } from "../record/releaseRecord";
 import type { EngineRuntime } from "./runtime";
 
 /**

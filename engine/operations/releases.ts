@@ -18,8 +18,8 @@ import { downstreamOf, newerDownstream, rollbackTarget } from "../governance/rol
 import type { ReleaseOptions, ResumeOptions, RetryOptions, RollbackOptions, WaitOptions } from "./options";
 import { planRelease } from "../release/planRelease";
 import { ownerAlive, thisProcess } from "../release/releaseQueue";
-import type { ReleaseRecord } from "../release/releaseRecord";
-import { audited, newReleaseRecord } from "../release/releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
+import { audited, newReleaseRecord } from "../record/releaseRecord";
 import { runRelease } from "../release/releaseRun";
 import { supersededBy } from "../release/supersede";
 import { applyWindows } from "../release/waits";

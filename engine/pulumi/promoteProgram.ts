@@ -7,9 +7,9 @@ import type * as EnvironmentPromotionModule from "../../provider/dynamic/environ
 import type * as PostActionGateModule from "../../provider/dynamic/postActionGate";
 import type { EnvironmentPromotionInputs } from "../../provider/dynamic/environmentPromotion.impl";
 import type { ReleaseCandidate } from "../../provider/promotion";
-import { policySubject } from "../governance/policySubject";
-import type { PlannedApplication, PlannedEnvironment, ReleasePlan } from "../release/releaseRecord";
-import type { ResourceGroup, ResourceRole } from "../release/releaseState";
+import { policySubject } from "../record/policySubject";
+import type { PlannedApplication, PlannedEnvironment, ReleasePlan } from "../record/releaseRecord";
+import type { ResourceGroup, ResourceRole } from "../record/resourceGroup";
 
 export const promoteProject = "promotions";
 

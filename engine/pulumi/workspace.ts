@@ -25,10 +25,9 @@ import {
     stackSeen,
     storedStackNames,
     urlPassword,
-} from "../store/stateBackend";
-import type { StackLock, StoredResource } from "../store/stateBackend";
-import type { LegacyStacks } from "../store/migrate";
-import { guardedWrite } from "../store/stateGuard";
+} from "./stateBackend";
+import type { StackLock, StoredResource } from "./stateBackend";
+import { guardedWrite } from "./stateGuard";
 
 /** How to reach one stack of an inline program. */
 export interface StackOptions {
@@ -356,6 +355,14 @@ export async function withLockRetry<T>(
             await new Promise((r) => setTimeout(r, Math.min(2000, 150 * attempt) + Math.random() * 250));
         }
     }
+}
+
+/** How the old stacks are read: their names, and one stack's resources (undefined: no such stack). */
+export interface LegacyStacks {
+    /** Whether the names are read from the backend's objects (cheap): then "nothing to copy" is not written down. */
+    readonly direct: boolean;
+    names(project: string): Promise<string[]>;
+    resources(project: string, stack: string): Promise<readonly StoredResource[] | undefined>;
 }
 
 /**

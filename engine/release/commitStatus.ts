@@ -2,7 +2,7 @@ import type { ReleaseStatus } from "../../model/status";
 import { messageOf } from "../../model/errors";
 import type { GitCredentials } from "../../provider/git/git";
 import type { CommitStatus, ScmConfig } from "../../provider/scm/scm";
-import type { ReleaseRecord } from "./releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
 
 const states: Record<ReleaseStatus, CommitStatus["state"]> = {
     Queued: "pending",

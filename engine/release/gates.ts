@@ -11,7 +11,7 @@ import type {
     PlannedEnvironment,
     ReleaseRecord,
     WorkflowRunRecord,
-} from "./releaseRecord";
+} from "../record/releaseRecord";
 import type { RunContext } from "./runContext";
 import { releaseUrl } from "./runContext";
 

@@ -23,14 +23,8 @@ import { Repository } from "../../provider/git/repository";
 import type { ReleaseCandidate } from "../../provider/promotion";
 import { readCandidate } from "../../provider/promotion";
 import { EnvironmentError, InvalidInputError } from "../../model/errors";
-import type { PlannedApplication, ReleasePlan } from "./releaseRecord";
-
-/** What to release: a flow of the product, or a manual promotion from one environment to another. */
-export type ReleaseTarget =
-    | { readonly flow: string }
-    | { readonly from: string; readonly to: string; readonly overrides?: PolicyFields }
-    /** A rollback: one environment, its usual policy, the candidate given in `candidate` (see rollbackFlow). */
-    | { readonly rollback: string; readonly trigger: string };
+import type { PlannedRelease, ReleaseTarget } from "../record/plannedRelease";
+import type { PlannedApplication, ReleasePlan } from "../record/releaseRecord";
 
 export interface PlanReleaseOptions {
     readonly catalog: Catalog;
@@ -51,14 +45,6 @@ export interface PlanReleaseOptions {
     readonly candidate?: ReleaseCandidate;
     /** A message for the promotion commits (see ReleaseCandidate.note). */
     readonly note?: string;
-}
-
-export interface PlannedRelease {
-    readonly product: CatalogProduct;
-    readonly flow: CatalogFlow;
-    readonly plan: ReleasePlan;
-    readonly candidate: ReleaseCandidate;
-    readonly sourceApplication: CatalogApplication;
 }
 
 /** Every workflow a release would run must exist and be of a kind this version can run. */

@@ -5,7 +5,7 @@ import { closeBatchReaders } from "../../provider/git/batchReader";
 import type { GitCredentials } from "../../provider/git/git";
 import type { Change } from "../../provider/promotion";
 import type { ScmConfig } from "../../provider/scm/scm";
-import type { PlannedRelease } from "./planRelease";
+import type { PlannedRelease } from "../record/plannedRelease";
 import { promotionInputs, resourceGroups } from "../pulumi/promoteProgram";
 
 export interface PreviewEnvironment {

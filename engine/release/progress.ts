@@ -1,4 +1,4 @@
-import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../record/releaseRecord";
 
 /** What a release reports as it goes: its record, an environment's, or that it waits for its turn. */
 export type ProgressEvent =

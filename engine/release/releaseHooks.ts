@@ -1,7 +1,12 @@
 import type { ReleaseStatus } from "../../model/status";
 import { GateFailedError } from "./gates";
 import type { Gates } from "./gates";
-import type { EnvironmentRecord, ReleasePlan, ReleaseRecord, WorkflowRunRecord } from "./releaseRecord";
+import type {
+    EnvironmentRecord,
+    ReleasePlan,
+    ReleaseRecord,
+    WorkflowRunRecord,
+} from "../record/releaseRecord";
 import { runKeys, stepHooks } from "./releaseState";
 
 /** `FAILED_ENVIRONMENTS`: the JSON list hooks get on failure. */

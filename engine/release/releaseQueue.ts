@@ -1,7 +1,7 @@
 import * as os from "os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { activeReleaseStatuses, finalReleaseStatuses } from "../../model/status";
-import type { ReleaseOwner, ReleaseRecord } from "./releaseRecord";
+import type { ReleaseOwner, ReleaseRecord } from "../record/releaseRecord";
 import { closeEnvironments } from "./releaseState";
 import type { ReleaseStore } from "../store/releaseStore";
 import { processAlive } from "../../provider/dirLock";

@@ -7,8 +7,8 @@ import { applyPolicyPacks } from "../governance/policyPacks";
 import { releaseHookRuns, runEndHooks, runStartHooks, runStepEndHooks } from "./releaseHooks";
 import { keepDecisions } from "../governance/approvals";
 import { finished, heartbeatMs, thisProcess } from "./releaseQueue";
-import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "./releaseRecord";
-import { withStoredAudit } from "./releaseRecord";
+import type { EnvironmentRecord, ReleasePlan, ReleaseRecord } from "../record/releaseRecord";
+import { withStoredAudit } from "../record/releaseRecord";
 import { liveReleaseStatus, liveReleaseWait, releaseOutcome } from "./releaseState";
 import { realClock } from "./waits";
 
@@ -270,7 +270,7 @@ async function attempt(
         if (!gateError && !controller.signal.aborted && plan.environments.length > 0) {
             // Loaded on the first update, not with this module: the engine's facade imports it, and a preview,
             // which runs no update, should not load the Automation API with it.
-            const { runReleaseUpdate } = await import("../pulumi/promoteStack");
+            const { runReleaseUpdate } = await import("./releaseUpdate");
             const result = await runReleaseUpdate(ctx, call, {
                 release: record,
                 plan,

@@ -8,32 +8,21 @@ import type { PullRequest } from "../../provider/scm/scm";
 import type { HealthResult } from "../../provider/health/argoCd";
 import type { EnvironmentPromotionOutputs } from "../../provider/dynamic/environmentPromotion.impl";
 import type { PullRequestMergeOutputs } from "../../provider/dynamic/pullRequestMerge.impl";
-import type { ApprovalState } from "../governance/approvals";
+import type { ApprovalState } from "../record/approvalState";
 import type {
     ApplicationRecord,
     EnvironmentRecord,
     PlannedApplication,
     PlannedEnvironment,
     WorkflowRunRecord,
-} from "./releaseRecord";
-
-/** One resource of the promote stack: an environment's applications that share a repository branch. */
-export interface ResourceGroup {
-    readonly environment: string;
-    readonly name: string;
-    readonly repoURL: string;
-    readonly targetRevision: string;
-    readonly applications: readonly PlannedApplication[];
-}
+} from "../record/releaseRecord";
+import type { ResourceGroup, ResourceRole } from "../record/resourceGroup";
 
 /**
  * Where one resource of this release stands: `same` means the engine left it alone (nothing to do, or done by
  * an earlier release), `done` means this release's update (or an earlier attempt of it) did its work.
  */
 export type ResourcePhase = "pending" | "running" | "same" | "done" | "failed";
-
-/** The role a resource plays for its group: the promotion, the wait for its pull request, a post-action gate. */
-export type ResourceRole = "promotion" | "merge" | "gate";
 
 export interface ResourceState {
     readonly group: ResourceGroup;

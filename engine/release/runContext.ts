@@ -7,7 +7,7 @@ import type { EngineLocation } from "../pulumi/engineLocator";
 import type { ReleaseStore } from "../store/releaseStore";
 import type { ProgressEvent } from "./progress";
 import type { ReleaseQueue } from "./releaseQueue";
-import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../record/releaseRecord";
 import type { Clock } from "./waits";
 
 /**

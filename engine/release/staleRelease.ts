@@ -1,7 +1,7 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { plannedResources } from "../pulumi/promoteProgram";
 import { ownerAlive } from "./releaseQueue";
-import type { EnvironmentRecord, ReleaseRecord } from "./releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../record/releaseRecord";
 import type { ResourceState } from "./releaseState";
 import { environmentRecord } from "./releaseState";
 

@@ -1,4 +1,4 @@
-import type { ReleaseRecord } from "./releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
 
 /** A newer release that succeeded in environments an older one would still write. */
 export interface Supersession {

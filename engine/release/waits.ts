@@ -1,15 +1,15 @@
 /**
  * Waiting before an environment starts: its promotion windows (PromotionWindow) and its soak time. The wait
- * runs in the environment's pre-promotion resource hook (engine/pulumi/promoteStack.ts), with the release's abort
+ * runs in the environment's pre-promotion resource hook (engine/release/releaseUpdate.ts), with the release's abort
  * signal and an injectable clock; while it waits the environment (and the release) read `Suspended` with
  * `waitKind` and `resumesAt`.
  */
 import type { Catalog } from "../../components/catalog";
-import type { ApprovalState } from "../governance/approvals";
+import type { ApprovalState } from "../record/approvalState";
 import { approvalFailure, approvalOutcome, approvalState } from "../governance/approvals";
 import { EnvironmentError, InvalidInputError } from "../../model/errors";
 import type { WaitKind } from "../../model/status";
-import type { PlannedEnvironment, ReleaseRecord } from "./releaseRecord";
+import type { PlannedEnvironment, ReleaseRecord } from "../record/releaseRecord";
 import type { SoakDependency } from "../governance/windows";
 import { checkWindows, nextOpenOf, soakUntil, windowsFor } from "../governance/windows";
 

@@ -1,5 +1,5 @@
 import { EnvironmentError } from "../../model/errors";
-import { displayBackendUrl, fileUrlPath } from "./stateBackend";
+import { displayBackendUrl, fileUrlPath } from "../pulumi/stateBackend";
 import { FileKvStore, fileStoreRoot } from "./file";
 import type { KvStore } from "./kv";
 import { PostgresKvStore } from "./postgres";

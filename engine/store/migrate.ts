@@ -2,9 +2,9 @@ import { finalReleaseStatuses } from "../../model/status";
 import { tokens } from "../../model/tokens";
 import type { AccessToken } from "../governance/accessTokens";
 import type { Hold } from "../governance/holds";
-import type { ReleaseRecord } from "../release/releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
 import { newestFirstKey, word } from "./releaseStore";
-import type { StoredResource } from "./stateBackend";
+import type { LegacyStacks } from "../pulumi/workspace";
 import type { KvStore } from "./kv";
 
 /**
@@ -16,14 +16,6 @@ import type { KvStore } from "./kv";
 export const legacyRecordsProject = "promotions-releases";
 export const legacyAccessProject = "promotions-access";
 export const legacyAccessStack = "access";
-
-/** How the old stacks are read: their names, and one stack's resources (undefined: no such stack). */
-export interface LegacyStacks {
-    /** Whether the names are read from the backend's objects (cheap): then "nothing to copy" is not written down. */
-    readonly direct: boolean;
-    names(project: string): Promise<string[]>;
-    resources(project: string, stack: string): Promise<readonly StoredResource[] | undefined>;
-}
 
 /** What a migration copied. */
 export interface Migrated {

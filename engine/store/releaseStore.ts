@@ -1,10 +1,10 @@
 import { EnvironmentError } from "../../model/errors";
 import { redactDeep } from "../../model/redact";
 import { finalReleaseStatuses } from "../../model/status";
-import type { ApprovalDecision } from "../governance/approvals";
+import type { ApprovalDecision } from "../record/approvalState";
 import { decisionConflict, decisionRefusal, keepDecisions, withDecision } from "../governance/approvals";
 import type { Hold } from "../governance/holds";
-import type { ReleaseRecord } from "../release/releaseRecord";
+import type { ReleaseRecord } from "../record/releaseRecord";
 import type { KvStore } from "./kv";
 
 /**

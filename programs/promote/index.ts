@@ -12,7 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { settingsFrom } from "../../cli/context";
 import { loadCatalog } from "../../components/config";
-import { previewProgram } from "../../engine/pulumi/enginePreview";
+import { previewProgram } from "../../engine/release/enginePreview";
 import { planRelease } from "../../engine/release/planRelease";
 
 async function nextRelease(): Promise<Record<string, unknown>> {

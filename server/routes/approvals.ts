@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApprovalConflictError, ApprovalRefusedError } from "../../engine/governance/approvals";
-import type { ReleaseRecord } from "../../engine/release/releaseRecord";
-import { publicRecord } from "../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../engine/record/releaseRecord";
+import { publicRecord } from "../../engine/record/releaseRecord";
 import type { RouteContext } from "./common";
 import { apiBase, errors, idParam, json, out, supported } from "./common";
 import { ApiRefusal } from "../errors";

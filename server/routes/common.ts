@@ -2,7 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Catalog, CatalogProduct } from "../../components/catalog";
-import type { ReleaseRecord } from "../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../engine/record/releaseRecord";
 import { InvalidInputError } from "../../model/errors";
 import { redactDeep } from "../../model/redact";
 import type { ApiOptions } from "../apiOptions";

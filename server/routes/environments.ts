@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Catalog, CatalogProduct } from "../../components/catalog";
 import { selectTemplate } from "../../components/promotionTemplate.select";
-import type { ReleaseRecord } from "../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../engine/record/releaseRecord";
 import { messageOf } from "../../model/errors";
 import type { ArgoCdConfig } from "../../provider/health/argoCd";
 import { getApplication } from "../../provider/health/argoCd";

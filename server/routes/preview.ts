@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { ReleaseTarget } from "../../engine/release/planRelease";
+import type { ReleaseTarget } from "../../engine/record/plannedRelease";
 import { InvalidInputError } from "../../model/errors";
 import type { RouteContext } from "./common";
 import { apiBase, errors, findProduct, json, out, productParam } from "./common";

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { publicRecord } from "../../engine/release/releaseRecord";
+import { publicRecord } from "../../engine/record/releaseRecord";
 import { initiatorOf } from "../../model/subject";
 import type { RouteContext } from "./common";
 import { apiBase, errors, idParam, json, out, supported } from "./common";

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { PolicyFields } from "../../components/promotionPolicy";
-import type { ReleaseTarget } from "../../engine/release/planRelease";
-import type { ReleaseRecord } from "../../engine/release/releaseRecord";
-import { publicRecord, summary } from "../../engine/release/releaseRecord";
+import type { ReleaseTarget } from "../../engine/record/plannedRelease";
+import type { ReleaseRecord } from "../../engine/record/releaseRecord";
+import { publicRecord, summary } from "../../engine/record/releaseRecord";
 import { InvalidInputError, messageOf } from "../../model/errors";
 import { initiatorOf } from "../../model/subject";
 import { pageReleases, parseReleaseQuery } from "../query";

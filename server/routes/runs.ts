@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { ReleaseRecord, WorkflowRunRecord } from "../../engine/release/releaseRecord";
+import type { ReleaseRecord, WorkflowRunRecord } from "../../engine/record/releaseRecord";
 import { InvalidInputError } from "../../model/errors";
 import type { RouteContext } from "./common";
 import { apiBase, errors, idParam, json, out } from "./common";

@@ -8,7 +8,7 @@ import type {
     RetryOptions,
     WaitOptions,
 } from "../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../engine/record/releaseRecord";
 import { InvalidInputError } from "../../model/errors";
 import type { ServerEngine } from "../../server/api";
 

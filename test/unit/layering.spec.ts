@@ -20,20 +20,6 @@ const levels: Readonly<Record<string, number>> = {
 /** The source trees the circle checks read (test/, bench/ and examples/ are not sources). */
 const sourceDirs = ["cli", "components", "engine", "model", "provider", "server"] as const;
 
-/**
- * The one circle left among engine/'s folders: the release's record and plan types, the governance rules over
- * them, the promote program and the store that keeps them import each other (docs/limitations.md). It may only
- * shrink: a circle with any other folder (the facade, operations, notifications, triggers, init) fails, and
- * so does one that reaches a folder not listed here.
- */
-const ENGINE_FOLDER_CIRCLE_LEFT: readonly (readonly string[])[] = [
-    ["engine/governance", "engine/pulumi", "engine/release", "engine/store"],
-];
-
-function beingRemoved(circle: ImportCircle, allowlist: readonly (readonly string[])[]): boolean {
-    return allowlist.some((listed) => circle.members.every((m) => listed.includes(m)));
-}
-
 function failOnCircles(where: string, circles: readonly ImportCircle[]): void {
     if (circles.length > 0) {
         assert.fail(
@@ -83,11 +69,8 @@ describe("layering", () => {
             failOnCircles("between files", importCircles(edges));
         });
 
-        it("engine/'s folders import each other in no circle but the one left, which may only shrink", () => {
-            const circles = folderCircles(edges, "engine").filter(
-                (c) => !beingRemoved(c, ENGINE_FOLDER_CIRCLE_LEFT),
-            );
-            failOnCircles("between engine/'s folders", circles);
+        it("engine/'s folders import each other in no circle", () => {
+            failOnCircles("between engine/'s folders", folderCircles(edges, "engine"));
         });
     });
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { CloudEventsReceiver } from "../../support/cloudEventsReceiver";
 import { runCli } from "../../support/cli";
 import { cliScenario, writeConfigModule } from "../../support/scenario";

@@ -3,7 +3,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { SavedPlan } from "../../../engine/governance/plans";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { runCli } from "../../support/cli";
 import { helmApp } from "../../support/gitops";
 import { cliScenario } from "../../support/scenario";

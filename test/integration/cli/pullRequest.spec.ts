@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as path from "path";
-import type { publicRecord } from "../../../engine/release/releaseRecord";
+import type { publicRecord } from "../../../engine/record/releaseRecord";
 import { runCli } from "../../support/cli";
 import { GitHubServer } from "../../support/githubServer";
 import { gitopsRepoFor } from "../../support/gitops";

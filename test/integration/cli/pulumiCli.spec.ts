@@ -5,7 +5,7 @@ import * as path from "path";
 import { promisify } from "util";
 import type { StackDescription } from "../../../cli/commands/stack";
 import type { PreviewResult } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { runCli } from "../../support/cli";
 import { cliScenario } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";

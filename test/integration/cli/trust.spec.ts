@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import type { Definitions } from "../../../components/catalog";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { expectRefused } from "../../support/badInput";
 import { runCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { ProgressEvent } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import { ApprovalRefusedError } from "../../../engine/governance/approvals";
 import type { Subject } from "../../../model/subject";
 import type { GitopsRepo } from "../../support/gitops";

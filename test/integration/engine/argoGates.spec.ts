@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import { ArgoServerStandIn } from "../../support/argoServer";
 import { gitopsRepoFor } from "../../support/gitops";
 import { scenario, testPromoteEngine } from "../../support/scenario";

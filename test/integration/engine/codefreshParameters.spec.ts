@@ -12,7 +12,7 @@ import { parseAllDocuments } from "yaml";
 import { buildCatalog } from "../../../components/catalog";
 import { formatIssue } from "../../../components/issues";
 import { packageRoot } from "../../../engine/pulumi/engineLocator";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import type { DeclaredParameter } from "../../support/argoServer";
 import { ArgoServerStandIn } from "../../support/argoServer";
 import { gitopsRepoFor } from "../../support/gitops";

@@ -5,7 +5,7 @@ import { loadCatalog } from "../../../components/config";
 import { packageRoot } from "../../../engine/pulumi/engineLocator";
 import type { PreviewResult } from "../../../engine/promoteEngine";
 import { PromoteEngine } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { ExampleWorkspace } from "../../../examples/workspace";
 import { testEngine, testPassphrase } from "../../support/engine";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import { gitopsRepoFor } from "../../support/gitops";
 import { scenario, testPromoteEngine } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { Definitions } from "../../../components/catalog";
 import { buildCatalog } from "../../../components/catalog";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import { ArgoCdStandIn } from "../../support/argoCdServer";
 import { gitopsRepoFor } from "../../support/gitops";
 import { scenarioDefinitions, testPromoteEngine } from "../../support/scenario";

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type { publicRecord } from "../../../engine/release/releaseRecord";
+import type { publicRecord } from "../../../engine/record/releaseRecord";
 import { runCli } from "../../support/cli";
 import { GitHttpServer } from "../../support/gitHttpServer";
 import { gitopsRepoFor } from "../../support/gitops";

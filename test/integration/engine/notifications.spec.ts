@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { buildCatalog } from "../../../components/catalog";
 import { formatIssue } from "../../../components/issues";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import { redact } from "../../../model/redact";
 import { CloudEventsReceiver } from "../../support/cloudEventsReceiver";
 import { gitopsRepoFor } from "../../support/gitops";

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import { gitopsRepoFor } from "../../support/gitops";
 import { scenario, testPromoteEngine } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import type { PromoteEngine, ProgressEvent } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { GitHubServer } from "../../support/githubServer";
 import type { GitopsRepo } from "../../support/gitops";
 import { gitopsRepoFor, gitSync } from "../../support/gitops";

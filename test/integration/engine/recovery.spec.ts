@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { runCli, startCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";
 import { slowPushes } from "../../support/gitops";

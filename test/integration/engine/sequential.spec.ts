@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import type { ProgressEvent } from "../../../engine/promoteEngine";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import { gitopsRepoFor, helmApp } from "../../support/gitops";
 import { scenario, testPromoteEngine } from "../../support/scenario";
 import { removeTempDirs, tempDir } from "../../support/tmp";

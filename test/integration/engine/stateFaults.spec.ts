@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { packageRoot } from "../../../engine/pulumi/engineLocator";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { runCli, startCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";
 import { cliScenario, fourStages } from "../../support/scenario";

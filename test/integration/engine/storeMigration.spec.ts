@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { legacyAccessProject, legacyAccessStack, legacyRecordsProject } from "../../../engine/store/migrate";
 import { openStack } from "../../../engine/pulumi/workspace";
 import { tokens } from "../../../model/tokens";

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { buildCatalog } from "../../../components/catalog";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import type { Clock } from "../../../engine/release/waits";
 import { realClock } from "../../../engine/release/waits";
 import type { Subject } from "../../../model/subject";

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { createHmac } from "crypto";
 import * as path from "path";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { buildCatalog } from "../../../components/catalog";
 import { TriggerWatcher } from "../../../engine/triggers/triggerWatcher";
 import { ArgoCdStandIn } from "../../support/argoCdServer";

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import type { ProgressEvent } from "../../../engine/promoteEngine";
-import { publicRecord } from "../../../engine/release/releaseRecord";
+import { publicRecord } from "../../../engine/record/releaseRecord";
 import { ReleaseQueue } from "../../../engine/release/releaseQueue";
 import { ReleaseStore } from "../../../engine/store/releaseStore";
 import { gitopsRepoFor } from "../../support/gitops";

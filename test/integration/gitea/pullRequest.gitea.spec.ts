@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as path from "path";
-import type { publicRecord } from "../../../engine/release/releaseRecord";
+import type { publicRecord } from "../../../engine/record/releaseRecord";
 import { runCli, startCli } from "../../support/cli";
 import { GiteaServer } from "../../support/gitea";
 import type { GiteaRepo } from "../../support/gitea";

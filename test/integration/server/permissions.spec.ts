@@ -6,7 +6,7 @@ import { chromium } from "playwright-core";
 import type { Catalog } from "../../../components/catalog";
 import { buildCatalog } from "../../../components/catalog";
 import type { ReleaseOptions } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import type { PermissionAction } from "../../../model/permissions";
 import { InvalidInputError } from "../../../model/errors";
 import type { Subject } from "../../../model/subject";

@@ -9,7 +9,7 @@ import { buildCatalog } from "../../../components/catalog";
 import type { AccessToken, TokenStore } from "../../../engine/governance/accessTokens";
 import { AccessTokens } from "../../../engine/governance/accessTokens";
 import type { ReleaseOptions } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 import type { ServerEngine } from "../../../server/api";
 import { apiBase, createApi } from "../../../server/api";

@@ -3,7 +3,7 @@ import { createHmac } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { Definitions } from "../../../components/catalog";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import type { RunningCli } from "../../support/cli";
 import { startCli } from "../../support/cli";
 import type { GitopsRepo } from "../../support/gitops";

@@ -48,7 +48,7 @@ import type {
     ReleaseOptions,
     RollbackOptions,
 } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import type { RunOptions, TriggerOutcome } from "../../../engine/triggers/triggerWatcher";
 import { EnvironmentError, InvalidInputError } from "../../../model/errors";
 import { scenario } from "../../support/scenario";

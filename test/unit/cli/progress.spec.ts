@@ -2,7 +2,7 @@ import * as assert from "assert";
 import type { Terminal } from "../../../cli/context";
 import { makeStyle } from "../../../cli/context";
 import { ProgressView } from "../../../cli/progress";
-import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/record/releaseRecord";
 
 const t0 = Date.parse("2026-11-23T12:00:00Z");
 

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as http from "node:http";
 import { RunningHere, ServeShutdown } from "../../../cli/commands/serveShutdown";
 import { buildCatalog } from "../../../components/catalog";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { Health } from "../../../server/health";
 import { PromotionsServer } from "../../../server/server";
 import { MemoryEngine } from "../../support/memoryEngine";

@@ -8,7 +8,7 @@ import type { CliEngine, Terminal } from "../../../cli/context";
 import { makeStyle, settingsFrom } from "../../../cli/context";
 import { hashToken } from "../../../engine/governance/accessTokens";
 import type { ReleaseOptions, TerminateOptions } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { FakeTokenStore } from "../../support/fakeTokenStore";
 
 const t0 = Date.parse("2026-11-23T12:00:00Z");

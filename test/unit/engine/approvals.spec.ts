@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { ApprovalDecision, ApprovalState } from "../../../engine/governance/approvals";
+import type { ApprovalDecision, ApprovalState } from "../../../engine/record/approvalState";
 import {
     approvalOutcome,
     approvalState,
@@ -16,7 +16,7 @@ import {
     waitOver,
     withDecision,
 } from "../../../engine/governance/approvals";
-import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { environmentRecord, releaseOutcome } from "../../../engine/release/releaseState";
 import type { Subject } from "../../../model/subject";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { Hold } from "../../../engine/governance/holds";
 import { applyHolds, heldBack, holdEffects, refuseHeld } from "../../../engine/governance/holds";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 
 const hold = (environment: string, over: Partial<Hold> = {}): Hold => ({

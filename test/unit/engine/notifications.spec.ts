@@ -11,7 +11,7 @@ import {
     signBody,
     verifySignature,
 } from "../../../engine/notifications/notifications";
-import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/record/releaseRecord";
 import type { ProgressEvent } from "../../../engine/release/releaseRun";
 import { nonPublicAddress } from "../../../model/networkAddress";
 import { redact, secrets } from "../../../model/redact";

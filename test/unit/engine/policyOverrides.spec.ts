@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { buildCatalog } from "../../../components/catalog";
 import { describeOverrides } from "../../../components/promotionPolicy.merge";
 import { overridesOf, withPolicyOverrides } from "../../../engine/governance/policyOverrides";
-import { newReleaseRecord, publicRecord } from "../../../engine/release/releaseRecord";
+import { newReleaseRecord, publicRecord } from "../../../engine/record/releaseRecord";
 import { permissionDefinitions } from "../../support/permissionRules";
 
 const catalog = (() => {

@@ -12,13 +12,13 @@ import {
     policyViolations,
     withPolicyPacks,
 } from "../../../engine/governance/policyPacks";
-import { policySubject } from "../../../engine/governance/policySubject";
+import { policySubject } from "../../../engine/record/policySubject";
 import { plannedResources, resourceGroups } from "../../../engine/pulumi/promoteProgram";
 import type {
     EnvironmentRecord,
     PlannedEnvironment,
     ReleasePlan,
-} from "../../../engine/release/releaseRecord";
+} from "../../../engine/record/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 
 const guardrails = path.join(packageRoot, "examples", "policy-packs", "promotion-guardrails");

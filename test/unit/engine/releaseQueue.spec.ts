@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { heartbeatDeadMs, ownerAlive, thisProcess } from "../../../engine/release/releaseQueue";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 
 const at = Date.parse("2026-11-23T12:00:00.000Z");
 const iso = (msBefore: number) => new Date(at - msBefore).toISOString();

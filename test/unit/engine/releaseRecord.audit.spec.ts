@@ -1,11 +1,11 @@
 import * as assert from "assert";
-import type { ReleasePlan } from "../../../engine/release/releaseRecord";
+import type { ReleasePlan } from "../../../engine/record/releaseRecord";
 import {
     audited,
     newReleaseRecord,
     publicRecord,
     withStoredAudit,
-} from "../../../engine/release/releaseRecord";
+} from "../../../engine/record/releaseRecord";
 
 const now = new Date("2026-11-23T12:00:00Z");
 const plan = (envs: string[]): ReleasePlan => ({

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import type { EnvironmentStatus } from "../../../model/status";
-import type { EnvironmentRecord, PlannedEnvironment } from "../../../engine/release/releaseRecord";
+import type { EnvironmentRecord, PlannedEnvironment } from "../../../engine/record/releaseRecord";
 import type { ResourcePhase, ResourceState, StackEvent } from "../../../engine/release/releaseState";
 import {
     applicationStatus,

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type { ApprovalDecision } from "../../../engine/governance/approvals";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ApprovalDecision } from "../../../engine/record/approvalState";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { fenced, newestFirstKey, ReleaseStore, word } from "../../../engine/store/releaseStore";
 import { FileKvStore } from "../../../engine/store/file";
 import { secrets } from "../../../model/redact";

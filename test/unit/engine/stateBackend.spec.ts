@@ -9,7 +9,7 @@ import {
     stackSeen,
     storedStackNames,
     urlPassword,
-} from "../../../engine/store/stateBackend";
+} from "../../../engine/pulumi/stateBackend";
 
 describe("state backend: direct reads", () => {
     let dir: string;

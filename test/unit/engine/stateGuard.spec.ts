@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkStacks, DamagedStateError, readStackResources } from "../../../engine/store/stateBackend";
-import { guardedWrite } from "../../../engine/store/stateGuard";
+import { checkStacks, DamagedStateError, readStackResources } from "../../../engine/pulumi/stateBackend";
+import { guardedWrite } from "../../../engine/pulumi/stateGuard";
 
 /**
  * A write cut short as Pulumi's file backend leaves it on a full disk (its checkpoint, then its `.bak`, replaced by

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import type { EnvironmentStatus } from "../../../model/status";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { supersededBy } from "../../../engine/release/supersede";
 
 function release(

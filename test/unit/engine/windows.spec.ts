@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { PlannedEnvironment } from "../../../engine/release/releaseRecord";
+import type { PlannedEnvironment } from "../../../engine/record/releaseRecord";
 import type { Clock } from "../../../engine/release/waits";
 import { EnvironmentWaits, ParkedError } from "../../../engine/release/waits";
 import type { WindowSpec } from "../../../engine/governance/windows";

@@ -3,7 +3,7 @@ import { buildCatalog } from "../../../components/catalog";
 import type { AccessToken } from "../../../engine/governance/accessTokens";
 import { hashToken, newTokenSecret } from "../../../engine/governance/accessTokens";
 import type { ReleaseOptions, RetryOptions, TerminateOptions } from "../../../engine/promoteEngine";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { InvalidInputError } from "../../../model/errors";
 import type { Subject } from "../../../model/subject";
 import type { ServerEngine } from "../../../server/api";

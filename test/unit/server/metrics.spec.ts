@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { ServiceMetrics } from "../../../server/metrics";
 import { parsePrometheusText, valueOf } from "../../support/promText";
 

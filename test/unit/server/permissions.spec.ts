@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { buildCatalog } from "../../../components/catalog";
-import type { ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../engine/record/releaseRecord";
 import {
     matchRoute,
     onReleaseEnvironment,

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/release/releaseRecord";
+import type { EnvironmentRecord, ReleaseRecord } from "../../../engine/record/releaseRecord";
 import { EnvironmentError, InvalidInputError } from "../../../model/errors";
 import { secrets } from "../../../model/redact";
 import { accessRefusal, isLoopback, sameOrigin } from "../../../server/access";

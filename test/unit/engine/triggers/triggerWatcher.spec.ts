@@ -3,7 +3,7 @@ import { getEventListeners } from "events";
 import * as path from "path";
 import { buildCatalog } from "../../../../components/catalog";
 import type { ReleaseOptions } from "../../../../engine/operations/options";
-import type { ReleaseRecord } from "../../../../engine/release/releaseRecord";
+import type { ReleaseRecord } from "../../../../engine/record/releaseRecord";
 import { Repository } from "../../../../provider/git/repository";
 import { GitopsRepo } from "../../../support/gitops";
 import { removeTempDirs, tempDir } from "../../../support/tmp";

@@ -1,7 +1,7 @@
 import { formatPath } from "../../model/jsonPath";
 import type { ReleaseCandidate } from "../../provider/promotion";
-import type { PlannedEnvironment } from "../release/releaseRecord";
-import type { ResourceGroup } from "../release/releaseState";
+import type { PlannedEnvironment } from "./releaseRecord";
+import type { ResourceGroup } from "./resourceGroup";
 
 /**
  * What a policy pack sees of one environment's promotion: the `subject` input of its EnvironmentPromotion

@@ -3,11 +3,11 @@ import { EnvironmentError } from "../../model/errors";
 import { actionFor } from "../../provider/actions/registry";
 import type { GitCredentials } from "../../provider/git/git";
 import type { ScmConfig } from "../../provider/scm/scm";
-import type { PlannedRelease } from "../release/planRelease";
-import type { PreviewEnvironment, PreviewResult } from "../release/preview";
-import type { PlannedResource, ProgramGates } from "./promoteProgram";
+import type { PlannedRelease } from "../record/plannedRelease";
+import type { PreviewEnvironment, PreviewResult } from "./preview";
+import type { PlannedResource, ProgramGates } from "../pulumi/promoteProgram";
 import { evaluatePolicyPacks, packSets } from "../governance/policyPacks";
-import { plannedResources, promoteProgram, promotionInputs } from "./promoteProgram";
+import { plannedResources, promoteProgram, promotionInputs } from "../pulumi/promoteProgram";
 
 /**
  * The release id a preview runs with: no release has it (real ids are `r<time><random>`), so the provider's

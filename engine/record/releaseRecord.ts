@@ -5,8 +5,8 @@ import type { EnvironmentStatus, ReleaseStatus, WaitKind, WorkflowRunStatus } fr
 import type { Initiator } from "../../model/subject";
 import { initiatorOf } from "../../model/subject";
 import type { PolicyOverride } from "../../components/promotionPolicy.merge";
-import type { ApprovalState, PlannedApproval } from "../governance/approvalState";
-import type { WindowSpec } from "../governance/windows";
+import type { PromotionWindowDefinition } from "../../components/promotionWindow";
+import type { ApprovalState, PlannedApproval } from "./approvalState";
 import type { Change, ReleaseCandidate } from "../../provider/promotion";
 
 export type { EnvironmentStatus, ReleaseStatus, WorkflowRunStatus } from "../../model/status";
@@ -227,7 +227,7 @@ export interface PlannedEnvironment {
     /** Each environment this one depends on must have held the version this long first (ms). */
     readonly soakTimeMs?: number;
     /** The promotion windows covering this environment (set when the release is created; see applyWindows). */
-    readonly windows?: readonly WindowSpec[];
+    readonly windows?: readonly PromotionWindowDefinition[];
     /** Policy packs evaluated before the update (absolute directories), and what they see of the environment. */
     readonly policyPacks?: readonly string[];
     readonly kind?: "production" | "non-production";
