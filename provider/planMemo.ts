@@ -47,12 +47,28 @@ function plannerCode(): string {
     );
 }
 
+/** The digest of a candidate file's values with this code, once per values (a release plans 2,000 files with one). */
+const entriesDigests = new WeakMap<readonly ValueEntry[], Buffer>();
+
 /** The key of planning `entries` into `file` (repository path) whose bytes are `before`. */
 export function planKey(file: string, entries: readonly ValueEntry[], before: Buffer): string {
+    let digest = entriesDigests.get(entries);
+    if (!digest) {
+        digest = crypto
+            .createHash("sha256")
+            .update(v8.serialize([memoSchema, plannerCode(), entries]))
+            .digest();
+        entriesDigests.set(entries, digest);
+    }
+    const name = Buffer.from(file, "utf8");
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(name.length);
     return crypto
         .createHash("sha256")
-        .update(v8.serialize([memoSchema, plannerCode(), file, entries]))
-        .update(crypto.createHash("sha256").update(before).digest())
+        .update(digest)
+        .update(length)
+        .update(name)
+        .update(before)
         .digest("hex");
 }
 
