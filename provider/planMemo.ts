@@ -28,6 +28,20 @@ const memoSchema = 1;
 const magic = Buffer.from("promotions-plan-memo 1\n");
 /** Past this, the next write keeps only what this process used. */
 const compactBytes = 16 * 1024 * 1024;
+/**
+ * Plans a process holds at most, the least recently used dropped first: `promote serve` runs for months
+ * (about 300 bytes a plan: 15 MB at most).
+ */
+export const plansInMemory = 50_000;
+
+/** Puts `key` last in `map` (the most recently used), dropping the first when the map is full. */
+function touch(map: Map<string, FilePlan>, key: string, plan: FilePlan): void {
+    map.delete(key);
+    map.set(key, plan);
+    if (map.size > plansInMemory) {
+        map.delete(map.keys().next().value as string);
+    }
+}
 
 /** One promoted file's plan, relative to nothing but the file. */
 export interface FilePlan {
@@ -119,17 +133,19 @@ export class PlanMemo {
 
     /** The plan kept under `key`, if any. */
     get(key: string): FilePlan | undefined {
-        const plan = this.load().get(key);
+        const entries = this.load();
+        const plan = entries.get(key);
         if (plan) {
-            this.used.set(key, plan);
+            touch(entries, key, plan);
+            touch(this.used, key, plan);
         }
         return plan;
     }
 
     /** Keeps `plan` under `key`; written to the file soon after (once per batch of plans), never lost on exit. */
     set(key: string, plan: FilePlan): void {
-        this.load().set(key, plan);
-        this.used.set(key, plan);
+        touch(this.load(), key, plan);
+        touch(this.used, key, plan);
         this.pending.push([key, plan]);
         if (!this.flushing) {
             this.flushing = true;
@@ -203,7 +219,7 @@ export class PlanMemo {
             }
             try {
                 for (const [key, plan] of v8.deserialize(payload) as [string, FilePlan][]) {
-                    this.entries.set(key, plan);
+                    touch(this.entries, key, plan);
                 }
             } catch {
                 break;

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PlanMemo, planKey } from "../../../provider/planMemo";
+import { PlanMemo, planKey, plansInMemory } from "../../../provider/planMemo";
 import type { ApplicationPlan, ReleaseCandidate, RepositoryFiles } from "../../../provider/promotion";
 import { planApplication, readCandidate } from "../../../provider/promotion";
 import { removeTempDirs, tempDir } from "../../support/tmp";
@@ -195,5 +195,20 @@ describe("planMemo: what planning found, kept between commands", () => {
         await planAll(new Files(targets, fresh), c);
         PlanMemo.at(fresh).flush();
         assert.ok(fs.readFileSync(fresh).subarray(0, 20).toString().startsWith("promotions-plan-memo"));
+    });
+
+    it("holds at most plansInMemory plans, the least recently used dropped first", () => {
+        const memo = PlanMemo.at(path.join(tempDir("memo"), "plans"));
+        const plan = { changes: [], missing: [] };
+        memo.set("first", plan);
+        memo.set("second", plan);
+        for (let i = 0; i < plansInMemory - 2; i++) {
+            memo.set(`k${i}`, plan);
+        }
+        assert.ok(memo.get("first"), "full, nothing dropped yet; and now the most recently used");
+        memo.set("one more", plan);
+        assert.strictEqual(memo.get("second"), undefined, "the least recently used was dropped");
+        assert.ok(memo.get("first") && memo.get("one more") && memo.get("k0"));
+        memo.flush();
     });
 });
