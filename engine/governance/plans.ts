@@ -2,14 +2,14 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
+import type { OpType, Stack } from "@pulumi/pulumi/automation";
 import { EnvironmentError, InvalidInputError } from "../../model/errors";
 import { actionFor } from "../../provider/actions/registry";
 import type { GitCredentials } from "../../provider/git/git";
 import { Repository } from "../../provider/git/repository";
 import type { ScmConfig } from "../../provider/scm/scm";
 import type { PlannedRelease, ReleaseTarget } from "../record/plannedRelease";
-import { plannedResources, promoteProgram, promotionInputs, resourceGroups } from "../pulumi/promoteProgram";
+import { plannedSteps, promoteProgram, promotionInputs, resourceGroups } from "../pulumi/promoteProgram";
 
 /** The format tag of a saved plan file. */
 export const savedPlanFormat = "pulumi-promotions/update-plan@1";
@@ -197,14 +197,7 @@ export async function savePlan(
     o: PlanReadOptions & { readonly file: string },
 ): Promise<{ plan: SavedPlan; steps: ReadonlyMap<string, OpType> }> {
     const files = await plannedFiles(planned, o);
-    const resources = plannedResources(planned.product.name, planned.plan, true);
-    const steps = new Map<string, OpType>();
-    const onEvent = (e: EngineEvent) => {
-        const m = e.resourcePreEvent?.metadata;
-        if (m && resources.some((r) => r.urn === m.urn)) {
-            steps.set(m.urn, m.op);
-        }
-    };
+    const { resources, steps, onEvent } = plannedSteps(planned.product.name, planned.plan);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "promotions-plan-"));
     try {
         const pulumiPlanFile = path.join(tmp, "plan.json");

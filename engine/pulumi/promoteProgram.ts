@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type * as PulumiModule from "@pulumi/pulumi";
+import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { dynamicToken, urnOf } from "../../model/tokens";
 import { actionFor } from "../../provider/actions/registry";
 import type { ActionRequest } from "../../provider/actions/action";
@@ -62,6 +63,26 @@ export function plannedResources(product: string, plan: ReleasePlan, withGates: 
                 : []),
         ]),
     );
+}
+
+/**
+ * What the engine would do to each of a release's resources (its gates included), collected from a preview's
+ * events: the resources (the preview's targets), the step per URN, and the event handler that fills it.
+ */
+export function plannedSteps(
+    product: string,
+    plan: ReleasePlan,
+): { resources: PlannedResource[]; steps: Map<string, OpType>; onEvent: (e: EngineEvent) => void } {
+    const resources = plannedResources(product, plan, true);
+    const urns = new Set(resources.map((r) => r.urn));
+    const steps = new Map<string, OpType>();
+    const onEvent = (e: EngineEvent) => {
+        const m = e.resourcePreEvent?.metadata;
+        if (m && urns.has(m.urn)) {
+            steps.set(m.urn, m.op);
+        }
+    };
+    return { resources, steps, onEvent };
 }
 
 /** One environment's repository branch as the release's update left it (the stack output `release`). */

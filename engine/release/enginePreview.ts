@@ -1,13 +1,14 @@
-import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
+import type { OpType, Stack } from "@pulumi/pulumi/automation";
 import { EnvironmentError } from "../../model/errors";
 import { actionFor } from "../../provider/actions/registry";
 import type { GitCredentials } from "../../provider/git/git";
 import type { ScmConfig } from "../../provider/scm/scm";
 import type { PlannedRelease } from "../record/plannedRelease";
 import type { PreviewEnvironment, PreviewResult } from "./preview";
+import { previewResult } from "./preview";
 import type { PlannedResource, ProgramGates } from "../pulumi/promoteProgram";
 import { evaluatePolicyPacks, packSets } from "../governance/policyPacks";
-import { plannedResources, promoteProgram, promotionInputs } from "../pulumi/promoteProgram";
+import { plannedResources, plannedSteps, promoteProgram, promotionInputs } from "../pulumi/promoteProgram";
 
 /**
  * The release id a preview runs with: no release has it (real ids are `r<time><random>`), so the provider's
@@ -66,14 +67,7 @@ export async function enginePreviewSteps(
     stack: Stack,
     cacheDir: string,
 ): Promise<EngineSteps> {
-    const resources = plannedResources(planned.product.name, planned.plan, true);
-    const steps = new Map<string, OpType>();
-    const onEvent = (e: EngineEvent) => {
-        const m = e.resourcePreEvent?.metadata;
-        if (m && resources.some((r) => r.urn === m.urn)) {
-            steps.set(m.urn, m.op);
-        }
-    };
+    const { resources, steps, onEvent } = plannedSteps(planned.product.name, planned.plan);
     try {
         await stack.preview({
             program: previewProgram(planned, cacheDir),
@@ -200,13 +194,5 @@ export async function renderEnginePreview(
             };
         }),
     );
-    return {
-        product: planned.product.name,
-        flow: planned.flow.name,
-        ...(planned.flow.version ? { flowVersion: planned.flow.version } : {}),
-        sourceApplication: planned.sourceApplication.name,
-        sourceCommit: planned.candidate.sourceCommit,
-        ...(planned.candidate.version ? { version: planned.candidate.version } : {}),
-        environments,
-    };
+    return previewResult(planned, environments);
 }

@@ -103,6 +103,11 @@ async function previewPlanned(
             };
         }),
     );
+    return previewResult(planned, environments);
+}
+
+/** A preview's answer: the release it previews (product, flow, source, version) and each environment's change. */
+export function previewResult(planned: PlannedRelease, environments: PreviewEnvironment[]): PreviewResult {
     return {
         product: planned.product.name,
         flow: planned.flow.name,
