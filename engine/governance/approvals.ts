@@ -321,10 +321,15 @@ export function keepDecisions(record: ReleaseRecord, stored: ReleaseRecord | und
 
 /**
  * May a Suspended release be resumed now: every Suspended environment's wait is over (its approval decided or
- * expired, its window or soak past `resumesAt`), or the flow's limit has run out (resumed, it ends Terminated)?
- * A pull request wait is over only when looked at again, so it counts as over.
+ * expired, its window or soak past `resumesAt`, its pull request merged or closed, or its auto-merge due to be
+ * tried again), or the flow's limit has run out (resumed, it ends Terminated)? Whether a pull request moved is
+ * the caller's to ask of its host (`pullRequestMoved`); without it, a pull request wait counts as over.
  */
-export function waitOver(record: ReleaseRecord, now: number): boolean {
+export function waitOver(
+    record: ReleaseRecord,
+    now: number,
+    pullRequestMoved: (env: EnvironmentRecord) => boolean = () => true,
+): boolean {
     if (record.status !== "Suspended") {
         return false;
     }
@@ -341,6 +346,9 @@ export function waitOver(record: ReleaseRecord, now: number): boolean {
             if (e.waitKind === "window" || e.waitKind === "soak") {
                 return e.resumesAt === undefined || Date.parse(e.resumesAt) <= now;
             }
+            if (e.waitKind === "pullRequest") {
+                return (e.resumesAt !== undefined && Date.parse(e.resumesAt) <= now) || pullRequestMoved(e);
+            }
             return true;
         })
     );
@@ -353,6 +361,12 @@ export function describeWaits(record: ReleaseRecord, now: number): string[] {
         .map((e) => {
             if (e.waitKind === "approval" && e.approval) {
                 return `${e.name}: ${describeApprovalWait(e.approval, now)}`;
+            }
+            if (e.waitKind === "pullRequest") {
+                const open = e.applications.flatMap((a) =>
+                    a.pullRequest?.state === "open" ? [`#${a.pullRequest.number} ${a.pullRequest.url}`] : [],
+                );
+                return `${e.name}: pull request ${[...new Set(open)].join(", ") || "open"} to be merged${e.resumesAt ? ` (auto-merge tried again from ${e.resumesAt})` : ""}`;
             }
             return `${e.name}: ${e.waitKind ?? "waiting"}${e.resumesAt ? ` until ${e.resumesAt}` : ""}`;
         });

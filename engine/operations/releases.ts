@@ -244,9 +244,16 @@ export async function resumeReady(rt: EngineRuntime, o: ResumeOptions = {}): Pro
     const now = rt.now();
     const out: ReleaseRecord[] = [];
     for (const product of products) {
-        const ready = (await rt.store(product).list())
-            .filter((r) => waitOver(r, now) && !ownerAlive(r))
-            .reverse();
+        const ready: ReleaseRecord[] = [];
+        for (const r of (await rt.store(product).list()).reverse()) {
+            if (!waitOver(r, now) || ownerAlive(r)) {
+                continue;
+            }
+            const moved = await movedPullRequests(rt, r);
+            if (waitOver(r, now, (e) => moved.has(e.name))) {
+                ready.push(r);
+            }
+        }
         for (const r of ready) {
             if (rt.opts.drain?.aborted) {
                 return out; // shutting down: another process resumes the rest
@@ -255,6 +262,40 @@ export async function resumeReady(rt: EngineRuntime, o: ResumeOptions = {}): Pro
         }
     }
     return out;
+}
+
+/**
+ * The environments of a Suspended release parked on a pull request that its host no longer reports open
+ * (merged or closed): only those are worth a resume. A host that cannot be asked now moves nothing; the
+ * next pass asks again (and `promote resume ID` resumes it regardless).
+ */
+async function movedPullRequests(rt: EngineRuntime, record: ReleaseRecord): Promise<Set<string>> {
+    const moved = new Set<string>();
+    const waiting = record.environments.filter(
+        (e) => e.status === "Suspended" && e.waitKind === "pullRequest",
+    );
+    if (waiting.length === 0) {
+        return moved;
+    }
+    // Loaded here: the code hosts' clients are needed only when a release waits on a pull request.
+    const { scmFor } = await import("../../provider/scm/registry");
+    for (const env of waiting) {
+        const open = env.applications.filter((a) => a.pullRequest?.state === "open");
+        if (open.length === 0) {
+            moved.add(env.name); // no open pull request on record: a resume finds out where it stands
+        }
+        for (const app of open) {
+            try {
+                const { client, repo } = scmFor(app.repoURL, rt.scm(), rt.credentials());
+                if ((await client.getPullRequest(repo, app.pullRequest!.number)).state !== "open") {
+                    moved.add(env.name);
+                }
+            } catch {
+                // not now: looked at again on the next pass
+            }
+        }
+    }
+    return moved;
 }
 
 /** `--no-wait`: environments that would wait park, and the release returns Suspended (see RunCall.park). */

@@ -213,16 +213,24 @@ export class Gates {
 
     /**
      * Waits until the pull request an environment's `pr` action opened is merged or closed, merging it when
-     * the policy asks for auto-merge (as soon as GitHub allows). Terminate and the flow timeout end the wait.
+     * the policy asks for auto-merge (as soon as the host allows). Terminate and the flow timeout end the wait.
+     * After each look at a pull request still open, `stop()` may end the wait: it then returns `"open"` (the
+     * caller parks the environment); `wake` cuts a pause between looks short (the process shutting down).
      */
-    async awaitMerge(env: PlannedEnvironment, repoURL: string, number: number): Promise<void> {
+    async awaitMerge(
+        env: PlannedEnvironment,
+        repoURL: string,
+        number: number,
+        o: { readonly stop?: () => boolean; readonly wake?: AbortSignal } = {},
+    ): Promise<"done" | "open"> {
         if (!number) {
-            return;
+            return "done";
         }
         // Loaded here: the code hosts' clients are needed only by a release that waits for a pull request.
         const { scmFor } = await import("../../provider/scm/registry");
         const { client, repo } = scmFor(repoURL, this.ctx.scm, this.ctx.credentials);
         const signal = this.signal;
+        const wakers = [signal, o.wake].filter((s): s is AbortSignal => s !== undefined);
         for (;;) {
             if (signal?.aborted) {
                 throw new Error(`stopped while pull request #${number} waited for its merge`);
@@ -232,7 +240,7 @@ export class Gates {
             this.pullRequests.set(key, pr);
             if (pr.state !== "open") {
                 this.refusal(env.name, key, undefined);
-                return;
+                return "done";
             }
             if (env.pullRequest?.autoMerge) {
                 const merge = await client.mergePullRequest(repo, number, {
@@ -245,14 +253,17 @@ export class Gates {
                 }
                 this.refusal(env.name, key, merge.reason ?? "the code host refused the merge");
             }
+            if (o.stop?.()) {
+                return "open";
+            }
             await new Promise<void>((resolve) => {
                 const timer = setTimeout(done, this.ctx.pullRequestPollMs ?? 10_000);
                 function done() {
                     clearTimeout(timer);
-                    signal?.removeEventListener("abort", done);
+                    wakers.forEach((w) => w.removeEventListener("abort", done));
                     resolve();
                 }
-                signal?.addEventListener("abort", done);
+                wakers.forEach((w) => w.addEventListener("abort", done));
             });
         }
     }

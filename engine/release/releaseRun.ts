@@ -319,7 +319,10 @@ async function attempt(
                     return e;
                 }
                 const { waitKind: _k, resumesAt: _r, ...open } = e;
-                return { ...open, status: "Pending" as const };
+                const applications = e.applications.map((a) =>
+                    a.status === "Suspended" ? { ...a, status: "Pending" as const } : a,
+                );
+                return { ...open, status: "Pending" as const, applications };
             });
         }
         const { status, error } = await runEndHooks(gates, record.plan, { ...outcome, environments });

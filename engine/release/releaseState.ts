@@ -147,8 +147,8 @@ export interface Observations {
     /** By environment: a window, soak or approval wait in progress (engine/release/waits.ts). */
     readonly waits?: ReadonlyMap<string, { readonly waitKind: WaitKind; readonly resumesAt?: string }>;
     /**
-     * By environment: a wait that stopped the environment before any write (`--no-wait`): it reads Suspended
-     * (not Failed) with that wait, for a later resume.
+     * By environment: a wait that stopped the environment (`--no-wait`, or the process shutting down) before
+     * any write, or with its pull request open: it reads Suspended (not Failed) with that wait, for a later resume.
      */
     readonly parked?: ReadonlyMap<string, { readonly waitKind: WaitKind; readonly resumesAt?: string }>;
     /** By environment: its approval gate as this attempt last saw it (decisions so far). */
@@ -186,6 +186,10 @@ export function applicationStatus(
     }
     if (parts.some((x) => x.phase === "pending")) {
         return promotion.phase === "pending" || promotion.phase === "same" ? "Pending" : "Running";
+    }
+    if (promotion.phase === "same" && merge?.phase === "done" && merge.outputs?.state === "merged") {
+        // An earlier attempt opened the pull request (and parked, or its process stopped); it merged since.
+        return "Succeeded";
     }
     if (promotion.phase === "same") {
         // Nothing to do now: what an earlier attempt of this release did still stands.
@@ -350,7 +354,7 @@ export function environmentRecord(
         ...(finishedAt ? { finishedAt } : {}),
         ...(error ? { error } : {}),
         applications: parked
-            ? apps.map((a) => (a.status === "Failed" ? { ...a, status: "Pending" as const } : a))
+            ? apps.map((a) => (a.status === "Failed" ? parkedApplication(a, parked) : a))
             : apps,
         ...(hookRuns.length > 0 ? { hooks: hookRuns } : {}),
         ...(approval ? { approval } : {}),
@@ -360,6 +364,15 @@ export function environmentRecord(
               ? { waitKind: "pullRequest" as const }
               : {}),
     };
+}
+
+/**
+ * An application of a parked environment whose resource failed (the park stops it with an error): Suspended on
+ * its open pull request when that is the wait, Pending (not started) otherwise.
+ */
+function parkedApplication(a: ApplicationRecord, parked: { readonly waitKind: WaitKind }): ApplicationRecord {
+    const onPullRequest = parked.waitKind === "pullRequest" && a.pullRequest?.state === "open";
+    return { ...a, status: onPullRequest ? "Suspended" : "Pending" };
 }
 
 /** Statuses a dependent may start after. */

@@ -124,7 +124,16 @@ function programGates(
             }
             await gates.preActions(env, group.applications);
         },
-        awaitPullRequest: (env, repoURL, number) => gates.awaitMerge(env, repoURL, number),
+        async awaitPullRequest(env, repoURL, number) {
+            // `--no-wait`, or this process shutting down: one look (and merge try), then the environment parks.
+            const left = await gates.awaitMerge(env, repoURL, number, {
+                stop: () => waits.parking(),
+                ...(opts.drain ? { wake: opts.drain } : {}),
+            });
+            if (left === "open") {
+                waits.parkOnPullRequest(env);
+            }
+        },
         async afterPromotion(env, app, commitSha) {
             await gates.healthWait(env, app, commitSha || undefined);
             await gates.postAction(env, app, commitSha || undefined);

@@ -53,8 +53,9 @@ export interface RunCall {
     /** Pulumi's update plan to apply (`pulumi up --plan`): a saved plan's (see plans.ts). */
     readonly updatePlan?: string;
     /**
-     * `--no-wait`: an environment that would wait (approval, window, soak) stops before any write and the
-     * release is written Suspended without an owner, for `resume` (DESIGN 3a); independent ones go on.
+     * `--no-wait`: an environment that would wait (approval, window, soak) stops before any write, one whose
+     * pull request is open stops once it is opened (and an auto-merge tried), and the release is written
+     * Suspended without an owner, for `resume` (DESIGN 3a); independent ones go on.
      */
     readonly park?: boolean;
     /** Told the release's record once it is first written (its id known to the caller). */

@@ -47,6 +47,12 @@ export const realClock: Clock = {
 const maxSleepMs = 60 * 60_000;
 
 /**
+ * A parked pull request with auto-merge is resumed at most this often to try the merge again (each try is a
+ * whole update); one without auto-merge is resumed once its host says it is merged or closed.
+ */
+export const autoMergeRetryMs = 60_000;
+
+/**
  * A new release's plan with each environment's promotion windows attached (from the catalog, for its product
  * and the environment's kind and tags). With `override`, none are attached: the windows that would have
  * applied are recorded in `overriddenWindows`.
@@ -90,14 +96,18 @@ export function applyWindows(record: ReleaseRecord, catalog: Catalog, override =
 }
 
 export interface WaitState {
-    readonly waitKind: Extract<WaitKind, "window" | "soak" | "approval">;
-    /** When it resumes (a window or soak), or when an approval expires. */
+    readonly waitKind: Extract<WaitKind, "window" | "soak" | "approval" | "pullRequest">;
+    /**
+     * When it resumes (a window or soak), when an approval expires, or when a pull request's auto-merge is
+     * tried again.
+     */
     readonly resumesAt?: string;
 }
 
 /**
  * Thrown by a wait in a release run with `park` (`--no-wait`): the environment stops here, its resource
- * fails before any write, and the release is written Suspended for a later resume (DESIGN 3a).
+ * fails before any write (or, waiting on its pull request, before the merge), and the release is written
+ * Suspended for a later resume (DESIGN 3a).
  */
 export class ParkedError extends EnvironmentError {}
 
@@ -150,16 +160,34 @@ export class EnvironmentWaits {
             this.waiting.set(env.name, wait);
             this.opts.onChange(env.name);
         }
-        if (this.opts.park || this.opts.drain?.aborted) {
+        if (this.parking()) {
             this.park(env, wait);
         }
+    }
+
+    /** Does a wait stop its environment at once (`--no-wait`, or this process shutting down)? */
+    parking(): boolean {
+        return this.opts.park === true || this.opts.drain?.aborted === true;
+    }
+
+    /**
+     * The environment's pull request is still open and this attempt does not wait for it ({@link parking}): the
+     * environment stops here, Suspended on the pull request, and whoever resumes the release looks at it again
+     * (the open pull request is adopted, not opened twice). With auto-merge, `resumesAt` is when the merge is
+     * tried again.
+     */
+    parkOnPullRequest(env: PlannedEnvironment): never {
+        const retryAt = env.pullRequest?.autoMerge
+            ? new Date(this.opts.clock.now() + autoMergeRetryMs).toISOString()
+            : undefined;
+        return this.park(env, { waitKind: "pullRequest", ...(retryAt ? { resumesAt: retryAt } : {}) });
     }
 
     /** Stops the environment here: it is recorded as waiting, and the release is written Suspended. */
     private park(env: PlannedEnvironment, wait: WaitState): never {
         this.parked.set(env.name, wait);
         throw new ParkedError(
-            `waiting (${wait.waitKind}) for environment "${env.name}"${wait.resumesAt ? ` until ${wait.resumesAt}` : ""}: resume the release once the wait is over`,
+            `waiting (${wait.waitKind}) for environment "${env.name}"${wait.resumesAt && wait.waitKind !== "pullRequest" ? ` until ${wait.resumesAt}` : ""}: resume the release once the wait is over`,
         );
     }
 

@@ -145,6 +145,7 @@ export async function testPromoteEngine(
             | "notifications"
             | "publicUrl"
             | "runtime"
+            | "drain"
         >
     > = {},
 ): Promise<PromoteEngine> {

@@ -93,6 +93,61 @@ describe("promote with pull requests (CLI, GitHub stand-in)", function () {
         }
     });
 
+    it("--no-wait exits 4 once the pull request is open, saying what to merge; resume finishes it after the merge", async () => {
+        const dir = tempDir("cli-pr-no-wait");
+        const server = await GitHubServer.start(path.join(dir, "github"), token);
+        try {
+            const repo = gitopsRepoFor(server.bareDir("acme"), "web", ["dev", "prod"]);
+            repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "6.0.0"'));
+            const config = writeConfigModule(
+                dir,
+                scenarioDefinitions({
+                    product: "web",
+                    repoURL: server.url("acme", "gitops"),
+                    environments: [{ name: "dev" }, { name: "prod", kind: "production" }],
+                    flows: [
+                        {
+                            name: "f",
+                            triggerEnvironment: "dev",
+                            steps: [{ environment: "prod", dependsOn: ["dev"] }],
+                        },
+                    ],
+                    policies: [{ name: "review", priority: 1, policy: { action: "pr" } }],
+                }),
+            );
+            const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
+            const env = {
+                PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+                PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
+                PROMOTIONS_GITHUB_TOKEN: token,
+                PROMOTIONS_GIT_TOKENS: JSON.stringify({ [server.host]: token }),
+                PROMOTIONS_PR_POLL_SECONDS: "0.2",
+            };
+
+            const run = await runCli([...args, "trigger", "--product", "web", "--flow", "f", "--no-wait"], {
+                env,
+            });
+            assert.strictEqual(run.code, 4, run.stderr);
+            assert.match(
+                run.stderr,
+                /waiting: prod: pull request #1 http:\/\/127\.0\.0\.1:\d+\/acme\/gitops\/pull\/1 to be merged/,
+            );
+            const id = /'promote resume (\S+)' continues it/.exec(run.stderr)?.[1];
+            assert.ok(id, run.stderr);
+            assert.strictEqual(server.pulls("acme", "gitops")[0].state, "open");
+
+            await server.merge("acme", "gitops", 1);
+            const resumed = await runCli([...args, "resume", id], { env });
+            assert.strictEqual(resumed.code, 0, resumed.stderr);
+            assert.match(resumed.stdout, /pull request #1 merged/);
+            assert.match(repo.read("apps/web/prod/values.yaml"), /tag: "6\.0\.0"/);
+            assert.strictEqual(server.pulls("acme", "gitops").length, 1);
+            assert.deepStrictEqual(server.problems, []);
+        } finally {
+            await server.stop();
+        }
+    });
+
     it("refuses action pr on a repository without a GitHub API, naming the environment, application and fix", async () => {
         const dir = tempDir("cli-pr-file");
         const repo = gitopsRepoFor(dir, "web", ["dev", "prod"]);

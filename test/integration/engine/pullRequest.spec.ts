@@ -29,7 +29,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
  * dev → qa (commit) → prod (pr) on the GitHub stand-in: one repository `acme/gitops` with an application per
  * environment, and a post-action on prod that writes the COMMIT_SHA it was given.
  */
-async function setup(name: string) {
+async function setup(name: string, drain?: AbortSignal) {
     const dir = tempDir(name);
     const server = await GitHubServer.start(path.join(dir, "github"), token);
     const repo = gitopsRepoFor(server.bareDir("acme"), "web", ["dev", "qa", "prod"]);
@@ -70,8 +70,9 @@ async function setup(name: string) {
         gitTokens: { [server.host]: token },
         github: { pollIntervalMs: 200, commitStatus: true },
         onProgress: (e) => events.push(e),
+        ...(drain ? { drain } : {}),
     });
-    return { dir, server, repo, engine, events, seen };
+    return { dir, server, repo, engine, events, seen, catalog };
 }
 
 function bump(repo: GitopsRepo, version: string): void {
@@ -252,6 +253,89 @@ describe("pull-request promotions (GitHub stand-in)", function () {
             assert.strictEqual(server.pulls("acme", "gitops").length, 1, "the open PR was adopted");
             assert.strictEqual(
                 record.environments.find((e) => e.name === "prod")!.applications[0].commitSha,
+                repo.tip(),
+            );
+        } finally {
+            await server.stop();
+        }
+    });
+    it("--no-wait returns once the PR is open (Suspended, no owner); resume leaves it while open, finishes it once merged", async () => {
+        const { server, repo, engine, seen } = await setup("pr-no-wait");
+        try {
+            bump(repo, "6.0.0");
+            const parked = await engine.release({
+                product: "web",
+                target: { flow: "to-prod" },
+                noWait: true,
+            });
+            assert.strictEqual(parked.status, "Suspended", parked.error);
+            assert.strictEqual(parked.waitKind, "pullRequest");
+            assert.strictEqual(parked.owner, undefined, "a parked release is held by no process");
+            const prod = parked.environments.find((e) => e.name === "prod")!;
+            assert.deepStrictEqual(
+                [prod.status, prod.waitKind, prod.error, prod.applications[0].status],
+                ["Suspended", "pullRequest", undefined, "Suspended"],
+            );
+            assert.strictEqual(prod.applications[0].pullRequest?.state, "open");
+            assert.strictEqual(
+                prod.applications[0].commitSha,
+                undefined,
+                "no commit of prod's until the merge",
+            );
+            assert.strictEqual(parked.environments.find((e) => e.name === "qa")!.status, "Succeeded");
+            assert.match(repo.read("apps/web/prod/values.yaml"), /tag: "1\.0\.0"/);
+
+            // While the pull request is open, a resume pass (serve's, every 30 s) asks the host and leaves it.
+            assert.deepStrictEqual(await engine.resumeReady({ noWait: true }), []);
+            assert.strictEqual((await engine.find(parked.id)).attempts, parked.attempts, "not run again");
+
+            await server.merge("acme", "gitops", 1);
+            const [done] = await engine.resumeReady({ noWait: true });
+            assert.strictEqual(done?.id, parked.id);
+            assert.strictEqual(done.status, "Succeeded", done.error);
+            const app = done.environments.find((e) => e.name === "prod")!.applications[0];
+            assert.deepStrictEqual(
+                [app.status, app.commitSha, app.pullRequest?.state],
+                ["Succeeded", repo.tip(), "merged"],
+            );
+            assert.strictEqual(
+                fs.readFileSync(seen, "utf8").trim(),
+                repo.tip(),
+                "the post-action got the merge",
+            );
+            assert.strictEqual(
+                server.pulls("acme", "gitops").length,
+                1,
+                "the open PR was adopted, not doubled",
+            );
+            assert.deepStrictEqual(server.problems, []);
+        } finally {
+            await server.stop();
+        }
+    });
+
+    it("a process shutting down hands a PR wait over: Suspended without owner, and another process finishes it", async () => {
+        const drain = new AbortController();
+        const { dir, server, repo, engine, catalog } = await setup("pr-drain", drain.signal);
+        try {
+            bump(repo, "7.0.0");
+            const { id, done } = await startUntilSuspended(engine, server, 1);
+            drain.abort();
+            const handed = await done;
+            assert.strictEqual(handed.status, "Suspended", handed.error);
+            assert.strictEqual(handed.owner, undefined);
+            assert.strictEqual(handed.environments.find((e) => e.name === "prod")!.waitKind, "pullRequest");
+
+            await server.merge("acme", "gitops", 1);
+            const other = await testPromoteEngine(dir, catalog, {
+                gitTokens: { [server.host]: token },
+                github: { pollIntervalMs: 200 },
+            });
+            const [resumed] = await other.resumeReady({ noWait: true });
+            assert.strictEqual(resumed?.id, id);
+            assert.strictEqual(resumed.status, "Succeeded", resumed.error);
+            assert.strictEqual(
+                resumed.environments.find((e) => e.name === "prod")!.applications[0].commitSha,
                 repo.tip(),
             );
         } finally {

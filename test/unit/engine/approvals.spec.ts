@@ -379,9 +379,42 @@ describe("approval gates: the rules", () => {
         for (const [name, r, expected] of table) {
             assert.strictEqual(waitOver(r, now), expected, name);
         }
+        // A pull request wait: over once its host reports it merged or closed, or when an auto-merge is due.
+        const onPr = (over: Partial<EnvironmentRecord> = {}) =>
+            release([env({ waitKind: "pullRequest", approval: undefined, ...over })]);
+        const prTable: [string, ReleaseRecord, boolean, boolean][] = [
+            ["still open", onPr(), false, false],
+            ["merged or closed", onPr(), true, true],
+            ["auto-merge due", onPr({ resumesAt: at(60) }), false, true],
+            ["auto-merge not due yet", onPr({ resumesAt: at(600) }), false, false],
+        ];
+        for (const [name, r, moved, expected] of prTable) {
+            assert.strictEqual(
+                waitOver(r, now, () => moved),
+                expected,
+                name,
+            );
+        }
+        assert.strictEqual(waitOver(onPr(), now), true, "a caller that cannot ask the host resumes it");
         assert.deepStrictEqual(
             describeWaits(release([env({ approval: gate({ decisions: [decision("a")] }) })]), now),
             ["prod: approval 1/2 by group release-managers, user erin"],
+        );
+        const url = "https://github.example/acme/gitops/pull/7";
+        const app = {
+            name: "web-prod",
+            status: "Suspended" as const,
+            action: "pr" as const,
+            repoURL: "https://github.example/acme/gitops",
+            changes: [],
+            pullRequest: { url, number: 7, state: "open" },
+        };
+        assert.deepStrictEqual(
+            describeWaits(
+                onPr({ applications: [app, { ...app, name: "api-prod" }], resumesAt: at(600) }),
+                now,
+            ),
+            [`prod: pull request #7 ${url} to be merged (auto-merge tried again from ${at(600)})`],
         );
     });
 
@@ -423,5 +456,49 @@ describe("approval gates: the rules", () => {
         );
         const failed: EnvironmentRecord = { ...qa, name: "api", status: "Failed", error: "boom" };
         assert.strictEqual(releaseOutcome({ environments: [failed, rec], aborted: false }).status, "Failed");
+
+        // Parked on its open pull request: the promotion opened it, the merge's wait stopped the environment.
+        const pr = { url: "https://github.example/acme/gitops/pull/3", number: 3, state: "open" as const };
+        const prGroup = { ...group, repoURL: "https://github.example/acme/gitops" };
+        const opened = {
+            group: prGroup,
+            role: "promotion" as const,
+            phase: "done" as const,
+            outputs: { status: "Succeeded" as const, pullRequest: { ...pr, head: "promotions/web/prod/r1" } },
+        };
+        const onPr = environmentRecord(
+            { ...planned, action: "pr" },
+            [opened, { group: prGroup, role: "merge", phase: "failed", error: "waiting (pullRequest)" }],
+            undefined,
+            { parked: new Map([["prod", { waitKind: "pullRequest" as const }]]) },
+        );
+        assert.deepStrictEqual(
+            [
+                onPr.status,
+                onPr.waitKind,
+                onPr.error,
+                onPr.applications[0].status,
+                onPr.applications[0].pullRequest,
+            ],
+            ["Suspended", "pullRequest", undefined, "Suspended", pr],
+        );
+        // Resumed after the merge: the promotion is as it was (same), the merge is read now: Succeeded.
+        const resumed = environmentRecord(
+            { ...planned, action: "pr" },
+            [
+                { ...opened, phase: "same" },
+                {
+                    group: prGroup,
+                    role: "merge",
+                    phase: "done",
+                    outputs: { state: "merged", mergeCommitSha: "c".repeat(40) },
+                },
+            ],
+            onPr,
+        );
+        assert.deepStrictEqual(
+            [resumed.status, resumed.applications[0].status, resumed.applications[0].commitSha],
+            ["Succeeded", "Succeeded", "c".repeat(40)],
+        );
     });
 });
