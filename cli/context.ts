@@ -363,6 +363,8 @@ export interface CliDeps {
         readonly log: (line: string) => void;
         readonly onProgress?: (e: ProgressEvent) => void;
         readonly extras?: EngineExtras;
+        /** A resume loop runs beside it: a release that waits is left Suspended for the loop. */
+        readonly noWait?: boolean;
     }) => Promise<CliWatcher>;
     /** The API tokens of --state (the `promotions-access` stack). */
     readonly tokens: () => Promise<TokenStore>;

@@ -59,7 +59,12 @@ export function createWatcher(
     settings: CliSettings,
     catalog: Catalog,
     engine: CliEngine,
-    o: { readonly products?: readonly string[]; readonly log: (line: string) => void },
+    o: {
+        readonly products?: readonly string[];
+        readonly log: (line: string) => void;
+        /** A resume loop runs beside the watcher: releases that wait are left to it (TriggerWatcherOptions.noWait). */
+        readonly noWait?: boolean;
+    },
 ): CliWatcher {
     for (const p of o.products ?? []) {
         if (!catalog.products.some((x) => x.name === p)) {
@@ -77,5 +82,6 @@ export function createWatcher(
         credentials: { tokens: settings.gitTokens },
         ...(settings.argocd ? { argocd: settings.argocd } : {}),
         log: o.log,
+        ...(o.noWait ? { noWait: true } : {}),
     });
 }

@@ -63,6 +63,8 @@ export function startResumeLoop(
         readonly products?: readonly string[];
         readonly intervalMs: number;
         readonly log: (line: string) => void;
+        /** Some release this pass resumed has ended (the trigger watcher polls again: its turn is free). */
+        readonly onEnded?: () => void;
     },
 ): ResumeLoop {
     let stopped = false;
@@ -86,6 +88,9 @@ export function startResumeLoop(
                     });
                     for (const r of resumed) {
                         o.log(`resumed release ${r.id}: ${r.status}${r.waitKind ? ` (${r.waitKind})` : ""}`);
+                    }
+                    if (resumed.some((r) => r.status !== "Suspended")) {
+                        o.onEnded?.();
                     }
                 } catch (e) {
                     o.log(`resuming waiting releases failed: ${messageOf(e)}`);

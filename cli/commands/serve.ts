@@ -84,6 +84,7 @@ export async function serve(
         log: (line) => log.info("watch", line),
         onProgress,
         extras,
+        noWait: true, // the resume loop below continues what waits
     });
     const engine = await deps.engine(onProgress, extras);
     // Suspended releases whose wait is over go on here: every 30 s, and right after a decision it received.
@@ -91,6 +92,7 @@ export async function serve(
         ...(opts.products ? { products: opts.products } : {}),
         intervalMs: opts.resumeIntervalMs ?? 30_000,
         log: (line) => log.info("serve", line),
+        onEnded: () => watcher.prompt(), // pushes that waited for the release's turn
     });
     const health = new Health({
         checks: readinessChecks(opts, deps),

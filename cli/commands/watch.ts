@@ -34,6 +34,8 @@ export async function watch(
         ...(opts.products ? { products: opts.products } : {}),
         log: (line) => io.err(`[watch] ${displayText(line)}`),
         onProgress: view.handle,
+        // The loop runs a resume loop beside it (below); `--once` waits for what it started, as before.
+        ...(opts.once ? {} : { noWait: true }),
     });
     if (opts.once) {
         reportOutcomes(io, await watcher.pollOnce());
@@ -44,6 +46,7 @@ export async function watch(
         ...(opts.products ? { products: opts.products } : {}),
         intervalMs: opts.resumeIntervalMs ?? 30_000,
         log: (line) => io.err(`[watch] ${displayText(line)}`),
+        onEnded: () => watcher.prompt(), // pushes that waited for the release's turn
     });
     try {
         await watcher.run({

@@ -22,6 +22,12 @@ export interface TriggerWatcherOptions {
     /** When set, a release is created once the trigger application is Synced and Healthy at the commit. */
     readonly argocd?: ArgoCdConfig;
     readonly log?: (line: string) => void;
+    /**
+     * Start releases with `noWait`: one that must wait (approval, window, soak, pull request) is left Suspended
+     * without an owner instead of holding the poll, for a resume loop to continue (`serve` and `watch` run
+     * one). Without it, the poll goes on only once each release it started has ended.
+     */
+    readonly noWait?: boolean;
 }
 
 /** What the watcher did with one commit. */
@@ -48,6 +54,12 @@ export function isPromotionCommit(message: string): boolean {
  * it always move it, once per poll.
  */
 export const moveOverEveryMs = 60_000;
+
+/**
+ * How soon commits left waiting for a release of their product (see TriggerWatcherOptions.noWait) are looked at
+ * again (ms): the resume loop's own period. A resume loop that ends a release prompts a poll at once.
+ */
+export const deferredPollMs = 30_000;
 
 /** A trigger application: a product's application in the trigger environment of one of its flows. */
 interface Watched {
@@ -92,6 +104,7 @@ export class TriggerWatcher {
      * repository is fetched once per poll, however many trigger applications it holds.
      */
     async pollOnce(): Promise<TriggerOutcome[]> {
+        this.deferring = false;
         const outcomes: TriggerOutcome[] = [];
         const fetched = new Map<string, Promise<Repository>>();
         const fetchedRepo = (url: string) => {
@@ -144,21 +157,33 @@ export class TriggerWatcher {
         }
         const outcomes: TriggerOutcome[] = [];
         // Read once the poll has new commits (not on every poll: it lists the product's records).
-        const released = new Set(
-            (await this.opts.engine.releases(product.name)).map(
-                (r) => `${r.sourceApplication}@${r.sourceCommit}`,
-            ),
-        );
+        const records = await this.opts.engine.releases(product.name);
+        const released = new Set(records.map((r) => `${r.sourceApplication}@${r.sourceCommit}`));
+        // With noWait, a release of this product that waits keeps the product's turn: a new one would queue
+        // behind it and hold this poll (every product's) until it ends. The commits after it wait for a later
+        // poll instead (the cursor stays before them).
+        const queues = this.opts.noWait === true && product.concurrency !== "terminate";
+        let waitingFor = queues ? records.find((r) => r.status === "Suspended")?.id : undefined;
         // The cursor moves once per poll, to the last commit handled: a commit whose release started is never
         // released again (`released` above), so a watcher stopped before the cursor moved only looks again.
         let handled = cursor;
         let failed: { error: unknown } | undefined;
         try {
             for (const sha of commits) {
-                outcomes.push(await this.handleCommit(product, application, branch, sha, released));
+                if (waitingFor) {
+                    this.deferred(application, waitingFor, commits.length - commits.indexOf(sha));
+                    break;
+                }
+                const outcome = await this.handleCommit(product, application, branch, sha, released);
+                outcomes.push(outcome);
                 handled = sha;
+                if (queues && outcome.status === "Suspended") {
+                    waitingFor = outcome.releaseId;
+                }
             }
-            handled = tip; // every commit up to the tip that touches the application was handled
+            if (!waitingFor || handled === commits[commits.length - 1]) {
+                handled = tip; // every commit up to the tip that touches the application was handled
+            }
         } catch (error) {
             failed = { error };
         }
@@ -173,6 +198,21 @@ export class TriggerWatcher {
             throw failed.error;
         }
         return outcomes;
+    }
+
+    /** The release each application's new commits wait for, as last logged (said once, not every poll). */
+    private readonly waitsLogged = new Map<string, string>();
+    /** The last poll left commits for later (they wait for a release to end): {@link run} polls again soon. */
+    private deferring = false;
+
+    private deferred(application: CatalogApplication, releaseId: string, commits: number): void {
+        this.deferring = true;
+        if (this.waitsLogged.get(application.name) !== releaseId) {
+            this.waitsLogged.set(application.name, releaseId);
+            this.opts.log?.(
+                `${application.name}: ${commits} new commit(s) wait for release ${releaseId} (Suspended) to end first`,
+            );
+        }
     }
 
     /** One new commit of a trigger application: released by the first flow that matches, or skipped (why). */
@@ -212,6 +252,7 @@ export class TriggerWatcher {
                         product: product.name,
                         target: { flow },
                         sourceCommit: sha,
+                        ...(this.opts.noWait ? { noWait: true } : {}),
                     });
                     outcome = { ...base, flow, releaseId: record.id, status: record.status };
                 } catch (e) {
@@ -298,10 +339,13 @@ export class TriggerWatcher {
                     continue;
                 }
                 this.nap = new AbortController();
+                // Commits left for later are looked at again within `deferredPollMs`, interval or not.
+                const again = this.deferring ? (o.deferredPollMs ?? deferredPollMs) : undefined;
+                const nap = Math.min(o.intervalMs ?? Infinity, again ?? Infinity);
                 try {
                     // The longest delay a Node timer takes; without an interval only a prompt or abort wakes it.
-                    await sleep(o.intervalMs ?? 2 ** 31 - 1, undefined, { signal: this.nap.signal });
-                    this.due ||= o.intervalMs !== undefined;
+                    await sleep(Math.min(nap, 2 ** 31 - 1), undefined, { signal: this.nap.signal });
+                    this.due ||= nap !== Infinity;
                 } catch {
                     // Woken early by a prompt (prompted is set) or by the signal (the loop ends).
                 } finally {
@@ -319,6 +363,11 @@ export interface RunOptions {
     readonly signal: AbortSignal;
     /** How long to wait between polls (ms); without it, polls happen only when prompted. */
     readonly intervalMs?: number;
+    /**
+     * How soon a poll that left commits waiting for a release of their product is followed by another, even
+     * without an interval (ms, default {@link deferredPollMs}).
+     */
+    readonly deferredPollMs?: number;
     /** Poll at once when the loop starts (default true); false waits for the interval or a prompt. */
     readonly immediate?: boolean;
     /** What each poll did. */

@@ -958,6 +958,23 @@ describe("commands", () => {
             ]);
         });
 
+        it("serve's resume loop tells the watcher when a release it resumed ended (not when it waits again)", async () => {
+            let next = [waiting()];
+            const engine = { resumeReady: () => Promise.resolve(next) };
+            let ended = 0;
+            const loop = startResumeLoop(engine, {
+                intervalMs: 3_600_000,
+                log: () => undefined,
+                onEnded: () => ended++,
+            });
+            await new Promise((r) => setImmediate(r));
+            assert.strictEqual(ended, 0, "still Suspended: its product's turn is not free");
+            next = [waiting(), record()];
+            loop.poke();
+            await loop.stop();
+            assert.strictEqual(ended, 1);
+        });
+
         it("resume: one release by id, or every ready one; the worst exit code", async () => {
             const one = deps();
             assert.strictEqual(await resume({ id: "r1", json: false, noWait: true }, one.d), 0);

@@ -155,7 +155,7 @@ describe("TriggerWatcher.run", () => {
 });
 
 /** Two products whose trigger applications (dev) live in one repository, and an engine that keeps what it is told. */
-function twoProducts(): {
+function twoProducts(o: { noWait?: boolean; log?: (line: string) => void } = {}): {
     repo: GitopsRepo;
     watcher: TriggerWatcher;
     engine: RecordingEngine;
@@ -194,15 +194,22 @@ function twoProducts(): {
     assert.deepStrictEqual(issues, []);
     const engine = new RecordingEngine();
     const cache = path.join(dir, "cache");
-    return { repo, engine, cache, watcher: new TriggerWatcher({ catalog, engine, gitCacheDir: cache }) };
+    return {
+        repo,
+        engine,
+        cache,
+        watcher: new TriggerWatcher({ catalog, engine, gitCacheDir: cache, ...o }),
+    };
 }
 
 /** A fake engine: cursors in a map, every call counted, releases that succeed unless told to fail. */
 class RecordingEngine implements TriggerEngine {
     readonly cursors = new Map<string, string>();
     readonly calls: string[] = [];
-    readonly started: { product: string; sourceCommit: string }[] = [];
+    readonly started: { product: string; sourceCommit: string; status: string; noWait?: boolean }[] = [];
     failFor = new Set<string>();
+    /** Commits whose release waits (returns Suspended, as with `noWait`). */
+    suspendFor = new Set<string>();
 
     cursor(product: string, application: string) {
         this.calls.push(`cursor ${application}`);
@@ -221,6 +228,8 @@ class RecordingEngine implements TriggerEngine {
                 .map(
                     (r) =>
                         ({
+                            id: `r${this.started.indexOf(r) + 1}`,
+                            status: r.status,
                             sourceApplication: `${product}-dev`,
                             sourceCommit: r.sourceCommit,
                         }) as ReleaseRecord,
@@ -232,8 +241,14 @@ class RecordingEngine implements TriggerEngine {
         if (this.failFor.has(o.sourceCommit ?? "")) {
             return Promise.reject(new Error("the backend is unreachable"));
         }
-        this.started.push({ product: o.product, sourceCommit: o.sourceCommit ?? "" });
-        return Promise.resolve({ id: `r${this.started.length}`, status: "Succeeded" } as ReleaseRecord);
+        const status = this.suspendFor.has(o.sourceCommit ?? "") ? "Suspended" : "Succeeded";
+        this.started.push({
+            product: o.product,
+            sourceCommit: o.sourceCommit ?? "",
+            status,
+            ...(o.noWait ? { noWait: true } : {}),
+        });
+        return Promise.resolve({ id: `r${this.started.length}`, status } as ReleaseRecord);
     }
     count(prefix: string): number {
         return this.calls.filter((c) => c.startsWith(prefix)).length;
@@ -328,5 +343,78 @@ describe("TriggerWatcher.pollOnce", () => {
             [[a, "already released"]],
         );
         assert.strictEqual(engine.started.length, 1);
+    });
+    it("noWait: a release that waits holds no poll; its product's later commits wait for it, other products go on", async () => {
+        const logged: string[] = [];
+        const { repo, watcher, engine } = twoProducts({ noWait: true, log: (l) => logged.push(l) });
+        await watcher.pollOnce();
+        const a = repo.commit({ "apps/web/dev/values.yaml": 'tag: "2"\n' }, "web 2");
+        const b = repo.commit({ "apps/web/dev/values.yaml": 'tag: "3"\n' }, "web 3");
+        const c = repo.commit({ "apps/api/dev/values.yaml": 'tag: "2"\n' }, "api 2");
+        engine.suspendFor.add(a);
+        const first = await watcher.pollOnce();
+        assert.deepStrictEqual(
+            first.map((o) => `${o.commit} ${o.status}`).sort(),
+            [`${a} Suspended`, `${c} Succeeded`].sort(),
+        );
+        assert.ok(
+            engine.started.every((r) => r.noWait),
+            "released with noWait",
+        );
+        assert.strictEqual(
+            engine.cursors.get("web/web-dev"),
+            a,
+            "web's cursor stays before the waiting commit",
+        );
+        assert.strictEqual(engine.cursors.get("api/api-dev"), repo.tip());
+
+        // Still waiting: the next polls release nothing of web's, and say so once.
+        assert.deepStrictEqual(await watcher.pollOnce(), []);
+        assert.deepStrictEqual(await watcher.pollOnce(), []);
+        assert.deepStrictEqual(
+            logged.filter((l) => l.includes("wait for release")),
+            [
+                `web-dev: 1 new commit(s) wait for release ${first.find((o) => o.commit === a)?.releaseId} (Suspended) to end first`,
+            ],
+        );
+
+        engine.started.find((r) => r.sourceCommit === a)!.status = "Succeeded"; // approved and resumed by the resume loop
+        const after = await watcher.pollOnce();
+        assert.deepStrictEqual(
+            after.map((o) => o.commit),
+            [b],
+        );
+        assert.strictEqual(engine.cursors.get("web/web-dev"), repo.tip());
+        assert.deepStrictEqual(
+            engine.started.map((r) => r.sourceCommit).filter((x) => x !== c),
+            [a, b],
+        );
+    });
+    it("noWait: a poll that left commits for later polls again within deferredPollMs, even without an interval", async () => {
+        const { repo, watcher, engine } = twoProducts({ noWait: true });
+        await watcher.pollOnce();
+        const a = repo.commit({ "apps/web/dev/values.yaml": 'tag: "2"\n' }, "web 2");
+        const b = repo.commit({ "apps/web/dev/values.yaml": 'tag: "3"\n' }, "web 3");
+        engine.suspendFor.add(a);
+        const controller = new AbortController();
+        let polls = 0;
+        await watcher.run({
+            signal: controller.signal,
+            deferredPollMs: 20,
+            onPolled: () => {
+                polls++;
+                if (polls === 2) {
+                    engine.started.find((r) => r.sourceCommit === a)!.status = "Succeeded";
+                }
+                if (engine.started.some((r) => r.sourceCommit === b)) {
+                    controller.abort();
+                }
+            },
+        });
+        assert.strictEqual(polls, 3, "the first poll, one still waiting, one after the release ended");
+        assert.deepStrictEqual(
+            engine.started.map((r) => r.sourceCommit),
+            [a, b],
+        );
     });
 });
