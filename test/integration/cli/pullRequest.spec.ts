@@ -9,6 +9,41 @@ import { removeTempDirs, tempDir } from "../../support/tmp";
 
 const token = "ghp_CLITOKEN0123456789abcdefSECRET";
 
+/**
+ * dev → prod on the GitHub stand-in, prod by `policy`, dev at `version`: the CLI's arguments and environment
+ * (tokens for the stand-in, a fast pull-request poll).
+ */
+function devToProd(dir: string, server: GitHubServer, version: string, policy: Record<string, unknown>) {
+    const repo = gitopsRepoFor(server.bareDir("acme"), "web", ["dev", "prod"]);
+    repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', `tag: "${version}"`));
+    repo.edit("apps/web/dev/Chart.yaml", (t) => t.replace('appVersion: "1.0.0"', `appVersion: "${version}"`));
+    const config = writeConfigModule(
+        dir,
+        scenarioDefinitions({
+            product: "web",
+            repoURL: server.url("acme", "gitops"),
+            environments: [{ name: "dev" }, { name: "prod", kind: "production" }],
+            flows: [
+                {
+                    name: "f",
+                    triggerEnvironment: "dev",
+                    steps: [{ environment: "prod", dependsOn: ["dev"] }],
+                },
+            ],
+            policies: [{ name: "prod-policy", priority: 1, policy }],
+        }),
+    );
+    const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
+    const env = {
+        PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
+        PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
+        PROMOTIONS_GITHUB_TOKEN: token,
+        PROMOTIONS_GIT_TOKENS: JSON.stringify({ [server.host]: token }),
+        PROMOTIONS_PR_POLL_SECONDS: "0.2",
+    };
+    return { repo, args, env };
+}
+
 describe("promote with pull requests (CLI, GitHub stand-in)", function () {
     this.timeout(300_000);
     after(removeTempDirs);
@@ -17,41 +52,10 @@ describe("promote with pull requests (CLI, GitHub stand-in)", function () {
         const dir = tempDir("cli-pr");
         const server = await GitHubServer.start(path.join(dir, "github"), token);
         try {
-            const repo = gitopsRepoFor(server.bareDir("acme"), "web", ["dev", "prod"]);
-            repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "5.0.0"'));
-            repo.edit("apps/web/dev/Chart.yaml", (t) =>
-                t.replace('appVersion: "1.0.0"', 'appVersion: "5.0.0"'),
-            );
-            const config = writeConfigModule(
-                dir,
-                scenarioDefinitions({
-                    product: "web",
-                    repoURL: server.url("acme", "gitops"),
-                    environments: [{ name: "dev" }, { name: "prod", kind: "production" }],
-                    flows: [
-                        {
-                            name: "f",
-                            triggerEnvironment: "dev",
-                            steps: [{ environment: "prod", dependsOn: ["dev"] }],
-                        },
-                    ],
-                    policies: [
-                        {
-                            name: "auto",
-                            priority: 1,
-                            policy: { action: "pr", pullRequest: { autoMerge: true, mergeMethod: "squash" } },
-                        },
-                    ],
-                }),
-            );
-            const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
-            const env = {
-                PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
-                PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
-                PROMOTIONS_GITHUB_TOKEN: token,
-                PROMOTIONS_GIT_TOKENS: JSON.stringify({ [server.host]: token }),
-                PROMOTIONS_PR_POLL_SECONDS: "0.2",
-            };
+            const { repo, args, env } = devToProd(dir, server, "5.0.0", {
+                action: "pr",
+                pullRequest: { autoMerge: true, mergeMethod: "squash" },
+            });
 
             const preview = await runCli([...args, "preview", "--product", "web", "--flow", "f"], { env });
             assert.strictEqual(preview.code, 0, preview.stderr);
@@ -97,32 +101,7 @@ describe("promote with pull requests (CLI, GitHub stand-in)", function () {
         const dir = tempDir("cli-pr-no-wait");
         const server = await GitHubServer.start(path.join(dir, "github"), token);
         try {
-            const repo = gitopsRepoFor(server.bareDir("acme"), "web", ["dev", "prod"]);
-            repo.edit("apps/web/dev/values.yaml", (t) => t.replace('tag: "1.0.0"', 'tag: "6.0.0"'));
-            const config = writeConfigModule(
-                dir,
-                scenarioDefinitions({
-                    product: "web",
-                    repoURL: server.url("acme", "gitops"),
-                    environments: [{ name: "dev" }, { name: "prod", kind: "production" }],
-                    flows: [
-                        {
-                            name: "f",
-                            triggerEnvironment: "dev",
-                            steps: [{ environment: "prod", dependsOn: ["dev"] }],
-                        },
-                    ],
-                    policies: [{ name: "review", priority: 1, policy: { action: "pr" } }],
-                }),
-            );
-            const args = ["--config", config, "--state", `file://${path.join(dir, "state")}`];
-            const env = {
-                PROMOTIONS_GIT_CACHE: path.join(dir, "git-cache"),
-                PULUMI_CONFIG_PASSPHRASE: "test-state-passphrase",
-                PROMOTIONS_GITHUB_TOKEN: token,
-                PROMOTIONS_GIT_TOKENS: JSON.stringify({ [server.host]: token }),
-                PROMOTIONS_PR_POLL_SECONDS: "0.2",
-            };
+            const { repo, args, env } = devToProd(dir, server, "6.0.0", { action: "pr" });
 
             const run = await runCli([...args, "trigger", "--product", "web", "--flow", "f", "--no-wait"], {
                 env,
