@@ -21,6 +21,22 @@ interface Check {
     readonly next?: true;
 }
 
+/**
+ * Which host the promote stacks' dynamic resources get: this project's shim runs our own (provider/dynamic/
+ * providerHost.ts); any other (an older install's, a `pulumi` on PATH) runs the SDK's, about a second slower.
+ */
+function hostKind(shim: string): string {
+    let text: string;
+    try {
+        text = fs.readFileSync(shim, "utf8");
+    } catch {
+        return "";
+    }
+    return text.includes("PROMOTIONS_DYNAMIC_PROVIDER_HOST")
+        ? " (the promote stacks run this project's host)"
+        : " (the SDK's host for every stack, about 1 s more per release: 'bash scripts/install.sh' installs ours)";
+}
+
 /** How long `pulumi stack ls` may take to reach a remote state backend. */
 export const backendTimeoutMs = 20_000;
 
@@ -358,7 +374,9 @@ export async function doctor(
         checks.push({
             name: "dynamic providers",
             ok: engine.dynamicProviderHost !== undefined,
-            detail: engine.dynamicProviderHost ?? "pulumi-resource-pulumi-nodejs not found",
+            detail: engine.dynamicProviderHost
+                ? `${engine.dynamicProviderHost}${hostKind(engine.dynamicProviderHost)}`
+                : "pulumi-resource-pulumi-nodejs not found",
             fix: "run 'bash scripts/install.sh' to install pulumi-resource-pulumi-nodejs next to the CLI",
         });
     } catch (err) {

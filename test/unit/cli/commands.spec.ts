@@ -1294,6 +1294,30 @@ describe("commands", () => {
             assert.deepStrictEqual(sys.runs, ["git --version"]);
         });
 
+        it("says which dynamic-provider host the promote stacks get: this project's, or the SDK's of an older shim", async () => {
+            const old = path.join(tempDir("doctor-shim"), "pulumi-resource-pulumi-nodejs");
+            fs.writeFileSync(
+                old,
+                '#!/bin/sh\nexec node "$PWD/node_modules/@pulumi/pulumi/cmd/dynamic-provider" "$@"\n',
+            );
+            const ours = path.resolve(__dirname, "../../../../scripts/pulumi-resource-pulumi-nodejs");
+            for (const [shim, said] of [
+                [ours, /ok +dynamic providers +\S+ \(the promote stacks run this project's host\)/],
+                [
+                    old,
+                    /ok +dynamic providers +\S+ \(the SDK's host for every stack, .*'bash scripts\/install\.sh' installs ours\)/,
+                ],
+            ] as const) {
+                const io = terminal();
+                const sys = {
+                    ...system(() => Promise.reject(new Error("not for file://"))),
+                    locateEngine: async () => ({ ...located, dynamicProviderHost: shim }),
+                };
+                assert.strictEqual(await doctor(base({}), { io, system: sys }), 0, io.stdout.join("\n"));
+                assert.match(io.stdout.join("\n"), said);
+            }
+        });
+
         it("asks a remote backend through the engine and exits 3 with Pulumi's reason; a missing config too", async () => {
             const io = terminal();
             const sys = system(() =>
