@@ -230,8 +230,8 @@ export function stillHolds(
 
 /**
  * Traces one plan when `<cacheDir>/plans/trace` exists (tests and debugging create it; nothing else does): a
- * JSON line per plan, from whichever process made it, naming the step (`diff`, `hook`, `write`) and, for a plan
- * the write made again, why.
+ * JSON line per plan, from whichever process made it (its pid and script: the engine's, or the dynamic-provider
+ * host's), naming the step (`diff`, `hook`, `write`) and, for a plan the write made again, why.
  */
 export function tracePlan(
     req: Pick<ActionRequest, "cacheDir" | "releaseId" | "environment" | "repoURL">,
@@ -248,6 +248,7 @@ export function tracePlan(
         environment: req.environment,
         repoURL: req.repoURL,
         pid: process.pid,
+        script: path.basename(process.argv[1] ?? ""),
         ...detail,
     };
     fs.appendFileSync(trace, `${JSON.stringify(line)}\n`);

@@ -12,6 +12,7 @@ interface TracedPlan {
     readonly release: string;
     readonly environment: string;
     readonly reason?: string;
+    readonly script: string;
 }
 
 /**
@@ -106,6 +107,11 @@ exit 1
                 `${env}: planned once, by the diff`,
             );
             assert.strictEqual(app(next, env).replanned, undefined);
+            // The diff runs in the promote stacks' own dynamic-provider host, not the SDK's.
+            assert.deepStrictEqual(
+                plansOf(next, env).map((p) => p.script),
+                ["providerHost.js"],
+            );
         }
         assert.match(repo.read("apps/web/staging/values.yaml"), /tag: "3\.0\.0"/);
 

@@ -104,33 +104,41 @@ function call<Req>(host: Host, method: string, req: Req): Promise<Answer> {
     });
 }
 
-const struct = (o: Record<string, unknown>) =>
+type Props = Record<string, unknown>;
+
+const struct = (o: Props) =>
     Struct.fromJavaScript({ __provider: provider, ...o } as Parameters<typeof Struct.fromJavaScript>[0]);
 
+/** A check, diff or update request: the resource's old and new inputs, each with the serialized provider. */
+function oldsAndNews<R extends { setOlds(s: Struct): void; setNews(s: Struct): void }>(
+    r: R,
+    olds: Props,
+    news: Props,
+): R {
+    r.setOlds(struct(olds));
+    r.setNews(struct(news));
+    return r;
+}
+
 function requests(marker: string): [string, unknown][] {
-    const check = (olds: Record<string, unknown>, news: Record<string, unknown>) => {
+    const check = (olds: Props, news: Props) => {
         const r = new pb.CheckRequest();
         r.setUrn("urn:pulumi:s::p::pulumi-nodejs:dynamic:Resource::a");
-        r.setOlds(struct(olds));
-        r.setNews(struct(news));
-        return r;
+        return oldsAndNews(r, olds, news);
     };
-    const diff = (olds: Record<string, unknown>, news: Record<string, unknown>) => {
+    const diff = (olds: Props, news: Props) => {
         const r = new pb.DiffRequest();
         r.setId("r-1");
-        r.setOlds(struct(olds));
-        r.setNews(struct(news));
-        return r;
+        return oldsAndNews(r, olds, news);
     };
-    const create = (props: Record<string, unknown>) => {
+    const create = (props: Props) => {
         const r = new pb.CreateRequest();
         r.setProperties(struct(props));
         return r;
     };
     const update = new pb.UpdateRequest();
     update.setId("r-1");
-    update.setOlds(struct({ v: 1 }));
-    update.setNews(struct({ v: 2 }));
+    oldsAndNews(update, { v: 1 }, { v: 2 });
     const read = new pb.ReadRequest();
     read.setId("r-1");
     read.setProperties(struct({ v: 1 }));
