@@ -19,7 +19,7 @@ interface TracedPlan {
  * A release's change is planned once per environment and handed on (diff → pre-action hook → write), counted
  * through the plan trace both processes append to when `<cache>/plans/trace` exists. qa has no gates; staging
  * has a pre-action, which in the last release pushes a rival commit to the branch (editing staging's own
- * values file) between the plan and the write: the write must plan again on the new tip, and keep that edit.
+ * values file, once qa's promotion has landed) between the plan and the write: the write must plan again on the new tip, and keep that edit.
  */
 describe("a release's plan is computed once and handed on", function () {
     this.timeout(300_000);
@@ -35,8 +35,16 @@ describe("a release's plan is computed once and handed on", function () {
             `#!/bin/sh
 set -e
 [ -e "${rivalOn}" ] || exit 0
+version=$(cat "${rivalOn}")
 rm "${rivalOn}"
 cd "${repo.work}"
+# qa's promotion (it needs nothing from staging) lands first: the rival's push then moves the branch under
+# staging's write alone, whichever of the two environments the engine reaches first.
+for i in $(seq 1 600); do
+  git fetch --quiet origin main
+  git show origin/main:apps/web/qa/values.yaml | grep -qF "$version" && break
+  sleep 0.1
+done
 git pull --quiet --ff-only origin main
 sed -i 's/^replicaCount: 1 /replicaCount: 3 /' apps/web/staging/values.yaml
 git -c user.name=rival -c user.email=rival@example.com commit --quiet -am "rival: staging replicas"
@@ -116,7 +124,7 @@ exit 1
         assert.match(repo.read("apps/web/staging/values.yaml"), /tag: "3\.0\.0"/);
 
         // The rival pushes during staging's pre-action, after the diff planned: the write plans again.
-        fs.writeFileSync(rivalOn, "");
+        fs.writeFileSync(rivalOn, "4.0.0");
         const moved = await release("4.0.0");
         assert.ok(!fs.existsSync(rivalOn), "the rival ran");
         assert.deepStrictEqual(
